@@ -1,0 +1,2 @@
+//! farmlive (work in progress).
+fn main() {}

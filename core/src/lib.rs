@@ -1,0 +1,1 @@
+//! farmlive-core (work in progress).

@@ -1,0 +1,227 @@
+//! Hybrid logical clock: stamps that follow wall time, yet never go backwards
+//! and always order causally related edits, so edits made offline on two
+//! devices merge the same way everywhere (last writer wins per field).
+//!
+//! Ordering is by wall milliseconds, then counter, then device id — a total
+//! order, so two devices never disagree about which edit won.
+
+use crate::{DeviceId, UnixMillis};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// One stamp. Compares in causal-then-device order.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Hlc {
+    /// Wall-clock milliseconds (UTC), or the largest seen from a peer.
+    pub wall_ms: UnixMillis,
+    /// Logical counter within one millisecond.
+    pub counter: u32,
+    /// The device that made the stamp; breaks ties.
+    pub device: DeviceId,
+}
+
+impl Hlc {
+    /// The stamp before every other, for fields never edited.
+    pub fn zero() -> Hlc {
+        Hlc {
+            wall_ms: 0,
+            counter: 0,
+            device: DeviceId(uuid::Uuid::nil()),
+        }
+    }
+}
+
+/// The text form, which sorts like the stamps themselves:
+/// `0001732406400000-0000000003-<device uuid>`.
+impl fmt::Display for Hlc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:016}-{:010}-{}",
+            self.wall_ms, self.counter, self.device
+        )
+    }
+}
+
+impl fmt::Debug for Hlc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Hlc({self})")
+    }
+}
+
+/// Text that is not an HLC stamp.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("malformed clock stamp")]
+pub struct MalformedHlc;
+
+impl FromStr for Hlc {
+    type Err = MalformedHlc;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut parts = s.splitn(3, '-');
+        let (Some(wall), Some(counter), Some(device)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(MalformedHlc);
+        };
+        Ok(Hlc {
+            wall_ms: wall.parse().map_err(|_| MalformedHlc)?,
+            counter: counter.parse().map_err(|_| MalformedHlc)?,
+            device: device.parse().map_err(|_| MalformedHlc)?,
+        })
+    }
+}
+
+impl TryFrom<String> for Hlc {
+    type Error = MalformedHlc;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+
+impl From<Hlc> for String {
+    fn from(h: Hlc) -> Self {
+        h.to_string()
+    }
+}
+
+/// A device's clock: hands out strictly increasing stamps.
+#[derive(Debug, Clone)]
+pub struct HlcClock {
+    last: Hlc,
+}
+
+impl HlcClock {
+    /// A clock for `device`, resuming after `last` (persisted) if given.
+    pub fn new(device: DeviceId, last: Option<Hlc>) -> Self {
+        let last = last.map_or(
+            Hlc {
+                wall_ms: 0,
+                counter: 0,
+                device,
+            },
+            |l| Hlc { device, ..l },
+        );
+        HlcClock { last }
+    }
+
+    /// The latest stamp handed out or observed.
+    pub fn last(&self) -> Hlc {
+        self.last
+    }
+
+    /// A new stamp for a local event at wall time `now_ms`.
+    pub fn tick(&mut self, now_ms: UnixMillis) -> Hlc {
+        if now_ms > self.last.wall_ms {
+            self.last.wall_ms = now_ms;
+            self.last.counter = 0;
+        } else {
+            self.bump_counter();
+        }
+        self.last
+    }
+
+    /// Takes in a stamp received from elsewhere, so later local stamps sort after it.
+    pub fn observe(&mut self, remote: Hlc, now_ms: UnixMillis) {
+        let wall = now_ms.max(remote.wall_ms).max(self.last.wall_ms);
+        if wall == self.last.wall_ms && wall == remote.wall_ms {
+            self.last.counter = self.last.counter.max(remote.counter);
+            self.bump_counter();
+        } else if wall == self.last.wall_ms {
+            self.bump_counter();
+        } else if wall == remote.wall_ms {
+            self.last.wall_ms = wall;
+            self.last.counter = remote.counter;
+            self.bump_counter();
+        } else {
+            self.last.wall_ms = wall;
+            self.last.counter = 0;
+        }
+    }
+
+    fn bump_counter(&mut self) {
+        match self.last.counter.checked_add(1) {
+            Some(c) => self.last.counter = c,
+            // Four billion events in one millisecond: move time forward instead.
+            None => {
+                self.last.wall_ms += 1;
+                self.last.counter = 0;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_strictly_increase_even_if_the_wall_clock_goes_back() {
+        let mut clock = HlcClock::new(DeviceId::new(), None);
+        let a = clock.tick(1_000);
+        let b = clock.tick(1_000);
+        let c = clock.tick(900); // clock stepped back (NTP, user)
+        let d = clock.tick(1_001);
+        assert!(a < b && b < c && c < d, "{a} {b} {c} {d}");
+    }
+
+    #[test]
+    fn observing_a_remote_stamp_moves_past_it() {
+        let mut phone = HlcClock::new(DeviceId::new(), None);
+        let remote = Hlc {
+            wall_ms: 5_000,
+            counter: 7,
+            device: DeviceId::new(),
+        };
+        phone.observe(remote, 1_000); // our wall clock is behind
+        let next = phone.tick(1_000);
+        assert!(next > remote, "{next} should follow {remote}");
+        assert_eq!(next.wall_ms, 5_000);
+    }
+
+    #[test]
+    fn text_form_round_trips_and_sorts_like_the_stamps() {
+        let dev = DeviceId::new();
+        let small = Hlc {
+            wall_ms: 999,
+            counter: 12,
+            device: dev,
+        };
+        let big = Hlc {
+            wall_ms: 1_000,
+            counter: 1,
+            device: dev,
+        };
+        assert!(small < big);
+        assert!(small.to_string() < big.to_string());
+        assert_eq!(small.to_string().parse::<Hlc>().unwrap(), small);
+        assert!("12-x".parse::<Hlc>().is_err());
+    }
+
+    #[test]
+    fn ties_on_time_are_broken_by_device() {
+        let a = Hlc {
+            wall_ms: 1,
+            counter: 0,
+            device: DeviceId(uuid::Uuid::from_u128(1)),
+        };
+        let b = Hlc {
+            wall_ms: 1,
+            counter: 0,
+            device: DeviceId(uuid::Uuid::from_u128(2)),
+        };
+        assert!(a < b);
+    }
+
+    #[test]
+    fn resumes_after_persisted_stamp() {
+        let dev = DeviceId::new();
+        let persisted = Hlc {
+            wall_ms: 10_000,
+            counter: 3,
+            device: dev,
+        };
+        let mut clock = HlcClock::new(dev, Some(persisted));
+        assert!(clock.tick(5) > persisted);
+    }
+}

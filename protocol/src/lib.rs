@@ -1,0 +1,25 @@
+//! FarmLive's shared rules, used by both the device core and the hub.
+//!
+//! Everything here is pure: no I/O, no clocks (time is always passed in), no
+//! randomness except UUID generation. A rule lives here once so that a device
+//! never accepts offline what the hub will later refuse, and the hub never
+//! trusts a device's word for it.
+
+pub mod hlc;
+pub mod id;
+pub mod listing;
+pub mod money;
+pub mod ops;
+pub mod order;
+pub mod text;
+pub mod unit;
+
+pub use hlc::Hlc;
+pub use id::{DeviceId, FarmId, ListingId, OpId, OrderId};
+pub use listing::{ListingDraft, ListingFields, ListingPatch, ListingStatus, ValidationError};
+pub use money::{Currency, Money, MoneyError};
+pub use order::{CancelledBy, Delivery, OrderAction, OrderStatus, TransitionError};
+pub use unit::Unit;
+
+/// Milliseconds since the Unix epoch, UTC. Every timestamp in FarmLive uses this.
+pub type UnixMillis = i64;

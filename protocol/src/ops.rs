@@ -1,0 +1,162 @@
+//! The sync wire format: operations a device records in its outbox and pushes
+//! to the hub, which applies each exactly once (by op id).
+//!
+//! Plain listing fields merge last-writer-wins by the op's HLC stamp; stock
+//! merges by rule (absolute sets are last-writer-wins, deltas add up).
+
+use crate::listing::{ListingFields, ListingPatch, ListingStatus};
+use crate::{FarmId, Hlc, ListingId, OpId};
+use serde::{Deserialize, Serialize};
+
+/// One operation, as recorded in the outbox and sent to the hub.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Op {
+    /// Unique id; the hub applies an op id at most once.
+    pub id: OpId,
+    /// When and where it happened; orders plain-field edits.
+    pub at: Hlc,
+    /// What happened.
+    #[serde(flatten)]
+    pub body: OpBody,
+}
+
+/// A photo of a listing: two content-addressed JPEG blobs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoRef {
+    /// SHA-256 (lowercase hex) of the listing-size JPEG; also the photo's identity.
+    pub sha256: String,
+    /// SHA-256 of the thumbnail JPEG.
+    pub thumb_sha256: String,
+    /// Listing image width in pixels.
+    pub width: u32,
+    /// Listing image height in pixels.
+    pub height: u32,
+    /// Listing image size in bytes.
+    pub bytes: u64,
+}
+
+/// What an operation does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OpBody {
+    /// A new listing.
+    ListingCreate {
+        /// The listing, id made on the device.
+        listing: ListingId,
+        /// The farm it belongs to.
+        farm: FarmId,
+        /// Its validated fields.
+        fields: ListingFields,
+    },
+    /// Some plain fields changed.
+    ListingEdit {
+        /// The listing.
+        listing: ListingId,
+        /// The validated fields that changed.
+        patch: ListingPatch,
+    },
+    /// Stock counted and set to an absolute level.
+    StockSet {
+        /// The listing.
+        listing: ListingId,
+        /// The new level.
+        stock: i64,
+    },
+    /// Stock added (harvest came in) or removed (sold at the market).
+    StockAdjust {
+        /// The listing.
+        listing: ListingId,
+        /// Units added (positive) or removed (negative).
+        delta: i64,
+    },
+    /// Paused, resumed or archived.
+    ListingStatus {
+        /// The listing.
+        listing: ListingId,
+        /// The new status.
+        status: ListingStatus,
+    },
+    /// A photo attached at a position.
+    PhotoAttach {
+        /// The listing.
+        listing: ListingId,
+        /// The photo.
+        photo: PhotoRef,
+        /// Position among the listing's photos, from 0.
+        position: u32,
+    },
+    /// A photo removed from a listing.
+    PhotoRemove {
+        /// The listing.
+        listing: ListingId,
+        /// The photo's listing-image hash.
+        sha256: String,
+    },
+}
+
+impl OpBody {
+    /// Short name, as stored in the outbox's `kind` column.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            OpBody::ListingCreate { .. } => "listing_create",
+            OpBody::ListingEdit { .. } => "listing_edit",
+            OpBody::StockSet { .. } => "stock_set",
+            OpBody::StockAdjust { .. } => "stock_adjust",
+            OpBody::ListingStatus { .. } => "listing_status",
+            OpBody::PhotoAttach { .. } => "photo_attach",
+            OpBody::PhotoRemove { .. } => "photo_remove",
+        }
+    }
+
+    /// The listing the op is about.
+    pub fn listing(&self) -> ListingId {
+        match self {
+            OpBody::ListingCreate { listing, .. }
+            | OpBody::ListingEdit { listing, .. }
+            | OpBody::StockSet { listing, .. }
+            | OpBody::StockAdjust { listing, .. }
+            | OpBody::ListingStatus { listing, .. }
+            | OpBody::PhotoAttach { listing, .. }
+            | OpBody::PhotoRemove { listing, .. } => *listing,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Currency, DeviceId, Money, Unit};
+
+    #[test]
+    fn ops_round_trip_through_json_with_a_type_tag() {
+        let op = Op {
+            id: OpId::new(),
+            at: Hlc {
+                wall_ms: 1_732_406_400_000,
+                counter: 0,
+                device: DeviceId::new(),
+            },
+            body: OpBody::ListingCreate {
+                listing: ListingId::new(),
+                farm: FarmId::new(),
+                fields: ListingFields {
+                    title: "芒果".into(),
+                    description: String::new(),
+                    unit: Unit::Jin,
+                    price: Money::from_minor(800, Currency::CNY),
+                    stock: 50,
+                },
+            },
+        };
+        let json = serde_json::to_string(&op).unwrap();
+        assert!(json.contains(r#""type":"listing_create""#), "{json}");
+        assert_eq!(serde_json::from_str::<Op>(&json).unwrap(), op);
+        assert_eq!(op.body.kind(), "listing_create");
+    }
+
+    #[test]
+    fn unknown_op_types_are_refused() {
+        let bad = r#"{"id":"0190f5a4-7b1c-7d2e-8f00-112233445566","at":"0000000000000001-0000000000-0190f5a4-7b1c-7d2e-8f00-112233445566","type":"drop_tables"}"#;
+        assert!(serde_json::from_str::<Op>(bad).is_err());
+    }
+}

@@ -1,0 +1,409 @@
+//! The order state machine:
+//! `placed → accepted → packed → shipped → delivered`, and `cancelled` from
+//! `placed` or `accepted` (by the buyer or the farmer, with a reason).
+//!
+//! Orders must ship within 72 hours of being placed; one with under 12 hours
+//! left is at risk and shown first.
+
+use crate::UnixMillis;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Time a farmer has to ship an order.
+pub const SHIP_WITHIN_MS: i64 = 72 * 3_600_000;
+/// Time left under which an unshipped order is at risk.
+pub const AT_RISK_UNDER_MS: i64 = 12 * 3_600_000;
+/// Longest carrier name or tracking number, in characters.
+pub const SHIPMENT_FIELD_MAX_CHARS: usize = 64;
+/// Longest cancellation reason, in characters.
+pub const CANCEL_REASON_MAX_CHARS: usize = 500;
+
+/// Where an order is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// The buyer ordered; the farmer has not answered.
+    Placed,
+    /// The farmer will fulfil it.
+    Accepted,
+    /// Packed, waiting for the carrier.
+    Packed,
+    /// Handed to a carrier with a tracking number.
+    Shipped,
+    /// Received by the buyer. Final.
+    Delivered,
+    /// Cancelled by the buyer or the farmer. Final.
+    Cancelled,
+}
+
+impl OrderStatus {
+    /// Every status, in life order.
+    pub const ALL: [OrderStatus; 6] = [
+        OrderStatus::Placed,
+        OrderStatus::Accepted,
+        OrderStatus::Packed,
+        OrderStatus::Shipped,
+        OrderStatus::Delivered,
+        OrderStatus::Cancelled,
+    ];
+
+    /// Stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Placed => "placed",
+            OrderStatus::Accepted => "accepted",
+            OrderStatus::Packed => "packed",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// True until the order has been handed to a carrier (or ended).
+    pub fn awaits_shipping(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Placed | OrderStatus::Accepted | OrderStatus::Packed
+        )
+    }
+
+    /// The status after `action`, or why that action is not allowed now.
+    pub fn apply(self, action: &OrderAction) -> Result<OrderStatus, TransitionError> {
+        use OrderStatus::*;
+        let next = match (self, action) {
+            (Placed, OrderAction::Accept) => Accepted,
+            (Accepted, OrderAction::Pack) => Packed,
+            (Packed, OrderAction::Ship { carrier, tracking }) => {
+                if carrier.trim().is_empty() || tracking.trim().is_empty() {
+                    return Err(TransitionError::ShipmentIncomplete);
+                }
+                let too_long = |s: &str| s.trim().chars().count() > SHIPMENT_FIELD_MAX_CHARS;
+                if too_long(carrier) || too_long(tracking) {
+                    return Err(TransitionError::ShipmentFieldTooLong {
+                        max: SHIPMENT_FIELD_MAX_CHARS,
+                    });
+                }
+                Shipped
+            }
+            (Shipped, OrderAction::Deliver) => Delivered,
+            (Placed | Accepted, OrderAction::Cancel { reason, .. }) => {
+                let len = reason.trim().chars().count();
+                if len == 0 {
+                    return Err(TransitionError::CancelReasonMissing);
+                }
+                if len > CANCEL_REASON_MAX_CHARS {
+                    return Err(TransitionError::CancelReasonTooLong {
+                        max: CANCEL_REASON_MAX_CHARS,
+                    });
+                }
+                Cancelled
+            }
+            (from, action) => {
+                return Err(TransitionError::NotAllowed {
+                    from,
+                    action: action.name(),
+                });
+            }
+        };
+        Ok(next)
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A status name FarmLive does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown order status {0:?}; use placed, accepted, packed, shipped, delivered or cancelled"
+)]
+pub struct UnknownOrderStatus(pub String);
+
+impl FromStr for OrderStatus {
+    type Err = UnknownOrderStatus;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        OrderStatus::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s.trim())
+            .ok_or_else(|| UnknownOrderStatus(s.trim().chars().take(16).collect()))
+    }
+}
+
+/// Who cancelled an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelledBy {
+    /// The buyer.
+    Buyer,
+    /// The farmer (or an agent for the farm).
+    Farmer,
+}
+
+/// Something a farmer or buyer does to an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum OrderAction {
+    /// The farmer takes the order.
+    Accept,
+    /// The farmer has packed it.
+    Pack,
+    /// Handed to a carrier.
+    Ship {
+        /// Carrier name, e.g. "SF Express".
+        carrier: String,
+        /// The carrier's tracking number.
+        tracking: String,
+    },
+    /// The buyer received it.
+    Deliver,
+    /// The order will not be fulfilled.
+    Cancel {
+        /// Who cancelled.
+        by: CancelledBy,
+        /// Why, in the canceller's words.
+        reason: String,
+    },
+}
+
+impl OrderAction {
+    /// A short verb for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            OrderAction::Accept => "accept",
+            OrderAction::Pack => "pack",
+            OrderAction::Ship { .. } => "ship",
+            OrderAction::Deliver => "mark delivered",
+            OrderAction::Cancel { .. } => "cancel",
+        }
+    }
+}
+
+/// Why an order action is not allowed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    /// The action does not follow from the current status.
+    #[error("cannot {action} an order that is {from}{}", hint(*from, action))]
+    NotAllowed {
+        /// The order's status.
+        from: OrderStatus,
+        /// The action attempted.
+        action: &'static str,
+    },
+    /// Shipping without carrier or tracking number.
+    #[error("shipping needs a carrier and a tracking number")]
+    ShipmentIncomplete,
+    /// Carrier or tracking number too long.
+    #[error("the carrier and tracking number must each be at most {max} characters")]
+    ShipmentFieldTooLong {
+        /// The limit.
+        max: usize,
+    },
+    /// Cancelling without a reason.
+    #[error("say why the order is cancelled")]
+    CancelReasonMissing,
+    /// Reason too long.
+    #[error("the reason must be at most {max} characters")]
+    CancelReasonTooLong {
+        /// The limit.
+        max: usize,
+    },
+}
+
+fn hint(from: OrderStatus, action: &str) -> &'static str {
+    match (from, action) {
+        (OrderStatus::Placed, "pack") => "; accept it first",
+        (OrderStatus::Placed | OrderStatus::Accepted, "ship") => "; pack it first",
+        (OrderStatus::Cancelled, _) => "; it was cancelled",
+        (OrderStatus::Packed | OrderStatus::Shipped, "cancel") => {
+            "; it is already on its way to the buyer"
+        }
+        _ => "",
+    }
+}
+
+/// How the buyer wants the order delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// Handed over in person.
+    #[default]
+    Standard,
+    /// Left at the door, with a photo on delivery.
+    NonContact,
+}
+
+impl Delivery {
+    /// Stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Standard => "standard",
+            Delivery::NonContact => "non_contact",
+        }
+    }
+}
+
+impl fmt::Display for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// When an order placed at `placed_at` must ship by.
+pub fn ship_by(placed_at: UnixMillis) -> UnixMillis {
+    placed_at.saturating_add(SHIP_WITHIN_MS)
+}
+
+/// Milliseconds left to ship (negative when late).
+pub fn time_left_to_ship(placed_at: UnixMillis, now: UnixMillis) -> i64 {
+    ship_by(placed_at).saturating_sub(now)
+}
+
+/// True when an order still waiting to ship has under 12 hours left (or is late).
+pub fn is_at_risk(status: OrderStatus, placed_at: UnixMillis, now: UnixMillis) -> bool {
+    status.awaits_shipping() && time_left_to_ship(placed_at, now) < AT_RISK_UNDER_MS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use OrderStatus::*;
+
+    fn ship() -> OrderAction {
+        OrderAction::Ship {
+            carrier: "SF Express".into(),
+            tracking: "SF1234567".into(),
+        }
+    }
+    fn cancel(by: CancelledBy) -> OrderAction {
+        OrderAction::Cancel {
+            by,
+            reason: "changed my mind".into(),
+        }
+    }
+
+    #[test]
+    fn the_happy_path() {
+        let mut s = Placed;
+        for a in [
+            OrderAction::Accept,
+            OrderAction::Pack,
+            ship(),
+            OrderAction::Deliver,
+        ] {
+            s = s.apply(&a).unwrap();
+        }
+        assert_eq!(s, Delivered);
+    }
+
+    #[test]
+    fn every_pair_of_status_and_action_follows_the_table() {
+        let actions = [
+            OrderAction::Accept,
+            OrderAction::Pack,
+            ship(),
+            OrderAction::Deliver,
+            cancel(CancelledBy::Buyer),
+        ];
+        let allowed = [
+            (Placed, "accept", Accepted),
+            (Accepted, "pack", Packed),
+            (Packed, "ship", Shipped),
+            (Shipped, "mark delivered", Delivered),
+            (Placed, "cancel", Cancelled),
+            (Accepted, "cancel", Cancelled),
+        ];
+        for from in OrderStatus::ALL {
+            for a in &actions {
+                let expected = allowed
+                    .iter()
+                    .find(|(f, n, _)| *f == from && *n == a.name())
+                    .map(|t| t.2);
+                match (from.apply(a), expected) {
+                    (Ok(to), Some(e)) => assert_eq!(to, e),
+                    (Err(TransitionError::NotAllowed { .. }), None) => {}
+                    (got, e) => panic!("{from} + {}: got {got:?}, expected {e:?}", a.name()),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn errors_tell_the_farmer_what_to_do() {
+        assert_eq!(
+            Placed.apply(&ship()).unwrap_err().to_string(),
+            "cannot ship an order that is placed; pack it first"
+        );
+        assert_eq!(
+            Shipped
+                .apply(&cancel(CancelledBy::Farmer))
+                .unwrap_err()
+                .to_string(),
+            "cannot cancel an order that is shipped; it is already on its way to the buyer"
+        );
+        let no_tracking = OrderAction::Ship {
+            carrier: "SF".into(),
+            tracking: " ".into(),
+        };
+        assert_eq!(
+            Packed.apply(&no_tracking),
+            Err(TransitionError::ShipmentIncomplete)
+        );
+        let no_reason = OrderAction::Cancel {
+            by: CancelledBy::Buyer,
+            reason: "".into(),
+        };
+        assert_eq!(
+            Placed.apply(&no_reason),
+            Err(TransitionError::CancelReasonMissing)
+        );
+        let long = OrderAction::Ship {
+            carrier: "SF".into(),
+            tracking: "9".repeat(65),
+        };
+        assert_eq!(
+            Packed.apply(&long),
+            Err(TransitionError::ShipmentFieldTooLong { max: 64 })
+        );
+    }
+
+    #[test]
+    fn ship_by_is_72_hours_and_at_risk_under_12() {
+        let placed = 1_000_000;
+        assert_eq!(ship_by(placed), placed + 72 * 3_600_000);
+        let hour = 3_600_000;
+        assert!(!is_at_risk(Placed, placed, placed + 59 * hour));
+        assert!(
+            !is_at_risk(Placed, placed, placed + 60 * hour),
+            "exactly 12 h left is not yet at risk"
+        );
+        assert!(is_at_risk(Accepted, placed, placed + 60 * hour + 1));
+        assert!(
+            is_at_risk(Packed, placed, placed + 80 * hour),
+            "late is at risk"
+        );
+        assert!(
+            !is_at_risk(Shipped, placed, placed + 80 * hour),
+            "shipped orders are not at risk"
+        );
+        assert_eq!(time_left_to_ship(placed, placed + 70 * hour), 2 * hour);
+    }
+
+    #[test]
+    fn wire_names() {
+        assert_eq!(
+            serde_json::to_string(&Delivery::NonContact).unwrap(),
+            "\"non_contact\""
+        );
+        assert_eq!("packed".parse::<OrderStatus>().unwrap(), Packed);
+        assert!("lost".parse::<OrderStatus>().is_err());
+        let json = serde_json::to_string(&ship()).unwrap();
+        assert_eq!(
+            json,
+            r#"{"action":"ship","carrier":"SF Express","tracking":"SF1234567"}"#
+        );
+    }
+}

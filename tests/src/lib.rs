@@ -1,0 +1,1 @@
+//! farmlive-tests (work in progress).
