@@ -1,2 +1,116 @@
-//! farmlive (work in progress).
-fn main() {}
+//! `farmlive`: the FarmLive command line.
+//!
+//! Exit codes: 0 success, 1 failure (disk, database), 2 bad input (a rule
+//! broken, an unknown id, a bad photo, bad arguments).
+
+mod args;
+mod demo;
+mod listing_cmd;
+mod output;
+
+use args::{Cli, Command, FarmCommand};
+use clap::Parser;
+use farmlive_core::{Core, Error};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// A command's failure, with the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    /// True for bad input (exit 2), false for a failure (exit 1).
+    pub bad_input: bool,
+    /// What to tell the person.
+    pub message: String,
+}
+
+impl Failure {
+    /// Bad input: the person can fix it.
+    pub fn input(message: impl std::fmt::Display) -> Failure {
+        Failure {
+            bad_input: true,
+            message: message.to_string(),
+        }
+    }
+
+    /// Prefixes the message with what it is about (e.g. a file name).
+    pub fn with_context(mut self, context: &str) -> Failure {
+        self.message = format!("{context}: {}", self.message);
+        self
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure {
+            bad_input: e.is_bad_input(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// What a command returns.
+pub type CmdResult = Result<(), Failure>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            if json {
+                let body = serde_json::json!({
+                    "error": { "message": failure.message, "bad_input": failure.bad_input }
+                });
+                eprintln!("{body}");
+            } else {
+                eprintln!("error: {}", failure.message);
+            }
+            ExitCode::from(if failure.bad_input { 2 } else { 1 })
+        }
+    }
+}
+
+fn run(cli: Cli) -> CmdResult {
+    if let Command::Demo(demo_args) = &cli.command {
+        return demo::run(demo_args);
+    }
+    let core = open(cli.data_dir)?;
+    let out = output::Output { json: cli.json };
+    match cli.command {
+        Command::Demo(_) => Ok(()),
+        Command::Farm(FarmCommand::Add { name }) => {
+            let farm = core.add_farm(&name)?;
+            out.farms(&[farm]);
+            Ok(())
+        }
+        Command::Farm(FarmCommand::List) => {
+            out.farms(&core.farms()?);
+            Ok(())
+        }
+        Command::Listing(cmd) => listing_cmd::run(&core, &out, cmd),
+        Command::Outbox { limit } => {
+            let ops = core.pending_ops(limit)?;
+            out.outbox(&ops, core.pending_count()?);
+            Ok(())
+        }
+    }
+}
+
+/// Opens the core at the given or default data directory, reporting a
+/// database that had to be set aside.
+fn open(data_dir: Option<PathBuf>) -> Result<Core, Failure> {
+    let dir = match data_dir {
+        Some(dir) => dir,
+        None => dirs::data_dir()
+            .map(|d| d.join("farmlive"))
+            .ok_or_else(|| Failure::input("no data directory on this system; pass --data-dir"))?,
+    };
+    let core = Core::open(&dir)?;
+    if let Some(aside) = &core.open_report().set_aside {
+        eprintln!(
+            "warning: the database was damaged and has been moved to {}; a new one was started. Nothing was deleted.",
+            aside.display()
+        );
+    }
+    Ok(core)
+}

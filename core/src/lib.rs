@@ -1,1 +1,130 @@
-//! farmlive-core (work in progress).
+//! FarmLive's device-side core.
+//!
+//! Open a [`Core`] at a data directory; everything a farmer or field agent
+//! does offline goes through it: farms, listings, stock, photos. Every user
+//! action is one SQLite transaction that writes its rows and appends its
+//! operation(s) to the outbox — or does neither — so that sync can later push
+//! exactly what happened.
+//!
+//! This crate knows nothing of FFI; `farmlive-ffi` wraps it for Kotlin and
+//! Swift, and the `farmlive` CLI drives it directly.
+
+mod action;
+mod blobs;
+pub mod clock;
+pub mod error;
+mod farms;
+pub mod listings;
+mod outbox;
+pub mod photos;
+mod search;
+mod store;
+
+pub use clock::{Clock, SystemClock};
+pub use error::{Error, Result};
+pub use farms::Farm;
+pub use listings::{Listing, ListingFilter, ListingPhoto};
+pub use outbox::PendingOp;
+pub use store::{DB_FILE, LATEST_VERSION as SCHEMA_VERSION, OpenReport};
+
+pub use farmlive_photo::{PhotoError, PipelineOptions};
+pub use farmlive_protocol as protocol;
+
+use blobs::BlobStore;
+use farmlive_protocol::{DeviceId, Hlc, hlc::HlcClock};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use store::Store;
+
+/// Settings for [`Core::open_with`].
+#[derive(Clone)]
+pub struct CoreOptions {
+    /// Wall time; the system clock unless a test supplies one.
+    pub clock: Arc<dyn Clock>,
+    /// Photo sizes, quality and decode limits.
+    pub photos: PipelineOptions,
+}
+
+impl Default for CoreOptions {
+    fn default() -> Self {
+        CoreOptions {
+            clock: Arc::new(SystemClock),
+            photos: PipelineOptions::default(),
+        }
+    }
+}
+
+/// The core, opened at a data directory. Cheap to share across threads.
+pub struct Core {
+    data_dir: PathBuf,
+    store: Store,
+    blobs: BlobStore,
+    clock: Arc<dyn Clock>,
+    device: DeviceId,
+    hlc: Mutex<HlcClock>,
+    photo_options: PipelineOptions,
+    report: OpenReport,
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core")
+            .field("data_dir", &self.data_dir)
+            .field("device", &self.device)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Core {
+    /// Opens the core at `data_dir`, creating it if needed, with default options.
+    pub fn open(data_dir: impl AsRef<Path>) -> Result<Core> {
+        Self::open_with(data_dir, CoreOptions::default())
+    }
+
+    /// Opens the core at `data_dir` with the given options.
+    ///
+    /// A database from a newer app is refused ([`Error::SchemaTooNew`]); a
+    /// damaged one is moved aside (see [`OpenReport::set_aside`]) and a new one
+    /// started, so the app keeps working and nothing is deleted.
+    pub fn open_with(data_dir: impl AsRef<Path>, options: CoreOptions) -> Result<Core> {
+        let data_dir = data_dir.as_ref().to_path_buf();
+        std::fs::create_dir_all(&data_dir)
+            .map_err(|e| Error::io("create the data directory", e))?;
+        let (store, report) = Store::open(&data_dir, options.clock.now_ms())?;
+        let (device, last) = action::load_device(&store)?;
+        Ok(Core {
+            blobs: BlobStore::new(data_dir.join("blobs")),
+            data_dir,
+            store,
+            clock: options.clock,
+            device,
+            hlc: Mutex::new(HlcClock::new(device, last)),
+            photo_options: options.photos,
+            report,
+        })
+    }
+
+    /// What opening found: a damaged database set aside, migrations applied.
+    pub fn open_report(&self) -> &OpenReport {
+        &self.report
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// This device's id, made on first open and kept in the database.
+    pub fn device_id(&self) -> DeviceId {
+        self.device
+    }
+
+    /// The latest clock stamp this device has made or seen.
+    pub fn last_stamp(&self) -> Hlc {
+        self.hlc.lock().unwrap_or_else(|p| p.into_inner()).last()
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}

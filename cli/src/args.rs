@@ -1,0 +1,209 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// FarmLive: list produce offline with photos, sync with a hub, sell live.
+#[derive(Debug, Parser)]
+#[command(name = "farmlive", version, about, long_about = None)]
+pub struct Cli {
+    /// Where FarmLive keeps its database and photos (default: the platform's
+    /// data directory, e.g. ~/.local/share/farmlive).
+    #[arg(long, global = true, env = "FARMLIVE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the demo: a field agent's offline session with real photos.
+    Demo(DemoArgs),
+    /// Farms this device lists for.
+    #[command(subcommand)]
+    Farm(FarmCommand),
+    /// Create, edit, search and stock listings; attach photos.
+    #[command(subcommand)]
+    Listing(ListingCommand),
+    /// Operations waiting to be synced.
+    Outbox {
+        /// Show at most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+/// Arguments of `farmlive demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the demo's data here (default: a new temporary directory, kept
+    /// after the run so you can look at it). Must be empty or not exist.
+    #[arg(long, value_name = "DIR")]
+    pub demo_dir: Option<PathBuf>,
+}
+
+/// `farmlive farm ...`
+#[derive(Debug, Subcommand)]
+pub enum FarmCommand {
+    /// Add a farm this device lists for.
+    Add {
+        /// The farm's name.
+        name: String,
+    },
+    /// List the farms.
+    List,
+}
+
+/// `farmlive listing ...`
+#[derive(Debug, Subcommand)]
+pub enum ListingCommand {
+    /// Create a listing.
+    Add(AddListing),
+    /// Change a listing's title, description, unit or price.
+    Edit(EditListing),
+    /// List listings.
+    List(ListListings),
+    /// Show one listing with its photos.
+    Show {
+        /// Listing id (or its last characters, as shown by `list`).
+        id: String,
+    },
+    /// Search titles and descriptions (Chinese and English).
+    Search {
+        /// Words to find; all must match.
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        /// Show at most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Set or adjust stock.
+    Stock(StockArgs),
+    /// Hide a listing from buyers for now.
+    Pause {
+        /// Listing id.
+        id: String,
+    },
+    /// Show a paused listing to buyers again.
+    Resume {
+        /// Listing id.
+        id: String,
+    },
+    /// Withdraw a listing for good.
+    Archive {
+        /// Listing id.
+        id: String,
+    },
+    /// Add or remove photos.
+    #[command(subcommand)]
+    Photo(PhotoCommand),
+}
+
+/// `farmlive listing add`
+#[derive(Debug, Args)]
+pub struct AddListing {
+    /// Title, 1–60 characters.
+    #[arg(long)]
+    pub title: String,
+    /// Description, up to 2,000 characters.
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// Selling unit: kg, g, jin, piece, box, bunch, dozen.
+    #[arg(long)]
+    pub unit: String,
+    /// Price per unit, e.g. 12.5 or "12.50 KES".
+    #[arg(long, allow_hyphen_values = true)]
+    pub price: String,
+    /// Currency when the price has none.
+    #[arg(long, default_value = "CNY")]
+    pub currency: String,
+    /// Units in stock.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    pub stock: i64,
+    /// The farm (name or id); optional when the device has one farm.
+    #[arg(long)]
+    pub farm: Option<String>,
+    /// Photos to attach, in order.
+    #[arg(long = "photo", value_name = "FILE")]
+    pub photos: Vec<PathBuf>,
+}
+
+/// `farmlive listing edit`
+#[derive(Debug, Args)]
+pub struct EditListing {
+    /// Listing id.
+    pub id: String,
+    /// New title.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// New description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// New unit.
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// New price.
+    #[arg(long, allow_hyphen_values = true)]
+    pub price: Option<String>,
+    /// Currency when the new price has none.
+    #[arg(long, default_value = "CNY")]
+    pub currency: String,
+}
+
+/// `farmlive listing list`
+#[derive(Debug, Args)]
+pub struct ListListings {
+    /// Only this status: active, paused or archived (default: active and paused).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only this farm (name or id).
+    #[arg(long)]
+    pub farm: Option<String>,
+    /// Show at most this many.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+}
+
+/// `farmlive listing stock`
+#[derive(Debug, Args)]
+#[group(id = "change", required = true, multiple = false)]
+pub struct StockArgs {
+    /// Listing id.
+    pub id: String,
+    /// Set stock to this counted level.
+    #[arg(long, group = "change", allow_hyphen_values = true)]
+    pub set: Option<i64>,
+    /// Add this many units (a harvest came in).
+    #[arg(long, group = "change", allow_hyphen_values = true)]
+    pub add: Option<i64>,
+    /// Remove this many units (sold elsewhere, spoiled).
+    #[arg(long, group = "change", allow_hyphen_values = true)]
+    pub remove: Option<i64>,
+}
+
+/// `farmlive listing photo ...`
+#[derive(Debug, Subcommand)]
+pub enum PhotoCommand {
+    /// Attach photos to the end of a listing's photos.
+    Add {
+        /// Listing id.
+        id: String,
+        /// Photo files (JPEG, PNG or WebP).
+        #[arg(required = true, num_args = 1..)]
+        files: Vec<PathBuf>,
+    },
+    /// Remove a photo.
+    Rm {
+        /// Listing id.
+        id: String,
+        /// The photo's id (its SHA-256, as shown by `show`).
+        photo: String,
+    },
+}

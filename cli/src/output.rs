@@ -1,0 +1,191 @@
+//! Printing results: human tables (aligned for Chinese double-width
+//! characters) or JSON.
+
+use farmlive_core::{Farm, Listing, PendingOp};
+use serde::Serialize;
+use unicode_width::UnicodeWidthStr;
+
+/// Where and how results are printed.
+pub struct Output {
+    /// JSON instead of tables.
+    pub json: bool,
+}
+
+/// The short reference shown in tables: the end of the id, which any command accepts.
+pub fn short_id(id: &impl ToString) -> String {
+    let id = id.to_string();
+    id[id.len().saturating_sub(8)..].to_owned()
+}
+
+/// Formats rows as a table with a header; columns padded by display width.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.width());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            s.push_str(cell);
+            if i + 1 < cells.len() {
+                s.push_str(&" ".repeat(w - cell.width() + 2));
+            }
+        }
+        s.trim_end().to_owned()
+    };
+    let mut out = line(header.to_vec());
+    for row in rows {
+        out.push('\n');
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+/// Cuts text to a display width, marking the cut with "…".
+pub fn ellipsize(text: &str, max_width: usize) -> String {
+    if text.width() <= max_width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.width() + c.to_string().width() + 1 > max_width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+impl Output {
+    fn print_json(&self, value: &impl Serialize) {
+        match serde_json::to_string_pretty(value) {
+            Ok(s) => println!("{s}"),
+            Err(e) => eprintln!("error: cannot encode JSON: {e}"),
+        }
+    }
+
+    /// Prints listings as a table, or a JSON array.
+    pub fn listings(&self, listings: &[Listing]) {
+        if self.json {
+            return self.print_json(&listings);
+        }
+        if listings.is_empty() {
+            println!("No listings.");
+            return;
+        }
+        let rows: Vec<Vec<String>> = listings
+            .iter()
+            .map(|l| {
+                vec![
+                    short_id(&l.id),
+                    ellipsize(&l.title, 32),
+                    format!("{}/{}", l.price, l.unit),
+                    format!("{} {}", l.stock, l.unit),
+                    l.status.to_string(),
+                    l.photos.len().to_string(),
+                ]
+            })
+            .collect();
+        println!(
+            "{}",
+            table(
+                &["REF", "TITLE", "PRICE", "STOCK", "STATUS", "PHOTOS"],
+                &rows
+            )
+        );
+    }
+
+    /// Prints one listing in full.
+    pub fn listing(&self, l: &Listing) {
+        if self.json {
+            return self.print_json(l);
+        }
+        println!("{}  ({})", l.title, l.status);
+        println!("  id           {}", l.id);
+        println!("  farm         {}", l.farm_id);
+        println!("  price        {} per {}", l.price, l.unit);
+        println!("  stock        {} {}", l.stock, l.unit);
+        if !l.description.is_empty() {
+            let mut lines = l.description.lines();
+            println!("  description  {}", lines.next().unwrap_or_default());
+            for line in lines {
+                println!("               {line}");
+            }
+        }
+        if l.photos.is_empty() {
+            println!("  photos       none");
+        }
+        for p in &l.photos {
+            println!(
+                "  photo {}      {}  {}x{}",
+                p.position + 1,
+                p.sha256,
+                p.width,
+                p.height
+            );
+        }
+    }
+
+    /// Prints farms.
+    pub fn farms(&self, farms: &[Farm]) {
+        if self.json {
+            return self.print_json(&farms);
+        }
+        let rows: Vec<Vec<String>> = farms
+            .iter()
+            .map(|f| vec![f.id.to_string(), f.name.clone()])
+            .collect();
+        println!("{}", table(&["ID", "NAME"], &rows));
+    }
+
+    /// Prints pending operations.
+    pub fn outbox(&self, ops: &[PendingOp], total: u64) {
+        if self.json {
+            return self.print_json(&serde_json::json!({ "pending": total, "ops": ops }));
+        }
+        let rows: Vec<Vec<String>> = ops
+            .iter()
+            .map(|p| {
+                vec![
+                    p.seq.to_string(),
+                    p.op.body.kind().to_owned(),
+                    short_id(&p.op.body.listing()),
+                    p.op.at.to_string(),
+                ]
+            })
+            .collect();
+        println!("{total} operation(s) waiting to sync");
+        if !rows.is_empty() {
+            println!("{}", table(&["SEQ", "KIND", "LISTING", "STAMP"], &rows));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_by_display_width() {
+        let t = table(
+            &["A", "B"],
+            &[
+                vec!["芒果".into(), "x".into()],
+                vec!["abcd".into(), "y".into()],
+            ],
+        );
+        let lines: Vec<&str> = t.lines().collect();
+        // "芒果" is 4 columns wide, like "abcd": B's column starts at the same place.
+        assert_eq!(lines[1].find('x').map(|i| lines[1][..i].width()), Some(6));
+        assert_eq!(lines[2].find('y').map(|i| lines[2][..i].width()), Some(6));
+    }
+
+    #[test]
+    fn ellipsize_cuts_by_width() {
+        assert_eq!(ellipsize("海南贵妃芒果", 7), "海南贵…");
+        assert_eq!(ellipsize("mango", 10), "mango");
+    }
+}

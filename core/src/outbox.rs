@@ -1,0 +1,65 @@
+//! The outbox: operations waiting to be pushed to the hub, in order.
+
+use crate::Core;
+use crate::error::Result;
+use farmlive_protocol::ops::{Op, OpBody};
+use rusqlite::{Transaction, params};
+use serde::Serialize;
+
+/// An operation waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PendingOp {
+    /// Position in the outbox; pushes go in this order.
+    pub seq: i64,
+    /// The operation.
+    pub op: Op,
+}
+
+/// Appends `op` inside the caller's transaction.
+pub(crate) fn append(tx: &Transaction<'_>, op: &Op, now_ms: i64) -> Result<()> {
+    let blob = match &op.body {
+        OpBody::PhotoAttach { photo, .. } => Some(photo.sha256.as_str()),
+        _ => None,
+    };
+    let body = serde_json::to_string(op)
+        .map_err(|e| crate::Error::InvalidArgument(format!("cannot encode operation: {e}")))?;
+    tx.execute(
+        "INSERT INTO outbox (op_id, kind, listing_id, blob, body, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            op.id.to_string(),
+            op.body.kind(),
+            op.body.listing().to_string(),
+            blob,
+            body,
+            now_ms
+        ],
+    )?;
+    Ok(())
+}
+
+impl Core {
+    /// Operations not yet acknowledged by the hub, oldest first, at most `limit`.
+    pub fn pending_ops(&self, limit: u32) -> Result<Vec<PendingOp>> {
+        let conn = self.store.reader();
+        let mut stmt = conn.prepare_cached("SELECT seq, body FROM outbox ORDER BY seq LIMIT ?1")?;
+        let rows = stmt.query_map([limit], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, body) = row?;
+            let op = serde_json::from_str(&body).map_err(|e| {
+                crate::Error::InvalidArgument(format!("outbox entry {seq} is unreadable: {e}"))
+            })?;
+            out.push(PendingOp { seq, op });
+        }
+        Ok(out)
+    }
+
+    /// How many operations wait to be pushed.
+    pub fn pending_count(&self) -> Result<u64> {
+        let conn = self.store.reader();
+        Ok(conn.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?)
+    }
+}

@@ -1,0 +1,172 @@
+//! Photos on listings: processed by `farmlive-photo` (bounded decode, EXIF
+//! orientation, metadata stripped, 1280 px image and 320 px thumbnail),
+//! stored content-addressed, ordered within their listing.
+//!
+//! The slow part (decoding and encoding) runs before the transaction, so the
+//! database is never locked while a 12 MP photo is processed. A photo that is
+//! refused writes nothing.
+
+use crate::Core;
+use crate::error::{Error, Result};
+use crate::listings::{ListingPhoto, load_for_change};
+use farmlive_protocol::listing::check_photo_count;
+use farmlive_protocol::ops::{OpBody, PhotoRef};
+use farmlive_protocol::{ListingId, ListingStatus, ValidationError};
+use rusqlite::{OptionalExtension, params};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+impl Core {
+    /// Adds the photo at `path` to a listing; see [`Core::add_photo_bytes`].
+    pub fn add_photo_file(
+        &self,
+        listing: ListingId,
+        path: impl AsRef<Path>,
+    ) -> Result<ListingPhoto> {
+        let max = self.photo_options.limits.max_input_bytes;
+        let file =
+            std::fs::File::open(path.as_ref()).map_err(|e| Error::io("open the photo", e))?;
+        let mut bytes = Vec::new();
+        // Read one byte past the limit so an oversized file is refused without
+        // reading it all into memory.
+        file.take(max as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io("read the photo", e))?;
+        self.add_photo_bytes(listing, &bytes)
+    }
+
+    /// Adds a photo (JPEG, PNG or WebP bytes) to the end of a listing's photos.
+    ///
+    /// The same photo added twice to a listing is kept once; the same photo on
+    /// two listings is stored once.
+    pub fn add_photo_bytes(&self, listing: ListingId, bytes: &[u8]) -> Result<ListingPhoto> {
+        // Fail fast, before the expensive work, on a listing that cannot take a photo.
+        let current = self.listing(listing)?;
+        if current.status == ListingStatus::Archived {
+            return Err(ValidationError::Archived.into());
+        }
+        check_photo_count(current.photos.len())?;
+
+        let processed = farmlive_photo::process(bytes, &self.photo_options)?;
+        let (image, thumb) = (&processed.listing, &processed.thumbnail);
+        let mut written = Vec::new();
+        for blob in [image, thumb] {
+            if self.blobs.put(&blob.sha256, &blob.jpeg)? {
+                written.push(blob.sha256.clone());
+            }
+        }
+        let result = self.act(|a| {
+            let existing = load_for_change(a, listing)?;
+            if let Some(photo) = existing.photos.iter().find(|p| p.sha256 == image.sha256) {
+                return Ok(photo.clone());
+            }
+            check_photo_count(existing.photos.len())?;
+            for blob in [image, thumb] {
+                a.tx.execute(
+                    "INSERT OR IGNORE INTO blobs (sha256, bytes, created_at) VALUES (?1, ?2, ?3)",
+                    params![blob.sha256, blob.jpeg.len() as i64, a.now_ms],
+                )?;
+            }
+            let position = existing.photos.len() as u32;
+            let photo = PhotoRef {
+                sha256: image.sha256.clone(),
+                thumb_sha256: thumb.sha256.clone(),
+                width: image.width,
+                height: image.height,
+                bytes: image.jpeg.len() as u64,
+            };
+            a.record(OpBody::PhotoAttach {
+                listing,
+                photo,
+                position,
+            })?;
+            a.tx.execute(
+                "INSERT INTO listing_photos
+                    (listing_id, sha256, thumb_sha256, width, height, position, added_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    listing.to_string(),
+                    image.sha256,
+                    thumb.sha256,
+                    image.width,
+                    image.height,
+                    position,
+                    a.now_ms
+                ],
+            )?;
+            Ok(ListingPhoto {
+                sha256: image.sha256.clone(),
+                thumb_sha256: thumb.sha256.clone(),
+                width: image.width,
+                height: image.height,
+                position,
+            })
+        });
+        if result.is_err() {
+            // The action rolled back: files written only for it go too.
+            for sha in &written {
+                self.collect_blob(sha)?;
+            }
+        }
+        result
+    }
+
+    /// Removes a photo from a listing; the photos after it move up.
+    pub fn remove_photo(&self, listing: ListingId, sha256: &str) -> Result<()> {
+        let sha256 = sha256.trim().to_ascii_lowercase();
+        let removed = self.act(|a| {
+            load_for_change(a, listing)?;
+            let row: Option<(u32, String)> =
+                a.tx.query_row(
+                    "SELECT position, thumb_sha256 FROM listing_photos
+                     WHERE listing_id = ?1 AND sha256 = ?2",
+                    params![listing.to_string(), sha256],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (position, thumb) = row.ok_or_else(|| Error::not_found("photo", &sha256))?;
+            a.record(OpBody::PhotoRemove {
+                listing,
+                sha256: sha256.clone(),
+            })?;
+            a.tx.execute(
+                "DELETE FROM listing_photos WHERE listing_id = ?1 AND sha256 = ?2",
+                params![listing.to_string(), sha256],
+            )?;
+            a.tx.execute(
+                "UPDATE listing_photos SET position = position - 1
+                 WHERE listing_id = ?1 AND position > ?2",
+                params![listing.to_string(), position],
+            )?;
+            Ok(thumb)
+        })?;
+        self.collect_blob(&sha256)?;
+        self.collect_blob(&removed)
+    }
+
+    /// Path of a stored photo file (listing image or thumbnail) by its hash.
+    pub fn photo_path(&self, sha256: &str) -> Result<PathBuf> {
+        let path = self.blobs.path(sha256)?;
+        if !path.exists() {
+            return Err(Error::not_found("photo", sha256));
+        }
+        Ok(path)
+    }
+
+    /// Deletes a blob that nothing references any more: no listing shows it
+    /// and no pending op still needs to upload it.
+    fn collect_blob(&self, sha256: &str) -> Result<()> {
+        let conn = self.store.writer();
+        let referenced: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM listing_photos WHERE sha256 = ?1 OR thumb_sha256 = ?1)
+                 OR EXISTS (SELECT 1 FROM outbox WHERE kind = 'photo_attach' AND instr(body, ?1) > 0)",
+            [sha256],
+            |r| r.get(0),
+        )?;
+        if referenced {
+            return Ok(());
+        }
+        conn.execute("DELETE FROM blobs WHERE sha256 = ?1", [sha256])?;
+        self.blobs.remove(sha256)
+    }
+}
