@@ -173,18 +173,18 @@ pub struct ListListings {
 
 /// `farmlive listing stock`
 #[derive(Debug, Args)]
-#[group(id = "change", required = true, multiple = false)]
+#[command(group = clap::ArgGroup::new("change").required(true).args(["set", "add", "remove"]))]
 pub struct StockArgs {
     /// Listing id.
     pub id: String,
     /// Set stock to this counted level.
-    #[arg(long, group = "change", allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true)]
     pub set: Option<i64>,
     /// Add this many units (a harvest came in).
-    #[arg(long, group = "change", allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true)]
     pub add: Option<i64>,
     /// Remove this many units (sold elsewhere, spoiled).
-    #[arg(long, group = "change", allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true)]
     pub remove: Option<i64>,
 }
 

@@ -11,6 +11,7 @@ use farmlive_core::protocol::{Currency, ListingDraft, ListingPatch, ListingStatu
 use farmlive_core::{Core, Listing, ListingFilter};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use unicode_width::UnicodeWidthStr;
 
 /// Photos shipped in the binary (attribution: testdata/README.md).
 const PHONE_PHOTO: &[u8] = include_bytes!("../../testdata/photos/phone-12mp-exif-rotated.jpg");
@@ -103,8 +104,9 @@ impl Timer {
         let (value, detail) = f()?;
         let elapsed = start.elapsed();
         self.total += elapsed;
+        let pad = " ".repeat(38usize.saturating_sub(label.width()));
         println!(
-            "  ✓ {label:<34} {:>8.1} ms  {detail}",
+            "  ✓ {label}{pad}{:>8.1} ms  {detail}",
             elapsed.as_secs_f64() * 1e3
         );
         Ok(value)
@@ -245,7 +247,7 @@ pub fn run(args: &DemoArgs) -> CmdResult {
         core.set_listing_status(listings[2].id, ListingStatus::Archived)?;
         Ok(((), String::new()))
     })?;
-    for query in ["芒果", "妃子笑", "avocado", "eggs 18"] {
+    for query in ["芒果", "妃子笑", "avocado", "brown eggs"] {
         t.step(&format!("search \"{query}\""), || {
             let hits: Vec<Listing> = core.search(query, 10)?;
             let titles: Vec<&str> = hits.iter().map(|l| l.title.as_str()).collect();

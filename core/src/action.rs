@@ -87,6 +87,7 @@ impl Core {
         action.tx.commit()?;
         // Only a committed action moves the clock on.
         *hlc = action.clock;
+        self.store.committed();
         Ok(out)
     }
 }

@@ -1,2 +1,123 @@
-//! xtask (work in progress).
-fn main() {}
+//! `cargo xtask`: FarmLive's task runner. std only, so it builds in seconds.
+//!
+//! - `cargo xtask test`  — install what the tests need, then run every test.
+//! - `cargo xtask lint`  — rustfmt and clippy, warnings as errors.
+//! - `cargo xtask demo`  — build and run `farmlive demo` (arguments pass through).
+//! - `cargo xtask bench` — run the benchmarks side by side with their peers.
+//! - `cargo xtask setup` — only install the system packages.
+
+mod packages;
+
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "usage: cargo xtask <test|lint|demo|bench|setup> [args]
+
+  test    install what the tests need, then run every test
+  lint    cargo fmt --check and cargo clippy -D warnings
+  demo    run `farmlive demo` in an optimised build (extra args go to the demo)
+  bench   run the benchmarks beside their peers (vipsthumbnail, raw rusqlite)
+  setup   install the Debian packages the project needs (idempotent)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (task, rest) = match args.split_first() {
+        Some((t, r)) => (t.as_str(), r),
+        None => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match task {
+        "test" => test(rest),
+        "lint" => lint(),
+        "demo" => demo(rest),
+        "bench" => bench(rest),
+        "setup" => packages::ensure(packages::ALL),
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => {
+            eprintln!("unknown task {other:?}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask {task}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a command, failing with its exit status.
+pub fn run(cmd: &mut Command) -> Result<(), String> {
+    eprintln!("$ {}", describe(cmd));
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed ({status})", describe(cmd)))
+    }
+}
+
+fn describe(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn test(extra: &[String]) -> Result<(), String> {
+    packages::ensure(packages::TEST)?;
+    run(cargo()
+        .args(["test", "--workspace", "--all-targets"])
+        .args(extra))?;
+    // Doc tests are not part of --all-targets.
+    run(cargo().args(["test", "--workspace", "--doc"]))
+}
+
+fn lint() -> Result<(), String> {
+    run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+fn demo(extra: &[String]) -> Result<(), String> {
+    packages::ensure(packages::DEMO)?;
+    // The bench profile: release speed without the long fat-LTO link of a
+    // mobile release build.
+    run(cargo()
+        .args([
+            "run",
+            "--quiet",
+            "--profile",
+            "bench",
+            "-p",
+            "farmlive",
+            "--",
+            "demo",
+        ])
+        .args(extra))
+}
+
+fn bench(extra: &[String]) -> Result<(), String> {
+    packages::ensure(packages::BENCH)?;
+    run(cargo()
+        .args(["bench", "-p", "farmlive-core", "-p", "farmlive-photo"])
+        .args(extra))
+}

@@ -5,6 +5,7 @@
 //! behind a write (such as a long sync), and every write is a short
 //! transaction on the writer.
 
+mod checkpoint;
 mod migrations;
 
 use crate::error::{Error, Result};
@@ -32,6 +33,7 @@ pub struct OpenReport {
 pub(crate) struct Store {
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
+    checkpointer: checkpoint::Checkpointer,
 }
 
 impl Store {
@@ -51,11 +53,14 @@ impl Store {
         };
         let mut writer = writer;
         report.migrated = migrations::migrate(&mut writer)?;
+        writer.pragma_update(None, "wal_autocheckpoint", checkpoint::SAFETY_NET_PAGES)?;
         let reader = connect(&path)?;
+        let checkpointer = checkpoint::Checkpointer::start(connect(&path)?);
         Ok((
             Store {
                 writer: Mutex::new(writer),
                 reader: Mutex::new(reader),
+                checkpointer,
             },
             report,
         ))
@@ -66,6 +71,11 @@ impl Store {
         // A panic while holding the lock cannot leave a half-written
         // transaction (SQLite rolls it back), so a poisoned lock is safe to reuse.
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Tells the store a write transaction committed (schedules checkpoints).
+    pub(crate) fn committed(&self) {
+        self.checkpointer.committed();
     }
 
     /// The reader connection.
