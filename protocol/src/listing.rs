@@ -80,6 +80,20 @@ pub enum ValidationError {
         /// The limit.
         max: usize,
     },
+    /// A farm with no name.
+    #[error("give the farm a name")]
+    FarmNameEmpty,
+    /// A farm name over the limit.
+    #[error("the farm name is {len} characters long; keep it to {max}")]
+    FarmNameTooLong {
+        /// Characters given.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A control character in a farm name.
+    #[error("the farm name contains an invisible control character; retype it")]
+    FarmNameControlCharacter,
     /// An edit that changes nothing.
     #[error("nothing to change: give at least one new value")]
     NothingToChange,
@@ -236,6 +250,18 @@ pub fn validate_title(title: &str) -> Result<String, ValidationError> {
         return Err(ValidationError::TitleEmpty);
     }
     Ok(title)
+}
+
+/// Checks and normalises a farm's name (same length rule as titles).
+pub fn validate_farm_name(name: &str) -> Result<String, ValidationError> {
+    let name = text::clean(name, TITLE_MAX_CHARS, false).map_err(|p| match p {
+        TextProblem::TooLong { max, len } => ValidationError::FarmNameTooLong { len, max },
+        TextProblem::ControlCharacter => ValidationError::FarmNameControlCharacter,
+    })?;
+    if name.is_empty() {
+        return Err(ValidationError::FarmNameEmpty);
+    }
+    Ok(name)
 }
 
 /// Checks and normalises a description (may be empty, may hold newlines).
@@ -406,6 +432,20 @@ mod tests {
                 "{got} should say {message:?}"
             );
         }
+    }
+
+    #[test]
+    fn farm_names_follow_the_title_rules() {
+        assert_eq!(validate_farm_name(" 李家果园 ").unwrap(), "李家果园");
+        assert_eq!(validate_farm_name(""), Err(ValidationError::FarmNameEmpty));
+        assert_eq!(
+            validate_farm_name(&"x".repeat(61)),
+            Err(ValidationError::FarmNameTooLong { len: 61, max: 60 })
+        );
+        assert_eq!(
+            validate_farm_name("a\tb"),
+            Err(ValidationError::FarmNameControlCharacter)
+        );
     }
 
     #[test]
