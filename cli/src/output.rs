@@ -152,7 +152,7 @@ impl Output {
                 vec![
                     p.seq.to_string(),
                     p.op.body.kind().to_owned(),
-                    short_id(&p.op.body.listing()),
+                    short_id(&p.op.body.entity()),
                     p.op.at.to_string(),
                 ]
             })

@@ -1,5 +1,7 @@
 //! The `farmlive` binary: exit codes, JSON output, human output, the demo.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};

@@ -88,7 +88,7 @@ CREATE TABLE outbox (
     seq        INTEGER PRIMARY KEY AUTOINCREMENT,
     op_id      TEXT NOT NULL UNIQUE,
     kind       TEXT NOT NULL,
-    listing_id TEXT,
+    entity_id  TEXT NOT NULL,
     blob       TEXT,
     body       TEXT NOT NULL,
     created_at INTEGER NOT NULL

@@ -67,6 +67,17 @@ impl Action<'_> {
 }
 
 impl Core {
+    /// Takes in a stamp seen from the hub so later local edits sort after it.
+    pub(crate) fn observe(&self, stamp: Hlc) -> Result<()> {
+        let mut hlc = self.hlc.lock().unwrap_or_else(|p| p.into_inner());
+        hlc.observe(stamp, self.now_ms());
+        self.store.writer().execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+            params![HLC_KEY, hlc.last().to_string()],
+        )?;
+        Ok(())
+    }
+
     /// Runs `f` inside one immediate transaction on the writer; commits its
     /// rows and ops together, or nothing if `f` (or the commit) fails.
     pub(crate) fn act<T>(&self, f: impl FnOnce(&mut Action<'_>) -> Result<T>) -> Result<T> {

@@ -52,6 +52,30 @@ pub enum Error {
     /// SQLite failed.
     #[error("local database error: {0}")]
     Database(#[from] rusqlite::Error),
+    /// An order action not allowed now (the message says why).
+    #[error("{0}")]
+    Rule(farmlive_protocol::Rejection),
+    /// The hub could not be reached or is unavailable; retry later.
+    #[error("could not sync: {0}")]
+    Network(String),
+    /// The hub refused the request.
+    #[error("the hub refused: {message}")]
+    Hub {
+        /// HTTP status.
+        status: u16,
+        /// The hub's stable code.
+        code: String,
+        /// The hub's message.
+        message: String,
+    },
+    /// This device has not been enrolled with a hub.
+    #[error(
+        "this device is not connected to a hub yet; enrol it with a code from the hub operator"
+    )]
+    NotEnrolled,
+    /// The caller cancelled.
+    #[error("cancelled")]
+    Cancelled,
     /// A file operation failed.
     #[error("could not {action}: {source}")]
     Io {
@@ -74,9 +98,17 @@ impl Error {
         }
     }
 
+    /// True for failures worth retrying later (network, hub unavailable).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Network(_))
+    }
+
     /// True when the error comes from what the user gave (fix the input and
     /// retry), false when something failed (a retry may not help).
     pub fn is_bad_input(&self) -> bool {
+        if let Error::Hub { status, .. } = self {
+            return (400..500).contains(status) && *status != 401;
+        }
         matches!(
             self,
             Error::Invalid(_)

@@ -15,17 +15,21 @@ pub mod clock;
 pub mod error;
 mod farms;
 pub mod listings;
+pub mod orders;
 mod outbox;
 pub mod photos;
 mod search;
 mod store;
+pub mod sync;
 
 pub use clock::{Clock, SystemClock};
 pub use error::{Error, Result};
 pub use farms::Farm;
 pub use listings::{Listing, ListingFilter, ListingPhoto};
+pub use orders::{Conflict, Order, OrderFilter};
 pub use outbox::PendingOp;
 pub use store::{DB_FILE, LATEST_VERSION as SCHEMA_VERSION, OpenReport};
+pub use sync::{CancelToken, Enrolment, SyncOptions, SyncPhase, SyncProgress, SyncReport};
 
 pub use farmlive_photo::{PhotoError, PipelineOptions};
 pub use farmlive_protocol as protocol;
@@ -124,7 +128,7 @@ impl Core {
         self.hlc.lock().unwrap_or_else(|p| p.into_inner()).last()
     }
 
-    fn now_ms(&self) -> i64 {
+    pub(crate) fn now_ms(&self) -> i64 {
         self.clock.now_ms()
     }
 }

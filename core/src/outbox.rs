@@ -24,12 +24,12 @@ pub(crate) fn append(tx: &Transaction<'_>, op: &Op, now_ms: i64) -> Result<()> {
     let body = serde_json::to_string(op)
         .map_err(|e| crate::Error::InvalidArgument(format!("cannot encode operation: {e}")))?;
     tx.execute(
-        "INSERT INTO outbox (op_id, kind, listing_id, blob, body, created_at)
+        "INSERT INTO outbox (op_id, kind, entity_id, blob, body, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             op.id.to_string(),
             op.body.kind(),
-            op.body.listing().to_string(),
+            op.body.entity().to_string(),
             blob,
             body,
             now_ms

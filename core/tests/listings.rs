@@ -1,5 +1,7 @@
 //! Listings, the outbox written atomically with each action, and search.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 mod common;
 
 use common::*;

@@ -1,5 +1,7 @@
 //! Photos on listings: orientation, metadata stripping, dedupe, bad photos.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 mod common;
 
 use common::*;

@@ -77,6 +77,10 @@ id_type!(
     /// A buyer's order.
     OrderId
 );
+id_type!(
+    /// A buyer.
+    BuyerId
+);
 
 #[cfg(test)]
 mod tests {

@@ -5,20 +5,25 @@
 //! never accepts offline what the hub will later refuse, and the hub never
 //! trusts a device's word for it.
 
+pub mod api;
 pub mod hlc;
 pub mod id;
 pub mod listing;
 pub mod money;
 pub mod ops;
 pub mod order;
+pub mod state;
 pub mod text;
 pub mod unit;
 
 pub use hlc::Hlc;
-pub use id::{DeviceId, FarmId, ListingId, OpId, OrderId};
+pub use id::{BuyerId, DeviceId, FarmId, ListingId, OpId, OrderId};
 pub use listing::{ListingDraft, ListingFields, ListingPatch, ListingStatus, ValidationError};
 pub use money::{Currency, Money, MoneyError};
-pub use order::{CancelledBy, Delivery, OrderAction, OrderStatus, TransitionError};
+pub use order::{
+    BuyerContact, CancelledBy, Delivery, OrderAction, OrderState, OrderStatus, TransitionError,
+};
+pub use state::{ListingState, Rejection};
 pub use unit::Unit;
 
 /// Milliseconds since the Unix epoch, UTC. Every timestamp in FarmLive uses this.

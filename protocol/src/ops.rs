@@ -5,7 +5,8 @@
 //! merges by rule (absolute sets are last-writer-wins, deltas add up).
 
 use crate::listing::{ListingFields, ListingPatch, ListingStatus};
-use crate::{FarmId, Hlc, ListingId, OpId};
+use crate::order::OrderAction;
+use crate::{FarmId, Hlc, ListingId, OpId, OrderId};
 use serde::{Deserialize, Serialize};
 
 /// One operation, as recorded in the outbox and sent to the hub.
@@ -92,6 +93,14 @@ pub enum OpBody {
         /// The photo's listing-image hash.
         sha256: String,
     },
+    /// The farmer accepted, packed, shipped, delivered or cancelled an order.
+    OrderAction {
+        /// The order.
+        order: OrderId,
+        /// What was done.
+        #[serde(flatten)]
+        action: OrderAction,
+    },
 }
 
 impl OpBody {
@@ -105,11 +114,12 @@ impl OpBody {
             OpBody::ListingStatus { .. } => "listing_status",
             OpBody::PhotoAttach { .. } => "photo_attach",
             OpBody::PhotoRemove { .. } => "photo_remove",
+            OpBody::OrderAction { .. } => "order_action",
         }
     }
 
-    /// The listing the op is about.
-    pub fn listing(&self) -> ListingId {
+    /// The listing the op is about, for listing ops.
+    pub fn listing(&self) -> Option<ListingId> {
         match self {
             OpBody::ListingCreate { listing, .. }
             | OpBody::ListingEdit { listing, .. }
@@ -117,7 +127,16 @@ impl OpBody {
             | OpBody::StockAdjust { listing, .. }
             | OpBody::ListingStatus { listing, .. }
             | OpBody::PhotoAttach { listing, .. }
-            | OpBody::PhotoRemove { listing, .. } => *listing,
+            | OpBody::PhotoRemove { listing, .. } => Some(*listing),
+            OpBody::OrderAction { .. } => None,
+        }
+    }
+
+    /// The id of the thing the op is about (a listing or an order).
+    pub fn entity(&self) -> uuid::Uuid {
+        match self {
+            OpBody::OrderAction { order, .. } => order.0,
+            _ => self.listing().map(|l| l.0).unwrap_or_default(),
         }
     }
 }

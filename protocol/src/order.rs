@@ -5,7 +5,8 @@
 //! Orders must ship within 72 hours of being placed; one with under 12 hours
 //! left is at risk and shown first.
 
-use crate::UnixMillis;
+use crate::state::Rejection;
+use crate::{BuyerId, FarmId, ListingId, Money, OrderId, Unit, UnixMillis};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -252,6 +253,135 @@ impl fmt::Display for Delivery {
     }
 }
 
+/// How to reach the buyer: personal data. Kept out of logs, errors and
+/// `Debug` output; shown only to the farm that ships the order.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct BuyerContact {
+    /// The buyer's name.
+    pub name: String,
+    /// Phone number.
+    pub phone: String,
+    /// Delivery address.
+    pub address: String,
+}
+
+impl fmt::Debug for BuyerContact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BuyerContact(redacted)")
+    }
+}
+
+/// A shipment's carrier and tracking number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shipment {
+    /// Carrier name.
+    pub carrier: String,
+    /// Tracking number.
+    pub tracking: String,
+}
+
+/// Who cancelled and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cancellation {
+    /// Who cancelled.
+    pub by: CancelledBy,
+    /// Their reason.
+    pub reason: String,
+}
+
+/// An order as the hub holds it and sends it to the farm's devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderState {
+    /// Its id.
+    pub id: OrderId,
+    /// The listing ordered.
+    pub listing: ListingId,
+    /// The farm that ships it.
+    pub farm: FarmId,
+    /// The buyer.
+    pub buyer: BuyerId,
+    /// The listing's title when ordered.
+    pub title: String,
+    /// Units ordered.
+    pub quantity: i64,
+    /// Selling unit.
+    pub unit: Unit,
+    /// Price per unit charged (the live price if one applied).
+    pub unit_price: Money,
+    /// quantity × unit price.
+    pub total: Money,
+    /// Standard or non-contact.
+    pub delivery: Delivery,
+    /// Where it is in its life.
+    pub status: OrderStatus,
+    /// When the buyer placed it (UTC ms).
+    pub placed_at: UnixMillis,
+    /// When its status last changed (UTC ms).
+    pub updated_at: UnixMillis,
+    /// Set once shipped.
+    pub shipment: Option<Shipment>,
+    /// Set once cancelled.
+    pub cancellation: Option<Cancellation>,
+    /// How to reach the buyer.
+    pub contact: BuyerContact,
+}
+
+impl OrderState {
+    /// The order after `action` at `now`, or why it cannot happen, in words
+    /// that say what the other side did ("the buyer cancelled this order
+    /// before you could accept it").
+    pub fn apply(&self, action: &OrderAction, now: UnixMillis) -> Result<OrderState, Rejection> {
+        let status = self
+            .status
+            .apply(action)
+            .map_err(|e| match (&e, &self.cancellation) {
+                (TransitionError::NotAllowed { .. }, Some(c)) if c.by == CancelledBy::Buyer => {
+                    Rejection::new(
+                        "cancelled_by_buyer",
+                        format!(
+                            "the buyer cancelled this order before you could {} it: {}",
+                            action.name(),
+                            c.reason
+                        ),
+                    )
+                }
+                (TransitionError::NotAllowed { .. }, _) => {
+                    Rejection::new("transition", e.to_string())
+                }
+                _ => Rejection::new("invalid", e.to_string()),
+            })?;
+        let mut next = self.clone();
+        next.status = status;
+        next.updated_at = now;
+        match action {
+            OrderAction::Ship { carrier, tracking } => {
+                next.shipment = Some(Shipment {
+                    carrier: carrier.trim().to_owned(),
+                    tracking: tracking.trim().to_owned(),
+                });
+            }
+            OrderAction::Cancel { by, reason } => {
+                next.cancellation = Some(Cancellation {
+                    by: *by,
+                    reason: reason.trim().to_owned(),
+                });
+            }
+            _ => {}
+        }
+        Ok(next)
+    }
+
+    /// When it must ship by.
+    pub fn ship_by(&self) -> UnixMillis {
+        ship_by(self.placed_at)
+    }
+
+    /// True when it still waits to ship with under 12 hours left.
+    pub fn is_at_risk(&self, now: UnixMillis) -> bool {
+        is_at_risk(self.status, self.placed_at, now)
+    }
+}
+
 /// When an order placed at `placed_at` must ship by.
 pub fn ship_by(placed_at: UnixMillis) -> UnixMillis {
     placed_at.saturating_add(SHIP_WITHIN_MS)
@@ -390,6 +520,53 @@ mod tests {
             "shipped orders are not at risk"
         );
         assert_eq!(time_left_to_ship(placed, placed + 70 * hour), 2 * hour);
+    }
+
+    #[test]
+    fn a_buyer_cancel_before_accept_reads_as_such() {
+        let order = OrderState {
+            id: OrderId::new(),
+            listing: ListingId::new(),
+            farm: FarmId::new(),
+            buyer: BuyerId::new(),
+            title: "Mangoes".into(),
+            quantity: 2,
+            unit: Unit::Jin,
+            unit_price: crate::Money::from_minor(880, crate::Currency::CNY),
+            total: crate::Money::from_minor(1760, crate::Currency::CNY),
+            delivery: Delivery::NonContact,
+            status: Placed,
+            placed_at: 0,
+            updated_at: 0,
+            shipment: None,
+            cancellation: None,
+            contact: BuyerContact {
+                name: "Wang Fang".into(),
+                phone: "+86 138 0000 0000".into(),
+                address: "Sanya".into(),
+            },
+        };
+        let cancelled = order.apply(&cancel(CancelledBy::Buyer), 5).unwrap();
+        assert_eq!(cancelled.status, Cancelled);
+        let r = cancelled.apply(&OrderAction::Accept, 6).unwrap_err();
+        assert_eq!(r.code, "cancelled_by_buyer");
+        assert_eq!(
+            r.message,
+            "the buyer cancelled this order before you could accept it: changed my mind"
+        );
+        let shipped = order
+            .apply(&OrderAction::Accept, 1)
+            .unwrap()
+            .apply(&OrderAction::Pack, 2)
+            .unwrap()
+            .apply(&ship(), 3)
+            .unwrap();
+        assert_eq!(shipped.shipment.as_ref().unwrap().tracking, "SF1234567");
+        let debug = format!("{shipped:?}");
+        assert!(
+            !debug.contains("Wang") && !debug.contains("138") && !debug.contains("Sanya"),
+            "{debug}"
+        );
     }
 
     #[test]

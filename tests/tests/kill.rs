@@ -1,6 +1,8 @@
 //! Killing the device process at any point loses no acknowledged action, and
 //! rows and outbox ops always agree (one transaction per action).
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use farmlive_core::protocol::ops::OpBody;
 use farmlive_core::{Core, ListingFilter};
 use sha2::Digest;
@@ -145,7 +147,7 @@ fn check(
     let mut creates: HashMap<String, i64> = HashMap::new();
     let mut attaches: HashMap<String, usize> = HashMap::new();
     for p in &ops {
-        let id = p.op.body.listing().to_string();
+        let id = p.op.body.entity().to_string();
         match &p.op.body {
             OpBody::ListingCreate { fields, .. } => {
                 assert!(

@@ -1,5 +1,6 @@
 //! Shared test helpers.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use farmlive_core::protocol::{Currency, ListingDraft, Money, Unit};
 use farmlive_core::{Core, Farm};

@@ -1,0 +1,209 @@
+//! Orders on the farmer's device: listed at-risk first, fulfilled offline
+//! (accept, pack, ship, cancel, deliver), each action checked by the shared
+//! state machine and queued for sync. Also the conflicts sync left behind.
+
+use crate::Core;
+use crate::error::{Error, Result};
+use farmlive_protocol::ops::OpBody;
+use farmlive_protocol::{CancelledBy, OrderAction, OrderId, OrderState, OrderStatus};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+/// An order with what the farmer needs to see at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Order {
+    /// The order (buyer contact inside is personal data).
+    #[serde(flatten)]
+    pub state: OrderState,
+    /// Must ship by (UTC ms): placed + 72 h.
+    pub ship_by: i64,
+    /// Waiting to ship with under 12 hours left.
+    pub at_risk: bool,
+    /// Has local actions not yet synced.
+    pub pending_sync: bool,
+}
+
+/// Which orders to list.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    /// Only this status.
+    pub status: Option<OrderStatus>,
+}
+
+/// An op the hub refused, for the user to see and dismiss.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    /// Its number, for dismissing it.
+    pub id: i64,
+    /// The kind of op (`order_action`, `listing_edit`, ...).
+    pub kind: String,
+    /// The listing or order it was about.
+    pub entity_id: String,
+    /// The hub's code.
+    pub code: String,
+    /// What happened, in words a farmer can act on.
+    pub message: String,
+    /// When the hub refused it (UTC ms).
+    pub created_at: i64,
+}
+
+fn parse_state(text: &str) -> Result<OrderState> {
+    serde_json::from_str(text)
+        .map_err(|e| Error::InvalidArgument(format!("stored order unreadable: {e}")))
+}
+
+impl Core {
+    fn to_order(&self, state: OrderState, pending_sync: bool, now: i64) -> Order {
+        Order {
+            ship_by: state.ship_by(),
+            at_risk: state.is_at_risk(now),
+            pending_sync,
+            state,
+        }
+    }
+
+    /// Orders, at-risk first, then by ship-by time; finished ones last, newest first.
+    pub fn orders(&self, filter: &OrderFilter) -> Result<Vec<Order>> {
+        let now = self.now_ms();
+        let conn = self.store.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT o.state, EXISTS (SELECT 1 FROM outbox WHERE entity_id = o.id)
+             FROM orders o WHERE ?1 IS NULL OR o.status = ?1",
+        )?;
+        let rows = stmt
+            .query_map([filter.status.map(|s| s.as_str())], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut orders = rows
+            .into_iter()
+            .map(|(s, p)| Ok(self.to_order(parse_state(&s)?, p, now)))
+            .collect::<Result<Vec<_>>>()?;
+        orders.sort_by_key(|o| {
+            let waiting = o.state.status.awaits_shipping();
+            (
+                !o.at_risk,
+                !waiting,
+                if waiting {
+                    o.ship_by
+                } else {
+                    -o.state.placed_at
+                },
+            )
+        });
+        Ok(orders)
+    }
+
+    /// One order.
+    pub fn order(&self, id: OrderId) -> Result<Order> {
+        let conn = self.store.reader();
+        let row: Option<(String, bool)> = conn
+            .query_row(
+                "SELECT state, EXISTS (SELECT 1 FROM outbox WHERE entity_id = ?1) FROM orders WHERE id = ?1",
+                [id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (state, pending) = row.ok_or_else(|| Error::not_found("order", id))?;
+        Ok(self.to_order(parse_state(&state)?, pending, self.now_ms()))
+    }
+
+    /// Finds an order by its full id or the end of it (as the CLI shows).
+    pub fn find_order_id(&self, key: &str) -> Result<OrderId> {
+        let key = key.trim().to_ascii_lowercase();
+        if let Ok(id) = key.parse() {
+            return Ok(id);
+        }
+        if key.len() < 4 || !key.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+            return Err(Error::InvalidArgument(format!(
+                "{key:?} is not an order id; give at least its last 4 characters"
+            )));
+        }
+        let conn = self.store.reader();
+        let mut stmt = conn.prepare_cached("SELECT id FROM orders WHERE id LIKE ?1 LIMIT 2")?;
+        let ids = stmt
+            .query_map([format!("%{key}")], |r| {
+                crate::listings::parse_col::<OrderId>(r, 0)
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        match ids.as_slice() {
+            [id] => Ok(*id),
+            [] => Err(Error::not_found("order", key)),
+            _ => Err(Error::InvalidArgument(format!(
+                "more than one order id ends in {key}; give more characters"
+            ))),
+        }
+    }
+
+    /// Applies a fulfilment action offline; it syncs with the next push.
+    pub fn act_on_order(&self, id: OrderId, action: OrderAction) -> Result<Order> {
+        let action = match action {
+            OrderAction::Cancel { reason, .. } => OrderAction::Cancel {
+                by: CancelledBy::Farmer,
+                reason,
+            },
+            other => other,
+        };
+        self.act(|a| {
+            let state: Option<String> =
+                a.tx.query_row(
+                    "SELECT state FROM orders WHERE id = ?1",
+                    [id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let state = parse_state(&state.ok_or_else(|| Error::not_found("order", id))?)?;
+            let next = state.apply(&action, a.now_ms).map_err(Error::Rule)?;
+            a.record(OpBody::OrderAction {
+                order: id,
+                action: action.clone(),
+            })?;
+            a.tx.execute(
+                "UPDATE orders SET status = ?1, state = ?2 WHERE id = ?3",
+                params![
+                    next.status.as_str(),
+                    serde_json::to_string(&next)
+                        .map_err(|e| Error::InvalidArgument(e.to_string()))?,
+                    id.to_string()
+                ],
+            )?;
+            Ok(())
+        })?;
+        self.order(id)
+    }
+
+    /// Conflicts not yet dismissed (or all, with `include_resolved`), newest first.
+    pub fn conflicts(&self, include_resolved: bool) -> Result<Vec<Conflict>> {
+        let conn = self.store.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, kind, entity_id, code, message, created_at FROM conflicts
+             WHERE ?1 OR resolved_at IS NULL ORDER BY id DESC",
+        )?;
+        let conflicts = stmt
+            .query_map([include_resolved], |r| {
+                Ok(Conflict {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    entity_id: r.get(2)?,
+                    code: r.get(3)?,
+                    message: r.get(4)?,
+                    created_at: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(conflicts)
+    }
+
+    /// Dismisses a conflict once the user has seen it.
+    pub fn resolve_conflict(&self, id: i64) -> Result<()> {
+        let now = self.now_ms();
+        let changed = self.store.writer().execute(
+            "UPDATE conflicts SET resolved_at = ?1 WHERE id = ?2 AND resolved_at IS NULL",
+            params![now, id],
+        )?;
+        if changed == 0 {
+            return Err(Error::not_found("open conflict", id));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,214 @@
+//! The hub's HTTP API from the device: reqwest over rustls, gzip both ways,
+//! a timeout on every request, replies read with a size bound and checked.
+
+use crate::error::{Error, Result};
+use farmlive_protocol::api::{
+    ApiError, ChangesPage, EnrolRequest, EnrolResponse, PushRequest, PushResponse, UPLOAD_LENGTH,
+    UPLOAD_OFFSET,
+};
+use reqwest::{RequestBuilder, Response, StatusCode};
+use serde::de::DeserializeOwned;
+use std::io::Write;
+use std::time::Duration;
+
+/// Largest reply the device reads (a page of changes with photos' metadata).
+const REPLY_MAX_BYTES: usize = 16 * 1024 * 1024;
+
+/// A connection to one hub.
+pub(crate) struct HubClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+/// Timeouts for requests to the hub.
+pub(crate) fn http_client(request_timeout: Duration) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(request_timeout)
+        .gzip(true)
+        .user_agent(concat!("farmlive/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::Network(format!("cannot set up HTTP: {e}")))
+}
+
+/// Checks and normalises a hub URL: http(s)://host[:port], no trailing slash.
+pub(crate) fn normalise_hub_url(url: &str) -> Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    let parsed = reqwest::Url::parse(url).map_err(|_| {
+        Error::InvalidArgument(format!(
+            "{url:?} is not a hub address like https://hub.example.com"
+        ))
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(Error::InvalidArgument(
+            "the hub address must start with http:// or https://".into(),
+        ));
+    }
+    Ok(url.to_owned())
+}
+
+impl HubClient {
+    pub(crate) fn new(
+        http: reqwest::Client,
+        base: &str,
+        token: Option<String>,
+    ) -> Result<HubClient> {
+        Ok(HubClient {
+            http,
+            base: normalise_hub_url(base)?,
+            token,
+        })
+    }
+
+    fn authed(&self, req: RequestBuilder) -> RequestBuilder {
+        match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    pub(crate) async fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse> {
+        let resp = send(
+            self.http
+                .post(format!("{}/v1/devices", self.base))
+                .json(req),
+        )
+        .await?;
+        json_reply(resp).await
+    }
+
+    /// Pushes ops with a gzip-compressed body; returns the reply and the bytes sent.
+    pub(crate) async fn push(&self, req: &PushRequest) -> Result<(PushResponse, usize)> {
+        let json = serde_json::to_vec(req)
+            .map_err(|e| Error::InvalidArgument(format!("cannot encode ops: {e}")))?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&json)
+            .map_err(|e| Error::io("compress the push", e))?;
+        let body = gz.finish().map_err(|e| Error::io("compress the push", e))?;
+        let sent = body.len();
+        let req = self
+            .http
+            .post(format!("{}/v1/ops", self.base))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(reqwest::header::CONTENT_ENCODING, "gzip")
+            .body(body);
+        let resp = send(self.authed(req)).await?;
+        Ok((json_reply(resp).await?, sent))
+    }
+
+    pub(crate) async fn changes(&self, after: u64, limit: u32) -> Result<ChangesPage> {
+        let req = self.http.get(format!(
+            "{}/v1/changes?after={after}&limit={limit}",
+            self.base
+        ));
+        json_reply(send(self.authed(req)).await?).await
+    }
+
+    /// Bytes of a blob the hub already has (0 if none).
+    pub(crate) async fn blob_offset(&self, sha: &str) -> Result<u64> {
+        let req = self.http.head(format!("{}/v1/blobs/{sha}", self.base));
+        let resp = self.authed(req).send().await.map_err(transport)?;
+        match resp.status() {
+            StatusCode::NOT_FOUND => Ok(0),
+            s if s.is_success() => header_u64(&resp, UPLOAD_OFFSET),
+            s => Err(status_error(s, None)),
+        }
+    }
+
+    /// Appends a chunk; returns the hub's new offset.
+    pub(crate) async fn blob_patch(
+        &self,
+        sha: &str,
+        offset: u64,
+        length: u64,
+        chunk: Vec<u8>,
+    ) -> Result<u64> {
+        let req = self
+            .http
+            .patch(format!("{}/v1/blobs/{sha}", self.base))
+            .header(UPLOAD_OFFSET, offset)
+            .header(UPLOAD_LENGTH, length)
+            .body(chunk);
+        let resp = send(self.authed(req)).await?;
+        header_u64(&resp, UPLOAD_OFFSET)
+    }
+}
+
+fn header_u64(resp: &Response, name: &str) -> Result<u64> {
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| Error::Hub {
+            status: resp.status().as_u16(),
+            code: "bad_reply".into(),
+            message: format!("the hub's reply lacks a valid {name} header"),
+        })
+}
+
+fn transport(e: reqwest::Error) -> Error {
+    // Never echo the URL: it is harmless here, but keep errors uniform and short.
+    let e = e.without_url();
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "connection failed"
+    };
+    Error::Network(format!("{what}: {e}"))
+}
+
+fn status_error(status: StatusCode, body: Option<ApiError>) -> Error {
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        return Error::Network(format!("the hub is unavailable ({status})"));
+    }
+    let (code, message) = body.map_or_else(
+        || ("http".to_owned(), format!("the hub answered {status}")),
+        |b| (b.error.code, b.error.message),
+    );
+    Error::Hub {
+        status: status.as_u16(),
+        code,
+        message,
+    }
+}
+
+async fn send(req: RequestBuilder) -> Result<Response> {
+    let resp = req.send().await.map_err(transport)?;
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let body = read_limited(resp, 64 * 1024)
+        .await
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    Err(status_error(status, body))
+}
+
+async fn read_limited(mut resp: Response, max: usize) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(transport)? {
+        if out.len() + chunk.len() > max {
+            return Err(Error::Hub {
+                status: 200,
+                code: "bad_reply".into(),
+                message: "the hub's reply is too large".into(),
+            });
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+async fn json_reply<T: DeserializeOwned>(resp: Response) -> Result<T> {
+    let status = resp.status().as_u16();
+    let bytes = read_limited(resp, REPLY_MAX_BYTES).await?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::Hub {
+        status,
+        code: "bad_reply".into(),
+        message: format!("the hub's reply is malformed: {e}"),
+    })
+}

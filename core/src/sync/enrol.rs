@@ -1,0 +1,118 @@
+//! Enrolment: trading a one-time code from the hub operator for a device
+//! token, and adopting the hub's farms.
+
+use super::client::{self, HubClient};
+use super::view::{get_meta, set_meta};
+use super::{HUB_URL_KEY, ROLE_KEY, TOKEN_KEY};
+use crate::Core;
+use crate::error::{Error, Result};
+use farmlive_protocol::FarmId;
+use farmlive_protocol::api::{EnrolRequest, FarmInfo, Role};
+use farmlive_protocol::ops::{Op, OpBody};
+use rusqlite::{Connection, params};
+use std::time::Duration;
+
+/// What enrolling gave this device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrolment {
+    /// The hub.
+    pub hub_url: String,
+    /// Farmer or agent.
+    pub role: Role,
+    /// The farms this device lists for.
+    pub farms: Vec<FarmInfo>,
+}
+
+/// Moves a local farm's listings and pending ops to the hub's id for it.
+fn repoint_farm(conn: &Connection, from: FarmId, to: &FarmInfo, now: i64) -> Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO farms (id, name, created_at) VALUES (?1, ?2, ?3)",
+        params![to.id.to_string(), to.name, now],
+    )?;
+    conn.execute(
+        "UPDATE listings SET farm_id = ?1 WHERE farm_id = ?2",
+        params![to.id.to_string(), from.to_string()],
+    )?;
+    let mut stmt = conn.prepare("SELECT seq, body FROM outbox WHERE kind = 'listing_create'")?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (seq, body) in rows {
+        let mut op: Op = serde_json::from_str(&body)
+            .map_err(|e| Error::InvalidArgument(format!("outbox entry unreadable: {e}")))?;
+        if let OpBody::ListingCreate { farm, .. } = &mut op.body {
+            if *farm == from {
+                *farm = to.id;
+                let body = serde_json::to_string(&op)
+                    .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+                conn.execute(
+                    "UPDATE outbox SET body = ?1 WHERE seq = ?2",
+                    params![body, seq],
+                )?;
+            }
+        }
+    }
+    conn.execute("DELETE FROM farms WHERE id = ?1", [from.to_string()])?;
+    Ok(())
+}
+
+impl Core {
+    /// Enrols this device with a hub using a one-time code.
+    ///
+    /// The hub's farms replace local ones of the same name; on a farmer's
+    /// device with a single local farm (listed before enrolling), that farm
+    /// becomes the hub's farm — listings and pending ops follow it.
+    pub async fn enrol(&self, hub_url: &str, code: &str, device_name: &str) -> Result<Enrolment> {
+        if get_meta(&self.store.reader(), TOKEN_KEY)?.is_some() {
+            return Err(Error::InvalidArgument(
+                "this device is already enrolled".into(),
+            ));
+        }
+        let hub_url = client::normalise_hub_url(hub_url)?;
+        let hub = HubClient::new(
+            client::http_client(Duration::from_secs(30))?,
+            &hub_url,
+            None,
+        )?;
+        let reply = hub
+            .enrol(&EnrolRequest {
+                code: code.to_owned(),
+                device_name: device_name.to_owned(),
+                device_id: self.device,
+            })
+            .await?;
+        let now = self.now_ms();
+        let farms = self.farms()?;
+        self.write_tx(|tx| {
+            set_meta(tx, HUB_URL_KEY, &hub_url)?;
+            set_meta(tx, TOKEN_KEY, &reply.token)?;
+            set_meta(tx, ROLE_KEY, reply.role.as_str())?;
+            let mut unmatched: Vec<_> = farms
+                .iter()
+                .filter(|f| !reply.farms.iter().any(|h| h.id == f.id))
+                .collect();
+            for hub_farm in &reply.farms {
+                if let Some(pos) = unmatched.iter().position(|f| f.name == hub_farm.name) {
+                    repoint_farm(tx, unmatched.remove(pos).id, hub_farm, now)?;
+                } else {
+                    tx.execute(
+                        "INSERT INTO farms (id, name, created_at) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (id) DO UPDATE SET name = ?2",
+                        params![hub_farm.id.to_string(), hub_farm.name, now],
+                    )?;
+                }
+            }
+            if let ([only_local], [only_hub]) = (unmatched.as_slice(), reply.farms.as_slice()) {
+                if reply.role == Role::Farmer {
+                    repoint_farm(tx, only_local.id, only_hub, now)?;
+                }
+            }
+            Ok(())
+        })?;
+        Ok(Enrolment {
+            hub_url,
+            role: reply.role,
+            farms: reply.farms,
+        })
+    }
+}

@@ -1,0 +1,396 @@
+//! Sync with a hub: enrol once, then push the outbox (photos first,
+//! resumably) and pull the change feed, page by page.
+//!
+//! Every step is safe to interrupt: acknowledged ops leave the outbox in the
+//! same transaction that records their outcome, a pulled page is stored with
+//! its cursor in one transaction, and the hub applies an op id only once —
+//! so a sync killed anywhere continues next time without loss or duplicates.
+
+mod backoff;
+mod client;
+mod enrol;
+pub(crate) mod view;
+
+pub use backoff::Backoff;
+pub use enrol::Enrolment;
+
+use crate::Core;
+use crate::error::{Error, Result};
+use client::HubClient;
+use farmlive_protocol::api::{PULL_LIMIT_MAX, PUSH_BATCH_MAX, PushRequest};
+use farmlive_protocol::ops::{Op, OpBody};
+use rusqlite::TransactionBehavior;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+const HUB_URL_KEY: &str = "hub_url";
+const TOKEN_KEY: &str = "device_token";
+const ROLE_KEY: &str = "device_role";
+/// Photo bytes per upload request: small enough to finish on a weak 3G link
+/// within the request timeout, so a drop costs at most one chunk.
+const CHUNK_BYTES: usize = 128 * 1024;
+
+/// How to sync.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Ops per push.
+    pub push_batch: usize,
+    /// Changes per pull page.
+    pub pull_page: u32,
+    /// Retries of failed requests.
+    pub backoff: Backoff,
+    /// Timeout of each request.
+    pub request_timeout: Duration,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            push_batch: 200,
+            pull_page: 500,
+            backoff: Backoff::default(),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Where a sync is, for progress displays.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncProgress {
+    /// What it is doing now.
+    pub phase: SyncPhase,
+    /// Ops acknowledged by the hub so far.
+    pub ops_pushed: u64,
+    /// Ops that were waiting when the sync started.
+    pub ops_total: u64,
+    /// Photo files uploaded so far.
+    pub photos_uploaded: u64,
+    /// Bytes of photos uploaded so far.
+    pub photo_bytes: u64,
+    /// Changes pulled so far.
+    pub changes_pulled: u64,
+    /// Compressed bytes of ops sent.
+    pub push_bytes: u64,
+}
+
+/// The step a sync is on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SyncPhase {
+    /// Starting.
+    #[default]
+    Starting,
+    /// Uploading photos.
+    Photos,
+    /// Sending operations.
+    Pushing,
+    /// Receiving changes.
+    Pulling,
+    /// Finished.
+    Done,
+}
+
+/// What a finished sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Final progress figures.
+    pub progress: SyncProgress,
+    /// Ops the hub refused in this sync (now conflicts).
+    pub rejected: u64,
+    /// Requests that failed and were retried.
+    pub retries: u64,
+}
+
+/// Cancels a running sync from another thread or task.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    /// A token not yet cancelled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the sync to stop at the next safe point.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// True once cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.is_cancelled() {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+struct Run<'a> {
+    core: &'a Core,
+    client: HubClient,
+    options: &'a SyncOptions,
+    cancel: &'a CancelToken,
+    progress: SyncProgress,
+    report: SyncReport,
+    on_progress: &'a (dyn Fn(&SyncProgress) + Send + Sync),
+}
+
+impl Run<'_> {
+    fn tell(&mut self, phase: SyncPhase) {
+        self.progress.phase = phase;
+        (self.on_progress)(&self.progress);
+    }
+
+    async fn upload_blob(&mut self, sha: &str) -> Result<()> {
+        let path = self.core.blobs.path(sha)?;
+        let bytes = std::fs::read(&path).map_err(|e| Error::io("read a photo to upload", e))?;
+        let length = bytes.len() as u64;
+        let client = &self.client;
+        let mut offset = 0;
+        let mut retry = 0;
+        // Each chunk resumes from the hub's own count, so a retry after a
+        // dropped connection re-sends only what did not arrive.
+        loop {
+            self.cancel.check()?;
+            let step = async {
+                let at = client.blob_offset(sha).await?;
+                if at >= length {
+                    return Ok(at);
+                }
+                let end = (at as usize + CHUNK_BYTES).min(bytes.len());
+                client
+                    .blob_patch(sha, at, length, bytes[at as usize..end].to_vec())
+                    .await
+            };
+            match step.await {
+                Ok(at) => {
+                    self.progress.photo_bytes += at.saturating_sub(offset);
+                    offset = at;
+                    retry = 0;
+                    if at >= length {
+                        break;
+                    }
+                }
+                Err(e) if e.is_transient() => {
+                    retry += 1;
+                    let delay = self
+                        .options
+                        .backoff
+                        .delay(retry, backoff::jitter_unit())
+                        .ok_or(e)?;
+                    self.report.retries += 1;
+                    sleep_unless_cancelled(delay, self.cancel).await?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.core
+            .store
+            .writer()
+            .execute("UPDATE blobs SET uploaded = 1 WHERE sha256 = ?1", [sha])?;
+        self.progress.photos_uploaded += 1;
+        Ok(())
+    }
+
+    async fn upload_photos_for(&mut self, ops: &[Op]) -> Result<()> {
+        for op in ops {
+            if let OpBody::PhotoAttach { photo, .. } = &op.body {
+                for sha in [&photo.sha256, &photo.thumb_sha256] {
+                    let done: bool = self.core.store.reader().query_row(
+                        "SELECT uploaded FROM blobs WHERE sha256 = ?1",
+                        [sha],
+                        |r| r.get(0),
+                    )?;
+                    if !done {
+                        self.tell(SyncPhase::Photos);
+                        self.upload_blob(sha).await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn push(&mut self) -> Result<()> {
+        let batch = self.options.push_batch.clamp(1, PUSH_BATCH_MAX);
+        loop {
+            let ops: Vec<Op> = self
+                .core
+                .pending_ops(batch as u32)?
+                .into_iter()
+                .map(|p| p.op)
+                .collect();
+            if ops.is_empty() {
+                return Ok(());
+            }
+            self.upload_photos_for(&ops).await?;
+            self.tell(SyncPhase::Pushing);
+            let request = PushRequest { ops };
+            let client = &self.client;
+            let (response, sent) = retry(
+                &self.options.backoff,
+                self.cancel,
+                &mut self.report.retries,
+                || client.push(&request),
+            )
+            .await?;
+            self.progress.push_bytes += sent as u64;
+            let now = self.core.now_ms();
+            let (acked, rejected) = self
+                .core
+                .write_tx(|tx| view::apply_push_results(tx, &response.results, now))?;
+            self.progress.ops_pushed += (acked + rejected) as u64;
+            self.report.rejected += rejected as u64;
+            if acked + rejected == 0 {
+                return Err(Error::Hub {
+                    status: 200,
+                    code: "bad_reply".into(),
+                    message: "the hub acknowledged none of the ops sent".into(),
+                });
+            }
+        }
+    }
+
+    async fn pull(&mut self) -> Result<()> {
+        let limit = self.options.pull_page.clamp(1, PULL_LIMIT_MAX);
+        loop {
+            self.tell(SyncPhase::Pulling);
+            let cursor: u64 = self
+                .core
+                .read_meta(view::CURSOR_KEY)?
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0);
+            let client = &self.client;
+            let page = retry(
+                &self.options.backoff,
+                self.cancel,
+                &mut self.report.retries,
+                || client.changes(cursor, limit),
+            )
+            .await?;
+            if page.next < cursor || page.changes.iter().any(|c| c.seq <= cursor) {
+                return Err(Error::Hub {
+                    status: 200,
+                    code: "bad_reply".into(),
+                    message: "the hub's change feed went backwards".into(),
+                });
+            }
+            let now = self.core.now_ms();
+            let newest = self.core.write_tx(|tx| view::apply_page(tx, &page, now))?;
+            if let Some(stamp) = newest {
+                self.core.observe(stamp)?;
+            }
+            self.progress.changes_pulled += page.changes.len() as u64;
+            if !page.more {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Runs a request, retrying transient failures with backoff and jitter.
+async fn retry<T, F, Fut>(
+    backoff: &Backoff,
+    cancel: &CancelToken,
+    retries: &mut u64,
+    mut f: F,
+) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        cancel.check()?;
+        match f().await {
+            Err(e) if e.is_transient() => {
+                attempt += 1;
+                let Some(delay) = backoff.delay(attempt, backoff::jitter_unit()) else {
+                    return Err(e);
+                };
+                *retries += 1;
+                tracing::info!(target: "farmlive::sync", "retrying in {delay:?}: {e}");
+                sleep_unless_cancelled(delay, cancel).await?;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn sleep_unless_cancelled(delay: Duration, cancel: &CancelToken) -> Result<()> {
+    let step = Duration::from_millis(50);
+    let mut left = delay;
+    while !left.is_zero() {
+        cancel.check()?;
+        let d = left.min(step);
+        tokio::time::sleep(d).await;
+        left -= d;
+    }
+    cancel.check()
+}
+
+impl Core {
+    fn hub_client(&self, timeout: Duration) -> Result<HubClient> {
+        let url = self.read_meta(HUB_URL_KEY)?.ok_or(Error::NotEnrolled)?;
+        let token = self.read_meta(TOKEN_KEY)?.ok_or(Error::NotEnrolled)?;
+        HubClient::new(client::http_client(timeout)?, &url, Some(token))
+    }
+
+    /// The hub this device syncs with, if enrolled.
+    pub fn hub_url(&self) -> Result<Option<String>> {
+        self.read_meta(HUB_URL_KEY)
+    }
+
+    /// Pushes everything pending and pulls everything new. Safe to cancel or
+    /// kill at any point; the next sync continues where this one stopped.
+    pub async fn sync(
+        &self,
+        options: &SyncOptions,
+        cancel: &CancelToken,
+        on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
+    ) -> Result<SyncReport> {
+        let client = self.hub_client(options.request_timeout)?;
+        let mut run = Run {
+            core: self,
+            client,
+            options,
+            cancel,
+            progress: SyncProgress {
+                ops_total: self.pending_count()?,
+                ..Default::default()
+            },
+            report: SyncReport::default(),
+            on_progress,
+        };
+        run.tell(SyncPhase::Starting);
+        run.push().await?;
+        run.pull().await?;
+        run.tell(SyncPhase::Done);
+        run.report.progress = run.progress.clone();
+        Ok(run.report)
+    }
+
+    /// Runs `f` in one immediate transaction on the writer.
+    pub(crate) fn write_tx<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = self.store.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        drop(conn);
+        self.store.committed();
+        Ok(out)
+    }
+
+    pub(crate) fn read_meta(&self, key: &str) -> Result<Option<String>> {
+        view::get_meta(&self.store.reader(), key)
+    }
+}

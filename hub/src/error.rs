@@ -1,0 +1,82 @@
+//! Errors as HTTP answers: always a 4xx or 5xx with a JSON body
+//! `{"error": {"code", "message"}}`, never a panic, never a secret.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use farmlive_protocol::api::{ApiError, ApiErrorBody};
+
+/// Result with [`HubError`].
+pub type Result<T, E = HubError> = std::result::Result<T, E>;
+
+/// What can go wrong in the hub.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    /// The request is malformed or breaks a rule.
+    #[error("{message}")]
+    BadRequest {
+        /// Stable code.
+        code: &'static str,
+        /// For people.
+        message: String,
+    },
+    /// No or bad credentials.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// Not allowed for this caller.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// No such thing (or not visible to this caller).
+    #[error("{0}")]
+    NotFound(&'static str),
+    /// The request conflicts with the current state.
+    #[error("{1}")]
+    Conflict(&'static str, String),
+    /// The body is too large.
+    #[error("the request is too large")]
+    TooLarge,
+    /// A file operation failed.
+    #[error("storage error: {0}")]
+    Io(String),
+    /// A bug or a database failure.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl HubError {
+    /// A 400 with a code and message.
+    pub fn bad_request(code: &'static str, message: impl ToString) -> HubError {
+        HubError::BadRequest {
+            code,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl IntoResponse for HubError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            HubError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, *code),
+            HubError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            HubError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            HubError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            HubError::Conflict(code, _) => (StatusCode::CONFLICT, *code),
+            HubError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            HubError::Io(_) | HubError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        };
+        let message = if status.is_server_error() {
+            tracing::error!(target: "farmlive::hub", "{self}");
+            "something went wrong on the hub; try again later".to_owned()
+        } else {
+            self.to_string()
+        };
+        let body = ApiError {
+            error: ApiErrorBody {
+                code: code.to_owned(),
+                message,
+            },
+        };
+        (status, axum::Json(body)).into_response()
+    }
+}

@@ -1,0 +1,128 @@
+//! FarmLive's hub: the server devices sync with and buyers order from.
+//!
+//! axum over one SQLite file (WAL). The hub is the single authority for
+//! stock and order status: it applies each device op exactly once, checks
+//! every rule again (it trusts no device), and hands out a change feed.
+//! Photo bytes live beside the database, content-addressed.
+
+pub mod error;
+mod extract;
+mod routes;
+pub mod store;
+
+pub use error::{HubError, Result};
+pub use store::{EnrolCode, Store};
+
+use axum::extract::DefaultBodyLimit;
+use farmlive_protocol::api::BODY_MAX_BYTES;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use store::BlobStore;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+
+/// What the handlers share.
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Photo bytes.
+    pub blobs: BlobStore,
+}
+
+/// A hub opened on a database file.
+pub struct Hub {
+    state: Arc<AppState>,
+}
+
+impl Hub {
+    /// Opens the hub's database at `db` (photos go in `<db>.blobs/`).
+    pub fn open(db: &Path) -> Result<Hub> {
+        let store = Store::open(db)?;
+        let mut blob_dir = PathBuf::from(db);
+        blob_dir.set_extension("blobs");
+        let blobs = BlobStore::new(blob_dir)?;
+        Ok(Hub {
+            state: Arc::new(AppState { store, blobs }),
+        })
+    }
+
+    /// The database, for operator commands (minting enrolment codes).
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    /// The HTTP application: routes, gzip both ways, body limits, and a
+    /// last-resort guard that turns a panic into a 500.
+    pub fn router(&self) -> axum::Router {
+        routes::router()
+            .layer(DefaultBodyLimit::max(BODY_MAX_BYTES))
+            .layer(RequestDecompressionLayer::new())
+            .layer(CompressionLayer::new())
+            .layer(CatchPanicLayer::new())
+            .with_state(self.state.clone())
+    }
+
+    /// Serves on `listener` until `shutdown` resolves.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// What `run` reports once the hub listens.
+#[derive(Debug)]
+pub struct Ready {
+    /// The address bound (useful with port 0).
+    pub addr: std::net::SocketAddr,
+    /// A farmer enrolment code for `farm`, minted at start.
+    pub code: EnrolCode,
+}
+
+/// Opens the hub at `db`, listens on `listen`, mints a farmer enrolment
+/// code for `farm`, calls `ready`, and serves until Ctrl-C or SIGTERM.
+pub async fn run(
+    listen: std::net::SocketAddr,
+    db: &Path,
+    farm: &str,
+    ready: impl FnOnce(&Ready),
+) -> Result<()> {
+    let hub = Hub::open(db)?;
+    let code = hub
+        .store()
+        .mint_enrol_code(&[farm.to_owned()], farmlive_protocol::api::Role::Farmer)?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| HubError::Io(format!("cannot listen on {listen}: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| HubError::Io(e.to_string()))?;
+    ready(&Ready { addr, code });
+    hub.serve(listener, shutdown_signal())
+        .await
+        .map_err(|e| HubError::Io(format!("server failed: {e}")))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

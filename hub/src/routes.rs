@@ -1,0 +1,212 @@
+//! The hub's HTTP routes.
+
+use crate::AppState;
+use crate::error::{HubError, Result};
+use crate::extract::{Auth, JsonBody, QueryParams, parse_id};
+use crate::store::Principal;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use farmlive_protocol::api::{
+    BuyerSignup, BuyerToken, CancelOrder, ChangesPage, EnrolRequest, EnrolResponse, PULL_LIMIT_MAX,
+    PUSH_BATCH_MAX, PlaceOrder, PublicListing, PushRequest, PushResponse, UPLOAD_LENGTH,
+    UPLOAD_OFFSET,
+};
+use farmlive_protocol::{BuyerId, FarmId, OrderState};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+type St = State<Arc<AppState>>;
+
+/// All routes.
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/v1/health", get(|| async { "ok" }))
+        .route("/v1/devices", post(enrol))
+        .route("/v1/ops", post(push))
+        .route("/v1/changes", get(changes))
+        .route(
+            "/v1/blobs/{sha}",
+            get(blob_get).head(blob_head).patch(blob_patch),
+        )
+        .route("/v1/buyers", post(sign_up))
+        .route("/v1/listings", get(listings))
+        .route("/v1/orders", post(place_order))
+        .route("/v1/orders/{id}", get(get_order))
+        .route("/v1/orders/{id}/cancel", post(cancel_order))
+}
+
+/// Runs blocking store work off the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| HubError::Internal(format!("worker failed: {e}")))?
+}
+
+fn device(p: Principal) -> Result<(String, BTreeSet<FarmId>)> {
+    match p {
+        Principal::Device { id, farms, .. } => Ok((id.to_string(), farms)),
+        Principal::Buyer(_) => Err(HubError::Forbidden("only enrolled devices may do this")),
+    }
+}
+
+fn buyer(p: Principal) -> Result<BuyerId> {
+    match p {
+        Principal::Buyer(b) => Ok(b),
+        Principal::Device { .. } => Err(HubError::Forbidden("only buyers may do this")),
+    }
+}
+
+async fn enrol(
+    State(s): St,
+    JsonBody(req): JsonBody<EnrolRequest>,
+) -> Result<(StatusCode, Json<EnrolResponse>)> {
+    let resp = blocking(move || s.store.enrol(&req)).await?;
+    Ok((StatusCode::CREATED, Json(resp)))
+}
+
+async fn push(
+    State(s): St,
+    Auth(p): Auth,
+    JsonBody(req): JsonBody<PushRequest>,
+) -> Result<Json<PushResponse>> {
+    let (device, farms) = device(p)?;
+    if req.ops.len() > PUSH_BATCH_MAX {
+        return Err(HubError::bad_request(
+            "batch_too_large",
+            format!("send at most {PUSH_BATCH_MAX} ops at a time"),
+        ));
+    }
+    let results = blocking(move || s.store.push(&farms, &device, &req.ops, &s.blobs)).await?;
+    Ok(Json(PushResponse { results }))
+}
+
+#[derive(Deserialize)]
+struct ChangesQuery {
+    #[serde(default)]
+    after: u64,
+    limit: Option<u32>,
+}
+
+async fn changes(
+    State(s): St,
+    Auth(p): Auth,
+    QueryParams(q): QueryParams<ChangesQuery>,
+) -> Result<Json<ChangesPage>> {
+    let (_, farms) = device(p)?;
+    let limit = q.limit.unwrap_or(500).clamp(1, PULL_LIMIT_MAX);
+    Ok(Json(
+        blocking(move || s.store.changes(&farms, q.after, limit)).await?,
+    ))
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Result<u64> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| {
+            HubError::bad_request("invalid", format!("the {name} header must be a number"))
+        })
+}
+
+async fn blob_head(State(s): St, Auth(p): Auth, Path(sha): Path<String>) -> Result<Response> {
+    device(p)?;
+    let status = blocking(move || s.blobs.status(&s.store, &sha))
+        .await?
+        .ok_or(HubError::NotFound("no such photo"))?;
+    let mut resp = StatusCode::OK.into_response();
+    resp.headers_mut()
+        .insert(UPLOAD_OFFSET, HeaderValue::from(status.received));
+    resp.headers_mut()
+        .insert(UPLOAD_LENGTH, HeaderValue::from(status.length));
+    Ok(resp)
+}
+
+async fn blob_patch(
+    State(s): St,
+    Auth(p): Auth,
+    Path(sha): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
+    device(p)?;
+    let offset = header_u64(&headers, UPLOAD_OFFSET)?;
+    let length = header_u64(&headers, UPLOAD_LENGTH)?;
+    let status = blocking(move || s.blobs.append(&s.store, &sha, offset, length, &body)).await?;
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    resp.headers_mut()
+        .insert(UPLOAD_OFFSET, HeaderValue::from(status.received));
+    Ok(resp)
+}
+
+async fn blob_get(State(s): St, Path(sha): Path<String>) -> Result<Response> {
+    let bytes = blocking(move || s.blobs.read(&s.store, &sha)).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "image/jpeg")], bytes).into_response())
+}
+
+async fn sign_up(
+    State(s): St,
+    JsonBody(req): JsonBody<BuyerSignup>,
+) -> Result<(StatusCode, Json<BuyerToken>)> {
+    let (buyer, token) = blocking(move || s.store.sign_up_buyer(&req.contact)).await?;
+    Ok((StatusCode::CREATED, Json(BuyerToken { buyer, token })))
+}
+
+#[derive(Deserialize)]
+struct ListingsQuery {
+    limit: Option<u32>,
+}
+
+async fn listings(
+    State(s): St,
+    QueryParams(q): QueryParams<ListingsQuery>,
+) -> Result<Json<Vec<PublicListing>>> {
+    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    Ok(Json(
+        blocking(move || s.store.public_listings(limit)).await?,
+    ))
+}
+
+async fn place_order(
+    State(s): St,
+    Auth(p): Auth,
+    JsonBody(req): JsonBody<PlaceOrder>,
+) -> Result<(StatusCode, Json<OrderState>)> {
+    let buyer = buyer(p)?;
+    let (order, created) = blocking(move || s.store.place_order(buyer, &req)).await?;
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(order),
+    ))
+}
+
+async fn get_order(
+    State(s): St,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<OrderState>> {
+    let id = parse_id(&id, "no such order")?;
+    Ok(Json(blocking(move || s.store.order_for(&p, id)).await?))
+}
+
+async fn cancel_order(
+    State(s): St,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<CancelOrder>,
+) -> Result<Json<OrderState>> {
+    let buyer = buyer(p)?;
+    let id = parse_id(&id, "no such order")?;
+    Ok(Json(
+        blocking(move || s.store.cancel_by_buyer(buyer, id, &req.reason)).await?,
+    ))
+}

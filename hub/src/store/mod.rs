@@ -1,0 +1,88 @@
+//! The hub's SQLite store: one writer, one reader, WAL. Handlers call it on
+//! blocking threads; every write is one short immediate transaction.
+
+mod accounts;
+mod blobs;
+mod ops;
+mod orders;
+
+pub use accounts::{EnrolCode, Principal};
+pub use blobs::{BlobStatus, BlobStore};
+
+use crate::error::{HubError, Result};
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+const MIGRATIONS: &[(&str, &str)] = &[("001_init.sql", include_str!("../../sql/001_init.sql"))];
+
+/// The hub's database.
+pub struct Store {
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn connect(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    Ok(conn)
+}
+
+impl Store {
+    /// Opens (creating and migrating) the database at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| HubError::Io(e.to_string()))?;
+        }
+        let mut writer = connect(path)?;
+        let found: usize = writer.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if found > MIGRATIONS.len() {
+            return Err(HubError::Io(format!(
+                "the hub database has schema {found}, newer than this hub ({}); update the hub",
+                MIGRATIONS.len()
+            )));
+        }
+        for (i, (_, sql)) in MIGRATIONS.iter().enumerate().skip(found) {
+            let tx = writer.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i + 1)?;
+            tx.commit()?;
+        }
+        let reader = connect(path)?;
+        Ok(Store {
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+        })
+    }
+
+    pub(crate) fn writer(&self) -> MutexGuard<'_, Connection> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Parses a JSON column.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    serde_json::from_str(text)
+        .map_err(|e| HubError::Internal(format!("stored JSON unreadable: {e}")))
+}
+
+/// Encodes a value for a JSON column.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| HubError::Internal(format!("cannot encode JSON: {e}")))
+}

@@ -1,0 +1,263 @@
+//! Applying pushed ops exactly once, and the change feed devices pull.
+
+use super::{Store, from_json, now_ms, to_json};
+use crate::error::{HubError, Result};
+use crate::store::BlobStore;
+use farmlive_protocol::api::{Change, ChangeBody, ChangesPage, OpResult, Outcome};
+use farmlive_protocol::ops::{Op, OpBody};
+use farmlive_protocol::state::apply_listing_op;
+use farmlive_protocol::{
+    CancelledBy, FarmId, ListingId, ListingState, OrderAction, OrderId, OrderState, OrderStatus,
+    Rejection,
+};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::collections::BTreeSet;
+
+pub(crate) fn load_listing(conn: &Connection, id: ListingId) -> Result<Option<ListingState>> {
+    let state: Option<String> = conn
+        .prepare_cached("SELECT state FROM listings WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?;
+    state.as_deref().map(from_json).transpose()
+}
+
+/// Saves a listing and appends it to the change feed.
+pub(crate) fn save_listing(conn: &Connection, state: &ListingState) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO listings (id, farm_id, status, state) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        state.id.to_string(),
+        state.farm.to_string(),
+        state.status.value.as_str(),
+        to_json(state)?
+    ])?;
+    append_change(
+        conn,
+        state.farm,
+        "listing",
+        &state.id.to_string(),
+        &ChangeBody::Listing(Box::new(state.clone())),
+    )
+}
+
+pub(crate) fn load_order(conn: &Connection, id: OrderId) -> Result<Option<OrderState>> {
+    let state: Option<String> = conn
+        .prepare_cached("SELECT state FROM orders WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?;
+    state.as_deref().map(from_json).transpose()
+}
+
+/// Saves an order (already inserted) and appends it to the change feed.
+pub(crate) fn save_order(conn: &Connection, state: &OrderState) -> Result<()> {
+    conn.prepare_cached("UPDATE orders SET state = ?1 WHERE id = ?2")?
+        .execute(params![to_json(state)?, state.id.to_string()])?;
+    append_change(
+        conn,
+        state.farm,
+        "order",
+        &state.id.to_string(),
+        &ChangeBody::Order(Box::new(state.clone())),
+    )
+}
+
+pub(crate) fn append_change(
+    conn: &Connection,
+    farm: FarmId,
+    kind: &str,
+    entity: &str,
+    body: &ChangeBody,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO changes (farm_id, kind, entity_id, state) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![farm.to_string(), kind, entity, to_json(body)?])?;
+    Ok(())
+}
+
+fn forbidden() -> Rejection {
+    Rejection::new(
+        "forbidden",
+        "this device may not change another farm's listings or orders",
+    )
+}
+
+/// Puts back the units of a cancelled order.
+pub(crate) fn restock(conn: &Connection, order: &OrderState) -> Result<()> {
+    if let Some(mut listing) = load_listing(conn, order.listing)? {
+        listing.stock = listing.stock.saturating_add(order.quantity);
+        save_listing(conn, &listing)?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Applies a batch of a device's ops in order, in one transaction; each
+    /// op id at most once (a repeat gets its first answer again).
+    pub fn push(
+        &self,
+        farms: &BTreeSet<FarmId>,
+        device: &str,
+        ops: &[Op],
+        blobs: &BlobStore,
+    ) -> Result<Vec<OpResult>> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut results = Vec::with_capacity(ops.len());
+        let now = now_ms();
+        for op in ops {
+            let earlier: Option<String> = tx
+                .prepare_cached("SELECT outcome FROM applied_ops WHERE op_id = ?1")?
+                .query_row([op.id.to_string()], |r| r.get(0))
+                .optional()?;
+            let outcome = match earlier {
+                Some(json) => match from_json::<Outcome>(&json)? {
+                    Outcome::Applied | Outcome::Duplicate => Outcome::Duplicate,
+                    rejected => rejected,
+                },
+                None => {
+                    let outcome = match apply_one(&tx, farms, op, now, blobs)? {
+                        Ok(()) => Outcome::Applied,
+                        Err(rejection) => Outcome::Rejected { rejection },
+                    };
+                    tx.prepare_cached("INSERT INTO applied_ops (op_id, device_id, outcome, applied_at) VALUES (?1, ?2, ?3, ?4)")?
+                        .execute(params![op.id.to_string(), device, to_json(&outcome)?, now])?;
+                    outcome
+                }
+            };
+            results.push(OpResult { op: op.id, outcome });
+        }
+        tx.commit()?;
+        Ok(results)
+    }
+
+    /// Changes after `after` for these farms, at most `limit`, in order.
+    pub fn changes(&self, farms: &BTreeSet<FarmId>, after: u64, limit: u32) -> Result<ChangesPage> {
+        if farms.is_empty() {
+            return Ok(ChangesPage {
+                changes: vec![],
+                next: after,
+                more: false,
+            });
+        }
+        let placeholders = vec!["?"; farms.len()].join(",");
+        let sql = format!(
+            "SELECT seq, state FROM changes WHERE seq > ? AND farm_id IN ({placeholders}) ORDER BY seq LIMIT ?"
+        );
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut args: Vec<rusqlite::types::Value> = vec![(after as i64).into()];
+        args.extend(
+            farms
+                .iter()
+                .map(|f| rusqlite::types::Value::from(f.to_string())),
+        );
+        args.push((i64::from(limit) + 1).into());
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut changes = Vec::new();
+        for row in rows {
+            let (seq, state) = row?;
+            changes.push(Change {
+                seq: seq as u64,
+                body: from_json(&state)?,
+            });
+        }
+        let more = changes.len() > limit as usize;
+        changes.truncate(limit as usize);
+        let next = changes.last().map_or(after, |c| c.seq);
+        Ok(ChangesPage {
+            changes,
+            next,
+            more,
+        })
+    }
+}
+
+/// Applies one op; the outer error is a database failure, the inner a rejection.
+fn apply_one(
+    conn: &Connection,
+    farms: &BTreeSet<FarmId>,
+    op: &Op,
+    now: i64,
+    blobs: &BlobStore,
+) -> Result<Result<(), Rejection>> {
+    if let OpBody::OrderAction { order, action } = &op.body {
+        return apply_order_action(conn, farms, *order, action, now);
+    }
+    let Some(listing_id) = op.body.listing() else {
+        return Ok(Err(Rejection::new("invalid", "unknown operation")));
+    };
+    let current = load_listing(conn, listing_id)?;
+    let farm = match (&current, &op.body) {
+        (Some(s), _) => s.farm,
+        (None, OpBody::ListingCreate { farm, .. }) => *farm,
+        (None, _) => {
+            return Ok(Err(Rejection::new(
+                "not_found",
+                "this listing no longer exists",
+            )));
+        }
+    };
+    if !farms.contains(&farm) {
+        return Ok(Err(forbidden()));
+    }
+    if let OpBody::PhotoAttach { photo, .. } = &op.body {
+        for sha in [&photo.sha256, &photo.thumb_sha256] {
+            if !blobs.is_complete(conn, sha)? {
+                return Ok(Err(Rejection::new(
+                    "blob_missing",
+                    "the photo has not finished uploading",
+                )));
+            }
+        }
+    }
+    match apply_listing_op(current.as_ref(), op) {
+        Ok(next) => {
+            save_listing(conn, &next)?;
+            Ok(Ok(()))
+        }
+        Err(rejection) => Ok(Err(rejection)),
+    }
+}
+
+fn apply_order_action(
+    conn: &Connection,
+    farms: &BTreeSet<FarmId>,
+    id: OrderId,
+    action: &OrderAction,
+    now: i64,
+) -> Result<Result<(), Rejection>> {
+    let Some(order) = load_order(conn, id)? else {
+        return Ok(Err(Rejection::new("not_found", "no such order")));
+    };
+    if !farms.contains(&order.farm) {
+        return Ok(Err(forbidden()));
+    }
+    // A device acts for the farm: its cancellations are the farmer's, whatever it says.
+    let action = match action {
+        OrderAction::Cancel { reason, .. } => OrderAction::Cancel {
+            by: CancelledBy::Farmer,
+            reason: reason.clone(),
+        },
+        other => other.clone(),
+    };
+    match order.apply(&action, now) {
+        Ok(next) => {
+            if next.status == OrderStatus::Cancelled {
+                restock(conn, &next)?;
+            }
+            save_order(conn, &next)?;
+            Ok(Ok(()))
+        }
+        Err(rejection) => Ok(Err(rejection)),
+    }
+}
+
+impl From<rusqlite::Error> for HubError {
+    fn from(e: rusqlite::Error) -> Self {
+        HubError::Internal(format!("database: {e}"))
+    }
+}

@@ -1,0 +1,171 @@
+//! Buyers: browsing listings, placing orders (stock checked and decremented
+//! atomically), reading and cancelling their own orders.
+
+use super::ops::{append_change, load_listing, load_order, restock, save_listing, save_order};
+use super::{Principal, Store, from_json, now_ms, to_json};
+use crate::error::{HubError, Result};
+use farmlive_protocol::api::ChangeBody;
+use farmlive_protocol::api::{FarmInfo, PlaceOrder, PublicListing};
+use farmlive_protocol::{
+    BuyerContact, BuyerId, CancelledBy, ListingState, ListingStatus, OrderAction, OrderId,
+    OrderState, OrderStatus,
+};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+/// Most units in one order.
+pub const ORDER_QUANTITY_MAX: i64 = 10_000;
+
+impl Store {
+    /// Active listings, newest first, at most `limit`.
+    pub fn public_listings(&self, limit: u32) -> Result<Vec<PublicListing>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT l.state, f.name FROM listings l JOIN farms f ON f.id = l.farm_id
+             WHERE l.status = 'active' ORDER BY l.id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (state, farm_name) = row?;
+            let s: ListingState = from_json(&state)?;
+            out.push(PublicListing {
+                id: s.id,
+                farm: FarmInfo {
+                    id: s.farm,
+                    name: farm_name,
+                },
+                title: s.title.value,
+                description: s.description.value,
+                unit: s.unit.value,
+                price: s.price.value,
+                stock: s.stock,
+                photos: s.photos.into_iter().map(|p| p.photo.sha256).collect(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Places an order. The same idempotency key from the same buyer returns
+    /// the first order (`false`: not created now).
+    pub fn place_order(&self, buyer: BuyerId, req: &PlaceOrder) -> Result<(OrderState, bool)> {
+        let key = req.idempotency_key.trim();
+        if key.is_empty() || key.chars().count() > 64 {
+            return Err(HubError::bad_request(
+                "invalid",
+                "an idempotency key of 1–64 characters is required",
+            ));
+        }
+        if req.quantity < 1 || req.quantity > ORDER_QUANTITY_MAX {
+            return Err(HubError::bad_request(
+                "invalid",
+                format!("order between 1 and {ORDER_QUANTITY_MAX} units"),
+            ));
+        }
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: Option<String> = tx
+            .query_row(
+                "SELECT state FROM orders WHERE buyer_id = ?1 AND idempotency_key = ?2",
+                params![buyer.to_string(), key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(state) = existing {
+            return Ok((from_json(&state)?, false));
+        }
+        let mut listing =
+            load_listing(&tx, req.listing)?.ok_or(HubError::NotFound("no such listing"))?;
+        if listing.status.value != ListingStatus::Active {
+            return Err(HubError::Conflict(
+                "not_available",
+                "this listing is not for sale right now".into(),
+            ));
+        }
+        if listing.stock < req.quantity {
+            return Err(HubError::Conflict(
+                "out_of_stock",
+                format!("only {} {} left", listing.stock, listing.unit.value),
+            ));
+        }
+        let unit_price = listing.price.value;
+        let total = unit_price
+            .checked_mul(req.quantity)
+            .ok_or_else(|| HubError::bad_request("invalid", "the order total is too large"))?;
+        listing.stock -= req.quantity;
+        save_listing(&tx, &listing)?;
+        let contact: String = tx.query_row(
+            "SELECT contact FROM buyers WHERE id = ?1",
+            [buyer.to_string()],
+            |r| r.get(0),
+        )?;
+        let contact: BuyerContact = from_json(&contact)?;
+        let now = now_ms();
+        let order = OrderState {
+            id: OrderId::new(),
+            listing: listing.id,
+            farm: listing.farm,
+            buyer,
+            title: listing.title.value.clone(),
+            quantity: req.quantity,
+            unit: listing.unit.value,
+            unit_price,
+            total,
+            delivery: req.delivery,
+            status: OrderStatus::Placed,
+            placed_at: now,
+            updated_at: now,
+            shipment: None,
+            cancellation: None,
+            contact,
+        };
+        tx.execute(
+            "INSERT INTO orders (id, buyer_id, farm_id, idempotency_key, state) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![order.id.to_string(), buyer.to_string(), order.farm.to_string(), key, to_json(&order)?],
+        )?;
+        append_change(
+            &tx,
+            order.farm,
+            "order",
+            &order.id.to_string(),
+            &ChangeBody::Order(Box::new(order.clone())),
+        )?;
+        tx.commit()?;
+        Ok((order, true))
+    }
+
+    /// An order, if `who` may see it: its buyer, or a device of its farm.
+    /// Anyone else is told it does not exist.
+    pub fn order_for(&self, who: &Principal, id: OrderId) -> Result<OrderState> {
+        let order = load_order(&self.reader(), id)?.ok_or(HubError::NotFound("no such order"))?;
+        let allowed = match who {
+            Principal::Buyer(b) => *b == order.buyer,
+            Principal::Device { farms, .. } => farms.contains(&order.farm),
+        };
+        if !allowed {
+            return Err(HubError::NotFound("no such order"));
+        }
+        Ok(order)
+    }
+
+    /// The buyer cancels their own order (only before it is packed).
+    pub fn cancel_by_buyer(&self, buyer: BuyerId, id: OrderId, reason: &str) -> Result<OrderState> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let order = load_order(&tx, id)?
+            .filter(|o| o.buyer == buyer)
+            .ok_or(HubError::NotFound("no such order"))?;
+        let action = OrderAction::Cancel {
+            by: CancelledBy::Buyer,
+            reason: reason.to_owned(),
+        };
+        let next = order
+            .apply(&action, now_ms())
+            .map_err(|r| HubError::Conflict("transition", r.message))?;
+        restock(&tx, &next)?;
+        save_order(&tx, &next)?;
+        tx.commit()?;
+        Ok(next)
+    }
+}

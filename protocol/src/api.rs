@@ -1,0 +1,244 @@
+//! The hub's HTTP API: request and response bodies (JSON), shared by the hub
+//! and the device's sync client so the two can never disagree on a field.
+
+use crate::ops::Op;
+use crate::order::{BuyerContact, Delivery, OrderState};
+use crate::state::{ListingState, Rejection};
+use crate::{BuyerId, DeviceId, FarmId, ListingId, Money, OpId, Unit};
+use serde::{Deserialize, Serialize};
+
+/// Most ops in one push.
+pub const PUSH_BATCH_MAX: usize = 500;
+/// Most changes in one pull page.
+pub const PULL_LIMIT_MAX: u32 = 1_000;
+/// Largest request body the hub reads (after decompression), bytes.
+pub const BODY_MAX_BYTES: usize = 2 * 1024 * 1024;
+/// Largest photo blob, bytes.
+pub const BLOB_MAX_BYTES: u64 = 8 * 1024 * 1024;
+/// Header: bytes of a blob the hub has received so far.
+pub const UPLOAD_OFFSET: &str = "upload-offset";
+/// Header: the blob's total size, sent with each PATCH.
+pub const UPLOAD_LENGTH: &str = "upload-length";
+
+/// What a device may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A farmer's phone: one farm.
+    Farmer,
+    /// A field agent's device: the farms it is assigned.
+    Agent,
+}
+
+impl Role {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Farmer => "farmer",
+            Role::Agent => "agent",
+        }
+    }
+}
+
+/// A farm, as the hub names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FarmInfo {
+    /// Its id.
+    pub id: FarmId,
+    /// Its name.
+    pub name: String,
+}
+
+/// `POST /v1/devices`: enrol with a one-time code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    /// The one-time code from the hub operator.
+    pub code: String,
+    /// A name for the device ("Li's phone").
+    pub device_name: String,
+    /// The device's own id.
+    pub device_id: DeviceId,
+}
+
+/// The hub's answer to an enrolment.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    /// The bearer token for every later request. A secret.
+    pub token: String,
+    /// What the device may do.
+    pub role: Role,
+    /// The farms it may list for.
+    pub farms: Vec<FarmInfo>,
+}
+
+impl std::fmt::Debug for EnrolResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolResponse")
+            .field("token", &"<redacted>")
+            .field("role", &self.role)
+            .field("farms", &self.farms)
+            .finish()
+    }
+}
+
+/// `POST /v1/ops`: a batch of outbox ops, in order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushRequest {
+    /// At most [`PUSH_BATCH_MAX`].
+    pub ops: Vec<Op>,
+}
+
+/// The outcome of one pushed op.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Applied now.
+    Applied,
+    /// Applied before (same op id); nothing done.
+    Duplicate,
+    /// Refused; the device shows it as a conflict.
+    Rejected {
+        /// Why.
+        #[serde(flatten)]
+        rejection: Rejection,
+    },
+}
+
+/// One op's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpResult {
+    /// Which op.
+    pub op: OpId,
+    /// What happened.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// The answer to a push: one result per op, in the same order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// Results.
+    pub results: Vec<OpResult>,
+}
+
+/// What changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "state", rename_all = "snake_case")]
+pub enum ChangeBody {
+    /// A listing's full new state.
+    Listing(Box<ListingState>),
+    /// An order's full new state.
+    Order(Box<OrderState>),
+}
+
+/// One entry of the change feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// Hub sequence number; the cursor.
+    pub seq: u64,
+    /// What changed.
+    #[serde(flatten)]
+    pub body: ChangeBody,
+}
+
+/// `GET /v1/changes?after=CURSOR&limit=N`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChangesPage {
+    /// Changes after the cursor, in sequence order.
+    pub changes: Vec<Change>,
+    /// The cursor to ask from next time.
+    pub next: u64,
+    /// True if more changes wait.
+    pub more: bool,
+}
+
+/// `POST /v1/buyers`: a buyer signs up.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct BuyerSignup {
+    /// How the farm reaches the buyer.
+    #[serde(flatten)]
+    pub contact: BuyerContact,
+}
+
+impl std::fmt::Debug for BuyerSignup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BuyerSignup(redacted)")
+    }
+}
+
+/// The hub's answer to a signup.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct BuyerToken {
+    /// The buyer's id.
+    pub buyer: BuyerId,
+    /// Bearer token. A secret.
+    pub token: String,
+}
+
+impl std::fmt::Debug for BuyerToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "BuyerToken {{ buyer: {}, token: <redacted> }}",
+            self.buyer
+        )
+    }
+}
+
+/// A listing as buyers see it (`GET /v1/listings`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicListing {
+    /// Its id.
+    pub id: ListingId,
+    /// The farm.
+    pub farm: FarmInfo,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Unit.
+    pub unit: Unit,
+    /// Price per unit.
+    pub price: Money,
+    /// Units available.
+    pub stock: i64,
+    /// Listing-image hashes, in order (`GET /v1/blobs/{sha}`).
+    pub photos: Vec<String>,
+}
+
+/// `POST /v1/orders`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlaceOrder {
+    /// What to buy.
+    pub listing: ListingId,
+    /// How many units.
+    pub quantity: i64,
+    /// Standard or non-contact.
+    #[serde(default)]
+    pub delivery: Delivery,
+    /// Makes a retried request place the order once (any string, ≤ 64 chars).
+    pub idempotency_key: String,
+}
+
+/// `POST /v1/orders/{id}/cancel` by the buyer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CancelOrder {
+    /// Why.
+    pub reason: String,
+}
+
+/// Every error body: `{"error": {"code": ..., "message": ...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// The error.
+    pub error: ApiErrorBody,
+}
+
+/// The inside of [`ApiError`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    /// Stable code, e.g. `out_of_stock`.
+    pub code: String,
+    /// For people.
+    pub message: String,
+}
