@@ -32,6 +32,20 @@ pub enum Command {
     /// Create, edit, search and stock listings; attach photos.
     #[command(subcommand)]
     Listing(ListingCommand),
+    /// Run the hub server, or mint enrolment codes.
+    Hub(crate::args_sync::HubArgs),
+    /// Connect this device to a hub with a one-time code.
+    Enrol(crate::args_sync::EnrolArgs),
+    /// Push local changes and pull the hub's, with progress.
+    Sync(crate::args_sync::SyncArgs),
+    /// Orders for this device's farms.
+    #[command(subcommand)]
+    Orders(crate::args_sync::OrdersCommand),
+    /// Changes the hub refused.
+    #[command(subcommand)]
+    Conflicts(crate::args_sync::ConflictsCommand),
+    /// Simulate a buyer on the hub's public API.
+    Buyer(crate::args_sync::BuyerArgs),
     /// Operations waiting to be synced.
     Outbox {
         /// Show at most this many.

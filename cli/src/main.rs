@@ -4,9 +4,11 @@
 //! broken, an unknown id, a bad photo, bad arguments).
 
 mod args;
+mod args_sync;
 mod demo;
 mod listing_cmd;
 mod output;
+mod sync_cmd;
 
 use args::{Cli, Command, FarmCommand};
 use clap::Parser;
@@ -71,13 +73,26 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> CmdResult {
-    if let Command::Demo(demo_args) = &cli.command {
-        return demo::run(demo_args);
+    match cli.command {
+        Command::Demo(demo_args) => return demo::run(&demo_args),
+        Command::Hub(args) => return sync_cmd::hub(args),
+        Command::Buyer(args) => {
+            return sync_cmd::buyer(
+                &data_dir(cli.data_dir)?,
+                &output::Output { json: cli.json },
+                args,
+            );
+        }
+        _ => {}
     }
     let core = open(cli.data_dir)?;
     let out = output::Output { json: cli.json };
     match cli.command {
-        Command::Demo(_) => Ok(()),
+        Command::Demo(_) | Command::Hub(_) | Command::Buyer(_) => Ok(()),
+        Command::Enrol(args) => sync_cmd::enrol(&core, &out, args),
+        Command::Sync(args) => sync_cmd::sync(&core, &out, args),
+        Command::Orders(cmd) => sync_cmd::orders(&core, &out, cmd),
+        Command::Conflicts(cmd) => sync_cmd::conflicts(&core, &out, cmd),
         Command::Farm(FarmCommand::Add { name }) => {
             let farm = core.add_farm(&name)?;
             out.farms(&[farm]);
@@ -98,13 +113,17 @@ fn run(cli: Cli) -> CmdResult {
 
 /// Opens the core at the given or default data directory, reporting a
 /// database that had to be set aside.
-fn open(data_dir: Option<PathBuf>) -> Result<Core, Failure> {
-    let dir = match data_dir {
-        Some(dir) => dir,
+fn data_dir(data_dir: Option<PathBuf>) -> Result<PathBuf, Failure> {
+    match data_dir {
+        Some(dir) => Ok(dir),
         None => dirs::data_dir()
             .map(|d| d.join("farmlive"))
-            .ok_or_else(|| Failure::input("no data directory on this system; pass --data-dir"))?,
-    };
+            .ok_or_else(|| Failure::input("no data directory on this system; pass --data-dir")),
+    }
+}
+
+fn open(data_dir: Option<PathBuf>) -> Result<Core, Failure> {
+    let dir = self::data_dir(data_dir)?;
     let core = Core::open(&dir)?;
     if let Some(aside) = &core.open_report().set_aside {
         eprintln!(

@@ -68,6 +68,20 @@ impl HubClient {
         }
     }
 
+    pub(crate) async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let req = self.http.get(format!("{}{path}", self.base));
+        json_reply(send(self.authed(req)).await?).await
+    }
+
+    pub(crate) async fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T> {
+        let req = self.http.post(format!("{}{path}", self.base)).json(body);
+        json_reply(send(self.authed(req)).await?).await
+    }
+
     pub(crate) async fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse> {
         let resp = send(
             self.http

@@ -7,11 +7,13 @@
 //! so a sync killed anywhere continues next time without loss or duplicates.
 
 mod backoff;
+mod buyer;
 mod client;
 mod enrol;
 pub(crate) mod view;
 
 pub use backoff::Backoff;
+pub use buyer::BuyerClient;
 pub use enrol::Enrolment;
 
 use crate::Core;

@@ -1,0 +1,178 @@
+//! Arguments of the hub, sync, orders and buyer commands.
+
+use clap::{Args, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// `farmlive hub ...`
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct HubArgs {
+    /// Operator commands; without one, the hub runs.
+    #[command(subcommand)]
+    pub command: Option<HubCommand>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The hub's database file (photos go beside it).
+    #[arg(long, default_value = "farmlive-hub.db")]
+    pub db: PathBuf,
+    /// Farm for the farmer enrolment code printed at start.
+    #[arg(long, default_value = "My farm")]
+    pub farm: String,
+}
+
+/// `farmlive hub <operator command>`
+#[derive(Debug, Subcommand)]
+pub enum HubCommand {
+    /// Mint a one-time enrolment code.
+    EnrolCode {
+        /// The hub's database file.
+        #[arg(long, default_value = "farmlive-hub.db")]
+        db: PathBuf,
+        /// Farm(s) the device will list for (repeat for an agent).
+        #[arg(long = "farm", required = true)]
+        farms: Vec<String>,
+        /// farmer (one farm) or agent (one or more).
+        #[arg(long, default_value = "farmer")]
+        role: String,
+    },
+}
+
+/// `farmlive enrol`
+#[derive(Debug, Args)]
+pub struct EnrolArgs {
+    /// The hub's address, e.g. https://hub.example.com.
+    #[arg(long)]
+    pub hub: String,
+    /// The one-time code from the hub operator.
+    #[arg(long)]
+    pub code: String,
+    /// A name for this device.
+    #[arg(long, default_value = "farmlive CLI")]
+    pub name: String,
+}
+
+/// `farmlive sync`
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Keep syncing every --every seconds until interrupted.
+    #[arg(long)]
+    pub watch: bool,
+    /// Seconds between syncs with --watch.
+    #[arg(long, default_value_t = 30)]
+    pub every: u64,
+}
+
+/// `farmlive orders ...`
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// List orders, at-risk first.
+    List {
+        /// Only this status.
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Show one order with the buyer's delivery details.
+    Show {
+        /// Order id (or its last characters).
+        id: String,
+    },
+    /// Accept an order.
+    Accept {
+        /// Order id.
+        id: String,
+    },
+    /// Mark an order packed.
+    Pack {
+        /// Order id.
+        id: String,
+    },
+    /// Ship an order.
+    Ship {
+        /// Order id.
+        id: String,
+        /// Carrier, e.g. "SF Express".
+        #[arg(long)]
+        carrier: String,
+        /// Tracking number.
+        #[arg(long)]
+        tracking: String,
+    },
+    /// Cancel an order (before it is packed).
+    Cancel {
+        /// Order id.
+        id: String,
+        /// Why; the buyer sees it.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Mark an order delivered.
+    Deliver {
+        /// Order id.
+        id: String,
+    },
+}
+
+/// `farmlive conflicts ...`
+#[derive(Debug, Subcommand)]
+pub enum ConflictsCommand {
+    /// List what the hub refused.
+    List {
+        /// Include dismissed ones.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Dismiss a conflict once seen.
+    Resolve {
+        /// Its number.
+        id: i64,
+    },
+}
+
+/// `farmlive buyer ...`: a buyer simulator on the hub's public API.
+#[derive(Debug, Args)]
+pub struct BuyerArgs {
+    /// The hub's address.
+    #[arg(long, global = true, default_value = "http://127.0.0.1:8080")]
+    pub hub: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: BuyerCommand,
+}
+
+/// Buyer actions.
+#[derive(Debug, Subcommand)]
+pub enum BuyerCommand {
+    /// Browse active listings.
+    Listings,
+    /// Order a listing (signs up on first use; the token is kept in the data directory).
+    Order {
+        /// Listing id.
+        #[arg(long)]
+        listing: String,
+        /// Units to buy.
+        #[arg(long)]
+        qty: i64,
+        /// Leave at the door.
+        #[arg(long)]
+        non_contact: bool,
+        /// Buyer name (first use).
+        #[arg(long, default_value = "Test Buyer")]
+        name: String,
+        /// Buyer phone (first use).
+        #[arg(long, default_value = "+86 138 0000 0000")]
+        phone: String,
+        /// Delivery address (first use).
+        #[arg(long, default_value = "1 Market Street, Sanya")]
+        address: String,
+    },
+    /// Cancel one of your orders.
+    Cancel {
+        /// Order id.
+        id: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+}

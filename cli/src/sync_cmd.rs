@@ -1,0 +1,505 @@
+//! `farmlive hub | enrol | sync | orders | conflicts | buyer`.
+
+use crate::args_sync::{
+    BuyerArgs, BuyerCommand, ConflictsCommand, EnrolArgs, HubArgs, HubCommand, OrdersCommand,
+    SyncArgs,
+};
+use crate::output::{Output, ellipsize, short_id, table};
+use crate::{CmdResult, Failure};
+use farmlive_core::protocol::api::Role;
+use farmlive_core::protocol::{BuyerContact, Delivery, OrderAction, OrderStatus};
+use farmlive_core::sync::BuyerClient;
+use farmlive_core::{CancelToken, Core, Order, OrderFilter, SyncOptions, SyncPhase, SyncProgress};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+/// A tokio runtime for the network commands.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure {
+            bad_input: false,
+            message: format!("cannot start the runtime: {e}"),
+        })
+}
+
+/// `farmlive hub`: serve, or mint an enrolment code.
+pub fn hub(args: HubArgs) -> CmdResult {
+    let fail = |e: farmlive_hub::HubError| Failure {
+        bad_input: matches!(e, farmlive_hub::HubError::BadRequest { .. }),
+        message: e.to_string(),
+    };
+    if let Some(HubCommand::EnrolCode { db, farms, role }) = args.command {
+        let role = match role.as_str() {
+            "farmer" => Role::Farmer,
+            "agent" => Role::Agent,
+            other => {
+                return Err(Failure::input(format!(
+                    "unknown role {other:?}; use farmer or agent"
+                )));
+            }
+        };
+        let store = farmlive_hub::Store::open(&db).map_err(fail)?;
+        let code = store.mint_enrol_code(&farms, role).map_err(fail)?;
+        let names: Vec<&str> = code.farms.iter().map(|f| f.name.as_str()).collect();
+        println!("{}", code.code);
+        eprintln!(
+            "one-time {} code for {}; valid 7 days",
+            role.as_str(),
+            names.join(", ")
+        );
+        return Ok(());
+    }
+    runtime()?
+        .block_on(farmlive_hub::run(
+            args.listen,
+            &args.db,
+            &args.farm,
+            |ready| {
+                println!("FarmLive hub listening on http://{}", ready.addr);
+                println!(
+                    "farmer enrolment code for {}: {}",
+                    args.farm, ready.code.code
+                );
+                let _ = std::io::stdout().flush();
+            },
+        ))
+        .map_err(fail)
+}
+
+/// `farmlive enrol`
+pub fn enrol(core: &Core, out: &Output, args: EnrolArgs) -> CmdResult {
+    let e = runtime()?.block_on(core.enrol(&args.hub, &args.code, &args.name))?;
+    if out.json {
+        let farms: Vec<_> = e
+            .farms
+            .iter()
+            .map(|f| serde_json::json!({ "id": f.id, "name": f.name }))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({ "hub": e.hub_url, "role": e.role.as_str(), "farms": farms })
+        );
+    } else {
+        let names: Vec<&str> = e.farms.iter().map(|f| f.name.as_str()).collect();
+        println!(
+            "enrolled with {} as {} for {}",
+            e.hub_url,
+            e.role.as_str(),
+            names.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn progress_line(p: &SyncProgress) -> String {
+    let phase = match p.phase {
+        SyncPhase::Starting => "starting",
+        SyncPhase::Photos => "photos",
+        SyncPhase::Pushing => "pushing",
+        SyncPhase::Pulling => "pulling",
+        SyncPhase::Done => "done",
+    };
+    let width = 20usize;
+    let filled = if p.ops_total == 0 {
+        width
+    } else {
+        (p.ops_pushed as usize * width / p.ops_total as usize).min(width)
+    };
+    format!(
+        "[{}{}] {phase:<8} ops {}/{}  photos {} ({:.0} KB)  pulled {}",
+        "#".repeat(filled),
+        "-".repeat(width - filled),
+        p.ops_pushed,
+        p.ops_total,
+        p.photos_uploaded,
+        p.photo_bytes as f64 / 1024.0,
+        p.changes_pulled
+    )
+}
+
+/// `farmlive sync [--watch]`
+pub fn sync(core: &Core, out: &Output, args: SyncArgs) -> CmdResult {
+    let rt = runtime()?;
+    let cancel = CancelToken::new();
+    let on_ctrl_c = cancel.clone();
+    rt.spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        on_ctrl_c.cancel();
+    });
+    let tty = std::io::stderr().is_terminal() && !out.json;
+    let show = move |p: &SyncProgress| {
+        if tty {
+            eprint!("\r{}\x1b[K", progress_line(p));
+        }
+    };
+    loop {
+        let started = std::time::Instant::now();
+        let report = rt.block_on(core.sync(&SyncOptions::default(), &cancel, &show));
+        if tty {
+            eprintln!();
+        }
+        match report {
+            Ok(r) => {
+                if out.json {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "ops_pushed": r.progress.ops_pushed, "rejected": r.rejected,
+                            "photos_uploaded": r.progress.photos_uploaded, "photo_bytes": r.progress.photo_bytes,
+                            "changes_pulled": r.progress.changes_pulled, "retries": r.retries,
+                            "push_bytes": r.progress.push_bytes, "ms": started.elapsed().as_millis() as u64
+                        })
+                    );
+                } else {
+                    println!(
+                        "synced in {:.1} s: pushed {} ops ({} refused), uploaded {} photo files, pulled {} changes",
+                        started.elapsed().as_secs_f64(),
+                        r.progress.ops_pushed,
+                        r.rejected,
+                        r.progress.photos_uploaded,
+                        r.progress.changes_pulled
+                    );
+                    if r.rejected > 0 {
+                        println!(
+                            "the hub refused {} change(s); see `farmlive conflicts list`",
+                            r.rejected
+                        );
+                    }
+                }
+            }
+            Err(farmlive_core::Error::Cancelled) => return Ok(()),
+            Err(e) if args.watch && e.is_transient() => eprintln!("offline: {e}; will retry"),
+            Err(e) => return Err(e.into()),
+        }
+        if !args.watch {
+            return Ok(());
+        }
+        for _ in 0..args.every * 10 {
+            if cancel.is_cancelled() {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+/// "in 2d 5h", "in 40m", "3h late".
+pub fn countdown(ms: i64) -> String {
+    let abs = ms.unsigned_abs() / 60_000;
+    let (d, h, m) = (abs / 1440, abs / 60 % 24, abs % 60);
+    let span = if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else {
+        format!("{m}m")
+    };
+    if ms < 0 {
+        format!("{span} late")
+    } else {
+        format!("in {span}")
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn print_orders(out: &Output, orders: &[Order]) {
+    if out.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(orders).unwrap_or_default()
+        );
+        return;
+    }
+    if orders.is_empty() {
+        println!("No orders.");
+        return;
+    }
+    let now = now_ms();
+    let rows: Vec<Vec<String>> = orders
+        .iter()
+        .map(|o| {
+            let s = &o.state;
+            let ship = if s.status.awaits_shipping() {
+                countdown(o.ship_by - now)
+            } else {
+                "-".into()
+            };
+            vec![
+                short_id(&s.id),
+                format!("{}{}", if o.at_risk { "⚠ " } else { "" }, s.status),
+                ellipsize(&s.title, 24),
+                format!("{} {}", s.quantity, s.unit),
+                s.total.to_string(),
+                if s.delivery == Delivery::NonContact {
+                    "NON-CONTACT".into()
+                } else {
+                    "standard".into()
+                },
+                ship,
+                if o.pending_sync {
+                    "not synced".into()
+                } else {
+                    String::new()
+                },
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        table(
+            &[
+                "REF", "STATUS", "ITEM", "QTY", "TOTAL", "DELIVERY", "SHIP BY", ""
+            ],
+            &rows
+        )
+    );
+}
+
+fn print_order(out: &Output, o: &Order) {
+    if out.json {
+        println!("{}", serde_json::to_string_pretty(o).unwrap_or_default());
+        return;
+    }
+    let s = &o.state;
+    println!(
+        "Order {}  {}{}",
+        s.id,
+        s.status,
+        if o.at_risk { "  ⚠ AT RISK" } else { "" }
+    );
+    println!(
+        "  item       {} × {} {} @ {} = {}",
+        s.title, s.quantity, s.unit, s.unit_price, s.total
+    );
+    if s.delivery == Delivery::NonContact {
+        println!("  delivery   NON-CONTACT: leave at the door and take a photo");
+    } else {
+        println!("  delivery   standard (hand over in person)");
+    }
+    if s.status.awaits_shipping() {
+        println!("  ship by    {}", countdown(o.ship_by - now_ms()));
+    }
+    println!("  buyer      {}  {}", s.contact.name, s.contact.phone);
+    println!("  address    {}", s.contact.address);
+    if let Some(sh) = &s.shipment {
+        println!("  shipped    {} {}", sh.carrier, sh.tracking);
+    }
+    if let Some(c) = &s.cancellation {
+        println!("  cancelled  by {:?}: {}", c.by, c.reason);
+    }
+    if o.pending_sync {
+        println!("  (changes not yet synced)");
+    }
+}
+
+/// `farmlive orders ...`
+pub fn orders(core: &Core, out: &Output, cmd: OrdersCommand) -> CmdResult {
+    let act = |id: &str, action: OrderAction| -> CmdResult {
+        let order = core.act_on_order(core.find_order_id(id)?, action)?;
+        print_order(out, &order);
+        Ok(())
+    };
+    match cmd {
+        OrdersCommand::List { status } => {
+            let status = status
+                .as_deref()
+                .map(str::parse::<OrderStatus>)
+                .transpose()
+                .map_err(Failure::input)?;
+            print_orders(out, &core.orders(&OrderFilter { status })?);
+            Ok(())
+        }
+        OrdersCommand::Show { id } => {
+            print_order(out, &core.order(core.find_order_id(&id)?)?);
+            Ok(())
+        }
+        OrdersCommand::Accept { id } => act(&id, OrderAction::Accept),
+        OrdersCommand::Pack { id } => act(&id, OrderAction::Pack),
+        OrdersCommand::Ship {
+            id,
+            carrier,
+            tracking,
+        } => act(&id, OrderAction::Ship { carrier, tracking }),
+        OrdersCommand::Cancel { id, reason } => act(
+            &id,
+            OrderAction::Cancel {
+                by: farmlive_core::protocol::CancelledBy::Farmer,
+                reason,
+            },
+        ),
+        OrdersCommand::Deliver { id } => act(&id, OrderAction::Deliver),
+    }
+}
+
+/// `farmlive conflicts ...`
+pub fn conflicts(core: &Core, out: &Output, cmd: ConflictsCommand) -> CmdResult {
+    match cmd {
+        ConflictsCommand::List { all } => {
+            let list = core.conflicts(all)?;
+            if out.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).unwrap_or_default()
+                );
+            } else if list.is_empty() {
+                println!("No conflicts.");
+            } else {
+                let rows: Vec<Vec<String>> = list
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.id.to_string(),
+                            c.kind.clone(),
+                            short_id(&c.entity_id),
+                            c.message.clone(),
+                        ]
+                    })
+                    .collect();
+                println!("{}", table(&["#", "KIND", "ABOUT", "WHAT HAPPENED"], &rows));
+            }
+            Ok(())
+        }
+        ConflictsCommand::Resolve { id } => {
+            core.resolve_conflict(id)?;
+            println!("conflict {id} dismissed");
+            Ok(())
+        }
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedBuyer {
+    hub: String,
+    token: String,
+}
+
+fn buyer_file(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("buyer.json")
+}
+
+/// `farmlive buyer ...`
+pub fn buyer(data_dir: &Path, out: &Output, args: BuyerArgs) -> CmdResult {
+    let rt = runtime()?;
+    match args.command {
+        BuyerCommand::Listings => {
+            let client = BuyerClient::with_token(&args.hub, "")?;
+            let listings = rt.block_on(client.listings())?;
+            if out.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&listings).unwrap_or_default()
+                );
+            } else {
+                let rows: Vec<Vec<String>> = listings
+                    .iter()
+                    .map(|l| {
+                        vec![
+                            l.id.to_string(),
+                            ellipsize(&l.title, 28),
+                            format!("{}/{}", l.price, l.unit),
+                            format!("{} {}", l.stock, l.unit),
+                            l.farm.name.clone(),
+                        ]
+                    })
+                    .collect();
+                println!(
+                    "{}",
+                    table(&["ID", "TITLE", "PRICE", "STOCK", "FARM"], &rows)
+                );
+            }
+            Ok(())
+        }
+        BuyerCommand::Order {
+            listing,
+            qty,
+            non_contact,
+            name,
+            phone,
+            address,
+        } => {
+            let listing = listing.parse().map_err(Failure::input)?;
+            let path = buyer_file(data_dir);
+            let saved: Option<SavedBuyer> = std::fs::read(&path)
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .filter(|s: &SavedBuyer| s.hub == args.hub);
+            let client = match saved {
+                Some(s) => BuyerClient::with_token(&args.hub, &s.token)?,
+                None => {
+                    let (client, token) = rt.block_on(BuyerClient::sign_up(
+                        &args.hub,
+                        &BuyerContact {
+                            name,
+                            phone,
+                            address,
+                        },
+                    ))?;
+                    std::fs::create_dir_all(data_dir).map_err(|e| Failure {
+                        bad_input: false,
+                        message: e.to_string(),
+                    })?;
+                    let body = serde_json::to_vec(&SavedBuyer {
+                        hub: args.hub.clone(),
+                        token: token.token,
+                    })
+                    .unwrap_or_default();
+                    write_private(&path, &body)?;
+                    client
+                }
+            };
+            let delivery = if non_contact {
+                Delivery::NonContact
+            } else {
+                Delivery::Standard
+            };
+            let key = format!("cli-{}", now_ms());
+            let order = rt.block_on(client.order(listing, qty, delivery, &key))?;
+            if out.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&order).unwrap_or_default()
+                );
+            } else {
+                println!(
+                    "ordered {} × {} for {} (order {})",
+                    order.quantity, order.title, order.total, order.id
+                );
+            }
+            Ok(())
+        }
+        BuyerCommand::Cancel { id, reason } => {
+            let saved: SavedBuyer = std::fs::read(buyer_file(data_dir))
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .ok_or_else(|| Failure::input("no buyer here yet: place an order first"))?;
+            let client = BuyerClient::with_token(&saved.hub, &saved.token)?;
+            let order = rt.block_on(client.cancel(id.parse().map_err(Failure::input)?, &reason))?;
+            println!("order {} is {}", order.id, order.status);
+            Ok(())
+        }
+    }
+}
+
+/// Writes a file only its owner can read (it holds a token).
+fn write_private(path: &Path, bytes: &[u8]) -> CmdResult {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(|e| Failure {
+            bad_input: false,
+            message: format!("cannot save the buyer token: {e}"),
+        })
+}

@@ -1,0 +1,80 @@
+//! A buyer's side of the hub API: sign up, browse, order, cancel. Used by
+//! the CLI's buyer simulator, the demo and the tests — the same public API
+//! a buyer app would use.
+
+use super::client::{self, HubClient};
+use crate::error::Result;
+use farmlive_protocol::api::{BuyerToken, PlaceOrder, PublicListing};
+use farmlive_protocol::{BuyerContact, Delivery, ListingId, OrderId, OrderState};
+use std::time::Duration;
+
+/// A buyer talking to a hub.
+pub struct BuyerClient {
+    hub: HubClient,
+}
+
+impl std::fmt::Debug for BuyerClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BuyerClient { .. }")
+    }
+}
+
+impl BuyerClient {
+    /// Signs up a new buyer at `hub_url`.
+    pub async fn sign_up(
+        hub_url: &str,
+        contact: &BuyerContact,
+    ) -> Result<(BuyerClient, BuyerToken)> {
+        let anon = HubClient::new(client::http_client(Duration::from_secs(30))?, hub_url, None)?;
+        let token: BuyerToken = anon
+            .post_json("/v1/buyers", &serde_json::json!(contact))
+            .await?;
+        let client = Self::with_token(hub_url, &token.token)?;
+        Ok((client, token))
+    }
+
+    /// A buyer who already has a token.
+    pub fn with_token(hub_url: &str, token: &str) -> Result<BuyerClient> {
+        let http = client::http_client(Duration::from_secs(30))?;
+        Ok(BuyerClient {
+            hub: HubClient::new(http, hub_url, Some(token.to_owned()))?,
+        })
+    }
+
+    /// Active listings.
+    pub async fn listings(&self) -> Result<Vec<PublicListing>> {
+        self.hub.get_json("/v1/listings").await
+    }
+
+    /// Orders `quantity` units; `idempotency_key` makes a retry safe.
+    pub async fn order(
+        &self,
+        listing: ListingId,
+        quantity: i64,
+        delivery: Delivery,
+        idempotency_key: &str,
+    ) -> Result<OrderState> {
+        let body = PlaceOrder {
+            listing,
+            quantity,
+            delivery,
+            idempotency_key: idempotency_key.to_owned(),
+        };
+        self.hub.post_json("/v1/orders", &body).await
+    }
+
+    /// One of the buyer's orders.
+    pub async fn get_order(&self, id: OrderId) -> Result<OrderState> {
+        self.hub.get_json(&format!("/v1/orders/{id}")).await
+    }
+
+    /// Cancels one of the buyer's orders.
+    pub async fn cancel(&self, id: OrderId, reason: &str) -> Result<OrderState> {
+        self.hub
+            .post_json(
+                &format!("/v1/orders/{id}/cancel"),
+                &serde_json::json!({ "reason": reason }),
+            )
+            .await
+    }
+}
