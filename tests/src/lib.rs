@@ -1,3 +1,164 @@
-//! End-to-end tests across FarmLive's crates, with real processes (and, as
-//! the hub and live streaming land, real peers). The tests live in `tests/`;
-//! `src/bin/` holds the small programs they drive and kill.
+//! End-to-end tests across FarmLive's crates, with real processes and real
+//! peers: the hub runs as its own process on loopback, devices are real
+//! cores on real SQLite files. The tests live in `tests/`; `src/bin/` holds
+//! the small programs they drive and kill; this library is their harness.
+
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc)] // test harness: a failed unwrap is a failed test
+
+use farmlive_core::protocol::api::Role;
+use farmlive_core::{CancelToken, Core, SyncOptions, SyncReport};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// Path of one of this crate's programs (built by cargo with the tests).
+pub fn bin(name: &str) -> PathBuf {
+    let mut dir = std::env::current_exe().unwrap();
+    dir.pop();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    dir.join(name)
+}
+
+/// A hub running as its own process on a free loopback port.
+pub struct HubProcess {
+    child: Child,
+    /// Its base URL.
+    pub url: String,
+    /// Its database file.
+    pub db: PathBuf,
+    /// The farmer code for "Test farm" it printed at start.
+    pub code: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl HubProcess {
+    /// Starts a hub with a fresh database.
+    pub fn start() -> HubProcess {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("hub.db");
+        let mut hub = Self::start_at(&db, "127.0.0.1:0");
+        hub._dir = Some(dir);
+        hub
+    }
+
+    /// Starts a hub on `db` listening on `listen`.
+    pub fn start_at(db: &Path, listen: &str) -> HubProcess {
+        let mut child = Command::new(bin("farmlive-hubd"))
+            .arg(db)
+            .arg(listen)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start farmlive-hubd");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = lines
+            .next()
+            .unwrap()
+            .unwrap()
+            .strip_prefix("listening ")
+            .unwrap()
+            .to_owned();
+        let code = lines
+            .next()
+            .unwrap()
+            .unwrap()
+            .strip_prefix("code ")
+            .unwrap()
+            .to_owned();
+        HubProcess {
+            child,
+            url,
+            db: db.to_owned(),
+            code,
+            _dir: None,
+        }
+    }
+
+    /// The hub's store, opened beside the running process (SQLite WAL).
+    pub fn store(&self) -> farmlive_hub::Store {
+        farmlive_hub::Store::open(&self.db).unwrap()
+    }
+
+    /// A one-time code for `farms` and `role`.
+    pub fn code(&self, farms: &[&str], role: Role) -> String {
+        let farms: Vec<String> = farms.iter().map(|f| f.to_string()).collect();
+        self.store().mint_enrol_code(&farms, role).unwrap().code
+    }
+
+    /// A raw connection to the hub's database, for assertions.
+    pub fn sql(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(&self.db).unwrap()
+    }
+
+    /// Stops the process.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A device: a core on its own data directory.
+pub struct Device {
+    /// The core.
+    pub core: Core,
+    /// Its data directory.
+    pub dir: tempfile::TempDir,
+}
+
+/// A tokio runtime for driving async calls from plain tests.
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+impl Device {
+    /// A new device enrolled at `hub` with `code`.
+    pub fn enrolled(rt: &tokio::runtime::Runtime, hub_url: &str, code: &str, name: &str) -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let core = Core::open(dir.path()).unwrap();
+        rt.block_on(core.enrol(hub_url, code, name)).unwrap();
+        Device { core, dir }
+    }
+
+    /// Syncs fully; panics on error.
+    pub fn sync(&self, rt: &tokio::runtime::Runtime) -> SyncReport {
+        self.try_sync(rt, &SyncOptions::default()).unwrap()
+    }
+
+    /// Syncs with options.
+    pub fn try_sync(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        options: &SyncOptions,
+    ) -> farmlive_core::Result<SyncReport> {
+        rt.block_on(self.core.sync(options, &CancelToken::new(), &|_| {}))
+    }
+
+    /// The id of the farm named `name` on this device.
+    pub fn farm(&self, name: &str) -> farmlive_core::protocol::FarmId {
+        self.core.resolve_farm(Some(name)).unwrap().id
+    }
+}
+
+/// A listing draft.
+pub fn draft(title: &str, stock: i64) -> farmlive_core::protocol::ListingDraft {
+    use farmlive_core::protocol::{Currency, ListingDraft, Money, Unit};
+    ListingDraft {
+        title: title.into(),
+        description: "fresh".into(),
+        unit: Unit::Kg,
+        price: Money::from_minor(1000, Currency::CNY),
+        stock,
+    }
+}
