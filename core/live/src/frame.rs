@@ -1,0 +1,355 @@
+//! Raw video frames: conversion of camera formats to I420, rotation and scaling.
+//!
+//! Everything here is plain safe Rust over byte slices; sizes are checked before
+//! any pixel is touched, so a wrong buffer from a shell is an error, never a panic.
+
+use crate::error::LiveError;
+
+/// Pixel layouts a caller (a phone shell, a desktop camera) can push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PixelFormat {
+    /// Planar Y, then U, then V, chroma at half width and height.
+    I420,
+    /// Y plane, then interleaved U,V at half resolution (Android camera2, iOS).
+    Nv12,
+    /// Y plane, then interleaved V,U at half resolution (old Android camera).
+    Nv21,
+    /// Packed Y0 U Y1 V, 4:2:2 (USB webcams).
+    Yuyv,
+    /// Packed B, G, R, A bytes (screen capture, iOS BGRA buffers).
+    Bgra,
+}
+
+impl PixelFormat {
+    /// Bytes needed for a tightly packed frame of this size.
+    pub fn frame_len(self, width: u32, height: u32) -> usize {
+        let (w, h) = (width as usize, height as usize);
+        match self {
+            PixelFormat::I420 | PixelFormat::Nv12 | PixelFormat::Nv21 => {
+                w * h + 2 * (w / 2) * (h / 2)
+            }
+            PixelFormat::Yuyv => w * h * 2,
+            PixelFormat::Bgra => w * h * 4,
+        }
+    }
+}
+
+/// Clockwise rotation to apply to a pushed frame so that it is upright.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rotation {
+    /// As captured.
+    #[default]
+    None,
+    /// 90° clockwise.
+    Cw90,
+    /// 180°.
+    Cw180,
+    /// 270° clockwise (90° anticlockwise).
+    Cw270,
+}
+
+/// A frame in I420 (planar 4:2:0), the encoders' input. Width and height are even.
+#[derive(Clone, PartialEq, Eq)]
+pub struct I420Frame {
+    width: u32,
+    height: u32,
+    data: Vec<u8>,
+}
+
+impl std::fmt::Debug for I420Frame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "I420Frame({}x{})", self.width, self.height)
+    }
+}
+
+fn check_size(width: u32, height: u32) -> Result<(), LiveError> {
+    if width < 2 || height < 2 || width % 2 != 0 || height % 2 != 0 || width > 7680 || height > 4320
+    {
+        return Err(LiveError::BadInput(format!(
+            "a video frame must have an even width and height between 2 and 7680x4320, not {width}x{height}"
+        )));
+    }
+    Ok(())
+}
+
+impl I420Frame {
+    /// A black frame.
+    pub fn black(width: u32, height: u32) -> Result<I420Frame, LiveError> {
+        check_size(width, height)?;
+        let luma = (width * height) as usize;
+        let mut data = vec![16u8; luma + luma / 2];
+        data[luma..].fill(128);
+        Ok(I420Frame {
+            width,
+            height,
+            data,
+        })
+    }
+
+    /// Wraps tightly packed I420 bytes.
+    pub fn from_bytes(width: u32, height: u32, data: Vec<u8>) -> Result<I420Frame, LiveError> {
+        check_size(width, height)?;
+        let want = PixelFormat::I420.frame_len(width, height);
+        if data.len() != want {
+            return Err(LiveError::BadInput(format!(
+                "an I420 frame of {width}x{height} needs {want} bytes, got {}",
+                data.len()
+            )));
+        }
+        Ok(I420Frame {
+            width,
+            height,
+            data,
+        })
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// All three planes, tightly packed.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// The Y, U and V planes.
+    pub fn planes(&self) -> (&[u8], &[u8], &[u8]) {
+        let luma = (self.width * self.height) as usize;
+        let (y, uv) = self.data.split_at(luma);
+        let (u, v) = uv.split_at(luma / 4);
+        (y, u, v)
+    }
+
+    /// The Y, U and V planes, writable.
+    pub fn planes_mut(&mut self) -> (&mut [u8], &mut [u8], &mut [u8]) {
+        let luma = (self.width * self.height) as usize;
+        let (y, uv) = self.data.split_at_mut(luma);
+        let (u, v) = uv.split_at_mut(luma / 4);
+        (y, u, v)
+    }
+
+    /// Converts a packed or semi-planar frame to I420.
+    pub fn convert(
+        data: &[u8],
+        width: u32,
+        height: u32,
+        format: PixelFormat,
+    ) -> Result<I420Frame, LiveError> {
+        check_size(width, height)?;
+        let want = format.frame_len(width, height);
+        if data.len() < want {
+            return Err(LiveError::BadInput(format!(
+                "a {format:?} frame of {width}x{height} needs {want} bytes, got {}",
+                data.len()
+            )));
+        }
+        let data = &data[..want];
+        let (w, h) = (width as usize, height as usize);
+        let mut out = I420Frame::black(width, height)?;
+        let (y, u, v) = out.planes_mut();
+        match format {
+            PixelFormat::I420 => {
+                y.copy_from_slice(&data[..w * h]);
+                u.copy_from_slice(&data[w * h..w * h + w * h / 4]);
+                v.copy_from_slice(&data[w * h + w * h / 4..]);
+            }
+            PixelFormat::Nv12 | PixelFormat::Nv21 => {
+                y.copy_from_slice(&data[..w * h]);
+                let (ui, vi) = if format == PixelFormat::Nv12 {
+                    (0, 1)
+                } else {
+                    (1, 0)
+                };
+                for (i, pair) in data[w * h..].chunks_exact(2).enumerate() {
+                    u[i] = pair[ui];
+                    v[i] = pair[vi];
+                }
+            }
+            PixelFormat::Yuyv => {
+                for row in 0..h {
+                    let src = &data[row * w * 2..(row + 1) * w * 2];
+                    for (x, px) in src.chunks_exact(4).enumerate() {
+                        y[row * w + 2 * x] = px[0];
+                        y[row * w + 2 * x + 1] = px[2];
+                        if row % 2 == 0 {
+                            let below = &data[(row + 1) * w * 2 + 4 * x..];
+                            u[(row / 2) * (w / 2) + x] =
+                                (px[1] as u16 + below[1] as u16).div_ceil(2) as u8;
+                            v[(row / 2) * (w / 2) + x] =
+                                (px[3] as u16 + below[3] as u16).div_ceil(2) as u8;
+                        }
+                    }
+                }
+            }
+            PixelFormat::Bgra => bgra_to_i420(data, w, h, y, u, v),
+        }
+        Ok(out)
+    }
+
+    /// Rotates clockwise by the given amount.
+    pub fn rotate(&self, rotation: Rotation) -> I420Frame {
+        if rotation == Rotation::None {
+            return self.clone();
+        }
+        let (w, h) = (self.width as usize, self.height as usize);
+        let (nw, nh) = match rotation {
+            Rotation::Cw90 | Rotation::Cw270 => (h, w),
+            _ => (w, h),
+        };
+        let mut out = I420Frame {
+            width: nw as u32,
+            height: nh as u32,
+            data: vec![0; self.data.len()],
+        };
+        let (sy, su, sv) = self.planes();
+        let (dy, du, dv) = out.planes_mut();
+        rotate_plane(sy, w, h, dy, rotation);
+        rotate_plane(su, w / 2, h / 2, du, rotation);
+        rotate_plane(sv, w / 2, h / 2, dv, rotation);
+        out
+    }
+
+    /// Scales to the given size (bilinear), keeping the whole picture.
+    pub fn scale(&self, width: u32, height: u32) -> Result<I420Frame, LiveError> {
+        check_size(width, height)?;
+        if width == self.width && height == self.height {
+            return Ok(self.clone());
+        }
+        let mut out = I420Frame::black(width, height)?;
+        let (sw, sh) = (self.width as usize, self.height as usize);
+        let (dw, dh) = (width as usize, height as usize);
+        let (sy, su, sv) = self.planes();
+        let (dy, du, dv) = out.planes_mut();
+        scale_plane(sy, sw, sh, dy, dw, dh);
+        scale_plane(su, sw / 2, sh / 2, du, dw / 2, dh / 2);
+        scale_plane(sv, sw / 2, sh / 2, dv, dw / 2, dh / 2);
+        Ok(out)
+    }
+}
+
+fn bgra_to_i420(data: &[u8], w: usize, h: usize, y: &mut [u8], u: &mut [u8], v: &mut [u8]) {
+    // BT.601 limited range, fixed point.
+    for row in 0..h {
+        for col in 0..w {
+            let p = &data[(row * w + col) * 4..];
+            let (b, g, r) = (p[0] as i32, p[1] as i32, p[2] as i32);
+            y[row * w + col] = (((66 * r + 129 * g + 25 * b + 128) >> 8) + 16).clamp(0, 255) as u8;
+        }
+    }
+    for row in (0..h).step_by(2) {
+        for col in (0..w).step_by(2) {
+            let (mut r, mut g, mut b) = (0i32, 0i32, 0i32);
+            for (dr, dc) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                let p = &data[((row + dr) * w + col + dc) * 4..];
+                b += p[0] as i32;
+                g += p[1] as i32;
+                r += p[2] as i32;
+            }
+            let (r, g, b) = (r / 4, g / 4, b / 4);
+            let i = (row / 2) * (w / 2) + col / 2;
+            u[i] = (((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128).clamp(0, 255) as u8;
+            v[i] = (((112 * r - 94 * g - 18 * b + 128) >> 8) + 128).clamp(0, 255) as u8;
+        }
+    }
+}
+
+fn rotate_plane(src: &[u8], w: usize, h: usize, dst: &mut [u8], rotation: Rotation) {
+    for row in 0..h {
+        for col in 0..w {
+            let px = src[row * w + col];
+            let idx = match rotation {
+                Rotation::None => row * w + col,
+                Rotation::Cw90 => col * h + (h - 1 - row),
+                Rotation::Cw180 => (h - 1 - row) * w + (w - 1 - col),
+                Rotation::Cw270 => (w - 1 - col) * h + row,
+            };
+            dst[idx] = px;
+        }
+    }
+}
+
+fn scale_plane(src: &[u8], sw: usize, sh: usize, dst: &mut [u8], dw: usize, dh: usize) {
+    // 16.16 fixed point, sampling at pixel centres.
+    let step_x = ((sw << 16) / dw) as i64;
+    let step_y = ((sh << 16) / dh) as i64;
+    for dy in 0..dh {
+        let fy = ((dy as i64 * step_y) + step_y / 2 - 0x8000).max(0);
+        let y0 = ((fy >> 16) as usize).min(sh - 1);
+        let y1 = (y0 + 1).min(sh - 1);
+        let wy = fy & 0xffff;
+        for dx in 0..dw {
+            let fx = ((dx as i64 * step_x) + step_x / 2 - 0x8000).max(0);
+            let x0 = ((fx >> 16) as usize).min(sw - 1);
+            let x1 = (x0 + 1).min(sw - 1);
+            let wx = fx & 0xffff;
+            let top = src[y0 * sw + x0] as i64 * (0x10000 - wx) + src[y0 * sw + x1] as i64 * wx;
+            let bot = src[y1 * sw + x0] as i64 * (0x10000 - wx) + src[y1 * sw + x1] as i64 * wx;
+            let val = (top * (0x10000 - wy) + bot * wy + (1 << 31)) >> 32;
+            dst[dy * dw + dx] = val.clamp(0, 255) as u8;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nv12_and_nv21_convert_to_the_same_planes() {
+        let (w, h) = (4u32, 2u32);
+        let mut nv12 = vec![50u8; 8];
+        nv12.extend([10, 20, 30, 40]);
+        let mut nv21 = vec![50u8; 8];
+        nv21.extend([20, 10, 40, 30]);
+        let a = I420Frame::convert(&nv12, w, h, PixelFormat::Nv12).unwrap();
+        let b = I420Frame::convert(&nv21, w, h, PixelFormat::Nv21).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.planes().1, &[10, 30]);
+        assert_eq!(a.planes().2, &[20, 40]);
+    }
+
+    #[test]
+    fn bgra_white_and_black() {
+        let white = [255u8; 4 * 4 * 4];
+        let f = I420Frame::convert(&white, 4, 4, PixelFormat::Bgra).unwrap();
+        assert!(f.planes().0.iter().all(|&y| y == 235));
+        assert!(f.planes().1.iter().all(|&u| u == 128));
+        let yuyv = [16u8, 128, 16, 128].repeat(8);
+        let g = I420Frame::convert(&yuyv, 4, 4, PixelFormat::Yuyv).unwrap();
+        assert!(g.planes().0.iter().all(|&y| y == 16));
+    }
+
+    #[test]
+    fn short_buffers_and_odd_sizes_are_errors() {
+        assert!(I420Frame::convert(&[0; 10], 4, 4, PixelFormat::I420).is_err());
+        assert!(I420Frame::black(3, 4).is_err());
+        assert!(I420Frame::black(0, 0).is_err());
+    }
+
+    #[test]
+    fn rotation_round_trips_and_swaps_sizes() {
+        let data: Vec<u8> = (0..(8 * 4 + 16)).map(|i| i as u8).collect();
+        let f = I420Frame::from_bytes(8, 4, data).unwrap();
+        let r = f.rotate(Rotation::Cw90);
+        assert_eq!((r.width(), r.height()), (4, 8));
+        // top-left of the rotated picture is the bottom-left of the source
+        assert_eq!(r.planes().0[0], f.planes().0[3 * 8]);
+        assert_eq!(r.rotate(Rotation::Cw270), f);
+        assert_eq!(f.rotate(Rotation::Cw180).rotate(Rotation::Cw180), f);
+    }
+
+    #[test]
+    fn scaling_a_flat_frame_stays_flat() {
+        let f = I420Frame::black(64, 36).unwrap();
+        let s = f.scale(32, 18).unwrap();
+        assert!(s.planes().0.iter().all(|&y| y == 16));
+        let up = f.scale(128, 72).unwrap();
+        assert_eq!(up.as_bytes().len(), 128 * 72 * 3 / 2);
+    }
+}

@@ -1,0 +1,37 @@
+//! FarmLive's live publishing: a farmer goes live from a phone (or a laptop).
+//!
+//! ```text
+//! VideoSource  test pattern | Y4M file | frames pushed by a shell | camera (feature `camera`)
+//!   → I420 (from NV12, NV21, YUYV, BGRA) → rotate → scale
+//!   → VideoEncoder  openh264 | one the shell provides
+//! AudioSource  PCM pushed by a shell | tone | WAV → resampled to 44.1 kHz stereo
+//!   → AudioEncoder  fdk-aac | one the shell provides
+//!   → FlvMuxer (sans-I/O): onMetaData, AVC/AAC sequence headers, AVCC, monotonic ms
+//!   → sinks: FLV file, and/or SendQueue → RtmpPublisher (sans-I/O) over a tokio driver
+//! AbrController (sans-I/O) sets the video bitrate from the queue and the throughput.
+//! ```
+//!
+//! The protocol pieces ([`flv`], [`queue`], [`abr`], [`rtmp`]) are pure state
+//! machines, tested without sockets or clocks; `driver` is the thin async
+//! layer that owns the socket. [`LiveSession`] is the API the CLI and the
+//! bindings use. A stream key never appears in `Debug`, `Display`, errors or logs.
+
+pub mod abr;
+pub mod audio;
+#[cfg(feature = "camera")]
+pub mod camera;
+mod driver;
+pub mod encode;
+mod error;
+pub mod flv;
+pub mod frame;
+pub mod queue;
+pub mod rtmp;
+mod session;
+mod url;
+pub mod video;
+
+pub use abr::BitrateRange;
+pub use error::LiveError;
+pub use session::{AudioInput, LiveConfig, LiveSession, LiveStats, VideoInput};
+pub use url::{IngestUrl, StreamKey};

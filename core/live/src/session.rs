@@ -1,0 +1,703 @@
+//! The live session: what the CLI and the bindings call. `start` spins up a
+//! capture thread (sources → encoders → muxer → recording and send queue) and
+//! a network thread (one small tokio runtime: the RTMP driver, adaptive
+//! bitrate and stats every second). `stop` flushes and closes.
+
+use crate::abr::{AbrController, AbrSample, BitrateRange};
+use crate::audio::{AudioPusher, AudioSource, SAMPLE_RATE, Tone, WavSource, pushed_audio};
+use crate::driver::{DriverOptions, Shared};
+use crate::encode::{AudioEncoder, FdkAacEncoder, OpenH264Encoder, VideoEncoder};
+use crate::error::LiveError;
+use crate::flv::{FlvMuxer, FlvTag, StreamInfo, encode_tag, file_header};
+use crate::queue::SendQueue;
+use crate::url::IngestUrl;
+use crate::video::{Next, TestPattern, VideoPusher, VideoSource, Y4mSource, pushed_source};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Where pictures come from.
+pub enum VideoInput {
+    /// The moving test pattern.
+    TestPattern,
+    /// A Y4M file, played once at its frame rate.
+    Y4m(PathBuf),
+    /// A desktop camera (feature `camera`).
+    Camera {
+        /// Which camera (0 is the first).
+        index: u32,
+    },
+    /// Frames pushed by the caller through [`LiveSession::video_pusher`].
+    Pushed,
+    /// Any other source.
+    Custom(Box<dyn VideoSource>),
+}
+
+/// Where sound comes from.
+pub enum AudioInput {
+    /// No audio track.
+    None,
+    /// A tone at this frequency (Hz).
+    Tone(f64),
+    /// A WAV file.
+    Wav(PathBuf),
+    /// PCM pushed by the caller through [`LiveSession::audio_pusher`].
+    Pushed,
+    /// Any other source.
+    Custom(Box<dyn AudioSource>),
+}
+
+/// Everything a live session needs.
+pub struct LiveConfig {
+    /// Picture source.
+    pub video: VideoInput,
+    /// Sound source.
+    pub audio: AudioInput,
+    /// Output width (even).
+    pub width: u32,
+    /// Output height (even).
+    pub height: u32,
+    /// Frames per second.
+    pub fps: u32,
+    /// Video bitrate range for adaptive bitrate.
+    pub bitrate: BitrateRange,
+    /// AAC bitrate.
+    pub audio_bps: u32,
+    /// The ingest to publish to, if any.
+    pub ingest: Option<IngestUrl>,
+    /// An FLV file to record to, if any (alongside the ingest or instead of it).
+    pub record: Option<PathBuf>,
+    /// Stop by itself after this much media time.
+    pub duration: Option<Duration>,
+    /// An IDR this often.
+    pub keyframe_interval: Duration,
+    /// Latency bound of the send queue.
+    pub max_queue_delay: Duration,
+    /// Timeout to open a TCP/TLS connection.
+    pub connect_timeout: Duration,
+    /// Timeout from connecting to the ingest accepting the stream.
+    pub publish_timeout: Duration,
+    /// A further trusted root certificate (DER) for RTMPS, e.g. a private ingest's CA.
+    pub extra_root_cert_der: Option<Vec<u8>>,
+    /// A video encoder supplied by the shell (hardware); openh264 when `None`.
+    pub video_encoder: Option<Box<dyn VideoEncoder>>,
+    /// An audio encoder supplied by the shell; fdk-aac when `None`.
+    pub audio_encoder: Option<Box<dyn AudioEncoder>>,
+}
+
+impl LiveConfig {
+    /// A test pattern with a tone at `width`×`height`, 30 fps, 2 Mbit/s (300 k–2.5 M),
+    /// going nowhere until an ingest or recording is set.
+    pub fn new(width: u32, height: u32) -> LiveConfig {
+        LiveConfig {
+            video: VideoInput::TestPattern,
+            audio: AudioInput::Tone(440.0),
+            width,
+            height,
+            fps: 30,
+            bitrate: BitrateRange {
+                min_bps: 150_000,
+                start_bps: 2_000_000,
+                max_bps: 2_500_000,
+            },
+            audio_bps: 96_000,
+            ingest: None,
+            record: None,
+            duration: None,
+            keyframe_interval: Duration::from_secs(2),
+            max_queue_delay: Duration::from_millis(1500),
+            connect_timeout: Duration::from_secs(5),
+            publish_timeout: Duration::from_secs(5),
+            extra_root_cert_der: None,
+            video_encoder: None,
+            audio_encoder: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for LiveConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveConfig")
+            .field(
+                "size",
+                &format_args!("{}x{}@{}", self.width, self.height, self.fps),
+            )
+            .field("bitrate", &self.bitrate)
+            .field("ingest", &self.ingest)
+            .field("record", &self.record)
+            .field("duration", &self.duration)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Figures reported every second.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveStats {
+    /// Since start.
+    pub elapsed_ms: u64,
+    /// Pictures from the source per second.
+    pub fps_in: f64,
+    /// Pictures sent to the ingest per second (encoded, when only recording).
+    pub fps_out: f64,
+    /// What the encoders produced, bits per second.
+    pub encoded_bps: u64,
+    /// What went out on the socket, bits per second.
+    pub sent_bps: u64,
+    /// The video encoder's current target.
+    pub target_bps: u32,
+    /// How long the oldest queued tag has waited.
+    pub queue_delay_ms: u64,
+    /// Bytes waiting in the send queue.
+    pub queue_bytes: u64,
+    /// Pictures dropped so far.
+    pub dropped_video: u64,
+    /// Audio frames dropped so far.
+    pub dropped_audio: u64,
+    /// Reconnections so far.
+    pub reconnects: u64,
+    /// Round trip to the ingest (RTMP ping), when known.
+    pub rtt_ms: Option<u32>,
+    /// Connected and publishing now.
+    pub connected: bool,
+    /// Pictures encoded so far.
+    pub frames_encoded: u64,
+    /// Pictures sent so far.
+    pub frames_sent: u64,
+    /// Bytes written to the recording.
+    pub recorded_bytes: u64,
+    /// The last connection problem, if any (never contains the stream key).
+    pub last_error: Option<String>,
+}
+
+/// A running live stream.
+pub struct LiveSession {
+    shared: Arc<Shared>,
+    capture: Option<JoinHandle<Result<(), LiveError>>>,
+    network: Option<JoinHandle<()>>,
+    video_pusher: Option<VideoPusher>,
+    audio_pusher: Option<AudioPusher>,
+    cap: Arc<AtomicU32>,
+    subscribers: Arc<Mutex<Vec<mpsc::Sender<LiveStats>>>>,
+    latest: Arc<Mutex<LiveStats>>,
+    net_done: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for LiveSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LiveSession({:?})", self.latest_stats())
+    }
+}
+
+fn open_video(
+    cfg: &mut LiveConfig,
+) -> Result<(Box<dyn VideoSource>, Option<VideoPusher>), LiveError> {
+    Ok(
+        match std::mem::replace(&mut cfg.video, VideoInput::TestPattern) {
+            VideoInput::TestPattern => (
+                Box::new(TestPattern::new(cfg.width, cfg.height, cfg.fps)?),
+                None,
+            ),
+            VideoInput::Y4m(path) => (Box::new(Y4mSource::open(&path)?), None),
+            VideoInput::Pushed => {
+                let (s, p) = pushed_source();
+                (Box::new(s), Some(p))
+            }
+            VideoInput::Custom(s) => (s, None),
+            #[cfg(feature = "camera")]
+            VideoInput::Camera { index } => (
+                Box::new(crate::camera::open_camera(
+                    index, cfg.width, cfg.height, cfg.fps,
+                )?),
+                None,
+            ),
+            #[cfg(not(feature = "camera"))]
+            VideoInput::Camera { .. } => {
+                return Err(LiveError::Camera(
+                    "this build has no camera support (cargo feature `camera`)".into(),
+                ));
+            }
+        },
+    )
+}
+
+type AudioParts = (Option<Box<dyn AudioSource>>, Option<AudioPusher>);
+
+fn open_audio(cfg: &mut LiveConfig) -> Result<AudioParts, LiveError> {
+    Ok(match std::mem::replace(&mut cfg.audio, AudioInput::None) {
+        AudioInput::None => (None, None),
+        AudioInput::Tone(hz) => (Some(Box::new(Tone::new(hz))), None),
+        AudioInput::Wav(path) => (Some(Box::new(WavSource::open(&path)?)), None),
+        AudioInput::Pushed => {
+            let (s, p) = pushed_audio();
+            (Some(Box::new(s)), Some(p))
+        }
+        AudioInput::Custom(s) => (Some(s), None),
+    })
+}
+
+impl LiveSession {
+    /// Checks the configuration, opens sources, encoders and the recording, and
+    /// starts streaming. Connection problems do not fail `start`: the session
+    /// keeps retrying and reports them in [`LiveStats::last_error`].
+    pub fn start(mut cfg: LiveConfig) -> Result<LiveSession, LiveError> {
+        crate::frame::I420Frame::black(cfg.width, cfg.height)?;
+        if cfg.fps == 0 || cfg.fps > 120 {
+            return Err(LiveError::BadInput(format!(
+                "the frame rate must be 1 to 120, not {}",
+                cfg.fps
+            )));
+        }
+        cfg.bitrate.validate()?;
+        if cfg.ingest.is_none() && cfg.record.is_none() {
+            return Err(LiveError::BadInput(
+                "nowhere to stream: give an ingest URL, a recording file, or both".into(),
+            ));
+        }
+        let (video, video_pusher) = open_video(&mut cfg)?;
+        let (audio, audio_pusher) = open_audio(&mut cfg)?;
+        let gop = (cfg.keyframe_interval.as_millis() as u64 * cfg.fps as u64 / 1000).max(1) as u32;
+        let venc: Box<dyn VideoEncoder> = match cfg.video_encoder.take() {
+            Some(e) => e,
+            None => Box::new(OpenH264Encoder::new(
+                cfg.width,
+                cfg.height,
+                cfg.fps,
+                cfg.bitrate.start_bps,
+                gop,
+            )?),
+        };
+        let aenc: Option<Box<dyn AudioEncoder>> = match (&audio, cfg.audio_encoder.take()) {
+            (None, _) => None,
+            (Some(_), Some(e)) => Some(e),
+            (Some(_), None) => Some(Box::new(FdkAacEncoder::new(cfg.audio_bps)?)),
+        };
+        let file = match &cfg.record {
+            Some(path) => {
+                let f = std::fs::File::create(path).map_err(|e| {
+                    LiveError::io(format!("cannot create the recording {}", path.display()), e)
+                })?;
+                Some(std::io::BufWriter::with_capacity(256 << 10, f))
+            }
+            None => None,
+        };
+        let has_audio = aenc.is_some();
+        let info = StreamInfo {
+            width: cfg.width,
+            height: cfg.height,
+            fps: cfg.fps,
+            video_kbps: cfg.bitrate.start_bps / 1000,
+            audio_kbps: aenc.as_ref().map(|_| cfg.audio_bps / 1000),
+        };
+        let shared = Arc::new(Shared {
+            start: Instant::now(),
+            stop: AtomicBool::new(false),
+            producer_done: AtomicBool::new(false),
+            queue: Mutex::new(SendQueue::new(
+                cfg.max_queue_delay.as_millis() as u64,
+                64 << 20,
+            )),
+            notify: tokio::sync::Notify::new(),
+            headers: Mutex::new(Vec::new()),
+            info: Mutex::new(Some(info.clone())),
+            target_bps: AtomicU32::new(cfg.bitrate.start_bps),
+            keyframe_wanted: AtomicBool::new(false),
+            frames_in: AtomicU64::new(0),
+            frames_encoded: AtomicU64::new(0),
+            encoded_bytes: AtomicU64::new(0),
+            frames_sent: AtomicU64::new(0),
+            bytes_sent: AtomicU64::new(0),
+            reconnects: AtomicU64::new(0),
+            connected: AtomicBool::new(false),
+            rtt_ms: AtomicU32::new(u32::MAX),
+            last_error: Mutex::new(None),
+            recorded_bytes: AtomicU64::new(0),
+        });
+        let capture = Capture {
+            shared: shared.clone(),
+            video,
+            audio,
+            venc,
+            aenc,
+            muxer: FlvMuxer::new(info),
+            file,
+            to_queue: cfg.ingest.is_some(),
+            width: cfg.width,
+            height: cfg.height,
+            duration_ms: cfg.duration.map(|d| d.as_millis() as u64),
+        };
+        let capture = std::thread::Builder::new()
+            .name("farmlive-capture".into())
+            .spawn(move || capture.run())
+            .map_err(|e| LiveError::io("cannot start the capture thread", e))?;
+        let cap = Arc::new(AtomicU32::new(cfg.bitrate.max_bps));
+        let subscribers = Arc::new(Mutex::new(Vec::new()));
+        let latest = Arc::new(Mutex::new(LiveStats::default()));
+        let net_done = Arc::new(AtomicBool::new(false));
+        let net = Network {
+            has_ingest: cfg.ingest.is_some(),
+            shared: shared.clone(),
+            ingest: cfg.ingest.take(),
+            opts: DriverOptions {
+                connect_timeout: cfg.connect_timeout,
+                publish_timeout: cfg.publish_timeout,
+                write_stall_timeout: Duration::from_secs(10),
+                flush_timeout: Duration::from_secs(5),
+                extra_root_der: cfg.extra_root_cert_der.take(),
+            },
+            abr: AbrController::new(cfg.bitrate),
+            cap: cap.clone(),
+            audio_bps: if has_audio { cfg.audio_bps } else { 0 },
+            subscribers: subscribers.clone(),
+            latest: latest.clone(),
+            done: net_done.clone(),
+        };
+        let network = std::thread::Builder::new()
+            .name("farmlive-network".into())
+            .spawn(move || net.run())
+            .map_err(|e| LiveError::io("cannot start the network thread", e))?;
+        Ok(LiveSession {
+            shared,
+            capture: Some(capture),
+            network: Some(network),
+            video_pusher,
+            audio_pusher,
+            cap,
+            subscribers,
+            latest,
+            net_done,
+        })
+    }
+
+    /// The handle to push camera frames with (for [`VideoInput::Pushed`]).
+    pub fn video_pusher(&self) -> Option<VideoPusher> {
+        self.video_pusher.clone()
+    }
+
+    /// The handle to push microphone PCM with (for [`AudioInput::Pushed`]).
+    pub fn audio_pusher(&self) -> Option<AudioPusher> {
+        self.audio_pusher.clone()
+    }
+
+    /// A stream of stats, one a second, until the session ends.
+    pub fn subscribe(&self) -> mpsc::Receiver<LiveStats> {
+        let (tx, rx) = mpsc::channel();
+        if let Ok(mut subs) = self.subscribers.lock() {
+            subs.push(tx);
+        }
+        rx
+    }
+
+    /// The latest stats.
+    pub fn latest_stats(&self) -> LiveStats {
+        self.latest.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Lowers (or raises, up to the configured maximum) the video bitrate cap.
+    pub fn set_bitrate_cap(&self, bps: u32) {
+        self.cap.store(bps, Ordering::Relaxed);
+    }
+
+    /// True once the source ended (or the duration passed) and everything was sent.
+    pub fn is_finished(&self) -> bool {
+        self.net_done.load(Ordering::Relaxed)
+    }
+
+    /// Stops capturing, sends what is queued (up to 5 s), closes the ingest
+    /// connection and the recording, and returns the final stats.
+    pub fn stop(mut self) -> Result<LiveStats, LiveError> {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        self.shared.notify.notify_waiters();
+        self.video_pusher = None;
+        self.audio_pusher = None;
+        let captured = match self.capture.take().map(JoinHandle::join) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(LiveError::Encoder("the capture thread failed".into())),
+            None => Ok(()),
+        };
+        if let Some(n) = self.network.take() {
+            let _ = n.join();
+        }
+        captured?;
+        Ok(self.latest_stats())
+    }
+}
+
+impl Drop for LiveSession {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        self.shared.notify.notify_waiters();
+    }
+}
+
+struct Capture {
+    shared: Arc<Shared>,
+    video: Box<dyn VideoSource>,
+    audio: Option<Box<dyn AudioSource>>,
+    venc: Box<dyn VideoEncoder>,
+    aenc: Option<Box<dyn AudioEncoder>>,
+    muxer: FlvMuxer,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+    to_queue: bool,
+    width: u32,
+    height: u32,
+    duration_ms: Option<u64>,
+}
+
+impl Capture {
+    fn run(mut self) -> Result<(), LiveError> {
+        let r = self.run_inner();
+        let flushed = match self.file.as_mut() {
+            Some(f) => f
+                .flush()
+                .map_err(|e| LiveError::io("cannot write the recording", e)),
+            None => Ok(()),
+        };
+        self.shared.producer_done.store(true, Ordering::Relaxed);
+        self.shared.notify.notify_waiters();
+        r.and(flushed)
+    }
+
+    fn emit(&mut self, tag: FlvTag) -> Result<(), LiveError> {
+        self.shared
+            .encoded_bytes
+            .fetch_add(tag.body.len() as u64, Ordering::Relaxed);
+        if tag.header
+            && let Ok(mut h) = self.shared.headers.lock()
+        {
+            h.retain(|t| t.kind != tag.kind);
+            h.push(tag.clone());
+        }
+        if let Some(f) = self.file.as_mut() {
+            let bytes = encode_tag(&tag);
+            f.write_all(&bytes)
+                .map_err(|e| LiveError::io("cannot write the recording", e))?;
+            self.shared
+                .recorded_bytes
+                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        }
+        if self.to_queue {
+            let now = self.shared.now_ms();
+            if let Ok(mut q) = self.shared.queue.lock() {
+                q.push(tag, now);
+            }
+            self.shared.notify.notify_one();
+        }
+        Ok(())
+    }
+
+    fn run_inner(&mut self) -> Result<(), LiveError> {
+        let has_audio = self.aenc.is_some();
+        if let Some(f) = self.file.as_mut() {
+            f.write_all(&file_header(has_audio, true))
+                .and_then(|_| f.write_all(&encode_tag(&self.muxer.metadata_tag())))
+                .map_err(|e| LiveError::io("cannot write the recording", e))?;
+        }
+        if let Some(asc) = self.aenc.as_ref().map(|a| a.audio_specific_config()) {
+            let tag = self.muxer.set_audio_config(&asc);
+            self.emit(tag)?;
+        }
+        let live = self.video.is_live();
+        let start = Instant::now();
+        let mut first_us: Option<u64> = None;
+        let mut bitrate = self.shared.target_bps.load(Ordering::Relaxed);
+        let mut pcm: Vec<i16> = Vec::new();
+        let mut audio_in = 0u64; // frames (sample pairs) pulled
+        let mut audio_out = 0u64; // AAC frames emitted
+        loop {
+            if self.shared.stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            let frame = match self.video.next_frame()? {
+                Next::Frame(f) => f,
+                Next::Pending => continue,
+                Next::End => return Ok(()),
+            };
+            self.shared.frames_in.fetch_add(1, Ordering::Relaxed);
+            let first = *first_us.get_or_insert(frame.timestamp_us);
+            let ms = frame.timestamp_us.saturating_sub(first) / 1000;
+            if self.duration_ms.is_some_and(|d| ms >= d) {
+                return Ok(());
+            }
+            if !live && let Some(wait) = Duration::from_millis(ms).checked_sub(start.elapsed()) {
+                std::thread::sleep(wait);
+            }
+            let want = self.shared.target_bps.load(Ordering::Relaxed);
+            if want != bitrate {
+                self.venc.set_bitrate(want)?;
+                bitrate = want;
+            }
+            if self.shared.keyframe_wanted.swap(false, Ordering::Relaxed) {
+                self.venc.request_keyframe();
+            }
+            if let (Some(src), Some(enc)) = (self.audio.as_mut(), self.aenc.as_mut()) {
+                let n = enc.frame_samples();
+                let upto = if src.is_live() {
+                    usize::MAX / 4
+                } else {
+                    // keep the audio one AAC frame ahead of the picture
+                    ((ms + 1) * SAMPLE_RATE as u64 / 1000 + n as u64).saturating_sub(audio_in)
+                        as usize
+                };
+                audio_in += src.pull(upto.min(SAMPLE_RATE as usize), &mut pcm)? as u64;
+                let mut tags = Vec::new();
+                while pcm.len() >= n * 2 {
+                    let chunk: Vec<i16> = pcm.drain(..n * 2).collect();
+                    if let Some(au) = enc.encode(&chunk)? {
+                        let ts = audio_out * n as u64 * 1000 / SAMPLE_RATE as u64;
+                        audio_out += 1;
+                        tags.push(self.muxer.audio(ts, &au));
+                    }
+                }
+                for t in tags {
+                    self.emit(t)?;
+                }
+            }
+            let picture =
+                if frame.frame.width() != self.width || frame.frame.height() != self.height {
+                    frame.frame.scale(self.width, self.height)?
+                } else {
+                    frame.frame
+                };
+            if let Some(encoded) = self.venc.encode(&picture)? {
+                self.shared.frames_encoded.fetch_add(1, Ordering::Relaxed);
+                for t in self.muxer.video(ms, &encoded) {
+                    self.emit(t)?;
+                }
+            }
+        }
+    }
+}
+
+struct Network {
+    shared: Arc<Shared>,
+    ingest: Option<IngestUrl>,
+    opts: DriverOptions,
+    abr: AbrController,
+    cap: Arc<AtomicU32>,
+    audio_bps: u32,
+    has_ingest: bool,
+    subscribers: Arc<Mutex<Vec<mpsc::Sender<LiveStats>>>>,
+    latest: Arc<Mutex<LiveStats>>,
+    done: Arc<AtomicBool>,
+}
+
+impl Network {
+    fn run(mut self) {
+        let rt = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                self.shared
+                    .set_error(&LiveError::io("cannot start the network runtime", e));
+                self.done.store(true, Ordering::Relaxed);
+                return;
+            }
+        };
+        let publish_done = Arc::new(AtomicBool::new(self.ingest.is_none()));
+        rt.block_on(async {
+            if let Some(url) = self.ingest.take() {
+                let (shared, opts, flag) =
+                    (self.shared.clone(), self.opts.clone(), publish_done.clone());
+                tokio::spawn(async move {
+                    crate::driver::publish(url, shared, opts).await;
+                    flag.store(true, Ordering::Relaxed);
+                });
+            }
+            self.tick_until(&publish_done).await;
+        });
+        self.done.store(true, Ordering::Relaxed);
+    }
+
+    async fn tick_until(&mut self, publish_done: &AtomicBool) {
+        let s = self.shared.clone();
+        // at the last stats: time, frames in, frames out, encoded bytes, sent bytes
+        let mut last = (s.now_ms(), 0u64, 0u64, 0u64, 0u64);
+        let mut sent_at_last_sample = 0u64;
+        let mut last_dropped = 0;
+        let mut tick = 0u64;
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            tick += 1;
+            let finished =
+                s.producer_done.load(Ordering::Relaxed) && publish_done.load(Ordering::Relaxed);
+            let now = s.now_ms();
+            let (delay, qbytes, dropped) = {
+                let q = s.queue.lock().unwrap_or_else(|p| p.into_inner());
+                (q.delay_ms(now), q.bytes() as u64, q.dropped())
+            };
+            let sent = s.bytes_sent.load(Ordering::Relaxed);
+            let cap = self.cap.load(Ordering::Relaxed);
+            if cap != self.abr.cap_bps()
+                && let Some(t) = self.abr.set_cap(cap)
+            {
+                s.target_bps.store(t, Ordering::Relaxed);
+            }
+            if s.connected.load(Ordering::Relaxed) || dropped.video > last_dropped {
+                let sample = AbrSample {
+                    now_ms: now,
+                    queue_delay_ms: delay,
+                    sent_bytes: sent.saturating_sub(sent_at_last_sample),
+                    interval_ms: 500,
+                    dropped: dropped.video - last_dropped,
+                    audio_bps: self.audio_bps,
+                };
+                if let Some(t) = self.abr.on_sample(sample) {
+                    tracing::debug!("video bitrate now {t} bit/s");
+                    s.target_bps.store(t, Ordering::Relaxed);
+                }
+            }
+            last_dropped = dropped.video;
+            sent_at_last_sample = sent;
+            if tick % 2 == 0 || finished {
+                let dt = (now - last.0).max(1) as f64 / 1000.0;
+                let frames_in = s.frames_in.load(Ordering::Relaxed);
+                let frames_sent = s.frames_sent.load(Ordering::Relaxed);
+                let frames_encoded = s.frames_encoded.load(Ordering::Relaxed);
+                let encoded = s.encoded_bytes.load(Ordering::Relaxed);
+                let out_frames = if self.has_ingest {
+                    frames_sent
+                } else {
+                    frames_encoded
+                };
+                let rtt = s.rtt_ms.load(Ordering::Relaxed);
+                let stats = LiveStats {
+                    elapsed_ms: now,
+                    fps_in: (frames_in - last.1) as f64 / dt,
+                    fps_out: (out_frames - last.2) as f64 / dt,
+                    encoded_bps: ((encoded - last.3) as f64 * 8.0 / dt) as u64,
+                    sent_bps: ((sent - last.4) as f64 * 8.0 / dt) as u64,
+                    target_bps: s.target_bps.load(Ordering::Relaxed),
+                    queue_delay_ms: delay,
+                    queue_bytes: qbytes,
+                    dropped_video: dropped.video,
+                    dropped_audio: dropped.audio,
+                    reconnects: s.reconnects.load(Ordering::Relaxed),
+                    rtt_ms: (rtt != u32::MAX).then_some(rtt),
+                    connected: s.connected.load(Ordering::Relaxed),
+                    frames_encoded,
+                    frames_sent,
+                    recorded_bytes: s.recorded_bytes.load(Ordering::Relaxed),
+                    last_error: s.last_error.lock().ok().and_then(|e| e.clone()),
+                };
+                last = (now, frames_in, out_frames, encoded, sent);
+                if let Ok(mut l) = self.latest.lock() {
+                    *l = stats.clone();
+                }
+                if let Ok(mut subs) = self.subscribers.lock() {
+                    subs.retain(|tx| tx.send(stats.clone()).is_ok());
+                }
+            }
+            if finished {
+                if let Ok(mut subs) = self.subscribers.lock() {
+                    subs.clear();
+                }
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Ingest URLs (`rtmp://host[:port]/app/KEY`, `rtmps://...`) with a stream key
+//! that is never printed: `Debug` and `Display` show `***` in its place.
+
+use crate::error::LiveError;
+
+/// A stream key: a secret that lets anyone publish to the farmer's channel.
+/// Its `Debug` is `StreamKey(***)`; read it only with [`StreamKey::expose`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct StreamKey(String);
+
+impl StreamKey {
+    /// Wraps a key.
+    pub fn new(key: impl Into<String>) -> StreamKey {
+        StreamKey(key.into())
+    }
+
+    /// The key itself, for the one place that sends it to the ingest.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for StreamKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StreamKey(***)")
+    }
+}
+
+/// Where to publish.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IngestUrl {
+    /// True for `rtmps://` (TLS).
+    pub tls: bool,
+    /// Host name or IP address.
+    pub host: String,
+    /// TCP port (1935 for RTMP, 443 for RTMPS unless given).
+    pub port: u16,
+    /// The application path (`live`, or `app/inst`).
+    pub app: String,
+    /// The stream key (last path segment, with any `?query`).
+    pub key: StreamKey,
+}
+
+impl IngestUrl {
+    /// Parses `rtmp://HOST[:PORT]/APP/KEY` or `rtmps://...`.
+    pub fn parse(text: &str) -> Result<IngestUrl, LiveError> {
+        let bad = |why: &str| {
+            LiveError::BadInput(format!(
+                "bad ingest URL ({why}); expected rtmp://HOST/APP/KEY or rtmps://HOST/APP/KEY"
+            ))
+        };
+        let (tls, rest) = if let Some(r) = text.strip_prefix("rtmps://") {
+            (true, r)
+        } else if let Some(r) = text.strip_prefix("rtmp://") {
+            (false, r)
+        } else {
+            return Err(bad("it must start with rtmp:// or rtmps://"));
+        };
+        let (authority, path) = rest
+            .split_once('/')
+            .ok_or_else(|| bad("no application or stream key"))?;
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => {
+                let port: u16 = p.parse().map_err(|_| bad("the port is not a number"))?;
+                (
+                    h.trim_start_matches('[').trim_end_matches(']').to_string(),
+                    port,
+                )
+            }
+            _ => (authority.to_string(), if tls { 443 } else { 1935 }),
+        };
+        if host.is_empty() || port == 0 {
+            return Err(bad("no host"));
+        }
+        let (app, key) = path
+            .rsplit_once('/')
+            .ok_or_else(|| bad("no stream key after the application"))?;
+        if app.is_empty() || key.is_empty() {
+            return Err(bad("the application or the stream key is empty"));
+        }
+        Ok(IngestUrl {
+            tls,
+            host,
+            port,
+            app: app.to_string(),
+            key: StreamKey::new(key),
+        })
+    }
+
+    /// `rtmp://host:port/app`, the `tcUrl` sent in `connect` (no key).
+    pub fn tc_url(&self) -> String {
+        format!(
+            "{}://{}:{}/{}",
+            if self.tls { "rtmps" } else { "rtmp" },
+            self.host,
+            self.port,
+            self.app
+        )
+    }
+}
+
+impl std::fmt::Display for IngestUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/***", self.tc_url())
+    }
+}
+
+impl std::fmt::Debug for IngestUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IngestUrl({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_hides_the_key() {
+        let u = IngestUrl::parse("rtmp://127.0.0.1:19350/live/sekret-KEY-42").unwrap();
+        assert_eq!(
+            (u.host.as_str(), u.port, u.app.as_str()),
+            ("127.0.0.1", 19350, "live")
+        );
+        assert_eq!(u.key.expose(), "sekret-KEY-42");
+        for shown in [format!("{u}"), format!("{u:?}"), format!("{:?}", u.key)] {
+            assert!(!shown.contains("sekret"), "{shown}");
+        }
+        let s = IngestUrl::parse("rtmps://live.example.com/app/inst/k?x=1").unwrap();
+        assert!(s.tls);
+        assert_eq!(
+            (s.port, s.app.as_str(), s.key.expose()),
+            (443, "app/inst", "k?x=1")
+        );
+    }
+
+    #[test]
+    fn refuses_bad_urls_without_echoing_them() {
+        for bad in [
+            "http://x/a/k",
+            "rtmp://host",
+            "rtmp://host/app",
+            "rtmp://:1/a/k",
+            "rtmp://h:x/a/k",
+            "rtmp://h/a/",
+        ] {
+            let e = IngestUrl::parse(bad).unwrap_err();
+            assert!(e.is_bad_input());
+        }
+        let e = IngestUrl::parse("rtmp://h/a-topsecret")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("topsecret"));
+    }
+}
