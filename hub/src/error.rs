@@ -31,6 +31,9 @@ pub enum HubError {
     /// The request conflicts with the current state.
     #[error("{1}")]
     Conflict(&'static str, String),
+    /// The route exists but not with this method.
+    #[error("this address does not take that method")]
+    MethodNotAllowed,
     /// The body is too large.
     #[error("the request is too large")]
     TooLarge,
@@ -60,6 +63,7 @@ impl IntoResponse for HubError {
             HubError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             HubError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             HubError::Conflict(code, _) => (StatusCode::CONFLICT, *code),
+            HubError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             HubError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             HubError::Io(_) | HubError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")

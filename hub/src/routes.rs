@@ -38,6 +38,8 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/orders", post(place_order))
         .route("/v1/orders/{id}", get(get_order))
         .route("/v1/orders/{id}/cancel", post(cancel_order))
+        .fallback(|| async { HubError::NotFound("no such address") })
+        .method_not_allowed_fallback(|| async { HubError::MethodNotAllowed })
 }
 
 /// Runs blocking store work off the async threads.

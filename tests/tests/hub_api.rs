@@ -1,0 +1,389 @@
+//! The hub's HTTP API under hostile use: every cross-farm and cross-buyer
+//! access refused on every endpoint, and bad input of every kind answered
+//! with a 4xx JSON error, never a 500 or a panic.
+
+#![allow(clippy::unwrap_used)]
+
+use farmlive_core::protocol::api::Role;
+use farmlive_core::protocol::{BuyerContact, Delivery, ListingPatch, OrderAction};
+use farmlive_core::sync::BuyerClient;
+use farmlive_tests::{Device, HubProcess, draft, rt};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+struct Api {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl Api {
+    /// Sends a request; returns the status and the JSON body (Null if empty).
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        headers: &[(&str, String)],
+    ) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.url));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.unwrap();
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| json!({ "raw": String::from_utf8_lossy(&bytes) }))
+        };
+        assert_ne!(status, 500, "{method} {path}: a 500: {value}");
+        if status >= 400 && method != Method::HEAD {
+            assert!(
+                value["error"]["code"].is_string() && value["error"]["message"].is_string(),
+                "{method} {path} {status}: not a JSON error: {value}"
+            );
+        }
+        (status, value)
+    }
+
+    /// Sends an oversized body. The hub refuses it without reading it all,
+    /// so HTTP/1.1 lets it answer 413 and close the connection while the
+    /// client is still sending: the client sees the 413 or a cut connection.
+    /// Either way the hub must still answer afterwards.
+    async fn oversized(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: Vec<u8>,
+        headers: &[(&str, String)],
+    ) {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        match req.send().await {
+            Ok(resp) => assert_eq!(resp.status().as_u16(), 413, "{path}"),
+            Err(e) => assert!(e.is_request() || e.is_body(), "{path}: {e:?}"),
+        }
+        let health = self
+            .http
+            .get(format!("{}/v1/health", self.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            health.status().as_u16(),
+            200,
+            "the hub still answers after {path}"
+        );
+    }
+
+    async fn json(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> (u16, Value) {
+        self.call(
+            method,
+            path,
+            token,
+            Some(body.to_string().into_bytes()),
+            &[],
+        )
+        .await
+    }
+}
+
+fn token_of(device: &Device) -> String {
+    let conn = rusqlite::Connection::open(device.dir.path().join(farmlive_core::DB_FILE)).unwrap();
+    conn.query_row(
+        "SELECT value FROM meta WHERE key = 'device_token'",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+struct World {
+    hub: HubProcess,
+    a: Device,
+    b: Device,
+    a_listing: farmlive_core::protocol::ListingId,
+    b_listing: farmlive_core::protocol::ListingId,
+    x_token: String,
+    y_token: String,
+    x_order: String,
+    y_order: String,
+}
+
+fn world(rt: &tokio::runtime::Runtime) -> World {
+    let hub = HubProcess::start();
+    let a = Device::enrolled(rt, &hub.url, &hub.code(&["Farm A"], Role::Farmer), "A");
+    let b = Device::enrolled(rt, &hub.url, &hub.code(&["Farm B"], Role::Farmer), "B");
+    let a_listing = a
+        .core
+        .create_listing(a.farm("Farm A"), draft("A's mangoes", 50))
+        .unwrap()
+        .id;
+    let b_listing = b
+        .core
+        .create_listing(b.farm("Farm B"), draft("B's lychees", 50))
+        .unwrap()
+        .id;
+    a.sync(rt);
+    b.sync(rt);
+    let contact = |n: &str| BuyerContact {
+        name: n.into(),
+        phone: "+86 1".into(),
+        address: "Sanya".into(),
+    };
+    let (x, xt) = rt
+        .block_on(BuyerClient::sign_up(&hub.url, &contact("X")))
+        .unwrap();
+    let (y, yt) = rt
+        .block_on(BuyerClient::sign_up(&hub.url, &contact("Y")))
+        .unwrap();
+    let x_order = rt
+        .block_on(x.order(a_listing, 1, Delivery::Standard, "x1"))
+        .unwrap()
+        .id
+        .to_string();
+    let y_order = rt
+        .block_on(y.order(b_listing, 1, Delivery::Standard, "y1"))
+        .unwrap()
+        .id
+        .to_string();
+    World {
+        hub,
+        a,
+        b,
+        a_listing,
+        b_listing,
+        x_token: xt.token,
+        y_token: yt.token,
+        x_order,
+        y_order,
+    }
+}
+
+#[test]
+fn every_cross_farm_and_cross_buyer_access_is_refused() {
+    let rt = rt();
+    let w = world(&rt);
+    let api = Api {
+        http: fresh_client(),
+        url: w.hub.url.clone(),
+    };
+    let (ta, tb) = (token_of(&w.a), token_of(&w.b));
+    let sha = "ab".repeat(32);
+    rt.block_on(async {
+        // Device A acting on farm B's listing and order: each op refused.
+        let edit = json!({ "ops": [
+            { "id": uuid(), "at": stamp(), "type": "listing_edit", "listing": w.b_listing, "patch": { "title": "hijacked" } },
+            { "id": uuid(), "at": stamp(), "type": "stock_adjust", "listing": w.b_listing, "delta": -10 },
+            { "id": uuid(), "at": stamp(), "type": "listing_create", "listing": uuid(), "farm": w.b.farm("Farm B"),
+              "fields": { "title": "x", "description": "", "unit": "kg", "price": { "minor": 1, "currency": "CNY" }, "stock": 1 } },
+            { "id": uuid(), "at": stamp(), "type": "order_action", "order": w.y_order, "action": "accept" },
+        ]});
+        let (status, body) = api.json(Method::POST, "/v1/ops", Some(&ta), edit).await;
+        assert_eq!(status, 200);
+        for r in body["results"].as_array().unwrap() {
+            assert_eq!(r["outcome"], "rejected", "{r}");
+            assert_eq!(r["code"], "forbidden", "{r}");
+        }
+        // A's change feed holds nothing of farm B.
+        let (_, page) = api.json(Method::GET, "/v1/changes?after=0&limit=1000", Some(&ta), json!(null)).await;
+        let text = page.to_string();
+        assert!(text.contains(&w.a_listing.to_string()) && !text.contains(&w.b_listing.to_string()), "{text}");
+        assert!(!text.contains(&w.y_order));
+        // Orders: not visible across farms or buyers (404, as if absent).
+        for (token, order) in [(&ta, &w.y_order), (&tb, &w.x_order), (&w.x_token, &w.y_order), (&w.y_token, &w.x_order)] {
+            let (s, _) = api.json(Method::GET, &format!("/v1/orders/{order}"), Some(token), json!(null)).await;
+            assert_eq!(s, 404);
+        }
+        let (s, _) = api.json(Method::POST, &format!("/v1/orders/{}/cancel", w.y_order), Some(&w.x_token), json!({ "reason": "mine now" })).await;
+        assert_eq!(s, 404);
+        // Roles: devices cannot act as buyers and buyers not as devices.
+        let order = json!({ "listing": w.a_listing, "quantity": 1, "idempotency_key": "k" });
+        assert_eq!(api.json(Method::POST, "/v1/orders", Some(&ta), order.clone()).await.0, 403);
+        assert_eq!(api.json(Method::POST, &format!("/v1/orders/{}/cancel", w.x_order), Some(&ta), json!({ "reason": "r" })).await.0, 403);
+        assert_eq!(api.json(Method::POST, "/v1/ops", Some(&w.x_token), json!({ "ops": [] })).await.0, 403);
+        assert_eq!(api.json(Method::GET, "/v1/changes", Some(&w.x_token), json!(null)).await.0, 403);
+        let patch_headers = [("upload-offset", "0".to_string()), ("upload-length", "3".to_string())];
+        assert_eq!(api.call(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&w.x_token), Some(b"abc".to_vec()), &patch_headers).await.0, 403);
+        assert_eq!(api.call(Method::HEAD, &format!("/v1/blobs/{sha}"), Some(&w.x_token), None, &[]).await.0, 403);
+        // No token, forged tokens.
+        let forged = ["fld_".to_string() + &"0".repeat(64), "flb_".to_string() + &"f".repeat(64), "garbage".into(), "x".repeat(500)];
+        for path in ["/v1/ops", "/v1/orders"] {
+            assert_eq!(api.json(Method::POST, path, None, json!({})).await.0, 401);
+            for t in &forged {
+                assert_eq!(api.json(Method::POST, path, Some(t), json!({})).await.0, 401, "{path} with forged token");
+            }
+        }
+        for t in &forged {
+            assert_eq!(api.json(Method::GET, "/v1/changes", Some(t), json!(null)).await.0, 401);
+            assert_eq!(api.json(Method::GET, &format!("/v1/orders/{}", w.x_order), Some(t), json!(null)).await.0, 401);
+        }
+    });
+    // An expired device token is refused with a message that says so.
+    w.hub
+        .store()
+        .expire_device(w.a.core.device_id(), 0)
+        .unwrap();
+    rt.block_on(async {
+        let (s, body) = api
+            .json(Method::GET, "/v1/changes", Some(&ta), json!(null))
+            .await;
+        assert_eq!(s, 401);
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("expired"),
+            "{body}"
+        );
+    });
+    let err = w.a.try_sync(&rt, &Default::default()).unwrap_err();
+    assert!(
+        matches!(err, farmlive_core::Error::Hub { status: 401, .. }),
+        "{err:?}"
+    );
+    // Nothing of B changed.
+    w.b.sync(&rt);
+    let l = w.b.core.listing(w.b_listing).unwrap();
+    assert_eq!((l.title.as_str(), l.stock), ("B's lychees", 49));
+    let _ = (ListingPatch::default(), OrderAction::Accept);
+}
+
+fn uuid() -> String {
+    farmlive_core::protocol::OpId::new().to_string()
+}
+
+fn stamp() -> String {
+    format!("{:016}-{:010}-{}", 9_999_999_999_999i64, 0, uuid())
+}
+
+#[test]
+fn bad_input_on_every_endpoint_gets_a_4xx_json_error() {
+    let rt = rt();
+    let w = world(&rt);
+    let api = Api {
+        http: fresh_client(),
+        url: w.hub.url.clone(),
+    };
+    let ta = token_of(&w.a);
+    let x = w.x_token.clone();
+    let big = vec![b'x'; 3 * 1024 * 1024];
+    rt.block_on(async {
+        let raw = |m: Method, p: &'static str, t: Option<String>, b: Vec<u8>| {
+            let api = &api;
+            async move { api.call(m, p, t.as_deref(), Some(b), &[]).await.0 }
+        };
+        // POST /v1/devices
+        assert_eq!(raw(Method::POST, "/v1/devices", None, b"{not json".to_vec()).await, 400);
+        assert_eq!(api.json(Method::POST, "/v1/devices", None, json!({ "code": 5, "device_name": [], "device_id": "x" })).await.0, 400);
+        assert_eq!(api.json(Method::POST, "/v1/devices", None, json!({ "code": "NOPE-NOPE-NO", "device_name": "d", "device_id": uuid() })).await.0, 401);
+        assert_eq!(api.json(Method::POST, "/v1/devices", None, json!({ "code": w.hub.code.clone(), "device_name": "", "device_id": uuid() })).await.0, 400);
+        api.oversized("/v1/devices", None, big.clone(), &[]).await;
+        // POST /v1/ops
+        assert_eq!(raw(Method::POST, "/v1/ops", Some(ta.clone()), b"[1,2".to_vec()).await, 400);
+        assert_eq!(api.json(Method::POST, "/v1/ops", Some(&ta), json!({ "ops": "many" })).await.0, 400);
+        assert_eq!(api.json(Method::POST, "/v1/ops", Some(&ta), json!({ "ops": [{ "id": uuid(), "at": stamp(), "type": "drop_tables" }] })).await.0, 400);
+        assert_eq!(api.json(Method::POST, "/v1/ops", Some(&ta), json!({ "ops": [{ "id": uuid(), "at": "yesterday", "type": "stock_set", "listing": w.a_listing, "stock": 1 }] })).await.0, 400);
+        let too_many: Vec<Value> = (0..501).map(|_| json!({ "id": uuid(), "at": stamp(), "type": "stock_set", "listing": w.a_listing, "stock": 1 })).collect();
+        let (s, body) = api.json(Method::POST, "/v1/ops", Some(&ta), json!({ "ops": too_many })).await;
+        assert_eq!((s, body["error"]["code"].as_str()), (400, Some("batch_too_large")));
+        api.oversized("/v1/ops", Some(&ta), big.clone(), &[]).await;
+        // A gzip bomb: small on the wire, huge once inflated.
+        let bomb = {
+            use std::io::Write;
+            let mut gz = flate2_encoder();
+            gz.write_all(&vec![b' '; 50 * 1024 * 1024]).unwrap();
+            gz.finish().unwrap()
+        };
+        assert!(bomb.len() < 200 * 1024);
+        // Cut off at the body limit as it inflates.
+        api.oversized("/v1/ops", Some(&ta), bomb, &[("content-encoding", "gzip".into())]).await;
+        // Out-of-range and unknown ids inside ops are rejected per op.
+        let (s, body) = api.json(Method::POST, "/v1/ops", Some(&ta), json!({ "ops": [
+            { "id": uuid(), "at": stamp(), "type": "stock_set", "listing": uuid(), "stock": 1 },
+            { "id": uuid(), "at": stamp(), "type": "stock_set", "listing": w.a_listing, "stock": -5 },
+            { "id": uuid(), "at": stamp(), "type": "listing_edit", "listing": w.a_listing, "patch": { "title": "x".repeat(61) } },
+        ]})).await;
+        assert_eq!(s, 200);
+        let codes: Vec<&str> = body["results"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+        assert_eq!(codes, ["not_found", "invalid", "invalid"]);
+        // GET /v1/changes
+        assert_eq!(api.json(Method::GET, "/v1/changes?after=-1", Some(&ta), json!(null)).await.0, 400);
+        assert_eq!(api.json(Method::GET, "/v1/changes?limit=lots", Some(&ta), json!(null)).await.0, 400);
+        // Blobs
+        let sha = "cd".repeat(32);
+        assert_eq!(api.call(Method::HEAD, "/v1/blobs/../../etc/passwd", Some(&ta), None, &[]).await.0, 404);
+        assert_eq!(api.call(Method::GET, "/v1/blobs/not-a-hash", None, None, &[]).await.0, 404);
+        assert_eq!(api.call(Method::GET, &format!("/v1/blobs/{sha}"), None, None, &[]).await.0, 404);
+        assert_eq!(api.call(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"abc".to_vec()), &[]).await.0, 400);
+        let h = |o: u64, l: u64| [("upload-offset", o.to_string()), ("upload-length", l.to_string())];
+        assert_eq!(api.call(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"abc".to_vec()), &h(0, 100 * 1024 * 1024)).await.0, 400);
+        assert_eq!(api.call(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"abc".to_vec()), &h(0, 6)).await.0, 204);
+        assert_eq!(api.call(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"def".to_vec()), &h(1, 6)).await.0, 409, "wrong offset");
+        assert_eq!(api.call(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"defghi".to_vec()), &h(3, 6)).await.0, 400, "past the length");
+        let (s, body) = api.call(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"def".to_vec()), &h(3, 6)).await;
+        assert_eq!((s, body["error"]["code"].as_str()), (400, Some("hash_mismatch")));
+        assert_eq!(api.call(Method::GET, &format!("/v1/blobs/{sha}"), None, None, &[]).await.0, 404, "a bad upload is never served");
+        // Buyers
+        assert_eq!(api.json(Method::POST, "/v1/buyers", None, json!({ "name": "n" })).await.0, 400);
+        assert_eq!(api.json(Method::POST, "/v1/buyers", None, json!({ "name": "n".repeat(61), "phone": "1", "address": "a" })).await.0, 400);
+        assert_eq!(api.json(Method::POST, "/v1/buyers", None, json!({ "name": "n\u{0}", "phone": "1", "address": "a" })).await.0, 400);
+        assert_eq!(api.json(Method::GET, "/v1/listings?limit=-3", None, json!(null)).await.0, 400);
+        // Orders
+        let order = |listing: Value, q: Value, key: Value| json!({ "listing": listing, "quantity": q, "idempotency_key": key });
+        assert_eq!(api.json(Method::POST, "/v1/orders", Some(&x), order(json!(uuid()), json!(1), json!("k"))).await.0, 404);
+        assert_eq!(api.json(Method::POST, "/v1/orders", Some(&x), order(json!(w.a_listing), json!(0), json!("k"))).await.0, 400);
+        assert_eq!(api.json(Method::POST, "/v1/orders", Some(&x), order(json!(w.a_listing), json!(-2), json!("k"))).await.0, 400);
+        assert_eq!(api.json(Method::POST, "/v1/orders", Some(&x), order(json!(w.a_listing), json!("two"), json!("k"))).await.0, 400);
+        assert_eq!(api.json(Method::POST, "/v1/orders", Some(&x), order(json!(w.a_listing), json!(1), json!(""))).await.0, 400);
+        assert_eq!(api.json(Method::POST, "/v1/orders", Some(&x), order(json!(w.a_listing), json!(1), json!("k".repeat(65)))).await.0, 400);
+        let (s, body) = api.json(Method::POST, "/v1/orders", Some(&x), order(json!(w.a_listing), json!(1000), json!("k2"))).await;
+        assert_eq!((s, body["error"]["code"].as_str()), (409, Some("out_of_stock")));
+        assert!(body["error"]["message"].as_str().unwrap().contains("only 49 kg left"), "{body}");
+        assert_eq!(api.json(Method::GET, "/v1/orders/not-a-uuid", Some(&x), json!(null)).await.0, 404);
+        assert_eq!(api.json(Method::GET, &format!("/v1/orders/{}", uuid()), Some(&x), json!(null)).await.0, 404);
+        assert_eq!(api.json(Method::POST, &format!("/v1/orders/{}/cancel", w.x_order), Some(&x), json!({ "reason": "" })).await.0, 409);
+        assert_eq!(api.json(Method::POST, &format!("/v1/orders/{}/cancel", w.x_order), Some(&x), json!({ "why": 1 })).await.0, 400);
+        // Unknown routes and methods.
+        assert_eq!(api.call(Method::DELETE, "/v1/orders", Some(&x), None, &[]).await.0, 405);
+    });
+}
+
+fn flate2_encoder() -> flate2::write::GzEncoder<Vec<u8>> {
+    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best())
+}
+
+/// One connection per request: after the hub cuts a connection on an
+/// oversized body, no later request may land on a stale pooled one.
+fn fresh_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap()
+}
