@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)] // test harness: a failed unwrap is a failed test
 
+pub mod proxy;
+
 use farmlive_core::protocol::api::Role;
 use farmlive_core::{CancelToken, Core, SyncOptions, SyncReport};
 use std::io::{BufRead, BufReader};
