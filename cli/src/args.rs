@@ -46,6 +46,8 @@ pub enum Command {
     Conflicts(crate::args_sync::ConflictsCommand),
     /// Simulate a buyer on the hub's public API.
     Buyer(crate::args_sync::BuyerArgs),
+    /// Go live: stream camera or test pattern to an RTMP(S) ingest or an FLV file.
+    Live(crate::live_cmd::LiveArgs),
     /// Operations waiting to be synced.
     Outbox {
         /// Show at most this many.
@@ -61,6 +63,10 @@ pub struct DemoArgs {
     /// after the run so you can look at it). Must be empty or not exist.
     #[arg(long, value_name = "DIR")]
     pub demo_dir: Option<PathBuf>,
+    /// Publish the demo's live step to this ingest (rtmp://HOST/APP/KEY)
+    /// instead of recording it to an FLV file in the demo directory.
+    #[arg(long, value_name = "URL")]
+    pub ingest: Option<String>,
 }
 
 /// `farmlive farm ...`

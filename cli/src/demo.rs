@@ -5,10 +5,13 @@
 //! searches in Chinese and English, and ends with everything queued for sync.
 
 use crate::args::DemoArgs;
+use crate::demo_sync::{self, SyncTotals};
 use crate::output::{Output, short_id};
 use crate::{CmdResult, Failure};
-use farmlive_core::protocol::{Currency, ListingDraft, ListingPatch, ListingStatus, Money, Unit};
-use farmlive_core::{Core, Listing, ListingFilter};
+use farmlive_core::protocol::{
+    Currency, Delivery, ListingDraft, ListingPatch, ListingStatus, Money, OrderStatus, Unit,
+};
+use farmlive_core::{Core, Listing, ListingFilter, OrderFilter};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use unicode_width::UnicodeWidthStr;
@@ -138,28 +141,118 @@ fn demo_dir(args: &DemoArgs) -> Result<PathBuf, Failure> {
 /// Runs the demo.
 pub fn run(args: &DemoArgs) -> CmdResult {
     let dir = demo_dir(args)?;
-    println!("FarmLive demo — a field agent's day offline");
+    println!("FarmLive demo — a field agent's day offline, then the farm sells");
     println!("data directory: {}\n", dir.display());
+    let rt = crate::sync_cmd::runtime()?;
     let mut t = Timer {
         total: Duration::ZERO,
     };
+    let mut totals = SyncTotals::default();
 
-    let core = t.step("open the device store", || {
-        let core = Core::open(&dir)?;
-        let detail = format!(
-            "schema v{}, device {}",
-            farmlive_core::SCHEMA_VERSION,
-            short_id(&core.device_id())
+    let hub = t.step("start the hub on loopback", || {
+        let hub = demo_sync::start_hub(&rt, &dir.join("hub"), FARMS)?;
+        let url = hub.url.clone();
+        Ok((hub, url))
+    })?;
+    let agent = t.step("enrol the agent's tablet (at the office)", || {
+        let core = Core::open(dir.join("agent"))?;
+        let e = rt.block_on(core.enrol(&hub.url, &hub.agent_code, "field agent tablet"))?;
+        let farms: Vec<&str> = e.farms.iter().map(|f| f.name.as_str()).collect();
+        Ok((core, format!("agent for {}", farms.join(", "))))
+    })?;
+
+    println!("\nIn the villages, offline:");
+    let (listings, input_bytes) = offline_session(&agent, &mut t)?;
+
+    println!("\nBack in coverage:");
+    let mut timed_sync = |t: &mut Timer, label: &str, core: &Core| -> Result<(), Failure> {
+        t.step(label, || {
+            let start = Instant::now();
+            let r = demo_sync::sync(&rt, core)?;
+            totals.add(&r, start.elapsed());
+            Ok(((), SyncTotals::describe(&r)))
+        })
+    };
+    timed_sync(&mut t, "the agent syncs (photos first)", &agent)?;
+    let farmer = t.step("the farmer enrols their phone", || {
+        let core = Core::open(dir.join("farmer"))?;
+        rt.block_on(core.enrol(&hub.url, &hub.farmer_code, "Li's phone"))?;
+        Ok((core, FARMS[0].to_owned()))
+    })?;
+    timed_sync(&mut t, "the farmer's phone pulls", &farmer)?;
+    t.step("buyers order on the hub", || {
+        let lines = demo_sync::buyers_order(&rt, &hub, listings[0].id, listings[1].id)?;
+        Ok(((), lines.join("; ")))
+    })?;
+    timed_sync(&mut t, "the farmer's phone syncs the orders", &farmer)?;
+    println!();
+    let orders = farmer.orders(&OrderFilter::default())?;
+    for o in &orders {
+        let s = &o.state;
+        let delivery = if s.delivery == Delivery::NonContact {
+            "NON-CONTACT"
+        } else {
+            "standard"
+        };
+        println!(
+            "    {}  {} × {} {}  {}  {}  ship {}",
+            short_id(&s.id),
+            s.title,
+            s.quantity,
+            s.unit,
+            s.total,
+            delivery,
+            crate::sync_cmd::countdown(o.ship_by - now_ms())
         );
-        Ok((core, detail))
+    }
+    println!();
+    t.step("the farmer accepts, packs and ships", || {
+        let n = demo_sync::fulfil(&farmer)?;
+        Ok((
+            (),
+            format!("{n} orders shipped with SF Express tracking numbers"),
+        ))
     })?;
-    let farms = t.step("add the farms the agent serves", || {
-        let farms = FARMS
-            .iter()
-            .map(|n| core.add_farm(n))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((farms, FARMS.join(", ")))
+    timed_sync(&mut t, "the farmer syncs the shipments", &farmer)?;
+    timed_sync(&mut t, "the agent syncs again", &agent)?;
+    let converged = t.step("compare the two devices", || {
+        let (a, f) = (
+            demo_sync::fingerprint(&agent, FARMS[0])?,
+            demo_sync::fingerprint(&farmer, FARMS[0])?,
+        );
+        let same = a == f;
+        Ok((
+            same,
+            if same {
+                format!("{} listings of {} identical on both", a.len(), FARMS[0])
+            } else {
+                "the devices DIFFER".into()
+            },
+        ))
     })?;
+    if !converged {
+        return Err(Failure {
+            bad_input: false,
+            message: "the agent's and the farmer's devices did not converge".into(),
+        });
+    }
+
+    println!();
+    Output { json: false }.listings(&farmer.listings(&ListingFilter::default())?);
+
+    // The farmer goes live (the live-selling issue ties it to the room and orders).
+    crate::demo_live::run(&dir, args.ingest.as_deref())?;
+    println!();
+    summary(&agent, &farmer, &dir, input_bytes, &totals, t.total)
+}
+
+/// The agent's offline work: listings with photos, edits, stock, search.
+/// Returns the listings created and the bytes of camera photos used.
+fn offline_session(core: &Core, t: &mut Timer) -> Result<(Vec<Listing>, usize), Failure> {
+    let farms: Vec<_> = FARMS
+        .iter()
+        .map(|n| core.resolve_farm(Some(n)))
+        .collect::<Result<_, _>>()?;
     let listings = t.step("create listings (中文 + English)", || {
         let mut out = Vec::new();
         for p in PRODUCE {
@@ -254,39 +347,78 @@ pub fn run(args: &DemoArgs) -> CmdResult {
             Ok(((), format!("{} hit(s): {}", hits.len(), titles.join(", "))))
         })?;
     }
-
-    println!();
-    let all = core.listings(&ListingFilter::default())?;
-    Output { json: false }.listings(&all);
-    println!();
-    summary(&core, &dir, input_bytes, t.total)
+    t.step("operations queued for sync", || {
+        let n = core.pending_count()?;
+        Ok(((), format!("{n} in the outbox")))
+    })?;
+    Ok((listings, input_bytes))
 }
 
-fn summary(core: &Core, dir: &Path, input_bytes: usize, total: Duration) -> CmdResult {
-    let photos: usize = core
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn summary(
+    agent: &Core,
+    farmer: &Core,
+    dir: &Path,
+    input_bytes: usize,
+    s: &SyncTotals,
+    total: Duration,
+) -> CmdResult {
+    let photos: usize = agent
         .listings(&ListingFilter::default())?
         .iter()
         .map(|l| l.photos.len())
         .sum();
-    let (files, stored) = dir_usage(&dir.join("blobs"));
+    let (files, stored) = dir_usage(&dir.join("agent").join("blobs"));
+    let orders = farmer.orders(&OrderFilter::default())?;
+    let shipped = orders
+        .iter()
+        .filter(|o| o.state.status == OrderStatus::Shipped)
+        .count();
+    let revenue: i64 = orders.iter().map(|o| o.state.total.minor).sum();
     println!("Summary");
     println!(
-        "  listings        {} shown (+1 archived)",
-        core.listings(&ListingFilter::default())?.len()
+        "  listings   {} shown on the agent's tablet (+1 archived), {photos} with photos",
+        agent.listings(&ListingFilter::default())?.len()
     );
     println!(
-        "  photos          {photos} on listings, {files} files on disk: {:.0} KB from {:.0} KB of camera photos, EXIF and GPS stripped",
+        "  photos     {files} files, {:.0} KB from {:.0} KB of camera photos, EXIF and GPS stripped",
         stored as f64 / 1024.0,
         input_bytes as f64 / 1024.0
     );
     println!(
-        "  waiting to sync {} operations in the outbox",
-        core.pending_count()?
+        "  orders     {} placed, {shipped} shipped, {} in total",
+        orders.len(),
+        Money::from_minor(revenue, Currency::CNY)
     );
-    println!("  total time      {:.1} ms", total.as_secs_f64() * 1e3);
     println!(
-        "\nLook around: farmlive --data-dir {} listing list",
-        dir.display()
+        "  sync       {} syncs in {:.0} ms: {} ops pushed ({:.0} B/op gzip), {} photo files ({:.0} KB), {} changes pulled",
+        s.syncs,
+        s.time.as_secs_f64() * 1e3,
+        s.ops,
+        if s.ops == 0 {
+            0.0
+        } else {
+            s.push_bytes as f64 / s.ops as f64
+        },
+        s.photos,
+        s.photo_bytes as f64 / 1024.0,
+        s.pulled
+    );
+    println!(
+        "  pending    {} ops on the agent, {} on the farmer",
+        agent.pending_count()?,
+        farmer.pending_count()?
+    );
+    println!("  total time {:.1} ms", total.as_secs_f64() * 1e3);
+    println!(
+        "\nLook around: farmlive --data-dir {} orders list",
+        dir.join("farmer").display()
     );
     Ok(())
 }

@@ -6,7 +6,10 @@
 mod args;
 mod args_sync;
 mod demo;
+mod demo_live;
+mod demo_sync;
 mod listing_cmd;
+mod live_cmd;
 mod output;
 mod sync_cmd;
 
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> CmdResult {
     match cli.command {
         Command::Demo(demo_args) => return demo::run(&demo_args),
+        Command::Live(args) => return live_cmd::run(args, cli.json),
         Command::Hub(args) => return sync_cmd::hub(args),
         Command::Buyer(args) => {
             return sync_cmd::buyer(
@@ -88,7 +92,7 @@ fn run(cli: Cli) -> CmdResult {
     let core = open(cli.data_dir)?;
     let out = output::Output { json: cli.json };
     match cli.command {
-        Command::Demo(_) | Command::Hub(_) | Command::Buyer(_) => Ok(()),
+        Command::Demo(_) | Command::Hub(_) | Command::Buyer(_) | Command::Live(_) => Ok(()),
         Command::Enrol(args) => sync_cmd::enrol(&core, &out, args),
         Command::Sync(args) => sync_cmd::sync(&core, &out, args),
         Command::Orders(cmd) => sync_cmd::orders(&core, &out, cmd),

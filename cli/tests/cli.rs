@@ -314,9 +314,28 @@ fn the_demo_runs_and_prints_its_summary() {
         text.contains("refused: \"price must be more than 0\""),
         "{text}"
     );
-    // What the demo left behind is a real store the CLI can read.
-    let list = ok_json(&demo, &["listing", "list"]);
+    assert!(
+        text.contains("3 listings of 李家果园 identical on both"),
+        "{text}"
+    );
+    assert!(
+        text.contains("refused: \"the hub refused: only 275 jin left\""),
+        "{text}"
+    );
+    assert!(text.contains("3 placed, 3 shipped"), "{text}");
+    // What the demo left behind are real stores the CLI can read.
+    let list = ok_json(&demo.join("agent"), &["listing", "list"]);
     assert_eq!(list.as_array().unwrap().len(), 5);
+    let orders = ok_json(&demo.join("farmer"), &["orders", "list"]);
+    assert_eq!(orders.as_array().unwrap().len(), 3);
+    assert!(
+        orders
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["status"] == "shipped")
+    );
+    assert_eq!(ok_json(&demo.join("agent"), &["outbox"])["pending"], 0);
     let out = Command::new(env!("CARGO_BIN_EXE_farmlive"))
         .args(["demo", "--demo-dir"])
         .arg(&demo)

@@ -1,0 +1,296 @@
+//! `farmlive live`: go live from this computer, with a one-line status.
+
+use crate::{CmdResult, Failure};
+use clap::Args;
+use farmlive_live::{
+    AudioInput, BitrateRange, IngestUrl, LiveConfig, LiveError, LiveSession, LiveStats, VideoInput,
+};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// Arguments of `farmlive live`.
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Pictures: `test` (moving pattern), `camera` or `camera:INDEX`, or a `.y4m` file.
+    #[arg(long, default_value = "test", value_name = "SOURCE")]
+    pub source: String,
+    /// Sound: `tone`, a `.wav` file (16-bit PCM), or `none`.
+    #[arg(long, default_value = "tone", value_name = "AUDIO")]
+    pub audio: String,
+    /// Where to: `rtmp://HOST/APP/KEY`, `rtmps://HOST/APP/KEY`, or a `.flv` file.
+    #[arg(long, value_name = "URL|FILE")]
+    pub to: String,
+    /// Also record to this FLV file while streaming to an ingest.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Picture size, WIDTHxHEIGHT (even numbers).
+    #[arg(long, default_value = "1280x720", value_name = "WxH")]
+    pub size: String,
+    /// Frames per second.
+    #[arg(long, default_value_t = 30)]
+    pub fps: u32,
+    /// Video bitrate cap, e.g. `2M`, `800k`; adaptive bitrate works below it.
+    #[arg(long, default_value = "2M", value_name = "RATE")]
+    pub bitrate: String,
+    /// Stop after this long, e.g. `30s`, `5m` (default: until Ctrl-C or the file ends).
+    #[arg(long, value_name = "TIME")]
+    pub duration: Option<String>,
+}
+
+fn bad(e: LiveError) -> Failure {
+    Failure {
+        bad_input: e.is_bad_input(),
+        message: e.to_string(),
+    }
+}
+
+/// Parses `1280x720`.
+pub fn parse_size(s: &str) -> Result<(u32, u32), Failure> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| Failure::input(format!("size must look like 1280x720, not {s:?}")))?;
+    let num = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .map_err(|_| Failure::input(format!("size must look like 1280x720, not {s:?}")))
+    };
+    Ok((num(w)?, num(h)?))
+}
+
+/// Parses `2M`, `800k`, `1500000`.
+pub fn parse_bitrate(s: &str) -> Result<u32, Failure> {
+    let t = s.trim().to_ascii_lowercase();
+    let (num, mult) = if let Some(n) = t.strip_suffix('m') {
+        (n, 1_000_000.0)
+    } else if let Some(n) = t.strip_suffix('k') {
+        (n, 1_000.0)
+    } else {
+        (t.as_str(), 1.0)
+    };
+    let v: f64 = num
+        .parse()
+        .map_err(|_| Failure::input(format!("bitrate must look like 2M or 800k, not {s:?}")))?;
+    let bps = v * mult;
+    if !(100_000.0..=50_000_000.0).contains(&bps) {
+        return Err(Failure::input(format!(
+            "bitrate must be between 100k and 50M, not {s}"
+        )));
+    }
+    Ok(bps as u32)
+}
+
+/// Parses `30s`, `5m`, `1h`, `90` (seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, Failure> {
+    let t = s.trim();
+    let (num, mult) = match t.chars().last() {
+        Some('s') => (&t[..t.len() - 1], 1.0),
+        Some('m') => (&t[..t.len() - 1], 60.0),
+        Some('h') => (&t[..t.len() - 1], 3600.0),
+        _ => (t, 1.0),
+    };
+    let v: f64 = num
+        .parse()
+        .map_err(|_| Failure::input(format!("duration must look like 30s or 5m, not {s:?}")))?;
+    if !(v > 0.0 && v * mult <= 24.0 * 3600.0) {
+        return Err(Failure::input(format!(
+            "duration must be more than 0 and at most 24h, not {s}"
+        )));
+    }
+    Ok(Duration::from_secs_f64(v * mult))
+}
+
+/// Builds a session configuration from the command line.
+pub fn config(args: &LiveArgs) -> Result<LiveConfig, Failure> {
+    let (w, h) = parse_size(&args.size)?;
+    let mut cfg = LiveConfig::new(w, h);
+    cfg.fps = args.fps;
+    let cap = parse_bitrate(&args.bitrate)?;
+    cfg.bitrate = BitrateRange {
+        min_bps: (cap / 10).clamp(50_000, cap),
+        start_bps: cap,
+        max_bps: cap,
+    };
+    cfg.video = match args.source.as_str() {
+        "test" => VideoInput::TestPattern,
+        "camera" => VideoInput::Camera { index: 0 },
+        s if s.starts_with("camera:") => VideoInput::Camera {
+            index: s[7..]
+                .parse()
+                .map_err(|_| Failure::input(format!("camera index must be a number: {s}")))?,
+        },
+        s if s.ends_with(".y4m") => VideoInput::Y4m(PathBuf::from(s)),
+        s => {
+            return Err(Failure::input(format!(
+                "unknown source {s:?}: use test, camera[:INDEX] or a .y4m file"
+            )));
+        }
+    };
+    cfg.audio = match args.audio.as_str() {
+        "tone" => AudioInput::Tone(440.0),
+        "none" => AudioInput::None,
+        s if s.ends_with(".wav") => AudioInput::Wav(PathBuf::from(s)),
+        s => {
+            return Err(Failure::input(format!(
+                "unknown audio {s:?}: use tone, none or a .wav file"
+            )));
+        }
+    };
+    if args.to.starts_with("rtmp://") || args.to.starts_with("rtmps://") {
+        cfg.ingest = Some(IngestUrl::parse(&args.to).map_err(bad)?);
+        cfg.record = args.record.clone();
+    } else if args.to.ends_with(".flv") {
+        cfg.record = Some(PathBuf::from(&args.to));
+        if args.record.is_some() {
+            return Err(Failure::input(
+                "--record is for streaming to an ingest; --to is already a file",
+            ));
+        }
+    } else {
+        return Err(Failure::input(
+            "--to must be rtmp://HOST/APP/KEY, rtmps://HOST/APP/KEY or a .flv file",
+        ));
+    }
+    cfg.duration = args.duration.as_deref().map(parse_duration).transpose()?;
+    Ok(cfg)
+}
+
+/// One status line.
+pub fn status_line(s: &LiveStats) -> String {
+    let secs = s.elapsed_ms / 1000;
+    let link = if s.connected {
+        "live".to_string()
+    } else if s.last_error.is_some() {
+        "reconnecting".to_string()
+    } else {
+        "recording".to_string()
+    };
+    let rtt = s.rtt_ms.map_or(String::new(), |r| format!("  rtt {r} ms"));
+    format!(
+        "● {link} {:02}:{:02}  {:.2} Mbit/s (target {:.2})  fps {:.0}/{:.0}  queue {} ms  dropped {}  reconnects {}{rtt}",
+        secs / 60,
+        secs % 60,
+        s.encoded_bps as f64 / 1e6,
+        s.target_bps as f64 / 1e6,
+        s.fps_in,
+        s.fps_out,
+        s.queue_delay_ms,
+        s.dropped_video,
+        s.reconnects,
+    )
+}
+
+fn ctrl_c_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    std::thread::spawn(move || {
+        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            rt.block_on(async {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    f.store(true, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    flag
+}
+
+/// Runs `farmlive live`.
+pub fn run(args: LiveArgs, json: bool) -> CmdResult {
+    let cfg = config(&args)?;
+    let target = match (&cfg.ingest, &cfg.record) {
+        (Some(url), Some(file)) => format!("{url} and {}", file.display()),
+        (Some(url), None) => url.to_string(),
+        (None, Some(file)) => file.display().to_string(),
+        (None, None) => String::new(),
+    };
+    if !json {
+        eprintln!(
+            "going live: {} {}x{}@{} → {target} (Ctrl-C to stop)",
+            args.source, cfg.width, cfg.height, cfg.fps
+        );
+    }
+    let session = LiveSession::start(cfg).map_err(bad)?;
+    let stats = session.subscribe();
+    let stop = ctrl_c_flag();
+    let tty = std::io::stderr().is_terminal();
+    while !session.is_finished() && !stop.load(Ordering::Relaxed) {
+        if let Ok(s) = stats.recv_timeout(Duration::from_millis(200)) {
+            if json {
+                println!("{}", stats_json(&s));
+            } else if tty {
+                eprint!("\r\x1b[2K{}", status_line(&s));
+                let _ = std::io::stderr().flush();
+            } else {
+                eprintln!("{}", status_line(&s));
+            }
+        }
+    }
+    if tty && !json {
+        eprintln!();
+    }
+    let last = session.stop().map_err(bad)?;
+    if json {
+        println!("{}", stats_json(&last));
+    } else {
+        println!(
+            "stopped: {} frames encoded, {} sent, {} dropped, {} reconnects{}",
+            last.frames_encoded,
+            last.frames_sent,
+            last.dropped_video,
+            last.reconnects,
+            if last.recorded_bytes > 0 {
+                format!(", {:.1} MB recorded", last.recorded_bytes as f64 / 1e6)
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(())
+}
+
+/// Stats as one JSON object.
+pub fn stats_json(s: &LiveStats) -> serde_json::Value {
+    serde_json::json!({
+        "elapsed_ms": s.elapsed_ms,
+        "connected": s.connected,
+        "fps_in": s.fps_in,
+        "fps_out": s.fps_out,
+        "encoded_bps": s.encoded_bps,
+        "sent_bps": s.sent_bps,
+        "target_bps": s.target_bps,
+        "queue_delay_ms": s.queue_delay_ms,
+        "dropped_video": s.dropped_video,
+        "dropped_audio": s.dropped_audio,
+        "reconnects": s.reconnects,
+        "rtt_ms": s.rtt_ms,
+        "frames_encoded": s.frames_encoded,
+        "frames_sent": s.frames_sent,
+        "recorded_bytes": s.recorded_bytes,
+        "last_error": s.last_error,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_arguments() {
+        assert_eq!(parse_size("1280x720").unwrap(), (1280, 720));
+        assert!(parse_size("1280").is_err());
+        assert_eq!(parse_bitrate("2M").unwrap(), 2_000_000);
+        assert_eq!(parse_bitrate("800k").unwrap(), 800_000);
+        assert_eq!(parse_bitrate("1.5m").unwrap(), 1_500_000);
+        assert!(parse_bitrate("fast").is_err());
+        assert!(parse_bitrate("10").is_err());
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration("-1s").is_err());
+    }
+}
