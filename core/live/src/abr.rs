@@ -4,8 +4,8 @@
 //!
 //! - **Down, fast:** when tags wait in the queue (over 300 ms) or had to be
 //!   dropped, the link is the bottleneck, so what actually left the socket is the
-//!   link's capacity: the target goes to 80% of it (less the audio), and at least
-//!   25% down. At most once a second, so the change can take effect.
+//!   link's capacity: the target goes to 80% of it (less the audio), at least
+//!   25% and at most 50% down. At most once a second, so the change can take effect.
 //! - **Up, carefully:** the throughput seen at the last congestion is
 //!   remembered as the link's ceiling. While the queue stays nearly empty (3 s
 //!   after a decrease, 1 s after an increase), the target climbs +15% a step up
@@ -127,8 +127,10 @@ impl AbrController {
                 .unwrap_or(0);
             self.ceiling_bps = Some(throughput);
             let fit = (throughput * 8 / 10).saturating_sub(s.audio_bps as u64);
+            // at least 25% down, at most halved per step (a stalled sample can read as zero)
             let down = (self.target as u64 * 3 / 4)
                 .min(fit)
+                .max(self.target as u64 / 2)
                 .max(self.range.min_bps as u64) as u32;
             self.last_decrease_ms = Some(s.now_ms);
             return self.change(down, s.now_ms);
@@ -273,7 +275,7 @@ mod tests {
             dropped: 3,
             audio_bps: 0,
         };
-        assert_eq!(abr.on_sample(s), Some(640_000));
+        assert_eq!(abr.on_sample(s), Some(1_000_000));
         // not again within a second
         assert_eq!(abr.on_sample(AbrSample { now_ms: 5500, ..s }), None);
     }

@@ -109,6 +109,12 @@ impl SendQueue {
         self.enforce(now_ms);
     }
 
+    /// Applies the drop policy with no new tag (call it periodically, so that the
+    /// bound holds even while nothing is captured).
+    pub fn expire(&mut self, now_ms: u64) {
+        self.enforce(now_ms);
+    }
+
     /// The next tag to send.
     pub fn pop(&mut self) -> Option<FlvTag> {
         let e = self.entries.pop_front()?;

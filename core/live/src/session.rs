@@ -464,9 +464,14 @@ impl Capture {
         self.shared
             .encoded_bytes
             .fetch_add(tag.body.len() as u64, Ordering::Relaxed);
+        // The driver sends the known headers on every (re)connect; only a header
+        // that replaces an earlier one (new parameter sets) also goes in the queue,
+        // in order with the frames.
+        let mut replaces = false;
         if tag.header
             && let Ok(mut h) = self.shared.headers.lock()
         {
+            replaces = h.iter().any(|t| t.kind == tag.kind);
             h.retain(|t| t.kind != tag.kind);
             h.push(tag.clone());
         }
@@ -478,7 +483,7 @@ impl Capture {
                 .recorded_bytes
                 .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         }
-        if self.to_queue {
+        if self.to_queue && (!tag.header || replaces) {
             let now = self.shared.now_ms();
             if let Ok(mut q) = self.shared.queue.lock() {
                 q.push(tag, now);
@@ -627,7 +632,8 @@ impl Network {
                 s.producer_done.load(Ordering::Relaxed) && publish_done.load(Ordering::Relaxed);
             let now = s.now_ms();
             let (delay, qbytes, dropped) = {
-                let q = s.queue.lock().unwrap_or_else(|p| p.into_inner());
+                let mut q = s.queue.lock().unwrap_or_else(|p| p.into_inner());
+                q.expire(now);
                 (q.delay_ms(now), q.bytes() as u64, q.dropped())
             };
             let sent = s.bytes_sent.load(Ordering::Relaxed);
