@@ -6,13 +6,39 @@ use crate::run;
 use std::process::Command;
 
 /// Needed to build and run every test.
-pub const TEST: &[&str] = &["build-essential", "pkg-config"];
+pub const TEST: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "nasm",
+    "libclang-dev",
+    "nginx",
+    "libnginx-mod-rtmp",
+    "ffmpeg",
+];
 /// Needed to build and run the demo.
-pub const DEMO: &[&str] = &["build-essential", "pkg-config"];
+pub const DEMO: &[&str] = &["build-essential", "pkg-config", "nasm", "libclang-dev"];
 /// Needed for the benchmarks' peers.
-pub const BENCH: &[&str] = &["build-essential", "pkg-config", "libvips-tools"];
+pub const BENCH: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "libvips-tools",
+    "nasm",
+    "libclang-dev",
+    "nginx",
+    "libnginx-mod-rtmp",
+    "ffmpeg",
+];
 /// Everything.
-pub const ALL: &[&str] = &["build-essential", "pkg-config", "libvips-tools"];
+pub const ALL: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "libvips-tools",
+    "nasm",
+    "libclang-dev",
+    "nginx",
+    "libnginx-mod-rtmp",
+    "ffmpeg",
+];
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")
