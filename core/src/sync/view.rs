@@ -228,3 +228,75 @@ pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> 
         .execute(params![key, value])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Core;
+    use farmlive_protocol::api::Change;
+    use farmlive_protocol::{Currency, ListingDraft, ListingPatch, Money, Unit};
+
+    #[test]
+    fn a_pull_never_overwrites_a_field_with_a_pending_local_edit() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = Core::open(dir.path()).unwrap();
+        let farm = core.add_farm("Li orchard").unwrap();
+        let draft = ListingDraft {
+            title: "Mangoes".into(),
+            description: String::new(),
+            unit: Unit::Kg,
+            price: Money::from_minor(800, Currency::CNY),
+            stock: 10,
+        };
+        let l = core.create_listing(farm.id, draft.clone()).unwrap();
+        // The hub's state after the create was pushed: the base.
+        let create_at = core.pending_ops(1).unwrap()[0].op.at;
+        let fields = draft.validate().unwrap();
+        let mut server = ListingState::create(l.id, farm.id, fields, create_at);
+        core.write_tx(|tx| {
+            tx.execute("DELETE FROM outbox", [])?;
+            Ok(())
+        })
+        .unwrap();
+        // Offline, the farmer retitles; meanwhile another device changed the
+        // price and sold 3 on the hub.
+        core.edit_listing(
+            l.id,
+            ListingPatch {
+                title: Some("Sweet mangoes".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let mut other = create_at;
+        other.wall_ms += 1;
+        other.device = farmlive_protocol::DeviceId::new();
+        server.price = farmlive_protocol::state::Stamped {
+            value: Money::from_minor(950, Currency::CNY),
+            at: other,
+        };
+        server.stock = 7;
+        let page = ChangesPage {
+            changes: vec![Change {
+                seq: 1,
+                body: ChangeBody::Listing(Box::new(server)),
+            }],
+            next: 1,
+            more: false,
+        };
+        core.write_tx(|tx| apply_page(tx, &page, 0)).unwrap();
+
+        let view = core.listing(l.id).unwrap();
+        assert_eq!(
+            view.title, "Sweet mangoes",
+            "the pending local edit survives the pull"
+        );
+        assert_eq!(view.price.minor, 950, "the other device's price arrives");
+        assert_eq!(view.stock, 7, "the hub's stock arrives");
+        assert_eq!(
+            core.read_meta(CURSOR_KEY).unwrap().as_deref(),
+            Some("1"),
+            "cursor stored with the page"
+        );
+    }
+}
