@@ -8,7 +8,7 @@
 
 use farmlive_core::SyncOptions;
 use farmlive_core::protocol::api::Role;
-use farmlive_tests::{Device, HubProcess, draft, rt};
+use farmlive_tests::{HubProcess, draft, rt};
 use std::time::Instant;
 
 const OPS: usize = 10_000;
@@ -61,12 +61,7 @@ fn main() {
     };
 
     // Push: one device, 10,000 listing creates.
-    let pusher = Device::enrolled(
-        &rt,
-        &hub.url,
-        &hub.code(&["Bench farm"], Role::Agent),
-        "pusher",
-    );
+    let pusher = hub.device(&rt, &["Bench farm"], Role::Agent, "pusher");
     let farm = pusher.farm("Bench farm");
     for i in 0..OPS {
         pusher
@@ -100,12 +95,7 @@ fn main() {
     let bytes_per_op = report.progress.push_bytes as f64 / report.progress.ops_pushed as f64;
 
     // Pull: a fresh device pulls all 10,000 changes.
-    let puller = Device::enrolled(
-        &rt,
-        &hub.url,
-        &hub.code(&["Bench farm"], Role::Farmer),
-        "puller",
-    );
+    let puller = hub.device(&rt, &["Bench farm"], Role::Farmer, "puller");
     let start = Instant::now();
     let pulled = puller
         .try_sync(&rt, &options)
@@ -125,12 +115,7 @@ fn main() {
     let raw_rate = raw_rusqlite(&rows);
 
     // A week offline: 2,000 ops and 50 photos, then one sync.
-    let week = Device::enrolled(
-        &rt,
-        &hub.url,
-        &hub.code(&["Week farm"], Role::Farmer),
-        "week",
-    );
+    let week = hub.device(&rt, &["Week farm"], Role::Farmer, "week");
     let wfarm = week.farm("Week farm");
     let mut ops = 0;
     let mut listings = Vec::new();

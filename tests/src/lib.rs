@@ -89,6 +89,17 @@ impl HubProcess {
         self.store().mint_enrol_code(&farms, role).unwrap().code
     }
 
+    /// A new device enrolled here with a fresh code for `farms` and `role`.
+    pub fn device(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        farms: &[&str],
+        role: Role,
+        name: &str,
+    ) -> Device {
+        Device::enrolled(rt, &self.url, &self.code(farms, role), name)
+    }
+
     /// A raw connection to the hub's database, for assertions.
     pub fn sql(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(&self.db).unwrap()

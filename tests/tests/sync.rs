@@ -9,7 +9,7 @@ use farmlive_core::protocol::{
 };
 use farmlive_core::sync::BuyerClient;
 use farmlive_core::{Error, OrderFilter};
-use farmlive_tests::{Device, HubProcess, draft, rt};
+use farmlive_tests::{HubProcess, draft, rt};
 
 fn buyer(rt: &tokio::runtime::Runtime, hub: &HubProcess, name: &str) -> BuyerClient {
     let contact = BuyerContact {
@@ -26,16 +26,11 @@ fn buyer(rt: &tokio::runtime::Runtime, hub: &HubProcess, name: &str) -> BuyerCli
 fn a_farmer_and_an_agent_editing_offline_converge_everywhere() {
     let rt = rt();
     let hub = HubProcess::start();
-    let farmer = Device::enrolled(
+    let farmer = hub.device(&rt, &["Li orchard"], Role::Farmer, "Li's phone");
+    let agent = hub.device(
         &rt,
-        &hub.url,
-        &hub.code(&["Li orchard"], Role::Farmer),
-        "Li's phone",
-    );
-    let agent = Device::enrolled(
-        &rt,
-        &hub.url,
-        &hub.code(&["Li orchard", "Green Valley"], Role::Agent),
+        &["Li orchard", "Green Valley"],
+        Role::Agent,
         "agent tablet",
     );
 
@@ -115,18 +110,8 @@ fn a_farmer_and_an_agent_editing_offline_converge_everywhere() {
 fn stock_adjustments_from_two_devices_add_up() {
     let rt = rt();
     let hub = HubProcess::start();
-    let farmer = Device::enrolled(
-        &rt,
-        &hub.url,
-        &hub.code(&["Li orchard"], Role::Farmer),
-        "phone",
-    );
-    let agent = Device::enrolled(
-        &rt,
-        &hub.url,
-        &hub.code(&["Li orchard"], Role::Agent),
-        "tablet",
-    );
+    let farmer = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
+    let agent = hub.device(&rt, &["Li orchard"], Role::Agent, "tablet");
     let l = farmer
         .core
         .create_listing(farmer.farm("Li orchard"), draft("Lychees", 50))
@@ -148,12 +133,7 @@ fn stock_adjustments_from_two_devices_add_up() {
 fn concurrent_buyers_never_both_buy_the_last_box() {
     let rt = rt();
     let hub = HubProcess::start();
-    let farmer = Device::enrolled(
-        &rt,
-        &hub.url,
-        &hub.code(&["Li orchard"], Role::Farmer),
-        "phone",
-    );
+    let farmer = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
     let l = farmer
         .core
         .create_listing(farmer.farm("Li orchard"), draft("Last box of durian", 1))
@@ -204,12 +184,7 @@ where
 fn a_buyer_cancel_before_the_farmer_accepts_shows_as_a_conflict() {
     let rt = rt();
     let hub = HubProcess::start();
-    let farmer = Device::enrolled(
-        &rt,
-        &hub.url,
-        &hub.code(&["Li orchard"], Role::Farmer),
-        "phone",
-    );
+    let farmer = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
     let l = farmer
         .core
         .create_listing(farmer.farm("Li orchard"), draft("Mangoes", 20))
@@ -261,12 +236,7 @@ fn a_buyer_cancel_before_the_farmer_accepts_shows_as_a_conflict() {
 fn the_farmer_fulfils_an_order_offline_and_the_buyer_sees_it() {
     let rt = rt();
     let hub = HubProcess::start();
-    let farmer = Device::enrolled(
-        &rt,
-        &hub.url,
-        &hub.code(&["Li orchard"], Role::Farmer),
-        "phone",
-    );
+    let farmer = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
     let l = farmer
         .core
         .create_listing(farmer.farm("Li orchard"), draft("Mangoes", 20))
@@ -304,18 +274,8 @@ fn the_farmer_fulfils_an_order_offline_and_the_buyer_sees_it() {
 fn photos_upload_before_their_ops_and_reach_the_other_device() {
     let rt = rt();
     let hub = HubProcess::start();
-    let agent = Device::enrolled(
-        &rt,
-        &hub.url,
-        &hub.code(&["Li orchard"], Role::Agent),
-        "tablet",
-    );
-    let farmer = Device::enrolled(
-        &rt,
-        &hub.url,
-        &hub.code(&["Li orchard"], Role::Farmer),
-        "phone",
-    );
+    let agent = hub.device(&rt, &["Li orchard"], Role::Agent, "tablet");
+    let farmer = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
     let l = agent
         .core
         .create_listing(agent.farm("Li orchard"), draft("Mangoes", 5))

@@ -8,7 +8,7 @@ use farmlive_core::protocol::api::Role;
 use farmlive_core::sync::Backoff;
 use farmlive_core::{Core, ListingFilter, SyncOptions};
 use farmlive_tests::proxy::{Fault, FaultyProxy};
-use farmlive_tests::{Device, HubProcess, bin, draft, rt};
+use farmlive_tests::{HubProcess, bin, draft, rt};
 use std::collections::HashMap;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -64,12 +64,7 @@ fn sync_through_a_network_that_drops_resets_stalls_and_cuts_replies() {
     let hub = HubProcess::start();
     let upstream = hub.url.trim_start_matches("http://").to_owned();
     let proxy = rt.block_on(FaultyProxy::start(upstream, 0xfa17));
-    let device = Device::enrolled(
-        &rt,
-        &hub.url,
-        &hub.code(&["Li orchard"], Role::Farmer),
-        "phone",
-    );
+    let device = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
     // The device reaches the hub only through the faulty proxy from now on.
     rusqlite::Connection::open(device.dir.path().join(farmlive_core::DB_FILE))
         .unwrap()
@@ -165,12 +160,7 @@ const KILL_POINTS: u64 = 30;
 fn a_device_killed_during_sync_loses_nothing_and_applies_nothing_twice() {
     let rt = rt();
     let hub = HubProcess::start();
-    let device = Device::enrolled(
-        &rt,
-        &hub.url,
-        &hub.code(&["Li orchard"], Role::Farmer),
-        "phone",
-    );
+    let device = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
     let farm = device.farm("Li orchard");
     let dir = device.dir;
     drop(device.core);

@@ -29,6 +29,19 @@ pub struct BlobStatus {
     pub complete: bool,
 }
 
+fn load_status(conn: &Connection, sha: &str) -> Result<Option<BlobStatus>> {
+    Ok(conn
+        .prepare_cached("SELECT received, length, complete FROM blobs WHERE sha256 = ?1")?
+        .query_row([sha], |r| {
+            Ok(BlobStatus {
+                received: r.get(0)?,
+                length: r.get(1)?,
+                complete: r.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
 fn check_sha(sha: &str) -> Result<()> {
     if sha.len() == 64 && sha.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         Ok(())
@@ -64,20 +77,7 @@ impl BlobStore {
     /// Upload progress of a blob, if it was ever started.
     pub fn status(&self, store: &Store, sha: &str) -> Result<Option<BlobStatus>> {
         check_sha(sha)?;
-        Ok(store
-            .reader()
-            .query_row(
-                "SELECT received, length, complete FROM blobs WHERE sha256 = ?1",
-                [sha],
-                |r| {
-                    Ok(BlobStatus {
-                        received: r.get(0)?,
-                        length: r.get(1)?,
-                        complete: r.get(2)?,
-                    })
-                },
-            )
-            .optional()?)
+        load_status(&store.reader(), sha)
     }
 
     /// Appends `chunk` at `offset` of a blob of total `length`.
@@ -97,19 +97,7 @@ impl BlobStore {
             ));
         }
         let conn = store.writer(); // serialises uploads of the same blob
-        let status = conn
-            .query_row(
-                "SELECT received, length, complete FROM blobs WHERE sha256 = ?1",
-                [sha],
-                |r| {
-                    Ok(BlobStatus {
-                        received: r.get(0)?,
-                        length: r.get(1)?,
-                        complete: r.get(2)?,
-                    })
-                },
-            )
-            .optional()?;
+        let status = load_status(&conn, sha)?;
         let status = match status {
             Some(s) if s.complete => return Ok(s),
             Some(s) if s.length != length => {
