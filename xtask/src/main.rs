@@ -118,6 +118,14 @@ fn demo(extra: &[String]) -> Result<(), String> {
 fn bench(extra: &[String]) -> Result<(), String> {
     packages::ensure(packages::BENCH)?;
     run(cargo()
-        .args(["bench", "-p", "farmlive-core", "-p", "farmlive-photo", "-p", "farmlive-tests"])
+        .args([
+            "bench",
+            "-p",
+            "farmlive-core",
+            "-p",
+            "farmlive-photo",
+            "-p",
+            "farmlive-tests",
+        ])
         .args(extra))
 }
