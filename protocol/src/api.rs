@@ -242,3 +242,40 @@ pub struct ApiErrorBody {
     /// For people.
     pub message: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_and_personal_data_never_reach_debug_output() {
+        let token = "fld_0123456789abcdef".to_owned();
+        let enrol = EnrolResponse {
+            token: token.clone(),
+            role: Role::Agent,
+            farms: vec![],
+        };
+        let buyer = BuyerToken {
+            buyer: BuyerId::new(),
+            token: token.clone(),
+        };
+        let signup = BuyerSignup {
+            contact: BuyerContact {
+                name: "Wang Fang".into(),
+                phone: "+86 138 0013 8000".into(),
+                address: "8 Coconut Road".into(),
+            },
+        };
+        for debug in [
+            format!("{enrol:?}"),
+            format!("{buyer:?}"),
+            format!("{signup:?}"),
+        ] {
+            for secret in [token.as_str(), "Wang", "138", "Coconut"] {
+                assert!(!debug.contains(secret), "{debug} shows {secret}");
+            }
+        }
+        // The wire form still carries them, of course.
+        assert!(serde_json::to_string(&enrol).unwrap().contains(&token));
+    }
+}
