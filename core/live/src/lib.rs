@@ -20,11 +20,13 @@ pub mod abr;
 pub mod audio;
 #[cfg(feature = "camera")]
 pub mod camera;
+mod capture;
 mod driver;
 pub mod encode;
 mod error;
 pub mod flv;
 pub mod frame;
+mod network;
 pub mod queue;
 pub mod rtmp;
 mod session;

@@ -1,0 +1,340 @@
+//! Publishing 10 s of 720p30 with audio to nginx-rtmp on loopback: FarmLive
+//! (openh264 + fdk-aac) against ffmpeg (libx264 veryfast, one thread, same
+//! bitrate), in one run. Both read the same Y4M and WAV and publish in real
+//! time. Prints CPU seconds, PSNR against the source, time from start to the
+//! first video frame the ingest accepted (its recording holds an AVC frame),
+//! and peak RSS, with ratios.
+//!
+//! `cargo bench -p farmlive-live` (needs nginx, libnginx-mod-rtmp, ffmpeg:
+//! `cargo xtask setup`).
+
+#![allow(clippy::unwrap_used)]
+
+use farmlive_live::flv::parse_tags;
+use farmlive_live::video::TestPattern;
+use farmlive_live::{AudioInput, BitrateRange, IngestUrl, LiveConfig, LiveSession, VideoInput};
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const W: u32 = 1280;
+const H: u32 = 720;
+const FPS: u32 = 30;
+const SECS: u32 = 10;
+const BPS: u32 = 2_000_000;
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    if let Ok(url) = std::env::var("FARMLIVE_BENCH_CHILD") {
+        child(&url);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("source.y4m");
+    let wav = dir.path().join("tone.wav");
+    write_sources(&src, &wav);
+    let nginx = Nginx::start(dir.path());
+
+    let ours = measure("farmlive", &nginx, "ours", || {
+        Command::new(std::env::current_exe().unwrap())
+            .env("FARMLIVE_BENCH_CHILD", nginx.url("ours"))
+            .env("FARMLIVE_BENCH_SRC", &src)
+            .env("FARMLIVE_BENCH_WAV", &wav)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    });
+    let theirs = measure("ffmpeg", &nginx, "ffmpeg", || {
+        Command::new("ffmpeg")
+            .args(["-hide_banner", "-loglevel", "error", "-re", "-i"])
+            .arg(&src)
+            .arg("-re")
+            .arg("-i")
+            .arg(&wav)
+            .args([
+                "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast", "-threads",
+                "1",
+            ])
+            .args([
+                "-b:v", "2M", "-maxrate", "2M", "-bufsize", "2M", "-g", "60", "-pix_fmt", "yuv420p",
+            ])
+            .args([
+                "-c:a", "aac", "-b:a", "96k", "-ar", "44100", "-ac", "2", "-f", "flv",
+            ])
+            .arg(nginx.url("ffmpeg"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("ffmpeg is missing: run `cargo xtask setup`")
+    });
+    let psnr_ours = psnr(&ours.recording, &src);
+    let psnr_theirs = psnr(&theirs.recording, &src);
+
+    println!(
+        "\nLive streaming: {SECS} s of {W}x{H}@{FPS} + AAC to nginx-rtmp on loopback, {} Mbit/s",
+        BPS / 1_000_000
+    );
+    println!(
+        "{:<34} {:>14} {:>14} {:>8}",
+        "", "farmlive", "ffmpeg", "ratio"
+    );
+    let row = |name: &str, a: f64, b: f64, unit: &str| {
+        println!(
+            "{name:<34} {:>11.2} {unit:<2} {:>11.2} {unit:<2} {:>7.2}x",
+            a,
+            b,
+            a / b
+        );
+    };
+    row("CPU time (user+sys)", ours.cpu_s, theirs.cpu_s, "s");
+    row("PSNR vs source (avg, Y+U+V)", psnr_ours, psnr_theirs, "dB");
+    row(
+        "start → first video frame at ingest",
+        ours.first_frame_ms,
+        theirs.first_frame_ms,
+        "ms",
+    );
+    row("peak RSS", ours.peak_rss_mb, theirs.peak_rss_mb, "MB");
+    row(
+        "bytes recorded by the ingest",
+        ours.recorded_mb,
+        theirs.recorded_mb,
+        "MB",
+    );
+    println!(
+        "(video encoders: openh264 software, libx264 veryfast one thread; audio fdk-aac vs ffmpeg aac)"
+    );
+}
+
+/// The publishing side of our run, in its own process so CPU and RSS are its own.
+fn child(url: &str) {
+    let mut cfg = LiveConfig::new(W, H);
+    cfg.fps = FPS;
+    cfg.video = VideoInput::Y4m(std::env::var("FARMLIVE_BENCH_SRC").unwrap().into());
+    cfg.audio = AudioInput::Wav(std::env::var("FARMLIVE_BENCH_WAV").unwrap().into());
+    cfg.bitrate = BitrateRange {
+        min_bps: BPS,
+        start_bps: BPS,
+        max_bps: BPS,
+    };
+    cfg.ingest = Some(IngestUrl::parse(url).unwrap());
+    let session = LiveSession::start(cfg).unwrap();
+    while !session.is_finished() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    session.stop().unwrap();
+}
+
+struct Run {
+    cpu_s: f64,
+    first_frame_ms: f64,
+    peak_rss_mb: f64,
+    recording: PathBuf,
+    recorded_mb: f64,
+}
+
+fn measure(name: &str, nginx: &Nginx, key: &str, spawn: impl FnOnce() -> Child) -> Run {
+    eprintln!("bench: publishing with {name}…");
+    let before: Vec<PathBuf> = nginx.recordings();
+    let start = Instant::now();
+    let mut child = spawn();
+    let pid = child.id();
+    let mut first_frame: Option<Duration> = None;
+    let mut peak_kb = 0u64;
+    let mut recording: Option<PathBuf> = None;
+    let (utime, stime) = loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // fields after the ")" of the command name: state is [0], utime [11], stime [12]
+        let rest: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, r)| r.split_whitespace().collect())
+            .unwrap_or_default();
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            && let Some(kb) = status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        {
+            peak_kb = peak_kb.max(kb);
+        }
+        if first_frame.is_none() {
+            if recording.is_none() {
+                recording = nginx
+                    .recordings()
+                    .into_iter()
+                    .find(|p| !before.contains(p) && p.to_string_lossy().contains(key));
+            }
+            if let Some(rec) = &recording
+                && let Ok(bytes) = std::fs::read(rec)
+                && parse_tags(&bytes).is_some_and(|tags| {
+                    tags.iter()
+                        .any(|t| t.kind == 9 && t.body.len() > 5 && t.body[1] == 1)
+                })
+            {
+                first_frame = Some(start.elapsed());
+            }
+        }
+        if rest.first() == Some(&"Z") && rest.len() > 12 {
+            break (
+                rest[11].parse::<u64>().unwrap(),
+                rest[12].parse::<u64>().unwrap(),
+            );
+        }
+        std::thread::sleep(Duration::from_millis(if first_frame.is_none() {
+            1
+        } else {
+            20
+        }));
+    };
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{name} failed: {status}");
+    std::thread::sleep(Duration::from_millis(300));
+    let recording = recording.unwrap_or_else(|| panic!("nginx recorded nothing for {name}"));
+    let ticks = clock_ticks();
+    Run {
+        cpu_s: (utime + stime) as f64 / ticks,
+        first_frame_ms: first_frame.map_or(f64::NAN, |d| d.as_secs_f64() * 1e3),
+        peak_rss_mb: peak_kb as f64 / 1024.0,
+        recorded_mb: std::fs::metadata(&recording).map(|m| m.len()).unwrap_or(0) as f64 / 1e6,
+        recording,
+    }
+}
+
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+fn psnr(recording: &Path, source: &Path) -> f64 {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-i"])
+        .arg(recording)
+        .arg("-i")
+        .arg(source)
+        .args(["-lavfi", "[0:v][1:v]psnr", "-f", "null", "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    text.lines()
+        .rev()
+        .find_map(|l| l.split("average:").nth(1))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+fn write_sources(y4m: &Path, wav: &Path) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(y4m).unwrap());
+    writeln!(f, "YUV4MPEG2 W{W} H{H} F{FPS}:1 Ip A1:1 C420jpeg").unwrap();
+    let mut pattern = TestPattern::new(W, H, FPS).unwrap();
+    for n in 0..(SECS * FPS) as u64 {
+        f.write_all(b"FRAME\n").unwrap();
+        f.write_all(pattern.render(n).as_bytes()).unwrap();
+    }
+    f.flush().unwrap();
+    let rate = 44_100u32;
+    let samples: Vec<u8> = (0..rate * (SECS + 1))
+        .flat_map(|i| {
+            let s =
+                ((i as f64 / rate as f64 * 440.0 * std::f64::consts::TAU).sin() * 8000.0) as i16;
+            [s.to_le_bytes(), s.to_le_bytes()].concat()
+        })
+        .collect();
+    let mut w = Vec::with_capacity(samples.len() + 44);
+    w.extend(b"RIFF");
+    w.extend((36 + samples.len() as u32).to_le_bytes());
+    w.extend(b"WAVEfmt ");
+    w.extend(16u32.to_le_bytes());
+    w.extend([1, 0, 2, 0]);
+    w.extend(rate.to_le_bytes());
+    w.extend((rate * 4).to_le_bytes());
+    w.extend([4, 0, 16, 0]);
+    w.extend(b"data");
+    w.extend((samples.len() as u32).to_le_bytes());
+    w.extend(samples);
+    std::fs::write(wav, w).unwrap();
+}
+
+struct Nginx {
+    port: u16,
+    dir: PathBuf,
+    child: Child,
+}
+
+impl Nginx {
+    fn start(dir: &Path) -> Nginx {
+        let module = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
+        assert!(
+            Path::new(module).exists(),
+            "libnginx-mod-rtmp is missing: run `cargo xtask setup`"
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let rec = dir.join("rec");
+        std::fs::create_dir_all(&rec).unwrap();
+        let conf = dir.join("nginx.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "load_module {module};\ndaemon off;\nmaster_process off;\nworker_processes 1;\n\
+                 error_log {d}/error.log info;\npid {d}/nginx.pid;\nevents {{ worker_connections 64; }}\n\
+                 rtmp {{ server {{ listen 127.0.0.1:{port}; chunk_size 4096;\n\
+                 application live {{ live on; record all; record_path {r}; record_unique on; }} }} }}\n",
+                d = dir.display(),
+                r = rec.display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new("nginx")
+            .arg("-p")
+            .arg(dir)
+            .arg("-e")
+            .arg(dir.join("error.log"))
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nginx is missing: run `cargo xtask setup`");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "nginx did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Nginx {
+            port,
+            dir: dir.to_path_buf(),
+            child,
+        }
+    }
+
+    fn url(&self, key: &str) -> String {
+        format!("rtmp://127.0.0.1:{}/live/{key}", self.port)
+    }
+
+    fn recordings(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.dir.join("rec"))
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
