@@ -115,12 +115,13 @@ impl SyncTotals {
     /// One line describing a sync.
     pub fn describe(r: &SyncReport) -> String {
         format!(
-            "pushed {} ops ({} B gzip), {} photo files ({:.0} KB), pulled {} changes",
+            "pushed {} ops ({} B gzip), {} photo files up ({:.0} KB), pulled {} changes, {} photo files down",
             r.progress.ops_pushed,
             r.progress.push_bytes,
             r.progress.photos_uploaded,
             r.progress.photo_bytes as f64 / 1024.0,
-            r.progress.changes_pulled
+            r.progress.changes_pulled,
+            r.progress.photos_downloaded
         )
     }
 }

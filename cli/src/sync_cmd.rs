@@ -109,13 +109,14 @@ fn progress_line(p: &SyncProgress) -> String {
         (p.ops_pushed as usize * width / p.ops_total as usize).min(width)
     };
     format!(
-        "[{}{}] {phase:<8} ops {}/{}  photos {} ({:.0} KB)  pulled {}",
+        "[{}{}] {phase:<8} ops {}/{}  photos ↑{} ({:.0} KB) ↓{}  pulled {}",
         "#".repeat(filled),
         "-".repeat(width - filled),
         p.ops_pushed,
         p.ops_total,
         p.photos_uploaded,
         p.photo_bytes as f64 / 1024.0,
+        p.photos_downloaded,
         p.changes_pulled
     )
 }
@@ -149,18 +150,20 @@ pub fn sync(core: &Core, out: &Output, args: SyncArgs) -> CmdResult {
                         serde_json::json!({
                             "ops_pushed": r.progress.ops_pushed, "rejected": r.rejected,
                             "photos_uploaded": r.progress.photos_uploaded, "photo_bytes": r.progress.photo_bytes,
+                            "photos_downloaded": r.progress.photos_downloaded,
                             "changes_pulled": r.progress.changes_pulled, "retries": r.retries,
                             "push_bytes": r.progress.push_bytes, "ms": started.elapsed().as_millis() as u64
                         })
                     );
                 } else {
                     println!(
-                        "synced in {:.1} s: pushed {} ops ({} refused), uploaded {} photo files, pulled {} changes",
+                        "synced in {:.1} s: pushed {} ops ({} refused), uploaded {} photo files, pulled {} changes, downloaded {} photo files",
                         started.elapsed().as_secs_f64(),
                         r.progress.ops_pushed,
                         r.rejected,
                         r.progress.photos_uploaded,
-                        r.progress.changes_pulled
+                        r.progress.changes_pulled,
+                        r.progress.photos_downloaded
                     );
                     if r.rejected > 0 {
                         println!(

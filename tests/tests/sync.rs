@@ -307,7 +307,16 @@ fn photos_upload_before_their_ops_and_reach_the_other_device() {
         "the hub serves the exact bytes"
     );
 
-    farmer.sync(&rt);
+    let pulled = farmer.sync(&rt);
+    assert_eq!(
+        pulled.progress.photos_downloaded, 2,
+        "image and thumbnail fetched for offline display"
+    );
+    let on_phone = std::fs::read(farmer.core.photo_path(&photo.sha256).unwrap()).unwrap();
+    assert_eq!(
+        on_phone, local,
+        "the farmer's phone holds the agent's exact photo"
+    );
     let seen = farmer.core.listing(l.id).unwrap();
     assert_eq!(seen.photos.len(), 1);
     assert_eq!((seen.photos[0].width, seen.photos[0].height), (1280, 960));

@@ -215,22 +215,34 @@ fn clock_ticks() -> f64 {
         .unwrap_or(100.0)
 }
 
+/// Average PSNR of a recording against the source, frame by frame. FLV keeps
+/// whole milliseconds, so matching by timestamp would pair some pictures with
+/// their neighbours; and a publisher may repeat or skip the very first picture.
+/// So pictures are paired by index, at the best of a few offsets.
 fn psnr(recording: &Path, source: &Path) -> f64 {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-i"])
-        .arg(recording)
-        .arg("-i")
-        .arg(source)
-        .args(["-lavfi", "[0:v][1:v]psnr", "-f", "null", "-"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stderr);
-    text.lines()
-        .rev()
-        .find_map(|l| l.split("average:").nth(1))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(f64::NAN)
+    (-2i32..=2)
+        .map(|offset| {
+            let (a, b) = (offset.max(0), (-offset).max(0));
+            let graph = format!(
+                "[0:v]trim=start_frame={a},setpts=N/(30*TB)[a];[1:v]trim=start_frame={b},setpts=N/(30*TB)[b];[a][b]psnr"
+            );
+            let out = Command::new("ffmpeg")
+                .args(["-hide_banner", "-i"])
+                .arg(recording)
+                .arg("-i")
+                .arg(source)
+                .args(["-lavfi", &graph, "-f", "null", "-"])
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stderr).into_owned();
+            text.lines()
+                .rev()
+                .find_map(|l| l.split("average:").nth(1))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(f64::NAN)
+        })
+        .fold(f64::NAN, f64::max)
 }
 
 fn write_sources(y4m: &Path, wav: &Path) {

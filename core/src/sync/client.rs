@@ -130,6 +130,12 @@ impl HubClient {
         }
     }
 
+    /// Downloads a blob, at most `max` bytes.
+    pub(crate) async fn blob_get(&self, sha: &str, max: usize) -> Result<Vec<u8>> {
+        let req = self.http.get(format!("{}/v1/blobs/{sha}", self.base));
+        read_limited(send(self.authed(req)).await?, max).await
+    }
+
     /// Appends a chunk; returns the hub's new offset.
     pub(crate) async fn blob_patch(
         &self,

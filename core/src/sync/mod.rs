@@ -16,8 +16,8 @@ pub use backoff::Backoff;
 pub use buyer::BuyerClient;
 pub use enrol::Enrolment;
 
-use crate::Core;
 use crate::error::{Error, Result};
+use crate::{Core, blobs};
 use client::HubClient;
 use farmlive_protocol::api::{PULL_LIMIT_MAX, PUSH_BATCH_MAX, PushRequest};
 use farmlive_protocol::ops::{Op, OpBody};
@@ -73,6 +73,8 @@ pub struct SyncProgress {
     pub photo_bytes: u64,
     /// Changes pulled so far.
     pub changes_pulled: u64,
+    /// Photo files (from other devices) downloaded so far.
+    pub photos_downloaded: u64,
     /// Compressed bytes of ops sent.
     pub push_bytes: u64,
 }
@@ -259,6 +261,45 @@ impl Run<'_> {
         }
     }
 
+    /// Fetches photo files this device knows only by hash (photos other
+    /// devices attached), thumbnails first, so listings show offline.
+    async fn download_photos(&mut self) -> Result<()> {
+        let missing: Vec<String> = {
+            let conn = self.core.store.reader();
+            let mut stmt = conn.prepare(
+                "SELECT b.sha256 FROM blobs b WHERE b.present = 0
+                 ORDER BY EXISTS (SELECT 1 FROM listing_photos p WHERE p.thumb_sha256 = b.sha256) DESC, b.bytes",
+            )?;
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        for sha in missing {
+            self.tell(SyncPhase::Photos);
+            let client = &self.client;
+            let bytes = retry(
+                &self.options.backoff,
+                self.cancel,
+                &mut self.report.retries,
+                || client.blob_get(&sha, farmlive_protocol::api::BLOB_MAX_BYTES as usize),
+            )
+            .await?;
+            if blobs::sha256_hex(&bytes) != sha {
+                return Err(Error::Hub {
+                    status: 200,
+                    code: "bad_reply".into(),
+                    message: "a downloaded photo does not match its hash".into(),
+                });
+            }
+            self.core.blobs.put(&sha, &bytes)?;
+            self.core
+                .store
+                .writer()
+                .execute("UPDATE blobs SET present = 1 WHERE sha256 = ?1", [&sha])?;
+            self.progress.photos_downloaded += 1;
+        }
+        Ok(())
+    }
+
     async fn pull(&mut self) -> Result<()> {
         let limit = self.options.pull_page.clamp(1, PULL_LIMIT_MAX);
         loop {
@@ -373,6 +414,7 @@ impl Core {
         run.tell(SyncPhase::Starting);
         run.push().await?;
         run.pull().await?;
+        run.download_photos().await?;
         run.tell(SyncPhase::Done);
         run.report.progress = run.progress.clone();
         Ok(run.report)
