@@ -220,11 +220,19 @@ pub fn fulfil(farmer: &Core) -> Result<usize, Failure> {
     Ok(placed.len())
 }
 
-/// A farm's listings as comparable tuples (title, description, price, stock, status, photos).
-pub fn fingerprint(
-    core: &Core,
-    farm: &str,
-) -> Result<Vec<(String, String, i64, i64, String, usize)>, Failure> {
+/// What must agree between two devices about a listing.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Fingerprint {
+    title: String,
+    description: String,
+    price_minor: i64,
+    stock: i64,
+    status: String,
+    photos: usize,
+}
+
+/// A farm's listings, comparable across devices.
+pub fn fingerprint(core: &Core, farm: &str) -> Result<Vec<Fingerprint>, Failure> {
     let farm = Some(core.resolve_farm(Some(farm))?.id);
     let mut all: Vec<Listing> = Vec::new();
     for status in [None, Some(farmlive_core::protocol::ListingStatus::Archived)] {
@@ -236,15 +244,13 @@ pub fn fingerprint(
     }
     let mut out: Vec<_> = all
         .into_iter()
-        .map(|l| {
-            (
-                l.title,
-                l.description,
-                l.price.minor,
-                l.stock,
-                l.status.to_string(),
-                l.photos.len(),
-            )
+        .map(|l| Fingerprint {
+            title: l.title,
+            description: l.description,
+            price_minor: l.price.minor,
+            stock: l.stock,
+            status: l.status.to_string(),
+            photos: l.photos.len(),
         })
         .collect();
     out.sort();
