@@ -215,33 +215,52 @@ fn clock_ticks() -> f64 {
         .unwrap_or(100.0)
 }
 
-/// Average PSNR of a recording against the source, frame by frame. FLV keeps
-/// whole milliseconds, so matching by timestamp would pair some pictures with
-/// their neighbours; and a publisher may repeat or skip the very first picture.
-/// So pictures are paired by index, at the best of a few offsets.
-fn psnr(recording: &Path, source: &Path) -> f64 {
-    (-2i32..=2)
-        .map(|offset| {
-            let (a, b) = (offset.max(0), (-offset).max(0));
-            let graph = format!(
-                "[0:v]trim=start_frame={a},setpts=N/(30*TB)[a];[1:v]trim=start_frame={b},setpts=N/(30*TB)[b];[a][b]psnr"
-            );
-            let out = Command::new("ffmpeg")
-                .args(["-hide_banner", "-i"])
-                .arg(recording)
-                .arg("-i")
-                .arg(source)
-                .args(["-lavfi", &graph, "-f", "null", "-"])
-                .output()
-                .unwrap();
-            let text = String::from_utf8_lossy(&out.stderr).into_owned();
-            text.lines()
-                .rev()
-                .find_map(|l| l.split("average:").nth(1))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(f64::NAN)
-        })
+/// Average PSNR (Y, U and V samples together) of a recording against the
+/// source pictures, decoded by ffmpeg and compared here frame by frame. Pictures
+/// are paired by index, not timestamp (FLV keeps whole milliseconds, so
+/// timestamps would pair some pictures with their neighbours), at the best of
+/// offsets 0–2 (an encoder may hold back or repeat the first pictures).
+fn psnr(recording: &Path, _source: &Path) -> f64 {
+    use std::io::Read;
+    let mut child = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-i"])
+        .arg(recording)
+        .args([
+            "-map",
+            "0:v:0",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "yuv420p",
+            "-fps_mode",
+            "passthrough",
+            "-",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let size = (W * H * 3 / 2) as usize;
+    let mut pattern = TestPattern::new(W, H, FPS).unwrap();
+    let mut sums = [0f64; 3];
+    let mut frames = 0usize;
+    let mut decoded = vec![0u8; size];
+    while out.read_exact(&mut decoded).is_ok() {
+        for (offset, sum) in sums.iter_mut().enumerate() {
+            let source = pattern.render((frames + offset) as u64);
+            let se: u64 = decoded
+                .iter()
+                .zip(source.as_bytes())
+                .map(|(&a, &b)| (a as i64 - b as i64).pow(2) as u64)
+                .sum();
+            let mse = (se as f64 / size as f64).max(1e-10);
+            *sum += 10.0 * (255.0f64 * 255.0 / mse).log10();
+        }
+        frames += 1;
+    }
+    let _ = child.wait();
+    sums.iter()
+        .map(|s| s / frames.max(1) as f64)
         .fold(f64::NAN, f64::max)
 }
 
