@@ -234,7 +234,8 @@ pub(crate) async fn publish(url: IngestUrl, shared: Arc<Shared>, opts: DriverOpt
                 shared.set_error(&e);
             }
         }
-        let backoff = Duration::from_millis((100u64 << attempt.min(4)).min(1000));
+        // 100, 200, 400, then every 500 ms: back within half a second of the ingest
+        let backoff = Duration::from_millis((100u64 << attempt.min(3)).min(500));
         attempt += 1;
         tokio::select! {
             _ = tokio::time::sleep(backoff) => {}

@@ -15,6 +15,10 @@
 //! machines, tested without sockets or clocks; `driver` is the thin async
 //! layer that owns the socket. [`LiveSession`] is the API the CLI and the
 //! bindings use. A stream key never appears in `Debug`, `Display`, errors or logs.
+//!
+//! The bytes an ingest sends back go through [`rtmp::parse_server_bytes`] in a
+//! fuzz target (`cd core/live && cargo fuzz run server_bytes`) and, over random
+//! and mutated inputs, in a plain unit test that CI runs.
 
 pub mod abr;
 pub mod audio;
