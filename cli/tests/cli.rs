@@ -195,7 +195,7 @@ fn bad_input_exits_2_with_a_clear_message() {
     ];
     for (args, message) in cases {
         let out = farmlive(d, args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
     }
 }
@@ -342,4 +342,67 @@ fn the_demo_runs_and_prints_its_summary() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "refuses a used directory");
+}
+
+#[test]
+fn live_records_a_stream_that_ffprobe_reads_and_refuses_bad_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let flv = dir.path().join("out.flv");
+    let out = Command::new(env!("CARGO_BIN_EXE_farmlive"))
+        .args([
+            "live",
+            "--source",
+            "test",
+            "--audio",
+            "tone",
+            "--size",
+            "320x240",
+            "--fps",
+            "15",
+            "--bitrate",
+            "400k",
+            "--duration",
+            "2s",
+            "--to",
+        ])
+        .arg(&flv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let probe = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name,width,height",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&flv)
+        .output()
+        .expect("ffprobe is installed by `cargo xtask test`");
+    let streams = String::from_utf8_lossy(&probe.stdout);
+    assert!(streams.contains("h264,320,240"), "{streams}");
+    assert!(streams.contains("aac"), "{streams}");
+
+    for (args, code, message) in [
+        (&["--size", "320by240"][..], 2, "size must look like"),
+        (&["--bitrate", "fast"][..], 2, "bitrate must look like"),
+        // An unreadable file is a failure, as with photos.
+        (
+            &["--source", "/no/such/file.y4m"][..],
+            1,
+            "cannot open /no/such/file.y4m",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_farmlive"))
+            .args(["live", "--to"])
+            .arg(dir.path().join("x.flv"))
+            .args(args)
+            .args(["--duration", "1s"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
 }
