@@ -5,18 +5,26 @@
 //! - `cargo xtask demo`  — build and run `farmlive demo` (arguments pass through).
 //! - `cargo xtask bench` — run the benchmarks side by side with their peers.
 //! - `cargo xtask setup` — only install the system packages.
+//! - `cargo xtask bindings` — build libfarmlive_ffi and generate Kotlin and Swift.
+//! - `cargo xtask bench-ffi` — the mobile-bindings benchmark (FFI call costs, library size).
 
+mod bindings;
+mod ffi_bench;
+mod kotlin;
 mod packages;
+mod swift;
 
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <test|lint|demo|bench|setup> [args]
+const USAGE: &str = "usage: cargo xtask <test|lint|demo|bench|setup|bindings|bench-ffi> [args]
 
   test    install what the tests need, then run every test
   lint    cargo fmt --check and cargo clippy -D warnings
   demo    run `farmlive demo` in an optimised build (extra args go to the demo)
   bench   run the benchmarks beside their peers (vipsthumbnail, raw rusqlite)
-  setup   install the Debian packages the project needs (idempotent)";
+  setup   install the Debian packages the project needs (idempotent)
+  bindings  build libfarmlive_ffi and generate the Kotlin and Swift bindings
+  bench-ffi  FFI call costs from Kotlin and Swift, and the release library's size";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,6 +41,8 @@ fn main() -> ExitCode {
         "demo" => demo(rest),
         "bench" => bench(rest),
         "setup" => packages::ensure(packages::ALL),
+        "bindings" => bindings::task().map(|_| ()),
+        "bench-ffi" => ffi_bench::bench_ffi(),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -82,7 +92,11 @@ fn test(extra: &[String]) -> Result<(), String> {
         .args(["test", "--workspace", "--all-targets"])
         .args(extra))?;
     // Doc tests are not part of --all-targets.
-    run(cargo().args(["test", "--workspace", "--doc"]))
+    run(cargo().args(["test", "--workspace", "--doc"]))?;
+    // The Kotlin and Swift shells' tests, against the real generated bindings.
+    let lib_dir = bindings::task()?;
+    kotlin::test(&lib_dir)?;
+    swift::test(&lib_dir)
 }
 
 fn lint() -> Result<(), String> {

@@ -14,6 +14,10 @@ pub const TEST: &[&str] = &[
     "nginx",
     "libnginx-mod-rtmp",
     "ffmpeg",
+    // The Kotlin JVM tests (Maven, a JDK) and the Swift tests' chroot.
+    "maven",
+    "openjdk-17-jdk-headless",
+    "debootstrap",
 ];
 /// Needed to build and run the demo.
 pub const DEMO: &[&str] = &["build-essential", "pkg-config", "nasm", "libclang-dev"];
@@ -38,6 +42,10 @@ pub const ALL: &[&str] = &[
     "nginx",
     "libnginx-mod-rtmp",
     "ffmpeg",
+    // The Kotlin JVM tests (Maven, a JDK) and the Swift tests' chroot.
+    "maven",
+    "openjdk-17-jdk-headless",
+    "debootstrap",
 ];
 
 fn installed(package: &str) -> bool {

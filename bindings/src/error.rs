@@ -1,0 +1,133 @@
+//! The one public error of the bindings. Kotlin sees it as `FarmLiveException`
+//! (uniffi renames `…Error` to `…Exception`), Swift as `FarmLiveError`.
+//!
+//! Messages are the core's, written for people; they never carry personal
+//! data (buyer names, phones, addresses) or secrets (device tokens, stream
+//! keys), and they are bounded in length so that a hostile argument echoed in
+//! a message ("no listing with id …") cannot make an error huge.
+
+use farmlive_core::Error as CoreError;
+use farmlive_live::LiveError;
+
+/// Longest message handed to the shell, in characters.
+const MESSAGE_MAX_CHARS: usize = 300;
+
+/// What went wrong. `BadInput`, `NotFound` and `NotAllowed` mean the user (or
+/// the shell) can fix what it passed; the others are failures where a retry
+/// may or may not help (`Network` is worth retrying later).
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
+pub enum FarmLiveError {
+    /// An argument broke a rule (a title too long, a price of 0, not a photo);
+    /// the message says which, in words a farmer can act on.
+    #[error("{0}")]
+    BadInput(String),
+    /// No listing, order, photo or farm with that id.
+    #[error("{0}")]
+    NotFound(String),
+    /// An action not allowed in the current state (shipping a cancelled order).
+    #[error("{0}")]
+    NotAllowed(String),
+    /// The device is not enrolled with a hub yet.
+    #[error("{0}")]
+    NotEnrolled(String),
+    /// The hub could not be reached; retry later.
+    #[error("{0}")]
+    Network(String),
+    /// The hub refused the request.
+    #[error("{0}")]
+    Hub(String),
+    /// The operation was cancelled.
+    #[error("{0}")]
+    Cancelled(String),
+    /// The local database or files failed.
+    #[error("{0}")]
+    Storage(String),
+    /// The live stream failed (encoder, ingest, recording).
+    #[error("{0}")]
+    Live(String),
+    /// Anything else (a bug); the message says what failed, never with data.
+    #[error("{0}")]
+    Failure(String),
+}
+
+impl FarmLiveError {
+    /// True when the caller can fix what it passed and retry.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            FarmLiveError::BadInput(_) | FarmLiveError::NotFound(_) | FarmLiveError::NotAllowed(_)
+        )
+    }
+
+    /// A bad-input error with a message.
+    pub(crate) fn bad_input(message: impl Into<String>) -> FarmLiveError {
+        FarmLiveError::BadInput(bounded(message.into()))
+    }
+}
+
+/// Cuts `message` to [`MESSAGE_MAX_CHARS`] characters (on a char boundary).
+pub(crate) fn bounded(message: String) -> String {
+    match message.char_indices().nth(MESSAGE_MAX_CHARS) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message,
+    }
+}
+
+impl From<CoreError> for FarmLiveError {
+    fn from(e: CoreError) -> Self {
+        let bad_input = e.is_bad_input();
+        let message = bounded(e.to_string());
+        match e {
+            CoreError::NotFound { .. } => FarmLiveError::NotFound(message),
+            CoreError::Rule(_) => FarmLiveError::NotAllowed(message),
+            CoreError::NotEnrolled => FarmLiveError::NotEnrolled(message),
+            CoreError::Network(_) => FarmLiveError::Network(message),
+            CoreError::Cancelled => FarmLiveError::Cancelled(message),
+            _ if bad_input => FarmLiveError::BadInput(message),
+            CoreError::Hub { .. } => FarmLiveError::Hub(message),
+            CoreError::SchemaTooNew { .. }
+            | CoreError::Corrupt
+            | CoreError::Migration { .. }
+            | CoreError::Database(_)
+            | CoreError::Io { .. } => FarmLiveError::Storage(message),
+            _ => FarmLiveError::Failure(message),
+        }
+    }
+}
+
+impl From<LiveError> for FarmLiveError {
+    fn from(e: LiveError) -> Self {
+        let message = bounded(e.to_string());
+        if e.is_bad_input() {
+            FarmLiveError::BadInput(message)
+        } else {
+            FarmLiveError::Live(message)
+        }
+    }
+}
+
+/// Result with [`FarmLiveError`].
+pub type Result<T, E = FarmLiveError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_messages_are_cut_on_a_char_boundary() {
+        let long = "芒".repeat(1000);
+        let cut = bounded(long);
+        assert_eq!(cut.chars().count(), MESSAGE_MAX_CHARS + 1);
+    }
+
+    #[test]
+    fn core_errors_keep_the_bad_input_distinction() {
+        let e: FarmLiveError = CoreError::InvalidArgument("no".into()).into();
+        assert!(matches!(e, FarmLiveError::BadInput(_)));
+        assert!(e.is_bad_input());
+        let e: FarmLiveError = CoreError::Network("down".into()).into();
+        assert!(matches!(e, FarmLiveError::Network(_)));
+        assert!(!e.is_bad_input());
+    }
+}

@@ -1,0 +1,40 @@
+//! `farmlive-ffi`: the uniffi facade over the FarmLive core for the Kotlin
+//! (Android) and Swift (iOS) shells.
+//!
+//! - [`FarmLive`] — one object, opened at a data directory: farms, listings,
+//!   photos, the outbox, orders, conflicts; `enrol` and `sync` are async
+//!   (Kotlin `suspend`, Swift `async`) and run on one tokio runtime owned by
+//!   the library; `start_live` returns a [`LiveSession`] that takes camera
+//!   frames and microphone PCM pushed by the shell.
+//! - Listeners are foreign traits: [`SyncListener`], [`LiveStatsListener`],
+//!   [`LogListener`] (the core's `tracing` output, see [`set_log_listener`]).
+//! - One public error, [`FarmLiveError`], with messages for people, bounded in
+//!   length and free of personal data and secrets.
+//!
+//! No panic crosses the FFI: uniffi catches panics at every export (they reach
+//! the shell as an internal error), arguments are checked before the core sees
+//! them, and calls into foreign listeners are wrapped in `catch_unwind`.
+//!
+//! Generate the bindings with `cargo xtask bindings` (the `uniffi-bindgen`
+//! binary of this crate, `--features cli`, in library mode).
+
+// uniffi's macros expand to `extern "C"` scaffolding with `#[unsafe(no_mangle)]`
+// and unsafe FFI glue; that generated code is the only unsafe in this crate.
+#![allow(unsafe_code)]
+
+mod error;
+mod facade;
+mod live;
+mod log;
+mod runtime;
+mod sync;
+mod types;
+
+pub use error::{FarmLiveError, Result};
+pub use facade::FarmLive;
+pub use live::{LiveOptions, LiveSession, LiveStats, LiveStatsListener, PixelFormat};
+pub use log::{LogLevel, LogListener, set_log_listener};
+pub use sync::SyncListener;
+pub use types::*;
+
+uniffi::setup_scaffolding!();

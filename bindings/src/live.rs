@@ -1,0 +1,294 @@
+//! Live sessions: the shell pushes camera frames (bytes with width, height,
+//! pixel format, rotation and timestamp) and microphone PCM; the core
+//! encodes (openh264, fdk-aac), muxes FLV and publishes to an RTMP(S) ingest
+//! and/or records to a file. Stats go to a foreign [`LiveStatsListener`] once
+//! a second. A stream key never appears in errors or logs.
+
+use crate::error::{FarmLiveError, Result};
+use crate::facade::{FarmLive, check_path, check_text};
+use crate::runtime;
+use farmlive_live as live;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex};
+
+/// Pixel layout of a pushed frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum PixelFormat {
+    /// Planar Y, U, V (4:2:0).
+    I420,
+    /// Y plane, then interleaved U,V (Android camera2/CameraX, iOS).
+    Nv12,
+    /// Y plane, then interleaved V,U (old Android camera).
+    Nv21,
+    /// Packed Y0 U Y1 V (4:2:2).
+    Yuyv,
+    /// Packed B, G, R, A (iOS BGRA buffers).
+    Bgra,
+}
+
+impl From<PixelFormat> for live::frame::PixelFormat {
+    fn from(f: PixelFormat) -> Self {
+        match f {
+            PixelFormat::I420 => live::frame::PixelFormat::I420,
+            PixelFormat::Nv12 => live::frame::PixelFormat::Nv12,
+            PixelFormat::Nv21 => live::frame::PixelFormat::Nv21,
+            PixelFormat::Yuyv => live::frame::PixelFormat::Yuyv,
+            PixelFormat::Bgra => live::frame::PixelFormat::Bgra,
+        }
+    }
+}
+
+fn rotation(degrees: u32) -> Result<live::frame::Rotation> {
+    Ok(match degrees {
+        0 => live::frame::Rotation::None,
+        90 => live::frame::Rotation::Cw90,
+        180 => live::frame::Rotation::Cw180,
+        270 => live::frame::Rotation::Cw270,
+        other => {
+            return Err(FarmLiveError::bad_input(format!(
+                "rotation must be 0, 90, 180 or 270 degrees, not {other}"
+            )));
+        }
+    })
+}
+
+/// How to go live. Frames and PCM are always pushed by the shell.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LiveOptions {
+    /// Output width, even (e.g. 1280).
+    pub width: u32,
+    /// Output height, even (e.g. 720).
+    pub height: u32,
+    /// Frames per second, 1 to 120.
+    pub fps: u32,
+    /// `rtmp://HOST/APP/KEY` or `rtmps://…`; `None` to only record.
+    pub ingest_url: Option<String>,
+    /// An FLV file to record to; `None` to only publish.
+    pub record_path: Option<String>,
+    /// Starting video bitrate (bit/s); adaptive bitrate moves it with the uplink.
+    pub video_bitrate_bps: u32,
+    /// Whether the shell will push microphone PCM (an AAC track).
+    pub audio: bool,
+}
+
+/// Figures about a running stream, once a second.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct LiveStats {
+    /// Since start, ms.
+    pub elapsed_ms: u64,
+    /// Frames pushed per second.
+    pub fps_in: f64,
+    /// Frames sent (or encoded, when only recording) per second.
+    pub fps_out: f64,
+    /// Encoded bit/s.
+    pub encoded_bps: u64,
+    /// Sent bit/s.
+    pub sent_bps: u64,
+    /// The video encoder's current target bit/s.
+    pub target_bps: u32,
+    /// Age of the oldest queued data, ms.
+    pub queue_delay_ms: u64,
+    /// Frames dropped so far (pipeline behind).
+    pub dropped_video: u64,
+    /// Audio frames dropped so far.
+    pub dropped_audio: u64,
+    /// Reconnections so far.
+    pub reconnects: u64,
+    /// Connected and publishing now.
+    pub connected: bool,
+    /// Frames encoded so far.
+    pub frames_encoded: u64,
+    /// Bytes written to the recording.
+    pub recorded_bytes: u64,
+    /// The last connection problem, if any (never with the stream key).
+    pub last_error: Option<String>,
+}
+
+impl From<live::LiveStats> for LiveStats {
+    fn from(s: live::LiveStats) -> Self {
+        LiveStats {
+            elapsed_ms: s.elapsed_ms,
+            fps_in: s.fps_in,
+            fps_out: s.fps_out,
+            encoded_bps: s.encoded_bps,
+            sent_bps: s.sent_bps,
+            target_bps: s.target_bps,
+            queue_delay_ms: s.queue_delay_ms,
+            dropped_video: s.dropped_video,
+            dropped_audio: s.dropped_audio,
+            reconnects: s.reconnects,
+            connected: s.connected,
+            frames_encoded: s.frames_encoded,
+            recorded_bytes: s.recorded_bytes,
+            last_error: s.last_error.map(crate::error::bounded),
+        }
+    }
+}
+
+/// Receives live stats (from a background thread), once a second.
+#[uniffi::export(with_foreign)]
+pub trait LiveStatsListener: Send + Sync {
+    /// The latest figures.
+    fn on_stats(&self, stats: LiveStats);
+}
+
+/// A running live stream. Push frames and PCM from the capture callbacks;
+/// call `stop` to flush and close.
+#[derive(uniffi::Object)]
+pub struct LiveSession {
+    session: Mutex<Option<live::LiveSession>>,
+    video: live::video::VideoPusher,
+    audio: Option<live::audio::AudioPusher>,
+}
+
+impl std::fmt::Debug for LiveSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LiveSession { .. }")
+    }
+}
+
+fn stopped() -> FarmLiveError {
+    FarmLiveError::NotAllowed("the live session has stopped".into())
+}
+
+#[uniffi::export]
+impl FarmLive {
+    /// Goes live. Connection problems do not fail this call: the session keeps
+    /// retrying and reports them in [`LiveStats::last_error`].
+    pub fn start_live(
+        &self,
+        options: LiveOptions,
+        listener: Option<Arc<dyn LiveStatsListener>>,
+    ) -> Result<Arc<LiveSession>> {
+        let mut cfg = live::LiveConfig::new(options.width, options.height);
+        cfg.video = live::VideoInput::Pushed;
+        cfg.audio = if options.audio {
+            live::AudioInput::Pushed
+        } else {
+            live::AudioInput::None
+        };
+        cfg.fps = options.fps;
+        let max = cfg.bitrate.max_bps.max(options.video_bitrate_bps);
+        cfg.bitrate.start_bps = options.video_bitrate_bps;
+        cfg.bitrate.max_bps = max;
+        if let Some(url) = &options.ingest_url {
+            check_text("ingest URL", url)?;
+            cfg.ingest = Some(live::IngestUrl::parse(url)?);
+        }
+        if let Some(path) = &options.record_path {
+            check_path("recording path", path)?;
+            cfg.record = Some(path.into());
+        }
+        let session = live::LiveSession::start(cfg)?;
+        let video = session
+            .video_pusher()
+            .ok_or_else(|| FarmLiveError::Failure("the session takes no frames".into()))?;
+        let audio = session.audio_pusher();
+        if let Some(listener) = listener {
+            let rx = session.subscribe();
+            let spawned = std::thread::Builder::new()
+                .name("farmlive-live-stats".into())
+                .spawn(move || {
+                    for stats in rx {
+                        let stats = LiveStats::from(stats);
+                        let _ = catch_unwind(AssertUnwindSafe(|| listener.on_stats(stats)));
+                    }
+                });
+            if spawned.is_err() {
+                tracing::warn!(target: "farmlive::ffi", "live stats will not be reported: no thread");
+            }
+        }
+        tracing::info!(target: "farmlive::ffi", "live session started ({}x{}@{})",
+            options.width, options.height, options.fps);
+        Ok(Arc::new(LiveSession {
+            session: Mutex::new(Some(session)),
+            video,
+            audio,
+        }))
+    }
+}
+
+#[uniffi::export]
+impl LiveSession {
+    /// Hands over one camera frame (`rotation_degrees` clockwise to make it
+    /// upright; `timestamp_us` from the camera's clock). Never blocks: when the
+    /// encoder is behind, the frame is dropped and counted.
+    pub fn push_video_frame(
+        &self,
+        data: Vec<u8>,
+        width: u32,
+        height: u32,
+        format: PixelFormat,
+        rotation_degrees: u32,
+        timestamp_us: u64,
+    ) -> Result<()> {
+        let rotation = rotation(rotation_degrees)?;
+        self.video
+            .push(&data, width, height, format.into(), rotation, timestamp_us)
+            .map_err(|e| match e {
+                live::LiveError::Stopped => stopped(),
+                other => other.into(),
+            })
+    }
+
+    /// Hands over interleaved signed 16-bit little-endian PCM bytes, as
+    /// AudioRecord and AVAudioEngine give them (`channels` 1 or 2).
+    pub fn push_audio(&self, pcm: Vec<u8>, sample_rate: u32, channels: u8) -> Result<()> {
+        let audio = self.audio.as_ref().ok_or_else(|| {
+            FarmLiveError::bad_input("this session has no audio track (start it with audio)")
+        })?;
+        if !(1..=2).contains(&channels) {
+            return Err(FarmLiveError::bad_input("channels must be 1 or 2"));
+        }
+        if !(8_000..=192_000).contains(&sample_rate) {
+            return Err(FarmLiveError::bad_input(format!(
+                "the sample rate must be 8000 to 192000 Hz, not {sample_rate}"
+            )));
+        }
+        if pcm.len() % (2 * channels as usize) != 0 {
+            return Err(FarmLiveError::bad_input(
+                "PCM must be whole 16-bit samples for every channel",
+            ));
+        }
+        let samples: Vec<i16> = pcm
+            .chunks_exact(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]))
+            .collect();
+        audio
+            .push(&samples, sample_rate, channels as usize)
+            .map_err(|e| match e {
+                live::LiveError::Stopped => stopped(),
+                other => other.into(),
+            })
+    }
+
+    /// The latest figures.
+    pub fn stats(&self) -> Result<LiveStats> {
+        let guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(guard.as_ref().ok_or_else(stopped)?.latest_stats().into())
+    }
+
+    /// Caps the video bitrate (bit/s), e.g. on a metered connection.
+    pub fn set_bitrate_cap(&self, bps: u32) -> Result<()> {
+        let guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        guard.as_ref().ok_or_else(stopped)?.set_bitrate_cap(bps);
+        Ok(())
+    }
+
+    /// Stops capturing, sends what is queued (up to a few seconds), closes the
+    /// ingest and the recording, and returns the final figures.
+    pub async fn stop(&self) -> Result<LiveStats> {
+        let session = self
+            .session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .ok_or_else(stopped)?;
+        let stats = runtime::runtime()?
+            .spawn_blocking(move || session.stop())
+            .await
+            .map_err(|_| FarmLiveError::Failure("stopping the live session failed".into()))??;
+        tracing::info!(target: "farmlive::ffi", "live session stopped");
+        Ok(stats.into())
+    }
+}

@@ -1,0 +1,107 @@
+//! Enrolment and sync: async exports (Kotlin `suspend`, Swift `async`) that
+//! run on the library's tokio runtime, with progress sent to a foreign
+//! [`SyncListener`]. Dropping (cancelling) the foreign future cancels the sync
+//! at its next safe point; so does [`FarmLive::cancel_sync`].
+
+use crate::error::Result;
+use crate::facade::{FarmLive, check_text};
+use crate::runtime;
+use crate::types::{Enrolment, Farm, SyncProgress, SyncReport};
+use farmlive_core::{CancelToken, SyncOptions};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+/// Receives sync progress (from a background thread).
+#[uniffi::export(with_foreign)]
+pub trait SyncListener: Send + Sync {
+    /// Called at each step with the figures so far.
+    fn on_progress(&self, progress: SyncProgress);
+}
+
+/// Cancels the sync when the awaiting future is dropped.
+struct CancelOnDrop(Option<CancelToken>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(token) = self.0.take() {
+            token.cancel();
+        }
+    }
+}
+
+#[uniffi::export]
+impl FarmLive {
+    /// The hub this device syncs with, if enrolled.
+    pub fn hub_url(&self) -> Result<Option<String>> {
+        Ok(self.core.hub_url()?)
+    }
+
+    /// Enrols this device with a hub using a one-time code from its operator.
+    pub async fn enrol(
+        &self,
+        hub_url: String,
+        code: String,
+        device_name: String,
+    ) -> Result<Enrolment> {
+        check_text("hub URL", &hub_url)?;
+        check_text("enrolment code", &code)?;
+        check_text("device name", &device_name)?;
+        let core = self.core.clone();
+        runtime::run(async move {
+            let e = core.enrol(&hub_url, &code, &device_name).await?;
+            Ok(Enrolment {
+                hub_url: e.hub_url,
+                role: e.role.as_str().to_owned(),
+                farms: e
+                    .farms
+                    .into_iter()
+                    .map(|f| Farm {
+                        id: f.id.to_string(),
+                        name: f.name,
+                    })
+                    .collect(),
+            })
+        })
+        .await
+    }
+
+    /// Pushes everything pending and pulls everything new. Safe to cancel at
+    /// any point: the next sync continues where this one stopped.
+    pub async fn sync(&self, listener: Option<Arc<dyn SyncListener>>) -> Result<SyncReport> {
+        let cancel = CancelToken::new();
+        *self.sync_cancel.lock().unwrap_or_else(|p| p.into_inner()) = Some(cancel.clone());
+        let mut guard = CancelOnDrop(Some(cancel.clone()));
+        let core = self.core.clone();
+        let out = runtime::run(async move {
+            let tell = move |p: &farmlive_core::SyncProgress| {
+                if let Some(l) = &listener {
+                    let progress = SyncProgress::from(p);
+                    // A listener that throws must not take the sync down.
+                    let _ = catch_unwind(AssertUnwindSafe(|| l.on_progress(progress)));
+                }
+            };
+            let report = core.sync(&SyncOptions::default(), &cancel, &tell).await?;
+            Ok(SyncReport {
+                progress: SyncProgress::from(&report.progress),
+                rejected: report.rejected,
+                retries: report.retries,
+            })
+        })
+        .await;
+        guard.0 = None;
+        out
+    }
+
+    /// Asks a running sync to stop at its next safe point (it then fails
+    /// with `Cancelled`). Does nothing when no sync runs.
+    pub fn cancel_sync(&self) {
+        if let Some(c) = self
+            .sync_cancel
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            c.cancel();
+        }
+    }
+}

@@ -1,0 +1,405 @@
+//! Every exported function, called with hostile arguments: negative and huge
+//! numbers, huge strings, bad ids, garbage bytes as photos and frames, empty
+//! and absurd paths. Each must answer with a `FarmLiveError` (or a harmless
+//! result), never a panic — and errors stay short and carry no secrets.
+
+use farmlive_ffi::*;
+use std::sync::Arc;
+
+const UUID_NOBODY: &str = "0190f5a4-7b1c-7d2e-8f00-112233445566";
+
+fn huge() -> String {
+    "💥".repeat(1 << 20)
+}
+
+#[track_caller]
+fn refused<T: std::fmt::Debug>(r: Result<T, FarmLiveError>) -> FarmLiveError {
+    let e = r.expect_err("hostile input must be refused");
+    let msg = e.to_string();
+    assert!(!msg.is_empty(), "empty message for {e:?}");
+    assert!(
+        msg.chars().count() <= 301,
+        "message too long: {}",
+        msg.len()
+    );
+    e
+}
+
+#[track_caller]
+fn bad_input<T: std::fmt::Debug>(r: Result<T, FarmLiveError>) {
+    let e = refused(r);
+    assert!(e.is_bad_input(), "expected a bad-input error, got {e:?}");
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
+}
+
+fn open() -> (tempfile::TempDir, Arc<FarmLive>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fl = FarmLive::open(dir.path().join("data").to_string_lossy().into_owned()).expect("open");
+    (dir, fl)
+}
+
+fn draft(minor: i64, stock: i64, title: String) -> ListingDraft {
+    ListingDraft {
+        farm: None,
+        title,
+        description: String::new(),
+        unit: SellingUnit::Kg,
+        price: Money {
+            minor,
+            currency: "CNY".into(),
+        },
+        stock,
+    }
+}
+
+fn listing(fl: &FarmLive) -> Listing {
+    fl.create_listing(draft(1250, 10, "Mangoes".into()))
+        .expect("a valid listing")
+}
+
+#[test]
+fn open_refuses_hostile_paths() {
+    bad_input(FarmLive::open(String::new()));
+    bad_input(FarmLive::open("   ".into()));
+    bad_input(FarmLive::open("a\0b".into()));
+    bad_input(FarmLive::open("x".repeat(100_000)));
+    // A path under a regular file cannot be a directory.
+    let file = tempfile::NamedTempFile::new().expect("file");
+    let under = file.path().join("data");
+    refused(FarmLive::open(under.to_string_lossy().into_owned()));
+}
+
+#[test]
+fn farms_and_listings_refuse_hostile_arguments() {
+    let (_d, fl) = open();
+    bad_input(fl.add_farm(huge()));
+    bad_input(fl.add_farm(String::new()));
+    bad_input(fl.add_farm("\u{0}\u{7}".into()));
+    bad_input(fl.create_listing(draft(-100, 1, "Mangoes".into())));
+    bad_input(fl.create_listing(draft(0, 1, "Mangoes".into())));
+    bad_input(fl.create_listing(draft(i64::MIN, 1, "Mangoes".into())));
+    bad_input(fl.create_listing(draft(100, -1, "Mangoes".into())));
+    bad_input(fl.create_listing(draft(100, i64::MAX, "Mangoes".into())));
+    bad_input(fl.create_listing(draft(100, 1, huge())));
+    bad_input(fl.create_listing(draft(100, 1, String::new())));
+    let mut weird = draft(100, 1, "Mangoes".into());
+    weird.price.currency = "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX".repeat(1000);
+    bad_input(fl.create_listing(weird));
+    let mut nofarm = draft(100, 1, "Mangoes".into());
+    nofarm.farm = Some(huge());
+    bad_input(fl.create_listing(nofarm));
+    let mut nofarm = draft(100, 1, "Mangoes".into());
+    nofarm.farm = Some("nobody's farm".into());
+    bad_input(fl.create_listing(nofarm));
+    let mut longdesc = draft(100, 1, "Mangoes".into());
+    longdesc.description = huge();
+    bad_input(fl.create_listing(longdesc));
+
+    let l = listing(&fl);
+    for id in [String::new(), "nope".into(), huge(), UUID_NOBODY.into()] {
+        bad_input(fl.listing(id.clone()));
+        bad_input(fl.set_stock(id.clone(), 1));
+        bad_input(fl.adjust_stock(id.clone(), 1));
+        bad_input(fl.set_listing_status(id.clone(), ListingStatus::Paused));
+        bad_input(fl.edit_listing(
+            id.clone(),
+            ListingPatch {
+                title: Some("x".into()),
+                ..Default::default()
+            },
+        ));
+        bad_input(fl.add_photo_bytes(id.clone(), vec![0xFF, 0xD8]));
+        bad_input(fl.remove_photo(id.clone(), "0".repeat(64)));
+    }
+    bad_input(fl.set_stock(l.id.clone(), -1));
+    bad_input(fl.set_stock(l.id.clone(), i64::MAX));
+    bad_input(fl.set_stock(l.id.clone(), i64::MIN));
+    // Removing more than is there floors at zero or is refused; never wraps.
+    if let Ok(after) = fl.adjust_stock(l.id.clone(), i64::MIN) {
+        assert!(after.stock >= 0);
+    }
+    refused(fl.adjust_stock(l.id.clone(), i64::MAX));
+    bad_input(fl.edit_listing(l.id.clone(), ListingPatch::default()));
+    bad_input(fl.edit_listing(
+        l.id.clone(),
+        ListingPatch {
+            title: Some(huge()),
+            ..Default::default()
+        },
+    ));
+    bad_input(fl.edit_listing(
+        l.id.clone(),
+        ListingPatch {
+            price: Some(Money {
+                minor: -1,
+                currency: "CNY".into(),
+            }),
+            ..Default::default()
+        },
+    ));
+    for limit in [0, 1001, u32::MAX] {
+        bad_input(fl.listings(ListingQuery {
+            farm_id: None,
+            status: None,
+            limit,
+        }));
+        bad_input(fl.search("mango".into(), limit));
+        bad_input(fl.pending_ops(limit));
+    }
+    bad_input(fl.listings(ListingQuery {
+        farm_id: Some(huge()),
+        status: None,
+        limit: 10,
+    }));
+    bad_input(fl.search(huge(), 10));
+    // Query syntax is matched literally, never parsed.
+    for q in [
+        "\"",
+        "*",
+        "NEAR(",
+        "a OR b",
+        "'; DROP TABLE listings; --",
+        "%_\\",
+    ] {
+        fl.search(q.into(), 10).expect("literal search");
+    }
+    bad_input(fl.find_listing_id(String::new()));
+    bad_input(fl.find_listing_id(huge()));
+    bad_input(fl.find_listing_id("zzzzzzzz".into()));
+    assert_eq!(
+        fl.listing(l.id.clone()).expect("still there").title,
+        "Mangoes"
+    );
+}
+
+#[test]
+fn photos_refuse_garbage_bytes_and_bad_paths() {
+    let (_d, fl) = open();
+    let l = listing(&fl);
+    bad_input(fl.add_photo_bytes(l.id.clone(), Vec::new()));
+    bad_input(fl.add_photo_bytes(l.id.clone(), b"not a photo at all".to_vec()));
+    bad_input(fl.add_photo_bytes(l.id.clone(), vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]));
+    bad_input(fl.add_photo_bytes(l.id.clone(), (0..200_000u32).map(|i| i as u8).collect()));
+    bad_input(fl.add_photo_bytes(l.id.clone(), vec![0u8; 41 * 1024 * 1024]));
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(&[0xFF; 64]);
+    bad_input(fl.add_photo_bytes(l.id.clone(), png));
+    for path in [
+        String::new(),
+        " ".into(),
+        "/nonexistent/x.jpg".into(),
+        "/".into(),
+        "a\0b".into(),
+        huge(),
+    ] {
+        bad_input(fl.add_photo_file(l.id.clone(), path));
+    }
+    for sha in [
+        String::new(),
+        "zz".into(),
+        huge(),
+        "g".repeat(64),
+        "../../etc/passwd".into(),
+    ] {
+        bad_input(fl.photo_path(sha.clone()));
+        bad_input(fl.remove_photo(l.id.clone(), sha));
+    }
+    refused(fl.photo_path("a".repeat(64)));
+    refused(fl.remove_photo(l.id.clone(), "a".repeat(64)));
+    assert!(fl.listing(l.id).expect("listing").photos.is_empty());
+}
+
+#[test]
+fn orders_conflicts_and_money_refuse_hostile_arguments() {
+    let (_d, fl) = open();
+    fl.orders(None).expect("no orders is fine");
+    fl.orders(Some(OrderStatus::Cancelled)).expect("filter");
+    for id in [String::new(), "x".into(), huge(), UUID_NOBODY.into()] {
+        bad_input(fl.order(id.clone()));
+        bad_input(fl.act_on_order(id.clone(), OrderAction::Accept));
+    }
+    bad_input(fl.act_on_order(
+        UUID_NOBODY.into(),
+        OrderAction::Ship {
+            carrier: huge(),
+            tracking: huge(),
+        },
+    ));
+    bad_input(fl.act_on_order(UUID_NOBODY.into(), OrderAction::Cancel { reason: huge() }));
+    fl.conflicts(true).expect("no conflicts");
+    for id in [i64::MIN, -1, 0, i64::MAX] {
+        let _ = fl.resolve_conflict(id);
+    }
+    bad_input(parse_money("-1".into(), "CNY".into()));
+    bad_input(parse_money(huge(), "CNY".into()));
+    bad_input(parse_money("1e9999".into(), "CNY".into()));
+    bad_input(parse_money("99999999999999999999999".into(), "CNY".into()));
+    bad_input(parse_money("1".into(), "???".into()));
+    bad_input(format_money(Money {
+        minor: 1,
+        currency: huge(),
+    }));
+    format_money(Money {
+        minor: i64::MIN,
+        currency: "JPY".into(),
+    })
+    .expect("formatting an extreme amount works");
+    assert!(!fl.device_id().is_empty());
+    assert!(!fl.damaged_database_set_aside());
+    assert_eq!(fl.farms().expect("farms").len(), 0);
+    assert_eq!(fl.pending_count().expect("count"), 0);
+}
+
+#[test]
+fn sync_and_enrolment_refuse_hostile_arguments() {
+    let (_d, fl) = open();
+    assert_eq!(fl.hub_url().expect("hub"), None);
+    let e = refused(block_on(fl.sync(None)));
+    assert!(matches!(e, FarmLiveError::NotEnrolled(_)), "{e:?}");
+    fl.cancel_sync();
+    for url in [
+        String::new(),
+        "not a url".into(),
+        "ftp://x".into(),
+        huge(),
+        "http://".into(),
+    ] {
+        refused(block_on(fl.enrol(url, "code".into(), "phone".into())));
+    }
+    bad_input(block_on(fl.enrol(
+        "http://127.0.0.1:9".into(),
+        huge(),
+        "phone".into(),
+    )));
+    bad_input(block_on(fl.enrol(
+        "http://127.0.0.1:9".into(),
+        "c".into(),
+        huge(),
+    )));
+    // A device token never appears in an error.
+    let e = refused(block_on(fl.enrol(
+        "http://127.0.0.1:9".into(),
+        "secret-code-123".into(),
+        "p".into(),
+    )));
+    assert!(!e.to_string().contains("secret-code-123"), "{e}");
+}
+
+#[test]
+fn live_sessions_refuse_hostile_options_frames_and_pcm() {
+    let (d, fl) = open();
+    let rec = d.path().join("x.flv").to_string_lossy().into_owned();
+    let opts =
+        |w: u32, h: u32, fps: u32, ingest: Option<String>, record: Option<String>| LiveOptions {
+            width: w,
+            height: h,
+            fps,
+            ingest_url: ingest,
+            record_path: record,
+            video_bitrate_bps: 500_000,
+            audio: true,
+        };
+    for (w, h) in [
+        (0, 0),
+        (1, 1),
+        (3, 2),
+        (u32::MAX, u32::MAX),
+        (65_536, 2),
+        (2, 65_536),
+    ] {
+        bad_input(fl.start_live(opts(w, h, 30, None, Some(rec.clone())), None));
+    }
+    bad_input(fl.start_live(opts(64, 64, 0, None, Some(rec.clone())), None));
+    bad_input(fl.start_live(opts(64, 64, u32::MAX, None, Some(rec.clone())), None));
+    bad_input(fl.start_live(opts(64, 64, 30, None, None), None));
+    bad_input(fl.start_live(opts(64, 64, 30, None, Some(String::new())), None));
+    bad_input(fl.start_live(opts(64, 64, 30, None, Some(huge())), None));
+    for url in [
+        "",
+        "http://x/app/key",
+        "rtmp://",
+        "rtmp://host",
+        "rtmp:///app/key",
+    ] {
+        bad_input(fl.start_live(opts(64, 64, 30, Some(url.into()), None), None));
+    }
+    bad_input(fl.start_live(opts(64, 64, 30, Some(huge()), None), None));
+    let mut zero_rate = opts(64, 64, 30, None, Some(rec.clone()));
+    zero_rate.video_bitrate_bps = 0;
+    refused(fl.start_live(zero_rate, None));
+    refused(fl.start_live(
+        opts(64, 64, 30, None, Some("/nonexistent/dir/x.flv".into())),
+        None,
+    ));
+
+    let s = fl
+        .start_live(opts(64, 64, 15, None, Some(rec.clone())), None)
+        .expect("a valid session");
+    let frame = vec![0u8; 64 * 64 * 3 / 2];
+    s.push_video_frame(frame.clone(), 64, 64, PixelFormat::Nv12, 0, 0)
+        .expect("a valid frame");
+    bad_input(s.push_video_frame(Vec::new(), 64, 64, PixelFormat::Nv12, 0, 0));
+    bad_input(s.push_video_frame(frame.clone(), 0, 0, PixelFormat::Nv12, 0, 0));
+    bad_input(s.push_video_frame(frame.clone(), 63, 64, PixelFormat::I420, 0, 0));
+    bad_input(s.push_video_frame(frame.clone(), u32::MAX, u32::MAX, PixelFormat::Bgra, 0, 0));
+    bad_input(s.push_video_frame(frame.clone(), 64, 64, PixelFormat::Bgra, 0, 0));
+    bad_input(s.push_video_frame(frame.clone(), 64, 64, PixelFormat::Nv12, 45, 0));
+    bad_input(s.push_video_frame(frame.clone(), 64, 64, PixelFormat::Nv12, u32::MAX, 0));
+    // Another size than the session's is scaled or refused, never a crash.
+    let _ = s.push_video_frame(
+        vec![7u8; 128 * 96 * 4],
+        128,
+        96,
+        PixelFormat::Bgra,
+        90,
+        u64::MAX,
+    );
+    bad_input(s.push_audio(vec![0; 3], 44_100, 2));
+    bad_input(s.push_audio(vec![0; 4], 0, 2));
+    bad_input(s.push_audio(vec![0; 4], u32::MAX, 2));
+    bad_input(s.push_audio(vec![0; 4], 44_100, 0));
+    bad_input(s.push_audio(vec![0; 4], 44_100, 200));
+    s.push_audio(vec![0x7F; 4410 * 4], 44_100, 2)
+        .expect("valid PCM");
+    s.push_audio(vec![0x80; 8000 * 2], 8_000, 1)
+        .expect("valid mono PCM");
+    s.set_bitrate_cap(0).expect("a zero cap is clamped");
+    s.set_bitrate_cap(u32::MAX).expect("a huge cap is clamped");
+    s.stats().expect("stats");
+    block_on(s.stop()).expect("stop");
+    refused(block_on(s.stop()));
+    refused(s.stats());
+    refused(s.push_video_frame(frame, 64, 64, PixelFormat::Nv12, 0, 0));
+    refused(s.push_audio(vec![0; 4], 44_100, 2));
+    refused(s.set_bitrate_cap(1));
+}
+
+struct Panicky;
+
+impl LogListener for Panicky {
+    fn on_log(&self, _: LogLevel, _: String, _: String) {
+        panic!("a listener that throws");
+    }
+}
+
+impl SyncListener for Panicky {
+    fn on_progress(&self, _: SyncProgress) {
+        panic!("a listener that throws");
+    }
+}
+
+#[test]
+fn listeners_that_panic_do_not_take_the_core_down() {
+    set_log_listener(Some(Arc::new(Panicky)), LogLevel::Trace).expect("install");
+    let (_d, fl) = open();
+    listing(&fl);
+    refused(block_on(fl.sync(Some(Arc::new(Panicky)))));
+    set_log_listener(None, LogLevel::Error).expect("remove");
+}

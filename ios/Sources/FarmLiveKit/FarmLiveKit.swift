@@ -1,0 +1,191 @@
+// FarmLiveKit: the idiomatic Swift layer over the generated bindings.
+// async/await for blocking work, AsyncStream for sync progress, live stats
+// and log lines. Everything generated (FarmLive, Listing, FarmLiveError, …)
+// is re-exported, so an app imports only FarmLiveKit.
+@_exported import FarmLiveFFI
+import Foundation
+
+public extension FarmLiveError {
+    /// True when the user (or the shell) can fix what was passed and retry.
+    var isBadInput: Bool {
+        switch self {
+        case .BadInput, .NotFound, .NotAllowed: return true
+        default: return false
+        }
+    }
+
+    /// The message, written for people (no personal data, no secrets).
+    var message: String {
+        switch self {
+        case let .BadInput(m), let .NotFound(m), let .NotAllowed(m), let .NotEnrolled(m),
+             let .Network(m), let .Hub(m), let .Cancelled(m), let .Storage(m), let .Live(m),
+             let .Failure(m):
+            return m
+        }
+    }
+}
+
+public extension FarmLive {
+    /// Opens the core off the caller's thread.
+    static func open(at dataDir: URL) async throws -> FarmLive {
+        try await Task.detached { try FarmLive.open(dataDir: dataDir.path) }.value
+    }
+
+    /// Adds a camera photo off the caller's thread (decode, resize, encode).
+    func addPhoto(listingId: String, jpeg: Data) async throws -> Photo {
+        try await Task.detached { try self.addPhotoBytes(listingId: listingId, bytes: jpeg) }.value
+    }
+
+    /// Runs one sync, yielding its progress, then `.done`; a failure ends the
+    /// stream with a `FarmLiveError`. Cancelling the consuming task cancels the sync.
+    func syncEvents() -> AsyncThrowingStream<SyncEvent, Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    let report = try await self.sync(listener: StreamSyncListener(continuation))
+                    continuation.yield(.done(report))
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}
+
+/// What a sync reports as it goes.
+public enum SyncEvent: Sendable {
+    /// Figures so far.
+    case progress(SyncProgress)
+    /// Finished.
+    case done(SyncReport)
+}
+
+final class StreamSyncListener: SyncListener, @unchecked Sendable {
+    let continuation: AsyncThrowingStream<SyncEvent, Error>.Continuation
+    init(_ continuation: AsyncThrowingStream<SyncEvent, Error>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func onProgress(progress: SyncProgress) {
+        continuation.yield(.progress(progress))
+    }
+}
+
+/// One line of the core's log.
+public struct LogLine: Sendable {
+    public let level: LogLevel
+    public let target: String
+    public let message: String
+}
+
+final class StreamLogListener: LogListener, @unchecked Sendable {
+    let continuation: AsyncStream<LogLine>.Continuation
+    init(_ continuation: AsyncStream<LogLine>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func onLog(level: LogLevel, target: String, message: String) {
+        continuation.yield(LogLine(level: level, target: target, message: message))
+    }
+}
+
+/// The core's log lines at `minLevel` and above, while the stream is consumed
+/// (send them to os_log). One stream at a time: a new one replaces the last.
+public func logLines(minLevel: LogLevel = .info) throws -> AsyncStream<LogLine> {
+    var cont: AsyncStream<LogLine>.Continuation!
+    let stream = AsyncStream<LogLine>(bufferingPolicy: .bufferingNewest(256)) { cont = $0 }
+    try setLogListener(listener: StreamLogListener(cont), minLevel: minLevel)
+    cont.onTermination = { _ in try? setLogListener(listener: nil, minLevel: minLevel) }
+    return stream
+}
+
+final class StreamStatsListener: LiveStatsListener, @unchecked Sendable {
+    let continuation: AsyncStream<LiveStats>.Continuation
+    init(_ continuation: AsyncStream<LiveStats>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func onStats(stats: LiveStats) {
+        continuation.yield(stats)
+    }
+}
+
+/// A live broadcast: the session and its stats as an AsyncStream (once a
+/// second). Push frames from the capture callback; pushes never block.
+public final class LiveBroadcast: @unchecked Sendable {
+    public let session: LiveSession
+    public let stats: AsyncStream<LiveStats>
+
+    public init(core: FarmLive, options: LiveOptions) throws {
+        var cont: AsyncStream<LiveStats>.Continuation!
+        stats = AsyncStream(bufferingPolicy: .bufferingNewest(8)) { cont = $0 }
+        session = try core.startLive(options: options, listener: StreamStatsListener(cont))
+    }
+
+    /// Pushes one camera frame (NV12 from a CVPixelBuffer, see `CameraFrame`).
+    public func push(frame: CameraFrame) throws {
+        try session.pushVideoFrame(
+            data: frame.bytes, width: frame.width, height: frame.height, format: frame.format,
+            rotationDegrees: frame.rotationDegrees, timestampUs: frame.timestampUs)
+    }
+
+    /// Pushes interleaved 16-bit little-endian PCM.
+    public func push(pcm: Data, sampleRate: UInt32, channels: UInt8) throws {
+        try session.pushAudio(pcm: pcm, sampleRate: sampleRate, channels: channels)
+    }
+
+    /// Stops, flushes, closes; the final figures.
+    public func stop() async throws -> LiveStats {
+        try await session.stop()
+    }
+}
+
+/// A frame for the live stream: tight bytes in a pixel format the core takes.
+public struct CameraFrame: Sendable {
+    public var bytes: Data
+    public var width: UInt32
+    public var height: UInt32
+    public var format: PixelFormat
+    public var rotationDegrees: UInt32
+    public var timestampUs: UInt64
+
+    public init(bytes: Data, width: UInt32, height: UInt32, format: PixelFormat,
+                rotationDegrees: UInt32 = 0, timestampUs: UInt64) {
+        self.bytes = bytes
+        self.width = width
+        self.height = height
+        self.format = format
+        self.rotationDegrees = rotationDegrees
+        self.timestampUs = timestampUs
+    }
+
+    /// Packs a bi-planar 4:2:0 image (CVPixelBuffer's
+    /// kCVPixelFormatType_420YpCbCr8BiPlanar…: Y plane, interleaved CbCr plane,
+    /// each with its own bytes-per-row) into tight NV12.
+    public static func nv12(
+        width: Int, height: Int,
+        y: UnsafeRawBufferPointer, yBytesPerRow: Int,
+        uv: UnsafeRawBufferPointer, uvBytesPerRow: Int,
+        rotationDegrees: UInt32 = 0, timestampUs: UInt64
+    ) -> CameraFrame? {
+        guard width > 0, height > 0, width % 2 == 0, height % 2 == 0,
+              y.count >= (height - 1) * yBytesPerRow + width,
+              uv.count >= (height / 2 - 1) * uvBytesPerRow + width else { return nil }
+        var out = Data(count: width * height * 3 / 2)
+        out.withUnsafeMutableBytes { dst in
+            for row in 0..<height {
+                dst.baseAddress!.advanced(by: row * width)
+                    .copyMemory(from: y.baseAddress!.advanced(by: row * yBytesPerRow), byteCount: width)
+            }
+            let base = width * height
+            for row in 0..<(height / 2) {
+                dst.baseAddress!.advanced(by: base + row * width)
+                    .copyMemory(from: uv.baseAddress!.advanced(by: row * uvBytesPerRow), byteCount: width)
+            }
+        }
+        return CameraFrame(bytes: out, width: UInt32(width), height: UInt32(height), format: .nv12,
+                           rotationDegrees: rotationDegrees, timestampUs: timestampUs)
+    }
+}
