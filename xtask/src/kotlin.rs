@@ -8,7 +8,7 @@ use crate::run;
 use std::path::Path;
 use std::process::Command;
 
-fn maven(lib_dir: &Path) -> Result<Command, String> {
+fn maven(project: &str, lib_dir: &Path) -> Result<Command, String> {
     if Command::new("mvn").arg("--version").output().is_err() {
         return Err(
             "the Kotlin tests need Maven (`mvn`), which is not installed; \
@@ -18,7 +18,7 @@ fn maven(lib_dir: &Path) -> Result<Command, String> {
     }
     let root = root();
     let mut cmd = Command::new("mvn");
-    cmd.current_dir(root.join("android/jvm-tests"))
+    cmd.current_dir(root.join("android").join(project))
         .args(["-B", "--no-transfer-progress"])
         .arg(format!("-Dfarmlive.lib.dir={}", lib_dir.display()))
         .arg(format!(
@@ -35,12 +35,17 @@ fn maven(lib_dir: &Path) -> Result<Command, String> {
 /// Runs the Kotlin tests against the library in `lib_dir`. Fails (never
 /// skips) when Maven or its dependencies cannot be had.
 pub fn test(lib_dir: &Path) -> Result<(), String> {
-    run(maven(lib_dir)?.arg("test")).map_err(|e| format!("Kotlin JVM tests failed: {e}"))
+    run(maven("jvm-tests", lib_dir)?.arg("test"))
+        .map_err(|e| format!("Kotlin JVM tests failed: {e}"))?;
+    // The app shell's Kotlin, type-checked against android-all (Robolectric's
+    // Android framework jar on Maven Central): no SDK needed.
+    run(maven("app-check", lib_dir)?.arg("compile"))
+        .map_err(|e| format!("the Android app shell does not compile against android-all: {e}"))
 }
 
 /// Runs the Kotlin FFI benchmark (prints figures, asserts none).
 pub fn bench(lib_dir: &Path) -> Result<(), String> {
-    run(maven(lib_dir)?.args([
+    run(maven("jvm-tests", lib_dir)?.args([
         "test",
         "-Dfarmlive.bench=true",
         "-Dtest=FfiBench",
