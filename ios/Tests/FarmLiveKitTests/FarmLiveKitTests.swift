@@ -110,12 +110,20 @@ final class FarmLiveKitTests: XCTestCase {
 
     func testTheCoresLogLinesReachASwiftListener() async throws {
         let lines = try logLines(minLevel: .info)
-        _ = try open()
-        var seen: LogLine?
-        for await line in lines where line.target.hasPrefix("farmlive") {
-            seen = line
-            break
+        let consumer = Task { () -> LogLine? in
+            for await line in lines where line.target.hasPrefix("farmlive") {
+                return line
+            }
+            return nil
         }
+        // Never hang: give up (and fail) after 20 s.
+        let timeout = Task {
+            try await Task.sleep(nanoseconds: 20_000_000_000)
+            consumer.cancel()
+        }
+        _ = try open()
+        let seen = await consumer.value
+        timeout.cancel()
         XCTAssertEqual(seen?.level, .info)
     }
 
