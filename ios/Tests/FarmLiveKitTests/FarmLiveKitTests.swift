@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-@testable import FarmLiveKit
+import FarmLiveKit
 
 /// Mirrors the Kotlin JVM tests: the real generated bindings against the real library.
 final class FarmLiveKitTests: XCTestCase {

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-@testable import FarmLiveKit
+import FarmLiveKit
 
 /// The FFI benchmark (`cargo xtask bench-ffi`): prints figures, asserts none.
 /// Runs only with FARMLIVE_BENCH=1 (timings belong in benchmarks, not tests).
