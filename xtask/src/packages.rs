@@ -5,48 +5,24 @@
 use crate::run;
 use std::process::Command;
 
+/// To compile the workspace: C toolchain, nasm for openh264's assembly,
+/// libclang for nokhwa's bindings (the camera feature).
+const BUILD: &[&str] = &["build-essential", "pkg-config", "nasm", "libclang-dev"];
+/// The real peers of the live tests: an RTMP ingest and ffmpeg/ffprobe.
+const LIVE_PEERS: &[&str] = &["nginx", "libnginx-mod-rtmp", "ffmpeg"];
+/// The Kotlin JVM tests (Maven, a JDK) and the Swift tests' chroot.
+const MOBILE: &[&str] = &["maven", "openjdk-17-jdk-headless", "debootstrap"];
+/// The photo benchmark's peer.
+const VIPS: &[&str] = &["libvips-tools"];
+
 /// Needed to build and run every test.
-pub const TEST: &[&str] = &[
-    "build-essential",
-    "pkg-config",
-    "nasm",
-    "libclang-dev",
-    "nginx",
-    "libnginx-mod-rtmp",
-    "ffmpeg",
-    // The Kotlin JVM tests (Maven, a JDK) and the Swift tests' chroot.
-    "maven",
-    "openjdk-17-jdk-headless",
-    "debootstrap",
-];
+pub const TEST: &[&[&str]] = &[BUILD, LIVE_PEERS, MOBILE];
 /// Needed to build and run the demo.
-pub const DEMO: &[&str] = &["build-essential", "pkg-config", "nasm", "libclang-dev"];
-/// Needed for the benchmarks' peers.
-pub const BENCH: &[&str] = &[
-    "build-essential",
-    "pkg-config",
-    "libvips-tools",
-    "nasm",
-    "libclang-dev",
-    "nginx",
-    "libnginx-mod-rtmp",
-    "ffmpeg",
-];
+pub const DEMO: &[&[&str]] = &[BUILD];
+/// Needed for the benchmarks and their peers.
+pub const BENCH: &[&[&str]] = &[BUILD, LIVE_PEERS, VIPS];
 /// Everything.
-pub const ALL: &[&str] = &[
-    "build-essential",
-    "pkg-config",
-    "libvips-tools",
-    "nasm",
-    "libclang-dev",
-    "nginx",
-    "libnginx-mod-rtmp",
-    "ffmpeg",
-    // The Kotlin JVM tests (Maven, a JDK) and the Swift tests' chroot.
-    "maven",
-    "openjdk-17-jdk-headless",
-    "debootstrap",
-];
+pub const ALL: &[&[&str]] = &[BUILD, LIVE_PEERS, MOBILE, VIPS];
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")
@@ -56,7 +32,8 @@ fn installed(package: &str) -> bool {
 }
 
 /// Installs whichever of `packages` are missing.
-pub fn ensure(packages: &[&str]) -> Result<(), String> {
+pub fn ensure(groups: &[&[&str]]) -> Result<(), String> {
+    let packages: Vec<&str> = groups.iter().flat_map(|g| g.iter().copied()).collect();
     if Command::new("dpkg-query")
         .arg("--version")
         .output()

@@ -102,7 +102,7 @@ fn ensure_chroot() -> Result<PathBuf, String> {
     if chroot.join(READY).is_file() {
         return Ok(chroot);
     }
-    crate::packages::ensure(&["debootstrap"])?;
+    crate::packages::ensure(&[&["debootstrap"]])?;
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let bootstrapped = dir.join(".debootstrap-done");
     if !bootstrapped.is_file() {
