@@ -9,7 +9,7 @@ use farmlive_core::protocol::{
 };
 use farmlive_core::sync::BuyerClient;
 use farmlive_core::{Error, OrderFilter};
-use farmlive_tests::{HubProcess, draft, rt};
+use farmlive_tests::{Device, HubProcess, draft, rt};
 
 fn buyer(rt: &tokio::runtime::Runtime, hub: &HubProcess, name: &str) -> BuyerClient {
     let contact = BuyerContact {
@@ -180,21 +180,36 @@ where
     out
 }
 
-#[test]
-fn a_buyer_cancel_before_the_farmer_accepts_shows_as_a_conflict() {
-    let rt = rt();
-    let hub = HubProcess::start();
-    let farmer = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
+/// A farmer with 20 kg of mangoes on the hub and buyer Wang's order for
+/// `qty`, synced to the farmer's phone.
+fn farm_with_an_order(
+    rt: &tokio::runtime::Runtime,
+    hub: &HubProcess,
+    qty: i64,
+    delivery: Delivery,
+) -> (
+    Device,
+    farmlive_core::Listing,
+    BuyerClient,
+    farmlive_core::protocol::OrderState,
+) {
+    let farmer = hub.device(rt, &["Li orchard"], Role::Farmer, "phone");
     let l = farmer
         .core
         .create_listing(farmer.farm("Li orchard"), draft("Mangoes", 20))
         .unwrap();
-    farmer.sync(&rt);
-    let wang = buyer(&rt, &hub, "Wang");
-    let order = rt
-        .block_on(wang.order(l.id, 4, Delivery::NonContact, "o1"))
-        .unwrap();
-    farmer.sync(&rt);
+    farmer.sync(rt);
+    let wang = buyer(rt, hub, "Wang");
+    let order = rt.block_on(wang.order(l.id, qty, delivery, "o1")).unwrap();
+    farmer.sync(rt);
+    (farmer, l, wang, order)
+}
+
+#[test]
+fn a_buyer_cancel_before_the_farmer_accepts_shows_as_a_conflict() {
+    let rt = rt();
+    let hub = HubProcess::start();
+    let (farmer, l, wang, order) = farm_with_an_order(&rt, &hub, 4, Delivery::NonContact);
     assert_eq!(farmer.core.listing(l.id).unwrap().stock, 16);
 
     rt.block_on(wang.cancel(order.id, "found some at the market"))
@@ -236,17 +251,7 @@ fn a_buyer_cancel_before_the_farmer_accepts_shows_as_a_conflict() {
 fn the_farmer_fulfils_an_order_offline_and_the_buyer_sees_it() {
     let rt = rt();
     let hub = HubProcess::start();
-    let farmer = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
-    let l = farmer
-        .core
-        .create_listing(farmer.farm("Li orchard"), draft("Mangoes", 20))
-        .unwrap();
-    farmer.sync(&rt);
-    let wang = buyer(&rt, &hub, "Wang");
-    let order = rt
-        .block_on(wang.order(l.id, 2, Delivery::Standard, "o1"))
-        .unwrap();
-    farmer.sync(&rt);
+    let (farmer, l, wang, order) = farm_with_an_order(&rt, &hub, 2, Delivery::Standard);
     for action in [
         OrderAction::Accept,
         OrderAction::Pack,
