@@ -81,6 +81,10 @@ id_type!(
     /// A buyer.
     BuyerId
 );
+id_type!(
+    /// A live room: one of a farm's live-selling sessions.
+    RoomId
+);
 
 #[cfg(test)]
 mod tests {

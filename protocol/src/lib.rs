@@ -12,12 +12,14 @@ pub mod listing;
 pub mod money;
 pub mod ops;
 pub mod order;
+pub mod room;
+pub mod sse;
 pub mod state;
 pub mod text;
 pub mod unit;
 
 pub use hlc::Hlc;
-pub use id::{BuyerId, DeviceId, FarmId, ListingId, OpId, OrderId};
+pub use id::{BuyerId, DeviceId, FarmId, ListingId, OpId, OrderId, RoomId};
 pub use listing::{ListingDraft, ListingFields, ListingPatch, ListingStatus, ValidationError};
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
