@@ -76,6 +76,9 @@ pub enum Error {
     /// The caller cancelled.
     #[error("cancelled")]
     Cancelled,
+    /// The live stream failed (bad settings, encoder, camera, ingest).
+    #[error("{0}")]
+    Live(#[from] farmlive_live::LiveError),
     /// A file operation failed.
     #[error("could not {action}: {source}")]
     Io {
@@ -108,6 +111,9 @@ impl Error {
     pub fn is_bad_input(&self) -> bool {
         if let Error::Hub { status, .. } = self {
             return (400..500).contains(status) && *status != 401;
+        }
+        if let Error::Live(e) = self {
+            return matches!(e, farmlive_live::LiveError::BadInput(_));
         }
         matches!(
             self,

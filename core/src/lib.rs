@@ -18,6 +18,8 @@ pub mod listings;
 pub mod orders;
 mod outbox;
 pub mod photos;
+pub mod room;
+pub mod show;
 mod search;
 mod store;
 pub mod sync;
@@ -28,6 +30,8 @@ pub use farms::Farm;
 pub use listings::{Listing, ListingFilter, ListingPhoto};
 pub use orders::{Conflict, Order, OrderFilter};
 pub use outbox::PendingOp;
+pub use show::{Show, ShowConfig, ShowEvent, ShowListener, ShowSummary};
+pub use room::{FollowEnd, FollowOptions, RoomLink, RoomRecord, RoomSetup};
 pub use store::{DB_FILE, LATEST_VERSION as SCHEMA_VERSION, OpenReport};
 pub use sync::{CancelToken, Enrolment, SyncOptions, SyncPhase, SyncProgress, SyncReport};
 
@@ -68,6 +72,8 @@ pub struct Core {
     hlc: Mutex<HlcClock>,
     photo_options: PipelineOptions,
     report: OpenReport,
+    /// One sync at a time (a sync started while one runs waits for it).
+    sync_gate: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Core {
@@ -105,6 +111,7 @@ impl Core {
             hlc: Mutex::new(HlcClock::new(device, last)),
             photo_options: options.photos,
             report,
+            sync_gate: tokio::sync::Mutex::new(()),
         })
     }
 

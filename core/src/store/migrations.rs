@@ -8,6 +8,7 @@ use rusqlite::Connection;
 const MIGRATIONS: &[(&str, &str)] = &[
     ("001_init.sql", include_str!("../../sql/001_init.sql")),
     ("002_sync.sql", include_str!("../../sql/002_sync.sql")),
+    ("003_rooms.sql", include_str!("../../sql/003_rooms.sql")),
 ];
 
 /// The schema version this build writes.

@@ -32,6 +32,18 @@ pub(crate) fn http_client(request_timeout: Duration) -> Result<reqwest::Client> 
         .map_err(|e| Error::Network(format!("cannot set up HTTP: {e}")))
 }
 
+/// For long-lived streams (server-sent events): a connect timeout and a
+/// per-read timeout, no total timeout. The hub sends a keep-alive every 15 s,
+/// so a read that waits `idle` is a dead link.
+pub(crate) fn streaming_client(idle: Duration) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .read_timeout(idle)
+        .user_agent(concat!("farmlive/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::Network(format!("cannot set up HTTP: {e}")))
+}
+
 /// Checks and normalises a hub URL: http(s)://host[:port], no trailing slash.
 pub(crate) fn normalise_hub_url(url: &str) -> Result<String> {
     let url = url.trim().trim_end_matches('/');
@@ -80,6 +92,31 @@ impl HubClient {
     ) -> Result<T> {
         let req = self.http.post(format!("{}{path}", self.base)).json(body);
         json_reply(send(self.authed(req)).await?).await
+    }
+
+    pub(crate) async fn put_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T> {
+        let req = self.http.put(format!("{}{path}", self.base)).json(body);
+        json_reply(send(self.authed(req)).await?).await
+    }
+
+    pub(crate) async fn delete_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let req = self.http.delete(format!("{}{path}", self.base));
+        json_reply(send(self.authed(req)).await?).await
+    }
+
+    /// Opens a server-sent event stream after `last_event_id`. The caller
+    /// reads it chunk by chunk; the client must have no total timeout.
+    pub(crate) async fn open_events(&self, path: &str, last_event_id: u64) -> Result<Response> {
+        let req = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .header("last-event-id", last_event_id.to_string());
+        send(self.authed(req)).await
     }
 
     pub(crate) async fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse> {
@@ -167,7 +204,7 @@ fn header_u64(resp: &Response, name: &str) -> Result<u64> {
         })
 }
 
-fn transport(e: reqwest::Error) -> Error {
+pub(crate) fn transport(e: reqwest::Error) -> Error {
     // Never echo the URL: it is harmless here, but keep errors uniform and short.
     let e = e.without_url();
     let what = if e.is_timeout() {

@@ -6,9 +6,9 @@
 //! its cursor in one transaction, and the hub applies an op id only once —
 //! so a sync killed anywhere continues next time without loss or duplicates.
 
-mod backoff;
+pub(crate) mod backoff;
 mod buyer;
-mod client;
+pub(crate) mod client;
 mod enrol;
 pub(crate) mod view;
 
@@ -366,7 +366,7 @@ where
     }
 }
 
-async fn sleep_unless_cancelled(delay: Duration, cancel: &CancelToken) -> Result<()> {
+pub(crate) async fn sleep_unless_cancelled(delay: Duration, cancel: &CancelToken) -> Result<()> {
     let step = Duration::from_millis(50);
     let mut left = delay;
     while !left.is_zero() {
@@ -379,10 +379,14 @@ async fn sleep_unless_cancelled(delay: Duration, cancel: &CancelToken) -> Result
 }
 
 impl Core {
-    fn hub_client(&self, timeout: Duration) -> Result<HubClient> {
+    pub(crate) fn hub_client(&self, timeout: Duration) -> Result<HubClient> {
+        self.hub_client_over(client::http_client(timeout)?)
+    }
+
+    pub(crate) fn hub_client_over(&self, http: reqwest::Client) -> Result<HubClient> {
         let url = self.read_meta(HUB_URL_KEY)?.ok_or(Error::NotEnrolled)?;
         let token = self.read_meta(TOKEN_KEY)?.ok_or(Error::NotEnrolled)?;
-        HubClient::new(client::http_client(timeout)?, &url, Some(token))
+        HubClient::new(http, &url, Some(token))
     }
 
     /// The hub this device syncs with, if enrolled.
@@ -398,6 +402,7 @@ impl Core {
         cancel: &CancelToken,
         on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
     ) -> Result<SyncReport> {
+        let _one_at_a_time = self.sync_gate.lock().await;
         let client = self.hub_client(options.request_timeout)?;
         let mut run = Run {
             core: self,

@@ -1,0 +1,174 @@
+//! The device's copy of its rooms and their events.
+
+use crate::Core;
+use crate::error::{Error, Result};
+use farmlive_protocol::room::{RoomEvent, RoomStatus, RoomView};
+use farmlive_protocol::{FarmId, ListingId, RoomId, UnixMillis};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// A room this device opened, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomRecord {
+    /// Its id.
+    pub id: RoomId,
+    /// The farm.
+    pub farm: FarmId,
+    /// The title.
+    pub title: String,
+    /// Listings on the shelf.
+    pub shelf: Vec<ListingId>,
+    /// Live or ended (as last heard from the hub).
+    pub status: RoomStatus,
+    /// When it opened (UTC ms).
+    pub opened_at: UnixMillis,
+    /// When it ended, if known.
+    pub ended_at: Option<UnixMillis>,
+    /// The last event stored.
+    pub last_event: u64,
+}
+
+fn status_str(s: RoomStatus) -> &'static str {
+    match s {
+        RoomStatus::Live => "live",
+        RoomStatus::Ended => "ended",
+    }
+}
+
+fn json_err(e: serde_json::Error) -> Error {
+    Error::InvalidArgument(format!("a stored room is unreadable: {e}"))
+}
+
+/// Inserts or refreshes a room from the hub's view (the cursor is kept).
+pub(super) fn save_room(conn: &Connection, view: &RoomView) -> Result<()> {
+    let shelf: Vec<ListingId> = view.shelf.iter().map(|l| l.id).collect();
+    let shelf = serde_json::to_string(&shelf).map_err(json_err)?;
+    conn.execute(
+        "INSERT INTO rooms (id, farm_id, title, shelf, status, opened_at, ended_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (id) DO UPDATE SET title = ?3, shelf = ?4, status = ?5, ended_at = ?7",
+        params![
+            view.id.to_string(),
+            view.farm.id.to_string(),
+            view.title,
+            shelf,
+            status_str(view.status),
+            view.opened_at,
+            view.ended_at
+        ],
+    )?;
+    Ok(())
+}
+
+/// Stores an event and advances the cursor, in the caller's transaction.
+/// Returns false if the event was already stored (a replay).
+pub(super) fn store_event(conn: &Connection, event: &RoomEvent) -> Result<bool> {
+    let body = serde_json::to_string(event).map_err(json_err)?;
+    let added = conn.execute(
+        "INSERT OR IGNORE INTO room_events (id, room_id, kind, at, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            event.id as i64,
+            event.room.to_string(),
+            event.body.kind(),
+            event.at,
+            body
+        ],
+    )?;
+    let ended = matches!(event.body, farmlive_protocol::room::RoomEventBody::Ended);
+    conn.execute(
+        "UPDATE rooms SET last_event = max(last_event, ?2),
+             status = CASE WHEN ?3 THEN 'ended' ELSE status END,
+             ended_at = CASE WHEN ?3 THEN coalesce(ended_at, ?4) ELSE ended_at END
+         WHERE id = ?1",
+        params![event.room.to_string(), event.id as i64, ended, event.at],
+    )?;
+    Ok(added == 1)
+}
+
+/// The stored cursor of a room (0 if unknown).
+pub(super) fn cursor(conn: &Connection, room: RoomId) -> Result<u64> {
+    let last: Option<i64> = conn
+        .query_row(
+            "SELECT last_event FROM rooms WHERE id = ?1",
+            [room.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(last.unwrap_or(0).max(0) as u64)
+}
+
+fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<RoomRecord>> {
+    let text = |i: usize| r.get::<_, String>(i);
+    let bad = |what: &str| Error::InvalidArgument(format!("a stored room has a bad {what}"));
+    let (id, farm, shelf, status) = (text(0)?, text(1)?, text(3)?, text(4)?);
+    let (opened_at, ended_at, last_event): (i64, Option<i64>, i64) =
+        (r.get(5)?, r.get(6)?, r.get(7)?);
+    let title = text(2)?;
+    Ok((|| {
+        Ok(RoomRecord {
+            id: id.parse().map_err(|_| bad("id"))?,
+            farm: farm.parse().map_err(|_| bad("farm"))?,
+            title,
+            shelf: serde_json::from_str(&shelf).map_err(json_err)?,
+            status: if status == "ended" {
+                RoomStatus::Ended
+            } else {
+                RoomStatus::Live
+            },
+            opened_at,
+            ended_at,
+            last_event: last_event.max(0) as u64,
+        })
+    })())
+}
+
+pub(super) fn rooms(conn: &Connection) -> Result<Vec<RoomRecord>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, farm_id, title, shelf, status, opened_at, ended_at, last_event
+         FROM rooms ORDER BY opened_at DESC, id DESC",
+    )?;
+    let rows = stmt.query_map([], record)?;
+    rows.map(|row| row?).collect()
+}
+
+pub(super) fn events(
+    conn: &Connection,
+    room: RoomId,
+    after: u64,
+    limit: u32,
+) -> Result<Vec<RoomEvent>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT body FROM room_events WHERE room_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(
+        params![room.to_string(), after.min(i64::MAX as u64) as i64, limit],
+        |r| r.get::<_, String>(0),
+    )?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(serde_json::from_str(&row?).map_err(json_err)?);
+    }
+    Ok(out)
+}
+
+/// The room's shelf: from the local copy, else asked of the hub.
+pub(super) async fn shelf_hint(core: &Core, room: RoomId) -> Result<Vec<ListingId>> {
+    let stored: Option<String> = core
+        .store
+        .reader()
+        .query_row(
+            "SELECT shelf FROM rooms WHERE id = ?1",
+            [room.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match stored {
+        Some(shelf) => serde_json::from_str(&shelf).map_err(json_err),
+        None => Ok(core
+            .fetch_room(room)
+            .await?
+            .shelf
+            .iter()
+            .map(|l| l.id)
+            .collect()),
+    }
+}

@@ -1,0 +1,154 @@
+//! Live rooms from the farm's device: open a room for a live stream, pin a
+//! listing (optionally at a live price), end it, and follow its events.
+//!
+//! The hub owns the room; this device keeps a copy of every event it
+//! received (`room_events`) with its cursor, so the farmer can look back at a
+//! session and a follower that restarts resumes exactly after the last event
+//! it stored. Orders themselves land through sync, like any other order.
+
+mod follow;
+mod local;
+
+pub use follow::{FollowEnd, FollowOptions, RoomLink};
+pub use local::RoomRecord;
+
+use crate::error::{Error, Result};
+use crate::{Core, CancelToken};
+use farmlive_protocol::room::{
+    self, OpenRoom, PinRequest, RoomError, RoomEvent, RoomView, validate_pin,
+};
+use farmlive_protocol::{FarmId, ListingId, Money, RoomId};
+use std::time::Duration;
+
+/// What a farmer fills in to go live with a room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomSetup {
+    /// Which farm goes live.
+    pub farm: FarmId,
+    /// The stream's title.
+    pub title: String,
+    /// Listings buyers may order during the stream.
+    pub shelf: Vec<ListingId>,
+    /// Where buyers watch, if a playback address is configured.
+    pub playback_url: Option<String>,
+}
+
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+
+impl From<RoomError> for Error {
+    fn from(e: RoomError) -> Self {
+        Error::InvalidArgument(e.to_string())
+    }
+}
+
+impl Core {
+    /// Opens a live room on the hub, after checking the setup here (title,
+    /// shelf of this farm's listings, playback address). Any other live room
+    /// of the farm is ended by the hub.
+    pub async fn open_room(&self, setup: &RoomSetup) -> Result<RoomView> {
+        let title = room::validate_room_title(&setup.title)?;
+        let shelf = room::validate_shelf(&setup.shelf)?;
+        let playback_url = room::validate_playback_url(setup.playback_url.as_deref())?;
+        for id in &shelf {
+            let listing = self.listing(*id)?;
+            if listing.farm_id != setup.farm {
+                return Err(Error::InvalidArgument(format!(
+                    "the listing {:?} belongs to another farm",
+                    listing.title
+                )));
+            }
+        }
+        let request = OpenRoom {
+            farm: setup.farm,
+            title,
+            shelf,
+            playback_url,
+        };
+        let view: RoomView = self
+            .hub_client(REQUEST_TIMEOUT)?
+            .post_json("/v1/rooms", &request)
+            .await?;
+        self.write_tx(|tx| local::save_room(tx, &view))?;
+        Ok(view)
+    }
+
+    /// The room as the hub has it now.
+    pub async fn fetch_room(&self, room: RoomId) -> Result<RoomView> {
+        let view: RoomView = self
+            .hub_client(REQUEST_TIMEOUT)?
+            .get_json(&format!("/v1/rooms/{room}"))
+            .await?;
+        self.write_tx(|tx| local::save_room(tx, &view))?;
+        Ok(view)
+    }
+
+    /// Pins a listing of the room's shelf, at `live_price` while pinned if
+    /// given. Checked here first against the listing's price and currency.
+    pub async fn pin(
+        &self,
+        room: RoomId,
+        listing: ListingId,
+        live_price: Option<Money>,
+    ) -> Result<RoomView> {
+        let shelf = local::shelf_hint(self, room).await?;
+        let price = self.listing(listing)?.price;
+        let request = PinRequest {
+            listing,
+            live_price,
+        };
+        validate_pin(&request, &shelf, price)?;
+        let view: RoomView = self
+            .hub_client(REQUEST_TIMEOUT)?
+            .put_json(&format!("/v1/rooms/{room}/pin"), &request)
+            .await?;
+        self.write_tx(|tx| local::save_room(tx, &view))?;
+        Ok(view)
+    }
+
+    /// Unpins whatever is pinned; its live price stops applying at once.
+    pub async fn unpin(&self, room: RoomId) -> Result<RoomView> {
+        let view: RoomView = self
+            .hub_client(REQUEST_TIMEOUT)?
+            .delete_json(&format!("/v1/rooms/{room}/pin"))
+            .await?;
+        self.write_tx(|tx| local::save_room(tx, &view))?;
+        Ok(view)
+    }
+
+    /// Ends the room (idempotent).
+    pub async fn end_room(&self, room: RoomId) -> Result<RoomView> {
+        let view: RoomView = self
+            .hub_client(REQUEST_TIMEOUT)?
+            .post_json(&format!("/v1/rooms/{room}/end"), &serde_json::json!({}))
+            .await?;
+        self.write_tx(|tx| local::save_room(tx, &view))?;
+        Ok(view)
+    }
+
+    /// Follows the room's events until it ends or `cancel` is set, calling
+    /// `on_event` once per event, in order, with none missed or repeated —
+    /// across dropped connections and restarts of the app (each event is
+    /// stored with the cursor before `on_event` sees it). `on_link` hears
+    /// of connections and reconnections.
+    pub async fn follow_room(
+        &self,
+        room: RoomId,
+        options: &FollowOptions,
+        cancel: &CancelToken,
+        on_event: &(dyn Fn(&RoomEvent) + Send + Sync),
+        on_link: &(dyn Fn(&RoomLink) + Send + Sync),
+    ) -> Result<FollowEnd> {
+        follow::follow(self, room, options, cancel, on_event, on_link).await
+    }
+
+    /// Rooms this device opened, newest first.
+    pub fn rooms(&self) -> Result<Vec<RoomRecord>> {
+        local::rooms(&self.store.reader())
+    }
+
+    /// The events stored for `room` after event id `after`, oldest first, at
+    /// most `limit`.
+    pub fn room_events(&self, room: RoomId, after: u64, limit: u32) -> Result<Vec<RoomEvent>> {
+        local::events(&self.store.reader(), room, after, limit)
+    }
+}
