@@ -141,31 +141,50 @@ pub struct BuyerArgs {
     pub command: BuyerCommand,
 }
 
-/// Buyer actions.
+/// Buyer actions. A buyer signs up on first use (name, phone and address
+/// go to the hub only); the token is kept in the data directory.
 #[derive(Debug, Subcommand)]
 pub enum BuyerCommand {
     /// Browse active listings.
     Listings,
-    /// Order a listing (signs up on first use; the token is kept in the data directory).
-    Order {
-        /// Listing id.
+    /// The live rooms on air now.
+    Rooms,
+    /// Watch a room (the newest live one by default): comments, orders,
+    /// pins, as they happen, until it ends or Ctrl-C.
+    Watch {
+        /// Room id.
         #[arg(long)]
-        listing: String,
+        room: Option<String>,
+        #[command(flatten)]
+        who: BuyerIdentity,
+    },
+    /// Comment in a room (the newest live one by default).
+    Comment {
+        /// What to say.
+        text: String,
+        /// Room id.
+        #[arg(long)]
+        room: Option<String>,
+        #[command(flatten)]
+        who: BuyerIdentity,
+    },
+    /// Order a listing, or from a live room (its pinned listing at the live
+    /// price unless `--listing` says another on its shelf).
+    Order {
+        /// Listing id (required without `--room`).
+        #[arg(long, required_unless_present = "room")]
+        listing: Option<String>,
+        /// Order from this live room (`live` for the newest one).
+        #[arg(long)]
+        room: Option<String>,
         /// Units to buy.
         #[arg(long)]
         qty: i64,
         /// Leave at the door.
         #[arg(long)]
         non_contact: bool,
-        /// Buyer name (first use).
-        #[arg(long, default_value = "Test Buyer")]
-        name: String,
-        /// Buyer phone (first use).
-        #[arg(long, default_value = "+86 138 0000 0000")]
-        phone: String,
-        /// Delivery address (first use).
-        #[arg(long, default_value = "1 Market Street, Sanya")]
-        address: String,
+        #[command(flatten)]
+        who: BuyerIdentity,
     },
     /// Cancel one of your orders.
     Cancel {
@@ -175,4 +194,18 @@ pub enum BuyerCommand {
         #[arg(long)]
         reason: String,
     },
+}
+
+/// Who the buyer is, used only when signing up on first use.
+#[derive(Debug, Clone, Args)]
+pub struct BuyerIdentity {
+    /// Buyer name (first use).
+    #[arg(long, default_value = "Test Buyer")]
+    pub name: String,
+    /// Buyer phone (first use).
+    #[arg(long, default_value = "+86 138 0000 0000")]
+    pub phone: String,
+    /// Delivery address (first use).
+    #[arg(long, default_value = "1 Market Street, Sanya")]
+    pub address: String,
 }

@@ -38,6 +38,25 @@ pub struct LiveArgs {
     /// Stop after this long, e.g. `30s`, `5m` (default: until Ctrl-C or the file ends).
     #[arg(long, value_name = "TIME")]
     pub duration: Option<String>,
+    /// Sell while live: open a room with this title on the hub this device
+    /// is enrolled with, and show orders and comments as they arrive.
+    #[arg(long, value_name = "TITLE")]
+    pub room: Option<String>,
+    /// The farm going live (name or id); the device's only farm by default.
+    #[arg(long, requires = "room")]
+    pub farm: Option<String>,
+    /// Listing ids on the room's shelf (default: the farm's active listings).
+    #[arg(long, value_delimiter = ',', requires = "room", value_name = "ID,...")]
+    pub shelf: Vec<String>,
+    /// Pin this listing (shelf number or id) when going live.
+    #[arg(long, requires = "room", value_name = "N|ID")]
+    pub pin: Option<String>,
+    /// The pinned listing's price while pinned, e.g. `8.00`.
+    #[arg(long, requires = "pin", value_name = "PRICE")]
+    pub live_price: Option<String>,
+    /// Where buyers watch (an HLS or RTMP playback URL), shown in the room.
+    #[arg(long, requires = "room", value_name = "URL")]
+    pub playback: Option<String>,
 }
 
 fn bad(e: LiveError) -> Failure {
@@ -182,7 +201,8 @@ pub fn status_line(s: &LiveStats) -> String {
     )
 }
 
-fn ctrl_c_flag() -> Arc<AtomicBool> {
+/// Set once Ctrl-C is pressed.
+pub fn ctrl_c_flag() -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(false));
     let f = flag.clone();
     std::thread::spawn(move || {

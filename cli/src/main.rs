@@ -5,12 +5,14 @@
 
 mod args;
 mod args_sync;
+mod buyer_cmd;
 mod demo;
 mod demo_live;
 mod demo_sync;
 mod listing_cmd;
 mod live_cmd;
 mod output;
+mod room_cmd;
 mod sync_cmd;
 
 use args::{Cli, Command, FarmCommand};
@@ -78,10 +80,13 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> CmdResult {
     match cli.command {
         Command::Demo(demo_args) => return demo::run(&demo_args),
+        Command::Live(args) if args.room.is_some() => {
+            return room_cmd::run(&data_dir(cli.data_dir)?, args, cli.json);
+        }
         Command::Live(args) => return live_cmd::run(args, cli.json),
         Command::Hub(args) => return sync_cmd::hub(args),
         Command::Buyer(args) => {
-            return sync_cmd::buyer(
+            return buyer_cmd::run(
                 &data_dir(cli.data_dir)?,
                 &output::Output { json: cli.json },
                 args,
@@ -127,8 +132,12 @@ fn data_dir(data_dir: Option<PathBuf>) -> Result<PathBuf, Failure> {
 }
 
 fn open(data_dir: Option<PathBuf>) -> Result<Core, Failure> {
-    let dir = self::data_dir(data_dir)?;
-    let core = Core::open(&dir)?;
+    open_dir(&self::data_dir(data_dir)?)
+}
+
+/// Opens the core at `dir`, reporting a database that had to be set aside.
+pub fn open_dir(dir: &std::path::Path) -> Result<Core, Failure> {
+    let core = Core::open(dir)?;
     if let Some(aside) = &core.open_report().set_aside {
         eprintln!(
             "warning: the database was damaged and has been moved to {}; a new one was started. Nothing was deleted.",

@@ -1,14 +1,10 @@
-//! `farmlive hub | enrol | sync | orders | conflicts | buyer`.
+//! `farmlive hub | enrol | sync | orders | conflicts`.
 
-use crate::args_sync::{
-    BuyerArgs, BuyerCommand, ConflictsCommand, EnrolArgs, HubArgs, HubCommand, OrdersCommand,
-    SyncArgs,
-};
+use crate::args_sync::{ConflictsCommand, EnrolArgs, HubArgs, HubCommand, OrdersCommand, SyncArgs};
 use crate::output::{Output, ellipsize, short_id, table};
 use crate::{CmdResult, Failure};
 use farmlive_core::protocol::api::Role;
-use farmlive_core::protocol::{BuyerContact, Delivery, OrderAction, OrderStatus};
-use farmlive_core::sync::BuyerClient;
+use farmlive_core::protocol::{Delivery, OrderAction, OrderStatus};
 use farmlive_core::{CancelToken, Core, Order, OrderFilter, SyncOptions, SyncPhase, SyncProgress};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -379,121 +375,8 @@ pub fn conflicts(core: &Core, out: &Output, cmd: ConflictsCommand) -> CmdResult 
     }
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct SavedBuyer {
-    hub: String,
-    token: String,
-}
-
-fn buyer_file(data_dir: &Path) -> std::path::PathBuf {
-    data_dir.join("buyer.json")
-}
-
-/// `farmlive buyer ...`
-pub fn buyer(data_dir: &Path, out: &Output, args: BuyerArgs) -> CmdResult {
-    let rt = runtime()?;
-    match args.command {
-        BuyerCommand::Listings => {
-            let client = BuyerClient::with_token(&args.hub, "")?;
-            let listings = rt.block_on(client.listings())?;
-            if out.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&listings).unwrap_or_default()
-                );
-            } else {
-                let rows: Vec<Vec<String>> = listings
-                    .iter()
-                    .map(|l| {
-                        vec![
-                            l.id.to_string(),
-                            ellipsize(&l.title, 28),
-                            format!("{}/{}", l.price, l.unit),
-                            format!("{} {}", l.stock, l.unit),
-                            l.farm.name.clone(),
-                        ]
-                    })
-                    .collect();
-                println!(
-                    "{}",
-                    table(&["ID", "TITLE", "PRICE", "STOCK", "FARM"], &rows)
-                );
-            }
-            Ok(())
-        }
-        BuyerCommand::Order {
-            listing,
-            qty,
-            non_contact,
-            name,
-            phone,
-            address,
-        } => {
-            let listing = listing.parse().map_err(Failure::input)?;
-            let path = buyer_file(data_dir);
-            let saved: Option<SavedBuyer> = std::fs::read(&path)
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok())
-                .filter(|s: &SavedBuyer| s.hub == args.hub);
-            let client = match saved {
-                Some(s) => BuyerClient::with_token(&args.hub, &s.token)?,
-                None => {
-                    let (client, token) = rt.block_on(BuyerClient::sign_up(
-                        &args.hub,
-                        &BuyerContact {
-                            name,
-                            phone,
-                            address,
-                        },
-                    ))?;
-                    std::fs::create_dir_all(data_dir).map_err(|e| Failure {
-                        bad_input: false,
-                        message: e.to_string(),
-                    })?;
-                    let body = serde_json::to_vec(&SavedBuyer {
-                        hub: args.hub.clone(),
-                        token: token.token,
-                    })
-                    .unwrap_or_default();
-                    write_private(&path, &body)?;
-                    client
-                }
-            };
-            let delivery = if non_contact {
-                Delivery::NonContact
-            } else {
-                Delivery::Standard
-            };
-            let key = format!("cli-{}", now_ms());
-            let order = rt.block_on(client.order(listing, qty, delivery, &key))?;
-            if out.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&order).unwrap_or_default()
-                );
-            } else {
-                println!(
-                    "ordered {} × {} for {} (order {})",
-                    order.quantity, order.title, order.total, order.id
-                );
-            }
-            Ok(())
-        }
-        BuyerCommand::Cancel { id, reason } => {
-            let saved: SavedBuyer = std::fs::read(buyer_file(data_dir))
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok())
-                .ok_or_else(|| Failure::input("no buyer here yet: place an order first"))?;
-            let client = BuyerClient::with_token(&saved.hub, &saved.token)?;
-            let order = rt.block_on(client.cancel(id.parse().map_err(Failure::input)?, &reason))?;
-            println!("order {} is {}", order.id, order.status);
-            Ok(())
-        }
-    }
-}
-
 /// Writes a file only its owner can read (it holds a token).
-fn write_private(path: &Path, bytes: &[u8]) -> CmdResult {
+pub fn write_private(path: &Path, bytes: &[u8]) -> CmdResult {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
