@@ -19,9 +19,12 @@
 //! binary of this crate, `--features cli`, in library mode).
 
 // uniffi's macros expand to `extern "C"` scaffolding with `#[unsafe(no_mangle)]`
-// and unsafe FFI glue; that generated code is the only unsafe in this crate.
+// and unsafe FFI glue; besides that generated code, the only unsafe in this
+// crate is the `unsafe impl Lift` of `FrameBytes` (bytes.rs; it calls no
+// unsafe function, see its SAFETY comment).
 #![allow(unsafe_code)]
 
+mod bytes;
 mod error;
 mod facade;
 mod live;
@@ -30,6 +33,7 @@ mod runtime;
 mod sync;
 mod types;
 
+pub use bytes::FrameBytes;
 pub use error::{FarmLiveError, Result};
 pub use facade::FarmLive;
 pub use live::{LiveOptions, LiveSession, LiveStats, LiveStatsListener, PixelFormat};

@@ -4,6 +4,7 @@
 //! and/or records to a file. Stats go to a foreign [`LiveStatsListener`] once
 //! a second. A stream key never appears in errors or logs.
 
+use crate::bytes::FrameBytes;
 use crate::error::{FarmLiveError, Result};
 use crate::facade::{FarmLive, check_path, check_text};
 use crate::runtime;
@@ -215,7 +216,7 @@ impl LiveSession {
     /// encoder is behind, the frame is dropped and counted.
     pub fn push_video_frame(
         &self,
-        data: Vec<u8>,
+        data: FrameBytes,
         width: u32,
         height: u32,
         format: PixelFormat,
@@ -223,8 +224,17 @@ impl LiveSession {
         timestamp_us: u64,
     ) -> Result<()> {
         let rotation = rotation(rotation_degrees)?;
+        // The bytes are handed over as lifted, without a copy (see FrameBytes).
+        // (Not in the doc comment: that goes into the bindings and their checksum.)
         self.video
-            .push(&data, width, height, format.into(), rotation, timestamp_us)
+            .push_owned(
+                data.into_frame_data(),
+                width,
+                height,
+                format.into(),
+                rotation,
+                timestamp_us,
+            )
             .map_err(|e| match e {
                 live::LiveError::Stopped => stopped(),
                 other => other.into(),
@@ -233,7 +243,7 @@ impl LiveSession {
 
     /// Hands over interleaved signed 16-bit little-endian PCM bytes, as
     /// AudioRecord and AVAudioEngine give them (`channels` 1 or 2).
-    pub fn push_audio(&self, pcm: Vec<u8>, sample_rate: u32, channels: u8) -> Result<()> {
+    pub fn push_audio(&self, pcm: FrameBytes, sample_rate: u32, channels: u8) -> Result<()> {
         let audio = self.audio.as_ref().ok_or_else(|| {
             FarmLiveError::bad_input("this session has no audio track (start it with audio)")
         })?;

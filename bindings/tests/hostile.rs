@@ -343,32 +343,39 @@ fn live_sessions_refuse_hostile_options_frames_and_pcm() {
         .start_live(opts(64, 64, 15, None, Some(rec.clone())), None)
         .expect("a valid session");
     let frame = vec![0u8; 64 * 64 * 3 / 2];
-    s.push_video_frame(frame.clone(), 64, 64, PixelFormat::Nv12, 0, 0)
+    s.push_video_frame(frame.clone().into(), 64, 64, PixelFormat::Nv12, 0, 0)
         .expect("a valid frame");
-    bad_input(s.push_video_frame(Vec::new(), 64, 64, PixelFormat::Nv12, 0, 0));
-    bad_input(s.push_video_frame(frame.clone(), 0, 0, PixelFormat::Nv12, 0, 0));
-    bad_input(s.push_video_frame(frame.clone(), 63, 64, PixelFormat::I420, 0, 0));
-    bad_input(s.push_video_frame(frame.clone(), u32::MAX, u32::MAX, PixelFormat::Bgra, 0, 0));
-    bad_input(s.push_video_frame(frame.clone(), 64, 64, PixelFormat::Bgra, 0, 0));
-    bad_input(s.push_video_frame(frame.clone(), 64, 64, PixelFormat::Nv12, 45, 0));
-    bad_input(s.push_video_frame(frame.clone(), 64, 64, PixelFormat::Nv12, u32::MAX, 0));
+    bad_input(s.push_video_frame(Vec::new().into(), 64, 64, PixelFormat::Nv12, 0, 0));
+    bad_input(s.push_video_frame(frame.clone().into(), 0, 0, PixelFormat::Nv12, 0, 0));
+    bad_input(s.push_video_frame(frame.clone().into(), 63, 64, PixelFormat::I420, 0, 0));
+    bad_input(s.push_video_frame(
+        frame.clone().into(),
+        u32::MAX,
+        u32::MAX,
+        PixelFormat::Bgra,
+        0,
+        0,
+    ));
+    bad_input(s.push_video_frame(frame.clone().into(), 64, 64, PixelFormat::Bgra, 0, 0));
+    bad_input(s.push_video_frame(frame.clone().into(), 64, 64, PixelFormat::Nv12, 45, 0));
+    bad_input(s.push_video_frame(frame.clone().into(), 64, 64, PixelFormat::Nv12, u32::MAX, 0));
     // Another size than the session's is scaled or refused, never a crash.
     let _ = s.push_video_frame(
-        vec![7u8; 128 * 96 * 4],
+        vec![7u8; 128 * 96 * 4].into(),
         128,
         96,
         PixelFormat::Bgra,
         90,
         u64::MAX,
     );
-    bad_input(s.push_audio(vec![0; 3], 44_100, 2));
-    bad_input(s.push_audio(vec![0; 4], 0, 2));
-    bad_input(s.push_audio(vec![0; 4], u32::MAX, 2));
-    bad_input(s.push_audio(vec![0; 4], 44_100, 0));
-    bad_input(s.push_audio(vec![0; 4], 44_100, 200));
-    s.push_audio(vec![0x7F; 4410 * 4], 44_100, 2)
+    bad_input(s.push_audio(vec![0; 3].into(), 44_100, 2));
+    bad_input(s.push_audio(vec![0; 4].into(), 0, 2));
+    bad_input(s.push_audio(vec![0; 4].into(), u32::MAX, 2));
+    bad_input(s.push_audio(vec![0; 4].into(), 44_100, 0));
+    bad_input(s.push_audio(vec![0; 4].into(), 44_100, 200));
+    s.push_audio(vec![0x7F; 4410 * 4].into(), 44_100, 2)
         .expect("valid PCM");
-    s.push_audio(vec![0x80; 8000 * 2], 8_000, 1)
+    s.push_audio(vec![0x80; 8000 * 2].into(), 8_000, 1)
         .expect("valid mono PCM");
     s.set_bitrate_cap(0).expect("a zero cap is clamped");
     s.set_bitrate_cap(u32::MAX).expect("a huge cap is clamped");
@@ -376,9 +383,67 @@ fn live_sessions_refuse_hostile_options_frames_and_pcm() {
     block_on(s.stop()).expect("stop");
     refused(block_on(s.stop()));
     refused(s.stats());
-    refused(s.push_video_frame(frame, 64, 64, PixelFormat::Nv12, 0, 0));
-    refused(s.push_audio(vec![0; 4], 44_100, 2));
+    refused(s.push_video_frame(frame.into(), 64, 64, PixelFormat::Nv12, 0, 0));
+    refused(s.push_audio(vec![0; 4].into(), 44_100, 2));
     refused(s.set_bitrate_cap(1));
+}
+
+/// What uniffi's scaffolding does with the bytes argument of `push_video_frame`
+/// and `push_audio` before the method runs: lift it from the `RustBuffer` the
+/// shell filled (a big-endian `i32` length, then the bytes), and on failure
+/// hand the shell the method's error type. `None` when refused that way.
+fn lift_frame_bytes(buffer: Vec<u8>) -> Option<FrameBytes> {
+    use uniffi::{Lift, LiftArgsError, LowerReturn, RustBuffer, RustCallError};
+    let error = match <FrameBytes as Lift<UniFfiTag>>::try_lift(RustBuffer::from_vec(buffer)) {
+        Ok(bytes) => return Some(bytes),
+        Err(error) => error,
+    };
+    let message = error.to_string();
+    assert!(
+        message.chars().count() <= 301,
+        "message too long: {message}"
+    );
+    let e = error
+        .downcast_ref::<FarmLiveError>()
+        .unwrap_or_else(|| panic!("not a FarmLiveError: {error:?}"));
+    assert!(e.is_bad_input(), "expected a bad-input error, got {e:?}");
+    let failed = LiftArgsError {
+        arg_name: "data",
+        error,
+    };
+    // The shell sees a FarmLiveError (BadInput), not an internal error.
+    match <Result<(), FarmLiveError> as LowerReturn<UniFfiTag>>::handle_failed_lift(failed) {
+        Err(RustCallError::Error(buf)) => buf.destroy(),
+        Err(RustCallError::InternalError(m)) => panic!("an internal error: {m}"),
+        Ok(()) => panic!("a failed lift must fail the call"),
+    }
+    None
+}
+
+#[test]
+fn frame_bytes_with_a_malformed_length_prefix_are_refused() {
+    let framed = |prefix: i32, body: &[u8]| {
+        let mut v = prefix.to_be_bytes().to_vec();
+        v.extend_from_slice(body);
+        v
+    };
+    let ok = lift_frame_bytes(framed(3, &[1, 2, 3])).expect("a well-formed buffer");
+    assert_eq!(&*ok, &[1, 2, 3]);
+    assert!(lift_frame_bytes(framed(0, &[])).expect("empty").is_empty());
+    for bad in [
+        Vec::new(),                   // no prefix at all
+        vec![0, 0, 3],                // a short prefix
+        framed(-1, &[]),              // negative
+        framed(i32::MIN, &[1, 2, 3]), // very negative
+        framed(4, &[1, 2, 3]),        // says more than there is
+        framed(i32::MAX, &[1, 2, 3]), // says far more than there is
+        framed(2, &[1, 2, 3]),        // junk after the bytes
+        framed(0, &[0; 64]),          // all junk
+    ] {
+        if let Some(b) = lift_frame_bytes(bad.clone()) {
+            panic!("{bad:?} was accepted as {b:?}");
+        }
+    }
 }
 
 struct Panicky;

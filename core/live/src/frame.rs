@@ -48,6 +48,67 @@ pub enum Rotation {
     Cw270,
 }
 
+/// The bytes of one pushed frame, owned: a buffer and the offset at which the
+/// frame starts in it.
+///
+/// A caller that already owns the bytes hands the buffer over as it is, so
+/// the push copies nothing, even when the pixels follow a header in that
+/// buffer (the FFI bindings receive them after a 4-byte length prefix).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct FrameData {
+    buf: Vec<u8>,
+    /// Never past `buf.len()`.
+    start: usize,
+}
+
+impl FrameData {
+    /// The frame is all of `buf`.
+    pub fn new(buf: Vec<u8>) -> FrameData {
+        FrameData { buf, start: 0 }
+    }
+
+    /// The frame is `buf[start..]`; `None` when `start` is past the end.
+    pub fn with_offset(buf: Vec<u8>, start: usize) -> Option<FrameData> {
+        (start <= buf.len()).then_some(FrameData { buf, start })
+    }
+
+    /// The frame's bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        self.buf.get(self.start..).unwrap_or_default()
+    }
+
+    /// The frame's bytes in a `Vec` of their own: the same allocation, with
+    /// the bytes moved to its front when there was an offset (no allocation).
+    pub fn into_vec(self) -> Vec<u8> {
+        let FrameData { mut buf, start } = self;
+        if start > 0 {
+            buf.copy_within(start.., 0);
+            buf.truncate(buf.len() - start);
+        }
+        buf
+    }
+}
+
+impl std::ops::Deref for FrameData {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl From<Vec<u8>> for FrameData {
+    fn from(buf: Vec<u8>) -> FrameData {
+        FrameData::new(buf)
+    }
+}
+
+impl std::fmt::Debug for FrameData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FrameData({} bytes)", self.len())
+    }
+}
+
 /// A frame in I420 (planar 4:2:0), the encoders' input. Width and height are even.
 #[derive(Clone, PartialEq, Eq)]
 pub struct I420Frame {
@@ -70,6 +131,25 @@ fn check_size(width: u32, height: u32) -> Result<(), LiveError> {
         )));
     }
     Ok(())
+}
+
+/// Checks the size of a `format` frame of `len` bytes (without touching or
+/// allocating any pixel) and returns how many bytes the frame takes; bytes
+/// past those are ignored.
+pub(crate) fn check_frame(
+    len: usize,
+    width: u32,
+    height: u32,
+    format: PixelFormat,
+) -> Result<usize, LiveError> {
+    check_size(width, height)?;
+    let want = format.frame_len(width, height);
+    if len < want {
+        return Err(LiveError::BadInput(format!(
+            "a {format:?} frame of {width}x{height} needs {want} bytes, got {len}"
+        )));
+    }
+    Ok(want)
 }
 
 impl I420Frame {
@@ -141,17 +221,15 @@ impl I420Frame {
         height: u32,
         format: PixelFormat,
     ) -> Result<I420Frame, LiveError> {
-        check_size(width, height)?;
-        let want = format.frame_len(width, height);
-        if data.len() < want {
-            return Err(LiveError::BadInput(format!(
-                "a {format:?} frame of {width}x{height} needs {want} bytes, got {}",
-                data.len()
-            )));
-        }
+        let want = check_frame(data.len(), width, height, format)?;
         let data = &data[..want];
         let (w, h) = (width as usize, height as usize);
-        let mut out = I420Frame::black(width, height)?;
+        // Every byte is written below: no need to paint the frame black first.
+        let mut out = I420Frame {
+            width,
+            height,
+            data: vec![0; PixelFormat::I420.frame_len(width, height)],
+        };
         let (y, u, v) = out.planes_mut();
         match format {
             PixelFormat::I420 => {
@@ -161,15 +239,7 @@ impl I420Frame {
             }
             PixelFormat::Nv12 | PixelFormat::Nv21 => {
                 y.copy_from_slice(&data[..w * h]);
-                let (ui, vi) = if format == PixelFormat::Nv12 {
-                    (0, 1)
-                } else {
-                    (1, 0)
-                };
-                for (i, pair) in data[w * h..].chunks_exact(2).enumerate() {
-                    u[i] = pair[ui];
-                    v[i] = pair[vi];
-                }
+                deinterleave_chroma(&data[w * h..], u, v, format);
             }
             PixelFormat::Yuyv => {
                 for row in 0..h {
@@ -190,6 +260,54 @@ impl I420Frame {
             PixelFormat::Bgra => bgra_to_i420(data, w, h, y, u, v),
         }
         Ok(out)
+    }
+
+    /// Converts a pushed frame to I420 like [`I420Frame::convert`], but in the
+    /// frame's own buffer when the layouts allow it (I420, NV12, NV21 share
+    /// the luma plane): no frame-sized allocation, and the luma moves at most
+    /// once (over the offset). `scratch` holds the interleaved chroma while it
+    /// is split; keep it between frames so that it is allocated once. YUYV and
+    /// BGRA are converted into a new buffer.
+    pub fn convert_owned(
+        data: FrameData,
+        width: u32,
+        height: u32,
+        format: PixelFormat,
+        scratch: &mut Vec<u8>,
+    ) -> Result<I420Frame, LiveError> {
+        let want = check_frame(data.len(), width, height, format)?;
+        let luma = width as usize * height as usize;
+        match format {
+            PixelFormat::I420 => {
+                let mut buf = data.into_vec();
+                buf.truncate(want);
+                Ok(I420Frame {
+                    width,
+                    height,
+                    data: buf,
+                })
+            }
+            PixelFormat::Nv12 | PixelFormat::Nv21 => {
+                let FrameData { mut buf, start } = data;
+                // The chroma out of the way first, then the luma to the front.
+                scratch.clear();
+                scratch.extend_from_slice(&buf[start + luma..start + want]);
+                if start > 0 {
+                    buf.copy_within(start..start + luma, 0);
+                }
+                buf.truncate(want);
+                let (u, v) = buf[luma..].split_at_mut(luma / 4);
+                deinterleave_chroma(scratch, u, v, format);
+                Ok(I420Frame {
+                    width,
+                    height,
+                    data: buf,
+                })
+            }
+            PixelFormat::Yuyv | PixelFormat::Bgra => {
+                I420Frame::convert(data.as_slice(), width, height, format)
+            }
+        }
     }
 
     /// Rotates clockwise by the given amount.
@@ -230,6 +348,19 @@ impl I420Frame {
         scale_plane(su, sw / 2, sh / 2, du, dw / 2, dh / 2);
         scale_plane(sv, sw / 2, sh / 2, dv, dw / 2, dh / 2);
         Ok(out)
+    }
+}
+
+/// Splits NV12 (U,V pairs) or NV21 (V,U pairs) chroma into the U and V planes.
+fn deinterleave_chroma(pairs: &[u8], u: &mut [u8], v: &mut [u8], format: PixelFormat) {
+    let (ui, vi) = if format == PixelFormat::Nv21 {
+        (1, 0)
+    } else {
+        (0, 1)
+    };
+    for ((pair, u), v) in pairs.chunks_exact(2).zip(u.iter_mut()).zip(v.iter_mut()) {
+        *u = pair[ui];
+        *v = pair[vi];
     }
 }
 
@@ -312,6 +443,65 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.planes().1, &[10, 30]);
         assert_eq!(a.planes().2, &[20, 40]);
+    }
+
+    #[test]
+    fn converting_in_place_matches_converting_into_a_new_buffer() {
+        let (w, h) = (8u32, 6u32);
+        let mut scratch = Vec::new();
+        for format in [
+            PixelFormat::I420,
+            PixelFormat::Nv12,
+            PixelFormat::Nv21,
+            PixelFormat::Yuyv,
+            PixelFormat::Bgra,
+        ] {
+            let len = format.frame_len(w, h);
+            let pixels: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            let want = I420Frame::convert(&pixels, w, h, format).unwrap();
+            for offset in [0, 4, 13] {
+                // A header before the pixels and junk after them, as a caller may hand over.
+                let mut buf = vec![0xEE; offset];
+                buf.extend(&pixels);
+                buf.extend([0xAB; 5]);
+                let data = FrameData::with_offset(buf, offset).unwrap();
+                assert_eq!(data.as_slice().len(), len + 5);
+                let got = I420Frame::convert_owned(data, w, h, format, &mut scratch).unwrap();
+                assert_eq!(got, want, "{format:?} at offset {offset}");
+            }
+        }
+    }
+
+    #[test]
+    fn frame_data_offsets_are_checked() {
+        assert!(FrameData::with_offset(vec![1, 2, 3], 4).is_none());
+        let empty = FrameData::with_offset(vec![1, 2, 3], 3).unwrap();
+        assert!(empty.is_empty());
+        assert_eq!(empty.into_vec(), Vec::<u8>::new());
+        let tail = FrameData::with_offset(vec![1, 2, 3, 4, 5], 2).unwrap();
+        assert_eq!(&*tail, &[3, 4, 5]);
+        assert_eq!(tail.into_vec(), vec![3, 4, 5]);
+        let mut scratch = Vec::new();
+        assert!(
+            I420Frame::convert_owned(
+                FrameData::with_offset(vec![0; 4 + 8 * 4 + 15], 4).unwrap(),
+                8,
+                4,
+                PixelFormat::Nv12,
+                &mut scratch,
+            )
+            .is_err()
+        );
+        assert!(
+            I420Frame::convert_owned(
+                FrameData::new(vec![0; 64]),
+                u32::MAX,
+                u32::MAX,
+                PixelFormat::Bgra,
+                &mut scratch,
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! caller (the phone shells' path). The desktop camera is in `camera.rs`.
 
 use crate::error::LiveError;
-use crate::frame::{I420Frame, PixelFormat, Rotation};
+use crate::frame::{FrameData, I420Frame, PixelFormat, Rotation, check_frame};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::Arc;
@@ -324,7 +324,7 @@ impl VideoSource for Y4mSource {
 }
 
 struct Pushed {
-    data: Vec<u8>,
+    data: FrameData,
     width: u32,
     height: u32,
     format: PixelFormat,
@@ -347,8 +347,9 @@ impl std::fmt::Debug for VideoPusher {
 }
 
 impl VideoPusher {
-    /// Hands over one camera frame. Never blocks: if the pipeline is behind, the
-    /// frame is dropped (and counted) rather than adding latency.
+    /// Hands over one camera frame, copying its bytes. Never blocks: if the
+    /// pipeline is behind, the frame is dropped (and counted) rather than
+    /// adding latency.
     pub fn push(
         &self,
         data: &[u8],
@@ -358,16 +359,39 @@ impl VideoPusher {
         rotation: Rotation,
         timestamp_us: u64,
     ) -> Result<(), LiveError> {
-        I420Frame::black(width, height)?;
-        let want = format.frame_len(width, height);
-        if data.len() < want {
-            return Err(LiveError::BadInput(format!(
-                "a {format:?} frame of {width}x{height} needs {want} bytes, got {}",
-                data.len()
-            )));
-        }
+        let want = check_frame(data.len(), width, height, format)?;
+        self.push_owned(
+            FrameData::new(data[..want].to_vec()),
+            width,
+            height,
+            format,
+            rotation,
+            timestamp_us,
+        )
+    }
+
+    /// Hands over one camera frame whose bytes the caller owns, without
+    /// copying them: the capture thread converts the frame to I420 in that
+    /// same buffer where it can. Otherwise as [`VideoPusher::push`].
+    pub fn push_owned(
+        &self,
+        data: FrameData,
+        width: u32,
+        height: u32,
+        format: PixelFormat,
+        rotation: Rotation,
+        timestamp_us: u64,
+    ) -> Result<(), LiveError> {
+        let want = check_frame(data.len(), width, height, format)?;
+        // Frames wait in the queue: keep no buffer there that is far larger
+        // than its frame (copy the frame out of it instead).
+        let data = if data.len() / 2 > want {
+            FrameData::new(data[..want].to_vec())
+        } else {
+            data
+        };
         let item = Pushed {
-            data: data[..want].to_vec(),
+            data,
             width,
             height,
             format,
@@ -393,6 +417,8 @@ impl VideoPusher {
 /// The pipeline's end of a pushed-frames source.
 pub struct PushedSource {
     rx: mpsc::Receiver<Pushed>,
+    /// Chroma scratch for in-place NV12/NV21 conversion, kept between frames.
+    scratch: Vec<u8>,
 }
 
 impl std::fmt::Debug for PushedSource {
@@ -405,7 +431,10 @@ impl std::fmt::Debug for PushedSource {
 pub fn pushed_source() -> (PushedSource, VideoPusher) {
     let (tx, rx) = mpsc::sync_channel(3);
     (
-        PushedSource { rx },
+        PushedSource {
+            rx,
+            scratch: Vec::new(),
+        },
         VideoPusher {
             tx,
             dropped: Arc::new(AtomicU64::new(0)),
@@ -417,8 +446,16 @@ impl VideoSource for PushedSource {
     fn next_frame(&mut self) -> Result<Next, LiveError> {
         match self.rx.recv_timeout(Duration::from_millis(100)) {
             Ok(p) => {
-                let frame =
-                    I420Frame::convert(&p.data, p.width, p.height, p.format)?.rotate(p.rotation);
+                let mut frame = I420Frame::convert_owned(
+                    p.data,
+                    p.width,
+                    p.height,
+                    p.format,
+                    &mut self.scratch,
+                )?;
+                if p.rotation != Rotation::None {
+                    frame = frame.rotate(p.rotation);
+                }
                 Ok(Next::Frame(VideoFrame {
                     frame,
                     timestamp_us: p.timestamp_us,
@@ -488,5 +525,60 @@ mod tests {
         }
         drop(pusher);
         assert!(matches!(src.next_frame().unwrap(), Next::End));
+    }
+
+    #[test]
+    fn owned_frames_after_a_header_give_the_same_picture_as_copied_ones() {
+        let (mut src, pusher) = pushed_source();
+        let nv12: Vec<u8> = (0..8 * 4 * 3 / 2).map(|i| i as u8).collect();
+        let mut framed = vec![0, 0, 0, 48];
+        framed.extend(&nv12);
+        pusher
+            .push(&nv12, 8, 4, PixelFormat::Nv12, Rotation::None, 1)
+            .unwrap();
+        pusher
+            .push_owned(
+                FrameData::with_offset(framed, 4).unwrap(),
+                8,
+                4,
+                PixelFormat::Nv12,
+                Rotation::None,
+                2,
+            )
+            .unwrap();
+        let mut oversized = nv12.clone();
+        oversized.resize(nv12.len() * 3, 0xAB);
+        pusher
+            .push_owned(oversized.into(), 8, 4, PixelFormat::Nv12, Rotation::None, 3)
+            .unwrap();
+        let short = FrameData::with_offset(nv12.clone(), 4).unwrap();
+        assert!(
+            pusher
+                .push_owned(short, 8, 4, PixelFormat::Nv12, Rotation::None, 3)
+                .is_err()
+        );
+        assert!(
+            pusher
+                .push_owned(
+                    nv12.into(),
+                    u32::MAX,
+                    u32::MAX,
+                    PixelFormat::Bgra,
+                    Rotation::None,
+                    3
+                )
+                .is_err()
+        );
+        let mut frames = Vec::new();
+        for _ in 0..3 {
+            match src.next_frame().unwrap() {
+                Next::Frame(f) => frames.push(f),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(frames[0].frame, frames[1].frame);
+        assert_eq!(frames[0].frame, frames[2].frame);
+        let stamps: Vec<u64> = frames.iter().map(|f| f.timestamp_us).collect();
+        assert_eq!(stamps, vec![1, 2, 3]);
     }
 }
