@@ -5,6 +5,7 @@
 //! searches in Chinese and English, and ends with everything queued for sync.
 
 use crate::args::DemoArgs;
+use crate::demo_live::LiveOutcome;
 use crate::demo_sync::{self, SyncTotals};
 use crate::output::{Output, short_id};
 use crate::{CmdResult, Failure};
@@ -13,6 +14,7 @@ use farmlive_core::protocol::{
 };
 use farmlive_core::{Core, Listing, ListingFilter, OrderFilter};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use unicode_width::UnicodeWidthStr;
 
@@ -180,11 +182,17 @@ pub fn run(args: &DemoArgs) -> CmdResult {
         Ok((core, FARMS[0].to_owned()))
     })?;
     timed_sync(&mut t, "the farmer's phone pulls", &farmer)?;
-    t.step("buyers order on the hub", || {
-        let lines = demo_sync::buyers_order(&rt, &hub, listings[0].id, listings[1].id)?;
-        Ok(((), lines.join("; ")))
-    })?;
-    timed_sync(&mut t, "the farmer's phone syncs the orders", &farmer)?;
+    let farmer = Arc::new(farmer);
+    let live = crate::demo_live::run(
+        &rt,
+        &hub.url,
+        &farmer,
+        &dir,
+        args.ingest.as_deref(),
+        listings[0].id,
+        listings[1].id,
+    )?;
+    println!("\nAfter the stream, the orders on the farmer's phone:");
     println!();
     let orders = farmer.orders(&OrderFilter::default())?;
     for o in &orders {
@@ -239,11 +247,8 @@ pub fn run(args: &DemoArgs) -> CmdResult {
 
     println!();
     Output { json: false }.listings(&farmer.listings(&ListingFilter::default())?);
-
-    // The farmer goes live (the live-selling issue ties it to the room and orders).
-    crate::demo_live::run(&dir, args.ingest.as_deref())?;
     println!();
-    summary(&agent, &farmer, &dir, input_bytes, &totals, t.total)
+    summary(&agent, &farmer, &dir, input_bytes, &totals, &live, t.total)
 }
 
 /// The agent's offline work: listings with photos, edits, stock, search.
@@ -367,6 +372,7 @@ fn summary(
     dir: &Path,
     input_bytes: usize,
     s: &SyncTotals,
+    live: &LiveOutcome,
     total: Duration,
 ) -> CmdResult {
     let photos: usize = agent
@@ -395,6 +401,29 @@ fn summary(
         "  orders     {} placed, {shipped} shipped, {} in total",
         orders.len(),
         Money::from_minor(revenue, Currency::CNY)
+    );
+    let show = &live.summary;
+    println!(
+        "  stream     {:.1} s on air, {} frames encoded, {} sent, {} dropped, {} reconnects{}",
+        show.stream.elapsed_ms as f64 / 1e3,
+        show.stream.frames_encoded,
+        show.stream.frames_sent,
+        show.stream.dropped_video,
+        show.stream.reconnects,
+        live.recording
+            .as_ref()
+            .map(|(p, b)| format!(", {:.2} MB recorded to {}", *b as f64 / 1e6, p.display()))
+            .unwrap_or_default()
+    );
+    println!(
+        "  live room  {} orders worth {} while on air ({} on the phone before the stream ended), {} comments, {} watching at most",
+        show.orders,
+        show.takings
+            .map(|m| m.to_string())
+            .unwrap_or_else(|| "nothing".into()),
+        live.orders_on_phone_while_live,
+        show.comments,
+        show.peak_viewers
     );
     println!(
         "  sync       {} syncs in {:.0} ms: {} ops pushed ({:.0} B/op gzip), {} photo files ({:.0} KB), {} changes pulled",

@@ -1,65 +1,297 @@
-//! The demo's live step: 10 s of test pattern and tone, recorded to an FLV
-//! file in the demo directory, or published to `--ingest URL`.
+//! The demo's live step: the farmer goes live (test pattern and tone,
+//! recorded to an FLV file or published to `--ingest`), opens a room with
+//! mangoes and lychees on the shelf, pins mangoes at a live price, and
+//! watches simulated buyers comment and order — one with non-contact
+//! delivery, one after the unpin at the usual price, one for more than
+//! there is. The orders reach the farmer's phone while on air.
 
-use crate::live_cmd::status_line;
+use crate::room_cmd::describe;
 use crate::{CmdResult, Failure};
-use farmlive_live::{AudioInput, IngestUrl, LiveConfig, LiveSession, VideoInput};
+use farmlive_core::protocol::room::{RoomEvent, RoomEventBody};
+use farmlive_core::protocol::{
+    BuyerContact, Currency, Delivery, ListingId, Money, OrderState, RoomId,
+};
+use farmlive_core::sync::BuyerClient;
+use farmlive_core::{
+    CancelToken, Core, FollowOptions, OrderFilter, RoomSetup, Show, ShowConfig, ShowEvent,
+    ShowSummary,
+};
+use farmlive_live::{AudioInput, IngestUrl, LiveConfig, VideoInput};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use tokio::runtime::Runtime;
 
-/// Streams for 10 s and prints the stream's figures.
-pub fn run(dir: &Path, ingest: Option<&str>) -> CmdResult {
-    let fail = |e: farmlive_live::LiveError| Failure {
-        bad_input: e.is_bad_input(),
-        message: e.to_string(),
-    };
-    let mut cfg = LiveConfig::new(1280, 720);
-    cfg.video = VideoInput::TestPattern;
-    cfg.audio = AudioInput::Tone(440.0);
-    cfg.duration = Some(Duration::from_secs(10));
+/// How long the demo stays on air.
+const ON_AIR: Duration = Duration::from_secs(12);
+/// When the farmer unpins the mangoes.
+const UNPIN_AT: Duration = Duration::from_secs(8);
+/// The mangoes' live price.
+const LIVE_PRICE: &str = "7.80";
+
+/// What the live step did, for the summary.
+pub struct LiveOutcome {
+    /// The show's own figures.
+    pub summary: ShowSummary,
+    /// Orders in the farmer's local store before the stream ended.
+    pub orders_on_phone_while_live: usize,
+    /// The recording and its size in bytes, when not publishing to an ingest.
+    pub recording: Option<(std::path::PathBuf, u64)>,
+}
+
+fn fail(message: impl Into<String>) -> Failure {
+    Failure {
+        bad_input: false,
+        message: message.into(),
+    }
+}
+
+fn contact(name: &str, phone: &str, address: &str) -> BuyerContact {
+    BuyerContact {
+        name: name.into(),
+        phone: phone.into(),
+        address: address.into(),
+    }
+}
+
+/// Goes live for [`ON_AIR`] with a room selling `mango` (pinned at a live
+/// price) and `lychee`.
+pub fn run(
+    rt: &Runtime,
+    hub_url: &str,
+    farmer: &Arc<Core>,
+    dir: &Path,
+    ingest: Option<&str>,
+    mango: ListingId,
+    lychee: ListingId,
+) -> Result<LiveOutcome, Failure> {
+    let mut live = LiveConfig::new(1280, 720);
+    live.video = VideoInput::TestPattern;
+    live.audio = AudioInput::Tone(440.0);
+    live.duration = Some(ON_AIR);
     let record = dir.join("live.flv");
     let target = match ingest {
         Some(url) => {
-            let url = IngestUrl::parse(url).map_err(fail)?;
+            let url = IngestUrl::parse(url).map_err(|e| Failure::input(e.to_string()))?;
             let shown = url.to_string();
-            cfg.ingest = Some(url);
+            live.ingest = Some(url);
             shown
         }
         None => {
-            cfg.record = Some(record.clone());
+            live.record = Some(record.clone());
             record.display().to_string()
         }
     };
-    println!("\nGo live: 10 s of test pattern and tone, 1280x720@30, 2 Mbit/s → {target}");
+    let farm = farmer.listing(mango)?.farm_id;
+    println!(
+        "\nOn air: {} s of test pattern and tone, 1280x720@30 → {target}",
+        ON_AIR.as_secs()
+    );
+    let (tx, rx) = mpsc::channel::<ShowEvent>();
+    let show = rt.block_on(Show::start(
+        farmer.clone(),
+        ShowConfig {
+            live,
+            room: Some(RoomSetup {
+                farm,
+                title: "芒果现摘直播 · Mango harvest, live".into(),
+                shelf: vec![mango, lychee],
+                playback_url: None,
+            }),
+            follow: FollowOptions::default(),
+        },
+        Arc::new(move |e| {
+            let _ = tx.send(e);
+        }),
+    ))?;
     let start = Instant::now();
-    let session = LiveSession::start(cfg).map_err(fail)?;
-    let stats = session.subscribe();
-    let mut first_frame = None;
-    while !session.is_finished() {
-        if let Ok(s) = stats.recv_timeout(Duration::from_millis(200)) {
-            if first_frame.is_none() && (s.frames_sent > 0 || s.recorded_bytes > 0) {
-                first_frame = Some(start.elapsed());
+    let room = show.room().ok_or_else(|| fail("the show has no room"))?;
+    let live_price = Money::parse(LIVE_PRICE, Currency::CNY).map_err(Failure::input)?;
+    rt.block_on(show.pin(mango, Some(live_price)))?;
+    let buyers = rt.spawn(buyers(hub_url.to_owned(), room.id, mango, start));
+    let mut unpinned = false;
+    let mut on_phone = 0;
+    let mut room_events: Vec<RoomEvent> = Vec::new();
+    while !show.stream_finished() {
+        if !unpinned && start.elapsed() >= UNPIN_AT {
+            rt.block_on(show.unpin())?;
+            unpinned = true;
+        }
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(ShowEvent::Room(e)) => {
+                println!(
+                    "  +{:>4.1} s  {}",
+                    start.elapsed().as_secs_f64(),
+                    describe(&e)
+                );
+                room_events.push(e);
             }
-            println!("  {}", status_line(&s));
+            Ok(ShowEvent::OrdersSynced { .. }) => {
+                on_phone = farmer.orders(&OrderFilter::default())?.len();
+                println!(
+                    "  +{:>4.1} s  ⇅ the phone synced: {on_phone} order(s) on it now, ready to pack",
+                    start.elapsed().as_secs_f64()
+                );
+            }
+            Ok(ShowEvent::Stream(s)) if s.elapsed_ms / 1000 % 4 == 0 => {
+                println!(
+                    "  +{:>4.1} s  {}",
+                    start.elapsed().as_secs_f64(),
+                    crate::live_cmd::status_line(&s)
+                );
+            }
+            Ok(ShowEvent::Problem(p)) => println!("  ! {p}"),
+            _ => {}
         }
     }
-    let last = session.stop().map_err(fail)?;
-    let secs = start.elapsed().as_secs_f64();
-    println!("  frames encoded  {}", last.frames_encoded);
-    if ingest.is_some() {
+    let lines = rt
+        .block_on(buyers)
+        .map_err(|e| fail(format!("the buyers failed: {e}")))??;
+    let summary = rt.block_on(show.stop())?;
+    while let Ok(ShowEvent::Room(e)) = rx.try_recv() {
         println!(
-            "  sent            {} frames, {} reconnects, {} dropped",
-            last.frames_sent, last.reconnects, last.dropped_video
+            "  +{:>4.1} s  {}",
+            start.elapsed().as_secs_f64(),
+            describe(&e)
         );
-    } else {
-        let bytes = std::fs::metadata(&record).map(|m| m.len()).unwrap_or(0);
-        println!(
-            "  recording       {} ({:.2} MB, {:.2} Mbit/s average)",
-            record.display(),
-            bytes as f64 / 1e6,
-            bytes as f64 * 8.0 / 10.0 / 1e6
-        );
+        room_events.push(e);
     }
-    println!("  wall time       {secs:.1} s");
+    for line in lines {
+        println!("  buyer side: {line}");
+    }
+    check(&room_events, live_price)?;
+    let recording = ingest.is_none().then(|| {
+        (
+            record.clone(),
+            std::fs::metadata(&record).map(|m| m.len()).unwrap_or(0),
+        )
+    });
+    Ok(LiveOutcome {
+        summary,
+        orders_on_phone_while_live: on_phone,
+        recording,
+    })
+}
+
+/// The live price went to every order placed while pinned, and to none after.
+fn check(events: &[RoomEvent], live: Money) -> CmdResult {
+    let mut pinned = false;
+    let mut orders = 0;
+    for e in events {
+        match &e.body {
+            RoomEventBody::Pinned { .. } => pinned = true,
+            RoomEventBody::Unpinned { .. } | RoomEventBody::Ended => pinned = false,
+            RoomEventBody::OrderPlaced {
+                unit_price,
+                live_price,
+                title,
+                ..
+            } => {
+                orders += 1;
+                let is_mango = title.contains("芒果");
+                if is_mango && pinned != (*live_price && *unit_price == live) {
+                    return Err(fail(format!(
+                        "an order for {title} got {unit_price} while the live price was {}",
+                        if pinned { "on" } else { "off" }
+                    )));
+                }
+            }
+            _ => {}
+        }
+    }
+    if orders < 4 {
+        return Err(fail(format!(
+            "the farmer saw {orders} orders on air, not 4"
+        )));
+    }
     Ok(())
+}
+
+/// The buyers' side, on a timeline: watch, comment, order.
+async fn buyers(
+    hub: String,
+    room: RoomId,
+    mango: ListingId,
+    on_air: Instant,
+) -> Result<Vec<String>, Failure> {
+    let at = |secs: f64| tokio::time::sleep(Duration::from_secs_f64(secs));
+    let (fang, _) = BuyerClient::sign_up(
+        &hub,
+        &contact("王芳", "+86 138 0013 8000", "三亚市天涯区椰梦路 8 号"),
+    )
+    .await?;
+    let (amina, _) = BuyerClient::sign_up(
+        &hub,
+        &contact(
+            "Amina Wanjiru",
+            "+254 700 123 456",
+            "14 Moi Avenue, Nairobi",
+        ),
+    )
+    .await?;
+    let (wei, _) = BuyerClient::sign_up(
+        &hub,
+        &contact("陈伟", "+86 139 0000 1234", "海口市美兰区 2 号"),
+    )
+    .await?;
+    let (greedy, _) =
+        BuyerClient::sign_up(&hub, &contact("Greedy Gus", "+86 1", "somewhere")).await?;
+    let fang = Arc::new(fang);
+    let amina = Arc::new(amina);
+    // Two of them watch; the farmer sees them join and leave.
+    let watching = CancelToken::new();
+    let mut watchers = Vec::new();
+    for viewer in [fang.clone(), amina.clone()] {
+        let cancel = watching.clone();
+        watchers.push(tokio::spawn(async move {
+            let _ = viewer.watch(room, 0, &cancel, &|_| {}, &|_| {}).await;
+        }));
+    }
+    let mut lines = Vec::new();
+    let ordered = |o: &OrderState| {
+        format!(
+            "bought {} {} {} at {} = {}",
+            o.quantity, o.unit, o.title, o.unit_price, o.total
+        )
+    };
+    at(1.5).await;
+    fang.comment(room, "甜吗？今天能发货吗？").await?;
+    at(1.0).await;
+    let o = fang
+        .order_in_room(room, None, 6, Delivery::NonContact, "fang-1")
+        .await?;
+    lines.push(format!("王芳 {}", ordered(&o)));
+    at(0.8).await;
+    amina.comment(room, "Do you ship to Nairobi? 🥭").await?;
+    at(0.7).await;
+    let o = amina
+        .order_in_room(room, None, 10, Delivery::Standard, "amina-1")
+        .await?;
+    lines.push(format!("Amina {}", ordered(&o)));
+    at(0.8).await;
+    let shelf = wei.room(room).await?.shelf;
+    let lychee = shelf.iter().find(|l| l.id != mango).map(|l| l.id);
+    let o = wei
+        .order_in_room(room, lychee, 5, Delivery::Standard, "wei-1")
+        .await?;
+    lines.push(format!("陈伟 {}", ordered(&o)));
+    at(0.5).await;
+    match greedy
+        .order_in_room(room, None, 5_000, Delivery::Standard, "greedy-1")
+        .await
+    {
+        Err(e) => lines.push(format!("an order for 5000 jin refused: \"{e}\"")),
+        Ok(_) => return Err(fail("an impossible order was accepted")),
+    }
+    // After the farmer unpins (at 8 s), mangoes cost their usual price again.
+    tokio::time::sleep_until((on_air + UNPIN_AT + Duration::from_millis(700)).into()).await;
+    let o = wei.order(mango, 2, Delivery::Standard, "wei-2").await?;
+    lines.push(format!("陈伟 (after the unpin) {}", ordered(&o)));
+    at(1.0).await;
+    watching.cancel();
+    for w in watchers {
+        let _ = w.await;
+    }
+    Ok(lines)
 }

@@ -3,8 +3,7 @@
 
 use crate::Failure;
 use farmlive_core::protocol::api::Role;
-use farmlive_core::protocol::{BuyerContact, Delivery, ListingId, OrderAction, OrderStatus};
-use farmlive_core::sync::BuyerClient;
+use farmlive_core::protocol::{OrderAction, OrderStatus};
 use farmlive_core::{
     CancelToken, Core, Listing, ListingFilter, OrderFilter, SyncOptions, SyncReport,
 };
@@ -124,80 +123,6 @@ impl SyncTotals {
             r.progress.photos_downloaded
         )
     }
-}
-
-/// Simulated buyers order through the hub's public API. Returns a line per order.
-pub fn buyers_order(
-    rt: &Runtime,
-    hub: &DemoHub,
-    mango: ListingId,
-    lychee: ListingId,
-) -> Result<Vec<String>, Failure> {
-    let people = [
-        (
-            "王芳",
-            "+86 138 0013 8000",
-            "三亚市天涯区椰梦路 8 号",
-            mango,
-            6,
-            Delivery::NonContact,
-        ),
-        (
-            "Amina Wanjiru",
-            "+254 700 123 456",
-            "14 Moi Avenue, Nairobi",
-            mango,
-            10,
-            Delivery::Standard,
-        ),
-        (
-            "陈伟",
-            "+86 139 0000 1234",
-            "海口市美兰区 2 号",
-            lychee,
-            5,
-            Delivery::Standard,
-        ),
-    ];
-    let mut lines = Vec::new();
-    for (i, (name, phone, address, listing, qty, delivery)) in people.into_iter().enumerate() {
-        let contact = BuyerContact {
-            name: name.into(),
-            phone: phone.into(),
-            address: address.into(),
-        };
-        let (buyer, _) = rt.block_on(BuyerClient::sign_up(&hub.url, &contact))?;
-        let order = rt.block_on(buyer.order(listing, qty, delivery, &format!("demo-{i}")))?;
-        lines.push(format!(
-            "{} {} {} for {}{}",
-            order.quantity,
-            order.unit,
-            order.title,
-            order.total,
-            if delivery == Delivery::NonContact {
-                " (non-contact)"
-            } else {
-                ""
-            }
-        ));
-    }
-    // A greedy buyer asks for more than there is: refused, nothing sold.
-    let contact = BuyerContact {
-        name: "Greedy".into(),
-        phone: "+86 1".into(),
-        address: "somewhere".into(),
-    };
-    let (greedy, _) = rt.block_on(BuyerClient::sign_up(&hub.url, &contact))?;
-    match rt.block_on(greedy.order(lychee, 5_000, Delivery::Standard, "greedy")) {
-        Err(e) => lines.push(format!("an order for 5000 jin refused: \"{e}\"")),
-        Ok(_) => {
-            return Err(Failure {
-                bad_input: false,
-                message: "an impossible order was accepted".into(),
-            });
-        }
-    }
-    Ok(lines)
 }
 
 /// The farmer accepts, packs and ships every placed order. Returns how many.

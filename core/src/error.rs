@@ -110,7 +110,7 @@ impl Error {
     /// retry), false when something failed (a retry may not help).
     pub fn is_bad_input(&self) -> bool {
         if let Error::Hub { status, .. } = self {
-            return (400..500).contains(status) && *status != 401;
+            return (400..500).contains(status) && !matches!(status, 401 | 429);
         }
         if let Error::Live(e) = self {
             return matches!(e, farmlive_live::LiveError::BadInput(_));

@@ -19,8 +19,8 @@ pub mod orders;
 mod outbox;
 pub mod photos;
 pub mod room;
-pub mod show;
 mod search;
+pub mod show;
 mod store;
 pub mod sync;
 
@@ -30,8 +30,8 @@ pub use farms::Farm;
 pub use listings::{Listing, ListingFilter, ListingPhoto};
 pub use orders::{Conflict, Order, OrderFilter};
 pub use outbox::PendingOp;
-pub use show::{Show, ShowConfig, ShowEvent, ShowListener, ShowSummary};
 pub use room::{FollowEnd, FollowOptions, RoomLink, RoomRecord, RoomSetup};
+pub use show::{Show, ShowConfig, ShowEvent, ShowListener, ShowSummary};
 pub use store::{DB_FILE, LATEST_VERSION as SCHEMA_VERSION, OpenReport};
 pub use sync::{CancelToken, Enrolment, SyncOptions, SyncPhase, SyncProgress, SyncReport};
 

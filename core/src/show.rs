@@ -140,7 +140,11 @@ impl Show {
     /// Opens the room (if any) on the hub, then starts the stream; if the
     /// stream cannot start, the room is ended again. Must run inside a tokio
     /// runtime, which the room's follower and the order syncs run on.
-    pub async fn start(core: Arc<Core>, config: ShowConfig, listener: ShowListener) -> Result<Show> {
+    pub async fn start(
+        core: Arc<Core>,
+        config: ShowConfig,
+        listener: ShowListener,
+    ) -> Result<Show> {
         let room = match &config.room {
             Some(setup) => Some(core.open_room(setup).await?),
             None => None,
@@ -217,7 +221,10 @@ impl Show {
 
     /// Pins a listing of the shelf, at `live_price` while pinned if given.
     pub async fn pin(&self, listing: ListingId, live_price: Option<Money>) -> Result<RoomView> {
-        let view = self.core.pin(self.require_room()?, listing, live_price).await?;
+        let view = self
+            .core
+            .pin(self.require_room()?, listing, live_price)
+            .await?;
         *self.room.lock().unwrap_or_else(|p| p.into_inner()) = Some(view.clone());
         Ok(view)
     }
@@ -365,7 +372,12 @@ async fn follow(
 
 /// Syncs after orders arrive. A burst of orders coalesces into one sync
 /// (plus one more if orders arrive while it runs).
-async fn pull_orders(core: Arc<Core>, orders: Arc<Notify>, cancel: CancelToken, listener: ShowListener) {
+async fn pull_orders(
+    core: Arc<Core>,
+    orders: Arc<Notify>,
+    cancel: CancelToken,
+    listener: ShowListener,
+) {
     loop {
         tokio::select! {
             _ = orders.notified() => {}
@@ -381,7 +393,9 @@ async fn pull_orders(core: Arc<Core>, orders: Arc<Notify>, cancel: CancelToken, 
                 changes: report.progress.changes_pulled,
             }),
             Err(Error::Cancelled) => return,
-            Err(e) => listener(ShowEvent::Problem(format!("could not sync the new orders: {e}"))),
+            Err(e) => listener(ShowEvent::Problem(format!(
+                "could not sync the new orders: {e}"
+            ))),
         }
     }
 }

@@ -128,7 +128,10 @@ enum Connection {
     Cancelled,
     /// Closed by the other side or the network; `progressed` if it brought
     /// any event (so the backoff starts over).
-    Dropped { progressed: bool, error: String },
+    Dropped {
+        progressed: bool,
+        error: String,
+    },
 }
 
 pub(super) async fn follow(
@@ -137,28 +140,55 @@ pub(super) async fn follow(
     options: &FollowOptions,
     cancel: &CancelToken,
     on_event: &(dyn Fn(&RoomEvent) + Send + Sync),
-    on_link: &(dyn Fn(&super::RoomLink) + Send + Sync),
+    on_link: &(dyn Fn(&RoomLink) + Send + Sync),
 ) -> Result<FollowEnd> {
     let client = core.hub_client_over(client::streaming_client(options.idle_timeout)?)?;
+    let after = local::cursor(&core.store.reader(), room)?;
+    let mut take = |event: &RoomEvent| {
+        if core.write_tx(|tx| local::store_event(tx, event))? {
+            on_event(event);
+        }
+        Ok(())
+    };
+    stream_room(&client, room, after, options, cancel, &mut take, on_link).await
+}
+
+/// A callback that takes each new event; an error stops the stream.
+pub(crate) type TakeEvent<'a> = dyn FnMut(&RoomEvent) -> Result<()> + Send + 'a;
+
+/// Reads a room's events after `after` until the room ends or `cancel` is
+/// set, reconnecting with backoff and `Last-Event-ID` after any drop. Each
+/// new event reaches `take` once, in order.
+pub(crate) async fn stream_room(
+    client: &client::HubClient,
+    room: RoomId,
+    after: u64,
+    options: &FollowOptions,
+    cancel: &CancelToken,
+    take: &mut TakeEvent<'_>,
+    on_link: &(dyn Fn(&RoomLink) + Send + Sync),
+) -> Result<FollowEnd> {
     let path = format!("/v1/rooms/{room}/events");
-    let mut feed = RoomFeed::new(
-        room,
-        EventCursor::after(local::cursor(&core.store.reader(), room)?),
-    );
+    let mut feed = RoomFeed::new(room, EventCursor::after(after));
     let mut failures = 0u32;
     loop {
         if cancel.is_cancelled() {
             return Ok(FollowEnd::Cancelled);
         }
         feed.reconnected();
-        let (progressed, error) = match connect(core, &client, &path, &mut feed, cancel, on_event, on_link).await {
-            Ok(Connection::Ended) => return Ok(FollowEnd::Ended),
-            Ok(Connection::Cancelled) => return Ok(FollowEnd::Cancelled),
-            Ok(Connection::Dropped { progressed, error }) => (progressed, error),
-            Err(e) if e.is_transient() => (false, e.to_string()),
-            Err(e) => return Err(e),
+        let (progressed, error) =
+            match connect(client, &path, &mut feed, cancel, take, on_link).await {
+                Ok(Connection::Ended) => return Ok(FollowEnd::Ended),
+                Ok(Connection::Cancelled) => return Ok(FollowEnd::Cancelled),
+                Ok(Connection::Dropped { progressed, error }) => (progressed, error),
+                Err(e) if e.is_transient() => (false, e.to_string()),
+                Err(e) => return Err(e),
+            };
+        failures = if progressed {
+            1
+        } else {
+            failures.saturating_add(1)
         };
-        failures = if progressed { 1 } else { failures.saturating_add(1) };
         let Some(delay) = options.backoff.delay(failures, jitter_unit()) else {
             return Err(Error::Network(format!(
                 "lost the room's events and could not reconnect: {error}"
@@ -179,12 +209,11 @@ pub(super) async fn follow(
 
 /// One connection: reads until the room ends, the link drops, or cancel.
 async fn connect(
-    core: &Core,
     client: &client::HubClient,
     path: &str,
     feed: &mut RoomFeed,
     cancel: &CancelToken,
-    on_event: &(dyn Fn(&RoomEvent) + Send + Sync),
+    take: &mut TakeEvent<'_>,
     on_link: &(dyn Fn(&RoomLink) + Send + Sync),
 ) -> Result<Connection> {
     let after = feed.cursor().last();
@@ -215,11 +244,8 @@ async fn connect(
             }
         };
         for event in feed.feed(&chunk)? {
-            let fresh = core.write_tx(|tx| local::store_event(tx, &event))?;
+            take(&event)?;
             progressed = true;
-            if fresh {
-                on_event(&event);
-            }
             if matches!(event.body, RoomEventBody::Ended) {
                 return Ok(Connection::Ended);
             }
@@ -273,7 +299,9 @@ mod tests {
     fn malformed_or_foreign_events_are_errors_not_silence() {
         let room = RoomId::new();
         let mut feed = RoomFeed::new(room, EventCursor::after(0));
-        let err = feed.feed(b"id: 1\nevent: room\ndata: {nope\n\n").unwrap_err();
+        let err = feed
+            .feed(b"id: 1\nevent: room\ndata: {nope\n\n")
+            .unwrap_err();
         assert!(err.to_string().contains("malformed"), "{err}");
         let mut feed = RoomFeed::new(room, EventCursor::after(0));
         let other = sse(&comment(RoomId::new(), 1));

@@ -9,11 +9,12 @@
 mod follow;
 mod local;
 
-pub use follow::{FollowEnd, FollowOptions, RoomLink};
+pub(crate) use follow::stream_room;
+pub use follow::{FollowEnd, FollowOptions, RoomFeed, RoomLink};
 pub use local::RoomRecord;
 
 use crate::error::{Error, Result};
-use crate::{Core, CancelToken};
+use crate::{CancelToken, Core};
 use farmlive_protocol::room::{
     self, OpenRoom, PinRequest, RoomError, RoomEvent, RoomView, validate_pin,
 };

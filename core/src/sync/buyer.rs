@@ -3,14 +3,19 @@
 //! a buyer app would use.
 
 use super::client::{self, HubClient};
+use crate::CancelToken;
 use crate::error::Result;
+use crate::room::{FollowEnd, FollowOptions, RoomLink, stream_room};
 use farmlive_protocol::api::{BuyerToken, PlaceOrder, PublicListing};
-use farmlive_protocol::{BuyerContact, Delivery, ListingId, OrderId, OrderState};
+use farmlive_protocol::room::{PostComment, RoomEvent, RoomList, RoomOrder, RoomView};
+use farmlive_protocol::{BuyerContact, Delivery, ListingId, OrderId, OrderState, RoomId};
 use std::time::Duration;
 
 /// A buyer talking to a hub.
 pub struct BuyerClient {
     hub: HubClient,
+    url: String,
+    token: String,
 }
 
 impl std::fmt::Debug for BuyerClient {
@@ -38,6 +43,8 @@ impl BuyerClient {
         let http = client::http_client(Duration::from_secs(30))?;
         Ok(BuyerClient {
             hub: HubClient::new(http, hub_url, Some(token.to_owned()))?,
+            url: hub_url.to_owned(),
+            token: token.to_owned(),
         })
     }
 
@@ -76,5 +83,69 @@ impl BuyerClient {
                 &serde_json::json!({ "reason": reason }),
             )
             .await
+    }
+
+    /// The rooms on air now, newest first.
+    pub async fn live_rooms(&self) -> Result<Vec<RoomView>> {
+        Ok(self.hub.get_json::<RoomList>("/v1/rooms").await?.rooms)
+    }
+
+    /// A room: its shelf, the pinned listing and price, viewers.
+    pub async fn room(&self, room: RoomId) -> Result<RoomView> {
+        self.hub.get_json(&format!("/v1/rooms/{room}")).await
+    }
+
+    /// Comments in a room (rate-limited by the hub).
+    pub async fn comment(&self, room: RoomId, text: &str) -> Result<RoomEvent> {
+        self.hub
+            .post_json(
+                &format!("/v1/rooms/{room}/comments"),
+                &PostComment {
+                    text: text.to_owned(),
+                },
+            )
+            .await
+    }
+
+    /// Orders from a room: `listing`, or the pinned one if `None`, at the
+    /// live price while it is pinned.
+    pub async fn order_in_room(
+        &self,
+        room: RoomId,
+        listing: Option<ListingId>,
+        quantity: i64,
+        delivery: Delivery,
+        idempotency_key: &str,
+    ) -> Result<OrderState> {
+        let body = RoomOrder {
+            listing,
+            quantity,
+            delivery,
+            idempotency_key: idempotency_key.to_owned(),
+        };
+        self.hub
+            .post_json(&format!("/v1/rooms/{room}/orders"), &body)
+            .await
+    }
+
+    /// Watches a room (the buyer counts as a viewer meanwhile) until it
+    /// ends or `cancel` is set; each event after `after` reaches `on_event`
+    /// once, in order, across reconnections.
+    pub async fn watch(
+        &self,
+        room: RoomId,
+        after: u64,
+        cancel: &CancelToken,
+        on_event: &(dyn Fn(&RoomEvent) + Send + Sync),
+        on_link: &(dyn Fn(&RoomLink) + Send + Sync),
+    ) -> Result<FollowEnd> {
+        let options = FollowOptions::default();
+        let http = client::streaming_client(options.idle_timeout)?;
+        let hub = HubClient::new(http, &self.url, Some(self.token.clone()))?;
+        let mut take = |e: &RoomEvent| {
+            on_event(e);
+            Ok(())
+        };
+        stream_room(&hub, room, after, &options, cancel, &mut take, on_link).await
     }
 }

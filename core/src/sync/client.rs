@@ -218,7 +218,7 @@ pub(crate) fn transport(e: reqwest::Error) -> Error {
 }
 
 fn status_error(status: StatusCode, body: Option<ApiError>) -> Error {
-    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+    if status.is_server_error() {
         return Error::Network(format!("the hub is unavailable ({status})"));
     }
     let (code, message) = body.map_or_else(
