@@ -120,8 +120,8 @@ impl Drop for HubProcess {
 
 /// A device: a core on its own data directory.
 pub struct Device {
-    /// The core.
-    pub core: Core,
+    /// The core (shared: a live show holds it too).
+    pub core: std::sync::Arc<Core>,
     /// Its data directory.
     pub dir: tempfile::TempDir,
 }
@@ -141,7 +141,10 @@ impl Device {
         let dir = tempfile::tempdir().unwrap();
         let core = Core::open(dir.path()).unwrap();
         rt.block_on(core.enrol(hub_url, code, name)).unwrap();
-        Device { core, dir }
+        Device {
+            core: std::sync::Arc::new(core),
+            dir,
+        }
     }
 
     /// Syncs fully; panics on error.

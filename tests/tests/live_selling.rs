@@ -45,8 +45,14 @@ fn buyers(rt: &Runtime, hub: &str, n: usize) -> Vec<Arc<BuyerClient>> {
 fn farm(rt: &Runtime, hub: &HubProcess, mango_stock: i64) -> (Device, ListingId, ListingId) {
     let farmer = hub.device(rt, &[FARM], Role::Farmer, "Li's phone");
     let farm = farmer.farm(FARM);
-    let mango = farmer.core.create_listing(farm, draft("Mangoes", mango_stock)).unwrap();
-    let lychee = farmer.core.create_listing(farm, draft("Lychees", 500)).unwrap();
+    let mango = farmer
+        .core
+        .create_listing(farm, draft("Mangoes", mango_stock))
+        .unwrap();
+    let lychee = farmer
+        .core
+        .create_listing(farm, draft("Lychees", 500))
+        .unwrap();
     farmer.sync(rt);
     (farmer, mango.id, lychee.id)
 }
@@ -137,7 +143,8 @@ fn orders_during_the_pin_get_the_live_price_and_reach_the_streaming_farmer() {
                     b.order_in_room(room, None, 2, Delivery::NonContact, &format!("d{i}"))
                         .await
                 } else {
-                    b.order(mango, 2, Delivery::Standard, &format!("d{i}")).await
+                    b.order(mango, 2, Delivery::Standard, &format!("d{i}"))
+                        .await
                 }
             }));
         }
@@ -147,7 +154,11 @@ fn orders_during_the_pin_get_the_live_price_and_reach_the_streaming_farmer() {
         }
         out
     });
-    assert!(during.iter().all(|o| o.unit_price == cny(780) && o.total == cny(1560)));
+    assert!(
+        during
+            .iter()
+            .all(|o| o.unit_price == cny(780) && o.total == cny(1560))
+    );
     // Another listing of the shelf, not pinned: its own price.
     let other = rt
         .block_on(shoppers[1].order_in_room(room, Some(lychee), 1, Delivery::Standard, "ly"))
@@ -161,7 +172,10 @@ fn orders_during_the_pin_get_the_live_price_and_reach_the_streaming_farmer() {
         .unwrap();
     assert_eq!(after.unit_price, cny(1000));
     let no_pin = rt.block_on(shoppers[3].order_in_room(room, None, 1, Delivery::Standard, "np"));
-    assert!(no_pin.is_err(), "ordering \"the pinned one\" with none pinned");
+    assert!(
+        no_pin.is_err(),
+        "ordering \"the pinned one\" with none pinned"
+    );
 
     // The farmer, still on air, sees each order once, with its price.
     let placed: Vec<OrderId> = during
@@ -181,7 +195,11 @@ fn orders_during_the_pin_get_the_live_price_and_reach_the_streaming_farmer() {
     let orders = orders_seen(&events);
     let ids: BTreeSet<OrderId> = orders.iter().map(|o| o.0).collect();
     assert_eq!(orders.len(), ids.len(), "an order was delivered twice");
-    assert_eq!(ids, placed.iter().copied().collect(), "the before-pin order is not in the room's shelf events? it is: mango is on the shelf");
+    assert_eq!(
+        ids,
+        placed.iter().copied().collect(),
+        "the before-pin order is not in the room's shelf events? it is: mango is on the shelf"
+    );
     let by_id: HashMap<OrderId, (Money, bool)> = orders.iter().map(|o| (o.0, (o.1, o.2))).collect();
     for o in &during {
         assert_eq!(by_id[&o.id], (cny(780), true));
@@ -205,7 +223,10 @@ fn orders_during_the_pin_get_the_live_price_and_reach_the_streaming_farmer() {
     let recordings = nginx.recordings();
     assert_eq!(recordings.len(), 1);
     let streams = ingest::streams(&recordings[0]);
-    assert!(streams.iter().any(|s| s.0 == "h264") && streams.iter().any(|s| s.0 == "aac"), "{streams:?}");
+    assert!(
+        streams.iter().any(|s| s.0 == "h264") && streams.iter().any(|s| s.0 == "aac"),
+        "{streams:?}"
+    );
 }
 
 #[test]
@@ -213,8 +234,11 @@ fn the_farmer_sees_every_order_and_comment_exactly_once_across_dropped_connectio
     let rt = rt();
     let hub = HubProcess::start();
     let (farmer, mango, _) = farm(&rt, &hub, 1_000);
-    let view = rt.block_on(farmer.core.open_room(&setup(&farmer, vec![mango]))).unwrap();
-    rt.block_on(farmer.core.pin(view.id, mango, Some(cny(800)))).unwrap();
+    let view = rt
+        .block_on(farmer.core.open_room(&setup(&farmer, vec![mango])))
+        .unwrap();
+    rt.block_on(farmer.core.pin(view.id, mango, Some(cny(800))))
+        .unwrap();
     // From now on the phone reaches the hub only through a proxy that drops,
     // resets, stalls and cuts connections, and kills even good ones within
     // 20–220 ms, as a weak mobile link does.
@@ -222,7 +246,10 @@ fn the_farmer_sees_every_order_and_comment_exactly_once_across_dropped_connectio
     let proxy = rt.block_on(FaultyProxy::start(upstream, 0x5ee));
     rusqlite::Connection::open(farmer.dir.path().join(farmlive_core::DB_FILE))
         .unwrap()
-        .execute("UPDATE meta SET value = ?1 WHERE key = 'hub_url'", [&proxy.url])
+        .execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'hub_url'",
+            [&proxy.url],
+        )
         .unwrap();
 
     let seen: Arc<Mutex<Vec<RoomEvent>>> = Arc::default();
@@ -254,7 +281,7 @@ fn the_farmer_sees_every_order_and_comment_exactly_once_across_dropped_connectio
         })
     };
     let first_run = CancelToken::new();
-    let follower = follow(first_run.clone());
+    let mut follower = Some(follow(first_run.clone()));
 
     let shoppers = buyers(&rt, &hub.url, 20);
     let mut placed = BTreeSet::new();
@@ -264,7 +291,8 @@ fn the_farmer_sees_every_order_and_comment_exactly_once_across_dropped_connectio
             // The app is killed and restarted mid-stream: a new follower
             // resumes from the cursor stored with the last event.
             first_run.cancel();
-            assert_eq!(rt.block_on(follower).unwrap().unwrap(), FollowEnd::Cancelled);
+            let first = follower.take().unwrap();
+            assert_eq!(rt.block_on(first).unwrap().unwrap(), FollowEnd::Cancelled);
         }
         let results = rt.block_on(async {
             let mut tasks = Vec::new();
@@ -274,7 +302,13 @@ fn the_farmer_sees_every_order_and_comment_exactly_once_across_dropped_connectio
                     let text = format!("round {round} from buyer {i}");
                     let c = b.comment(view.id, &text).await.unwrap();
                     let o = b
-                        .order_in_room(view.id, None, 1, Delivery::Standard, &format!("r{round}b{i}"))
+                        .order_in_room(
+                            view.id,
+                            None,
+                            1,
+                            Delivery::Standard,
+                            &format!("r{round}b{i}"),
+                        )
                         .await
                         .unwrap();
                     (text, c, o)
@@ -294,12 +328,17 @@ fn the_farmer_sees_every_order_and_comment_exactly_once_across_dropped_connectio
     }
     let restarted = follow(CancelToken::new());
     std::thread::sleep(Duration::from_millis(500));
-    proxy.faults.store(false, std::sync::atomic::Ordering::SeqCst);
+    proxy
+        .faults
+        .store(false, std::sync::atomic::Ordering::SeqCst);
     rt.block_on(farmer.core.end_room(view.id)).unwrap();
     assert_eq!(rt.block_on(restarted).unwrap().unwrap(), FollowEnd::Ended);
 
     let events = seen.lock().unwrap().clone();
-    assert!(events.windows(2).all(|w| w[0].id < w[1].id), "out of order or repeated");
+    assert!(
+        events.windows(2).all(|w| w[0].id < w[1].id),
+        "out of order or repeated"
+    );
     let orders: Vec<OrderId> = orders_seen(&events).iter().map(|o| o.0).collect();
     let comments: Vec<String> = events
         .iter()
