@@ -37,6 +37,12 @@ pub enum HubError {
     /// The body is too large.
     #[error("the request is too large")]
     TooLarge,
+    /// Too many requests of this kind; try again after `retry_after_secs`.
+    #[error("slow down: try again in {retry_after_secs} s")]
+    RateLimited {
+        /// Whole seconds until a retry can succeed (sent as `Retry-After`).
+        retry_after_secs: u64,
+    },
     /// A file operation failed.
     #[error("storage error: {0}")]
     Io(String),
@@ -65,6 +71,7 @@ impl IntoResponse for HubError {
             HubError::Conflict(code, _) => (StatusCode::CONFLICT, *code),
             HubError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             HubError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            HubError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             HubError::Io(_) | HubError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
@@ -81,6 +88,13 @@ impl IntoResponse for HubError {
                 message,
             },
         };
-        (status, axum::Json(body)).into_response()
+        let mut resp = (status, axum::Json(body)).into_response();
+        if let HubError::RateLimited { retry_after_secs } = self {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs),
+            );
+        }
+        resp
     }
 }

@@ -7,7 +7,9 @@
 
 pub mod error;
 mod extract;
+pub mod rooms;
 mod routes;
+mod routes_rooms;
 pub mod store;
 
 pub use error::{HubError, Result};
@@ -28,6 +30,8 @@ pub struct AppState {
     pub store: Store,
     /// Photo bytes.
     pub blobs: BlobStore,
+    /// Comment rate limits (in memory).
+    pub comments: rooms::CommentLimiter,
 }
 
 /// A hub opened on a database file.
@@ -43,7 +47,11 @@ impl Hub {
         blob_dir.set_extension("blobs");
         let blobs = BlobStore::new(blob_dir)?;
         Ok(Hub {
-            state: Arc::new(AppState { store, blobs }),
+            state: Arc::new(AppState {
+                store,
+                blobs,
+                comments: rooms::CommentLimiter::default(),
+            }),
         })
     }
 
@@ -63,12 +71,18 @@ impl Hub {
             .with_state(self.state.clone())
     }
 
-    /// Serves on `listener` until `shutdown` resolves.
+    /// Serves on `listener` until `shutdown` resolves. Open room event
+    /// streams are closed then, so that shutdown does not wait on them.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let state = self.state.clone();
+        let shutdown = async move {
+            shutdown.await;
+            state.store.fanout().close_streams();
+        };
         axum::serve(listener, self.router())
             .with_graceful_shutdown(shutdown)
             .await

@@ -38,25 +38,28 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/orders", post(place_order))
         .route("/v1/orders/{id}", get(get_order))
         .route("/v1/orders/{id}/cancel", post(cancel_order))
+        .merge(crate::routes_rooms::router())
         .fallback(|| async { HubError::NotFound("no such address") })
         .method_not_allowed_fallback(|| async { HubError::MethodNotAllowed })
 }
 
 /// Runs blocking store work off the async threads.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| HubError::Internal(format!("worker failed: {e}")))?
 }
 
-fn device(p: Principal) -> Result<(String, BTreeSet<FarmId>)> {
+pub(crate) fn device(p: Principal) -> Result<(String, BTreeSet<FarmId>)> {
     match p {
         Principal::Device { id, farms, .. } => Ok((id.to_string(), farms)),
         Principal::Buyer(_) => Err(HubError::Forbidden("only enrolled devices may do this")),
     }
 }
 
-fn buyer(p: Principal) -> Result<BuyerId> {
+pub(crate) fn buyer(p: Principal) -> Result<BuyerId> {
     match p {
         Principal::Buyer(b) => Ok(b),
         Principal::Device { .. } => Err(HubError::Forbidden("only buyers may do this")),

@@ -105,6 +105,21 @@ impl HubProcess {
         rusqlite::Connection::open(&self.db).unwrap()
     }
 
+    /// Asks the process to shut down (SIGTERM) and waits up to `within`
+    /// for it to exit. True if it did.
+    pub fn terminate(&mut self, within: std::time::Duration) -> bool {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = std::time::Instant::now() + within;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        false
+    }
+
     /// Stops the process.
     pub fn stop(&mut self) {
         let _ = self.child.kill();

@@ -5,22 +5,33 @@ mod accounts;
 mod blobs;
 mod ops;
 mod orders;
+mod room_events;
+mod rooms;
 
 pub use accounts::{EnrolCode, Principal};
 pub use blobs::{BlobStatus, BlobStore};
+pub use rooms::ROOM_LIST_MAX;
+
+pub(crate) use room_events::Following;
 
 use crate::error::{HubError, Result};
+use crate::rooms::Fanout;
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-const MIGRATIONS: &[(&str, &str)] = &[("001_init.sql", include_str!("../../sql/001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("001_init.sql", include_str!("../../sql/001_init.sql")),
+    ("002_rooms.sql", include_str!("../../sql/002_rooms.sql")),
+];
 
-/// The hub's database.
+/// The hub's database, and the live rooms' in-memory feeds and viewers
+/// (published to after each commit that appends room events).
 pub struct Store {
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
+    fanout: Fanout,
 }
 
 /// Milliseconds since the epoch.
@@ -60,11 +71,21 @@ impl Store {
             tx.pragma_update(None, "user_version", i + 1)?;
             tx.commit()?;
         }
+        let high_water: i64 =
+            writer.query_row("SELECT COALESCE(MAX(id), 0) FROM room_events", [], |r| {
+                r.get(0)
+            })?;
         let reader = connect(path)?;
         Ok(Store {
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
+            fanout: Fanout::new(u64::try_from(high_water).unwrap_or(0)),
         })
+    }
+
+    /// The live rooms' feeds and viewers.
+    pub(crate) fn fanout(&self) -> &Fanout {
+        &self.fanout
     }
 
     pub(crate) fn writer(&self) -> MutexGuard<'_, Connection> {

@@ -2,18 +2,80 @@
 //! atomically), reading and cancelling their own orders.
 
 use super::ops::{append_change, load_listing, load_order, restock, save_listing, save_order};
+use super::room_events::{Emitted, append_event, commit};
+use super::rooms::{RoomRecord, live_rooms_of_farm, load_room};
 use super::{Principal, Store, from_json, now_ms, to_json};
 use crate::error::{HubError, Result};
 use farmlive_protocol::api::ChangeBody;
 use farmlive_protocol::api::{FarmInfo, PlaceOrder, PublicListing};
-use farmlive_protocol::{
-    BuyerContact, BuyerId, CancelledBy, ListingState, ListingStatus, OrderAction, OrderId,
-    OrderState, OrderStatus,
+use farmlive_protocol::room::{
+    RoomEventBody, RoomOrder, RoomStatus, display_name, order_unit_price,
 };
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use farmlive_protocol::{
+    BuyerContact, BuyerId, CancelledBy, Delivery, ListingId, ListingState, ListingStatus,
+    OrderAction, OrderId, OrderState, OrderStatus, RoomId,
+};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 /// Most units in one order.
 pub const ORDER_QUANTITY_MAX: i64 = 10_000;
+
+/// An order as either route asks for it.
+struct OrderRequest<'a> {
+    listing: Option<ListingId>,
+    quantity: i64,
+    delivery: Delivery,
+    idempotency_key: &'a str,
+}
+
+/// A listing as buyers see it.
+pub(crate) fn public_listing(s: ListingState, farm_name: String) -> PublicListing {
+    PublicListing {
+        id: s.id,
+        farm: FarmInfo {
+            id: s.farm,
+            name: farm_name,
+        },
+        title: s.title.value,
+        description: s.description.value,
+        unit: s.unit.value,
+        price: s.price.value,
+        stock: s.stock,
+        photos: s.photos.into_iter().map(|p| p.photo.sha256).collect(),
+    }
+}
+
+/// Which listing an order from `room` buys: the one asked for, or the
+/// pinned one; it must be on the shelf of a live room.
+fn room_listing(conn: &Connection, room: RoomId, asked: Option<ListingId>) -> Result<ListingId> {
+    let rec = load_room(conn, room)?.ok_or(HubError::NotFound("no such room"))?;
+    if rec.status != RoomStatus::Live {
+        return Err(HubError::Conflict(
+            "room_ended",
+            "this live session has ended".into(),
+        ));
+    }
+    let listing = match asked {
+        Some(l) => l,
+        None => {
+            rec.pin
+                .ok_or_else(|| {
+                    HubError::bad_request(
+                        "not_pinned",
+                        "nothing is pinned right now; choose a listing",
+                    )
+                })?
+                .listing
+        }
+    };
+    if !rec.shelf.contains(&listing) {
+        return Err(HubError::bad_request(
+            "not_on_shelf",
+            "this listing is not on the live session's shelf",
+        ));
+    }
+    Ok(listing)
+}
 
 impl Store {
     /// Active listings, newest first, at most `limit`.
@@ -29,20 +91,7 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (state, farm_name) = row?;
-            let s: ListingState = from_json(&state)?;
-            out.push(PublicListing {
-                id: s.id,
-                farm: FarmInfo {
-                    id: s.farm,
-                    name: farm_name,
-                },
-                title: s.title.value,
-                description: s.description.value,
-                unit: s.unit.value,
-                price: s.price.value,
-                stock: s.stock,
-                photos: s.photos.into_iter().map(|p| p.photo.sha256).collect(),
-            });
+            out.push(public_listing(from_json(&state)?, farm_name));
         }
         Ok(out)
     }
@@ -50,6 +99,42 @@ impl Store {
     /// Places an order. The same idempotency key from the same buyer returns
     /// the first order (`false`: not created now).
     pub fn place_order(&self, buyer: BuyerId, req: &PlaceOrder) -> Result<(OrderState, bool)> {
+        let order = OrderRequest {
+            listing: Some(req.listing),
+            quantity: req.quantity,
+            delivery: req.delivery,
+            idempotency_key: &req.idempotency_key,
+        };
+        self.place(buyer, &order, None)
+    }
+
+    /// Places an order from a live room: the listing defaults to the pinned
+    /// one and must be on the shelf. Otherwise as [`Store::place_order`].
+    pub fn place_room_order(
+        &self,
+        buyer: BuyerId,
+        room: RoomId,
+        req: &RoomOrder,
+    ) -> Result<(OrderState, bool)> {
+        let order = OrderRequest {
+            listing: req.listing,
+            quantity: req.quantity,
+            delivery: req.delivery,
+            idempotency_key: &req.idempotency_key,
+        };
+        self.place(buyer, &order, Some(room))
+    }
+
+    /// One transaction: replay check, room checks, stock check and
+    /// decrement, the price (live while pinned in a live room, decided
+    /// here by `order_unit_price`), the order, and an `OrderPlaced` event
+    /// in every live room of the farm whose shelf holds the listing.
+    fn place(
+        &self,
+        buyer: BuyerId,
+        req: &OrderRequest<'_>,
+        room: Option<RoomId>,
+    ) -> Result<(OrderState, bool)> {
         let key = req.idempotency_key.trim();
         if key.is_empty() || key.chars().count() > 64 {
             return Err(HubError::bad_request(
@@ -75,8 +160,13 @@ impl Store {
         if let Some(state) = existing {
             return Ok((from_json(&state)?, false));
         }
+        let listing_id = match room {
+            None => req.listing,
+            Some(room) => Some(room_listing(&tx, room, req.listing)?),
+        }
+        .ok_or(HubError::NotFound("no such listing"))?;
         let mut listing =
-            load_listing(&tx, req.listing)?.ok_or(HubError::NotFound("no such listing"))?;
+            load_listing(&tx, listing_id)?.ok_or(HubError::NotFound("no such listing"))?;
         if listing.status.value != ListingStatus::Active {
             return Err(HubError::Conflict(
                 "not_available",
@@ -89,7 +179,19 @@ impl Store {
                 format!("only {} {} left", listing.stock, listing.unit.value),
             ));
         }
-        let unit_price = listing.price.value;
+        let rooms: Vec<RoomRecord> = live_rooms_of_farm(&tx, listing.farm)?
+            .into_iter()
+            .filter(|r| r.shelf.contains(&listing.id))
+            .collect();
+        let pinned_in = rooms
+            .iter()
+            .find(|r| r.pin.is_some_and(|p| p.listing == listing.id));
+        let (unit_price, live_price) = order_unit_price(
+            listing.id,
+            listing.price.value,
+            pinned_in.map_or(RoomStatus::Ended, |r| r.status),
+            pinned_in.and_then(|r| r.pin.as_ref()),
+        );
         let total = unit_price
             .checked_mul(req.quantity)
             .ok_or_else(|| HubError::bad_request("invalid", "the order total is too large"))?;
@@ -131,7 +233,23 @@ impl Store {
             &order.id.to_string(),
             &ChangeBody::Order(Box::new(order.clone())),
         )?;
-        tx.commit()?;
+        let mut emitted = Emitted::new();
+        for r in &rooms {
+            let body = RoomEventBody::OrderPlaced {
+                order: order.id,
+                listing: order.listing,
+                title: order.title.clone(),
+                quantity: order.quantity,
+                unit: order.unit,
+                unit_price,
+                total,
+                delivery: order.delivery,
+                live_price,
+                buyer: display_name(&order.contact.name),
+            };
+            append_event(&tx, r.id, now, body, &mut emitted)?;
+        }
+        commit(tx, &self.fanout, emitted)?;
         Ok((order, true))
     }
 

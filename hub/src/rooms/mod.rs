@@ -1,0 +1,107 @@
+//! Live rooms in memory: event fan-out, viewers and the comment limit.
+//!
+//! How an event reaches 100 followers:
+//! - It is appended to `room_events` (SQLite assigns its hub-wide id) in the
+//!   same immediate transaction as the change it reports (an order, a pin).
+//! - After commit, still holding the single writer connection, it is
+//!   serialised once and pushed onto the room's [`Feed`]: a bounded ring of
+//!   recent events plus a `watch` channel. The writer lock orders commits,
+//!   so feeds receive events in id order with no gap.
+//! - A follower marks its `watch` receiver seen, reads the ring after its
+//!   cursor, and waits on the channel when there is nothing new: one shared
+//!   copy of each event, no database read per event per viewer.
+//! - A cursor older than the ring (a late resume, a slow follower) reads
+//!   that part from SQLite in pages, then returns to the ring. Feeds of
+//!   ended rooms are dropped a minute after nobody follows them; followers
+//!   of an ended room replay from SQLite and close after `Ended`.
+//!
+//! Viewer counts and comment buckets live only in memory: they reset when
+//! the hub restarts (followers reconnect and are counted again).
+
+mod feed;
+pub mod limit;
+pub(crate) mod sse;
+mod viewers;
+
+pub use feed::{ENDED_FEED_TTL, Feed, FeedItem, Feeds, RING_CAPACITY, Read};
+pub use limit::RateLimiter;
+pub use viewers::Viewers;
+
+use crate::error::{HubError, Result};
+use farmlive_protocol::room::{COMMENT_BURST, COMMENT_INTERVAL_MS};
+use farmlive_protocol::{BuyerId, RoomId};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
+use tokio::sync::watch;
+
+/// The in-memory side of live rooms, owned by the store.
+#[derive(Debug)]
+pub struct Fanout {
+    /// Per-room feeds.
+    pub feeds: Feeds,
+    /// Buyers watching, per room. In memory only: reset when the hub starts.
+    viewers: Mutex<Viewers>,
+    /// Set when the hub shuts down: open event streams close.
+    closing: watch::Sender<bool>,
+}
+
+impl Fanout {
+    /// Fan-out for a hub whose newest stored event id is `high_water`.
+    pub fn new(high_water: u64) -> Fanout {
+        Fanout {
+            feeds: Feeds::new(high_water),
+            viewers: Mutex::new(Viewers::default()),
+            closing: watch::Sender::new(false),
+        }
+    }
+
+    /// The viewer counts.
+    pub fn viewers(&self) -> MutexGuard<'_, Viewers> {
+        self.viewers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Closes every open event stream (the hub is shutting down).
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Changes to `true` when the hub shuts down.
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+}
+
+/// The comment rate limit per (buyer, room): [`COMMENT_BURST`] at once,
+/// then one per [`COMMENT_INTERVAL_MS`]. In memory only.
+#[derive(Debug)]
+pub struct CommentLimiter {
+    start: Instant,
+    buckets: Mutex<RateLimiter<(BuyerId, RoomId)>>,
+}
+
+impl Default for CommentLimiter {
+    fn default() -> Self {
+        CommentLimiter {
+            start: Instant::now(),
+            buckets: Mutex::new(RateLimiter::new(
+                COMMENT_BURST,
+                COMMENT_INTERVAL_MS,
+                limit::BUCKETS_MAX,
+            )),
+        }
+    }
+}
+
+impl CommentLimiter {
+    /// Takes a token for `buyer` in `room`, or says how long to wait.
+    pub fn check(&self, buyer: BuyerId, room: RoomId) -> Result<()> {
+        let now = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.buckets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take(&(buyer, room), now)
+            .map_err(|ms| HubError::RateLimited {
+                retry_after_secs: limit::retry_after_secs(ms),
+            })
+    }
+}

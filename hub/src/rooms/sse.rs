@@ -1,0 +1,215 @@
+//! One follower's event stream: replay after the cursor, then live events,
+//! in id order, each once; closes after `Ended` or when the hub stops.
+
+use super::feed::{Feed, FeedItem, Read};
+use crate::AppState;
+use crate::store::Following;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use farmlive_protocol::room::SSE_EVENT_NAME;
+use farmlive_protocol::{BuyerId, RoomId};
+use futures_util::stream::Stream;
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// What a reconnecting client waits before retrying, sent first.
+pub const RETRY: Duration = Duration::from_millis(1000);
+/// A comment line this often keeps proxies and NATs from closing the stream.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Events read from SQLite at a time, and taken from the ring at a time.
+const PAGE: u32 = 256;
+
+/// Counts a buyer as a viewer while their stream lives; when axum drops the
+/// stream (client gone, room ended, hub stopping), `ViewerLeft` follows.
+struct ViewerGuard {
+    state: Arc<AppState>,
+    room: RoomId,
+    buyer: BuyerId,
+}
+
+impl Drop for ViewerGuard {
+    fn drop(&mut self) {
+        let (state, room, buyer) = (self.state.clone(), self.room, self.buyer);
+        let leave = move || {
+            if let Err(e) = state.store.viewer_left(room, buyer) {
+                tracing::warn!(target: "farmlive::hub", "viewer left {room}: {e}");
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn_blocking(leave);
+            }
+            Err(_) => leave(),
+        }
+    }
+}
+
+enum Source {
+    /// A live room: the ring, and SQLite for what it no longer holds.
+    Live {
+        feed: Arc<Feed>,
+        changed: watch::Receiver<u64>,
+    },
+    /// An ended room: SQLite only, then close.
+    Stored,
+}
+
+struct Follower {
+    state: Arc<AppState>,
+    room: RoomId,
+    /// Everything of the room up to here has been queued or sent.
+    cursor: u64,
+    source: Source,
+    queue: VecDeque<Arc<FeedItem>>,
+    greeted: bool,
+    done: bool,
+    closing: watch::Receiver<bool>,
+    _viewer: Option<ViewerGuard>,
+}
+
+/// A follower admitted to a room, a buyer counted as a viewer.
+pub(crate) struct Subscription {
+    following: Following,
+    viewer: Option<ViewerGuard>,
+}
+
+/// Admits `who` to `room` (blocking: run off the async threads). The
+/// viewer guard is made here, so a request abandoned while this runs still
+/// uncounts its viewer.
+pub(crate) fn subscribe(
+    state: Arc<AppState>,
+    room: RoomId,
+    who: &crate::store::Principal,
+) -> crate::Result<Subscription> {
+    let following = state.store.follow(room, who)?;
+    let viewer = match following {
+        Following::Live {
+            viewer: Some(buyer),
+            ..
+        } => Some(ViewerGuard {
+            state: state.clone(),
+            room,
+            buyer,
+        }),
+        _ => None,
+    };
+    Ok(Subscription { following, viewer })
+}
+
+/// The SSE response for a follower of `room` after `cursor`.
+pub(crate) fn respond(
+    state: Arc<AppState>,
+    room: RoomId,
+    cursor: u64,
+    sub: Subscription,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let source = match sub.following {
+        Following::Live { feed, .. } => Source::Live {
+            changed: feed.watch(),
+            feed,
+        },
+        Following::Ended => Source::Stored,
+    };
+    let follower = Follower {
+        closing: state.store.fanout().closing(),
+        state,
+        room,
+        cursor,
+        source,
+        queue: VecDeque::new(),
+        greeted: false,
+        done: false,
+        _viewer: sub.viewer,
+    };
+    let stream = futures_util::stream::unfold(follower, |mut f| async move {
+        let event = f.next_event().await?;
+        Some((Ok(event), f))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive"))
+}
+
+impl Follower {
+    async fn next_event(&mut self) -> Option<Event> {
+        if !self.greeted {
+            self.greeted = true;
+            return Some(Event::default().retry(RETRY));
+        }
+        loop {
+            if self.done || *self.closing.borrow() {
+                return None;
+            }
+            if let Some(item) = self.queue.pop_front() {
+                self.done = item.ends;
+                return Some(
+                    Event::default()
+                        .id(item.id.to_string())
+                        .event(SSE_EVENT_NAME)
+                        .data(&item.json),
+                );
+            }
+            match &mut self.source {
+                Source::Stored => {
+                    let page = self.stored(None).await?;
+                    if page.is_empty() {
+                        return None;
+                    }
+                    self.take(page, None);
+                }
+                Source::Live { feed, changed } => {
+                    // Seen before reading: a publish after this wakes us.
+                    changed.borrow_and_update();
+                    match feed.read(self.cursor, PAGE as usize) {
+                        Read::Items(items) => self.take(items, None),
+                        Read::Ended => return None,
+                        Read::Older { upto } => {
+                            let page = self.stored(Some(upto)).await?;
+                            self.take(page, Some(upto));
+                        }
+                        Read::Nothing => {
+                            tokio::select! {
+                                r = changed.changed() => r.ok()?,
+                                r = self.closing.changed() => r.ok()?,
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Queues `items` (the events after the cursor, in order) and moves the
+    /// cursor: to the last one, or to `upto` when a short page from SQLite
+    /// shows nothing else lies before it.
+    fn take(&mut self, items: Vec<Arc<FeedItem>>, upto: Option<u64>) {
+        let short = items.len() < PAGE as usize;
+        if let Some(last) = items.last() {
+            self.cursor = last.id;
+        }
+        if let Some(upto) = upto.filter(|_| short) {
+            self.cursor = self.cursor.max(upto);
+        }
+        self.queue.extend(items);
+    }
+
+    /// The room's events after the cursor (up to `upto`) from SQLite. A
+    /// database failure ends the stream; the client resumes from its last id.
+    async fn stored(&self, upto: Option<u64>) -> Option<Vec<Arc<FeedItem>>> {
+        let (state, room, after) = (self.state.clone(), self.room, self.cursor);
+        let read =
+            tokio::task::spawn_blocking(move || state.store.room_events(room, after, upto, PAGE))
+                .await;
+        match read {
+            Ok(Ok(page)) => Some(page),
+            Ok(Err(e)) => {
+                tracing::warn!(target: "farmlive::hub", "room {room} events: {e}");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(target: "farmlive::hub", "room {room} events: {e}");
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Live-room routes: open, pin, end, comment, order, and follow the events.
+
+use crate::AppState;
+use crate::error::{HubError, Result};
+use crate::extract::{Auth, JsonBody, QueryParams, parse_id};
+use crate::rooms::sse;
+use crate::routes::{blocking, buyer, device};
+use crate::store::ROOM_LIST_MAX;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use farmlive_protocol::room::{
+    OpenRoom, PinRequest, PostComment, RoomEvent, RoomList, RoomOrder, RoomView, validate_comment,
+};
+use farmlive_protocol::{OrderState, RoomId};
+use serde::Deserialize;
+use std::sync::Arc;
+
+type St = State<Arc<AppState>>;
+
+/// The live-room routes.
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/v1/rooms", post(open).get(list))
+        .route("/v1/rooms/{id}", get(show))
+        .route("/v1/rooms/{id}/pin", put(pin).delete(unpin))
+        .route("/v1/rooms/{id}/end", post(end))
+        .route("/v1/rooms/{id}/comments", post(comment))
+        .route("/v1/rooms/{id}/orders", post(order))
+        .route("/v1/rooms/{id}/events", get(events))
+}
+
+fn room_id(raw: &str) -> Result<RoomId> {
+    parse_id(raw, "no such room")
+}
+
+async fn open(
+    State(s): St,
+    Auth(p): Auth,
+    JsonBody(req): JsonBody<OpenRoom>,
+) -> Result<(StatusCode, Json<RoomView>)> {
+    let (_, farms) = device(p)?;
+    let view = blocking(move || s.store.open_room(&farms, &req)).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    limit: Option<u32>,
+}
+
+async fn list(
+    State(s): St,
+    Auth(_): Auth,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> Result<Json<RoomList>> {
+    let limit = q.limit.unwrap_or(ROOM_LIST_MAX);
+    let rooms = blocking(move || s.store.live_rooms(limit)).await?;
+    Ok(Json(RoomList { rooms }))
+}
+
+async fn show(State(s): St, Auth(_): Auth, Path(id): Path<String>) -> Result<Json<RoomView>> {
+    let id = room_id(&id)?;
+    Ok(Json(blocking(move || s.store.room(id)).await?))
+}
+
+async fn pin(
+    State(s): St,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<PinRequest>,
+) -> Result<Json<RoomView>> {
+    let (_, farms) = device(p)?;
+    let id = room_id(&id)?;
+    Ok(Json(blocking(move || s.store.pin(&farms, id, &req)).await?))
+}
+
+async fn unpin(State(s): St, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<RoomView>> {
+    let (_, farms) = device(p)?;
+    let id = room_id(&id)?;
+    Ok(Json(blocking(move || s.store.unpin(&farms, id)).await?))
+}
+
+async fn end(State(s): St, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<RoomView>> {
+    let (_, farms) = device(p)?;
+    let id = room_id(&id)?;
+    Ok(Json(blocking(move || s.store.end_room(&farms, id)).await?))
+}
+
+async fn comment(
+    State(s): St,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<PostComment>,
+) -> Result<(StatusCode, Json<RoomEvent>)> {
+    let buyer = buyer(p)?;
+    let id = room_id(&id)?;
+    let text = validate_comment(&req.text).map_err(|e| HubError::bad_request("invalid", e))?;
+    s.comments.check(buyer, id)?;
+    let event = blocking(move || s.store.post_comment(buyer, id, text)).await?;
+    Ok((StatusCode::CREATED, Json(event)))
+}
+
+async fn order(
+    State(s): St,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<RoomOrder>,
+) -> Result<(StatusCode, Json<OrderState>)> {
+    let buyer = buyer(p)?;
+    let id = room_id(&id)?;
+    let (order, created) = blocking(move || s.store.place_room_order(buyer, id, &req)).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(order)))
+}
+
+#[derive(Deserialize)]
+struct EventsQuery {
+    after: Option<String>,
+}
+
+/// The cursor: `Last-Event-ID` (what a reconnecting client sends), else
+/// `?after=`, else 0. Anything but a number is refused.
+fn cursor(headers: &HeaderMap, after: Option<&str>) -> Result<u64> {
+    let raw = match headers.get("last-event-id") {
+        Some(v) => Some(v.to_str().map_err(|_| bad_cursor())?),
+        None => after,
+    };
+    match raw.map(str::trim) {
+        None | Some("") => Ok(0),
+        Some(v) => v.parse().map_err(|_| bad_cursor()),
+    }
+}
+
+fn bad_cursor() -> HubError {
+    HubError::bad_request(
+        "invalid",
+        "Last-Event-ID (or ?after=) must be the number of an event",
+    )
+}
+
+async fn events(
+    State(s): St,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    QueryParams(q): QueryParams<EventsQuery>,
+) -> Result<Response> {
+    let id = room_id(&id)?;
+    let cursor = cursor(&headers, q.after.as_deref())?;
+    let state = s.clone();
+    let sub = blocking(move || sse::subscribe(state, id, &p)).await?;
+    Ok(sse::respond(s, id, cursor, sub).into_response())
+}

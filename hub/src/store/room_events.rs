@@ -1,0 +1,189 @@
+//! Room events in SQLite, their publication to the in-memory feeds after
+//! commit, following a room, and viewers joining and leaving.
+
+use super::rooms::{RoomRecord, load_room};
+use super::{Principal, Store, from_json, now_ms, to_json};
+use crate::error::{HubError, Result};
+use crate::rooms::{Fanout, Feed, FeedItem};
+use farmlive_protocol::room::{RoomEvent, RoomEventBody, RoomStatus, display_name};
+use farmlive_protocol::{BuyerContact, BuyerId, RoomId};
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use std::sync::Arc;
+
+/// Events appended in a transaction, to publish once it commits.
+pub(crate) type Emitted = Vec<(RoomId, Arc<FeedItem>)>;
+
+/// Appends an event to `room` and remembers it for publication.
+pub(crate) fn append_event(
+    conn: &Connection,
+    room: RoomId,
+    at: i64,
+    body: RoomEventBody,
+    emitted: &mut Emitted,
+) -> Result<RoomEvent> {
+    conn.prepare_cached("INSERT INTO room_events (room_id, at, body) VALUES (?1, ?2, ?3)")?
+        .execute(params![room.to_string(), at, to_json(&body)?])?;
+    let id = u64::try_from(conn.last_insert_rowid())
+        .map_err(|_| HubError::Internal("negative event id".into()))?;
+    let event = RoomEvent { id, room, at, body };
+    emitted.push((room, Arc::new(FeedItem::new(&event)?)));
+    Ok(event)
+}
+
+/// Commits, then publishes what the transaction appended. The caller still
+/// holds the writer, so publications happen in commit order, i.e. id order.
+pub(crate) fn commit(tx: Transaction<'_>, fanout: &Fanout, emitted: Emitted) -> Result<()> {
+    tx.commit()?;
+    fanout.feeds.publish(&emitted);
+    for (room, item) in &emitted {
+        if item.ends {
+            fanout.viewers().clear(*room);
+        }
+    }
+    Ok(())
+}
+
+/// How a buyer appears in rooms.
+pub(crate) fn buyer_display_name(conn: &Connection, buyer: BuyerId) -> Result<String> {
+    let contact: String = conn
+        .prepare_cached("SELECT contact FROM buyers WHERE id = ?1")?
+        .query_row([buyer.to_string()], |r| r.get(0))?;
+    let contact: BuyerContact = from_json(&contact)?;
+    Ok(display_name(&contact.name))
+}
+
+/// What a new follower of a room gets.
+pub(crate) enum Following {
+    /// The room is live: follow its feed. `viewer` is set when a buyer's
+    /// connection was counted; call [`Store::viewer_left`] when it closes.
+    Live {
+        /// The room's feed.
+        feed: Arc<Feed>,
+        /// The buyer counted as a viewer.
+        viewer: Option<BuyerId>,
+    },
+    /// The room has ended: every event is in SQLite; replay and close.
+    Ended,
+}
+
+fn sql_id(id: u64) -> i64 {
+    i64::try_from(id).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// The events of `room` with ids in `(after, upto]`, at most `limit`,
+    /// in id order, ready to send.
+    pub(crate) fn room_events(
+        &self,
+        room: RoomId,
+        after: u64,
+        upto: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<Arc<FeedItem>>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, at, body FROM room_events
+             WHERE room_id = ?1 AND id > ?2 AND id <= ?3 ORDER BY id LIMIT ?4",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                room.to_string(),
+                sql_id(after),
+                sql_id(upto.unwrap_or(u64::MAX)),
+                limit
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            },
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, at, body) = row?;
+            let event = RoomEvent {
+                id: u64::try_from(id)
+                    .map_err(|_| HubError::Internal("negative event id".into()))?,
+                room,
+                at,
+                body: from_json(&body)?,
+            };
+            out.push(Arc::new(FeedItem::new(&event)?));
+        }
+        Ok(out)
+    }
+
+    /// Starts following `room` as `who`: the farm's devices and any buyer.
+    /// A buyer on a live room becomes a viewer (`ViewerJoined` on their
+    /// first connection). Runs under the writer, so the room's status and
+    /// its feed agree: if it is live now, its `Ended` reaches this feed.
+    pub(crate) fn follow(&self, room: RoomId, who: &Principal) -> Result<Following> {
+        let mut conn = self.writer();
+        let rec = load_room(&conn, room)?.ok_or(HubError::NotFound("no such room"))?;
+        if let Principal::Device { farms, .. } = who {
+            if !farms.contains(&rec.farm) {
+                return Err(HubError::Forbidden(
+                    "only the farm's devices and buyers may follow a room",
+                ));
+            }
+        }
+        if rec.status == RoomStatus::Ended {
+            return Ok(Following::Ended);
+        }
+        let feed = self.fanout.feeds.feed(room);
+        let Principal::Buyer(buyer) = who else {
+            return Ok(Following::Live { feed, viewer: None });
+        };
+        let joined = self.fanout.viewers().join(room, *buyer);
+        if let Some(viewers) = joined {
+            let appended = buyer_display_name(&conn, *buyer).and_then(|viewer| {
+                self.append_alone(
+                    &mut conn,
+                    &rec,
+                    RoomEventBody::ViewerJoined { viewer, viewers },
+                )
+            });
+            if let Err(e) = appended {
+                self.fanout.viewers().leave(room, *buyer);
+                return Err(e);
+            }
+        }
+        Ok(Following::Live {
+            feed,
+            viewer: Some(*buyer),
+        })
+    }
+
+    /// A buyer's stream of `room` closed: `ViewerLeft` if it was their last
+    /// and the room is still live (no event follows `Ended`).
+    pub(crate) fn viewer_left(&self, room: RoomId, buyer: BuyerId) -> Result<()> {
+        let mut conn = self.writer();
+        let Some(viewers) = self.fanout.viewers().leave(room, buyer) else {
+            return Ok(());
+        };
+        let Some(rec) = load_room(&conn, room)?.filter(|r| r.status == RoomStatus::Live) else {
+            return Ok(());
+        };
+        let viewer = buyer_display_name(&conn, buyer)?;
+        self.append_alone(
+            &mut conn,
+            &rec,
+            RoomEventBody::ViewerLeft { viewer, viewers },
+        )
+    }
+
+    /// Appends one event in its own transaction and publishes it.
+    fn append_alone(
+        &self,
+        conn: &mut Connection,
+        rec: &RoomRecord,
+        body: RoomEventBody,
+    ) -> Result<()> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut emitted = Emitted::new();
+        append_event(&tx, rec.id, now_ms(), body, &mut emitted)?;
+        commit(tx, &self.fanout, emitted)
+    }
+}
