@@ -114,6 +114,9 @@ fn price_for(core: &Core, listing: ListingId, text: &str) -> Result<Money, Failu
 /// Runs `farmlive live --room`.
 pub fn run(data_dir: &Path, args: LiveArgs, json: bool) -> CmdResult {
     let core = Arc::new(crate::open_dir(data_dir)?);
+    if core.hub_url()?.is_none() {
+        return Err(farmlive_core::Error::NotEnrolled.into());
+    }
     let title = args.room.clone().unwrap_or_default();
     let farm = core.resolve_farm(args.farm.as_deref())?;
     let shelf = shelf(&core, farm.id, &args.shelf)?;

@@ -319,15 +319,28 @@ fn the_demo_runs_and_prints_its_summary() {
         "{text}"
     );
     assert!(
-        text.contains("refused: \"the hub refused: only 275 jin left\""),
+        text.contains("refused: \"the hub refused: only 684 jin left\""),
         "{text}"
     );
-    assert!(text.contains("3 placed, 3 shipped"), "{text}");
+    // On air: mangoes pinned at the live price, orders and comments seen
+    // by the farmer while streaming, the live price gone after the unpin.
+    for line in [
+        "📌 pinned 海南贵妃芒果 at 7.80 CNY live (usually 9.50 CNY)",
+        "🛒 王芳 ordered 6 jin 海南贵妃芒果 at 7.80 CNY (live price) = 46.80 CNY, NON-CONTACT delivery",
+        "💬 Amina: Do you ship to Nairobi?",
+        "🛒 陈伟 ordered 2 jin 海南贵妃芒果 at 9.50 CNY = 19.00 CNY",
+        "■ the live session ended",
+        "4 orders worth 203.80 CNY while on air (4 on the phone before the stream ended), 2 comments, 2 watching at most",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    assert!(text.contains("4 placed, 4 shipped"), "{text}");
+    assert!(std::fs::metadata(demo.join("live.flv")).unwrap().len() > 100_000);
     // What the demo left behind are real stores the CLI can read.
     let list = ok_json(&demo.join("agent"), &["listing", "list"]);
     assert_eq!(list.as_array().unwrap().len(), 5);
     let orders = ok_json(&demo.join("farmer"), &["orders", "list"]);
-    assert_eq!(orders.as_array().unwrap().len(), 3);
+    assert_eq!(orders.as_array().unwrap().len(), 4);
     assert!(
         orders
             .as_array()

@@ -51,9 +51,9 @@ struct ListQuery {
     limit: Option<u32>,
 }
 
+/// Public, like `GET /v1/listings`: people browse rooms before signing up.
 async fn list(
     State(s): St,
-    Auth(_): Auth,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Json<RoomList>> {
     let limit = q.limit.unwrap_or(ROOM_LIST_MAX);
@@ -61,7 +61,8 @@ async fn list(
     Ok(Json(RoomList { rooms }))
 }
 
-async fn show(State(s): St, Auth(_): Auth, Path(id): Path<String>) -> Result<Json<RoomView>> {
+/// Public: a room link shared on social media opens without an account.
+async fn show(State(s): St, Path(id): Path<String>) -> Result<Json<RoomView>> {
     let id = room_id(&id)?;
     Ok(Json(blocking(move || s.store.room(id)).await?))
 }

@@ -38,11 +38,13 @@ impl BuyerClient {
         Ok((client, token))
     }
 
-    /// A buyer who already has a token.
+    /// A buyer who already has a token (an empty one: a visitor who only
+    /// browses listings and rooms).
     pub fn with_token(hub_url: &str, token: &str) -> Result<BuyerClient> {
         let http = client::http_client(Duration::from_secs(30))?;
+        let bearer = Some(token.to_owned()).filter(|t| !t.is_empty());
         Ok(BuyerClient {
-            hub: HubClient::new(http, hub_url, Some(token.to_owned()))?,
+            hub: HubClient::new(http, hub_url, bearer)?,
             url: hub_url.to_owned(),
             token: token.to_owned(),
         })
