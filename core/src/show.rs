@@ -267,14 +267,21 @@ impl Show {
     }
 
     /// Stops the stream (sending what is queued), ends the room, waits
-    /// briefly for its last events, syncs the orders, and sums up.
+    /// briefly for its last events, syncs the orders, and sums up. The room
+    /// is ended even if the stream failed; the first error is returned.
     pub async fn stop(mut self) -> Result<ShowSummary> {
         let session = self.session.take();
-        let stream = tokio::task::spawn_blocking(move || session.map(LiveSession::stop))
-            .await
-            .map_err(|e| Error::InvalidArgument(format!("stopping the stream failed: {e}")))?
-            .transpose()?
-            .unwrap_or_default();
+        let stopped =
+            match tokio::task::spawn_blocking(move || session.map(LiveSession::stop)).await {
+                Ok(r) => r.transpose().map_err(Error::from),
+                Err(e) => Err(Error::InvalidArgument(format!(
+                    "stopping the stream failed: {e}"
+                ))),
+            };
+        let (stream, stream_error) = match stopped {
+            Ok(s) => (s.unwrap_or_default(), None),
+            Err(e) => (LiveStats::default(), Some(e)),
+        };
         if let Some(stats) = self.stats.take() {
             let _ = tokio::task::spawn_blocking(move || stats.join()).await;
         }
@@ -303,6 +310,9 @@ impl Show {
                 .core
                 .sync(&SyncOptions::default(), &CancelToken::new(), &|_| {})
                 .await;
+        }
+        if let Some(e) = stream_error {
+            return Err(e);
         }
         ending?;
         let takings = match &*self.tally.takings.lock().unwrap_or_else(|p| p.into_inner()) {
