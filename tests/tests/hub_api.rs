@@ -26,34 +26,9 @@ impl Api {
         body: Option<Vec<u8>>,
         headers: &[(&str, String)],
     ) -> (u16, Value) {
-        let mut req = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.url));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        for (k, v) in headers {
-            req = req.header(*k, v);
-        }
-        if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.unwrap();
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| json!({ "raw": String::from_utf8_lossy(&bytes) }))
-        };
-        assert_ne!(status, 500, "{method} {path}: a 500: {value}");
-        if status >= 400 && method != Method::HEAD {
-            assert!(
-                value["error"]["code"].is_string() && value["error"]["message"].is_string(),
-                "{method} {path} {status}: not a JSON error: {value}"
-            );
-        }
+        let (status, value, _) =
+            farmlive_tests::api::request(&self.http, &self.url, method, path, token, body, headers)
+                .await;
         (status, value)
     }
 

@@ -37,33 +37,7 @@ impl Api {
         token: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> (u16, Value, HeaderMap) {
-        let url = format!("{}{path}", self.url);
-        let mut req = self.http.request(method.clone(), url);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.unwrap();
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| json!({ "raw": String::from_utf8_lossy(&bytes) }))
-        };
-        assert_ne!(status, 500, "{method} {path}: a 500: {value}");
-        if status >= 400 {
-            let e = &value["error"];
-            assert!(
-                e["code"].is_string() && e["message"].is_string(),
-                "{method} {path} {status}: not a JSON error: {value}"
-            );
-        }
-        (status, value, headers)
+        farmlive_tests::api::request(&self.http, &self.url, method, path, token, body, &[]).await
     }
 
     async fn call(&self, method: Method, path: &str, token: &str, body: Value) -> (u16, Value) {
