@@ -52,10 +52,7 @@ struct ListQuery {
 }
 
 /// Public, like `GET /v1/listings`: people browse rooms before signing up.
-async fn list(
-    State(s): St,
-    QueryParams(q): QueryParams<ListQuery>,
-) -> Result<Json<RoomList>> {
+async fn list(State(s): St, QueryParams(q): QueryParams<ListQuery>) -> Result<Json<RoomList>> {
     let limit = q.limit.unwrap_or(ROOM_LIST_MAX);
     let rooms = blocking(move || s.store.live_rooms(limit)).await?;
     Ok(Json(RoomList { rooms }))
