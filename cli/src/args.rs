@@ -24,7 +24,7 @@ pub struct Cli {
 /// Top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the demo: a field agent's offline session with real photos.
+    /// Run the demo: an agent lists offline, the farmer sells live, ships.
     Demo(DemoArgs),
     /// Farms this device lists for.
     #[command(subcommand)]
@@ -46,8 +46,14 @@ pub enum Command {
     Conflicts(crate::args_sync::ConflictsCommand),
     /// Simulate a buyer on the hub's public API.
     Buyer(crate::args_sync::BuyerArgs),
-    /// Go live: stream camera or test pattern to an RTMP(S) ingest or an FLV file.
+    /// Go live: stream camera or test pattern to an RTMP(S) ingest or an FLV
+    /// file; with `--room`, sell while live.
     Live(crate::live_cmd::LiveArgs),
+    /// Live rooms this device opened; with an id, what happened in it.
+    Rooms {
+        /// A room id: list its stored events.
+        id: Option<String>,
+    },
     /// Operations waiting to be synced.
     Outbox {
         /// Show at most this many.

@@ -98,6 +98,7 @@ fn run(cli: Cli) -> CmdResult {
     let out = output::Output { json: cli.json };
     match cli.command {
         Command::Demo(_) | Command::Hub(_) | Command::Buyer(_) | Command::Live(_) => Ok(()),
+        Command::Rooms { id } => room_cmd::rooms(&core, &out, id.as_deref()),
         Command::Enrol(args) => sync_cmd::enrol(&core, &out, args),
         Command::Sync(args) => sync_cmd::sync(&core, &out, args),
         Command::Orders(cmd) => sync_cmd::orders(&core, &out, cmd),

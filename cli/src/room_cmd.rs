@@ -378,6 +378,60 @@ impl Board {
     }
 }
 
+/// `farmlive rooms [ID]`: the rooms this device opened, or one room's events.
+pub fn rooms(core: &Core, out: &crate::output::Output, id: Option<&str>) -> CmdResult {
+    let Some(id) = id else {
+        let rooms = core.rooms()?;
+        if out.json {
+            let list: Vec<_> = rooms
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id, "farm": r.farm, "title": r.title,
+                        "status": if r.status == farmlive_core::protocol::room::RoomStatus::Live { "live" } else { "ended" },
+                        "opened_at": r.opened_at, "ended_at": r.ended_at, "last_event": r.last_event,
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::Value::Array(list));
+            return Ok(());
+        }
+        let rows: Vec<Vec<String>> = rooms
+            .iter()
+            .map(|r| {
+                vec![
+                    r.id.to_string(),
+                    crate::output::ellipsize(&r.title, 32),
+                    format!("{:?}", r.status).to_lowercase(),
+                    r.shelf.len().to_string(),
+                ]
+            })
+            .collect();
+        println!(
+            "{}",
+            crate::output::table(&["ROOM", "TITLE", "STATUS", "SHELF"], &rows)
+        );
+        return Ok(());
+    };
+    let room = id.parse().map_err(Failure::input)?;
+    let mut after = 0;
+    loop {
+        let page = core.room_events(room, after, 500)?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = last.id;
+        for e in &page {
+            if out.json {
+                println!("{}", serde_json::to_string(e).unwrap_or_default());
+            } else {
+                println!("{}", describe(e));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A show event as one JSON object.
 pub fn event_json(event: &ShowEvent) -> serde_json::Value {
     match event {

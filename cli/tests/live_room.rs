@@ -196,6 +196,15 @@ fn a_farmer_sells_live_from_the_command_line_while_buyers_comment_and_order() {
     // The order reached the farmer's store, non-contact.
     let orders: Value = serde_json::from_str(&ok(&farmer, &["--json", "orders", "list"])).unwrap();
     assert_eq!(orders[0]["delivery"], "non_contact", "{orders}");
+    // And the room's events stay on the phone, to look back at.
+    let rooms: Value = serde_json::from_str(&ok(&farmer, &["--json", "rooms"])).unwrap();
+    assert_eq!(rooms[0]["status"], "ended");
+    let room = rooms[0]["id"].as_str().unwrap();
+    let told = ok(&farmer, &["rooms", room]);
+    assert!(
+        told.contains("💬 Wang: Sweet?") && told.contains("(live price)"),
+        "{told}"
+    );
 }
 
 #[test]
