@@ -76,6 +76,11 @@ pub(crate) fn bounded(message: String) -> String {
 
 impl From<CoreError> for FarmLiveError {
     fn from(e: CoreError) -> Self {
+        // The stream's own errors keep their kind (`Live`, or `BadInput`).
+        let e = match e {
+            CoreError::Live(live) => return live.into(),
+            other => other,
+        };
         let bad_input = e.is_bad_input();
         let message = bounded(e.to_string());
         match e {

@@ -4,10 +4,14 @@
 //! - [`FarmLive`] — one object, opened at a data directory: farms, listings,
 //!   photos, the outbox, orders, conflicts; `enrol` and `sync` are async
 //!   (Kotlin `suspend`, Swift `async`) and run on one tokio runtime owned by
-//!   the library; `start_live` returns a [`LiveSession`] that takes camera
-//!   frames and microphone PCM pushed by the shell.
-//! - Listeners are foreign traits: [`SyncListener`], [`LiveStatsListener`],
-//!   [`LogListener`] (the core's `tracing` output, see [`set_log_listener`]).
+//!   the library; `start_live` (async) returns a [`LiveSession`] that takes
+//!   camera frames and microphone PCM pushed by the shell and, when started
+//!   with a room, sells: buyers watch, comment and order, the farmer pins a
+//!   listing at a live price (`pin`, `unpin`), and `stop` sums it up.
+//! - Listeners are foreign traits: [`SyncListener`], [`ShowListener`] (one
+//!   stream of [`ShowEvent`]s per live session: stream figures and room
+//!   events), [`LogListener`] (the core's `tracing` output, see
+//!   [`set_log_listener`]).
 //! - One public error, [`FarmLiveError`], with messages for people, bounded in
 //!   length and free of personal data and secrets.
 //!
@@ -30,14 +34,19 @@ mod facade;
 mod live;
 mod log;
 mod runtime;
+mod show;
 mod sync;
 mod types;
 
 pub use bytes::FrameBytes;
 pub use error::{FarmLiveError, Result};
 pub use facade::FarmLive;
-pub use live::{LiveOptions, LiveSession, LiveStats, LiveStatsListener, PixelFormat};
+pub use live::{LiveOptions, LiveSession, LiveStats, PixelFormat};
 pub use log::{LogLevel, LogListener, set_log_listener};
+pub use show::{
+    LiveRoom, LiveSummary, RoomComment, RoomOptions, RoomOrder, RoomPin, RoomViewer, ShelfListing,
+    ShowEvent, ShowListener,
+};
 pub use sync::SyncListener;
 pub use types::*;
 

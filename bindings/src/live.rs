@@ -1,16 +1,23 @@
 //! Live sessions: the shell pushes camera frames (bytes with width, height,
 //! pixel format, rotation and timestamp) and microphone PCM; the core
 //! encodes (openh264, fdk-aac), muxes FLV and publishes to an RTMP(S) ingest
-//! and/or records to a file. Stats go to a foreign [`LiveStatsListener`] once
-//! a second. A stream key never appears in errors or logs.
+//! and/or records to a file. A session may sell too: with a room
+//! ([`LiveOptions::room`]) it opens a live room on the hub where buyers watch,
+//! comment and order, and the farmer pins a listing at a live price. One
+//! foreign [`ShowListener`] hears it all (stream figures once a second, room
+//! events as they happen). A stream key never appears in errors or logs.
 
 use crate::bytes::FrameBytes;
 use crate::error::{FarmLiveError, Result};
 use crate::facade::{FarmLive, check_path, check_text};
 use crate::runtime;
+use crate::show::{LiveRoom, LiveSummary, RoomOptions, ShowListener, forward_to};
+use crate::types::parse_id;
+use farmlive_core::protocol as p;
+use farmlive_core::{Core, RoomSetup, Show, ShowConfig};
 use farmlive_live as live;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Pixel layout of a pushed frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -70,6 +77,10 @@ pub struct LiveOptions {
     pub video_bitrate_bps: u32,
     /// Whether the shell will push microphone PCM (an AAC track).
     pub audio: bool,
+    /// A room to sell from while live (opened on the hub, so the device must
+    /// be enrolled); `None` to only stream.
+    #[uniffi(default = None)]
+    pub room: Option<RoomOptions>,
 }
 
 /// Figures about a running stream, once a second.
@@ -126,18 +137,14 @@ impl From<live::LiveStats> for LiveStats {
     }
 }
 
-/// Receives live stats (from a background thread), once a second.
-#[uniffi::export(with_foreign)]
-pub trait LiveStatsListener: Send + Sync {
-    /// The latest figures.
-    fn on_stats(&self, stats: LiveStats);
-}
-
-/// A running live stream. Push frames and PCM from the capture callbacks;
-/// call `stop` to flush and close.
+/// A running live session (and its room, if it has one). Push frames and PCM
+/// from the capture callbacks; pin and unpin while on air; call `stop` to
+/// flush, close and end the room.
 #[derive(uniffi::Object)]
 pub struct LiveSession {
-    session: Mutex<Option<live::LiveSession>>,
+    /// `None` once stopped. Shared with pins in flight; `stop` waits for them.
+    show: Mutex<Option<Arc<Show>>>,
+    core: Arc<Core>,
     video: live::video::VideoPusher,
     audio: Option<live::audio::AudioPusher>,
 }
@@ -152,60 +159,128 @@ fn stopped() -> FarmLiveError {
     FarmLiveError::NotAllowed("the live session has stopped".into())
 }
 
+fn no_room() -> FarmLiveError {
+    FarmLiveError::NotAllowed(
+        "this live session has no room; go live with a room to pin products".into(),
+    )
+}
+
+/// Most shelf entries accepted before the core's own check (at most 50
+/// distinct listings), so a hostile list is refused before it is parsed.
+const SHELF_ENTRIES_MAX: usize = 1000;
+
+fn live_config(options: &LiveOptions) -> Result<live::LiveConfig> {
+    let mut cfg = live::LiveConfig::new(options.width, options.height);
+    cfg.video = live::VideoInput::Pushed;
+    cfg.audio = if options.audio {
+        live::AudioInput::Pushed
+    } else {
+        live::AudioInput::None
+    };
+    cfg.fps = options.fps;
+    let max = cfg.bitrate.max_bps.max(options.video_bitrate_bps);
+    cfg.bitrate.start_bps = options.video_bitrate_bps;
+    cfg.bitrate.max_bps = max;
+    if let Some(url) = &options.ingest_url {
+        check_text("ingest URL", url)?;
+        cfg.ingest = Some(live::IngestUrl::parse(url)?);
+    }
+    if let Some(path) = &options.record_path {
+        check_path("recording path", path)?;
+        cfg.record = Some(path.into());
+    }
+    Ok(cfg)
+}
+
+fn room_setup(core: &Core, room: RoomOptions) -> Result<RoomSetup> {
+    check_text("title", &room.title)?;
+    if let Some(url) = &room.playback_url {
+        check_text("playback address", url)?;
+    }
+    if let Some(farm) = &room.farm {
+        check_text("farm", farm)?;
+    }
+    if room.shelf.len() > SHELF_ENTRIES_MAX {
+        return Err(FarmLiveError::bad_input(format!(
+            "a shelf holds at most {} listings",
+            p::room::SHELF_MAX
+        )));
+    }
+    let shelf = room
+        .shelf
+        .iter()
+        .map(|id| parse_id(id, "listing"))
+        .collect::<Result<Vec<p::ListingId>>>()?;
+    let farm = core.resolve_farm(room.farm.as_deref())?;
+    Ok(RoomSetup {
+        farm: farm.id,
+        title: room.title,
+        shelf,
+        playback_url: room.playback_url,
+    })
+}
+
 #[uniffi::export]
 impl FarmLive {
-    /// Goes live. Connection problems do not fail this call: the session keeps
-    /// retrying and reports them in [`LiveStats::last_error`].
-    pub fn start_live(
+    /// Goes live, with a room if [`LiveOptions::room`] says so: the room opens
+    /// on the hub first (its title, shelf and farm checked here before), then
+    /// the stream starts; if the stream cannot start, the room is ended
+    /// again. Ingest connection problems do not fail this call: the session
+    /// keeps retrying and reports them in [`LiveStats::last_error`].
+    /// `listener` hears the stream's figures and the room's events.
+    pub async fn start_live(
         &self,
         options: LiveOptions,
-        listener: Option<Arc<dyn LiveStatsListener>>,
+        listener: Option<Arc<dyn ShowListener>>,
     ) -> Result<Arc<LiveSession>> {
-        let mut cfg = live::LiveConfig::new(options.width, options.height);
-        cfg.video = live::VideoInput::Pushed;
-        cfg.audio = if options.audio {
-            live::AudioInput::Pushed
-        } else {
-            live::AudioInput::None
-        };
-        cfg.fps = options.fps;
-        let max = cfg.bitrate.max_bps.max(options.video_bitrate_bps);
-        cfg.bitrate.start_bps = options.video_bitrate_bps;
-        cfg.bitrate.max_bps = max;
-        if let Some(url) = &options.ingest_url {
-            check_text("ingest URL", url)?;
-            cfg.ingest = Some(live::IngestUrl::parse(url)?);
-        }
-        if let Some(path) = &options.record_path {
-            check_path("recording path", path)?;
-            cfg.record = Some(path.into());
-        }
-        let session = live::LiveSession::start(cfg)?;
-        let video = session
+        let cfg = live_config(&options)?;
+        let room = options
+            .room
+            .map(|r| room_setup(&self.core, r))
+            .transpose()?;
+        let with_room = room.is_some();
+        let core = self.core.clone();
+        let show = runtime::run(async move {
+            let config = ShowConfig {
+                live: cfg,
+                room,
+                follow: Default::default(),
+            };
+            Ok(Show::start(core, config, forward_to(listener)).await?)
+        })
+        .await?;
+        let video = show
             .video_pusher()
             .ok_or_else(|| FarmLiveError::Failure("the session takes no frames".into()))?;
-        let audio = session.audio_pusher();
-        if let Some(listener) = listener {
-            let rx = session.subscribe();
-            let spawned = std::thread::Builder::new()
-                .name("farmlive-live-stats".into())
-                .spawn(move || {
-                    for stats in rx {
-                        let stats = LiveStats::from(stats);
-                        let _ = catch_unwind(AssertUnwindSafe(|| listener.on_stats(stats)));
-                    }
-                });
-            if spawned.is_err() {
-                tracing::warn!(target: "farmlive::ffi", "live stats will not be reported: no thread");
-            }
-        }
-        tracing::info!(target: "farmlive::ffi", "live session started ({}x{}@{})",
-            options.width, options.height, options.fps);
+        let audio = show.audio_pusher();
+        tracing::info!(target: "farmlive::ffi", "live session started ({}x{}@{}{})",
+            options.width, options.height, options.fps, if with_room { ", with a room" } else { "" });
         Ok(Arc::new(LiveSession {
-            session: Mutex::new(Some(session)),
+            show: Mutex::new(Some(Arc::new(show))),
+            core: self.core.clone(),
             video,
             audio,
         }))
+    }
+}
+
+impl LiveSession {
+    /// The running show, or `NotAllowed` once stopped.
+    fn show(&self) -> Result<Arc<Show>> {
+        self.show
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(stopped)
+    }
+
+    /// The running show, if it has a room.
+    fn show_with_room(&self) -> Result<Arc<Show>> {
+        let show = self.show()?;
+        if show.room_id().is_none() {
+            return Err(no_room());
+        }
+        Ok(show)
     }
 }
 
@@ -274,31 +349,77 @@ impl LiveSession {
 
     /// The latest figures.
     pub fn stats(&self) -> Result<LiveStats> {
-        let guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(guard.as_ref().ok_or_else(stopped)?.latest_stats().into())
+        Ok(self.show()?.stream_stats().into())
     }
 
     /// Caps the video bitrate (bit/s), e.g. on a metered connection.
     pub fn set_bitrate_cap(&self, bps: u32) -> Result<()> {
-        let guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
-        guard.as_ref().ok_or_else(stopped)?.set_bitrate_cap(bps);
+        self.show()?.set_bitrate_cap(bps);
         Ok(())
     }
 
+    /// The room as the hub last reported it (after going live, pinning,
+    /// unpinning); `None` when the session has no room.
+    pub fn room(&self) -> Result<Option<LiveRoom>> {
+        self.show()?.room().map(LiveRoom::try_from).transpose()
+    }
+
+    /// Pins a listing of the room's shelf, in front of buyers; with
+    /// `live_price` ("8.8", in the listing's currency) it sells at that price
+    /// while pinned. Returns the room with the pin.
+    pub async fn pin(&self, listing_id: String, live_price: Option<String>) -> Result<LiveRoom> {
+        let listing: p::ListingId = parse_id(&listing_id, "listing")?;
+        if let Some(price) = &live_price {
+            check_text("live price", price)?;
+        }
+        let show = self.show_with_room()?;
+        let live_price = match live_price {
+            Some(text) => {
+                let currency = self.core.listing(listing)?.price.currency;
+                Some(
+                    p::Money::parse(&text, currency)
+                        .map_err(|e| FarmLiveError::bad_input(format!("live price: {e}")))?,
+                )
+            }
+            None => None,
+        };
+        let view = runtime::run(async move { Ok(show.pin(listing, live_price).await?) }).await?;
+        view.try_into()
+    }
+
+    /// Unpins the pinned listing; its live price stops applying at once.
+    pub async fn unpin(&self) -> Result<LiveRoom> {
+        let show = self.show_with_room()?;
+        let view = runtime::run(async move { Ok(show.unpin().await?) }).await?;
+        view.try_into()
+    }
+
     /// Stops capturing, sends what is queued (up to a few seconds), closes the
-    /// ingest and the recording, and returns the final figures.
-    pub async fn stop(&self) -> Result<LiveStats> {
-        let session = self
-            .session
+    /// ingest and the recording, ends the room (if any), syncs the orders
+    /// placed in it, and sums up. Pins still in flight finish first.
+    pub async fn stop(&self) -> Result<LiveSummary> {
+        let mut show = self
+            .show
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take()
             .ok_or_else(stopped)?;
-        let stats = runtime::runtime()?
-            .spawn_blocking(move || session.stop())
-            .await
-            .map_err(|_| FarmLiveError::Failure("stopping the live session failed".into()))??;
+        let summary = runtime::run(async move {
+            // A pin or unpin in flight holds the show; each ends within the
+            // core's request timeout.
+            let show = loop {
+                match Arc::try_unwrap(show) {
+                    Ok(owned) => break owned,
+                    Err(shared) => {
+                        show = shared;
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                }
+            };
+            Ok(show.stop().await?)
+        })
+        .await?;
         tracing::info!(target: "farmlive::ffi", "live session stopped");
-        Ok(stats.into())
+        summary.try_into()
     }
 }

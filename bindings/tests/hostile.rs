@@ -1,7 +1,9 @@
 //! Every exported function, called with hostile arguments: negative and huge
 //! numbers, huge strings, bad ids, garbage bytes as photos and frames, empty
-//! and absurd paths. Each must answer with a `FarmLiveError` (or a harmless
-//! result), never a panic — and errors stay short and carry no secrets.
+//! and absurd paths, rooms and pins that make no sense. Each must answer with
+//! a `FarmLiveError` (or a harmless result), never a panic — and errors stay
+//! short and carry no secrets. The live-room tests run a real hub in-process
+//! on loopback.
 
 use farmlive_ffi::*;
 use std::sync::Arc;
@@ -305,7 +307,9 @@ fn live_sessions_refuse_hostile_options_frames_and_pcm() {
             record_path: record,
             video_bitrate_bps: 500_000,
             audio: true,
+            room: None,
         };
+    let start = |o: LiveOptions| block_on(fl.start_live(o, None));
     for (w, h) in [
         (0, 0),
         (1, 1),
@@ -314,13 +318,13 @@ fn live_sessions_refuse_hostile_options_frames_and_pcm() {
         (65_536, 2),
         (2, 65_536),
     ] {
-        bad_input(fl.start_live(opts(w, h, 30, None, Some(rec.clone())), None));
+        bad_input(start(opts(w, h, 30, None, Some(rec.clone()))));
     }
-    bad_input(fl.start_live(opts(64, 64, 0, None, Some(rec.clone())), None));
-    bad_input(fl.start_live(opts(64, 64, u32::MAX, None, Some(rec.clone())), None));
-    bad_input(fl.start_live(opts(64, 64, 30, None, None), None));
-    bad_input(fl.start_live(opts(64, 64, 30, None, Some(String::new())), None));
-    bad_input(fl.start_live(opts(64, 64, 30, None, Some(huge())), None));
+    bad_input(start(opts(64, 64, 0, None, Some(rec.clone()))));
+    bad_input(start(opts(64, 64, u32::MAX, None, Some(rec.clone()))));
+    bad_input(start(opts(64, 64, 30, None, None)));
+    bad_input(start(opts(64, 64, 30, None, Some(String::new()))));
+    bad_input(start(opts(64, 64, 30, None, Some(huge()))));
     for url in [
         "",
         "http://x/app/key",
@@ -328,20 +332,21 @@ fn live_sessions_refuse_hostile_options_frames_and_pcm() {
         "rtmp://host",
         "rtmp:///app/key",
     ] {
-        bad_input(fl.start_live(opts(64, 64, 30, Some(url.into()), None), None));
+        bad_input(start(opts(64, 64, 30, Some(url.into()), None)));
     }
-    bad_input(fl.start_live(opts(64, 64, 30, Some(huge()), None), None));
+    bad_input(start(opts(64, 64, 30, Some(huge()), None)));
     let mut zero_rate = opts(64, 64, 30, None, Some(rec.clone()));
     zero_rate.video_bitrate_bps = 0;
-    refused(fl.start_live(zero_rate, None));
-    refused(fl.start_live(
-        opts(64, 64, 30, None, Some("/nonexistent/dir/x.flv".into())),
+    refused(start(zero_rate));
+    refused(start(opts(
+        64,
+        64,
+        30,
         None,
-    ));
+        Some("/nonexistent/dir/x.flv".into()),
+    )));
 
-    let s = fl
-        .start_live(opts(64, 64, 15, None, Some(rec.clone())), None)
-        .expect("a valid session");
+    let s = start(opts(64, 64, 15, None, Some(rec.clone()))).expect("a valid session");
     let frame = vec![0u8; 64 * 64 * 3 / 2];
     s.push_video_frame(frame.clone().into(), 64, 64, PixelFormat::Nv12, 0, 0)
         .expect("a valid frame");
@@ -380,12 +385,202 @@ fn live_sessions_refuse_hostile_options_frames_and_pcm() {
     s.set_bitrate_cap(0).expect("a zero cap is clamped");
     s.set_bitrate_cap(u32::MAX).expect("a huge cap is clamped");
     s.stats().expect("stats");
-    block_on(s.stop()).expect("stop");
+    assert_eq!(s.room().expect("room"), None);
+    let summary = block_on(s.stop()).expect("stop");
+    assert_eq!(
+        (summary.orders, summary.comments, summary.room),
+        (0, 0, None)
+    );
     refused(block_on(s.stop()));
     refused(s.stats());
     refused(s.push_video_frame(frame.into(), 64, 64, PixelFormat::Nv12, 0, 0));
     refused(s.push_audio(vec![0; 4].into(), 44_100, 2));
     refused(s.set_bitrate_cap(1));
+}
+
+fn recording(d: &tempfile::TempDir, name: &str, room: Option<RoomOptions>) -> LiveOptions {
+    LiveOptions {
+        width: 64,
+        height: 64,
+        fps: 15,
+        ingest_url: None,
+        record_path: Some(d.path().join(name).to_string_lossy().into_owned()),
+        video_bitrate_bps: 200_000,
+        audio: false,
+        room,
+    }
+}
+
+fn room(title: &str, shelf: Vec<String>) -> RoomOptions {
+    RoomOptions {
+        title: title.into(),
+        shelf,
+        farm: None,
+        playback_url: None,
+    }
+}
+
+#[test]
+fn rooms_with_hostile_setups_are_refused_before_going_live() {
+    let (d, fl) = open();
+    let l = listing(&fl);
+    let start = |r: RoomOptions| block_on(fl.start_live(recording(&d, "r.flv", Some(r)), None));
+    bad_input(start(room("", vec![l.id.clone()])));
+    bad_input(start(room("   ", vec![l.id.clone()])));
+    bad_input(start(room(&huge(), vec![l.id.clone()])));
+    bad_input(start(room("a\nb", vec![l.id.clone()])));
+    bad_input(start(room("Mangoes", vec![])));
+    bad_input(start(room("Mangoes", vec![String::new()])));
+    bad_input(start(room("Mangoes", vec![huge()])));
+    bad_input(start(room("Mangoes", vec!["not an id".into()])));
+    bad_input(start(room("Mangoes", vec![UUID_NOBODY.into()])));
+    bad_input(start(room("Mangoes", vec![l.id.clone(); 100_000])));
+    let many: Vec<String> = (0..60).map(|_| listing(&fl).id).collect();
+    bad_input(start(room("Mangoes", many)));
+    for url in ["javascript:alert(1)", "https://", "ftp://x", "https://a b"] {
+        let mut r = room("Mangoes", vec![l.id.clone()]);
+        r.playback_url = Some(url.into());
+        bad_input(start(r));
+    }
+    let mut r = room("Mangoes", vec![l.id.clone()]);
+    r.playback_url = Some(huge());
+    bad_input(start(r));
+    let mut r = room("Mangoes", vec![l.id.clone()]);
+    r.farm = Some("nobody's farm".into());
+    bad_input(start(r));
+    let mut r = room("Mangoes", vec![l.id.clone()]);
+    r.farm = Some(huge());
+    bad_input(start(r));
+    // A valid room needs a hub: not enrolled, and no stream was started.
+    let e = refused(start(room("Mangoes", vec![l.id.clone()])));
+    assert!(matches!(e, FarmLiveError::NotEnrolled(_)), "{e:?}");
+    assert!(
+        !d.path().join("r.flv").exists(),
+        "no stream without its room"
+    );
+}
+
+#[test]
+fn pin_and_unpin_without_a_room_are_not_allowed() {
+    let (d, fl) = open();
+    let l = listing(&fl);
+    let s = block_on(fl.start_live(recording(&d, "x.flv", None), None)).expect("a session");
+    assert_eq!(s.room().expect("room"), None);
+    let e = refused(block_on(s.pin(l.id.clone(), None)));
+    assert!(matches!(e, FarmLiveError::NotAllowed(_)), "{e:?}");
+    let e = refused(block_on(s.pin(l.id.clone(), Some("8.8".into()))));
+    assert!(matches!(e, FarmLiveError::NotAllowed(_)), "{e:?}");
+    let e = refused(block_on(s.unpin()));
+    assert!(matches!(e, FarmLiveError::NotAllowed(_)), "{e:?}");
+    bad_input(block_on(s.pin(huge(), None)));
+    block_on(s.stop()).expect("stop");
+    refused(block_on(s.pin(l.id.clone(), None)));
+    refused(block_on(s.unpin()));
+    refused(s.room());
+}
+
+/// A real hub on a loopback port, serving until dropped.
+struct TestHub {
+    url: String,
+    code: String,
+    _rt: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+fn hub(farm: &str) -> TestHub {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hub = farmlive_hub::Hub::open(&dir.path().join("hub.db")).expect("hub");
+    let code = hub
+        .store()
+        .mint_enrol_code(
+            &[farm.to_owned()],
+            farmlive_core::protocol::api::Role::Farmer,
+        )
+        .expect("code")
+        .code;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    rt.spawn(hub.serve(listener, std::future::pending()));
+    TestHub {
+        url: format!("http://{addr}"),
+        code,
+        _rt: rt,
+        _dir: dir,
+    }
+}
+
+#[test]
+fn hostile_pins_in_a_live_room_are_refused() {
+    let hub = hub("Li's orchard");
+    let (d, fl) = open();
+    block_on(fl.enrol(hub.url.clone(), hub.code.clone(), "phone".into())).expect("enrol");
+    let mango = listing(&fl);
+    let off_shelf = listing(&fl);
+    block_on(fl.sync(None)).expect("sync");
+    let s = block_on(fl.start_live(
+        recording(
+            &d,
+            "room.flv",
+            Some(room("Mango harvest", vec![mango.id.clone()])),
+        ),
+        None,
+    ))
+    .expect("live with a room");
+    let r = s.room().expect("room").expect("a room");
+    assert!(r.live);
+    assert_eq!(r.shelf.len(), 1);
+    assert_eq!(r.pinned, None);
+    for id in [String::new(), "nope".into(), huge()] {
+        bad_input(block_on(s.pin(id, None)));
+    }
+    let e = refused(block_on(s.pin(UUID_NOBODY.into(), None)));
+    assert!(e.is_bad_input(), "{e:?}");
+    let e = refused(block_on(s.pin(UUID_NOBODY.into(), Some("8".into()))));
+    assert!(e.is_bad_input(), "{e:?}");
+    // On this farm, but not on the room's shelf.
+    bad_input(block_on(s.pin(off_shelf.id.clone(), None)));
+    for price in [
+        "",
+        "0",
+        "-1",
+        "abc",
+        "8.888",
+        "1e9",
+        "99999999999999999999999",
+        "8 USD",
+        "NaN",
+    ] {
+        let e = refused(block_on(s.pin(mango.id.clone(), Some(price.into()))));
+        assert!(e.is_bad_input(), "{price:?}: {e:?}");
+    }
+    bad_input(block_on(s.pin(mango.id.clone(), Some(huge()))));
+    assert_eq!(s.room().expect("room").expect("a room").pinned, None);
+    let pinned = block_on(s.pin(mango.id.clone(), Some("8.8".into()))).expect("a good pin");
+    let pin = pinned.pinned.expect("pinned");
+    assert_eq!(pin.listing_id, mango.id);
+    assert_eq!(
+        pin.live_price,
+        Some(Money {
+            minor: 880,
+            currency: "CNY".into()
+        })
+    );
+    assert_eq!(pin.price.minor, 1250);
+    let unpinned = block_on(s.unpin()).expect("unpin");
+    assert_eq!(unpinned.pinned, None);
+    block_on(s.unpin()).expect("unpinning twice is harmless");
+    let summary = block_on(s.stop()).expect("stop");
+    let ended = summary.room.expect("the room");
+    assert!(!ended.live);
+    assert_eq!(summary.orders, 0);
+    refused(block_on(s.pin(mango.id, None)));
 }
 
 /// What uniffi's scaffolding does with the bytes argument of `push_video_frame`

@@ -2,9 +2,12 @@
 //! with Maven on the host: JUnit 5, JNA and kotlinx-coroutines from Maven
 //! Central; the generated bindings and the library's idiomatic layer compiled
 //! together; the host `libfarmlive_ffi.so` loaded through `jna.library.path`.
+//! The live-selling test reaches a hub on loopback named in its environment
+//! (see `test_hub.rs`).
 
 use crate::bindings::root;
 use crate::run;
+use crate::test_hub::HubFor;
 use std::path::Path;
 use std::process::Command;
 
@@ -32,11 +35,13 @@ fn maven(project: &str, lib_dir: &Path) -> Result<Command, String> {
     Ok(cmd)
 }
 
-/// Runs the Kotlin tests against the library in `lib_dir`. Fails (never
-/// skips) when Maven or its dependencies cannot be had.
-pub fn test(lib_dir: &Path) -> Result<(), String> {
-    run(maven("jvm-tests", lib_dir)?.arg("test"))
-        .map_err(|e| format!("Kotlin JVM tests failed: {e}"))?;
+/// Runs the Kotlin tests against the library in `lib_dir` and the hub in
+/// `hub`. Fails (never skips) when Maven or its dependencies cannot be had.
+pub fn test(lib_dir: &Path, hub: &HubFor) -> Result<(), String> {
+    let mut cmd = maven("jvm-tests", lib_dir)?;
+    // Surefire's test JVM inherits Maven's environment.
+    cmd.envs(hub.vars(&hub.bin.to_string_lossy()));
+    run(cmd.arg("test")).map_err(|e| format!("Kotlin JVM tests failed: {e}"))?;
     // The app shell's Kotlin, type-checked against android-all (Robolectric's
     // Android framework jar on Maven Central): no SDK needed.
     run(maven("app-check", lib_dir)?.arg("compile"))

@@ -13,6 +13,7 @@ mod ffi_bench;
 mod kotlin;
 mod packages;
 mod swift;
+mod test_hub;
 
 use std::process::{Command, ExitCode};
 
@@ -93,10 +94,12 @@ fn test(extra: &[String]) -> Result<(), String> {
         .args(extra))?;
     // Doc tests are not part of --all-targets.
     run(cargo().args(["test", "--workspace", "--doc"]))?;
-    // The Kotlin and Swift shells' tests, against the real generated bindings.
+    // The Kotlin and Swift shells' tests, against the real generated bindings
+    // and a real hub on loopback (stopped when `hub` drops).
     let lib_dir = bindings::task()?;
-    kotlin::test(&lib_dir)?;
-    swift::test(&lib_dir)
+    let hub = test_hub::TestHub::start()?;
+    kotlin::test(&lib_dir, &hub.for_farm("Kotlin test farm")?)?;
+    swift::test(&lib_dir, &hub.for_farm("Swift test farm")?)
 }
 
 fn lint() -> Result<(), String> {

@@ -3,11 +3,15 @@
 //! (`$XDG_CACHE_HOME/farmlive/swift-trixie`, else `~/.cache/...`). Setting it
 //! up takes about 80 s and 2.6 GB once; later runs reuse it. The package and
 //! the host `libfarmlive_ffi.so` are copied in and `swift test` runs there.
+//! The live-selling test reaches the hub on the host's loopback (a chroot
+//! shares it) and runs the `farmlive` binary, staged in as `/work/bin/farmlive`,
+//! to play buyers.
 //!
 //! Needs root (chroot, mount) — directly or through `sudo -n`.
 
 use crate::bindings::{LIB_FILE, root};
 use crate::run;
+use crate::test_hub::HubFor;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -166,6 +170,39 @@ fn stage(chroot: &Path, lib_dir: &Path) -> Result<(), String> {
         .arg(&testdata))
 }
 
+/// Where the `farmlive` binary is inside the chroot.
+const CHROOT_BIN: &str = "/work/bin/farmlive";
+
+/// Puts the `farmlive` binary into the chroot: a hard link when the cache is
+/// on the same file system (the debug binary is hundreds of MB), else a copy.
+/// Built on the host's older Debian, it runs on trixie's newer glibc.
+fn stage_bin(chroot: &Path, bin: &Path) -> Result<(), String> {
+    let dst = chroot.join(CHROOT_BIN.trim_start_matches('/'));
+    if let Some(dir) = dst.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let _ = std::fs::remove_file(&dst);
+    if std::fs::hard_link(bin, &dst).is_ok() {
+        return Ok(());
+    }
+    std::fs::copy(bin, &dst)
+        .map(|_| ())
+        .map_err(|e| format!("cannot copy {} into the chroot: {e}", bin.display()))
+}
+
+/// `NAME='value' ...` for the chroot's shell (values have no single quote).
+fn shell_env(vars: &[(&str, String)]) -> Result<String, String> {
+    let mut out = String::new();
+    for (name, value) in vars {
+        if value.contains('\'') {
+            return Err(format!("{name} cannot be passed to the chroot"));
+        }
+        out.push_str(&format!("{name}='{value}' "));
+    }
+    Ok(out)
+}
+
 fn swift(lib_dir: &Path, args: &str, env: &str) -> Result<(), String> {
     let chroot = ensure_chroot().map_err(|e| {
         format!("cannot set up Swift (a debootstrap chroot of Debian trixie with swiftlang): {e}")
@@ -183,8 +220,13 @@ fn swift(lib_dir: &Path, args: &str, env: &str) -> Result<(), String> {
 
 /// Runs the XCTest tests against the library in `lib_dir`. Fails (never
 /// skips) when the Swift toolchain cannot be set up.
-pub fn test(lib_dir: &Path) -> Result<(), String> {
-    swift(lib_dir, "test", "").map_err(|e| format!("Swift tests failed: {e}"))
+pub fn test(lib_dir: &Path, hub: &HubFor) -> Result<(), String> {
+    let chroot = ensure_chroot().map_err(|e| {
+        format!("cannot set up Swift (a debootstrap chroot of Debian trixie with swiftlang): {e}")
+    })?;
+    stage_bin(&chroot, &hub.bin)?;
+    let env = shell_env(&hub.vars(CHROOT_BIN))?;
+    swift(lib_dir, "test", &env).map_err(|e| format!("Swift tests failed: {e}"))
 }
 
 /// Runs the Swift FFI benchmark in a release build (prints figures only).

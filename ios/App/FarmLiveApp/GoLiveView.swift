@@ -2,45 +2,154 @@ import AVFoundation
 import FarmLiveKit
 import SwiftUI
 
-/// Go live: AVFoundation camera frames (NV12 CVPixelBuffers) and microphone
-/// PCM pushed into the core; stats once a second.
+/// Go live and sell: AVFoundation camera frames (NV12 CVPixelBuffers) and
+/// microphone PCM pushed into the core. With a title, the farm's active
+/// listings go on a room's shelf: buyers watch, comment and order; the farmer
+/// pins one (at a live price, if typed) and sees orders and comments as they
+/// arrive, newest first.
 struct GoLiveView: View {
     @EnvironmentObject var model: AppModel
     @State private var ingest = ""
+    @State private var title = ""
+    @State private var livePrice = ""
     @State private var status = ""
+    @State private var pinned = ""
+    @State private var viewers: UInt32 = 0
+    @State private var shelf: [ShelfListing] = []
+    @State private var selected = ""
+    @State private var feed: [FeedLine] = []
     @State private var capture: LiveCapture?
+    @State private var starting = false
+
+    /// One line of the live feed (an order, a comment, a notice).
+    struct FeedLine: Identifiable {
+        let id = UUID()
+        let text: String
+    }
 
     var body: some View {
-        VStack(spacing: 16) {
+        VStack(spacing: 12) {
             TextField("rtmp://ingest.example/live/STREAM-KEY", text: $ingest)
                 .textFieldStyle(.roundedBorder)
+            TextField("Title to sell live (empty: only stream)", text: $title)
+                .textFieldStyle(.roundedBorder)
             if capture == nil {
-                Button("Go live") { start() }
+                Button("Go live") { Task { await start() } }.disabled(starting)
             } else {
                 Button("Stop") { Task { await stop() } }
             }
             Text(status).font(.footnote)
+            if capture != nil && !shelf.isEmpty {
+                Picker("Pin", selection: $selected) {
+                    ForEach(shelf, id: \.listingId) { l in
+                        Text("\(l.title) · \(l.priceText) · \(l.stock) left").tag(l.listingId)
+                    }
+                }
+                TextField("Live price while pinned (optional)", text: $livePrice)
+                    .textFieldStyle(.roundedBorder)
+                HStack {
+                    Button("Pin") { Task { await pin() } }
+                    Button("Unpin") { Task { await unpin() } }
+                }
+                Text(pinned + (viewers > 0 ? " · \(viewers) watching" : "")).font(.footnote)
+            }
+            List(feed) { line in Text(line.text) }
         }
         .padding()
     }
 
-    func start() {
-        guard let core = model.core else { return }
+    func start() async {
+        guard let core = model.core, capture == nil, !starting else { return }
+        starting = true
+        defer { starting = false }
         do {
+            let roomTitle = title.trimmingCharacters(in: .whitespaces)
+            var room: RoomOptions?
+            if !roomTitle.isEmpty {
+                let listings = try core.listings(query: ListingQuery(farmId: nil, status: .active, limit: 50))
+                room = RoomOptions(title: roomTitle, shelf: listings.map(\.id), farm: nil, playbackUrl: nil)
+            }
             let dir = FileManager.default.temporaryDirectory
-            let live = try LiveBroadcast(core: core, options: LiveOptions(
+            let live = try await LiveBroadcast.start(core: core, options: LiveOptions(
                 width: 1280, height: 720, fps: 30, ingestUrl: ingest.isEmpty ? nil : ingest,
                 recordPath: dir.appendingPathComponent("last-live.flv").path,
-                videoBitrateBps: 1_500_000, audio: true))
+                videoBitrateBps: 1_500_000, audio: true, room: room))
             let c = LiveCapture(live: live)
             try c.start()
             capture = c
+            show(room: try live.room())
             Task {
-                for await s in live.stats {
-                    status = String(format: "%.0f fps · %d kbit/s%@", s.fpsOut, s.sentBps / 1000,
-                                    s.connected ? " · live" : " · connecting")
+                for await event in live.events {
+                    on(event)
                 }
             }
+        } catch {
+            status = describe(error)
+        }
+    }
+
+    func show(room: LiveRoom?) {
+        guard let room else {
+            shelf = []
+            pinned = "Streaming without a room"
+            return
+        }
+        shelf = room.shelf
+        selected = room.pinned?.listingId ?? room.shelf.first?.listingId ?? ""
+        pinned = room.pinned.map { "📌 \($0.title)" } ?? "Nothing pinned"
+        viewers = room.viewers
+    }
+
+    /// One event of the session, on the main actor.
+    func on(_ event: ShowEvent) {
+        switch event {
+        case let .stats(s):
+            status = String(format: "%.0f fps · %d kbit/s%@", s.fpsOut, s.sentBps / 1000,
+                            s.connected ? " · live" : " · connecting")
+        case let .orderPlaced(o):
+            note("🛒 \(o.buyer): \(o.quantity) × \(o.title) at \(o.unitPriceText)"
+                + (o.livePrice ? " (live price)" : "") + " = \(o.totalText)"
+                + (o.delivery == .nonContact ? " · NON-CONTACT" : ""))
+        case let .comment(c):
+            note("💬 \(c.author): \(c.text)")
+        case let .viewerJoined(v), let .viewerLeft(v):
+            viewers = v.viewers
+        case let .pinned(p):
+            pinned = "📌 \(p.title) at " + (p.livePriceText.map { "\($0) live (usually \(p.priceText))" } ?? p.priceText)
+        case .unpinned:
+            pinned = "Nothing pinned"
+        case .ended:
+            note("■ The live session ended")
+        case .linkConnected:
+            break
+        case let .linkReconnecting(_, _, error):
+            status = "Reconnecting to the room: \(error)"
+        case .ordersSynced:
+            note("✓ New orders are in the orders list")
+        case let .problem(message):
+            note("⚠ \(message)")
+        }
+    }
+
+    func note(_ text: String) {
+        feed.insert(FeedLine(text: text), at: 0)
+        if feed.count > 200 { feed.removeLast(feed.count - 200) }
+    }
+
+    func pin() async {
+        guard let live = capture?.live, !selected.isEmpty else { return }
+        let price = livePrice.trimmingCharacters(in: .whitespaces)
+        do {
+            _ = try await live.pin(listingId: selected, livePrice: price.isEmpty ? nil : price)
+        } catch {
+            status = describe(error)
+        }
+    }
+
+    func unpin() async {
+        guard let live = capture?.live else { return }
+        do {
+            _ = try await live.unpin()
         } catch {
             status = describe(error)
         }
@@ -52,7 +161,11 @@ struct GoLiveView: View {
         c.stopCapture()
         do {
             let s = try await c.live.stop()
-            status = "Ended: \(s.framesEncoded) frames, \(s.reconnects) reconnects"
+            status = "Ended: \(s.stream.framesEncoded) frames, \(s.stream.reconnects) reconnects"
+            if s.room != nil {
+                status += " · \(s.orders) orders, \(s.comments) comments, \(s.peakViewers) watching at most"
+                    + (s.takingsText.map { ", \($0)" } ?? "")
+            }
         } catch {
             status = describe(error)
         }

@@ -1,6 +1,7 @@
 // FarmLiveKit: the idiomatic Swift layer over the generated bindings.
-// async/await for blocking work, AsyncStream for sync progress, live stats
-// and log lines. Everything generated (FarmLive, Listing, FarmLiveError, …)
+// async/await for blocking work, AsyncStream for sync progress, a live
+// session's events (stream figures, orders, comments, viewers, pins) and log
+// lines. Everything generated (FarmLive, Listing, FarmLiveError, …)
 // is re-exported, so an app imports only FarmLiveKit.
 @_exported import FarmLiveFFI
 import Foundation
@@ -101,27 +102,69 @@ public func logLines(minLevel: LogLevel = .info) throws -> AsyncStream<LogLine> 
     return stream
 }
 
-final class StreamStatsListener: LiveStatsListener, @unchecked Sendable {
-    let continuation: AsyncStream<LiveStats>.Continuation
-    init(_ continuation: AsyncStream<LiveStats>.Continuation) {
+final class StreamShowListener: ShowListener, @unchecked Sendable {
+    let continuation: AsyncStream<ShowEvent>.Continuation
+    init(_ continuation: AsyncStream<ShowEvent>.Continuation) {
         self.continuation = continuation
     }
 
-    func onStats(stats: LiveStats) {
-        continuation.yield(stats)
+    func onEvent(event: ShowEvent) {
+        // Never waits: a full buffer drops its oldest event.
+        continuation.yield(event)
     }
 }
 
-/// A live broadcast: the session and its stats as an AsyncStream (once a
-/// second). Push frames from the capture callback; pushes never block.
+/// A live broadcast: the session, selling from a room when started with
+/// `LiveOptions.room`, and its events as an `AsyncStream`. Push frames from
+/// the capture callback; pushes never block. Pin a listing at a live price
+/// with `pin`, take it down with `unpin`, end with `stop`.
 public final class LiveBroadcast: @unchecked Sendable {
-    public let session: LiveSession
-    public let stats: AsyncStream<LiveStats>
+    /// Events kept for a consumer that is behind (or not there yet).
+    public static let eventBuffer = 1024
 
-    public init(core: FarmLive, options: LiveOptions) throws {
-        var cont: AsyncStream<LiveStats>.Continuation!
-        stats = AsyncStream(bufferingPolicy: .bufferingNewest(8)) { cont = $0 }
-        session = try core.startLive(options: options, listener: StreamStatsListener(cont))
+    public let session: LiveSession
+
+    /// Everything the live screen shows, in order: `.stats` once a second,
+    /// the room's orders, comments, viewers, pins and end, the link to the
+    /// hub, `.ordersSynced` (the orders are then in `FarmLive.orders`),
+    /// problems. Finishes when `stop` returns.
+    ///
+    /// Events are buffered from the start of the session, so none is missed
+    /// before the consumer starts iterating: the core's threads yield each
+    /// event without waiting, into a buffer of `eventBuffer` events. If the
+    /// consumer falls that far behind, the OLDEST events are dropped
+    /// (`.bufferingNewest`), so a stuck screen never stalls the stream or the
+    /// room. Orders are never lost that way: each also lands in
+    /// `FarmLive.orders` through the sync that follows it, and `stop`'s
+    /// summary counts them all. Iterate it from one task.
+    public let events: AsyncStream<ShowEvent>
+    private let continuation: AsyncStream<ShowEvent>.Continuation
+
+    private init(session: LiveSession, events: AsyncStream<ShowEvent>,
+                 continuation: AsyncStream<ShowEvent>.Continuation) {
+        self.session = session
+        self.events = events
+        self.continuation = continuation
+    }
+
+    /// Goes live with `options` (opening its room on the hub, if any); frames
+    /// and PCM come from the app.
+    public static func start(core: FarmLive, options: LiveOptions) async throws -> LiveBroadcast {
+        var cont: AsyncStream<ShowEvent>.Continuation!
+        let events = AsyncStream<ShowEvent>(bufferingPolicy: .bufferingNewest(eventBuffer)) { cont = $0 }
+        let continuation: AsyncStream<ShowEvent>.Continuation = cont
+        do {
+            let session = try await core.startLive(options: options, listener: StreamShowListener(continuation))
+            return LiveBroadcast(session: session, events: events, continuation: continuation)
+        } catch {
+            continuation.finish()
+            throw error
+        }
+    }
+
+    /// The room as the hub last reported it; `nil` without a room.
+    public func room() throws -> LiveRoom? {
+        try session.room()
     }
 
     /// Pushes one camera frame (NV12 from a CVPixelBuffer, see `CameraFrame`).
@@ -136,9 +179,22 @@ public final class LiveBroadcast: @unchecked Sendable {
         try session.pushAudio(pcm: pcm, sampleRate: sampleRate, channels: channels)
     }
 
-    /// Stops, flushes, closes; the final figures.
-    public func stop() async throws -> LiveStats {
-        try await session.stop()
+    /// Pins a listing of the room's shelf in front of buyers, at `livePrice`
+    /// ("8.8", in the listing's currency) while pinned if given.
+    public func pin(listingId: String, livePrice: String? = nil) async throws -> LiveRoom {
+        try await session.pin(listingId: listingId, livePrice: livePrice)
+    }
+
+    /// Unpins the pinned listing; its live price stops applying at once.
+    public func unpin() async throws -> LiveRoom {
+        try await session.unpin()
+    }
+
+    /// Stops the stream (sending what is queued), ends the room, syncs its
+    /// orders and sums up; `events` finishes.
+    public func stop() async throws -> LiveSummary {
+        defer { continuation.finish() }
+        return try await session.stop()
     }
 }
 

@@ -130,7 +130,7 @@ final class FarmLiveKitTests: XCTestCase {
     func testAShortLiveSessionRecordsPushedFramesAndPcmToAnFlvFile() async throws {
         let fl = try open()
         let out = dir.appendingPathComponent("live.flv")
-        let live = try LiveBroadcast(core: fl, options: LiveOptions(
+        let live = try await LiveBroadcast.start(core: fl, options: LiveOptions(
             width: 320, height: 240, fps: 15, ingestUrl: nil, recordPath: out.path,
             videoBitrateBps: 300_000, audio: true))
         let (w, h) = (320, 240)
@@ -149,8 +149,9 @@ final class FarmLiveKitTests: XCTestCase {
             try live.push(pcm: pcm, sampleRate: 44100, channels: 2)
             try await Task.sleep(nanoseconds: 66_000_000)
         }
-        let stats = try await live.stop()
-        XCTAssertGreaterThan(stats.framesEncoded, 10)
+        let summary = try await live.stop()
+        XCTAssertGreaterThan(summary.stream.framesEncoded, 10)
+        XCTAssertNil(summary.room)
         let bytes = try Data(contentsOf: out)
         XCTAssertEqual(String(decoding: bytes.prefix(3), as: UTF8.self), "FLV")
         XCTAssertGreaterThan(bytes.count, 5_000)
@@ -158,7 +159,7 @@ final class FarmLiveKitTests: XCTestCase {
 
     func testHostileFramesAreRefusedNotCrashedOn() async throws {
         let fl = try open()
-        let session = try fl.startLive(options: LiveOptions(
+        let session = try await fl.startLive(options: LiveOptions(
             width: 64, height: 64, fps: 15, ingestUrl: nil,
             recordPath: dir.appendingPathComponent("x.flv").path, videoBitrateBps: 200_000, audio: false),
             listener: nil)

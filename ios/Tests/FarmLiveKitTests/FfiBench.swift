@@ -19,7 +19,7 @@ final class FfiBench: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let fl = try FarmLive.open(dataDir: dir.appendingPathComponent("data").path)
 
-        let session = try fl.startLive(options: LiveOptions(
+        let session = try await fl.startLive(options: LiveOptions(
             width: 1280, height: 720, fps: 30, ingestUrl: nil,
             recordPath: dir.appendingPathComponent("bench.flv").path, videoBitrateBps: 2_000_000, audio: false),
             listener: nil)
@@ -33,7 +33,7 @@ final class FfiBench: XCTestCase {
             if i >= 30 { times.append(t) }
             try await Task.sleep(nanoseconds: 33_000_000)
         }
-        let stats = try await session.stop()
+        let stats = try await session.stop().stream
         report("push_video_frame 1280x720 NV12", times)
         print("FFI-BENCH swift      frames encoded \(stats.framesEncoded), dropped \(stats.droppedVideo)")
 

@@ -1,10 +1,12 @@
 // The idiomatic Kotlin layer over the generated bindings (org.farmlive.ffi):
 // suspend functions that keep blocking work off the caller's thread, and Flows
-// for sync progress, live stats and log lines. Plain JVM Kotlin: the same file
-// builds into the Android library and into the host JVM tests.
+// for sync progress, a live session's events (stream figures, orders, comments,
+// viewers, pins) and log lines. Plain JVM Kotlin: the same file builds into the
+// Android library and into the host JVM tests.
 package org.farmlive
 
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.channels.awaitClose
 import kotlinx.coroutines.channels.trySendBlocking
 import kotlinx.coroutines.flow.Flow
@@ -13,6 +15,7 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.buffer
 import kotlinx.coroutines.flow.callbackFlow
+import kotlinx.coroutines.flow.receiveAsFlow
 import kotlinx.coroutines.channels.BufferOverflow
 import kotlinx.coroutines.withContext
 import org.farmlive.ffi.FarmLive
@@ -21,12 +24,15 @@ import org.farmlive.ffi.Listing
 import org.farmlive.ffi.ListingDraft
 import org.farmlive.ffi.ListingQuery
 import org.farmlive.ffi.LiveOptions
+import org.farmlive.ffi.LiveRoom
 import org.farmlive.ffi.LiveSession
 import org.farmlive.ffi.LiveStats
-import org.farmlive.ffi.LiveStatsListener
+import org.farmlive.ffi.LiveSummary
 import org.farmlive.ffi.LogLevel
 import org.farmlive.ffi.LogListener
 import org.farmlive.ffi.Photo
+import org.farmlive.ffi.ShowEvent
+import org.farmlive.ffi.ShowListener
 import org.farmlive.ffi.SyncListener
 import org.farmlive.ffi.SyncProgress
 import org.farmlive.ffi.SyncReport
@@ -99,13 +105,40 @@ fun logLines(minLevel: LogLevel = LogLevel.INFO): Flow<LogLine> = callbackFlow {
 }.buffer(256, BufferOverflow.DROP_OLDEST)
 
 /**
- * A live broadcast: the session plus its stats as a [StateFlow]. Push frames
- * from the camera callback with [pushFrame] and PCM with [pushPcm]; they never
- * block (a frame the encoder cannot take is dropped and counted).
+ * A live broadcast: the session, selling from a room when started with
+ * [LiveOptions.room], with its events as a [Flow]. Push frames from the camera
+ * callback with [pushFrame] and PCM with [pushPcm]; they never block (a frame
+ * the encoder cannot take is dropped and counted). Pin a listing at a live
+ * price with [pin], take it down with [unpin], end with [stop].
  */
-class LiveBroadcast private constructor(val session: LiveSession, private val statsState: MutableStateFlow<LiveStats?>) {
-    /** The latest figures, once a second; `null` before the first. */
+class LiveBroadcast private constructor(
+    val session: LiveSession,
+    private val channel: Channel<ShowEvent>,
+    private val statsState: MutableStateFlow<LiveStats?>,
+) {
+    /**
+     * Everything the live screen shows, in order: [ShowEvent.Stats] once a
+     * second, the room's orders, comments, viewers, pins and end, the link to
+     * the hub, [ShowEvent.OrdersSynced] (the orders are then in
+     * `FarmLive.orders`), problems. Completes when [stop] returns.
+     *
+     * Events are buffered from the start of the session, so none is missed
+     * before the first collector arrives (or while a screen is recreated):
+     * the core's threads hand each event over without waiting, into a buffer of
+     * [EVENT_BUFFER] events. If the collector falls that far behind, the
+     * OLDEST events are dropped to make room (a stuck screen never stalls the
+     * stream or the room). Orders are never lost that way: each one also
+     * lands in `FarmLive.orders` through the sync that follows it, and
+     * [stop]'s summary counts them all. Collect from one place: each event goes
+     * to one collector.
+     */
+    val events: Flow<ShowEvent> = channel.receiveAsFlow()
+
+    /** The latest stream figures (also in [events]); `null` before the first. */
     val stats: StateFlow<LiveStats?> = statsState.asStateFlow()
+
+    /** The room as the hub last reported it; `null` without a room. */
+    fun room(): LiveRoom? = session.room()
 
     /** Pushes one camera frame (see [CameraFrame]). */
     fun pushFrame(frame: CameraFrame) {
@@ -118,19 +151,51 @@ class LiveBroadcast private constructor(val session: LiveSession, private val st
         session.pushAudio(pcm, sampleRate.toUInt(), channels.toUByte())
     }
 
-    /** Stops, flushes and closes; returns the final figures. */
-    suspend fun stop(): LiveStats = session.stop().also { statsState.value = it }
+    /**
+     * Pins a listing of the room's shelf in front of buyers, at [livePrice]
+     * ("8.8", in the listing's currency) while pinned if given.
+     */
+    suspend fun pin(listingId: String, livePrice: String? = null): LiveRoom = session.pin(listingId, livePrice)
+
+    /** Unpins the pinned listing; its live price stops applying at once. */
+    suspend fun unpin(): LiveRoom = session.unpin()
+
+    /**
+     * Stops the stream (sending what is queued), ends the room, syncs its
+     * orders and sums up; [events] completes.
+     */
+    suspend fun stop(): LiveSummary = try {
+        session.stop().also { statsState.value = it.stream }
+    } finally {
+        channel.close()
+    }
 
     companion object {
-        /** Goes live with [options]; frames and PCM come from the shell. */
-        suspend fun start(core: FarmLive, options: LiveOptions): LiveBroadcast = withContext(Dispatchers.IO) {
+        /** Events kept for a collector that is behind (or not there yet). */
+        const val EVENT_BUFFER = 1024
+
+        /**
+         * Goes live with [options] (opening its room on the hub, if any);
+         * frames and PCM come from the shell.
+         */
+        suspend fun start(core: FarmLive, options: LiveOptions): LiveBroadcast {
+            val channel = Channel<ShowEvent>(EVENT_BUFFER, BufferOverflow.DROP_OLDEST)
             val state = MutableStateFlow<LiveStats?>(null)
-            val session = core.startLive(options, object : LiveStatsListener {
-                override fun onStats(stats: LiveStats) {
-                    state.value = stats
+            val listener = object : ShowListener {
+                override fun onEvent(event: ShowEvent) {
+                    if (event is ShowEvent.Stats) state.value = event.stats
+                    // Never suspends: a full buffer drops its oldest event.
+                    channel.trySend(event)
                 }
-            })
-            LiveBroadcast(session, state)
+            }
+            val session = try {
+                // Checking the room's shelf and farm reads the database: off the caller's thread.
+                withContext(Dispatchers.IO) { core.startLive(options, listener) }
+            } catch (e: Throwable) {
+                channel.close()
+                throw e
+            }
+            return LiveBroadcast(session, channel, state)
         }
     }
 }

@@ -155,8 +155,10 @@ class FarmLiveTest {
                 live.pushPcm(pcm, 44100, 2)
                 Thread.sleep(66)
             }
-            val stats = live.stop()
+            val summary = live.stop()
+            val stats = summary.stream
             assertTrue(stats.framesEncoded > 10u, "stats: $stats")
+            assertEquals(null, summary.room)
             val bytes = out.readBytes()
             assertEquals("FLV", String(bytes, 0, 3, Charsets.US_ASCII))
             assertTrue(bytes.size > 5_000, "recorded ${bytes.size} bytes")

@@ -42,7 +42,7 @@ class FfiBench {
                 if (i >= 30) times.add(t)
                 Thread.sleep(33)
             }
-            val stats = session.stop()
+            val stats = session.stop().stream
             report("push_video_frame 1280x720 NV12", times)
             println("FFI-BENCH kotlin-jvm frames encoded ${stats.framesEncoded}, dropped ${stats.droppedVideo}")
         }

@@ -16,9 +16,12 @@ import android.media.MediaRecorder
 import android.os.Bundle
 import android.os.Handler
 import android.os.HandlerThread
+import android.widget.ArrayAdapter
 import android.widget.Button
 import android.widget.EditText
 import android.widget.LinearLayout
+import android.widget.ScrollView
+import android.widget.Spinner
 import android.widget.TextView
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
@@ -26,16 +29,32 @@ import kotlinx.coroutines.withContext
 import org.farmlive.CameraFrame
 import org.farmlive.LiveBroadcast
 import org.farmlive.Plane
+import org.farmlive.ffi.Delivery
+import org.farmlive.ffi.ListingQuery
+import org.farmlive.ffi.ListingStatus
 import org.farmlive.ffi.LiveOptions
+import org.farmlive.ffi.LiveRoom
+import org.farmlive.ffi.RoomOptions
+import org.farmlive.ffi.ShowEvent
 
 /**
- * Go live: Camera2 frames (YUV_420_888 through an ImageReader) and AudioRecord
- * PCM are pushed into the core, which encodes and publishes; stats once a second.
+ * Go live and sell: Camera2 frames (YUV_420_888 through an ImageReader) and
+ * AudioRecord PCM are pushed into the core, which encodes and publishes. With a
+ * title, the farm's active listings go on a room's shelf: buyers watch,
+ * comment and order; the farmer pins one (at a live price, if typed) and sees
+ * orders and comments as they arrive, newest first.
  */
 class GoLiveActivity : ScopedActivity() {
     private lateinit var ingest: EditText
+    private lateinit var title: EditText
+    private lateinit var livePrice: EditText
+    private lateinit var shelf: Spinner
     private lateinit var status: TextView
+    private lateinit var pinned: TextView
+    private lateinit var feed: TextView
     private var live: LiveBroadcast? = null
+    private var shelfIds: List<String> = emptyList()
+    private val feedLines = ArrayDeque<String>()
     private var camera: CameraDevice? = null
     private var reader: ImageReader? = null
     private var audio: AudioRecord? = null
@@ -46,12 +65,24 @@ class GoLiveActivity : ScopedActivity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         ingest = EditText(this).apply { hint = "rtmp://ingest.example/live/STREAM-KEY" }
+        title = EditText(this).apply { hint = "Title to sell live (empty: only stream)" }
+        livePrice = EditText(this).apply { hint = "Live price while pinned (optional)" }
+        shelf = Spinner(this)
         status = TextView(this)
+        pinned = TextView(this)
+        feed = TextView(this)
         val start = Button(this).apply { text = "Go live"; setOnClickListener { goLive() } }
+        val pin = Button(this).apply { text = "Pin"; setOnClickListener { pinSelected() } }
+        val unpin = Button(this).apply { text = "Unpin"; setOnClickListener { unpin() } }
         val stop = Button(this).apply { text = "Stop"; setOnClickListener { stopLive() } }
+        val pins = LinearLayout(this).apply {
+            orientation = LinearLayout.HORIZONTAL
+            listOf(pin, unpin).forEach { addView(it) }
+        }
+        val scroll = ScrollView(this).apply { addView(feed) }
         setContentView(LinearLayout(this).apply {
             orientation = LinearLayout.VERTICAL
-            listOf(ingest, start, stop, status).forEach { addView(it) }
+            listOf(ingest, title, start, stop, status, shelf, livePrice, pins, pinned, scroll).forEach { addView(it) }
         })
         requestPermissions(arrayOf(Manifest.permission.CAMERA, Manifest.permission.RECORD_AUDIO), 1)
     }
@@ -63,24 +94,98 @@ class GoLiveActivity : ScopedActivity() {
             status.text = "Camera and microphone permissions are needed to go live"
             return
         }
+        if (live != null) return
+        val roomTitle = title.text.toString().trim()
         scope.launch {
             try {
                 val core = withContext(Dispatchers.IO) { Shell.core(this@GoLiveActivity) }
+                val room = if (roomTitle.isEmpty()) null else {
+                    val listings = withContext(Dispatchers.IO) {
+                        core.listings(ListingQuery(farmId = null, status = ListingStatus.ACTIVE, limit = 50u))
+                    }
+                    RoomOptions(title = roomTitle, shelf = listings.map { it.id }, farm = null, playbackUrl = null)
+                }
                 val broadcast = LiveBroadcast.start(core, LiveOptions(
                     width = WIDTH.toUInt(), height = HEIGHT.toUInt(), fps = 30u,
                     ingestUrl = ingest.text.toString(),
                     recordPath = filesDir.resolve("last-live.flv").path,
-                    videoBitrateBps = 1_500_000u, audio = true,
+                    videoBitrateBps = 1_500_000u, audio = true, room = room,
                 ))
                 live = broadcast
+                showRoom(broadcast.room())
                 openCamera(broadcast)
                 startAudio(broadcast)
-                broadcast.stats.collect { s ->
-                    if (s != null) {
-                        status.text = "%.0f fps · %d kbit/s%s%s".format(s.fpsOut, (s.sentBps / 1000u).toLong(),
-                            if (s.connected) " · live" else " · connecting", s.lastError?.let { " · $it" } ?: "")
-                    }
-                }
+                broadcast.events.collect { onEvent(it) }
+            } catch (e: Exception) {
+                show(e)
+            }
+        }
+    }
+
+    /** One event of the session, on the main thread. */
+    private fun onEvent(event: ShowEvent) {
+        when (event) {
+            is ShowEvent.Stats -> {
+                val s = event.stats
+                status.text = "%.0f fps · %d kbit/s%s%s".format(s.fpsOut, (s.sentBps / 1000u).toLong(),
+                    if (s.connected) " · live" else " · connecting", s.lastError?.let { " · $it" } ?: "")
+            }
+            is ShowEvent.OrderPlaced -> {
+                val o = event.order
+                note("🛒 ${o.buyer}: ${o.quantity} × ${o.title} at ${o.unitPriceText}" +
+                    (if (o.livePrice) " (live price)" else "") + " = ${o.totalText}" +
+                    (if (o.delivery == Delivery.NON_CONTACT) " · NON-CONTACT" else ""))
+            }
+            is ShowEvent.Comment -> note("💬 ${event.comment.author}: ${event.comment.text}")
+            is ShowEvent.ViewerJoined -> pinned.hint = "${event.viewer.viewers} watching"
+            is ShowEvent.ViewerLeft -> pinned.hint = "${event.viewer.viewers} watching"
+            is ShowEvent.Pinned -> pinned.text = "📌 ${event.pin.title} at " +
+                (event.pin.livePriceText?.let { "$it live (usually ${event.pin.priceText})" } ?: event.pin.priceText)
+            is ShowEvent.Unpinned -> pinned.text = "Nothing pinned"
+            is ShowEvent.Ended -> note("■ The live session ended")
+            is ShowEvent.LinkConnected -> {}
+            is ShowEvent.LinkReconnecting -> status.text = "Reconnecting to the room: ${event.error}"
+            is ShowEvent.OrdersSynced -> note("✓ New orders are in the orders list")
+            is ShowEvent.Problem -> note("⚠ ${event.message}")
+        }
+    }
+
+    private fun note(line: String) {
+        feedLines.addFirst(line)
+        while (feedLines.size > FEED_LINES) feedLines.removeLast()
+        feed.text = feedLines.joinToString("\n")
+    }
+
+    private fun showRoom(room: LiveRoom?) {
+        if (room == null) {
+            shelfIds = emptyList()
+            pinned.text = "Streaming without a room"
+            return
+        }
+        shelfIds = room.shelf.map { it.listingId }
+        shelf.adapter = ArrayAdapter(this, android.R.layout.simple_spinner_item,
+            room.shelf.map { "${it.title} · ${it.priceText} · ${it.stock} left" })
+        pinned.text = room.pinned?.let { "📌 ${it.title}" } ?: "Nothing pinned"
+    }
+
+    private fun pinSelected() {
+        val broadcast = live ?: return
+        val listingId = shelfIds.getOrNull(shelf.selectedItemPosition) ?: return
+        val price = livePrice.text.toString().trim().ifEmpty { null }
+        scope.launch {
+            try {
+                broadcast.pin(listingId, price)
+            } catch (e: Exception) {
+                show(e)
+            }
+        }
+    }
+
+    private fun unpin() {
+        val broadcast = live ?: return
+        scope.launch {
+            try {
+                broadcast.unpin()
             } catch (e: Exception) {
                 show(e)
             }
@@ -169,12 +274,17 @@ class GoLiveActivity : ScopedActivity() {
         audioThread?.interrupt()
         audio?.stop()
         audio?.release()
-        scope.launch {
+        // Not the screen's scope: ending the room and syncing its orders must
+        // finish even when the screen is closing.
+        Shell.background.launch {
             try {
                 val s = broadcast.stop()
-                status.text = "Ended: ${s.framesEncoded} frames, ${s.reconnects} reconnects"
+                if (isDestroyed) return@launch
+                status.text = "Ended: ${s.stream.framesEncoded} frames, ${s.stream.reconnects} reconnects" +
+                    (if (s.room != null) " · ${s.orders} orders, ${s.comments} comments, " +
+                        "${s.peakViewers} watching at most" + (s.takingsText?.let { ", $it" } ?: "") else "")
             } catch (e: Exception) {
-                show(e)
+                if (!isDestroyed) show(e)
             }
         }
     }
@@ -188,5 +298,6 @@ class GoLiveActivity : ScopedActivity() {
     private companion object {
         const val WIDTH = 1280
         const val HEIGHT = 720
+        const val FEED_LINES = 200
     }
 }

@@ -21,6 +21,12 @@ import org.farmlive.logLines
 object Shell {
     @Volatile private var core: FarmLive? = null
 
+    /**
+     * For work that must finish even when its screen goes away (ending a live
+     * session and its room): lives as long as the process.
+     */
+    val background = CoroutineScope(SupervisorJob() + Dispatchers.Main)
+
     /** The process's core, opened on first use (call off the main thread). */
     fun core(context: Context): FarmLive = core ?: synchronized(this) {
         core ?: FarmLive.open(context.filesDir.resolve("farmlive").path).also {
