@@ -388,7 +388,7 @@ pub fn rooms(core: &Core, out: &crate::output::Output, id: Option<&str>) -> CmdR
                 .map(|r| {
                     serde_json::json!({
                         "id": r.id, "farm": r.farm, "title": r.title,
-                        "status": if r.status == farmlive_core::protocol::room::RoomStatus::Live { "live" } else { "ended" },
+                        "status": r.status.as_str(),
                         "opened_at": r.opened_at, "ended_at": r.ended_at, "last_event": r.last_event,
                     })
                 })
@@ -402,7 +402,7 @@ pub fn rooms(core: &Core, out: &crate::output::Output, id: Option<&str>) -> CmdR
                 vec![
                     r.id.to_string(),
                     crate::output::ellipsize(&r.title, 32),
-                    format!("{:?}", r.status).to_lowercase(),
+                    r.status.as_str().to_owned(),
                     r.shelf.len().to_string(),
                 ]
             })

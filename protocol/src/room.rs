@@ -41,6 +41,25 @@ pub enum RoomStatus {
     Ended,
 }
 
+impl RoomStatus {
+    /// Stored and wire name (`live`, `ended`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomStatus::Live => "live",
+            RoomStatus::Ended => "ended",
+        }
+    }
+
+    /// The status stored as `name`; anything but `ended` is live.
+    pub fn from_stored(name: &str) -> RoomStatus {
+        if name == RoomStatus::Ended.as_str() {
+            RoomStatus::Ended
+        } else {
+            RoomStatus::Live
+        }
+    }
+}
+
 /// `POST /v1/rooms`: the farm's device opens a room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenRoom {

@@ -27,13 +27,6 @@ pub struct RoomRecord {
     pub last_event: u64,
 }
 
-fn status_str(s: RoomStatus) -> &'static str {
-    match s {
-        RoomStatus::Live => "live",
-        RoomStatus::Ended => "ended",
-    }
-}
-
 fn json_err(e: serde_json::Error) -> Error {
     Error::InvalidArgument(format!("a stored room is unreadable: {e}"))
 }
@@ -51,7 +44,7 @@ pub(super) fn save_room(conn: &Connection, view: &RoomView) -> Result<()> {
             view.farm.id.to_string(),
             view.title,
             shelf,
-            status_str(view.status),
+            view.status.as_str(),
             view.opened_at,
             view.ended_at
         ],
@@ -96,29 +89,45 @@ pub(super) fn cursor(conn: &Connection, room: RoomId) -> Result<u64> {
     Ok(last.unwrap_or(0).max(0) as u64)
 }
 
-fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<RoomRecord>> {
-    let text = |i: usize| r.get::<_, String>(i);
-    let bad = |what: &str| Error::InvalidArgument(format!("a stored room has a bad {what}"));
-    let (id, farm, shelf, status) = (text(0)?, text(1)?, text(3)?, text(4)?);
-    let (opened_at, ended_at, last_event): (i64, Option<i64>, i64) =
-        (r.get(5)?, r.get(6)?, r.get(7)?);
-    let title = text(2)?;
-    Ok((|| {
-        Ok(RoomRecord {
-            id: id.parse().map_err(|_| bad("id"))?,
-            farm: farm.parse().map_err(|_| bad("farm"))?,
-            title,
-            shelf: serde_json::from_str(&shelf).map_err(json_err)?,
-            status: if status == "ended" {
-                RoomStatus::Ended
-            } else {
-                RoomStatus::Live
-            },
-            opened_at,
-            ended_at,
-            last_event: last_event.max(0) as u64,
+/// A stored room's columns, before their text is parsed.
+struct RawRoom {
+    id: String,
+    farm: String,
+    title: String,
+    shelf: String,
+    status: String,
+    opened_at: i64,
+    ended_at: Option<i64>,
+    last_event: i64,
+}
+
+impl RawRoom {
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRoom> {
+        Ok(RawRoom {
+            id: r.get(0)?,
+            farm: r.get(1)?,
+            title: r.get(2)?,
+            shelf: r.get(3)?,
+            status: r.get(4)?,
+            opened_at: r.get(5)?,
+            ended_at: r.get(6)?,
+            last_event: r.get(7)?,
         })
-    })())
+    }
+
+    fn parse(self) -> Result<RoomRecord> {
+        let bad = |what: &str| Error::InvalidArgument(format!("a stored room has a bad {what}"));
+        Ok(RoomRecord {
+            id: self.id.parse().map_err(|_| bad("id"))?,
+            farm: self.farm.parse().map_err(|_| bad("farm"))?,
+            title: self.title,
+            shelf: serde_json::from_str(&self.shelf).map_err(json_err)?,
+            status: RoomStatus::from_stored(&self.status),
+            opened_at: self.opened_at,
+            ended_at: self.ended_at,
+            last_event: self.last_event.max(0) as u64,
+        })
+    }
 }
 
 pub(super) fn rooms(conn: &Connection) -> Result<Vec<RoomRecord>> {
@@ -126,8 +135,8 @@ pub(super) fn rooms(conn: &Connection) -> Result<Vec<RoomRecord>> {
         "SELECT id, farm_id, title, shelf, status, opened_at, ended_at, last_event
          FROM rooms ORDER BY opened_at DESC, id DESC",
     )?;
-    let rows = stmt.query_map([], record)?;
-    rows.map(|row| row?).collect()
+    let rows = stmt.query_map([], RawRoom::read)?;
+    rows.map(|row| row?.parse()).collect()
 }
 
 pub(super) fn events(

@@ -14,8 +14,6 @@ use std::time::Duration;
 /// A buyer talking to a hub.
 pub struct BuyerClient {
     hub: HubClient,
-    url: String,
-    token: String,
 }
 
 impl std::fmt::Debug for BuyerClient {
@@ -45,8 +43,6 @@ impl BuyerClient {
         let bearer = Some(token.to_owned()).filter(|t| !t.is_empty());
         Ok(BuyerClient {
             hub: HubClient::new(http, hub_url, bearer)?,
-            url: hub_url.to_owned(),
-            token: token.to_owned(),
         })
     }
 
@@ -142,8 +138,9 @@ impl BuyerClient {
         on_link: &(dyn Fn(&RoomLink) + Send + Sync),
     ) -> Result<FollowEnd> {
         let options = FollowOptions::default();
-        let http = client::streaming_client(options.idle_timeout)?;
-        let hub = HubClient::new(http, &self.url, Some(self.token.clone()))?;
+        let hub = self
+            .hub
+            .over(client::streaming_client(options.idle_timeout)?);
         let mut take = |e: &RoomEvent| {
             on_event(e);
             Ok(())

@@ -73,6 +73,16 @@ impl HubClient {
         })
     }
 
+    /// The same hub and token over another HTTP client (e.g. one without a
+    /// total timeout, for event streams).
+    pub(crate) fn over(&self, http: reqwest::Client) -> HubClient {
+        HubClient {
+            http,
+            base: self.base.clone(),
+            token: self.token.clone(),
+        }
+    }
+
     fn authed(&self, req: RequestBuilder) -> RequestBuilder {
         match &self.token {
             Some(t) => req.bearer_auth(t),

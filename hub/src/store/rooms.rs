@@ -44,10 +44,7 @@ pub(crate) fn load_room(conn: &Connection, id: RoomId) -> Result<Option<RoomReco
 }
 
 fn save_room(conn: &Connection, rec: &RoomRecord) -> Result<()> {
-    let status = match rec.status {
-        RoomStatus::Live => "live",
-        RoomStatus::Ended => "ended",
-    };
+    let status = rec.status.as_str();
     // An upsert on the id only: a second live room of a farm breaks the
     // partial unique index instead of silently replacing the first.
     conn.prepare_cached(
