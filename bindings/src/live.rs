@@ -139,7 +139,8 @@ impl From<live::LiveStats> for LiveStats {
 
 /// A running live session (and its room, if it has one). Push frames and PCM
 /// from the capture callbacks; pin and unpin while on air; call `stop` to
-/// flush, close and end the room.
+/// flush, close and end the room. A session released without `stop` (its
+/// screen torn down) stops the stream and ends the room in the background.
 #[derive(uniffi::Object)]
 pub struct LiveSession {
     /// `None` once stopped. Shared with pins in flight; `stop` waits for them.

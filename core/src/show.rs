@@ -115,7 +115,9 @@ impl Tally {
     }
 }
 
-/// A farmer on air: a live stream and, if set up, its room.
+/// A farmer on air: a live stream and, if set up, its room. Dropping it
+/// without [`Show::stop`] stops the stream and ends the room in the
+/// background (no summary, no final sync).
 pub struct Show {
     core: Arc<Core>,
     session: Option<LiveSession>,
@@ -125,6 +127,11 @@ pub struct Show {
     puller: Option<JoinHandle<()>>,
     stats: Option<std::thread::JoinHandle<()>>,
     tally: Arc<Tally>,
+    /// The runtime the show started on: a show dropped without `stop` (an
+    /// app screen torn down) ends its room there, from any thread.
+    runtime: tokio::runtime::Handle,
+    /// `stop` has ended the room (or tried to): nothing left for `Drop`.
+    room_closed: bool,
 }
 
 impl std::fmt::Debug for Show {
@@ -181,6 +188,8 @@ impl Show {
             puller: None,
             stats: Some(stats),
             tally: Arc::new(Tally::default()),
+            runtime: tokio::runtime::Handle::current(),
+            room_closed: false,
         };
         if let Some(room) = room {
             let orders = Arc::new(Notify::new());
@@ -293,6 +302,7 @@ impl Show {
                 Err(e) => ending = Err(e),
             }
         }
+        self.room_closed = true;
         if let Some(follower) = self.follower.take() {
             // The follower stops at the room's Ended event; give it a moment.
             let wait = tokio::time::timeout(Duration::from_secs(5), follower);
@@ -333,9 +343,21 @@ impl Show {
 
 impl Drop for Show {
     fn drop(&mut self) {
-        // Dropped without stop(): stop the background work. The room stays
-        // open on the hub until the farmer goes live again (which ends it).
+        // Dropped without stop(): stop the background work and end the room
+        // in the background, so buyers are not left watching a dead room.
+        // The stream stops as its session drops.
         self.cancel.cancel();
+        if self.room_closed {
+            return;
+        }
+        if let Some(id) = self.room_id() {
+            let core = self.core.clone();
+            self.runtime.spawn(async move {
+                if let Err(e) = end_with_retries(&core, id).await {
+                    tracing::warn!(target: "farmlive::show", "could not end the room: {e}");
+                }
+            });
+        }
     }
 }
 
@@ -391,12 +413,7 @@ async fn pull_orders(
     loop {
         tokio::select! {
             _ = orders.notified() => {}
-            _ = tokio::time::sleep(Duration::from_millis(200)) => {
-                if cancel.is_cancelled() {
-                    return;
-                }
-                continue;
-            }
+            _ = cancel.cancelled() => return,
         }
         match core.sync(&SyncOptions::default(), &cancel, &|_| {}).await {
             Ok(report) => listener(ShowEvent::OrdersSynced {

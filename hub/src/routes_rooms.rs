@@ -143,6 +143,9 @@ fn bad_cursor() -> HubError {
     )
 }
 
+/// The room's server-sent events after `Last-Event-ID` (or `?after=`). A
+/// buyer holds at most [`crate::rooms::STREAMS_PER_VIEWER`] streams per room;
+/// past that, 429 with `Retry-After`.
 async fn events(
     State(s): St,
     Auth(p): Auth,

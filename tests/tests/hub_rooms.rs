@@ -9,6 +9,7 @@ use farmlive_core::protocol::api::Role;
 use farmlive_core::protocol::room::{RoomEvent, RoomEventBody, SSE_EVENT_NAME};
 use farmlive_core::protocol::sse::{SseDecoder, SseEvent};
 use farmlive_core::protocol::{FarmId, ListingId, ListingStatus, OrderId, RoomId};
+use farmlive_hub::rooms::STREAMS_PER_VIEWER;
 use farmlive_tests::{Device, HubProcess, draft, rt};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
@@ -501,6 +502,20 @@ fn buyers_watching_are_counted_once_and_leave_when_they_disconnect() {
         assert_eq!(farm.body().await, joined("Xiao", 1));
         let x2 = api.follow(room, &x, None).await;
         // A second connection of the same buyer adds no viewer and no event.
+        // Past a few, the hub refuses more and says when to retry.
+        let mut more = Vec::new();
+        for _ in 2..STREAMS_PER_VIEWER {
+            more.push(api.follow(room, &x, None).await);
+        }
+        let events = format!("/v1/rooms/{room}/events");
+        let (s, v, h) = api.send(GET, &events, Some(&x), None).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (429, Some("rate_limited")),
+            "{v}"
+        );
+        assert_eq!(h["retry-after"], "15");
+        drop(more);
         api.pin(ta, room, w.mango, None).await;
         assert_eq!(farm.body().await.kind(), "pinned");
         assert_eq!(viewers(api.view(&y, room).await), 1);

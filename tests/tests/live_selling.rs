@@ -420,3 +420,35 @@ fn fifty_buyers_at_once_never_take_stock_below_zero() {
     assert_eq!(stock, 0);
     assert_eq!(farmer.core.listing(mango).unwrap().stock, 0);
 }
+
+#[test]
+fn a_show_dropped_without_stop_ends_its_room() {
+    let rt = rt();
+    let hub = HubProcess::start();
+    let (farmer, mango, _) = farm(&rt, &hub, 20);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut live = LiveConfig::new(320, 240);
+    live.record = Some(tmp.path().join("dropped.flv"));
+    let config = ShowConfig {
+        live,
+        room: Some(setup(&farmer, vec![mango])),
+        follow: FollowOptions::default(),
+    };
+    let (_, listener) = collector();
+    let show = rt
+        .block_on(Show::start(farmer.core.clone(), config, listener))
+        .unwrap();
+    let room = show.room().unwrap().id;
+    let status = || -> String {
+        hub.sql()
+            .query_row(
+                "SELECT status FROM rooms WHERE id = ?1",
+                [room.to_string()],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(status(), "live");
+    drop(show);
+    wait_for("the dropped show's room to end", || status() == "ended");
+}

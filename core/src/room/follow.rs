@@ -181,7 +181,11 @@ pub(crate) async fn stream_room(
                 Ok(Connection::Ended) => return Ok(FollowEnd::Ended),
                 Ok(Connection::Cancelled) => return Ok(FollowEnd::Cancelled),
                 Ok(Connection::Dropped { progressed, error }) => (progressed, error),
-                Err(e) if e.is_transient() => (false, e.to_string()),
+                // 429: this viewer already holds the most streams the hub
+                // allows; an old half-open one is about to be dropped.
+                Err(e) if e.is_transient() || matches!(e, Error::Hub { status: 429, .. }) => {
+                    (false, e.to_string())
+                }
                 Err(e) => return Err(e),
             };
         failures = if progressed {
@@ -220,23 +224,22 @@ async fn connect(
     let mut response = client.open_events(path, after).await?;
     on_link(&RoomLink::Connected { after });
     let mut progressed = false;
-    // Check for cancel between reads without a notifier: a short timeout
-    // around each read (reqwest's chunk() loses nothing when dropped early).
-    let tick = Duration::from_millis(200);
     loop {
-        if cancel.is_cancelled() {
-            return Ok(Connection::Cancelled);
-        }
-        let chunk = match tokio::time::timeout(tick, response.chunk()).await {
-            Err(_) => continue,
-            Ok(Ok(Some(chunk))) => chunk,
-            Ok(Ok(None)) => {
+        let read = tokio::select! {
+            // Cancel wins a tie: the caller asked to stop.
+            biased;
+            _ = cancel.cancelled() => return Ok(Connection::Cancelled),
+            read = response.chunk() => read,
+        };
+        let chunk = match read {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => {
                 return Ok(Connection::Dropped {
                     progressed,
                     error: "the hub closed the event stream".into(),
                 });
             }
-            Ok(Err(e)) => {
+            Err(e) => {
                 return Ok(Connection::Dropped {
                     progressed,
                     error: client::transport(e).to_string(),

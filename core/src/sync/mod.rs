@@ -106,9 +106,17 @@ pub struct SyncReport {
     pub retries: u64,
 }
 
-/// Cancels a running sync from another thread or task.
+/// Cancels a running sync (or a room follower, or a show's background
+/// work) from another thread or task. Clones share one state.
 #[derive(Debug, Clone, Default)]
-pub struct CancelToken(Arc<AtomicBool>);
+pub struct CancelToken(Arc<CancelState>);
+
+#[derive(Debug, Default)]
+struct CancelState {
+    cancelled: AtomicBool,
+    /// Wakes tasks waiting in [`CancelToken::cancelled`].
+    wake: tokio::sync::Notify,
+}
 
 impl CancelToken {
     /// A token not yet cancelled.
@@ -116,14 +124,28 @@ impl CancelToken {
         Self::default()
     }
 
-    /// Asks the sync to stop at the next safe point.
+    /// Asks the work to stop at the next safe point.
     pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0.cancelled.store(true, Ordering::SeqCst);
+        self.0.wake.notify_waiters();
     }
 
     /// True once cancelled.
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// Completes once cancelled (at once if it already is), so a task can
+    /// race its work against it instead of polling.
+    pub async fn cancelled(&self) {
+        let woken = self.0.wake.notified();
+        tokio::pin!(woken);
+        // Registered before the flag is read: a cancel in between still wakes us.
+        woken.as_mut().enable();
+        if self.is_cancelled() {
+            return;
+        }
+        woken.await;
     }
 
     fn check(&self) -> Result<()> {
@@ -367,13 +389,9 @@ where
 }
 
 pub(crate) async fn sleep_unless_cancelled(delay: Duration, cancel: &CancelToken) -> Result<()> {
-    let step = Duration::from_millis(50);
-    let mut left = delay;
-    while !left.is_zero() {
-        cancel.check()?;
-        let d = left.min(step);
-        tokio::time::sleep(d).await;
-        left -= d;
+    tokio::select! {
+        _ = tokio::time::sleep(delay) => {}
+        _ = cancel.cancelled() => {}
     }
     cancel.check()
 }
@@ -441,5 +459,55 @@ impl Core {
 
     pub(crate) fn read_meta(&self, key: &str) -> Result<Option<String>> {
         view::get_meta(&self.store.reader(), key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_cancel_from_another_task_wakes_a_long_sleep() {
+        runtime().block_on(async {
+            let cancel = CancelToken::new();
+            let other = cancel.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                other.cancel();
+            });
+            let hour = sleep_unless_cancelled(Duration::from_secs(3600), &cancel);
+            let slept = tokio::time::timeout(Duration::from_secs(600), hour).await;
+            assert!(
+                matches!(slept, Ok(Err(Error::Cancelled))),
+                "woken by the cancel, not the hour's end"
+            );
+        });
+    }
+
+    #[test]
+    fn waiting_on_a_cancelled_token_returns_at_once() {
+        runtime().block_on(async {
+            let cancel = CancelToken::new();
+            cancel.cancel();
+            cancel.cancelled().await;
+            assert!(
+                sleep_unless_cancelled(Duration::ZERO, &cancel)
+                    .await
+                    .is_err()
+            );
+            let fresh = CancelToken::new();
+            assert!(
+                sleep_unless_cancelled(Duration::from_secs(5), &fresh)
+                    .await
+                    .is_ok()
+            );
+        });
     }
 }

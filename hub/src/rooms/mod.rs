@@ -25,7 +25,7 @@ mod viewers;
 
 pub use feed::{ENDED_FEED_TTL, Feed, FeedItem, Feeds, RING_CAPACITY, Read};
 pub use limit::RateLimiter;
-pub use viewers::Viewers;
+pub use viewers::{STREAMS_PER_VIEWER, TooManyStreams, Viewers};
 
 use crate::error::{HubError, Result};
 use farmlive_protocol::room::{COMMENT_BURST, COMMENT_INTERVAL_MS};

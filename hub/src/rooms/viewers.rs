@@ -5,6 +5,16 @@
 use farmlive_protocol::{BuyerId, RoomId};
 use std::collections::HashMap;
 
+/// Event streams one buyer may hold open on one room. A phone needs one;
+/// a few more cover a reconnect racing a half-open old connection, which
+/// the hub notices at the next keep-alive. More would let one buyer tie up
+/// the hub's sockets.
+pub const STREAMS_PER_VIEWER: u32 = 4;
+
+/// The buyer already holds [`STREAMS_PER_VIEWER`] streams on the room.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TooManyStreams;
+
 /// Open connections per buyer per room.
 #[derive(Debug, Default)]
 pub struct Viewers {
@@ -12,13 +22,16 @@ pub struct Viewers {
 }
 
 impl Viewers {
-    /// A buyer opened a stream. `Some(viewers)` if this is their first,
-    /// i.e. they just joined.
-    pub fn join(&mut self, room: RoomId, buyer: BuyerId) -> Option<u32> {
+    /// A buyer opens a stream. `Some(viewers)` if this is their first,
+    /// i.e. they just joined; refused past [`STREAMS_PER_VIEWER`].
+    pub fn join(&mut self, room: RoomId, buyer: BuyerId) -> Result<Option<u32>, TooManyStreams> {
         let buyers = self.rooms.entry(room).or_default();
         let n = buyers.entry(buyer).or_insert(0);
-        *n = n.saturating_add(1);
-        (*n == 1).then(|| count(buyers))
+        if *n >= STREAMS_PER_VIEWER {
+            return Err(TooManyStreams);
+        }
+        *n += 1;
+        Ok((*n == 1).then(|| count(buyers)))
     }
 
     /// A buyer's stream closed. `Some(viewers)` if it was their last, i.e.
@@ -62,9 +75,9 @@ mod tests {
         let mut v = Viewers::default();
         let room = RoomId::new();
         let (wang, li) = (BuyerId::new(), BuyerId::new());
-        assert_eq!(v.join(room, wang), Some(1));
-        assert_eq!(v.join(room, wang), None, "second stream: no new viewer");
-        assert_eq!(v.join(room, li), Some(2));
+        assert_eq!(v.join(room, wang), Ok(Some(1)));
+        assert_eq!(v.join(room, wang), Ok(None), "second stream: no new viewer");
+        assert_eq!(v.join(room, li), Ok(Some(2)));
         assert_eq!(v.leave(room, wang), None, "one stream still open");
         assert_eq!(v.count(room), 2);
         assert_eq!(v.leave(room, wang), Some(1));
@@ -75,11 +88,31 @@ mod tests {
     }
 
     #[test]
+    fn one_buyer_cannot_hold_more_than_a_few_streams() {
+        let mut v = Viewers::default();
+        let (room, other_room) = (RoomId::new(), RoomId::new());
+        let (wang, li) = (BuyerId::new(), BuyerId::new());
+        for _ in 0..STREAMS_PER_VIEWER {
+            assert!(v.join(room, wang).is_ok());
+        }
+        assert_eq!(v.join(room, wang), Err(TooManyStreams));
+        assert_eq!(v.join(room, li), Ok(Some(2)), "other buyers still join");
+        assert_eq!(v.join(other_room, wang), Ok(Some(1)), "per room");
+        assert_eq!(v.leave(room, wang), None);
+        assert_eq!(
+            v.join(room, wang),
+            Ok(None),
+            "a closed stream frees a place"
+        );
+        assert_eq!(v.count(room), 2);
+    }
+
+    #[test]
     fn a_cleared_room_ignores_late_leaves() {
         let mut v = Viewers::default();
         let room = RoomId::new();
         let b = BuyerId::new();
-        v.join(room, b);
+        assert!(v.join(room, b).is_ok());
         v.clear(room);
         assert_eq!(v.leave(room, b), None);
         assert_eq!(v.count(room), 0);

@@ -136,7 +136,14 @@ impl Store {
         let Principal::Buyer(buyer) = who else {
             return Ok(Following::Live { feed, viewer: None });
         };
-        let joined = self.fanout.viewers().join(room, *buyer);
+        // A stale stream is noticed at the next keep-alive: retry after it.
+        let joined =
+            self.fanout
+                .viewers()
+                .join(room, *buyer)
+                .map_err(|_| HubError::RateLimited {
+                    retry_after_secs: crate::rooms::sse::KEEP_ALIVE.as_secs(),
+                })?;
         if let Some(viewers) = joined {
             let appended = buyer_display_name(&conn, *buyer).and_then(|viewer| {
                 self.append_alone(
