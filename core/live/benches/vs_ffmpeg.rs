@@ -10,11 +10,14 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::Nginx;
 use farmlive_live::flv::parse_tags;
 use farmlive_live::video::TestPattern;
 use farmlive_live::{AudioInput, BitrateRange, IngestUrl, LiveConfig, LiveSession, VideoInput};
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -294,78 +297,4 @@ fn write_sources(y4m: &Path, wav: &Path) {
     w.extend((samples.len() as u32).to_le_bytes());
     w.extend(samples);
     std::fs::write(wav, w).unwrap();
-}
-
-struct Nginx {
-    port: u16,
-    dir: PathBuf,
-    child: Child,
-}
-
-impl Nginx {
-    fn start(dir: &Path) -> Nginx {
-        let module = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
-        assert!(
-            Path::new(module).exists(),
-            "libnginx-mod-rtmp is missing: run `cargo xtask setup`"
-        );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let rec = dir.join("rec");
-        std::fs::create_dir_all(&rec).unwrap();
-        let conf = dir.join("nginx.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "load_module {module};\ndaemon off;\nmaster_process off;\nworker_processes 1;\n\
-                 error_log {d}/error.log info;\npid {d}/nginx.pid;\nevents {{ worker_connections 64; }}\n\
-                 rtmp {{ server {{ listen 127.0.0.1:{port}; chunk_size 4096;\n\
-                 application live {{ live on; record all; record_path {r}; record_unique on; }} }} }}\n",
-                d = dir.display(),
-                r = rec.display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("nginx")
-            .arg("-p")
-            .arg(dir)
-            .arg("-e")
-            .arg(dir.join("error.log"))
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nginx is missing: run `cargo xtask setup`");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "nginx did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Nginx {
-            port,
-            dir: dir.to_path_buf(),
-            child,
-        }
-    }
-
-    fn url(&self, key: &str) -> String {
-        format!("rtmp://127.0.0.1:{}/live/{key}", self.port)
-    }
-
-    fn recordings(&self) -> Vec<PathBuf> {
-        std::fs::read_dir(self.dir.join("rec"))
-            .map(|d| d.flatten().map(|e| e.path()).collect())
-            .unwrap_or_default()
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
