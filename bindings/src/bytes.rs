@@ -1,5 +1,5 @@
-//! [`FrameBytes`]: the bytes of a camera frame or a PCM chunk, lifted from
-//! the FFI in one piece instead of one byte at a time.
+//! [`ShellBytes`]: bytes handed in by the shell (a camera frame, a PCM chunk,
+//! a photo), lifted from the FFI in one piece instead of one byte at a time.
 //!
 //! # Why it exists
 //!
@@ -12,7 +12,7 @@
 //! already write a big-endian `i32` length and then the bytes in bulk, into a
 //! `RustBuffer` the library allocated.
 //!
-//! [`FrameBytes`] takes that `RustBuffer` over as it is: it checks the length
+//! [`ShellBytes`] takes that `RustBuffer` over as it is: it checks the length
 //! prefix against the buffer and keeps the allocation, the frame starting 4
 //! bytes in ([`FrameData`]). No loop and no copy; the core converts the frame
 //! to I420 in that same buffer.
@@ -31,19 +31,19 @@ use farmlive_live::frame::FrameData;
 use uniffi::{Lift, MetadataBuffer, RustBuffer, TypeId};
 
 /// Bytes handed in by the shell (`ByteArray` in Kotlin, `Data` in Swift): a
-/// camera frame or a chunk of PCM. Derefs to `[u8]`. Rust callers make one
+/// camera frame, a chunk of PCM or a photo. Derefs to `[u8]`. Rust callers make one
 /// from a `Vec<u8>` with `.into()`.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct FrameBytes(FrameData);
+pub struct ShellBytes(FrameData);
 
-impl FrameBytes {
+impl ShellBytes {
     /// The bytes, owned, for the core (no copy).
     pub fn into_frame_data(self) -> FrameData {
         self.0
     }
 }
 
-impl std::ops::Deref for FrameBytes {
+impl std::ops::Deref for ShellBytes {
     type Target = [u8];
 
     fn deref(&self) -> &[u8] {
@@ -51,15 +51,15 @@ impl std::ops::Deref for FrameBytes {
     }
 }
 
-impl From<Vec<u8>> for FrameBytes {
-    fn from(bytes: Vec<u8>) -> FrameBytes {
-        FrameBytes(FrameData::new(bytes))
+impl From<Vec<u8>> for ShellBytes {
+    fn from(bytes: Vec<u8>) -> ShellBytes {
+        ShellBytes(FrameData::new(bytes))
     }
 }
 
-impl std::fmt::Debug for FrameBytes {
+impl std::fmt::Debug for ShellBytes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "FrameBytes({} bytes)", self.len())
+        write!(f, "ShellBytes({} bytes)", self.len())
     }
 }
 
@@ -89,10 +89,10 @@ fn declared_len(prefix: [u8; PREFIX]) -> Result<usize, uniffi::deps::anyhow::Err
 // is taken over with uniffi's own `RustBuffer::destroy_into_vec`, exactly as
 // `Vec<u8>`'s lift does, and everything after it is safe, bounds-checked code.
 #[allow(unsafe_code)]
-unsafe impl Lift<crate::UniFfiTag> for FrameBytes {
+unsafe impl Lift<crate::UniFfiTag> for ShellBytes {
     type FfiType = RustBuffer;
 
-    fn try_lift(buf: RustBuffer) -> uniffi::Result<FrameBytes> {
+    fn try_lift(buf: RustBuffer) -> uniffi::Result<ShellBytes> {
         let bytes = buf.destroy_into_vec();
         let Some(&prefix) = bytes.first_chunk::<PREFIX>() else {
             return Err(malformed("shorter than its length prefix"));
@@ -105,13 +105,13 @@ unsafe impl Lift<crate::UniFfiTag> for FrameBytes {
             )));
         }
         FrameData::with_offset(bytes, PREFIX)
-            .map(FrameBytes)
+            .map(ShellBytes)
             .ok_or_else(|| malformed("shorter than its length prefix"))
     }
 
-    /// The same form inside a larger buffer (were `FrameBytes` ever nested in
+    /// The same form inside a larger buffer (were `ShellBytes` ever nested in
     /// a record or a sequence): one bulk copy.
-    fn try_read(buf: &mut &[u8]) -> uniffi::Result<FrameBytes> {
+    fn try_read(buf: &mut &[u8]) -> uniffi::Result<ShellBytes> {
         let Some((&prefix, rest)) = buf.split_first_chunk::<PREFIX>() else {
             return Err(malformed("shorter than its length prefix"));
         };
@@ -123,11 +123,11 @@ unsafe impl Lift<crate::UniFfiTag> for FrameBytes {
             )));
         };
         *buf = rest;
-        Ok(FrameBytes::from(bytes.to_vec()))
+        Ok(ShellBytes::from(bytes.to_vec()))
     }
 }
 
-impl TypeId<crate::UniFfiTag> for FrameBytes {
+impl TypeId<crate::UniFfiTag> for ShellBytes {
     const TYPE_ID_META: MetadataBuffer = <Vec<u8> as TypeId<crate::UniFfiTag>>::TYPE_ID_META;
 }
 
@@ -141,8 +141,8 @@ mod tests {
         v
     }
 
-    fn lift(bytes: Vec<u8>) -> uniffi::Result<FrameBytes> {
-        <FrameBytes as Lift<crate::UniFfiTag>>::try_lift(RustBuffer::from_vec(bytes))
+    fn lift(bytes: Vec<u8>) -> uniffi::Result<ShellBytes> {
+        <ShellBytes as Lift<crate::UniFfiTag>>::try_lift(RustBuffer::from_vec(bytes))
     }
 
     #[test]
@@ -163,7 +163,7 @@ mod tests {
         let mut both = framed(3, &[1, 2, 3]);
         both.extend(framed(0, &[]));
         let mut rest = &both[..];
-        let read = |b: &mut &[u8]| <FrameBytes as Lift<crate::UniFfiTag>>::try_read(b);
+        let read = |b: &mut &[u8]| <ShellBytes as Lift<crate::UniFfiTag>>::try_read(b);
         assert_eq!(&*read(&mut rest).unwrap(), &[1, 2, 3]);
         assert_eq!(&*read(&mut rest).unwrap(), &[] as &[u8]);
         assert!(rest.is_empty());
@@ -175,7 +175,7 @@ mod tests {
 
     #[test]
     fn has_vec_u8_metadata() {
-        let ours = <FrameBytes as TypeId<crate::UniFfiTag>>::TYPE_ID_META;
+        let ours = <ShellBytes as TypeId<crate::UniFfiTag>>::TYPE_ID_META;
         let theirs = <Vec<u8> as TypeId<crate::UniFfiTag>>::TYPE_ID_META;
         assert_eq!(ours.as_ref(), theirs.as_ref());
     }

@@ -6,6 +6,7 @@
 //! (lengths, ids, paths), so hostile input gets a `FarmLiveError`, never a
 //! panic or an unbounded allocation.
 
+use crate::ShellBytes;
 use crate::error::{FarmLiveError, Result};
 use crate::types::*;
 use farmlive_core::Core;
@@ -212,7 +213,7 @@ impl FarmLive {
 
     /// Adds a photo (JPEG, PNG or WebP bytes, e.g. from the camera) to the end
     /// of a listing's photos: oriented, stripped of metadata, resized.
-    pub fn add_photo_bytes(&self, listing_id: String, bytes: Vec<u8>) -> Result<Photo> {
+    pub fn add_photo_bytes(&self, listing_id: String, bytes: ShellBytes) -> Result<Photo> {
         let id = parse_id(&listing_id, "listing")?;
         Ok(self.core.add_photo_bytes(id, &bytes)?.into())
     }

@@ -24,7 +24,7 @@
 
 // uniffi's macros expand to `extern "C"` scaffolding with `#[unsafe(no_mangle)]`
 // and unsafe FFI glue; besides that generated code, the only unsafe in this
-// crate is the `unsafe impl Lift` of `FrameBytes` (bytes.rs; it calls no
+// crate is the `unsafe impl Lift` of `ShellBytes` (bytes.rs; it calls no
 // unsafe function, see its SAFETY comment).
 #![allow(unsafe_code)]
 
@@ -38,7 +38,7 @@ mod show;
 mod sync;
 mod types;
 
-pub use bytes::FrameBytes;
+pub use bytes::ShellBytes;
 pub use error::{FarmLiveError, Result};
 pub use facade::FarmLive;
 pub use live::{LiveOptions, LiveSession, LiveStats, PixelFormat};

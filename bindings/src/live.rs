@@ -7,7 +7,7 @@
 //! foreign [`ShowListener`] hears it all (stream figures once a second, room
 //! events as they happen). A stream key never appears in errors or logs.
 
-use crate::bytes::FrameBytes;
+use crate::bytes::ShellBytes;
 use crate::error::{FarmLiveError, Result};
 use crate::facade::{FarmLive, check_path, check_text};
 use crate::runtime;
@@ -292,7 +292,7 @@ impl LiveSession {
     /// encoder is behind, the frame is dropped and counted.
     pub fn push_video_frame(
         &self,
-        data: FrameBytes,
+        data: ShellBytes,
         width: u32,
         height: u32,
         format: PixelFormat,
@@ -300,7 +300,7 @@ impl LiveSession {
         timestamp_us: u64,
     ) -> Result<()> {
         let rotation = rotation(rotation_degrees)?;
-        // The bytes are handed over as lifted, without a copy (see FrameBytes).
+        // The bytes are handed over as lifted, without a copy (see ShellBytes).
         // (Not in the doc comment: that goes into the bindings and their checksum.)
         self.video
             .push_owned(
@@ -319,7 +319,7 @@ impl LiveSession {
 
     /// Hands over interleaved signed 16-bit little-endian PCM bytes, as
     /// AudioRecord and AVAudioEngine give them (`channels` 1 or 2).
-    pub fn push_audio(&self, pcm: FrameBytes, sample_rate: u32, channels: u8) -> Result<()> {
+    pub fn push_audio(&self, pcm: ShellBytes, sample_rate: u32, channels: u8) -> Result<()> {
         let audio = self.audio.as_ref().ok_or_else(|| {
             FarmLiveError::bad_input("this session has no audio track (start it with audio)")
         })?;

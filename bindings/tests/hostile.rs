@@ -117,7 +117,7 @@ fn farms_and_listings_refuse_hostile_arguments() {
                 ..Default::default()
             },
         ));
-        bad_input(fl.add_photo_bytes(id.clone(), vec![0xFF, 0xD8]));
+        bad_input(fl.add_photo_bytes(id.clone(), vec![0xFF, 0xD8].into()));
         bad_input(fl.remove_photo(id.clone(), "0".repeat(64)));
     }
     bad_input(fl.set_stock(l.id.clone(), -1));
@@ -185,14 +185,17 @@ fn farms_and_listings_refuse_hostile_arguments() {
 fn photos_refuse_garbage_bytes_and_bad_paths() {
     let (_d, fl) = open();
     let l = listing(&fl);
-    bad_input(fl.add_photo_bytes(l.id.clone(), Vec::new()));
-    bad_input(fl.add_photo_bytes(l.id.clone(), b"not a photo at all".to_vec()));
-    bad_input(fl.add_photo_bytes(l.id.clone(), vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]));
-    bad_input(fl.add_photo_bytes(l.id.clone(), (0..200_000u32).map(|i| i as u8).collect()));
-    bad_input(fl.add_photo_bytes(l.id.clone(), vec![0u8; 41 * 1024 * 1024]));
+    bad_input(fl.add_photo_bytes(l.id.clone(), Vec::new().into()));
+    bad_input(fl.add_photo_bytes(l.id.clone(), b"not a photo at all".to_vec().into()));
+    bad_input(fl.add_photo_bytes(l.id.clone(), vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10].into()));
+    bad_input(fl.add_photo_bytes(
+        l.id.clone(),
+        (0..200_000u32).map(|i| i as u8).collect::<Vec<u8>>().into(),
+    ));
+    bad_input(fl.add_photo_bytes(l.id.clone(), vec![0u8; 41 * 1024 * 1024].into()));
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     png.extend_from_slice(&[0xFF; 64]);
-    bad_input(fl.add_photo_bytes(l.id.clone(), png));
+    bad_input(fl.add_photo_bytes(l.id.clone(), png.into()));
     for path in [
         String::new(),
         " ".into(),
@@ -587,9 +590,9 @@ fn hostile_pins_in_a_live_room_are_refused() {
 /// and `push_audio` before the method runs: lift it from the `RustBuffer` the
 /// shell filled (a big-endian `i32` length, then the bytes), and on failure
 /// hand the shell the method's error type. `None` when refused that way.
-fn lift_frame_bytes(buffer: Vec<u8>) -> Option<FrameBytes> {
+fn lift_frame_bytes(buffer: Vec<u8>) -> Option<ShellBytes> {
     use uniffi::{Lift, LiftArgsError, LowerReturn, RustBuffer, RustCallError};
-    let error = match <FrameBytes as Lift<UniFfiTag>>::try_lift(RustBuffer::from_vec(buffer)) {
+    let error = match <ShellBytes as Lift<UniFfiTag>>::try_lift(RustBuffer::from_vec(buffer)) {
         Ok(bytes) => return Some(bytes),
         Err(error) => error,
     };
