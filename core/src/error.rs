@@ -4,6 +4,9 @@
 use farmlive_photo::PhotoError;
 use farmlive_protocol::ValidationError;
 
+/// The code of an [`Error::Hub`] made on the device: the hub's reply was unusable.
+pub const BAD_REPLY: &str = "bad_reply";
+
 /// Result with the core's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -92,6 +95,16 @@ pub enum Error {
 impl Error {
     pub(crate) fn io(action: &'static str, source: std::io::Error) -> Error {
         Error::Io { action, source }
+    }
+
+    /// The hub answered (with HTTP `status`) but the answer makes no sense:
+    /// malformed, too large, or breaking the protocol's rules.
+    pub(crate) fn bad_reply(status: u16, message: impl Into<String>) -> Error {
+        Error::Hub {
+            status,
+            code: BAD_REPLY.into(),
+            message: message.into(),
+        }
     }
 
     pub(crate) fn not_found(what: &'static str, id: impl ToString) -> Error {

@@ -100,11 +100,7 @@ impl RoomFeed {
 
     /// Decodes `bytes`; returns the new events, in order.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<RoomEvent>> {
-        let bad = |message: String| Error::Hub {
-            status: 200,
-            code: "bad_reply".into(),
-            message,
-        };
+        let bad = |message: String| Error::bad_reply(200, message);
         let mut out = Vec::new();
         for sse in self.decoder.feed(bytes).map_err(|e| bad(e.to_string()))? {
             if sse.event != SSE_EVENT_NAME {

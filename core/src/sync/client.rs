@@ -207,10 +207,11 @@ fn header_u64(resp: &Response, name: &str) -> Result<u64> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())
-        .ok_or_else(|| Error::Hub {
-            status: resp.status().as_u16(),
-            code: "bad_reply".into(),
-            message: format!("the hub's reply lacks a valid {name} header"),
+        .ok_or_else(|| {
+            Error::bad_reply(
+                resp.status().as_u16(),
+                format!("the hub's reply lacks a valid {name} header"),
+            )
         })
 }
 
@@ -259,11 +260,7 @@ async fn read_limited(mut resp: Response, max: usize) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(transport)? {
         if out.len() + chunk.len() > max {
-            return Err(Error::Hub {
-                status: 200,
-                code: "bad_reply".into(),
-                message: "the hub's reply is too large".into(),
-            });
+            return Err(Error::bad_reply(200, "the hub's reply is too large"));
         }
         out.extend_from_slice(&chunk);
     }
@@ -273,9 +270,6 @@ async fn read_limited(mut resp: Response, max: usize) -> Result<Vec<u8>> {
 async fn json_reply<T: DeserializeOwned>(resp: Response) -> Result<T> {
     let status = resp.status().as_u16();
     let bytes = read_limited(resp, REPLY_MAX_BYTES).await?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::Hub {
-        status,
-        code: "bad_reply".into(),
-        message: format!("the hub's reply is malformed: {e}"),
-    })
+    serde_json::from_slice(&bytes)
+        .map_err(|e| Error::bad_reply(status, format!("the hub's reply is malformed: {e}")))
 }

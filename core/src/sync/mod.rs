@@ -274,11 +274,10 @@ impl Run<'_> {
             self.progress.ops_pushed += (acked + rejected) as u64;
             self.report.rejected += rejected as u64;
             if acked + rejected == 0 {
-                return Err(Error::Hub {
-                    status: 200,
-                    code: "bad_reply".into(),
-                    message: "the hub acknowledged none of the ops sent".into(),
-                });
+                return Err(Error::bad_reply(
+                    200,
+                    "the hub acknowledged none of the ops sent",
+                ));
             }
         }
     }
@@ -306,11 +305,10 @@ impl Run<'_> {
             )
             .await?;
             if blobs::sha256_hex(&bytes) != sha {
-                return Err(Error::Hub {
-                    status: 200,
-                    code: "bad_reply".into(),
-                    message: "a downloaded photo does not match its hash".into(),
-                });
+                return Err(Error::bad_reply(
+                    200,
+                    "a downloaded photo does not match its hash",
+                ));
             }
             self.core.blobs.put(&sha, &bytes)?;
             self.core
@@ -340,11 +338,10 @@ impl Run<'_> {
             )
             .await?;
             if page.next < cursor || page.changes.iter().any(|c| c.seq <= cursor) {
-                return Err(Error::Hub {
-                    status: 200,
-                    code: "bad_reply".into(),
-                    message: "the hub's change feed went backwards".into(),
-                });
+                return Err(Error::bad_reply(
+                    200,
+                    "the hub's change feed went backwards",
+                ));
             }
             let now = self.core.now_ms();
             let newest = self.core.write_tx(|tx| view::apply_page(tx, &page, now))?;
