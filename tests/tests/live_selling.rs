@@ -12,8 +12,10 @@ use farmlive_core::protocol::room::{RoomEvent, RoomEventBody};
 use farmlive_core::protocol::{BuyerContact, Currency, Delivery, ListingId, Money, OrderId};
 use farmlive_core::sync::BuyerClient;
 use farmlive_core::{
-    CancelToken, FollowEnd, FollowOptions, OrderFilter, RoomSetup, Show, ShowConfig, ShowEvent,
+    CancelToken, FollowEnd, FollowOptions, OrderFilter, RoomLink, RoomSetup, Show, ShowConfig,
+    ShowEvent,
 };
+use farmlive_hub::rooms::STREAMS_PER_VIEWER;
 use farmlive_live::{AudioInput, IngestUrl, LiveConfig, VideoInput};
 use farmlive_tests::proxy::{Fault, FaultyProxy};
 use farmlive_tests::{Device, HubProcess, draft, rt};
@@ -451,4 +453,63 @@ fn a_show_dropped_without_stop_ends_its_room() {
     assert_eq!(status(), "live");
     drop(show);
     wait_for("the dropped show's room to end", || status() == "ended");
+}
+
+#[test]
+fn a_buyer_over_the_stream_cap_waits_for_a_place_and_then_watches() {
+    let rt = rt();
+    let hub = HubProcess::start();
+    let (farmer, mango, _) = farm(&rt, &hub, 20);
+    let room = rt
+        .block_on(farmer.core.open_room(&setup(&farmer, vec![mango])))
+        .unwrap()
+        .id;
+    let buyer = buyers(&rt, &hub.url, 1).remove(0);
+    rt.block_on(async {
+        let (links_tx, mut links) = tokio::sync::mpsc::unbounded_channel();
+        let mut watches = Vec::new();
+        // One more watch than the hub allows this buyer, started one by one.
+        for n in 0..=STREAMS_PER_VIEWER {
+            let (cancel, buyer, tx) = (CancelToken::new(), buyer.clone(), links_tx.clone());
+            let stop = cancel.clone();
+            let task = tokio::spawn(async move {
+                let on_link = move |l: &RoomLink| {
+                    let _ = tx.send((n, l.clone()));
+                };
+                buyer.watch(room, 0, &stop, &|_| {}, &on_link).await
+            });
+            watches.push((cancel, task));
+            let (who, link) = tokio::time::timeout(Duration::from_secs(30), links.recv())
+                .await
+                .expect("a link state within 30 s")
+                .unwrap();
+            assert_eq!(who, n);
+            if n < STREAMS_PER_VIEWER {
+                assert_eq!(link, RoomLink::Connected { after: 0 });
+            } else {
+                let RoomLink::Reconnecting { error, .. } = link else {
+                    panic!("the extra watch was let in: {link:?}");
+                };
+                assert!(error.contains("try again"), "{error}");
+            }
+        }
+        // One watch ends: the waiting one gets its place.
+        let (cancel, task) = watches.remove(0);
+        cancel.cancel();
+        assert!(matches!(task.await.unwrap(), Ok(FollowEnd::Cancelled)));
+        loop {
+            let (who, link) = tokio::time::timeout(Duration::from_secs(30), links.recv())
+                .await
+                .expect("the waiting watch connects within 30 s")
+                .unwrap();
+            assert_eq!(who, STREAMS_PER_VIEWER, "only the waiting watch changes");
+            if matches!(link, RoomLink::Connected { .. }) {
+                break;
+            }
+        }
+        for (cancel, task) in watches {
+            cancel.cancel();
+            assert!(matches!(task.await.unwrap(), Ok(FollowEnd::Cancelled)));
+        }
+    });
 }
