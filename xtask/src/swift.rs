@@ -115,7 +115,7 @@ fn ensure_chroot() -> Result<PathBuf, String> {
             run(as_root("rm").arg("-rf").arg(&chroot))?;
         }
         eprintln!(
-            "xtask: creating a Debian trixie chroot for Swift in {} (a few minutes and about 3.3 GB, once)",
+            "xtask: creating a Debian trixie chroot for Swift in {} (a few minutes and about 2.7 GB, once)",
             chroot.display()
         );
         run(as_root("debootstrap")
