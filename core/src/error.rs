@@ -119,11 +119,17 @@ impl Error {
         matches!(self, Error::Network(_))
     }
 
+    /// True when the hub asked to slow down (HTTP 429): worth retrying after
+    /// a pause, but not a failure of the network.
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(self, Error::Hub { status: 429, .. })
+    }
+
     /// True when the error comes from what the user gave (fix the input and
     /// retry), false when something failed (a retry may not help).
     pub fn is_bad_input(&self) -> bool {
         if let Error::Hub { status, .. } = self {
-            return (400..500).contains(status) && !matches!(status, 401 | 429);
+            return (400..500).contains(status) && *status != 401 && !self.is_rate_limited();
         }
         if let Error::Live(e) = self {
             return matches!(e, farmlive_live::LiveError::BadInput(_));

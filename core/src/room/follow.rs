@@ -177,11 +177,9 @@ pub(crate) async fn stream_room(
                 Ok(Connection::Ended) => return Ok(FollowEnd::Ended),
                 Ok(Connection::Cancelled) => return Ok(FollowEnd::Cancelled),
                 Ok(Connection::Dropped { progressed, error }) => (progressed, error),
-                // 429: this viewer already holds the most streams the hub
-                // allows; an old half-open one is about to be dropped.
-                Err(e) if e.is_transient() || matches!(e, Error::Hub { status: 429, .. }) => {
-                    (false, e.to_string())
-                }
+                // Rate-limited: this viewer already holds the most streams the
+                // hub allows; an old half-open one is about to be dropped.
+                Err(e) if e.is_transient() || e.is_rate_limited() => (false, e.to_string()),
                 Err(e) => return Err(e),
             };
         failures = if progressed {
