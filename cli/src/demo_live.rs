@@ -138,7 +138,7 @@ pub fn run(
                 println!(
                     "  +{:>4.1} s  {}",
                     start.elapsed().as_secs_f64(),
-                    crate::live_cmd::status_line(&s)
+                    crate::live_cmd::status_line(&s, ingest.is_some())
                 );
             }
             Ok(ShowEvent::Problem(p)) => println!("  ! {p}"),

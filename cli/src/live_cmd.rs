@@ -176,15 +176,15 @@ pub fn config(args: &LiveArgs) -> Result<LiveConfig, Failure> {
     Ok(cfg)
 }
 
-/// One status line.
-pub fn status_line(s: &LiveStats) -> String {
+/// One status line. `to_ingest`: the stream goes to an RTMP ingest (else
+/// only to a file), so "not connected" means connecting, not recording.
+pub fn status_line(s: &LiveStats, to_ingest: bool) -> String {
     let secs = s.elapsed_ms / 1000;
-    let link = if s.connected {
-        "live".to_string()
-    } else if s.last_error.is_some() {
-        "reconnecting".to_string()
-    } else {
-        "recording".to_string()
+    let link = match (to_ingest, s.connected, s.last_error.is_some()) {
+        (false, _, _) => "recording",
+        (true, true, _) => "live",
+        (true, false, true) => "reconnecting",
+        (true, false, false) => "connecting",
     };
     let rtt = s.rtt_ms.map_or(String::new(), |r| format!("  rtt {r} ms"));
     format!(
@@ -235,6 +235,7 @@ pub fn run(args: LiveArgs, json: bool) -> CmdResult {
             args.source, cfg.width, cfg.height, cfg.fps
         );
     }
+    let to_ingest = cfg.ingest.is_some();
     let session = LiveSession::start(cfg).map_err(bad)?;
     let stats = session.subscribe();
     let stop = ctrl_c_flag();
@@ -244,10 +245,10 @@ pub fn run(args: LiveArgs, json: bool) -> CmdResult {
             if json {
                 println!("{}", stats_json(&s));
             } else if tty {
-                eprint!("\r\x1b[2K{}", status_line(&s));
+                eprint!("\r\x1b[2K{}", status_line(&s, to_ingest));
                 let _ = std::io::stderr().flush();
             } else {
-                eprintln!("{}", status_line(&s));
+                eprintln!("{}", status_line(&s, to_ingest));
             }
         }
     }
@@ -271,7 +272,22 @@ pub fn run(args: LiveArgs, json: bool) -> CmdResult {
             }
         );
     }
-    Ok(())
+    nothing_reached_the_ingest(to_ingest, &last, &target)
+}
+
+/// A stream to an ingest that never delivered a frame failed, whatever
+/// stopped it: the viewers saw nothing.
+pub fn nothing_reached_the_ingest(to_ingest: bool, last: &LiveStats, target: &str) -> CmdResult {
+    if !to_ingest || last.frames_sent > 0 {
+        return Ok(());
+    }
+    Err(Failure {
+        bad_input: false,
+        message: match &last.last_error {
+            Some(e) => format!("no video reached {target}: {e}"),
+            None => format!("no video reached {target}: the ingest never accepted the stream"),
+        },
+    })
 }
 
 /// Stats as one JSON object.

@@ -3,6 +3,15 @@
 //! Exit codes: 0 success, 1 failure (disk, database), 2 bad input (a rule
 //! broken, an unknown id, a bad photo, bad arguments).
 
+// Every `println!` in this crate goes through `output::stdout`,
+// which ends the process quietly when the reader has gone away
+// (`farmlive outbox | head -1`) instead of panicking on the broken pipe.
+// Defined before the modules so that their textual scope covers them all.
+macro_rules! println {
+    () => { $crate::output::stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::output::stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod args;
 mod args_sync;
 mod buyer_cmd;

@@ -5,6 +5,20 @@ use farmlive_core::{Farm, Listing, PendingOp};
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
+/// Writes to standard output (what `println!` in this crate expands to).
+/// A reader that went away (a closed pipe) ends the process with success,
+/// as `ls | head` does; other write failures end it with an error.
+pub fn stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write the output: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// Where and how results are printed.
 pub struct Output {
     /// JSON instead of tables.

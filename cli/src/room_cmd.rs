@@ -127,6 +127,12 @@ pub fn run(data_dir: &Path, args: LiveArgs, json: bool) -> CmdResult {
         _ => None,
     };
     let live = crate::live_cmd::config(&args)?;
+    let to_ingest = live.ingest.is_some();
+    let target = live
+        .ingest
+        .as_ref()
+        .map(|u| u.to_string())
+        .unwrap_or_default();
     let rt = crate::sync_cmd::runtime()?;
     let (tx, rx) = mpsc::channel::<Ui>();
     let listener = {
@@ -178,7 +184,7 @@ pub fn run(data_dir: &Path, args: LiveArgs, json: bool) -> CmdResult {
     }
     read_commands(tx);
     let stop = crate::live_cmd::ctrl_c_flag();
-    let mut board = Board::new(json, room);
+    let mut board = Board::new(json, to_ingest, room);
     while !show.stream_finished() && !stop.load(std::sync::atomic::Ordering::Relaxed) {
         match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(Ui::Show(e)) => board.show(&e),
@@ -195,7 +201,7 @@ pub fn run(data_dir: &Path, args: LiveArgs, json: bool) -> CmdResult {
         board.show(&e);
     }
     board.finish(&summary);
-    Ok(())
+    crate::live_cmd::nothing_reached_the_ingest(to_ingest, &summary.stream, &target)
 }
 
 /// A shelf number (1-based) or a listing id.
@@ -258,6 +264,7 @@ fn read_commands(tx: mpsc::Sender<Ui>) {
 /// status (stream figures, pinned product, orders), redrawn in place.
 struct Board {
     json: bool,
+    to_ingest: bool,
     tty: bool,
     room: Option<RoomView>,
     status: String,
@@ -266,9 +273,10 @@ struct Board {
 }
 
 impl Board {
-    fn new(json: bool, room: Option<RoomView>) -> Board {
+    fn new(json: bool, to_ingest: bool, room: Option<RoomView>) -> Board {
         Board {
             json,
+            to_ingest,
             tty: std::io::stderr().is_terminal() && !json,
             room,
             status: String::new(),
@@ -297,7 +305,7 @@ impl Board {
                 let pinned = self.room.as_ref().map(pinned_line).unwrap_or_default();
                 self.status = format!(
                     "{}  | {pinned} | {} order(s) | events {}",
-                    status_line(s),
+                    status_line(s, self.to_ingest),
                     self.orders,
                     self.link
                 );

@@ -24,8 +24,25 @@ impl Core {
         path: impl AsRef<Path>,
     ) -> Result<ListingPhoto> {
         let max = self.photo_options.limits.max_input_bytes;
-        let file =
-            std::fs::File::open(path.as_ref()).map_err(|e| Error::io("open the photo", e))?;
+        let path = path.as_ref();
+        // Look before opening: opening a FIFO blocks until someone writes to
+        // it, and a directory or device is never a photo. A missing file is
+        // the caller's mistake too, not a disk failure.
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_file() => {}
+            Ok(_) => {
+                return Err(Error::InvalidArgument(
+                    "this is not a photo file (a folder, pipe or device); choose a JPEG, PNG or WebP file".into(),
+                ));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::InvalidArgument(
+                    "there is no photo at this path".into(),
+                ));
+            }
+            Err(e) => return Err(Error::io("open the photo", e)),
+        }
+        let file = std::fs::File::open(path).map_err(|e| Error::io("open the photo", e))?;
         let mut bytes = Vec::new();
         // Read one byte past the limit so an oversized file is refused without
         // reading it all into memory.

@@ -150,6 +150,11 @@ pub struct ChangesPage {
     pub next: u64,
     /// True if more changes wait.
     pub more: bool,
+    /// The hub's clock when it answered: a device checks pulled clock stamps
+    /// against it, never against its own clock, which may be wrong. Absent
+    /// from hubs older than this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hub_time_ms: Option<crate::UnixMillis>,
 }
 
 /// `POST /v1/buyers`: a buyer signs up.

@@ -10,6 +10,16 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+/// The largest wall time a stamp may carry: sixteen digits, the width of
+/// the text form (about the year 318,000). Parsing refuses anything larger,
+/// so arithmetic on a parsed stamp can never wrap.
+pub const MAX_WALL_MS: UnixMillis = 9_999_999_999_999_999;
+
+/// How far ahead of a trusted clock (the hub's) a stamp may be. A little
+/// slack absorbs phones whose clocks drift; a stamp further ahead would make
+/// every later edit on every device lose to it, so it is refused.
+pub const MAX_AHEAD_MS: UnixMillis = 5 * 60_000;
+
 /// One stamp. Compares in causal-then-device order.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -56,6 +66,25 @@ impl fmt::Debug for Hlc {
 #[error("malformed clock stamp")]
 pub struct MalformedHlc;
 
+/// A stamp too far ahead of the trusted clock it was checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("this clock stamp is {ahead_ms} ms ahead of the hub's clock")]
+pub struct ClockAhead {
+    /// How far ahead, in milliseconds.
+    pub ahead_ms: i64,
+}
+
+/// Only ASCII digits, at most `max_digits` of them (no sign, no spaces).
+fn digits(text: &str, max_digits: usize) -> Result<&str, MalformedHlc> {
+    if text.is_empty() || text.len() > max_digits || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(MalformedHlc);
+    }
+    Ok(text)
+}
+
+/// Parses only the canonical text form that [`Display`](fmt::Display)
+/// writes: at most 16 wall digits, at most 10 counter digits within `u32`,
+/// and a lowercase hyphenated UUID. Nothing parsed can wrap later.
 impl FromStr for Hlc {
     type Err = MalformedHlc;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -64,11 +93,31 @@ impl FromStr for Hlc {
         else {
             return Err(MalformedHlc);
         };
+        let wall_ms: UnixMillis = digits(wall, 16)?.parse().map_err(|_| MalformedHlc)?;
+        let counter: u32 = digits(counter, 10)?.parse().map_err(|_| MalformedHlc)?;
+        let uuid: uuid::Uuid = device.parse().map_err(|_| MalformedHlc)?;
+        if uuid.hyphenated().to_string() != device {
+            return Err(MalformedHlc);
+        }
         Ok(Hlc {
-            wall_ms: wall.parse().map_err(|_| MalformedHlc)?,
-            counter: counter.parse().map_err(|_| MalformedHlc)?,
-            device: device.parse().map_err(|_| MalformedHlc)?,
+            wall_ms,
+            counter,
+            device: DeviceId(uuid),
         })
+    }
+}
+
+impl Hlc {
+    /// Refuses a stamp more than [`MAX_AHEAD_MS`] ahead of `trusted_now_ms`
+    /// (the hub's clock): the hub checks every pushed op with it, and a
+    /// device checks pulled stamps against the time the hub reported.
+    pub fn check_not_ahead(&self, trusted_now_ms: UnixMillis) -> Result<(), ClockAhead> {
+        let ahead_ms = self.wall_ms.saturating_sub(trusted_now_ms);
+        if ahead_ms > MAX_AHEAD_MS {
+            Err(ClockAhead { ahead_ms })
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -144,7 +193,7 @@ impl HlcClock {
             Some(c) => self.last.counter = c,
             // Four billion events in one millisecond: move time forward instead.
             None => {
-                self.last.wall_ms += 1;
+                self.last.wall_ms = self.last.wall_ms.saturating_add(1);
                 self.last.counter = 0;
             }
         }
@@ -211,6 +260,59 @@ mod tests {
             device: DeviceId(uuid::Uuid::from_u128(2)),
         };
         assert!(a < b);
+    }
+
+    #[test]
+    fn parsing_refuses_what_display_never_writes() {
+        let dev = DeviceId::new();
+        for bad in [
+            format!("9223372036854775807-4294967295-{dev}"), // i64::MAX wall: 19 digits
+            format!("10000000000000000-0-{dev}"),            // 17 digits
+            format!("1-4294967296-{dev}"),                   // counter past u32
+            format!("+1-0-{dev}"),
+            format!("1-+0-{dev}"),
+            format!(" 1-0-{dev}"),
+            format!("1-0-{}", dev.to_string().to_uppercase()),
+            format!("1-0-{}", dev.0.simple()),
+            "1-0-".to_owned(),
+            "--".to_owned(),
+        ] {
+            assert!(bad.parse::<Hlc>().is_err(), "{bad:?} was accepted");
+        }
+        let max = format!("{MAX_WALL_MS}-4294967295-{dev}");
+        assert_eq!(max.parse::<Hlc>().unwrap().wall_ms, MAX_WALL_MS);
+    }
+
+    #[test]
+    fn the_largest_stamp_never_wraps_the_clock() {
+        let dev = DeviceId::new();
+        let top: Hlc = format!("{MAX_WALL_MS}-4294967295-{dev}").parse().unwrap();
+        let mut clock = HlcClock::new(DeviceId::new(), Some(top));
+        let next = clock.tick(0);
+        assert!(next > top && next.wall_ms > 0, "{next}");
+        clock.observe(top, 0);
+        assert!(clock.last().wall_ms >= MAX_WALL_MS);
+    }
+
+    #[test]
+    fn stamps_far_ahead_of_the_trusted_clock_are_refused() {
+        let dev = DeviceId::new();
+        let at = |wall_ms| Hlc {
+            wall_ms,
+            counter: 0,
+            device: dev,
+        };
+        let now = 1_700_000_000_000;
+        assert!(at(now).check_not_ahead(now).is_ok());
+        assert!(at(now - 86_400_000).check_not_ahead(now).is_ok());
+        assert!(at(now + MAX_AHEAD_MS).check_not_ahead(now).is_ok());
+        assert_eq!(
+            at(now + MAX_AHEAD_MS + 1).check_not_ahead(now),
+            Err(ClockAhead {
+                ahead_ms: MAX_AHEAD_MS + 1
+            })
+        );
+        assert!(at(MAX_WALL_MS).check_not_ahead(i64::MIN).is_err());
     }
 
     #[test]

@@ -306,7 +306,7 @@ pub enum RoomError {
         max: usize,
     },
     /// Control characters.
-    #[error("the title cannot contain control characters")]
+    #[error("the title cannot contain control or invisible direction characters")]
     TitleControlCharacter,
     /// Empty shelf.
     #[error("put at least one listing on the shelf")]
@@ -347,7 +347,7 @@ pub enum RoomError {
         max: usize,
     },
     /// Control characters in a comment.
-    #[error("a comment is one line without control characters")]
+    #[error("a comment is one line without control or invisible direction characters")]
     CommentControlCharacter,
 }
 

@@ -255,7 +255,11 @@ fn uuid() -> String {
 }
 
 fn stamp() -> String {
-    format!("{:016}-{:010}-{}", 9_999_999_999_999i64, 0, uuid())
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    format!("{now:016}-{:010}-{}", 0, uuid())
 }
 
 #[test]

@@ -79,13 +79,34 @@ impl OpenH264Encoder {
             config,
         )
         .map_err(|e| LiveError::Encoder(format!("openh264 could not start: {e}")))?;
-        Ok(OpenH264Encoder {
+        let mut encoder = OpenH264Encoder {
             inner,
             width,
             height,
             bps,
-        })
+        };
+        encoder.route_log();
+        Ok(encoder)
     }
+}
+
+/// OpenH264's own log lines (it prints warnings such as "bEnableFrameSkip
+/// = 0" to stderr by default) go to our log at debug level instead.
+#[allow(unsafe_code)]
+unsafe extern "C" fn openh264_log(
+    _ctx: *mut std::ffi::c_void,
+    level: std::ffi::c_int,
+    text: *const std::ffi::c_char,
+) {
+    if text.is_null() {
+        return;
+    }
+    // SAFETY: OpenH264 passes a NUL-terminated string that lives for the call.
+    let text = unsafe { std::ffi::CStr::from_ptr(text) };
+    // A panic must not unwind into C; logging has nothing to recover.
+    let _ = std::panic::catch_unwind(|| {
+        tracing::debug!(target: "farmlive::live::openh264", level, "{}", text.to_string_lossy().trim_end());
+    });
 }
 
 impl VideoEncoder for OpenH264Encoder {
@@ -156,6 +177,27 @@ impl VideoEncoder for OpenH264Encoder {
 }
 
 impl OpenH264Encoder {
+    /// Installs [`openh264_log`] before the encoder's first (lazy)
+    /// initialisation, where its parameter warnings are printed. OpenH264
+    /// takes trace options before initialisation (welsEncoderExt.cpp).
+    #[allow(unsafe_code)]
+    fn route_log(&mut self) {
+        let callback: openh264_sys2::WelsTraceCallback = Some(openh264_log);
+        // SAFETY: SetOption(TRACE_CALLBACK) copies the function pointer that
+        // `callback` holds during the call; the function lives forever.
+        let rc = unsafe {
+            self.inner.raw_api().set_option(
+                openh264_sys2::ENCODER_OPTION_TRACE_CALLBACK,
+                (&callback as *const openh264_sys2::WelsTraceCallback)
+                    .cast_mut()
+                    .cast(),
+            )
+        };
+        if rc != 0 {
+            tracing::debug!(target: "farmlive::live", "openh264 kept its own log (code {rc})");
+        }
+    }
+
     #[allow(unsafe_code)]
     fn set_option(
         &mut self,

@@ -59,6 +59,13 @@ impl IngestUrl {
         let (authority, path) = rest
             .split_once('/')
             .ok_or_else(|| bad("no application or stream key"))?;
+        if authority.contains('@') {
+            // RTMP has no use for URL credentials; keeping them would only
+            // put a password where logs and status lines can show it.
+            return Err(bad(
+                "it holds a user name or password, which RTMP does not use; put credentials in the stream key or query your service gives you",
+            ));
+        }
         let (host, port) = match authority.rsplit_once(':') {
             Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => {
                 let port: u16 = p.parse().map_err(|_| bad("the port is not a number"))?;
@@ -99,9 +106,21 @@ impl IngestUrl {
     }
 }
 
+/// Shown with the stream key and any query (`?token=…`, `?authmod=…`)
+/// replaced by `***`: both are credentials.
 impl std::fmt::Display for IngestUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/***", self.tc_url())
+        let (app, query) = match self.app.split_once('?') {
+            Some((app, _)) => (app, "?***"),
+            None => (self.app.as_str(), ""),
+        };
+        write!(
+            f,
+            "{}://{}:{}/{app}{query}/***",
+            if self.tls { "rtmps" } else { "rtmp" },
+            self.host,
+            self.port,
+        )
     }
 }
 
@@ -132,6 +151,35 @@ mod tests {
             (s.port, s.app.as_str(), s.key.expose()),
             (443, "app/inst", "k?x=1")
         );
+    }
+
+    #[test]
+    fn hides_the_query_and_refuses_credentials() {
+        let u = IngestUrl::parse("rtmp://ingest.example.com:1935/live?token=SECRET/KEY").unwrap();
+        assert_eq!(
+            u.tc_url(),
+            "rtmp://ingest.example.com:1935/live?token=SECRET",
+            "sent as is"
+        );
+        for shown in [u.to_string(), format!("{u:?}")] {
+            assert!(
+                !shown.contains("SECRET") && !shown.contains("KEY"),
+                "{shown}"
+            );
+            assert_eq!(u.to_string(), "rtmp://ingest.example.com:1935/live?***/***");
+        }
+        for with_password in [
+            "rtmp://user:PASSWD@host/live?token=SECRET/STREAMK",
+            "rtmp://user:PASSWD@host:1935/live/STREAMK",
+            "rtmps://PASSWD@host/live/STREAMK",
+        ] {
+            let e = IngestUrl::parse(with_password).unwrap_err();
+            assert!(e.is_bad_input());
+            let shown = format!("{e} {e:?}");
+            for secret in ["PASSWD", "SECRET", "STREAMK"] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+        }
     }
 
     #[test]

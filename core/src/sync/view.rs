@@ -133,8 +133,11 @@ pub(crate) fn rebuild_order(conn: &Connection, id: OrderId) -> Result<()> {
 }
 
 /// Stores one pulled page and its cursor (in the caller's transaction);
-/// returns the newest stamp seen, for the device's clock.
+/// returns the newest stamp seen, for the device's clock. A stamp far ahead
+/// of the hub's clock (as the page reports it, else ours) is never returned:
+/// observing it would make every later local edit lose to it.
 pub(crate) fn apply_page(conn: &Connection, page: &ChangesPage, now: i64) -> Result<Option<Hlc>> {
+    let trusted_now = page.hub_time_ms.unwrap_or(now);
     let mut newest: Option<Hlc> = None;
     for change in &page.changes {
         match &change.body {
@@ -151,7 +154,18 @@ pub(crate) fn apply_page(conn: &Connection, page: &ChangesPage, now: i64) -> Res
                     s.status.at,
                     s.stock_set_at,
                 ];
-                newest = newest.max(stamps.into_iter().max());
+                let (sane, ahead): (Vec<Hlc>, Vec<Hlc>) = stamps
+                    .into_iter()
+                    .partition(|at| at.check_not_ahead(trusted_now).is_ok());
+                if !ahead.is_empty() {
+                    tracing::warn!(
+                        target: "farmlive::sync",
+                        listing = %s.id,
+                        "ignoring {} clock stamp(s) far ahead of the hub's clock",
+                        ahead.len()
+                    );
+                }
+                newest = newest.max(sane.into_iter().max());
                 rebuild_listing(conn, s.id, now)?;
             }
             ChangeBody::Order(o) => {
@@ -283,6 +297,7 @@ mod tests {
             }],
             next: 1,
             more: false,
+            hub_time_ms: None,
         };
         core.write_tx(|tx| apply_page(tx, &page, 0)).unwrap();
 
@@ -298,5 +313,48 @@ mod tests {
             Some("1"),
             "cursor stored with the page"
         );
+    }
+
+    #[test]
+    fn a_pulled_stamp_far_ahead_of_the_hub_clock_is_not_observed() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = Core::open(dir.path()).unwrap();
+        let farm = core.add_farm("Li orchard").unwrap();
+        let draft = ListingDraft {
+            title: "Mangoes".into(),
+            description: String::new(),
+            unit: Unit::Kg,
+            price: Money::from_minor(800, Currency::CNY),
+            stock: 10,
+        };
+        let l = core.create_listing(farm.id, draft.clone()).unwrap();
+        let create_at = core.pending_ops(1).unwrap()[0].op.at;
+        let hub_now = create_at.wall_ms;
+        let mut server = ListingState::create(l.id, farm.id, draft.validate().unwrap(), create_at);
+        let mut poisoned = create_at;
+        poisoned.wall_ms = farmlive_protocol::hlc::MAX_WALL_MS;
+        poisoned.counter = u32::MAX;
+        server.title.at = poisoned;
+        let mut fair = create_at;
+        fair.wall_ms += 1_000;
+        server.price.at = fair;
+        let page = |hub_time_ms| ChangesPage {
+            changes: vec![Change {
+                seq: 1,
+                body: ChangeBody::Listing(Box::new(server.clone())),
+            }],
+            next: 1,
+            more: false,
+            hub_time_ms,
+        };
+        let newest = core
+            .write_tx(|tx| apply_page(tx, &page(Some(hub_now)), hub_now))
+            .unwrap();
+        assert_eq!(newest, Some(fair), "the poisoned stamp is skipped");
+        // Without the hub's time, the device's own clock is the reference.
+        let newest = core
+            .write_tx(|tx| apply_page(tx, &page(None), hub_now))
+            .unwrap();
+        assert_eq!(newest, Some(fair));
     }
 }

@@ -83,6 +83,18 @@ fn forbidden() -> Rejection {
     )
 }
 
+/// An op stamped too far in the future: applying it would make every later
+/// edit of the same field lose to it, on every device.
+fn clock_ahead(ahead: farmlive_protocol::hlc::ClockAhead) -> Rejection {
+    Rejection::new(
+        "clock_ahead",
+        format!(
+            "this change is stamped {} minutes ahead of the hub's clock; set the phone's date and time, then edit again",
+            (ahead.ahead_ms + 59_999) / 60_000
+        ),
+    )
+}
+
 /// Puts back the units of a cancelled order.
 pub(crate) fn restock(conn: &Connection, order: &OrderState) -> Result<()> {
     if let Some(mut listing) = load_listing(conn, order.listing)? {
@@ -117,7 +129,11 @@ impl Store {
                     rejected => rejected,
                 },
                 None => {
-                    let outcome = match apply_one(&tx, farms, op, now, blobs)? {
+                    let checked = match op.at.check_not_ahead(now) {
+                        Ok(()) => apply_one(&tx, farms, op, now, blobs)?,
+                        Err(ahead) => Err(clock_ahead(ahead)),
+                    };
+                    let outcome = match checked {
                         Ok(()) => Outcome::Applied,
                         Err(rejection) => Outcome::Rejected { rejection },
                     };
@@ -134,20 +150,26 @@ impl Store {
 
     /// Changes after `after` for these farms, at most `limit`, in order.
     pub fn changes(&self, farms: &BTreeSet<FarmId>, after: u64, limit: u32) -> Result<ChangesPage> {
-        if farms.is_empty() {
-            return Ok(ChangesPage {
-                changes: vec![],
-                next: after,
-                more: false,
-            });
-        }
+        // A cursor past every sequence number SQLite can hold sees nothing
+        // (it must not wrap to a negative number and see everything).
+        let after_seq = match i64::try_from(after) {
+            Ok(seq) if !farms.is_empty() => seq,
+            _ => {
+                return Ok(ChangesPage {
+                    changes: vec![],
+                    next: after,
+                    more: false,
+                    hub_time_ms: Some(now_ms()),
+                });
+            }
+        };
         let placeholders = vec!["?"; farms.len()].join(",");
         let sql = format!(
             "SELECT seq, state FROM changes WHERE seq > ? AND farm_id IN ({placeholders}) ORDER BY seq LIMIT ?"
         );
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(&sql)?;
-        let mut args: Vec<rusqlite::types::Value> = vec![(after as i64).into()];
+        let mut args: Vec<rusqlite::types::Value> = vec![after_seq.into()];
         args.extend(
             farms
                 .iter()
@@ -172,6 +194,7 @@ impl Store {
             changes,
             next,
             more,
+            hub_time_ms: Some(now_ms()),
         })
     }
 }
