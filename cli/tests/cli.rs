@@ -224,11 +224,12 @@ fn a_bad_photo_exits_2_and_creates_nothing() {
             stderr(&out)
         );
     }
+    // A path that is no photo file is the person's mistake (issue 10): exit 2.
     let out = farmlive(d, &["listing", "photo", "add", id, "/no/such/photo.jpg"]);
     assert_eq!(
         out.status.code(),
-        Some(1),
-        "an unreadable file is a failure: {}",
+        Some(2),
+        "a missing file is bad input: {}",
         stderr(&out)
     );
     assert_eq!(

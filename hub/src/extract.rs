@@ -18,7 +18,17 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for JsonBody<T> {
     async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, HubError> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(JsonBody(v)),
-            Err(JsonRejection::BytesRejection(_)) => Err(HubError::TooLarge),
+            // Only a body over the limit is "too large"; one that cannot be
+            // read (corrupt gzip, a cut connection) is a bad request.
+            Err(JsonRejection::BytesRejection(e))
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Err(HubError::TooLarge)
+            }
+            Err(JsonRejection::BytesRejection(_)) => Err(HubError::bad_request(
+                "unreadable_body",
+                "the body could not be read (is its gzip encoding damaged?)",
+            )),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(HubError::bad_request(
                 "unsupported_media_type",
                 "send JSON with Content-Type: application/json",

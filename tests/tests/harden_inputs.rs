@@ -1,0 +1,97 @@
+//! Issue 10, the hub's smaller defects: a corrupt gzip body is a bad
+//! request (not "too large"), and invisible or direction-control titles are
+//! refused by the hub as by the device.
+
+#![allow(clippy::unwrap_used)]
+
+use farmlive_core::protocol::OpId;
+use farmlive_core::protocol::api::Role;
+use farmlive_tests::{HubProcess, draft, rt};
+use reqwest::Method;
+use serde_json::json;
+
+fn token_of(device: &farmlive_tests::Device) -> String {
+    let conn = rusqlite::Connection::open(device.dir.path().join(farmlive_core::DB_FILE)).unwrap();
+    conn.query_row(
+        "SELECT value FROM meta WHERE key = 'device_token'",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+fn stamp() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    format!("{now:016}-0000000000-{}", OpId::new())
+}
+
+#[test]
+fn a_corrupt_gzip_body_is_a_bad_request_not_too_large() {
+    let rt = rt();
+    let hub = HubProcess::start();
+    let farmer = hub.device(&rt, &["Gzip farm"], Role::Farmer, "farmer");
+    let token = token_of(&farmer);
+    let http = reqwest::Client::new();
+    // A gzip header, then bytes that are no deflate stream.
+    let mut corrupt = vec![0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff];
+    corrupt.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef, 0x00, 0x11, 0x22, 0x33, 0x44]);
+    rt.block_on(async {
+        for (path, token) in [("/v1/ops", Some(token.as_str())), ("/v1/buyers", None)] {
+            let (status, body, _) = farmlive_tests::api::request(
+                &http,
+                &hub.url,
+                Method::POST,
+                path,
+                token,
+                Some(corrupt.clone()),
+                &[("content-encoding", "gzip".into())],
+            )
+            .await;
+            assert_eq!(status, 400, "{path}: {body}");
+            assert_eq!(body["error"]["code"], "unreadable_body", "{path}: {body}");
+        }
+    });
+}
+
+#[test]
+fn the_hub_refuses_invisible_and_direction_control_titles() {
+    let rt = rt();
+    let hub = HubProcess::start();
+    let farmer = hub.device(&rt, &["Text farm"], Role::Farmer, "farmer");
+    let listing = farmer
+        .core
+        .create_listing(farmer.farm("Text farm"), draft("Mangoes", 10))
+        .unwrap()
+        .id;
+    farmer.sync(&rt);
+    let token = token_of(&farmer);
+    let http = reqwest::Client::new();
+    rt.block_on(async {
+        for title in [
+            "\u{200B}\u{200C}",
+            "\u{FEFF}",
+            "abc\u{202E}gpj",
+            "\u{2067}x",
+        ] {
+            let ops = json!({ "ops": [{ "id": OpId::new(), "at": stamp(), "type": "listing_edit",
+                "listing": listing, "patch": { "title": title } }] });
+            let (status, body, _) = farmlive_tests::api::request(
+                &http,
+                &hub.url,
+                Method::POST,
+                "/v1/ops",
+                Some(&token),
+                Some(ops.to_string().into_bytes()),
+                &[],
+            )
+            .await;
+            let refused =
+                status == 400 || (status == 200 && body["results"][0]["outcome"] == "rejected");
+            assert!(refused, "{title:?} was accepted: {status} {body}");
+        }
+    });
+    assert_eq!(farmer.core.listing(listing).unwrap().title, "Mangoes");
+}
