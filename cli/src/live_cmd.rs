@@ -242,6 +242,11 @@ pub fn run(args: LiveArgs, json: bool) -> CmdResult {
     let tty = std::io::stderr().is_terminal();
     while !session.is_finished() && !stop.load(Ordering::Relaxed) {
         if let Ok(s) = stats.recv_timeout(Duration::from_millis(200)) {
+            // The snapshot taken as the session ends (link down, no frames)
+            // describes no live moment; the summary below replaces it.
+            if session.is_finished() {
+                break;
+            }
             if json {
                 println!("{}", stats_json(&s));
             } else if tty {
@@ -253,7 +258,8 @@ pub fn run(args: LiveArgs, json: bool) -> CmdResult {
         }
     }
     if tty && !json {
-        eprintln!();
+        // Erase the last status line rather than leave it standing.
+        eprint!("\r\x1b[2K");
     }
     let last = session.stop().map_err(bad)?;
     if json {

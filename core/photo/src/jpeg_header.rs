@@ -278,4 +278,48 @@ mod tests {
         // 4:2:0 → 1.5 coefficients per pixel, 2 bytes each.
         assert!(progressive - baseline >= 8000 * 6000 * 3);
     }
+
+    mod properties {
+        use super::super::parse;
+        use super::tiny;
+        use proptest::prelude::*;
+
+        fn real_photo() -> Vec<u8> {
+            let path = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../testdata/photos/phone-12mp-exif-rotated.jpg"
+            );
+            std::fs::read(path).unwrap()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Any bytes after a JPEG start marker: a header or an error,
+            /// never a panic, and dimensions only from a frame header.
+            #[test]
+            fn any_bytes_walk_to_a_header_or_an_error(body in prop::collection::vec(any::<u8>(), 0..2048)) {
+                let mut bytes = vec![0xFF, 0xD8];
+                bytes.extend(body);
+                if let Ok(h) = parse(&bytes) {
+                    prop_assert!(!h.components.is_empty());
+                }
+            }
+
+            #[test]
+            fn mutated_headers_never_panic(
+                edits in prop::collection::vec((0usize..4096, any::<u8>()), 1..16),
+                cut in any::<prop::sample::Index>(),
+                small in any::<bool>(),
+            ) {
+                let mut bytes = if small { tiny(640, 480, true) } else { real_photo() };
+                for (at, value) in edits {
+                    let i = at % bytes.len();
+                    bytes[i] = value;
+                }
+                let _ = parse(&bytes);
+                let _ = parse(&bytes[..cut.index(bytes.len() + 1)]);
+            }
+        }
+    }
 }
