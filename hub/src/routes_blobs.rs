@@ -16,8 +16,29 @@ use std::sync::Arc;
 
 type St = State<Arc<AppState>>;
 
-/// Bytes read from disk per piece of a reply: what one slow reader holds.
-const READ_PIECE_BYTES: usize = 64 * 1024;
+/// Bytes read from disk at a time.
+const READ_BYTES: usize = 32 * 1024;
+/// Bytes per piece handed to the connection. HTTP/1 queues at most 16
+/// pieces per connection before it waits for the reader, so a reader that
+/// never reads holds about 16 of these (plus the read they come from).
+const PIECE_BYTES: usize = 4 * 1024;
+
+/// A file's bytes as a stream of small pieces (slices of larger reads).
+fn file_pieces(
+    file: tokio::fs::File,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send {
+    use futures_util::StreamExt;
+    tokio_util::io::ReaderStream::with_capacity(file, READ_BYTES).flat_map(|read| {
+        let pieces: Vec<std::io::Result<Bytes>> = match read {
+            Ok(bytes) => (0..bytes.len())
+                .step_by(PIECE_BYTES)
+                .map(|at| Ok(bytes.slice(at..bytes.len().min(at + PIECE_BYTES))))
+                .collect(),
+            Err(e) => vec![Err(e)],
+        };
+        futures_util::stream::iter(pieces)
+    })
+}
 
 fn header_u64(headers: &HeaderMap, name: &str) -> Result<u64> {
     headers
@@ -105,8 +126,7 @@ pub(crate) async fn get(State(s): St, MaybeAuth(p): MaybeAuth, Path(sha): Path<S
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|_| HubError::NotFound("no such photo"))?;
-    let stream = tokio_util::io::ReaderStream::with_capacity(file, READ_PIECE_BYTES);
-    let mut resp = Body::from_stream(stream).into_response();
+    let mut resp = Body::from_stream(file_pieces(file)).into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
