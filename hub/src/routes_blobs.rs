@@ -50,7 +50,11 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Result<u64> {
         })
 }
 
-pub(crate) async fn head(State(s): St, auth: crate::extract::Auth, Path(sha): Path<String>) -> Result<Response> {
+pub(crate) async fn head(
+    State(s): St,
+    auth: crate::extract::Auth,
+    Path(sha): Path<String>,
+) -> Result<Response> {
     let (id, farms) = device(auth.0)?;
     let status = blocking(move || {
         let who = Uploader {
@@ -112,7 +116,11 @@ impl FromRequestParts<Arc<AppState>> for MaybeAuth {
     }
 }
 
-pub(crate) async fn get(State(s): St, MaybeAuth(p): MaybeAuth, Path(sha): Path<String>) -> Result<Response> {
+pub(crate) async fn get(
+    State(s): St,
+    MaybeAuth(p): MaybeAuth,
+    Path(sha): Path<String>,
+) -> Result<Response> {
     let farms = match p {
         Some(Principal::Device { farms, .. }) => Some(farms),
         _ => None,

@@ -59,7 +59,13 @@ impl Api {
         ];
         let path = format!("/v1/blobs/{sha}");
         let (s, body, _) = self
-            .call(Method::PATCH, &path, Some(token), Some(chunk.to_vec()), &headers)
+            .call(
+                Method::PATCH,
+                &path,
+                Some(token),
+                Some(chunk.to_vec()),
+                &headers,
+            )
             .await;
         (s, body["error"]["code"].as_str().map(str::to_owned))
     }
@@ -240,7 +246,11 @@ fn another_farms_upload_of_the_same_photo_does_not_block_sync() {
         // and starts one-byte uploads of both files before A syncs.
         for sha in [&p.sha256, &p.thumb_sha256] {
             assert_eq!(api.patch(&tb, sha, 0, 1, b"").await, (204, None));
-            assert_eq!(api.head(&tb, sha).await, (200, Some(0)), "B sees its own upload");
+            assert_eq!(
+                api.head(&tb, sha).await,
+                (200, Some(0)),
+                "B sees its own upload"
+            );
         }
     });
     let report = a
@@ -282,7 +292,11 @@ fn an_upload_is_its_owners_and_it_may_start_again_with_another_length() {
     let sha = sha_hex(bytes);
     rt.block_on(async {
         assert_eq!(api.patch(&ta, &sha, 0, 10, b"abc").await, (204, None));
-        assert_eq!(api.head(&tb, &sha).await.0, 404, "B sees nothing of A's upload");
+        assert_eq!(
+            api.head(&tb, &sha).await.0,
+            404,
+            "B sees nothing of A's upload"
+        );
         let (s, code) = api.patch(&ta, &sha, 3, 6, b"def").await;
         assert_eq!((s, code.as_deref()), (409, Some("length_mismatch")));
         // The owner starts again at 0 with the right length.
@@ -314,11 +328,22 @@ fn only_photos_an_active_listing_shows_are_public() {
     rt.block_on(async {
         let sha = api.upload(&ta, &bytes).await;
         assert_eq!(api.get(None, &sha).await.0, 404, "uploaded, not shown");
-        assert_eq!(api.get(Some(&ta), &sha).await, (200, bytes.clone()), "its uploader");
-        assert_eq!(api.get(Some(&ta2), &sha).await, (200, bytes.clone()), "its farm");
+        assert_eq!(
+            api.get(Some(&ta), &sha).await,
+            (200, bytes.clone()),
+            "its uploader"
+        );
+        assert_eq!(
+            api.get(Some(&ta2), &sha).await,
+            (200, bytes.clone()),
+            "its farm"
+        );
         assert_eq!(api.get(Some(&tb), &sha).await.0, 404, "another farm");
         // Another farm cannot show it by naming its hash.
-        assert_eq!(api.attach(&tb, &lb, &sha, bytes.len()).await, "blob_missing");
+        assert_eq!(
+            api.attach(&tb, &lb, &sha, bytes.len()).await,
+            "blob_missing"
+        );
         assert_eq!(api.get(None, &sha).await.0, 404);
         assert_eq!(api.attach(&ta, &la, &sha, bytes.len()).await, "applied");
         let (s, got) = api.get(None, &sha).await;
@@ -350,12 +375,20 @@ fn each_farm_has_a_photo_quota_and_is_told_clearly_when_it_is_full() {
     let small = noise(3, 30 * 1024);
     rt.block_on(async {
         api.upload(&ta, &noise(2, 1000 * 1024)).await;
-        let (s, code) = api.patch(&ta, &sha_hex(&small), 0, small.len(), &small).await;
+        let (s, code) = api
+            .patch(&ta, &sha_hex(&small), 0, small.len(), &small)
+            .await;
         assert_eq!((s, code.as_deref()), (409, Some("quota_exceeded")));
         // An upload in progress counts at its declared length.
         let big = noise(4, 600 * 1024);
-        assert_eq!(api.patch(&tb, &sha_hex(&big), 0, big.len(), &big[..1024]).await, (204, None));
-        let (s, code) = api.patch(&tb, &sha_hex(&small), 0, 500 * 1024, &small).await;
+        assert_eq!(
+            api.patch(&tb, &sha_hex(&big), 0, big.len(), &big[..1024])
+                .await,
+            (204, None)
+        );
+        let (s, code) = api
+            .patch(&tb, &sha_hex(&small), 0, 500 * 1024, &small)
+            .await;
         assert_eq!((s, code.as_deref()), (409, Some("quota_exceeded")));
         // Each farm has its own.
         api.upload(&tb, &small).await;
@@ -371,7 +404,9 @@ fn each_farm_has_a_photo_quota_and_is_told_clearly_when_it_is_full() {
     let err = a.try_sync(&rt, &SyncOptions::default()).unwrap_err();
     assert!(!err.is_transient(), "{err:?}");
     match &err {
-        Error::Hub { status, code, .. } => assert_eq!((*status, code.as_str()), (409, "quota_exceeded")),
+        Error::Hub { status, code, .. } => {
+            assert_eq!((*status, code.as_str()), (409, "quota_exceeded"))
+        }
         other => panic!("not the hub's quota error: {other:?}"),
     }
     assert!(err.to_string().contains("MiB"), "{err}");
@@ -407,7 +442,11 @@ fn unfinished_uploads_and_photos_no_listing_shows_are_collected() {
     };
     let (half_sha, orphan_sha, kept_sha) = rt.block_on(async {
         let half_sha = sha_hex(&half);
-        assert_eq!(api.patch(&ta, &half_sha, 0, half.len(), &half[..1000]).await, (204, None));
+        assert_eq!(
+            api.patch(&ta, &half_sha, 0, half.len(), &half[..1000])
+                .await,
+            (204, None)
+        );
         let orphan_sha = api.upload(&ta, &orphan).await;
         let kept_sha = api.upload(&ta, &kept).await;
         assert_eq!(api.attach(&ta, &la, &kept_sha, kept.len()).await, "applied");
@@ -425,13 +464,17 @@ fn unfinished_uploads_and_photos_no_listing_shows_are_collected() {
     // photo a (paused) listing shows stays.
     let later = collect(&hub, now_ms() + ORPHAN_GRACE_MS + 60_000);
     assert_eq!((later.uploads, later.blobs), (1, 1), "{later:?}");
-    assert_eq!(files(), [kept_sha.clone()]);
+    assert_eq!(files(), std::slice::from_ref(&kept_sha));
     rt.block_on(async {
         assert_eq!(api.head(&ta, &half_sha).await.0, 404);
         assert_eq!(api.get(Some(&ta), &orphan_sha).await.0, 404);
         assert_eq!(api.get(Some(&ta), &kept_sha).await, (200, kept.clone()));
         // Both can be sent again from the start.
-        assert_eq!(api.patch(&ta, &half_sha, 0, half.len(), &half[..1000]).await, (204, None));
+        assert_eq!(
+            api.patch(&ta, &half_sha, 0, half.len(), &half[..1000])
+                .await,
+            (204, None)
+        );
         assert_eq!(api.upload(&ta, &orphan).await, orphan_sha);
     });
     // Files nothing records (a crash, an older hub) are swept.

@@ -227,9 +227,10 @@ impl Run<'_> {
     /// True if the hub still holds a photo this device uploaded before (it
     /// drops photos no listing has shown for a day); asking also renews it.
     async fn hub_has(&mut self, sha: &str) -> Result<bool> {
-        let length = std::fs::metadata(self.core.blobs.path(sha)?)
-            .map_err(|e| Error::io("read a photo to upload", e))?
-            .len();
+        let Ok(meta) = std::fs::metadata(self.core.blobs.path(sha)?) else {
+            return Ok(true); // nothing to send again; the hub will say if it lacks it
+        };
+        let length = meta.len();
         let client = &self.client;
         let at = retry(
             &self.options.backoff,

@@ -38,9 +38,7 @@ impl BlobStore {
         let mut conn = store.writer(); // no upload runs meanwhile
         let tx = conn.transaction()?;
         let expired: Vec<(String, String)> = tx
-            .prepare(
-                "DELETE FROM blob_uploads WHERE updated_at < ?1 RETURNING sha256, device_id",
-            )?
+            .prepare("DELETE FROM blob_uploads WHERE updated_at < ?1 RETURNING sha256, device_id")?
             .query_map([now - UPLOAD_EXPIRY_MS], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         // A farm's claim lapses unless one of its listings shows the photo.
@@ -97,8 +95,8 @@ impl BlobStore {
             let is_part = name.len() > 64
                 && name.ends_with(".part")
                 && super::blobs::check_sha(&name[..64]).is_ok();
-            let stray = (is_blob && !complete.contains(&name))
-                || (is_part && !uploading.contains(&name));
+            let stray =
+                (is_blob && !complete.contains(&name)) || (is_part && !uploading.contains(&name));
             if stray && std::fs::remove_file(entry.path()).is_ok() {
                 removed += 1;
             }
@@ -132,9 +130,10 @@ pub(crate) fn start_upkeep(state: &std::sync::Arc<crate::AppState>) -> Result<()
         loop {
             every.tick().await;
             let state = state.clone();
-            let done =
-                crate::routes::blocking(move || state.blobs.collect_garbage(&state.store, now_ms()))
-                    .await;
+            let done = crate::routes::blocking(move || {
+                state.blobs.collect_garbage(&state.store, now_ms())
+            })
+            .await;
             match done {
                 Ok(c) if c != Collected::default() => {
                     tracing::info!(target: "farmlive::hub", "photos collected: {c:?}");

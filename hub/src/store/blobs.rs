@@ -24,10 +24,6 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Photo bytes a farm may keep on the hub unless the operator sets another
-/// quota (`FARMLIVE_HUB_PHOTO_QUOTA_MB`): 2 GiB, some 10 000 listing photos.
-pub const PHOTO_QUOTA_DEFAULT: u64 = 2 * 1024 * 1024 * 1024;
-
 /// Where blob bytes live: `<dir>/<sha256>` when complete,
 /// `<dir>/<sha256>.<device>.part` while a device uploads it.
 pub struct BlobStore {
@@ -121,25 +117,6 @@ fn touch_owners(conn: &Connection, sha: &str, farms: &[String], now: i64) -> Res
     Ok(())
 }
 
-/// Photo bytes charged to `farm`: complete photos it uploaded and uploads in
-/// progress by its devices (at their declared length).
-pub(crate) fn usage(conn: &Connection, farm: &str) -> Result<u64> {
-    let used: i64 = conn
-        .prepare_cached(
-            "SELECT COALESCE((SELECT SUM(b.length) FROM blob_owners o
-                                JOIN blobs b ON b.sha256 = o.sha256 WHERE o.farm_id = ?1), 0)
-                  + COALESCE((SELECT SUM(u.length) FROM blob_uploads u
-                                JOIN device_farms d ON d.device_id = u.device_id
-                                WHERE d.farm_id = ?1), 0)",
-        )?
-        .query_row([farm], |r| r.get(0))?;
-    Ok(u64::try_from(used).unwrap_or(0))
-}
-
-fn mib(bytes: u64) -> u64 {
-    bytes.div_ceil(1024 * 1024)
-}
-
 /// SHA-256 of a file, read in small pieces.
 fn file_sha256(path: &std::path::Path) -> std::io::Result<String> {
     let mut file = std::fs::File::open(path)?;
@@ -185,7 +162,7 @@ impl BlobStore {
             .map_err(|e| HubError::Io(format!("cannot create {}: {e}", dir.display())))?;
         Ok(BlobStore {
             dir,
-            quota: AtomicU64::new(PHOTO_QUOTA_DEFAULT),
+            quota: AtomicU64::new(super::PHOTO_QUOTA_DEFAULT),
         })
     }
 
@@ -216,7 +193,12 @@ impl BlobStore {
 
     /// Upload progress of a photo for this device: complete if its farms
     /// have it (which renews it), else its own upload, if it started one.
-    pub fn status(&self, store: &Store, who: Uploader<'_>, sha: &str) -> Result<Option<BlobStatus>> {
+    pub fn status(
+        &self,
+        store: &Store,
+        who: Uploader<'_>,
+        sha: &str,
+    ) -> Result<Option<BlobStatus>> {
         check_sha(sha)?;
         let conn = store.writer();
         if let Some(done) = self.confirm(&conn, who, sha)? {
@@ -231,7 +213,12 @@ impl BlobStore {
 
     /// If the photo is complete and one of the device's farms has it,
     /// renews it for them and reports it complete.
-    fn confirm(&self, conn: &Connection, who: Uploader<'_>, sha: &str) -> Result<Option<BlobStatus>> {
+    fn confirm(
+        &self,
+        conn: &Connection,
+        who: Uploader<'_>,
+        sha: &str,
+    ) -> Result<Option<BlobStatus>> {
         let Some(length) = complete_length(conn, sha)? else {
             return Ok(None);
         };
@@ -240,29 +227,18 @@ impl BlobStore {
             return Ok(None);
         }
         touch_owners(conn, sha, &holders, now_ms())?;
+        // This device's own upload of it, if any, is no longer needed.
+        let dropped = conn
+            .prepare_cached("DELETE FROM blob_uploads WHERE sha256 = ?1 AND device_id = ?2")?
+            .execute([sha, who.device])?;
+        if dropped > 0 {
+            let _ = std::fs::remove_file(self.part_path(sha, who.device));
+        }
         Ok(Some(BlobStatus {
             received: length,
             length,
             complete: true,
         }))
-    }
-
-    fn check_quota(&self, conn: &Connection, who: Uploader<'_>, more: u64, less: u64) -> Result<()> {
-        let quota = self.quota();
-        for farm in who.farms {
-            let used = usage(conn, &farm.to_string())?.saturating_sub(less);
-            if used.saturating_add(more) > quota {
-                return Err(HubError::Conflict(
-                    "quota_exceeded",
-                    format!(
-                        "this farm's photos on the hub take {} of its {} MiB; remove photos from old listings, or ask the hub's operator for more room",
-                        mib(used),
-                        mib(quota)
-                    ),
-                ));
-            }
-        }
-        Ok(())
     }
 
     /// Appends `chunk` at `offset` of this device's upload of a photo of
@@ -379,7 +355,7 @@ impl BlobStore {
         } else {
             std::fs::rename(&part, self.path(sha)).map_err(io)?;
             tx.execute(
-                "INSERT OR REPLACE INTO blobs (sha256, length, received, complete, created_at)
+                "INSERT INTO blobs (sha256, length, received, complete, created_at)
                  VALUES (?1, ?2, ?2, 1, ?3)",
                 params![sha, length, now],
             )?;
@@ -418,10 +394,5 @@ impl BlobStore {
             return Err(HubError::NotFound("no such photo"));
         }
         Ok((self.path(sha), length))
-    }
-
-    /// Photo bytes charged to `farm` now.
-    pub fn usage(&self, store: &Store, farm: FarmId) -> Result<u64> {
-        usage(&store.reader(), &farm.to_string())
     }
 }

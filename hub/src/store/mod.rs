@@ -3,6 +3,7 @@
 
 mod accounts;
 mod blob_gc;
+mod blob_quota;
 mod blobs;
 mod listing_blobs;
 mod ops;
@@ -13,7 +14,8 @@ mod rooms;
 pub use accounts::{EnrolCode, Principal};
 pub(crate) use blob_gc::start_upkeep;
 pub use blob_gc::{COLLECT_EVERY, Collected, ORPHAN_GRACE_MS, PHOTO_QUOTA_ENV, UPLOAD_EXPIRY_MS};
-pub use blobs::{BlobStatus, BlobStore, PHOTO_QUOTA_DEFAULT, Reader, Uploader};
+pub use blob_quota::PHOTO_QUOTA_DEFAULT;
+pub use blobs::{BlobStatus, BlobStore, Reader, Uploader};
 pub use rooms::ROOM_LIST_MAX;
 
 pub(crate) use room_events::Following;
