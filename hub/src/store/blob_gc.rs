@@ -117,9 +117,10 @@ pub(crate) fn start_upkeep(state: &std::sync::Arc<crate::AppState>) -> Result<()
             .and_then(|v| v.trim().parse().ok())
             .filter(|&v: &u64| v <= 1 << 40)
             .ok_or_else(|| {
-                crate::HubError::Io(format!(
-                    "{PHOTO_QUOTA_ENV} must be a whole number of MiB, like 2048"
-                ))
+                crate::HubError::bad_request(
+                    "invalid",
+                    format!("{PHOTO_QUOTA_ENV} must be a whole number of MiB, like 2048"),
+                )
             })?;
         state.blobs.set_quota(mib * 1024 * 1024);
     }

@@ -62,7 +62,9 @@ mod tests {
             [format!("{shown} l1"), format!("{thumb} l1")]
         );
         assert_eq!(
-            rows("SELECT sha256 || ' ' || farm_id || ' ' || touched_at FROM blob_owners ORDER BY 1"),
+            rows(
+                "SELECT sha256 || ' ' || farm_id || ' ' || touched_at FROM blob_owners ORDER BY 1"
+            ),
             [format!("{shown} f1 7"), format!("{thumb} f1 7")]
         );
         assert_eq!(
