@@ -9,6 +9,7 @@ pub mod error;
 mod extract;
 pub mod rooms;
 mod routes;
+mod routes_blobs;
 mod routes_rooms;
 pub mod store;
 
@@ -107,6 +108,7 @@ pub async fn run(
     ready: impl FnOnce(&Ready),
 ) -> Result<()> {
     let hub = Hub::open(db)?;
+    store::start_upkeep(&hub.state)?;
     let code = hub
         .store()
         .mint_enrol_code(&[farm.to_owned()], farmlive_protocol::api::Role::Farmer)?;

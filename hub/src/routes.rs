@@ -4,16 +4,13 @@ use crate::AppState;
 use crate::error::{HubError, Result};
 use crate::extract::{Auth, JsonBody, QueryParams, parse_id};
 use crate::store::Principal;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use farmlive_protocol::api::{
     BuyerSignup, BuyerToken, CancelOrder, ChangesPage, EnrolRequest, EnrolResponse, PULL_LIMIT_MAX,
-    PUSH_BATCH_MAX, PlaceOrder, PublicListing, PushRequest, PushResponse, UPLOAD_LENGTH,
-    UPLOAD_OFFSET,
+    PUSH_BATCH_MAX, PlaceOrder, PublicListing, PushRequest, PushResponse,
 };
 use farmlive_protocol::{BuyerId, FarmId, OrderState};
 use serde::Deserialize;
@@ -31,7 +28,9 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/changes", get(changes))
         .route(
             "/v1/blobs/{sha}",
-            get(blob_get).head(blob_head).patch(blob_patch),
+            get(crate::routes_blobs::get)
+                .head(crate::routes_blobs::head)
+                .patch(crate::routes_blobs::patch),
         )
         .route("/v1/buyers", post(sign_up))
         .route("/v1/listings", get(listings))
@@ -107,51 +106,6 @@ async fn changes(
     Ok(Json(
         blocking(move || s.store.changes(&farms, q.after, limit)).await?,
     ))
-}
-
-fn header_u64(headers: &HeaderMap, name: &str) -> Result<u64> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| {
-            HubError::bad_request("invalid", format!("the {name} header must be a number"))
-        })
-}
-
-async fn blob_head(State(s): St, Auth(p): Auth, Path(sha): Path<String>) -> Result<Response> {
-    device(p)?;
-    let status = blocking(move || s.blobs.status(&s.store, &sha))
-        .await?
-        .ok_or(HubError::NotFound("no such photo"))?;
-    let mut resp = StatusCode::OK.into_response();
-    resp.headers_mut()
-        .insert(UPLOAD_OFFSET, HeaderValue::from(status.received));
-    resp.headers_mut()
-        .insert(UPLOAD_LENGTH, HeaderValue::from(status.length));
-    Ok(resp)
-}
-
-async fn blob_patch(
-    State(s): St,
-    Auth(p): Auth,
-    Path(sha): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response> {
-    device(p)?;
-    let offset = header_u64(&headers, UPLOAD_OFFSET)?;
-    let length = header_u64(&headers, UPLOAD_LENGTH)?;
-    let status = blocking(move || s.blobs.append(&s.store, &sha, offset, length, &body)).await?;
-    let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut()
-        .insert(UPLOAD_OFFSET, HeaderValue::from(status.received));
-    Ok(resp)
-}
-
-async fn blob_get(State(s): St, Path(sha): Path<String>) -> Result<Response> {
-    let bytes = blocking(move || s.blobs.read(&s.store, &sha)).await?;
-    Ok(([(axum::http::header::CONTENT_TYPE, "image/jpeg")], bytes).into_response())
 }
 
 async fn sign_up(

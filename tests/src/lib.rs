@@ -46,9 +46,23 @@ impl HubProcess {
         hub
     }
 
+    /// Starts a hub with a fresh database and these environment variables.
+    pub fn start_with_env(env: &[(&str, &str)]) -> HubProcess {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("hub.db");
+        let mut hub = Self::spawn(&db, "127.0.0.1:0", env);
+        hub._dir = Some(dir);
+        hub
+    }
+
     /// Starts a hub on `db` listening on `listen`.
     pub fn start_at(db: &Path, listen: &str) -> HubProcess {
+        Self::spawn(db, listen, &[])
+    }
+
+    fn spawn(db: &Path, listen: &str, env: &[(&str, &str)]) -> HubProcess {
         let mut child = Command::new(bin("farmlive-hubd"))
+            .envs(env.iter().copied())
             .arg(db)
             .arg(listen)
             .stdout(Stdio::piped())
@@ -77,6 +91,11 @@ impl HubProcess {
             code,
             _dir: None,
         }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The hub's store, opened beside the running process (SQLite WAL).

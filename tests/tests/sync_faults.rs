@@ -56,6 +56,10 @@ fn assert_hub_matches(hub: &HubProcess, ops_made: u64, expected: &HashMap<String
         })
         .unwrap();
     assert_eq!(incomplete, 0);
+    let uploading: u64 = sql
+        .query_row("SELECT count(*) FROM blob_uploads", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(uploading, 0, "no upload left half-way");
 }
 
 #[test]

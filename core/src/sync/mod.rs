@@ -224,6 +224,24 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// True if the hub still holds a photo this device uploaded before (it
+    /// drops photos no listing has shown for a day); asking also renews it.
+    async fn hub_has(&mut self, sha: &str) -> Result<bool> {
+        let Ok(meta) = std::fs::metadata(self.core.blobs.path(sha)?) else {
+            return Ok(true); // nothing to send again; the hub will say if it lacks it
+        };
+        let length = meta.len();
+        let client = &self.client;
+        let at = retry(
+            &self.options.backoff,
+            self.cancel,
+            &mut self.report.retries,
+            || client.blob_offset(sha),
+        )
+        .await?;
+        Ok(at >= length)
+    }
+
     async fn upload_photos_for(&mut self, ops: &[Op]) -> Result<()> {
         for op in ops {
             if let OpBody::PhotoAttach { photo, .. } = &op.body {
@@ -233,10 +251,11 @@ impl Run<'_> {
                         [sha],
                         |r| r.get(0),
                     )?;
-                    if !done {
-                        self.tell(SyncPhase::Photos);
-                        self.upload_blob(sha).await?;
+                    if done && self.hub_has(sha).await? {
+                        continue;
                     }
+                    self.tell(SyncPhase::Photos);
+                    self.upload_blob(sha).await?;
                 }
             }
         }

@@ -4,21 +4,34 @@
 //! exactly that offset. When the last byte lands, the hub checks the SHA-256
 //! and only then makes the blob visible. A dropped connection loses at most
 //! the chunk in flight.
+//!
+//! An upload in progress belongs to the device that started it (one per
+//! photo and device): no one else can see, extend or block it, and its owner
+//! may start it again at offset 0 with another length. Only a complete,
+//! hash-verified photo is shared by content; a farm proves it has the bytes
+//! by uploading them (or is already known to have them), so knowing a hash
+//! gives no access to a photo. Stored photos count against the quota of the
+//! farms that uploaded them.
 
 use super::{Store, now_ms};
 use crate::error::{HubError, Result};
+use farmlive_protocol::FarmId;
 use farmlive_protocol::api::BLOB_MAX_BYTES;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Where blob bytes live: `<dir>/<sha256>` when complete, `.part` while uploading.
+/// Where blob bytes live: `<dir>/<sha256>` when complete,
+/// `<dir>/<sha256>.<device>.part` while a device uploads it.
 pub struct BlobStore {
-    dir: PathBuf,
+    pub(super) dir: PathBuf,
+    quota: AtomicU64,
 }
 
-/// An upload's progress.
+/// An upload's progress, as one device sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlobStatus {
     /// Bytes received.
@@ -29,20 +42,26 @@ pub struct BlobStatus {
     pub complete: bool,
 }
 
-fn load_status(conn: &Connection, sha: &str) -> Result<Option<BlobStatus>> {
-    Ok(conn
-        .prepare_cached("SELECT received, length, complete FROM blobs WHERE sha256 = ?1")?
-        .query_row([sha], |r| {
-            Ok(BlobStatus {
-                received: r.get(0)?,
-                length: r.get(1)?,
-                complete: r.get(2)?,
-            })
-        })
-        .optional()?)
+/// Who uploads: a device and the farms it acts for.
+#[derive(Debug, Clone, Copy)]
+pub struct Uploader<'a> {
+    /// The device's id.
+    pub device: &'a str,
+    /// Its farms: each is charged with what it uploads.
+    pub farms: &'a BTreeSet<FarmId>,
 }
 
-fn check_sha(sha: &str) -> Result<()> {
+/// Who reads: anyone (only photos that an active listing shows), or a
+/// device of these farms (also its farms' own photos).
+#[derive(Debug, Clone, Copy)]
+pub enum Reader<'a> {
+    /// No or a buyer's credentials.
+    Public,
+    /// A device of these farms.
+    Farms(&'a BTreeSet<FarmId>),
+}
+
+pub(crate) fn check_sha(sha: &str) -> Result<()> {
     if sha.len() == 64 && sha.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         Ok(())
     } else {
@@ -50,40 +69,184 @@ fn check_sha(sha: &str) -> Result<()> {
     }
 }
 
+fn io(e: std::io::Error) -> HubError {
+    HubError::Io(format!("blob storage: {e}"))
+}
+
+/// Length of a complete blob.
+fn complete_length(conn: &Connection, sha: &str) -> Result<Option<u64>> {
+    Ok(conn
+        .prepare_cached("SELECT length FROM blobs WHERE sha256 = ?1 AND complete = 1")?
+        .query_row([sha], |r| r.get(0))
+        .optional()?)
+}
+
+/// The farms known to have a photo: those that uploaded it and those whose
+/// listings show it.
+fn farms_holding(conn: &Connection, sha: &str) -> Result<BTreeSet<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT farm_id FROM blob_owners WHERE sha256 = ?1
+         UNION SELECT l.farm_id FROM listing_blobs lb JOIN listings l ON l.id = lb.listing_id
+               WHERE lb.sha256 = ?1",
+    )?;
+    let farms = stmt
+        .query_map([sha], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(farms)
+}
+
+/// Which of `farms` hold the photo.
+fn holders_among(conn: &Connection, sha: &str, farms: &BTreeSet<FarmId>) -> Result<Vec<String>> {
+    let holding = farms_holding(conn, sha)?;
+    Ok(farms
+        .iter()
+        .map(ToString::to_string)
+        .filter(|f| holding.contains(f))
+        .collect())
+}
+
+/// Records that `farms` have the photo now (renews its grace period).
+fn touch_owners(conn: &Connection, sha: &str, farms: &[String], now: i64) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO blob_owners (sha256, farm_id, touched_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (sha256, farm_id) DO UPDATE SET touched_at = excluded.touched_at",
+    )?;
+    for farm in farms {
+        stmt.execute(params![sha, farm, now])?;
+    }
+    Ok(())
+}
+
+/// SHA-256 of a file, read in small pieces.
+fn file_sha256(path: &std::path::Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+struct Partial {
+    received: u64,
+    length: u64,
+}
+
+fn load_partial(conn: &Connection, sha: &str, device: &str) -> Result<Option<Partial>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT received, length FROM blob_uploads WHERE sha256 = ?1 AND device_id = ?2",
+        )?
+        .query_row([sha, device], |r| {
+            Ok(Partial {
+                received: r.get(0)?,
+                length: r.get(1)?,
+            })
+        })
+        .optional()?)
+}
+
 impl BlobStore {
-    /// Blobs kept in `dir`.
+    /// Blobs kept in `dir`, with the default quota per farm.
     pub fn new(dir: PathBuf) -> Result<BlobStore> {
         std::fs::create_dir_all(&dir)
             .map_err(|e| HubError::Io(format!("cannot create {}: {e}", dir.display())))?;
-        Ok(BlobStore { dir })
-    }
-
-    fn path(&self, sha: &str, part: bool) -> PathBuf {
-        self.dir.join(if part {
-            format!("{sha}.part")
-        } else {
-            sha.to_owned()
+        Ok(BlobStore {
+            dir,
+            quota: AtomicU64::new(super::PHOTO_QUOTA_DEFAULT),
         })
     }
 
-    pub(crate) fn is_complete(&self, conn: &Connection, sha: &str) -> Result<bool> {
-        Ok(conn
-            .prepare_cached("SELECT complete FROM blobs WHERE sha256 = ?1")?
-            .query_row([sha], |r| r.get::<_, bool>(0))
-            .optional()?
-            .unwrap_or(false))
+    /// Sets the photo bytes each farm may keep.
+    pub fn set_quota(&self, bytes: u64) {
+        self.quota.store(bytes, Ordering::Relaxed);
     }
 
-    /// Upload progress of a blob, if it was ever started.
-    pub fn status(&self, store: &Store, sha: &str) -> Result<Option<BlobStatus>> {
+    /// The photo bytes each farm may keep.
+    pub fn quota(&self) -> u64 {
+        self.quota.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn path(&self, sha: &str) -> PathBuf {
+        self.dir.join(sha)
+    }
+
+    pub(super) fn part_path(&self, sha: &str, device: &str) -> PathBuf {
+        self.dir.join(format!("{sha}.{device}.part"))
+    }
+
+    /// True if `farm` may attach the photo to a listing: it is complete and
+    /// the farm uploaded it or already shows it.
+    pub(crate) fn is_attachable(&self, conn: &Connection, sha: &str, farm: FarmId) -> Result<bool> {
+        Ok(complete_length(conn, sha)?.is_some()
+            && farms_holding(conn, sha)?.contains(&farm.to_string()))
+    }
+
+    /// Upload progress of a photo for this device: complete if its farms
+    /// have it (which renews it), else its own upload, if it started one.
+    pub fn status(
+        &self,
+        store: &Store,
+        who: Uploader<'_>,
+        sha: &str,
+    ) -> Result<Option<BlobStatus>> {
         check_sha(sha)?;
-        load_status(&store.reader(), sha)
+        let conn = store.writer();
+        if let Some(done) = self.confirm(&conn, who, sha)? {
+            return Ok(Some(done));
+        }
+        Ok(load_partial(&conn, sha, who.device)?.map(|p| BlobStatus {
+            received: p.received,
+            length: p.length,
+            complete: false,
+        }))
     }
 
-    /// Appends `chunk` at `offset` of a blob of total `length`.
+    /// If the photo is complete and one of the device's farms has it,
+    /// renews it for them and reports it complete.
+    fn confirm(
+        &self,
+        conn: &Connection,
+        who: Uploader<'_>,
+        sha: &str,
+    ) -> Result<Option<BlobStatus>> {
+        let Some(length) = complete_length(conn, sha)? else {
+            return Ok(None);
+        };
+        let holders = holders_among(conn, sha, who.farms)?;
+        if holders.is_empty() {
+            return Ok(None);
+        }
+        touch_owners(conn, sha, &holders, now_ms())?;
+        // This device's own upload of it, if any, is no longer needed.
+        let dropped = conn
+            .prepare_cached("DELETE FROM blob_uploads WHERE sha256 = ?1 AND device_id = ?2")?
+            .execute([sha, who.device])?;
+        if dropped > 0 {
+            let _ = std::fs::remove_file(self.part_path(sha, who.device));
+        }
+        Ok(Some(BlobStatus {
+            received: length,
+            length,
+            complete: true,
+        }))
+    }
+
+    /// Appends `chunk` at `offset` of this device's upload of a photo of
+    /// total `length`. Offset 0 with another length starts it again.
     pub fn append(
         &self,
         store: &Store,
+        who: Uploader<'_>,
         sha: &str,
         offset: u64,
         length: u64,
@@ -96,34 +259,51 @@ impl BlobStore {
                 format!("a photo may be at most {BLOB_MAX_BYTES} bytes"),
             ));
         }
-        let conn = store.writer(); // serialises uploads of the same blob
-        let status = load_status(&conn, sha)?;
-        let status = match status {
-            Some(s) if s.complete => return Ok(s),
-            Some(s) if s.length != length => {
+        if who.farms.is_empty() {
+            return Err(HubError::Forbidden("this device acts for no farm"));
+        }
+        let mut conn = store.writer(); // serialises uploads and the collector
+        if let Some(done) = self.confirm(&conn, who, sha)? {
+            return Ok(done);
+        }
+        let now = now_ms();
+        let part = self.part_path(sha, who.device);
+        let received = match load_partial(&conn, sha, who.device)? {
+            Some(p) if offset == 0 && (p.received > 0 || p.length != length) => {
+                // The owner starts again, perhaps with another length.
+                self.check_quota(&conn, who, length, p.length)?;
+                conn.execute(
+                    "UPDATE blob_uploads SET length = ?1, received = 0, updated_at = ?2
+                     WHERE sha256 = ?3 AND device_id = ?4",
+                    params![length, now, sha, who.device],
+                )?;
+                0
+            }
+            Some(p) if p.length == length => p.received,
+            Some(p) => {
                 return Err(HubError::Conflict(
                     "length_mismatch",
-                    format!("this upload is {} bytes long", s.length),
+                    format!(
+                        "this upload is {} bytes long; to change its length start again at offset 0",
+                        p.length
+                    ),
                 ));
             }
-            Some(s) => s,
-            None => {
+            None if offset == 0 => {
+                self.check_quota(&conn, who, length, 0)?;
                 conn.execute(
-                    "INSERT INTO blobs (sha256, length, received, complete, created_at) VALUES (?1, ?2, 0, 0, ?3)",
-                    params![sha, length, now_ms()],
+                    "INSERT INTO blob_uploads (sha256, device_id, length, received, updated_at)
+                     VALUES (?1, ?2, ?3, 0, ?4)",
+                    params![sha, who.device, length, now],
                 )?;
-                let _ = std::fs::remove_file(self.path(sha, true));
-                BlobStatus {
-                    received: 0,
-                    length,
-                    complete: false,
-                }
+                0
             }
+            None => 0,
         };
-        if offset != status.received {
+        if offset != received {
             return Err(HubError::Conflict(
                 "offset_mismatch",
-                format!("expected offset {}", status.received),
+                format!("expected offset {received}"),
             ));
         }
         if offset + chunk.len() as u64 > length {
@@ -132,8 +312,6 @@ impl BlobStore {
                 "the chunk goes past the declared length",
             ));
         }
-        let part = self.path(sha, true);
-        let io = |e: std::io::Error| HubError::Io(format!("blob write: {e}"));
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -143,44 +321,78 @@ impl BlobStore {
         file.set_len(offset).map_err(io)?;
         file.write_all(chunk).map_err(io)?;
         file.sync_data().map_err(io)?;
+        drop(file);
         let received = offset + chunk.len() as u64;
-        let complete = received == length;
-        if complete {
-            let mut bytes = Vec::with_capacity(length as usize);
-            std::fs::File::open(&part)
-                .and_then(|mut f| f.read_to_end(&mut bytes))
-                .map_err(io)?;
-            let digest: String = Sha256::digest(&bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            if digest != sha {
-                conn.execute("DELETE FROM blobs WHERE sha256 = ?1", [sha])?;
-                let _ = std::fs::remove_file(&part);
-                return Err(HubError::bad_request(
-                    "hash_mismatch",
-                    "the uploaded bytes do not match their SHA-256; upload again",
-                ));
-            }
-            std::fs::rename(&part, self.path(sha, false)).map_err(io)?;
+        if received < length {
+            conn.execute(
+                "UPDATE blob_uploads SET received = ?1, updated_at = ?2
+                 WHERE sha256 = ?3 AND device_id = ?4",
+                params![received, now, sha, who.device],
+            )?;
+            return Ok(BlobStatus {
+                received,
+                length,
+                complete: false,
+            });
         }
-        conn.execute(
-            "UPDATE blobs SET received = ?1, complete = ?2 WHERE sha256 = ?3",
-            params![received, complete, sha],
+        let matches = file_sha256(&part).map_err(io)? == sha;
+        let tx = conn.transaction()?;
+        tx.execute(
+            "DELETE FROM blob_uploads WHERE sha256 = ?1 AND device_id = ?2",
+            params![sha, who.device],
         )?;
+        if !matches {
+            tx.commit()?;
+            let _ = std::fs::remove_file(&part);
+            return Err(HubError::bad_request(
+                "hash_mismatch",
+                "the uploaded bytes do not match their SHA-256; upload again",
+            ));
+        }
+        if complete_length(&tx, sha)?.is_some() {
+            // Another farm stored the same bytes: keep one copy.
+            std::fs::remove_file(&part).map_err(io)?;
+        } else {
+            std::fs::rename(&part, self.path(sha)).map_err(io)?;
+            tx.execute(
+                "INSERT INTO blobs (sha256, length, received, complete, created_at)
+                 VALUES (?1, ?2, ?2, 1, ?3)",
+                params![sha, length, now],
+            )?;
+        }
+        let farms: Vec<String> = who.farms.iter().map(ToString::to_string).collect();
+        touch_owners(&tx, sha, &farms, now)?;
+        tx.commit()?;
         Ok(BlobStatus {
             received,
             length,
-            complete,
+            complete: true,
         })
     }
 
-    /// The bytes of a complete blob.
-    pub fn read(&self, store: &Store, sha: &str) -> Result<Vec<u8>> {
+    /// Where a complete photo's bytes are, and their length, if `reader`
+    /// may read it: anyone a photo an active listing shows, a device also
+    /// its farms' photos. Anything else is not found.
+    pub fn open_for(&self, store: &Store, reader: Reader<'_>, sha: &str) -> Result<(PathBuf, u64)> {
         check_sha(sha)?;
-        if !self.is_complete(&store.reader(), sha)? {
+        let conn = store.reader();
+        let Some(length) = complete_length(&conn, sha)? else {
+            return Err(HubError::NotFound("no such photo"));
+        };
+        let public: bool = conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM listing_blobs lb JOIN listings l ON l.id = lb.listing_id
+                                WHERE lb.sha256 = ?1 AND l.status = 'active')",
+            )?
+            .query_row([sha], |r| r.get(0))?;
+        let allowed = public
+            || match reader {
+                Reader::Public => false,
+                Reader::Farms(farms) => !holders_among(&conn, sha, farms)?.is_empty(),
+            };
+        if !allowed {
             return Err(HubError::NotFound("no such photo"));
         }
-        std::fs::read(self.path(sha, false)).map_err(|e| HubError::Io(format!("blob read: {e}")))
+        Ok((self.path(sha), length))
     }
 }

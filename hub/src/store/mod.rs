@@ -2,14 +2,20 @@
 //! blocking threads; every write is one short immediate transaction.
 
 mod accounts;
+mod blob_gc;
+mod blob_quota;
 mod blobs;
+mod listing_blobs;
 mod ops;
 mod orders;
 mod room_events;
 mod rooms;
 
 pub use accounts::{EnrolCode, Principal};
-pub use blobs::{BlobStatus, BlobStore};
+pub(crate) use blob_gc::start_upkeep;
+pub use blob_gc::{COLLECT_EVERY, Collected, ORPHAN_GRACE_MS, PHOTO_QUOTA_ENV, UPLOAD_EXPIRY_MS};
+pub use blob_quota::PHOTO_QUOTA_DEFAULT;
+pub use blobs::{BlobStatus, BlobStore, Reader, Uploader};
 pub use rooms::ROOM_LIST_MAX;
 
 pub(crate) use room_events::Following;
@@ -24,6 +30,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 const MIGRATIONS: &[(&str, &str)] = &[
     ("001_init.sql", include_str!("../../sql/001_init.sql")),
     ("002_rooms.sql", include_str!("../../sql/002_rooms.sql")),
+    ("003_blobs.sql", include_str!("../../sql/003_blobs.sql")),
 ];
 
 /// The hub's database, and the live rooms' in-memory feeds and viewers

@@ -32,6 +32,7 @@ pub(crate) fn save_listing(conn: &Connection, state: &ListingState) -> Result<()
         state.status.value.as_str(),
         to_json(state)?
     ])?;
+    super::listing_blobs::record(conn, state)?;
     append_change(
         conn,
         state.farm,
@@ -229,7 +230,7 @@ fn apply_one(
     }
     if let OpBody::PhotoAttach { photo, .. } = &op.body {
         for sha in [&photo.sha256, &photo.thumb_sha256] {
-            if !blobs.is_complete(conn, sha)? {
+            if !blobs.is_attachable(conn, sha, farm)? {
                 return Ok(Err(Rejection::new(
                     "blob_missing",
                     "the photo has not finished uploading",
