@@ -157,7 +157,12 @@ fn uuid() -> String {
 }
 
 fn stamp() -> String {
-    format!("{:016}-{:010}-{}", 9_999_999_999_999i64, 0, uuid())
+    // Now: the hub refuses stamps far ahead of its clock (finding 5).
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    format!("{now:016}-{:010}-{}", 0, uuid())
 }
 
 fn sha_hex(bytes: &[u8]) -> String {
