@@ -196,10 +196,42 @@ impl Device {
         rt.block_on(self.core.sync(options, &CancelToken::new(), &|_| {}))
     }
 
+    /// The device's bearer token, read from its database, for raw API calls.
+    pub fn token(&self) -> String {
+        let db = self.dir.path().join(farmlive_core::DB_FILE);
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'device_token'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
     /// The id of the farm named `name` on this device.
     pub fn farm(&self, name: &str) -> farmlive_core::protocol::FarmId {
         self.core.resolve_farm(Some(name)).unwrap().id
     }
+}
+
+/// A photo of the repository's test data (`testdata/photos/NAME`).
+pub fn photo(name: &str) -> String {
+    format!("{}/../testdata/photos/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A clock stamp for now in its wire form, for ops sent as raw JSON. (The
+/// hub refuses stamps far ahead of its clock, so tests must not make up
+/// future ones.)
+pub fn stamp_now() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    format!(
+        "{now:016}-0000000000-{}",
+        farmlive_core::protocol::OpId::new()
+    )
 }
 
 /// A listing draft.

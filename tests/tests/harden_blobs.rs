@@ -124,7 +124,7 @@ impl Api {
     async fn attach(&self, token: &str, listing: &str, sha: &str, bytes: usize) -> String {
         self.op(
             token,
-            json!({ "id": uuid(), "at": stamp(), "type": "photo_attach", "listing": listing,
+            json!({ "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "photo_attach", "listing": listing,
                     "photo": { "sha256": sha, "thumb_sha256": sha, "width": 1280, "height": 960, "bytes": bytes },
                     "position": 0 }),
         )
@@ -134,7 +134,7 @@ impl Api {
     async fn set_status(&self, token: &str, listing: &str, status: &str) -> String {
         self.op(
             token,
-            json!({ "id": uuid(), "at": stamp(), "type": "listing_status", "listing": listing, "status": status }),
+            json!({ "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "listing_status", "listing": listing, "status": status }),
         )
         .await
     }
@@ -156,15 +156,6 @@ fn uuid() -> String {
     farmlive_core::protocol::OpId::new().to_string()
 }
 
-fn stamp() -> String {
-    // Now: the hub refuses stamps far ahead of its clock (finding 5).
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    format!("{now:016}-{:010}-{}", 0, uuid())
-}
-
 fn sha_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
@@ -183,27 +174,6 @@ fn noise(seed: u64, n: usize) -> Vec<u8> {
             x as u8
         })
         .collect()
-}
-
-fn token_of(device: &Device) -> String {
-    let conn = rusqlite::Connection::open(device.dir.path().join(farmlive_core::DB_FILE)).unwrap();
-    conn.query_row(
-        "SELECT value FROM meta WHERE key = 'device_token'",
-        [],
-        |r| r.get(0),
-    )
-    .unwrap()
-}
-
-fn photo(name: &str) -> String {
-    format!("/work/shared/testdata/photos/{name}")
-        .parse::<std::path::PathBuf>()
-        .ok()
-        .filter(|p| p.exists())
-        .map_or_else(
-            || format!("{}/../testdata/photos/{name}", env!("CARGO_MANIFEST_DIR")),
-            |p| p.display().to_string(),
-        )
 }
 
 /// A synced listing of `device`'s farm `farm`; its id.
@@ -237,14 +207,14 @@ fn another_farms_upload_of_the_same_photo_does_not_block_sync() {
     let api = Api::new(&hub);
     let a = hub.device(&rt, &["Farm A"], Role::Farmer, "A");
     let b = hub.device(&rt, &["Farm B"], Role::Farmer, "B");
-    let tb = token_of(&b);
+    let tb = b.token();
     let l = a
         .core
         .create_listing(a.farm("Farm A"), draft("Mangoes", 5))
         .unwrap();
     let p = a
         .core
-        .add_photo_file(l.id, photo("phone-12mp-exif-rotated.jpg"))
+        .add_photo_file(l.id, farmlive_tests::photo("phone-12mp-exif-rotated.jpg"))
         .unwrap();
     rt.block_on(async {
         // Farm B knows the hashes (the same picture gives the same bytes)
@@ -280,7 +250,7 @@ fn another_farms_upload_of_the_same_photo_does_not_block_sync() {
     });
     // Another photo later syncs as well.
     a.core
-        .add_photo_file(l.id, photo("leaf-2560x1600.jpg"))
+        .add_photo_file(l.id, farmlive_tests::photo("leaf-2560x1600.jpg"))
         .unwrap();
     a.sync(&rt);
     assert_eq!(a.core.pending_count().unwrap(), 0);
@@ -291,8 +261,8 @@ fn an_upload_is_its_owners_and_it_may_start_again_with_another_length() {
     let rt = rt();
     let hub = HubProcess::start();
     let api = Api::new(&hub);
-    let ta = token_of(&hub.device(&rt, &["Farm A"], Role::Farmer, "A"));
-    let tb = token_of(&hub.device(&rt, &["Farm B"], Role::Farmer, "B"));
+    let ta = hub.device(&rt, &["Farm A"], Role::Farmer, "A").token();
+    let tb = hub.device(&rt, &["Farm B"], Role::Farmer, "B").token();
     let bytes = b"abcdef";
     let sha = sha_hex(bytes);
     rt.block_on(async {
@@ -326,7 +296,7 @@ fn only_photos_an_active_listing_shows_are_public() {
     let a = hub.device(&rt, &["Farm A"], Role::Farmer, "A");
     let b = hub.device(&rt, &["Farm B"], Role::Farmer, "B");
     let a2 = hub.device(&rt, &["Farm A"], Role::Agent, "A's agent");
-    let (ta, tb, ta2) = (token_of(&a), token_of(&b), token_of(&a2));
+    let (ta, tb, ta2) = (a.token(), b.token(), a2.token());
     let la = listing(&rt, &a, "Farm A", "A's pears");
     let lb = listing(&rt, &b, "Farm B", "B's pears");
     let bytes = noise(1, 300_000);
@@ -376,7 +346,7 @@ fn each_farm_has_a_photo_quota_and_is_told_clearly_when_it_is_full() {
     let api = Api::new(&hub);
     let a = hub.device(&rt, &["Farm A"], Role::Farmer, "A");
     let b = hub.device(&rt, &["Farm B"], Role::Farmer, "B");
-    let (ta, tb) = (token_of(&a), token_of(&b));
+    let (ta, tb) = (a.token(), b.token());
     let small = noise(3, 30 * 1024);
     rt.block_on(async {
         api.upload(&ta, &noise(2, 1000 * 1024)).await;
@@ -404,7 +374,7 @@ fn each_farm_has_a_photo_quota_and_is_told_clearly_when_it_is_full() {
         .create_listing(a.farm("Farm A"), draft("Plums", 5))
         .unwrap();
     a.core
-        .add_photo_file(l.id, photo("cups-2560x1600.jpg"))
+        .add_photo_file(l.id, farmlive_tests::photo("cups-2560x1600.jpg"))
         .unwrap();
     let err = a.try_sync(&rt, &SyncOptions::default()).unwrap_err();
     assert!(!err.is_transient(), "{err:?}");
@@ -427,7 +397,7 @@ fn unfinished_uploads_and_photos_no_listing_shows_are_collected() {
     let hub = HubProcess::start();
     let api = Api::new(&hub);
     let a = hub.device(&rt, &["Farm A"], Role::Farmer, "A");
-    let ta = token_of(&a);
+    let ta = a.token();
     let la = listing(&rt, &a, "Farm A", "Quinces");
     let half = noise(5, 200_000);
     let orphan = noise(6, 200_000);
@@ -508,7 +478,7 @@ fn slow_readers_of_a_large_public_photo_cost_the_hub_little_memory() {
     let hub = HubProcess::start();
     let api = Api::new(&hub);
     let a = hub.device(&rt, &["Farm A"], Role::Farmer, "A");
-    let ta = token_of(&a);
+    let ta = a.token();
     let la = listing(&rt, &a, "Farm A", "Big photo");
     let bytes = noise(8, 8 * MIB);
     let sha = rt.block_on(async {

@@ -19,16 +19,6 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-fn token_of(device: &Device) -> String {
-    let conn = rusqlite::Connection::open(device.dir.path().join(farmlive_core::DB_FILE)).unwrap();
-    conn.query_row(
-        "SELECT value FROM meta WHERE key = 'device_token'",
-        [],
-        |r| r.get(0),
-    )
-    .unwrap()
-}
-
 async fn call(
     hub: &HubProcess,
     method: Method,
@@ -76,7 +66,7 @@ fn the_hub_refuses_stamps_that_wrap_or_run_ahead_and_later_edits_still_win() {
         .unwrap()
         .id;
     farmer.sync(&rt);
-    let token = token_of(&farmer);
+    let token = farmer.token();
     let device = OpId::new(); // any UUID stands for a device in a stamp
     let edit = |at: String, title: &str| {
         json!({ "ops": [{ "id": OpId::new(), "at": at, "type": "listing_edit",
@@ -206,7 +196,7 @@ fn a_cursor_past_the_end_of_the_feed_sees_nothing() {
         .create_listing(farmer.farm("Feed farm"), draft("Lychees", 10))
         .unwrap();
     farmer.sync(&rt);
-    let token = token_of(&farmer);
+    let token = farmer.token();
     rt.block_on(async {
         let (status, all) = call(
             &hub,

@@ -10,30 +10,12 @@ use farmlive_tests::{HubProcess, draft, rt};
 use reqwest::Method;
 use serde_json::json;
 
-fn token_of(device: &farmlive_tests::Device) -> String {
-    let conn = rusqlite::Connection::open(device.dir.path().join(farmlive_core::DB_FILE)).unwrap();
-    conn.query_row(
-        "SELECT value FROM meta WHERE key = 'device_token'",
-        [],
-        |r| r.get(0),
-    )
-    .unwrap()
-}
-
-fn stamp() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    format!("{now:016}-0000000000-{}", OpId::new())
-}
-
 #[test]
 fn a_corrupt_gzip_body_is_a_bad_request_not_too_large() {
     let rt = rt();
     let hub = HubProcess::start();
     let farmer = hub.device(&rt, &["Gzip farm"], Role::Farmer, "farmer");
-    let token = token_of(&farmer);
+    let token = farmer.token();
     let http = reqwest::Client::new();
     // A gzip header, then bytes that are no deflate stream.
     let mut corrupt = vec![0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff];
@@ -67,7 +49,7 @@ fn the_hub_refuses_invisible_and_direction_control_titles() {
         .unwrap()
         .id;
     farmer.sync(&rt);
-    let token = token_of(&farmer);
+    let token = farmer.token();
     let http = reqwest::Client::new();
     rt.block_on(async {
         for title in [
@@ -76,7 +58,7 @@ fn the_hub_refuses_invisible_and_direction_control_titles() {
             "abc\u{202E}gpj",
             "\u{2067}x",
         ] {
-            let ops = json!({ "ops": [{ "id": OpId::new(), "at": stamp(), "type": "listing_edit",
+            let ops = json!({ "ops": [{ "id": OpId::new(), "at": farmlive_tests::stamp_now(), "type": "listing_edit",
                 "listing": listing, "patch": { "title": title } }] });
             let (status, body, _) = farmlive_tests::api::request(
                 &http,

@@ -89,16 +89,6 @@ impl Api {
     }
 }
 
-fn token_of(device: &Device) -> String {
-    let conn = rusqlite::Connection::open(device.dir.path().join(farmlive_core::DB_FILE)).unwrap();
-    conn.query_row(
-        "SELECT value FROM meta WHERE key = 'device_token'",
-        [],
-        |r| r.get(0),
-    )
-    .unwrap()
-}
-
 struct World {
     hub: HubProcess,
     a: Device,
@@ -169,16 +159,16 @@ fn every_cross_farm_and_cross_buyer_access_is_refused() {
         http: fresh_client(),
         url: w.hub.url.clone(),
     };
-    let (ta, tb) = (token_of(&w.a), token_of(&w.b));
+    let (ta, tb) = (w.a.token(), w.b.token());
     let sha = "ab".repeat(32);
     rt.block_on(async {
         // Device A acting on farm B's listing and order: each op refused.
         let edit = json!({ "ops": [
-            { "id": uuid(), "at": stamp(), "type": "listing_edit", "listing": w.b_listing, "patch": { "title": "hijacked" } },
-            { "id": uuid(), "at": stamp(), "type": "stock_adjust", "listing": w.b_listing, "delta": -10 },
-            { "id": uuid(), "at": stamp(), "type": "listing_create", "listing": uuid(), "farm": w.b.farm("Farm B"),
+            { "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "listing_edit", "listing": w.b_listing, "patch": { "title": "hijacked" } },
+            { "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "stock_adjust", "listing": w.b_listing, "delta": -10 },
+            { "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "listing_create", "listing": uuid(), "farm": w.b.farm("Farm B"),
               "fields": { "title": "x", "description": "", "unit": "kg", "price": { "minor": 1, "currency": "CNY" }, "stock": 1 } },
-            { "id": uuid(), "at": stamp(), "type": "order_action", "order": w.y_order, "action": "accept" },
+            { "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "order_action", "order": w.y_order, "action": "accept" },
         ]});
         let (status, body) = api.json(Method::POST, "/v1/ops", Some(&ta), edit).await;
         assert_eq!(status, 200);
@@ -254,14 +244,6 @@ fn uuid() -> String {
     farmlive_core::protocol::OpId::new().to_string()
 }
 
-fn stamp() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    format!("{now:016}-{:010}-{}", 0, uuid())
-}
-
 #[test]
 fn bad_input_on_every_endpoint_gets_a_4xx_json_error() {
     let rt = rt();
@@ -270,7 +252,7 @@ fn bad_input_on_every_endpoint_gets_a_4xx_json_error() {
         http: fresh_client(),
         url: w.hub.url.clone(),
     };
-    let ta = token_of(&w.a);
+    let ta = w.a.token();
     let x = w.x_token.clone();
     let big = vec![b'x'; 3 * 1024 * 1024];
     rt.block_on(async {
@@ -287,9 +269,9 @@ fn bad_input_on_every_endpoint_gets_a_4xx_json_error() {
         // POST /v1/ops
         assert_eq!(raw(Method::POST, "/v1/ops", Some(ta.clone()), b"[1,2".to_vec()).await, 400);
         assert_eq!(api.json(Method::POST, "/v1/ops", Some(&ta), json!({ "ops": "many" })).await.0, 400);
-        assert_eq!(api.json(Method::POST, "/v1/ops", Some(&ta), json!({ "ops": [{ "id": uuid(), "at": stamp(), "type": "drop_tables" }] })).await.0, 400);
+        assert_eq!(api.json(Method::POST, "/v1/ops", Some(&ta), json!({ "ops": [{ "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "drop_tables" }] })).await.0, 400);
         assert_eq!(api.json(Method::POST, "/v1/ops", Some(&ta), json!({ "ops": [{ "id": uuid(), "at": "yesterday", "type": "stock_set", "listing": w.a_listing, "stock": 1 }] })).await.0, 400);
-        let too_many: Vec<Value> = (0..501).map(|_| json!({ "id": uuid(), "at": stamp(), "type": "stock_set", "listing": w.a_listing, "stock": 1 })).collect();
+        let too_many: Vec<Value> = (0..501).map(|_| json!({ "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "stock_set", "listing": w.a_listing, "stock": 1 })).collect();
         let (s, body) = api.json(Method::POST, "/v1/ops", Some(&ta), json!({ "ops": too_many })).await;
         assert_eq!((s, body["error"]["code"].as_str()), (400, Some("batch_too_large")));
         api.oversized("/v1/ops", Some(&ta), big.clone(), &[]).await;
@@ -305,9 +287,9 @@ fn bad_input_on_every_endpoint_gets_a_4xx_json_error() {
         api.oversized("/v1/ops", Some(&ta), bomb, &[("content-encoding", "gzip".into())]).await;
         // Out-of-range and unknown ids inside ops are rejected per op.
         let (s, body) = api.json(Method::POST, "/v1/ops", Some(&ta), json!({ "ops": [
-            { "id": uuid(), "at": stamp(), "type": "stock_set", "listing": uuid(), "stock": 1 },
-            { "id": uuid(), "at": stamp(), "type": "stock_set", "listing": w.a_listing, "stock": -5 },
-            { "id": uuid(), "at": stamp(), "type": "listing_edit", "listing": w.a_listing, "patch": { "title": "x".repeat(61) } },
+            { "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "stock_set", "listing": uuid(), "stock": 1 },
+            { "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "stock_set", "listing": w.a_listing, "stock": -5 },
+            { "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "listing_edit", "listing": w.a_listing, "patch": { "title": "x".repeat(61) } },
         ]})).await;
         assert_eq!(s, 200);
         let codes: Vec<&str> = body["results"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();

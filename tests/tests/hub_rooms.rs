@@ -180,12 +180,6 @@ fn ids(events: &[RoomEvent]) -> Vec<u64> {
     events.iter().map(|e| e.id).collect()
 }
 
-fn token_of(device: &Device) -> String {
-    let conn = rusqlite::Connection::open(device.dir.path().join(farmlive_core::DB_FILE)).unwrap();
-    let sql = "SELECT value FROM meta WHERE key = 'device_token'";
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
-}
-
 /// The ids of a room's events as the hub stored them.
 fn stored_ids(hub: &HubProcess, room: RoomId) -> Vec<u64> {
     let conn = hub.sql();
@@ -256,8 +250,8 @@ fn world(rt: &tokio::runtime::Runtime) -> World {
         api,
         farm_a,
         farm_b,
-        ta: token_of(&a),
-        tb: token_of(&b),
+        ta: a.token(),
+        tb: b.token(),
         mango,
         lychee,
         paused,

@@ -13,10 +13,6 @@ use std::time::Duration;
 
 const KILL_POINTS: u64 = 24;
 
-fn photo(name: &str) -> String {
-    format!("{}/../testdata/photos/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
 /// A small deterministic generator, so a failing run can be repeated.
 fn delays(seed: u64) -> impl Iterator<Item = u64> {
     let mut x = seed;
@@ -39,7 +35,10 @@ fn sigkill_at_random_points_loses_no_acknowledged_action() {
     for round in 0..KILL_POINTS {
         let mut child = Command::new(env!("CARGO_BIN_EXE_farmlive-writer"))
             .arg(dir.path())
-            .args([photo("leaf-2560x1600.jpg"), photo("cups-2560x1600.jpg")])
+            .args([
+                farmlive_tests::photo("leaf-2560x1600.jpg"),
+                farmlive_tests::photo("cups-2560x1600.jpg"),
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

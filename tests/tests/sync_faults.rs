@@ -13,10 +13,6 @@ use std::collections::HashMap;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-fn photo(name: &str) -> String {
-    format!("{}/../testdata/photos/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
 /// Checks the hub holds exactly what the device made: every op applied once,
 /// every listing with the stock its ops add up to, every photo complete.
 fn assert_hub_matches(hub: &HubProcess, ops_made: u64, expected: &HashMap<String, i64>) {
@@ -108,7 +104,10 @@ fn sync_through_a_network_that_drops_resets_stalls_and_cuts_replies() {
                 "cups-2560x1600.jpg",
                 "forest-2560x1600.jpg",
             ][round / 2];
-            device.core.add_photo_file(listing, photo(name)).unwrap();
+            device
+                .core
+                .add_photo_file(listing, farmlive_tests::photo(name))
+                .unwrap();
             ops += 1;
         }
         // Sync until it gets through; each failure is a network failure, never lost data.
@@ -187,8 +186,11 @@ fn a_device_killed_during_sync_loses_nothing_and_applies_nothing_twice() {
             }
             if round % 10 == 0 {
                 let listing = core.listings(&ListingFilter::default()).unwrap()[0].id;
-                core.add_photo_file(listing, photo("phone-12mp-exif-rotated.jpg"))
-                    .ok();
+                core.add_photo_file(
+                    listing,
+                    farmlive_tests::photo("phone-12mp-exif-rotated.jpg"),
+                )
+                .ok();
                 ops += 1;
             }
         }
