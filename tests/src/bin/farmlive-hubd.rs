@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     rt.block_on(farmlive_hub::run(
         listen,
-        std::path::Path::new(&db.clone()),
+        std::path::Path::new(&db),
         "Test farm",
         |ready| {
             let mut out = std::io::stdout().lock();
