@@ -56,7 +56,10 @@ pub fn enrol_code(db: &Path, farms: &[String], role: &str, valid_hours: u16) -> 
     Ok(())
 }
 
-fn device_json(d: &DeviceInfo, farm_names: &dyn Fn(&DeviceInfo) -> Vec<String>) -> serde_json::Value {
+fn device_json(
+    d: &DeviceInfo,
+    farm_names: &dyn Fn(&DeviceInfo) -> Vec<String>,
+) -> serde_json::Value {
     serde_json::json!({
         "id": d.id, "name": d.name, "role": d.role.as_str(), "farms": farm_names(d),
         "enrolled_at": d.enrolled_at, "expires_at": d.expires_at, "revoked_at": d.revoked_at,
@@ -87,12 +90,23 @@ pub fn devices(cmd: DevicesCommand, json: bool) -> CmdResult {
         let wanted = id.trim().to_ascii_lowercase();
         let matches: Vec<&DeviceInfo> = all
             .iter()
-            .filter(|d| d.id.to_string() == wanted || (wanted.len() >= 4 && d.id.to_string().ends_with(&wanted)))
+            .filter(|d| {
+                d.id.to_string() == wanted
+                    || (wanted.len() >= 4 && d.id.to_string().ends_with(&wanted))
+            })
             .collect();
         let device = match matches.as_slice() {
             [one] => one.id,
-            [] => return Err(Failure::input(format!("no device {id:?}; see `farmlive hub devices list`"))),
-            _ => return Err(Failure::input(format!("{id:?} matches several devices; give more of the id"))),
+            [] => {
+                return Err(Failure::input(format!(
+                    "no device {id:?}; see `farmlive hub devices list`"
+                )));
+            }
+            _ => {
+                return Err(Failure::input(format!(
+                    "{id:?} matches several devices; give more of the id"
+                )));
+            }
         };
         let info = store
             .revoke_device(device, None, farmlive_hub::store::OPERATOR)
@@ -131,14 +145,23 @@ pub fn devices(cmd: DevicesCommand, json: bool) -> CmdResult {
                 farm_names(d).join(", "),
                 date(d.enrolled_at),
                 date(d.expires_at),
-                d.revoked_at.map_or_else(|| "active".to_owned(), |at| format!("removed {}", date(at))),
+                d.revoked_at
+                    .map_or_else(|| "active".to_owned(), |at| format!("removed {}", date(at))),
             ]
         })
         .collect();
     print!(
         "{}",
         table(
-            &["ID", "NAME", "ROLE", "FARMS", "ENROLLED", "TOKEN EXPIRES", "STATUS"],
+            &[
+                "ID",
+                "NAME",
+                "ROLE",
+                "FARMS",
+                "ENROLLED",
+                "TOKEN EXPIRES",
+                "STATUS"
+            ],
             &rows
         )
     );

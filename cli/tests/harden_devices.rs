@@ -46,7 +46,14 @@ impl Drop for Hub {
 
 fn hub(db: &Path) -> Hub {
     let mut child = Command::new(env!("CARGO_BIN_EXE_farmlive"))
-        .args(["hub", "--listen", "127.0.0.1:0", "--farm", "Li farm", "--db"])
+        .args([
+            "hub",
+            "--listen",
+            "127.0.0.1:0",
+            "--farm",
+            "Li farm",
+            "--db",
+        ])
         .arg(db)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -78,11 +85,16 @@ fn a_restarted_hub_prints_and_mints_no_new_code() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hub.db");
     let first = hub(&db);
-    assert!(first.second_line.contains("enrolment code for Li farm"), "{}", first.second_line);
+    assert!(
+        first.second_line.contains("enrolment code for Li farm"),
+        "{}",
+        first.second_line
+    );
     drop(first);
     let again = hub(&db);
     assert!(
-        again.second_line.contains("no new enrolment code") && again.second_line.contains("enrol-code"),
+        again.second_line.contains("no new enrolment code")
+            && again.second_line.contains("enrol-code"),
         "{}",
         again.second_line
     );
@@ -98,19 +110,52 @@ fn the_operator_lists_and_revokes_a_device_which_is_told_and_comes_back_with_its
     let code = hub.second_line.rsplit(' ').next().unwrap().to_owned();
     let phone = dir.path().join("phone");
     let db_arg = db.to_str().unwrap();
-    ok(&phone, &["enrol", "--hub", &hub.url, "--code", &code, "--name", "Li's phone"]);
+    ok(
+        &phone,
+        &[
+            "enrol",
+            "--hub",
+            &hub.url,
+            "--code",
+            &code,
+            "--name",
+            "Li's phone",
+        ],
+    );
 
-    let list: Value = serde_json::from_str(&ok(dir.path(), &["hub", "devices", "list", "--db", db_arg, "--json"])).unwrap();
+    let list: Value = serde_json::from_str(&ok(
+        dir.path(),
+        &["hub", "devices", "list", "--db", db_arg, "--json"],
+    ))
+    .unwrap();
     let devices = list.as_array().unwrap();
     assert_eq!(devices.len(), 1);
     assert_eq!(devices[0]["name"], "Li's phone");
     assert_eq!(devices[0]["farms"][0], "Li farm");
     let id = devices[0]["id"].as_str().unwrap().to_owned();
     let table = ok(dir.path(), &["hub", "devices", "list", "--db", db_arg]);
-    assert!(table.contains("Li's phone") && table.contains("active"), "{table}");
+    assert!(
+        table.contains("Li's phone") && table.contains("active"),
+        "{table}"
+    );
 
-    ok(&phone, &["listing", "add", "--title", "Mangoes", "--unit", "kg", "--price", "10", "--stock", "5"]);
-    ok(dir.path(), &["hub", "devices", "revoke", &id[id.len() - 8..], "--db", db_arg]);
+    ok(
+        &phone,
+        &[
+            "listing", "add", "--title", "Mangoes", "--unit", "kg", "--price", "10", "--stock", "5",
+        ],
+    );
+    ok(
+        dir.path(),
+        &[
+            "hub",
+            "devices",
+            "revoke",
+            &id[id.len() - 8..],
+            "--db",
+            db_arg,
+        ],
+    );
     let table = ok(dir.path(), &["hub", "devices", "list", "--db", db_arg]);
     assert!(table.contains("removed"), "{table}");
 
@@ -122,20 +167,52 @@ fn the_operator_lists_and_revokes_a_device_which_is_told_and_comes_back_with_its
         "{err}"
     );
 
-    let code = ok(dir.path(), &["hub", "enrol-code", "--db", db_arg, "--farm", "Li farm", "--valid-hours", "2"]);
-    let enrolled = ok(&phone, &["enrol", "--hub", &hub.url, "--code", code.trim(), "--name", "Li's phone"]);
+    let code = ok(
+        dir.path(),
+        &[
+            "hub",
+            "enrol-code",
+            "--db",
+            db_arg,
+            "--farm",
+            "Li farm",
+            "--valid-hours",
+            "2",
+        ],
+    );
+    let enrolled = ok(
+        &phone,
+        &[
+            "enrol",
+            "--hub",
+            &hub.url,
+            "--code",
+            code.trim(),
+            "--name",
+            "Li's phone",
+        ],
+    );
     assert!(enrolled.contains("unsynced change(s) kept"), "{enrolled}");
     let synced = ok(&phone, &["sync", "--json"]);
     let synced: Value = serde_json::from_str(&synced).unwrap();
-    assert_eq!(synced["ops_pushed"], 1, "the listing made while removed is sent");
+    assert_eq!(
+        synced["ops_pushed"], 1,
+        "the listing made while removed is sent"
+    );
     assert_eq!(synced["rejected"], 0);
 
     // Enrolled and working: enrolling again needs --again.
-    let code = ok(dir.path(), &["hub", "enrol-code", "--db", db_arg, "--farm", "Li farm"]);
+    let code = ok(
+        dir.path(),
+        &["hub", "enrol-code", "--db", db_arg, "--farm", "Li farm"],
+    );
     let out = farmlive(&phone, &["enrol", "--hub", &hub.url, "--code", code.trim()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--again"));
-    ok(&phone, &["enrol", "--hub", &hub.url, "--code", code.trim(), "--again"]);
+    ok(
+        &phone,
+        &["enrol", "--hub", &hub.url, "--code", code.trim(), "--again"],
+    );
     ok(&phone, &["sync"]);
 
     #[cfg(unix)]
@@ -150,7 +227,11 @@ fn the_operator_lists_and_revokes_a_device_which_is_told_and_comes_back_with_its
                 assert_eq!(mode(&phone.join(f)), 0o600, "{f}");
             }
         }
-        assert_eq!(mode(db.parent().unwrap()), 0o700, "the hub's folder, made by the hub");
+        assert_eq!(
+            mode(db.parent().unwrap()),
+            0o700,
+            "the hub's folder, made by the hub"
+        );
         for f in ["hub.db", "hub.db-wal", "hub.db-shm", "hub.db.secret"] {
             assert_eq!(mode(&db.with_file_name(f)), 0o600, "{f}");
         }

@@ -23,7 +23,12 @@ pub fn router() -> Router<Arc<AppState>> {
         .route(DEVICE_REVOKE_PATH, post(revoke))
 }
 
-fn farmer(p: Principal) -> Result<(DeviceId, std::collections::BTreeSet<farmlive_protocol::FarmId>)> {
+fn farmer(
+    p: Principal,
+) -> Result<(
+    DeviceId,
+    std::collections::BTreeSet<farmlive_protocol::FarmId>,
+)> {
     match p {
         Principal::Device {
             id, role, farms, ..
@@ -45,9 +50,7 @@ async fn renew(State(s): St, Auth(p): Auth) -> Result<Json<TokenRenewal>> {
 /// `GET /v1/devices`: the farm's devices, for its farmer.
 pub(crate) async fn list(State(s): St, Auth(p): Auth) -> Result<Json<Vec<DeviceInfo>>> {
     let (_, farms) = farmer(p)?;
-    Ok(Json(
-        blocking(move || s.store.devices(Some(&farms))).await?,
-    ))
+    Ok(Json(blocking(move || s.store.devices(Some(&farms))).await?))
 }
 
 async fn revoke(State(s): St, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<DeviceInfo>> {

@@ -115,7 +115,9 @@ fn a_device_near_expiry_renews_its_token_during_sync() {
     let hub = HubProcess::start();
     let dev = Device::enrolled(&rt, &hub.url, &hub.code, "phone");
     let id = dev.core.device_id();
-    hub.store().expire_device(id, now_ms() + 10 * DAY_MS).unwrap();
+    hub.store()
+        .expire_device(id, now_ms() + 10 * DAY_MS)
+        .unwrap();
     let old = token(&dev);
     dev.sync(&rt);
     let new = token(&dev);
@@ -147,7 +149,15 @@ fn the_farmer_lists_and_revokes_devices_an_agent_may_not_and_the_device_is_told(
     let agent = hub.device(&rt, &["Test farm"], Role::Agent, "agent tablet");
     let http = reqwest::Client::new();
     let call = |method: Method, path: &str, who: &Device| {
-        rt.block_on(request(&http, &hub.url, method, path, Some(&token(who)), None, &[]))
+        rt.block_on(request(
+            &http,
+            &hub.url,
+            method,
+            path,
+            Some(&token(who)),
+            None,
+            &[],
+        ))
     };
     let revoke_spare = format!("/v1/devices/{}/revoke", spare.core.device_id());
 
@@ -211,7 +221,10 @@ fn the_stored_code_hash_is_keyed_not_plain_sha256() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(hashes.len(), 1);
-    assert_ne!(hashes[0], plain, "a leaked database must not give the code away");
+    assert_ne!(
+        hashes[0], plain,
+        "a leaked database must not give the code away"
+    );
     let secret = std::fs::read(farmlive_hub::store::secret_path(&hub.db)).unwrap();
     assert_eq!(secret.len(), 32);
     // And the code still works.
@@ -347,7 +360,15 @@ fn an_expired_buyer_token_is_refused_with_its_own_code_and_use_renews_it() {
     };
     let probe = format!("/v1/orders/{}", farmlive_core::protocol::OrderId::new());
     let ask = |token: &str| {
-        rt.block_on(request(&http, &hub.url, Method::GET, &probe, Some(token), None, &[]))
+        rt.block_on(request(
+            &http,
+            &hub.url,
+            Method::GET,
+            &probe,
+            Some(token),
+            None,
+            &[],
+        ))
     };
     let expiry = |buyer: BuyerId| -> i64 {
         hub.sql()

@@ -159,7 +159,11 @@ impl HubClient {
     }
 
     /// A page of changes, and when this device's token expires if the hub said.
-    pub(crate) async fn changes(&self, after: u64, limit: u32) -> Result<(ChangesPage, Option<i64>)> {
+    pub(crate) async fn changes(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> Result<(ChangesPage, Option<i64>)> {
         let req = self.http.get(format!(
             "{}/v1/changes?after={after}&limit={limit}",
             self.base
@@ -176,7 +180,8 @@ impl HubClient {
 
     /// A fresh token for this device (the current one works until it is used).
     pub(crate) async fn renew_token(&self) -> Result<TokenRenewal> {
-        self.post_json(DEVICE_TOKEN_PATH, &serde_json::json!({})).await
+        self.post_json(DEVICE_TOKEN_PATH, &serde_json::json!({}))
+            .await
     }
 
     /// Bytes of a blob the hub already has (0 if none).

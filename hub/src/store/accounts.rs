@@ -74,7 +74,10 @@ pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N]> {
 
 /// A new bearer token: a prefix naming its kind, then 256 random bits.
 pub(crate) fn new_token(prefix: &str) -> Result<String> {
-    Ok(format!("{prefix}_{}", super::files::hex(&random_bytes::<32>()?)))
+    Ok(format!(
+        "{prefix}_{}",
+        super::files::hex(&random_bytes::<32>()?)
+    ))
 }
 
 pub(crate) fn normalise_code(code: &str) -> String {
@@ -208,7 +211,9 @@ impl Store {
     fn authenticate_device(&self, token: &str) -> Result<Principal> {
         let hash = hash_token(token);
         let now = now_ms();
-        let row: Option<(String, String, i64, Option<String>, bool, Option<i64>)> = self
+        /// id, role, expiry, revoked by, called with the current token, renewed token's expiry.
+        type Row = (String, String, i64, Option<String>, bool, Option<i64>);
+        let row: Option<Row> = self
             .reader()
             .prepare_cached(
                 "SELECT id, role, expires_at, CASE WHEN revoked_at IS NULL THEN NULL ELSE COALESCE(revoked_by, 'the hub operator') END,
@@ -219,9 +224,10 @@ impl Store {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
             })
             .optional()?;
-        let (id, role, expires, revoked_by, current, next_expires) = row.ok_or(
-            HubError::Unauthorized("unknown token; ask the farmer for a new code and run farmlive enrol"),
-        )?;
+        let (id, role, expires, revoked_by, current, next_expires) =
+            row.ok_or(HubError::Unauthorized(
+                "unknown token; ask the farmer for a new code and run farmlive enrol",
+            ))?;
         if let Some(by) = revoked_by {
             return Err(HubError::device_revoked(&by));
         }

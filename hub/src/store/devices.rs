@@ -15,7 +15,9 @@
 use super::accounts::{DEVICE_TOKEN_TTL_MS, hash_token, new_token, role_from};
 use super::{Store, from_json, now_ms};
 use crate::error::{HubError, Result};
-use farmlive_protocol::api::{DeviceInfo, EnrolRequest, EnrolResponse, FarmInfo, Role, TokenRenewal};
+use farmlive_protocol::api::{
+    DeviceInfo, EnrolRequest, EnrolResponse, FarmInfo, Role, TokenRenewal,
+};
 use farmlive_protocol::{DeviceId, FarmId};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::collections::BTreeSet;
@@ -178,10 +180,7 @@ impl Store {
                     WHERE f.device_id = d.id AND f.farm_id = j.value)
                  ORDER BY d.created_at, d.id",
             )?
-            .query_map(
-                [farms.map(super::to_json).transpose()?],
-                |r| r.get(0),
-            )?
+            .query_map([farms.map(super::to_json).transpose()?], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         ids.iter()
             .filter_map(|id| device_info(&conn, id).transpose())

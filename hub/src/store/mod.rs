@@ -12,11 +12,11 @@ mod room_events;
 mod rooms;
 
 pub use accounts::{CODE_TTL_MAX_MS, CODE_TTL_MS, DEVICE_TOKEN_TTL_MS, EnrolCode, Principal};
+pub use blobs::{BlobStatus, BlobStore};
 pub use buyers::BUYER_TOKEN_TTL_MS;
 pub use devices::{OPERATOR, may_manage_devices};
 pub use files::secret_path;
 pub(crate) use files::{create_private_dir, make_private};
-pub use blobs::{BlobStatus, BlobStore};
 pub use rooms::ROOM_LIST_MAX;
 
 pub(crate) use room_events::Following;
