@@ -259,3 +259,99 @@ impl Store {
 pub fn may_manage_devices(role: Role) -> bool {
     role == Role::Farmer
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Principal;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("hub.db")).unwrap();
+        (dir, store)
+    }
+
+    fn enrol(store: &Store, id: DeviceId, farms: &[&str], role: Role) -> Result<EnrolResponse> {
+        let farms: Vec<String> = farms.iter().map(|f| f.to_string()).collect();
+        let code = store.mint_enrol_code(&farms, role)?.code;
+        store.enrol(&EnrolRequest {
+            code,
+            device_name: "dev".into(),
+            device_id: id,
+        })
+    }
+
+    fn code_of(e: HubError) -> &'static str {
+        match e {
+            HubError::Denied { code, .. } | HubError::Conflict(code, _) => code,
+            HubError::Unauthorized(_) => "unauthorized",
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn enrolling_again_needs_a_code_for_the_same_role_covering_every_farm() {
+        let (_d, s) = store();
+        let phone = DeviceId::new();
+        let first = enrol(&s, phone, &["A"], Role::Farmer).unwrap();
+        let agent = enrol(&s, phone, &["A"], Role::Agent).unwrap_err();
+        assert_eq!(code_of(agent), "device_exists", "no role change");
+        let other = enrol(&s, phone, &["B"], Role::Farmer).unwrap_err();
+        assert_eq!(code_of(other), "device_exists", "no farm change");
+        let again = enrol(&s, phone, &["A"], Role::Farmer).unwrap();
+        assert_eq!(
+            code_of(s.authenticate(&first.token).unwrap_err()),
+            "unauthorized",
+            "the old token stops working"
+        );
+        assert!(s.authenticate(&again.token).is_ok());
+        let tablet = DeviceId::new();
+        enrol(&s, tablet, &["A", "B"], Role::Agent).unwrap();
+        let narrower = enrol(&s, tablet, &["A"], Role::Agent).unwrap_err();
+        assert_eq!(code_of(narrower), "device_exists");
+    }
+
+    #[test]
+    fn a_farmer_removes_a_shared_agent_from_its_farm_only_and_a_lone_device_wholly() {
+        let (_d, s) = store();
+        let tablet = DeviceId::new();
+        let t = enrol(&s, tablet, &["A", "B"], Role::Agent).unwrap();
+        let a: BTreeSet<FarmId> = [t.farms[0].id].into();
+        let info = s.revoke_device(tablet, Some(&a), "Li").unwrap();
+        assert_eq!(info.farms, vec![t.farms[1].id]);
+        assert_eq!(info.revoked_at, None);
+        let Principal::Device { farms, .. } = s.authenticate(&t.token).unwrap() else {
+            panic!("a device");
+        };
+        assert!(!farms.contains(&t.farms[0].id));
+        let b: BTreeSet<FarmId> = [t.farms[1].id].into();
+        let info = s.revoke_device(tablet, Some(&b), "Wang").unwrap();
+        assert!(info.revoked_at.is_some());
+        let err = s.authenticate(&t.token).unwrap_err();
+        assert!(err.to_string().contains("removed from the farm by Wang"), "{err}");
+        assert_eq!(code_of(err), "device_revoked");
+        assert!(matches!(
+            s.revoke_device(DeviceId::new(), Some(&a), "Li"),
+            Err(HubError::NotFound(_))
+        ));
+        assert!(matches!(s.renew_token(tablet), Err(HubError::NotFound(_))));
+    }
+
+    #[test]
+    fn a_renewed_token_replaces_the_old_one_at_its_first_use() {
+        let (_d, s) = store();
+        let phone = DeviceId::new();
+        let first = enrol(&s, phone, &["A"], Role::Farmer).unwrap();
+        let lost = s.renew_token(phone).unwrap();
+        assert!(s.authenticate(&first.token).is_ok(), "a lost reply strands nobody");
+        let renewed = s.renew_token(phone).unwrap();
+        assert!(s.authenticate(&lost.token).is_err(), "superseded by the next renewal");
+        assert!(s.authenticate(&renewed.token).is_ok());
+        assert!(s.authenticate(&first.token).is_err(), "the old one is gone");
+        s.expire_device(phone, 0).unwrap();
+        assert_eq!(
+            code_of(s.authenticate(&renewed.token).unwrap_err()),
+            "token_expired"
+        );
+    }
+}
