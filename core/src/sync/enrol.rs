@@ -110,7 +110,7 @@ impl Core {
             let enrolled_at = enrolled_at.unwrap_or_default();
             if refused.is_none() && !again {
                 return Err(Error::InvalidArgument(format!(
-                    "this device is already enrolled with {enrolled_at}; to enrol it again with a new code (its unsynced changes are kept), add --again"
+                    "this device is already enrolled with {enrolled_at}; to enrol it again with a new code and keep its unsynced changes, enrol again explicitly (`farmlive enrol --again`)"
                 )));
             }
             if enrolled_at != hub_url {
