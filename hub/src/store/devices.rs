@@ -328,7 +328,10 @@ mod tests {
         let info = s.revoke_device(tablet, Some(&b), "Wang").unwrap();
         assert!(info.revoked_at.is_some());
         let err = s.authenticate(&t.token).unwrap_err();
-        assert!(err.to_string().contains("removed from the farm by Wang"), "{err}");
+        assert!(
+            err.to_string().contains("removed from the farm by Wang"),
+            "{err}"
+        );
         assert_eq!(code_of(err), "device_revoked");
         assert!(matches!(
             s.revoke_device(DeviceId::new(), Some(&a), "Li"),
@@ -343,9 +346,15 @@ mod tests {
         let phone = DeviceId::new();
         let first = enrol(&s, phone, &["A"], Role::Farmer).unwrap();
         let lost = s.renew_token(phone).unwrap();
-        assert!(s.authenticate(&first.token).is_ok(), "a lost reply strands nobody");
+        assert!(
+            s.authenticate(&first.token).is_ok(),
+            "a lost reply strands nobody"
+        );
         let renewed = s.renew_token(phone).unwrap();
-        assert!(s.authenticate(&lost.token).is_err(), "superseded by the next renewal");
+        assert!(
+            s.authenticate(&lost.token).is_err(),
+            "superseded by the next renewal"
+        );
         assert!(s.authenticate(&renewed.token).is_ok());
         assert!(s.authenticate(&first.token).is_err(), "the old one is gone");
         s.expire_device(phone, 0).unwrap();
