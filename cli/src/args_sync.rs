@@ -17,7 +17,8 @@ pub struct HubArgs {
     /// The hub's database file (photos go beside it).
     #[arg(long, default_value = "farmlive-hub.db")]
     pub db: PathBuf,
-    /// Farm for the farmer enrolment code printed at start.
+    /// Farm for the farmer enrolment code printed at the first start (a new
+    /// database); later codes come from `farmlive hub enrol-code`.
     #[arg(long, default_value = "My farm")]
     pub farm: String,
 }
@@ -25,7 +26,12 @@ pub struct HubArgs {
 /// `farmlive hub <operator command>`
 #[derive(Debug, Subcommand)]
 pub enum HubCommand {
-    /// Mint a one-time enrolment code.
+    /// Mint a one-time enrolment code (valid 24 hours unless --valid-hours).
+    ///
+    /// Also how a device whose token expired, or that was removed, comes
+    /// back: give it a code for the same role and farm(s) and run `farmlive
+    /// enrol` on it; its unsynced changes are kept and sent. Unused codes
+    /// simply expire; minting a new one does not cancel older ones.
     EnrolCode {
         /// The hub's database file.
         #[arg(long, default_value = "farmlive-hub.db")]
@@ -36,6 +42,36 @@ pub enum HubCommand {
         /// farmer (one farm) or agent (one or more).
         #[arg(long, default_value = "farmer")]
         role: String,
+        /// Hours until the code stops working (1 to 168).
+        #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u16).range(1..=168))]
+        valid_hours: u16,
+    },
+    /// List or remove enrolled devices (run beside the hub's database).
+    #[command(subcommand)]
+    Devices(DevicesCommand),
+}
+
+/// `farmlive hub devices ...`
+#[derive(Debug, Subcommand)]
+pub enum DevicesCommand {
+    /// Every enrolled device: id, name, role, farms, token expiry, removed.
+    List {
+        /// The hub's database file.
+        #[arg(long, default_value = "farmlive-hub.db")]
+        db: PathBuf,
+        /// Only devices of this farm.
+        #[arg(long)]
+        farm: Option<String>,
+    },
+    /// Remove a device: its token stops working at once and it is told
+    /// "removed from the farm by the hub operator". It can come back only
+    /// with a new code (`farmlive hub enrol-code`).
+    Revoke {
+        /// The device's id (or its last characters, as `list` shows).
+        id: String,
+        /// The hub's database file.
+        #[arg(long, default_value = "farmlive-hub.db")]
+        db: PathBuf,
     },
 }
 
@@ -51,6 +87,11 @@ pub struct EnrolArgs {
     /// A name for this device.
     #[arg(long, default_value = "farmlive CLI")]
     pub name: String,
+    /// Enrol again although enrolled (same hub), keeping unsynced changes.
+    /// Not needed once the hub said the token expired or the device was
+    /// removed: then plain `farmlive enrol` with a new code does it.
+    #[arg(long)]
+    pub again: bool,
 }
 
 /// `farmlive sync`

@@ -18,6 +18,7 @@ mod buyer_cmd;
 mod demo;
 mod demo_live;
 mod demo_sync;
+mod hub_cmd;
 mod listing_cmd;
 mod live_cmd;
 mod output;
@@ -93,7 +94,7 @@ fn run(cli: Cli) -> CmdResult {
             return room_cmd::run(&data_dir(cli.data_dir)?, args, cli.json);
         }
         Command::Live(args) => return live_cmd::run(args, cli.json),
-        Command::Hub(args) => return sync_cmd::hub(args),
+        Command::Hub(args) => return sync_cmd::hub(args, cli.json),
         Command::Buyer(args) => {
             return buyer_cmd::run(
                 &data_dir(cli.data_dir)?,

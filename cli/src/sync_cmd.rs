@@ -3,7 +3,6 @@
 use crate::args_sync::{ConflictsCommand, EnrolArgs, HubArgs, HubCommand, OrdersCommand, SyncArgs};
 use crate::output::{Output, ellipsize, short_id, table};
 use crate::{CmdResult, Failure};
-use farmlive_core::protocol::api::Role;
 use farmlive_core::protocol::{Delivery, OrderAction, OrderStatus};
 use farmlive_core::{CancelToken, Core, Order, OrderFilter, SyncOptions, SyncPhase, SyncProgress};
 use std::io::{IsTerminal, Write};
@@ -21,33 +20,23 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         })
 }
 
-/// `farmlive hub`: serve, or mint an enrolment code.
-pub fn hub(args: HubArgs) -> CmdResult {
+/// `farmlive hub`: serve, or an operator command.
+pub fn hub(args: HubArgs, json: bool) -> CmdResult {
     let fail = |e: farmlive_hub::HubError| Failure {
         bad_input: matches!(e, farmlive_hub::HubError::BadRequest { .. }),
         message: e.to_string(),
     };
-    if let Some(HubCommand::EnrolCode { db, farms, role }) = args.command {
-        let role = match role.as_str() {
-            "farmer" => Role::Farmer,
-            "agent" => Role::Agent,
-            other => {
-                return Err(Failure::input(format!(
-                    "unknown role {other:?}; use farmer or agent"
-                )));
-            }
-        };
-        let store = farmlive_hub::Store::open(&db).map_err(fail)?;
-        let code = store.mint_enrol_code(&farms, role).map_err(fail)?;
-        let names: Vec<&str> = code.farms.iter().map(|f| f.name.as_str()).collect();
-        println!("{}", code.code);
-        eprintln!(
-            "one-time {} code for {}; valid 7 days",
-            role.as_str(),
-            names.join(", ")
-        );
-        return Ok(());
+    match args.command {
+        Some(HubCommand::EnrolCode {
+            db,
+            farms,
+            role,
+            valid_hours,
+        }) => return crate::hub_cmd::enrol_code(&db, &farms, &role, valid_hours),
+        Some(HubCommand::Devices(cmd)) => return crate::hub_cmd::devices(cmd, json),
+        None => {}
     }
+    let db_shown = args.db.display().to_string();
     runtime()?
         .block_on(farmlive_hub::run(
             args.listen,
@@ -55,10 +44,15 @@ pub fn hub(args: HubArgs) -> CmdResult {
             &args.farm,
             |ready| {
                 println!("FarmLive hub listening on http://{}", ready.addr);
-                println!(
-                    "farmer enrolment code for {}: {}",
-                    args.farm, ready.code.code
-                );
+                match &ready.code {
+                    Some(code) => println!(
+                        "farmer enrolment code for {} (valid 24 hours): {}",
+                        args.farm, code.code
+                    ),
+                    None => println!(
+                        "no new enrolment code (this database was started before); mint one with: farmlive hub enrol-code --db {db_shown} --farm NAME"
+                    ),
+                }
                 let _ = std::io::stdout().flush();
             },
         ))
@@ -67,7 +61,13 @@ pub fn hub(args: HubArgs) -> CmdResult {
 
 /// `farmlive enrol`
 pub fn enrol(core: &Core, out: &Output, args: EnrolArgs) -> CmdResult {
-    let e = runtime()?.block_on(core.enrol(&args.hub, &args.code, &args.name))?;
+    let rt = runtime()?;
+    let e = if args.again {
+        rt.block_on(core.enrol_again(&args.hub, &args.code, &args.name))?
+    } else {
+        rt.block_on(core.enrol(&args.hub, &args.code, &args.name))?
+    };
+    let waiting = core.pending_count()?;
     if out.json {
         let farms: Vec<_> = e
             .farms
@@ -76,7 +76,7 @@ pub fn enrol(core: &Core, out: &Output, args: EnrolArgs) -> CmdResult {
             .collect();
         println!(
             "{}",
-            serde_json::json!({ "hub": e.hub_url, "role": e.role.as_str(), "farms": farms })
+            serde_json::json!({ "hub": e.hub_url, "role": e.role.as_str(), "farms": farms, "pending_ops": waiting })
         );
     } else {
         let names: Vec<&str> = e.farms.iter().map(|f| f.name.as_str()).collect();
@@ -86,6 +86,9 @@ pub fn enrol(core: &Core, out: &Output, args: EnrolArgs) -> CmdResult {
             e.role.as_str(),
             names.join(", ")
         );
+        if waiting > 0 {
+            println!("{waiting} unsynced change(s) kept; run `farmlive sync` to send them");
+        }
     }
     Ok(())
 }

@@ -47,10 +47,14 @@ impl BlobStore {
             return Ok(false);
         }
         let dir = path.parent().unwrap_or(&self.root);
-        std::fs::create_dir_all(dir).map_err(|e| Error::io("create the photo folder", e))?;
+        crate::private::private_dir(dir)?;
         let tmp = dir.join(format!(".{sha256}.{}.tmp", std::process::id()));
         let write = || -> std::io::Result<()> {
-            let mut file = std::fs::File::create(&tmp)?;
+            let mut file = crate::private::private_file()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&tmp)?;
             file.write_all(bytes)?;
             file.sync_all()?;
             std::fs::rename(&tmp, &path)

@@ -18,6 +18,7 @@ pub mod listings;
 pub mod orders;
 mod outbox;
 pub mod photos;
+mod private;
 pub mod room;
 mod search;
 pub mod show;
@@ -98,8 +99,8 @@ impl Core {
     /// started, so the app keeps working and nothing is deleted.
     pub fn open_with(data_dir: impl AsRef<Path>, options: CoreOptions) -> Result<Core> {
         let data_dir = data_dir.as_ref().to_path_buf();
-        std::fs::create_dir_all(&data_dir)
-            .map_err(|e| Error::io("create the data directory", e))?;
+        private::private_dir(&data_dir)?;
+        private::restrict(&data_dir.join("blobs"))?;
         let (store, report) = Store::open(&data_dir, options.clock.now_ms())?;
         let (device, last) = action::load_device(&store)?;
         Ok(Core {

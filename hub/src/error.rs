@@ -22,6 +22,15 @@ pub enum HubError {
     /// No or bad credentials.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// Credentials no longer valid, with a code saying why (an expired
+    /// token, a removed device), so the client can tell the person what to do.
+    #[error("{message}")]
+    Denied {
+        /// Stable code, e.g. `token_expired`.
+        code: &'static str,
+        /// For people.
+        message: String,
+    },
     /// Not allowed for this caller.
     #[error("{0}")]
     Forbidden(&'static str),
@@ -59,6 +68,16 @@ impl HubError {
             message: message.to_string(),
         }
     }
+
+    /// 401 `device_revoked`: the device was removed from its farm by `by`.
+    pub fn device_revoked(by: &str) -> HubError {
+        HubError::Denied {
+            code: farmlive_protocol::api::DEVICE_REVOKED,
+            message: format!(
+                "this device was removed from the farm by {by}; ask the farmer for a new code and run farmlive enrol"
+            ),
+        }
+    }
 }
 
 impl IntoResponse for HubError {
@@ -66,6 +85,7 @@ impl IntoResponse for HubError {
         let (status, code) = match &self {
             HubError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, *code),
             HubError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            HubError::Denied { code, .. } => (StatusCode::UNAUTHORIZED, *code),
             HubError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             HubError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             HubError::Conflict(code, _) => (StatusCode::CONFLICT, *code),

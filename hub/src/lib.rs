@@ -10,6 +10,7 @@ mod extract;
 pub mod rooms;
 mod routes;
 mod routes_blobs;
+mod routes_devices;
 mod routes_rooms;
 pub mod store;
 
@@ -46,6 +47,9 @@ impl Hub {
         let store = Store::open(db)?;
         let mut blob_dir = PathBuf::from(db);
         blob_dir.set_extension("blobs");
+        // Photos of unpublished listings are the farm's: 0700, like the database.
+        store::create_private_dir(&blob_dir)?;
+        store::make_private(&blob_dir)?;
         let blobs = BlobStore::new(blob_dir)?;
         Ok(Hub {
             state: Arc::new(AppState {
@@ -95,23 +99,33 @@ impl Hub {
 pub struct Ready {
     /// The address bound (useful with port 0).
     pub addr: std::net::SocketAddr,
-    /// A farmer enrolment code for `farm`, minted at start.
-    pub code: EnrolCode,
+    /// A farmer enrolment code for `farm`, minted on the hub's first start
+    /// (a new database) only; later codes come from `farmlive hub enrol-code`.
+    pub code: Option<EnrolCode>,
 }
 
 /// Opens the hub at `db`, listens on `listen`, mints a farmer enrolment
-/// code for `farm`, calls `ready`, and serves until Ctrl-C or SIGTERM.
+/// code for `farm` if the database is new, calls `ready`, and serves until
+/// Ctrl-C or SIGTERM. Everything the hub writes is private to its user
+/// (files 0600, folders 0700).
 pub async fn run(
     listen: std::net::SocketAddr,
     db: &Path,
     farm: &str,
     ready: impl FnOnce(&Ready),
 ) -> Result<()> {
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let hub = Hub::open(db)?;
     store::start_upkeep(&hub.state)?;
-    let code = hub
-        .store()
-        .mint_enrol_code(&[farm.to_owned()], farmlive_protocol::api::Role::Farmer)?;
+    let code = if hub.store().is_fresh() {
+        Some(
+            hub.store()
+                .mint_enrol_code(&[farm.to_owned()], farmlive_protocol::api::Role::Farmer)?,
+        )
+    } else {
+        None
+    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| HubError::Io(format!("cannot listen on {listen}: {e}")))?;

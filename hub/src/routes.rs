@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use farmlive_protocol::api::{
     BuyerSignup, BuyerToken, CancelOrder, ChangesPage, EnrolRequest, EnrolResponse, PULL_LIMIT_MAX,
-    PUSH_BATCH_MAX, PlaceOrder, PublicListing, PushRequest, PushResponse,
+    PUSH_BATCH_MAX, PlaceOrder, PublicListing, PushRequest, PushResponse, TOKEN_EXPIRES,
 };
 use farmlive_protocol::{BuyerId, FarmId, OrderState};
 use serde::Deserialize;
@@ -23,7 +23,10 @@ type St = State<Arc<AppState>>;
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/v1/health", get(|| async { "ok" }))
-        .route("/v1/devices", post(enrol))
+        .route(
+            farmlive_protocol::api::DEVICES_PATH,
+            post(enrol).get(crate::routes_devices::list),
+        )
         .route("/v1/ops", post(push))
         .route("/v1/changes", get(changes))
         .route(
@@ -38,6 +41,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/orders/{id}", get(get_order))
         .route("/v1/orders/{id}/cancel", post(cancel_order))
         .merge(crate::routes_rooms::router())
+        .merge(crate::routes_devices::router())
         .fallback(|| async { HubError::NotFound("no such address") })
         .method_not_allowed_fallback(|| async { HubError::MethodNotAllowed })
 }
@@ -100,12 +104,18 @@ async fn changes(
     State(s): St,
     Auth(p): Auth,
     QueryParams(q): QueryParams<ChangesQuery>,
-) -> Result<Json<ChangesPage>> {
+) -> Result<([(&'static str, String); 1], Json<ChangesPage>)> {
+    let expires = match &p {
+        Principal::Device {
+            token_expires_at, ..
+        } => *token_expires_at,
+        Principal::Buyer(_) => 0,
+    };
     let (_, farms) = device(p)?;
     let limit = q.limit.unwrap_or(500).clamp(1, PULL_LIMIT_MAX);
-    Ok(Json(
-        blocking(move || s.store.changes(&farms, q.after, limit)).await?,
-    ))
+    let page = blocking(move || s.store.changes(&farms, q.after, limit)).await?;
+    // When the token expires, so that a device renews in time.
+    Ok(([(TOKEN_EXPIRES, expires.to_string())], Json(page)))
 }
 
 async fn sign_up(

@@ -19,6 +19,26 @@ pub const BLOB_MAX_BYTES: u64 = 8 * 1024 * 1024;
 pub const UPLOAD_OFFSET: &str = "upload-offset";
 /// Header: the blob's total size, sent with each PATCH.
 pub const UPLOAD_LENGTH: &str = "upload-length";
+/// Header on a device's `GET /v1/changes` reply: when its token expires
+/// (UTC ms), so a device that syncs renews in time.
+pub const TOKEN_EXPIRES: &str = "farmlive-token-expires";
+
+/// `POST`: enrol a device (or enrol it again); `GET`: a farmer lists its
+/// farm's devices ([`DeviceInfo`]).
+pub const DEVICES_PATH: &str = "/v1/devices";
+/// `POST` by a device: a fresh token ([`TokenRenewal`]) before the old expires.
+pub const DEVICE_TOKEN_PATH: &str = "/v1/devices/token";
+/// `POST /v1/devices/{id}/revoke` by a farmer: removes the device from its farm.
+pub const DEVICE_REVOKE_PATH: &str = "/v1/devices/{id}/revoke";
+/// A device renews its token when it has fewer than this many ms left.
+pub const TOKEN_RENEW_WITHIN_MS: i64 = 30 * 24 * 3_600_000;
+
+/// Error code (401): the device's token has expired; enrol again with a new code.
+pub const TOKEN_EXPIRED: &str = "token_expired";
+/// Error code (401): the farmer or the operator removed this device.
+pub const DEVICE_REVOKED: &str = "device_revoked";
+/// Error code (401): a buyer's token has expired; sign up again.
+pub const BUYER_TOKEN_EXPIRED: &str = "buyer_token_expired";
 
 /// What a device may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +89,9 @@ pub struct EnrolResponse {
     pub role: Role,
     /// The farms it may list for.
     pub farms: Vec<FarmInfo>,
+    /// When the token expires (UTC ms); absent from older hubs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
 }
 
 impl std::fmt::Debug for EnrolResponse {
@@ -77,8 +100,48 @@ impl std::fmt::Debug for EnrolResponse {
             .field("token", &"<redacted>")
             .field("role", &self.role)
             .field("farms", &self.farms)
+            .field("expires_at", &self.expires_at)
             .finish()
     }
+}
+
+/// `POST /v1/devices/token`: the device's new token. The old one keeps
+/// working until the new one is first used, so a lost reply strands nobody.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct TokenRenewal {
+    /// The new bearer token. A secret.
+    pub token: String,
+    /// When it expires (UTC ms).
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for TokenRenewal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRenewal")
+            .field("token", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// One device of a farm, as `GET /v1/devices` and `farmlive hub devices
+/// list` show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    /// Its id.
+    pub id: DeviceId,
+    /// The name it enrolled with.
+    pub name: String,
+    /// Farmer or agent.
+    pub role: Role,
+    /// The farms it serves.
+    pub farms: Vec<FarmId>,
+    /// When it first enrolled (UTC ms).
+    pub enrolled_at: i64,
+    /// When its token expires (UTC ms).
+    pub expires_at: i64,
+    /// When it was removed, if it was (UTC ms).
+    pub revoked_at: Option<i64>,
 }
 
 /// `POST /v1/ops`: a batch of outbox ops, in order.
@@ -259,6 +322,7 @@ mod tests {
             token: token.clone(),
             role: Role::Agent,
             farms: vec![],
+            expires_at: None,
         };
         let buyer = BuyerToken {
             buyer: BuyerId::new(),

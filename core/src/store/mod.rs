@@ -40,6 +40,7 @@ impl Store {
     /// Opens (creating if needed) the database in `dir`.
     pub(crate) fn open(dir: &Path, now_ms: i64) -> Result<(Store, OpenReport)> {
         let path = dir.join(DB_FILE);
+        crate::private::prepare_db_file(&path)?;
         let mut report = OpenReport::default();
         let writer = match open_checked(&path) {
             Ok(conn) => conn,

@@ -3,8 +3,8 @@
 
 use crate::error::{Error, Result};
 use farmlive_protocol::api::{
-    ApiError, ChangesPage, EnrolRequest, EnrolResponse, PushRequest, PushResponse, UPLOAD_LENGTH,
-    UPLOAD_OFFSET,
+    ApiError, ChangesPage, DEVICE_TOKEN_PATH, EnrolRequest, EnrolResponse, PushRequest,
+    PushResponse, TOKEN_EXPIRES, TokenRenewal, UPLOAD_LENGTH, UPLOAD_OFFSET,
 };
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
@@ -158,12 +158,30 @@ impl HubClient {
         Ok((json_reply(resp).await?, sent))
     }
 
-    pub(crate) async fn changes(&self, after: u64, limit: u32) -> Result<ChangesPage> {
+    /// A page of changes, and when this device's token expires if the hub said.
+    pub(crate) async fn changes(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> Result<(ChangesPage, Option<i64>)> {
         let req = self.http.get(format!(
             "{}/v1/changes?after={after}&limit={limit}",
             self.base
         ));
-        json_reply(send(self.authed(req)).await?).await
+        let resp = send(self.authed(req)).await?;
+        let expires = resp
+            .headers()
+            .get(TOKEN_EXPIRES)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .filter(|v: &i64| *v > 0);
+        Ok((json_reply(resp).await?, expires))
+    }
+
+    /// A fresh token for this device (the current one works until it is used).
+    pub(crate) async fn renew_token(&self) -> Result<TokenRenewal> {
+        self.post_json(DEVICE_TOKEN_PATH, &serde_json::json!({}))
+            .await
     }
 
     /// Bytes of a blob the hub already has (0 if none).

@@ -3,7 +3,7 @@
 
 use super::client::{self, HubClient};
 use super::view::{get_meta, set_meta};
-use super::{HUB_URL_KEY, ROLE_KEY, TOKEN_KEY};
+use super::{HUB_URL_KEY, ROLE_KEY, TOKEN_EXPIRES_KEY, TOKEN_KEY, TOKEN_REFUSED_KEY};
 use crate::Core;
 use crate::error::{Error, Result};
 use farmlive_protocol::FarmId;
@@ -62,13 +62,63 @@ impl Core {
     /// The hub's farms replace local ones of the same name; on a farmer's
     /// device with a single local farm (listed before enrolling), that farm
     /// becomes the hub's farm — listings and pending ops follow it.
+    ///
+    /// A device already enrolled enrols again (same hub, same device id)
+    /// once the hub has refused its token (expired, or the device was
+    /// removed): the outbox, clock and pulled data are kept, and the next
+    /// sync pushes what waited. See [`Core::enrol_again`] to do so without
+    /// waiting for the hub's refusal.
     pub async fn enrol(&self, hub_url: &str, code: &str, device_name: &str) -> Result<Enrolment> {
-        if get_meta(&self.store.reader(), TOKEN_KEY)?.is_some() {
-            return Err(Error::InvalidArgument(
-                "this device is already enrolled".into(),
-            ));
-        }
+        self.enrol_with(hub_url, code, device_name, false).await
+    }
+
+    /// Enrols this already-enrolled device again with a new code, keeping
+    /// its outbox (e.g. after the farmer removed it, or before its token
+    /// expires while offline). The hub must be the same one.
+    pub async fn enrol_again(
+        &self,
+        hub_url: &str,
+        code: &str,
+        device_name: &str,
+    ) -> Result<Enrolment> {
+        self.enrol_with(hub_url, code, device_name, true).await
+    }
+
+    /// True once the hub has refused this device's token (expired, removed,
+    /// unknown): it must enrol again with a new code.
+    pub fn token_refused(&self) -> Result<bool> {
+        Ok(self.read_meta(TOKEN_REFUSED_KEY)?.is_some())
+    }
+
+    async fn enrol_with(
+        &self,
+        hub_url: &str,
+        code: &str,
+        device_name: &str,
+        again: bool,
+    ) -> Result<Enrolment> {
         let hub_url = client::normalise_hub_url(hub_url)?;
+        let (token, enrolled_at, refused) = {
+            let conn = self.store.reader();
+            (
+                get_meta(&conn, TOKEN_KEY)?,
+                get_meta(&conn, HUB_URL_KEY)?,
+                get_meta(&conn, TOKEN_REFUSED_KEY)?,
+            )
+        };
+        if token.is_some() {
+            let enrolled_at = enrolled_at.unwrap_or_default();
+            if refused.is_none() && !again {
+                return Err(Error::InvalidArgument(format!(
+                    "this device is already enrolled with {enrolled_at}; to enrol it again with a new code and keep its unsynced changes, enrol again explicitly (`farmlive enrol --again`)"
+                )));
+            }
+            if enrolled_at != hub_url {
+                return Err(Error::InvalidArgument(format!(
+                    "this device is enrolled with {enrolled_at}, and its unsynced changes belong there; enrol it again with that hub"
+                )));
+            }
+        }
         let hub = HubClient::new(
             client::http_client(Duration::from_secs(30))?,
             &hub_url,
@@ -87,6 +137,11 @@ impl Core {
             set_meta(tx, HUB_URL_KEY, &hub_url)?;
             set_meta(tx, TOKEN_KEY, &reply.token)?;
             set_meta(tx, ROLE_KEY, reply.role.as_str())?;
+            match reply.expires_at {
+                Some(at) => set_meta(tx, TOKEN_EXPIRES_KEY, &at.to_string())?,
+                None => super::view::delete_meta(tx, TOKEN_EXPIRES_KEY)?,
+            }
+            super::view::delete_meta(tx, TOKEN_REFUSED_KEY)?;
             let mut unmatched: Vec<_> = farms
                 .iter()
                 .filter(|f| !reply.farms.iter().any(|h| h.id == f.id))

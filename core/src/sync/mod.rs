@@ -19,7 +19,7 @@ pub use enrol::Enrolment;
 use crate::error::{Error, Result};
 use crate::{Core, blobs};
 use client::HubClient;
-use farmlive_protocol::api::{PULL_LIMIT_MAX, PUSH_BATCH_MAX, PushRequest};
+use farmlive_protocol::api::{PULL_LIMIT_MAX, PUSH_BATCH_MAX, PushRequest, TOKEN_RENEW_WITHIN_MS};
 use farmlive_protocol::ops::{Op, OpBody};
 use rusqlite::TransactionBehavior;
 use std::future::Future;
@@ -30,6 +30,11 @@ use std::time::Duration;
 const HUB_URL_KEY: &str = "hub_url";
 const TOKEN_KEY: &str = "device_token";
 const ROLE_KEY: &str = "device_role";
+/// When the device token expires (UTC ms), as the hub last said.
+const TOKEN_EXPIRES_KEY: &str = "device_token_expires_at";
+/// Set (to the hub's error code) once the hub refused the token: the device
+/// must enrol again, and `enrol` then allows it.
+const TOKEN_REFUSED_KEY: &str = "device_token_refused";
 /// Photo bytes per upload request: small enough to finish on a weak 3G link
 /// within the request timeout, so a drop costs at most one chunk.
 const CHUNK_BYTES: usize = 128 * 1024;
@@ -165,6 +170,8 @@ struct Run<'a> {
     progress: SyncProgress,
     report: SyncReport,
     on_progress: &'a (dyn Fn(&SyncProgress) + Send + Sync),
+    /// When the token expires, from the hub's last pull reply.
+    token_expires: Option<i64>,
 }
 
 impl Run<'_> {
@@ -349,13 +356,14 @@ impl Run<'_> {
                 .and_then(|c| c.parse().ok())
                 .unwrap_or(0);
             let client = &self.client;
-            let page = retry(
+            let (page, expires) = retry(
                 &self.options.backoff,
                 self.cancel,
                 &mut self.report.retries,
                 || client.changes(cursor, limit),
             )
             .await?;
+            self.token_expires = expires.or(self.token_expires);
             if page.next < cursor || page.changes.iter().any(|c| c.seq <= cursor) {
                 return Err(Error::bad_reply(
                     200,
@@ -370,6 +378,35 @@ impl Run<'_> {
             self.progress.changes_pulled += page.changes.len() as u64;
             if !page.more {
                 return Ok(());
+            }
+        }
+    }
+
+    /// Renews the device token when it has under 30 days left (or its
+    /// expiry is unknown), storing the new one in one transaction. A failed
+    /// renewal is not a failed sync: the next sync tries again.
+    async fn renew_if_due(&mut self) -> Result<()> {
+        let stored: Option<i64> = self
+            .core
+            .read_meta(TOKEN_EXPIRES_KEY)?
+            .and_then(|v| v.parse().ok());
+        if let Some(at) = self.token_expires.filter(|at| Some(*at) != stored) {
+            self.core
+                .write_tx(|tx| view::set_meta(tx, TOKEN_EXPIRES_KEY, &at.to_string()))?;
+        }
+        let expires = self.token_expires.or(stored);
+        let now = self.core.now_ms();
+        if expires.is_some_and(|at| at - now > TOKEN_RENEW_WITHIN_MS) {
+            return Ok(());
+        }
+        match self.client.renew_token().await {
+            Ok(renewal) => self.core.write_tx(|tx| {
+                view::set_meta(tx, TOKEN_KEY, &renewal.token)?;
+                view::set_meta(tx, TOKEN_EXPIRES_KEY, &renewal.expires_at.to_string())
+            }),
+            Err(e) => {
+                tracing::warn!(target: "farmlive::sync", "could not renew the device token: {e}");
+                Ok(())
             }
         }
     }
@@ -437,6 +474,26 @@ impl Core {
         on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
     ) -> Result<SyncReport> {
         let _one_at_a_time = self.sync_gate.lock().await;
+        let result = self.sync_locked(options, cancel, on_progress).await;
+        if let Err(Error::Hub {
+            status: 401, code, ..
+        }) = &result
+        {
+            // The token is gone (expired, removed, replaced): remember it,
+            // so that `enrol` with a new code is allowed and keeps the outbox.
+            if let Err(e) = self.write_tx(|tx| view::set_meta(tx, TOKEN_REFUSED_KEY, code)) {
+                tracing::warn!(target: "farmlive::sync", "could not note the refused token: {e}");
+            }
+        }
+        result
+    }
+
+    async fn sync_locked(
+        &self,
+        options: &SyncOptions,
+        cancel: &CancelToken,
+        on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
+    ) -> Result<SyncReport> {
         let client = self.hub_client(options.request_timeout)?;
         let mut run = Run {
             core: self,
@@ -449,10 +506,12 @@ impl Core {
             },
             report: SyncReport::default(),
             on_progress,
+            token_expires: None,
         };
         run.tell(SyncPhase::Starting);
         run.push().await?;
         run.pull().await?;
+        run.renew_if_due().await?;
         run.download_photos().await?;
         run.tell(SyncPhase::Done);
         run.report.progress = run.progress.clone();

@@ -5,17 +5,24 @@ mod accounts;
 mod blob_gc;
 mod blob_quota;
 mod blobs;
+mod buyers;
+mod devices;
+mod files;
 mod listing_blobs;
 mod ops;
 mod orders;
 mod room_events;
 mod rooms;
 
-pub use accounts::{EnrolCode, Principal};
+pub use accounts::{CODE_TTL_MAX_MS, CODE_TTL_MS, DEVICE_TOKEN_TTL_MS, EnrolCode, Principal};
 pub(crate) use blob_gc::start_upkeep;
 pub use blob_gc::{COLLECT_EVERY, Collected, ORPHAN_GRACE_MS, PHOTO_QUOTA_ENV, UPLOAD_EXPIRY_MS};
 pub use blob_quota::PHOTO_QUOTA_DEFAULT;
 pub use blobs::{BlobStatus, BlobStore, Reader, Uploader};
+pub use buyers::BUYER_TOKEN_TTL_MS;
+pub use devices::{OPERATOR, may_manage_devices};
+pub use files::secret_path;
+pub(crate) use files::{create_private_dir, make_private};
 pub use rooms::ROOM_LIST_MAX;
 
 pub(crate) use room_events::Following;
@@ -31,6 +38,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("001_init.sql", include_str!("../../sql/001_init.sql")),
     ("002_rooms.sql", include_str!("../../sql/002_rooms.sql")),
     ("003_blobs.sql", include_str!("../../sql/003_blobs.sql")),
+    ("004_devices.sql", include_str!("../../sql/004_devices.sql")),
 ];
 
 /// The hub's database, and the live rooms' in-memory feeds and viewers
@@ -39,6 +47,8 @@ pub struct Store {
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
     fanout: Fanout,
+    code_key: files::CodeKey,
+    fresh: bool,
 }
 
 /// Milliseconds since the epoch.
@@ -59,13 +69,15 @@ fn connect(path: &Path) -> Result<Connection> {
 }
 
 impl Store {
-    /// Opens (creating and migrating) the database at `path`.
+    /// Opens (creating and migrating) the database at `path`. The file and
+    /// its -wal and -shm are 0600 (its folder 0700 when the hub creates
+    /// it), and the code key beside it (`<db>.secret`) is made on first open.
     pub fn open(path: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| HubError::Io(e.to_string()))?;
-        }
+        files::prepare_db_file(path)?;
+        let code_key = files::load_or_create_key(path)?;
         let mut writer = connect(path)?;
         let found: usize = writer.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let fresh = found == 0;
         if found > MIGRATIONS.len() {
             return Err(HubError::Io(format!(
                 "the hub database has schema {found}, newer than this hub ({}); update the hub",
@@ -87,7 +99,14 @@ impl Store {
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             fanout: Fanout::new(u64::try_from(high_water).unwrap_or(0)),
+            code_key,
+            fresh,
         })
+    }
+
+    /// True if this open created the database (the hub's first start).
+    pub fn is_fresh(&self) -> bool {
+        self.fresh
     }
 
     /// The live rooms' feeds and viewers.

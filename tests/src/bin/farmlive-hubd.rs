@@ -3,6 +3,8 @@
 //!
 //! Usage: `farmlive-hubd DB [LISTEN]`; prints `listening http://ADDR` and
 //! `code CODE` (a farmer code for "Test farm"), then serves until killed.
+//! The hub mints that code only on its first start; on a restart (an
+//! existing database) this harness mints one through the store instead.
 
 use std::io::Write;
 
@@ -24,7 +26,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         |ready| {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "listening http://{}", ready.addr);
-            let _ = writeln!(out, "code {}", ready.code.code);
+            let code = match &ready.code {
+                Some(code) => code.code.clone(),
+                None => farmlive_hub::Store::open(std::path::Path::new(&db))
+                    .and_then(|s| {
+                        s.mint_enrol_code(
+                            &["Test farm".to_owned()],
+                            farmlive_core::protocol::api::Role::Farmer,
+                        )
+                    })
+                    .map(|c| c.code)
+                    .unwrap_or_default(),
+            };
+            let _ = writeln!(out, "code {code}");
             let _ = out.flush();
         },
     ))?;

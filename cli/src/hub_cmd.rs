@@ -1,0 +1,179 @@
+//! `farmlive hub enrol-code | devices list | devices revoke`: operator
+//! commands run beside the hub's database (the hub may be running).
+
+use crate::args_sync::DevicesCommand;
+use crate::output::{short_id, table};
+use crate::{CmdResult, Failure};
+use farmlive_core::protocol::api::{DeviceInfo, Role};
+use farmlive_hub::{HubError, Store};
+use std::path::Path;
+
+fn fail(e: HubError) -> Failure {
+    Failure {
+        bad_input: matches!(e, HubError::BadRequest { .. } | HubError::NotFound(_)),
+        message: e.to_string(),
+    }
+}
+
+/// UTC date of a ms timestamp, e.g. `2026-12-01`.
+fn date(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `farmlive hub enrol-code`
+pub fn enrol_code(db: &Path, farms: &[String], role: &str, valid_hours: u16) -> CmdResult {
+    let role = match role {
+        "farmer" => Role::Farmer,
+        "agent" => Role::Agent,
+        other => {
+            return Err(Failure::input(format!(
+                "unknown role {other:?}; use farmer or agent"
+            )));
+        }
+    };
+    let store = Store::open(db).map_err(fail)?;
+    let code = store
+        .mint_enrol_code_for(farms, role, i64::from(valid_hours) * 3_600_000)
+        .map_err(fail)?;
+    let names: Vec<&str> = code.farms.iter().map(|f| f.name.as_str()).collect();
+    println!("{}", code.code);
+    eprintln!(
+        "one-time {} code for {}; valid {valid_hours} hours",
+        role.as_str(),
+        names.join(", ")
+    );
+    Ok(())
+}
+
+fn device_json(
+    d: &DeviceInfo,
+    farm_names: &dyn Fn(&DeviceInfo) -> Vec<String>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "id": d.id, "name": d.name, "role": d.role.as_str(), "farms": farm_names(d),
+        "enrolled_at": d.enrolled_at, "expires_at": d.expires_at, "revoked_at": d.revoked_at,
+    })
+}
+
+/// `farmlive hub devices list|revoke`
+pub fn devices(cmd: DevicesCommand, json: bool) -> CmdResult {
+    let (db, farm, revoke) = match cmd {
+        DevicesCommand::List { db, farm } => (db, farm, None),
+        DevicesCommand::Revoke { id, db } => (db, None, Some(id)),
+    };
+    if !db.exists() {
+        return Err(Failure::input(format!(
+            "no hub database at {}; pass --db",
+            db.display()
+        )));
+    }
+    let store = Store::open(&db).map_err(fail)?;
+    let all = store.devices(None).map_err(fail)?;
+    let farm_names = |d: &DeviceInfo| -> Vec<String> {
+        d.farms
+            .iter()
+            .map(|id| store.farm_name(*id).unwrap_or_else(|_| id.to_string()))
+            .collect()
+    };
+    if let Some(id) = revoke {
+        let wanted = id.trim().to_ascii_lowercase();
+        let matches: Vec<&DeviceInfo> = all
+            .iter()
+            .filter(|d| {
+                d.id.to_string() == wanted
+                    || (wanted.len() >= 4 && d.id.to_string().ends_with(&wanted))
+            })
+            .collect();
+        let device = match matches.as_slice() {
+            [one] => one.id,
+            [] => {
+                return Err(Failure::input(format!(
+                    "no device {id:?}; see `farmlive hub devices list`"
+                )));
+            }
+            _ => {
+                return Err(Failure::input(format!(
+                    "{id:?} matches several devices; give more of the id"
+                )));
+            }
+        };
+        let info = store
+            .revoke_device(device, None, farmlive_hub::store::OPERATOR)
+            .map_err(fail)?;
+        if json {
+            println!("{}", device_json(&info, &farm_names));
+        } else {
+            println!(
+                "removed {} ({}): its token no longer works; it can come back only with a new code",
+                info.name,
+                short_id(&info.id)
+            );
+        }
+        return Ok(());
+    }
+    let shown: Vec<&DeviceInfo> = all
+        .iter()
+        .filter(|d| farm.as_ref().is_none_or(|f| farm_names(d).contains(f)))
+        .collect();
+    if json {
+        let list: Vec<_> = shown.iter().map(|d| device_json(d, &farm_names)).collect();
+        println!("{}", serde_json::Value::Array(list));
+        return Ok(());
+    }
+    if shown.is_empty() {
+        println!("no devices enrolled yet; mint a code with `farmlive hub enrol-code`");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = shown
+        .iter()
+        .map(|d| {
+            vec![
+                d.id.to_string(),
+                d.name.clone(),
+                d.role.as_str().to_owned(),
+                farm_names(d).join(", "),
+                date(d.enrolled_at),
+                date(d.expires_at),
+                d.revoked_at
+                    .map_or_else(|| "active".to_owned(), |at| format!("removed {}", date(at))),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table(
+            &[
+                "ID",
+                "NAME",
+                "ROLE",
+                "FARMS",
+                "ENROLLED",
+                "TOKEN EXPIRES",
+                "STATUS"
+            ],
+            &rows
+        )
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_are_utc_calendar_days() {
+        assert_eq!(super::date(0), "1970-01-01");
+        assert_eq!(super::date(951_782_400_000), "2000-02-29");
+        assert_eq!(super::date(1_798_761_600_000), "2027-01-01");
+    }
+}
