@@ -48,11 +48,21 @@ pub fn hub(args: HubArgs) -> CmdResult {
         );
         return Ok(());
     }
+    farmlive_hub::install_log_subscriber();
+    let mut options = farmlive_hub::ServeOptions {
+        header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
+        write_timeout: std::time::Duration::from_secs(args.write_timeout),
+        ..Default::default()
+    };
+    if let Some(n) = args.max_connections {
+        options.max_connections = n as usize;
+    }
     runtime()?
         .block_on(farmlive_hub::run(
             args.listen,
             &args.db,
             &args.farm,
+            options,
             |ready| {
                 println!("FarmLive hub listening on http://{}", ready.addr);
                 println!(
