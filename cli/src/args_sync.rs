@@ -34,6 +34,10 @@ pub struct HubArgs {
     /// reading) before its connection is closed.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub write_timeout: u64,
+    /// Seconds a request body may stop arriving before the request fails
+    /// and its connection is closed.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout: u64,
 }
 
 /// `farmlive hub <operator command>`

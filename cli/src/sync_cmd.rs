@@ -52,6 +52,7 @@ pub fn hub(args: HubArgs) -> CmdResult {
     let mut options = farmlive_hub::ServeOptions {
         header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
         write_timeout: std::time::Duration::from_secs(args.write_timeout),
+        body_read_timeout: std::time::Duration::from_secs(args.body_timeout),
         ..Default::default()
     };
     if let Some(n) = args.max_connections {

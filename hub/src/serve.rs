@@ -16,6 +16,9 @@
 //!   sends keep-alives) lives as long as the room.
 //! - **A write timeout**: a response write that makes no progress for this
 //!   long (a client that stopped reading) closes the connection.
+//! - **A body read timeout**: a request body that stops arriving for this
+//!   long fails the request (a 4xx from the extractor) and the connection
+//!   closes, so a client dribbling a body cannot hold a place either.
 //! - Every request carries `ConnectInfo<SocketAddr>`, as with
 //!   `into_make_service_with_connect_info`.
 //! - Graceful shutdown: no new connections; idle ones close, requests in
@@ -72,6 +75,9 @@ pub struct ServeOptions {
     /// How long a response write may make no progress (the client stopped
     /// reading) before the connection is closed. Default 30 s.
     pub write_timeout: Duration,
+    /// How long a request body may stop arriving before the request fails
+    /// and the connection is closed. Default 30 s.
+    pub body_read_timeout: Duration,
 }
 
 impl Default for ServeOptions {
@@ -80,6 +86,7 @@ impl Default for ServeOptions {
             max_connections: default_max_connections(),
             header_read_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -234,6 +241,7 @@ pub(crate) async fn serve(
         max_connections = cap,
         header_read_timeout_ms = options.header_read_timeout.as_millis() as u64,
         write_timeout_ms = options.write_timeout.as_millis() as u64,
+        body_read_timeout_ms = options.body_read_timeout.as_millis() as u64,
         "serving"
     );
     let mut shutdown = pin!(shutdown);
@@ -263,6 +271,7 @@ pub(crate) async fn serve(
             http: http.clone(),
             waiting: waiting.clone(),
             write_timeout: options.write_timeout,
+            body_read_timeout: options.body_read_timeout,
             stop: stop_rx.clone(),
         };
         if let Ok(place) = places.clone().try_acquire_owned() {
@@ -320,6 +329,7 @@ struct Conn {
     http: hyper::server::conn::http1::Builder,
     waiting: Arc<Waiting>,
     write_timeout: Duration,
+    body_read_timeout: Duration,
     stop: watch::Receiver<bool>,
 }
 
@@ -332,6 +342,7 @@ impl Conn {
             http,
             waiting,
             write_timeout,
+            body_read_timeout,
             mut stop,
         } = self;
         let track = Arc::new(Track {
@@ -344,6 +355,7 @@ impl Conn {
         let service = ConnService {
             router,
             addr,
+            body_read_timeout,
             waiting: waiting.clone(),
             track: track.clone(),
         };
@@ -419,6 +431,7 @@ async fn answer_busy(mut stream: TcpStream) {
 struct ConnService {
     router: Router,
     addr: SocketAddr,
+    body_read_timeout: Duration,
     waiting: Arc<Waiting>,
     track: Arc<Track>,
 }
@@ -436,7 +449,14 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
             waiting: self.waiting.clone(),
             track: self.track.clone(),
         };
-        let mut req = req.map(Body::new);
+        let timeout = self.body_read_timeout;
+        let mut req = req.map(|inner| {
+            Body::new(BodyDeadline {
+                inner,
+                timeout,
+                sleep: None,
+            })
+        });
         req.extensions_mut().insert(ConnectInfo(self.addr));
         let mut router = self.router.clone();
         Box::pin(async move {
@@ -485,6 +505,53 @@ impl http_body::Body for Guarded {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
         Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// A request body that fails once it has stopped arriving for `timeout`.
+struct BodyDeadline {
+    inner: Incoming,
+    timeout: Duration,
+    /// Armed while the body is awaited.
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl http_body::Body for BodyDeadline {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(frame) => {
+                this.sleep = None;
+                Poll::Ready(frame.map(|f| f.map_err(Into::into)))
+            }
+            Poll::Pending => {
+                let timeout = this.timeout;
+                let sleep = this
+                    .sleep
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                match sleep.as_mut().poll(cx) {
+                    Poll::Ready(()) => {
+                        this.sleep = None;
+                        Poll::Ready(Some(Err("the request body stopped arriving".into())))
+                    }
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
     }
 
     fn is_end_stream(&self) -> bool {

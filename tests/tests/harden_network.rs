@@ -135,6 +135,21 @@ fn a_reader_that_never_reads_is_disconnected_after_the_write_timeout() {
     assert_eq!(status, 200);
 }
 
+#[test]
+fn a_client_that_stalls_in_its_request_body_is_disconnected() {
+    let hub = hubd(None, &[("FARMLIVE_HUBD_BODY_TIMEOUT_MS", "2000")]);
+    let mut s = TcpStream::connect(hub.addr).unwrap();
+    s.write_all(
+        b"POST /v1/buyers HTTP/1.1\r\nhost: farmlive\r\ncontent-type: application/json\r\n\
+          content-length: 100\r\n\r\n{\"name\": \"Sl",
+    )
+    .unwrap();
+    assert!(
+        closed_within(&mut s, Duration::from_secs(20)),
+        "a half-sent request body held its connection for 20 s"
+    );
+}
+
 async fn call(
     http: &reqwest::Client,
     url: &str,
