@@ -700,6 +700,38 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn requests_carry_the_peer_address_and_shutdown_ends_the_loop() {
+        let router = Router::new().route(
+            "/who",
+            axum::routing::get(|ConnectInfo(a): ConnectInfo<SocketAddr>| async move {
+                a.to_string()
+            }),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(router, listener, ServeOptions::default(), async {
+            let _ = stopped.await;
+        }));
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        let me = s.local_addr().unwrap();
+        s.write_all(b"GET /who HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.ends_with(&me.to_string()), "{answer}");
+        // An idle keep-alive connection does not hold up shutdown.
+        let _idle = TcpStream::connect(addr).await.unwrap();
+        stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), server)
+            .await
+            .expect("the server stops")
+            .unwrap()
+            .unwrap();
+    }
+
+    #[tokio::test]
     async fn a_write_that_makes_no_progress_times_out() {
         // A duplex pipe whose reader never reads: writes stall when full.
         let (client, _server_end_kept) = tokio::io::duplex(1024);
