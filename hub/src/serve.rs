@@ -43,7 +43,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 
 /// Open files the hub keeps for itself beside its connections: the
 /// database and its WAL (two connections, plus operator commands), photo
@@ -135,6 +135,21 @@ struct Track {
     gone: AtomicBool,
     /// Told when it is evicted.
     evicted: Notify,
+    /// Its place under the cap, until it ends or is evicted (then the
+    /// place goes straight to the newcomer).
+    place: Mutex<Option<OwnedSemaphorePermit>>,
+}
+
+impl Track {
+    fn new(id: u64, place: Option<OwnedSemaphorePermit>) -> Arc<Track> {
+        Arc::new(Track {
+            id,
+            since: Mutex::new(None),
+            gone: AtomicBool::new(false),
+            evicted: Notify::new(),
+            place: Mutex::new(place),
+        })
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -163,25 +178,32 @@ impl Waiting {
         !t.gone.load(Ordering::SeqCst)
     }
 
+    /// The connection has ended: its place is free.
     fn done(&self, t: &Track) {
-        let mut conns = lock(&self.conns);
-        t.gone.store(true, Ordering::SeqCst);
-        if let Some(since) = lock(&t.since).take() {
-            conns.remove(&(since, t.id));
-        }
+        let place = {
+            let mut conns = lock(&self.conns);
+            t.gone.store(true, Ordering::SeqCst);
+            if let Some(since) = lock(&t.since).take() {
+                conns.remove(&(since, t.id));
+            }
+            lock(&t.place).take()
+        };
+        drop(place);
     }
 
-    /// Tells the connection that has waited longest to close; false if
-    /// every connection is busy.
-    fn evict_oldest(&self) -> bool {
+    /// Tells the connection that has waited longest to close, and hands
+    /// over its place; `None` if every connection is busy.
+    fn evict_oldest(&self) -> Option<OwnedSemaphorePermit> {
         let mut conns = lock(&self.conns);
-        let Some((_, t)) = conns.pop_first() else {
-            return false;
-        };
-        lock(&t.since).take();
-        t.gone.store(true, Ordering::SeqCst);
-        t.evicted.notify_one();
-        true
+        while let Some((_, t)) = conns.pop_first() {
+            lock(&t.since).take();
+            t.gone.store(true, Ordering::SeqCst);
+            t.evicted.notify_one();
+            if let Some(place) = lock(&t.place).take() {
+                return Some(place);
+            }
+        }
+        None
     }
 }
 
@@ -274,14 +296,19 @@ pub(crate) async fn serve(
             body_read_timeout: options.body_read_timeout,
             stop: stop_rx.clone(),
         };
-        if let Ok(place) = places.clone().try_acquire_owned() {
+        // When full, the connection that has waited longest for a request
+        // closes and hands its place over.
+        let place = places
+            .clone()
+            .try_acquire_owned()
+            .ok()
+            .or_else(|| waiting.evict_oldest());
+        if let Some(place) = place {
             tokio::spawn(conn.serve(stream, place));
             continue;
         }
-        // Full. Make room by closing the connection that has waited longest
-        // for a request; if none waits, answer 503.
-        let evicted = waiting.evict_oldest();
-        if !evicted && full.ready() {
+        // Every place is busy serving: answer 503 (within a reserve).
+        if full.ready() {
             tracing::warn!(
                 target: "farmlive::hub",
                 max_connections = cap,
@@ -292,26 +319,9 @@ pub(crate) async fn serve(
             drop(stream); // past the reserve: close at once
             continue;
         };
-        let places = places.clone();
         tokio::spawn(async move {
-            let place = if evicted {
-                tokio::time::timeout(Duration::from_millis(500), places.acquire_owned())
-                    .await
-                    .ok()
-                    .and_then(Result::ok)
-            } else {
-                None
-            };
-            match place {
-                Some(place) => {
-                    drop(ticket);
-                    conn.serve(stream, place).await;
-                }
-                None => {
-                    answer_busy(stream).await;
-                    drop(ticket);
-                }
-            }
+            answer_busy(stream).await;
+            drop(ticket);
         });
     }
     drop(listener);
@@ -334,7 +344,7 @@ struct Conn {
 }
 
 impl Conn {
-    async fn serve(self, stream: TcpStream, place: tokio::sync::OwnedSemaphorePermit) {
+    async fn serve(self, stream: TcpStream, place: OwnedSemaphorePermit) {
         let Conn {
             id,
             addr,
@@ -345,12 +355,7 @@ impl Conn {
             body_read_timeout,
             mut stop,
         } = self;
-        let track = Arc::new(Track {
-            id,
-            since: Mutex::new(None),
-            gone: AtomicBool::new(false),
-            evicted: Notify::new(),
-        });
+        let track = Track::new(id, Some(place));
         waiting.wait(&track);
         let service = ConnService {
             router,
@@ -381,7 +386,6 @@ impl Conn {
             }
         }
         waiting.done(&track);
-        drop(place);
     }
 }
 
@@ -675,28 +679,28 @@ mod tests {
     #[test]
     fn the_oldest_waiting_connection_is_evicted_and_a_busy_one_never() {
         let waiting = Waiting::default();
-        let track = |id| {
-            Arc::new(Track {
-                id,
-                since: Mutex::new(None),
-                gone: AtomicBool::new(false),
-                evicted: Notify::new(),
-            })
-        };
+        let places = Arc::new(Semaphore::new(3));
+        let track = |id| Track::new(id, places.clone().try_acquire_owned().ok());
         let (a, b, c) = (track(1), track(2), track(3));
+        assert_eq!(places.available_permits(), 0);
         waiting.wait(&a);
         waiting.wait(&b);
         waiting.wait(&c);
         assert!(waiting.busy(&a)); // a request arrived on a
-        assert!(waiting.evict_oldest()); // b goes, a is busy
+        let handed = waiting.evict_oldest().expect("b's place"); // b goes, a is busy
         assert!(b.gone.load(Ordering::SeqCst) && !a.gone.load(Ordering::SeqCst));
         assert!(!waiting.busy(&b), "an evicted connection starts no request");
         waiting.wait(&b); // its response guard dropping does not bring it back
+        waiting.done(&b); // nor does its end free a second place
+        assert_eq!(places.available_permits(), 0);
+        drop(handed);
+        assert_eq!(places.available_permits(), 1);
         waiting.wait(&a); // a's response is sent: it waits again, newest
-        assert!(waiting.evict_oldest());
+        assert!(waiting.evict_oldest().is_some());
         assert!(c.gone.load(Ordering::SeqCst));
         waiting.done(&a);
-        assert!(!waiting.evict_oldest(), "nothing waits any more");
+        assert_eq!(places.available_permits(), 3);
+        assert!(waiting.evict_oldest().is_none(), "nothing waits any more");
     }
 
     #[tokio::test]
