@@ -72,12 +72,14 @@ impl Hub {
             .layer(DefaultBodyLimit::max(BODY_MAX_BYTES))
             .layer(RequestDecompressionLayer::new())
             .layer(CompressionLayer::new())
-            .layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
-                // The payload may hold anything: it is not logged.
-                axum::response::IntoResponse::into_response(HubError::Internal(
-                    "a handler panicked".into(),
-                ))
-            }))
+            .layer(CatchPanicLayer::custom(
+                |_panic: Box<dyn std::any::Any + Send>| {
+                    // The payload may hold anything: it is not logged.
+                    axum::response::IntoResponse::into_response(HubError::Internal(
+                        "a handler panicked".into(),
+                    ))
+                },
+            ))
             .layer(axum::middleware::from_fn(logs::request_id))
             .with_state(self.state.clone())
     }

@@ -13,9 +13,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 use std::time::Instant;
 use tracing::Instrument;
+use tracing_subscriber::Layer;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::Layer;
 
 /// The response header that names the request.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -43,7 +43,9 @@ pub fn filter_from(rust_log: Option<&str>) -> (Targets, Option<String>) {
             Ok(t) => (t, None),
             Err(e) => (
                 default,
-                Some(format!("RUST_LOG={spec:?} is not understood ({e}); logging at info")),
+                Some(format!(
+                    "RUST_LOG={spec:?} is not understood ({e}); logging at info"
+                )),
             ),
         },
     }

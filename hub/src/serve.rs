@@ -327,7 +327,9 @@ pub(crate) async fn serve(
     drop(listener);
     let _ = stop_tx.send(true);
     // Every connection holds a place until it ends.
-    let _ = places.acquire_many(u32::try_from(cap).unwrap_or(u32::MAX)).await;
+    let _ = places
+        .acquire_many(u32::try_from(cap).unwrap_or(u32::MAX))
+        .await;
     Ok(())
 }
 
@@ -586,7 +588,11 @@ impl<T> WriteDeadline<T> {
         }
     }
 
-    fn progress<R>(&mut self, polled: Poll<io::Result<R>>, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
+    fn progress<R>(
+        &mut self,
+        polled: Poll<io::Result<R>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<R>> {
         if polled.is_ready() {
             self.armed = false;
             return polled;
@@ -707,9 +713,9 @@ mod tests {
     async fn requests_carry_the_peer_address_and_shutdown_ends_the_loop() {
         let router = Router::new().route(
             "/who",
-            axum::routing::get(|ConnectInfo(a): ConnectInfo<SocketAddr>| async move {
-                a.to_string()
-            }),
+            axum::routing::get(
+                |ConnectInfo(a): ConnectInfo<SocketAddr>| async move { a.to_string() },
+            ),
         );
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

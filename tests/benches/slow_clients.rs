@@ -58,9 +58,7 @@ fn main() {
         most_files = most_files.max(hub.open_files());
         std::thread::sleep(PROBE_EVERY);
     }
-    let connected = clients
-        .connected
-        .load(std::sync::atomic::Ordering::SeqCst);
+    let connected = clients.connected.load(std::sync::atomic::Ordering::SeqCst);
     let results: Vec<_> = probes
         .into_iter()
         .map(|p| rt.block_on(p).unwrap())
