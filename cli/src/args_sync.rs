@@ -21,6 +21,24 @@ pub struct HubArgs {
     /// database); later codes come from `farmlive hub enrol-code`.
     #[arg(long, default_value = "My farm")]
     pub farm: String,
+    /// Connections served at once. Past it, a new connection replaces the
+    /// one that has waited longest for a request, or gets a 503. Default:
+    /// the open-file limit (`ulimit -n`) less 128 kept for the database,
+    /// photos and answers.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: Option<u32>,
+    /// Seconds a client has to send a request head (also how long an idle
+    /// keep-alive connection is kept).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// Seconds a response may make no progress (the client stopped
+    /// reading) before its connection is closed.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub write_timeout: u64,
+    /// Seconds a request body may stop arriving before the request fails
+    /// and its connection is closed.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout: u64,
 }
 
 /// `farmlive hub <operator command>`

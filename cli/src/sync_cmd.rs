@@ -37,11 +37,22 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
         None => {}
     }
     let db_shown = args.db.display().to_string();
+    farmlive_hub::install_log_subscriber();
+    let mut options = farmlive_hub::ServeOptions {
+        header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
+        write_timeout: std::time::Duration::from_secs(args.write_timeout),
+        body_read_timeout: std::time::Duration::from_secs(args.body_timeout),
+        ..Default::default()
+    };
+    if let Some(n) = args.max_connections {
+        options.max_connections = n as usize;
+    }
     runtime()?
         .block_on(farmlive_hub::run(
             args.listen,
             &args.db,
             &args.farm,
+            options,
             |ready| {
                 println!("FarmLive hub listening on http://{}", ready.addr);
                 match &ready.code {

@@ -97,8 +97,18 @@ impl IntoResponse for HubError {
             }
         };
         let message = if status.is_server_error() {
-            tracing::error!(target: "farmlive::hub", "{self}");
-            "something went wrong on the hub; try again later".to_owned()
+            // The detail goes to the log only, under the request's id; the
+            // client gets the id to quote.
+            match crate::logs::current_request_id() {
+                Some(id) => {
+                    tracing::error!(target: "farmlive::hub", request_id = %id, "{self}");
+                    format!("something went wrong on the hub; try again later (request {id})")
+                }
+                None => {
+                    tracing::error!(target: "farmlive::hub", "{self}");
+                    "something went wrong on the hub; try again later".to_owned()
+                }
+            }
         } else {
             self.to_string()
         };

@@ -7,14 +7,18 @@
 
 pub mod error;
 mod extract;
+pub mod logs;
 pub mod rooms;
 mod routes;
 mod routes_blobs;
 mod routes_devices;
 mod routes_rooms;
+pub mod serve;
 pub mod store;
 
 pub use error::{HubError, Result};
+pub use logs::install_log_subscriber;
+pub use serve::ServeOptions;
 pub use store::{EnrolCode, Store};
 
 use axum::extract::DefaultBodyLimit;
@@ -65,22 +69,45 @@ impl Hub {
         &self.state.store
     }
 
-    /// The HTTP application: routes, gzip both ways, body limits, and a
-    /// last-resort guard that turns a panic into a 500.
+    /// The HTTP application: routes, gzip both ways, body limits, a
+    /// last-resort guard that turns a panic into a 500, and outermost a
+    /// request id on every request (see [`logs`]).
     pub fn router(&self) -> axum::Router {
         routes::router()
             .layer(DefaultBodyLimit::max(BODY_MAX_BYTES))
             .layer(RequestDecompressionLayer::new())
             .layer(CompressionLayer::new())
-            .layer(CatchPanicLayer::new())
+            .layer(CatchPanicLayer::custom(
+                |_panic: Box<dyn std::any::Any + Send>| {
+                    // The payload may hold anything: it is not logged.
+                    axum::response::IntoResponse::into_response(HubError::Internal(
+                        "a handler panicked".into(),
+                    ))
+                },
+            ))
+            .layer(axum::middleware::from_fn(logs::request_id))
             .with_state(self.state.clone())
     }
 
-    /// Serves on `listener` until `shutdown` resolves. Open room event
-    /// streams are closed then, so that shutdown does not wait on them.
+    /// Serves on `listener` with the default [`ServeOptions`] until
+    /// `shutdown` resolves.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        self.serve_with(listener, ServeOptions::default(), shutdown)
+            .await
+    }
+
+    /// Serves on `listener` with `options` (connection cap and timeouts,
+    /// see [`serve`]) until `shutdown` resolves. Open room event streams
+    /// are closed then, so that shutdown does not wait on them; requests in
+    /// flight finish.
+    pub async fn serve_with(
+        self,
+        listener: tokio::net::TcpListener,
+        options: ServeOptions,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let state = self.state.clone();
@@ -88,9 +115,7 @@ impl Hub {
             shutdown.await;
             state.store.fanout().close_streams();
         };
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
-            .await
+        serve::serve(self.router(), listener, options, shutdown).await
     }
 }
 
@@ -105,13 +130,14 @@ pub struct Ready {
 }
 
 /// Opens the hub at `db`, listens on `listen`, mints a farmer enrolment
-/// code for `farm` if the database is new, calls `ready`, and serves until
-/// Ctrl-C or SIGTERM. Everything the hub writes is private to its user
-/// (files 0600, folders 0700).
+/// code for `farm` if the database is new, calls `ready`, and serves with
+/// `options` until Ctrl-C or SIGTERM. Everything the hub writes is private
+/// to its user (files 0600, folders 0700).
 pub async fn run(
     listen: std::net::SocketAddr,
     db: &Path,
     farm: &str,
+    options: ServeOptions,
     ready: impl FnOnce(&Ready),
 ) -> Result<()> {
     #[cfg(unix)]
@@ -133,7 +159,7 @@ pub async fn run(
         .local_addr()
         .map_err(|e| HubError::Io(e.to_string()))?;
     ready(&Ready { addr, code });
-    hub.serve(listener, shutdown_signal())
+    hub.serve_with(listener, options, shutdown_signal())
         .await
         .map_err(|e| HubError::Io(format!("server failed: {e}")))
 }

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)] // test harness: a failed unwrap is a failed test
 
 pub mod api;
+pub mod net;
 pub mod proxy;
 
 use farmlive_core::protocol::api::Role;

@@ -243,9 +243,15 @@ fn a_restarted_hub_mints_no_code_of_its_own() {
     let serving = rt.spawn({
         let db = db.clone();
         async move {
-            farmlive_hub::run("127.0.0.1:0".parse().unwrap(), &db, "Test farm", |r| {
-                tx.send(r.code.is_some()).unwrap();
-            })
+            farmlive_hub::run(
+                "127.0.0.1:0".parse().unwrap(),
+                &db,
+                "Test farm",
+                farmlive_hub::ServeOptions::default(),
+                |r| {
+                    tx.send(r.code.is_some()).unwrap();
+                },
+            )
             .await
         }
     });

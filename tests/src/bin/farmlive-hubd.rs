@@ -5,10 +5,40 @@
 //! `code CODE` (a farmer code for "Test farm"), then serves until killed.
 //! The hub mints that code only on its first start; on a restart (an
 //! existing database) this harness mints one through the store instead.
+//! Logs go to stderr, filtered by `RUST_LOG` (default `info`), as with
+//! `farmlive hub`. Tests may change the server's limits with
+//! `FARMLIVE_HUBD_MAX_CONNECTIONS`, `FARMLIVE_HUBD_HEADER_TIMEOUT_MS`,
+//! `FARMLIVE_HUBD_WRITE_TIMEOUT_MS` and `FARMLIVE_HUBD_BODY_TIMEOUT_MS`.
 
 use std::io::Write;
 
+/// The server's limits: the defaults, with the test's overrides.
+fn options() -> Result<farmlive_hub::ServeOptions, Box<dyn std::error::Error>> {
+    let var = |name: &str| -> Result<Option<u64>, Box<dyn std::error::Error>> {
+        match std::env::var(name) {
+            Ok(v) => Ok(Some(v.parse().map_err(|e| format!("{name}: {e}"))?)),
+            Err(_) => Ok(None),
+        }
+    };
+    let mut o = farmlive_hub::ServeOptions::default();
+    if let Some(n) = var("FARMLIVE_HUBD_MAX_CONNECTIONS")? {
+        o.max_connections = usize::try_from(n)?;
+    }
+    if let Some(ms) = var("FARMLIVE_HUBD_HEADER_TIMEOUT_MS")? {
+        o.header_read_timeout = std::time::Duration::from_millis(ms);
+    }
+    if let Some(ms) = var("FARMLIVE_HUBD_WRITE_TIMEOUT_MS")? {
+        o.write_timeout = std::time::Duration::from_millis(ms);
+    }
+    if let Some(ms) = var("FARMLIVE_HUBD_BODY_TIMEOUT_MS")? {
+        o.body_read_timeout = std::time::Duration::from_millis(ms);
+    }
+    Ok(o)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    farmlive_hub::install_log_subscriber();
+    let options = options()?;
     let mut args = std::env::args().skip(1);
     let db = args.next().ok_or("usage: farmlive-hubd DB [LISTEN]")?;
     let listen = args
@@ -23,6 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         listen,
         std::path::Path::new(&db),
         "Test farm",
+        options,
         |ready| {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "listening http://{}", ready.addr);
