@@ -312,11 +312,17 @@ impl BlobStore {
                 "the chunk goes past the declared length",
             ));
         }
+        let fresh = offset == 0;
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&part)
             .map_err(io)?;
+        if fresh {
+            // A new `.part` file's directory entry is durable before the
+            // hub acknowledges its first chunk.
+            sync_dir(&self.dir).map_err(io)?;
+        }
         // A previous chunk may have been written but not recorded (crash): cut back.
         file.set_len(offset).map_err(io)?;
         file.write_all(chunk).map_err(io)?;
@@ -354,6 +360,9 @@ impl BlobStore {
             std::fs::remove_file(&part).map_err(io)?;
         } else {
             std::fs::rename(&part, self.path(sha)).map_err(io)?;
+            // The rename must survive a power cut before the row that says
+            // "complete" commits, or the hub would promise a missing file.
+            sync_dir(&self.dir).map_err(io)?;
             tx.execute(
                 "INSERT INTO blobs (sha256, length, received, complete, created_at)
                  VALUES (?1, ?2, ?2, 1, ?3)",
@@ -395,4 +404,9 @@ impl BlobStore {
         }
         Ok((self.path(sha), length))
     }
+}
+
+/// Flushes a directory's entries (file creations and renames) to disk.
+fn sync_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
 }
