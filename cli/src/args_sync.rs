@@ -20,6 +20,11 @@ pub struct HubArgs {
     /// Farm for the farmer enrolment code printed at start.
     #[arg(long, default_value = "My farm")]
     pub farm: String,
+    /// Behind a reverse proxy: the header it sets to the client's address
+    /// (e.g. x-forwarded-for), used to limit sign-ups per client. Without
+    /// it, the TCP peer is the client and such headers are ignored.
+    #[arg(long, value_name = "HEADER")]
+    pub trusted_proxy_header: Option<String>,
 }
 
 /// `farmlive hub <operator command>`

@@ -48,11 +48,18 @@ pub fn hub(args: HubArgs) -> CmdResult {
         );
         return Ok(());
     }
+    let mut options = farmlive_hub::HubOptions::default();
+    if let Some(h) = &args.trusted_proxy_header {
+        options.trusted_proxy_header = Some(h.trim().parse().map_err(|_| {
+            Failure::input(format!("{h:?} is not an HTTP header name"))
+        })?);
+    }
     runtime()?
-        .block_on(farmlive_hub::run(
+        .block_on(farmlive_hub::run_with(
             args.listen,
             &args.db,
             &args.farm,
+            options,
             |ready| {
                 println!("FarmLive hub listening on http://{}", ready.addr);
                 println!(

@@ -8,6 +8,7 @@
 pub mod error;
 mod extract;
 pub mod rooms;
+pub mod signup;
 mod routes;
 mod routes_rooms;
 pub mod store;
@@ -32,6 +33,32 @@ pub struct AppState {
     pub blobs: BlobStore,
     /// Comment rate limits (in memory).
     pub comments: rooms::CommentLimiter,
+    /// Sign-ups per client address (in memory), and how to find the address.
+    pub signups: signup::SignupLimiter,
+}
+
+/// How an operator tunes the hub. Small on purpose: everything else has
+/// one right value.
+#[derive(Debug, Clone)]
+pub struct HubOptions {
+    /// A header set by a reverse proxy in front of the hub that carries the
+    /// client's address (`x-forwarded-for`, `x-real-ip`). Only trusted when
+    /// set; otherwise the TCP peer address is the client's.
+    pub trusted_proxy_header: Option<axum::http::HeaderName>,
+    /// Buyer sign-ups one client address may make at once ...
+    pub signup_burst: u32,
+    /// ... and then one more per this long.
+    pub signup_every: std::time::Duration,
+}
+
+impl Default for HubOptions {
+    fn default() -> Self {
+        HubOptions {
+            trusted_proxy_header: None,
+            signup_burst: signup::SIGNUP_BURST,
+            signup_every: signup::SIGNUP_EVERY,
+        }
+    }
 }
 
 /// A hub opened on a database file.
@@ -40,8 +67,14 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Opens the hub's database at `db` (photos go in `<db>.blobs/`).
+    /// Opens the hub's database at `db` (photos go in `<db>.blobs/`), with
+    /// the default options.
     pub fn open(db: &Path) -> Result<Hub> {
+        Hub::open_with(db, HubOptions::default())
+    }
+
+    /// Opens the hub's database at `db` with `options`.
+    pub fn open_with(db: &Path, options: HubOptions) -> Result<Hub> {
         let store = Store::open(db)?;
         let mut blob_dir = PathBuf::from(db);
         blob_dir.set_extension("blobs");
@@ -51,6 +84,7 @@ impl Hub {
                 store,
                 blobs,
                 comments: rooms::CommentLimiter::default(),
+                signups: signup::SignupLimiter::new(&options),
             }),
         })
     }
@@ -83,7 +117,10 @@ impl Hub {
             shutdown.await;
             state.store.fanout().close_streams();
         };
-        axum::serve(listener, self.router())
+        let app = self
+            .router()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await
     }
@@ -106,7 +143,18 @@ pub async fn run(
     farm: &str,
     ready: impl FnOnce(&Ready),
 ) -> Result<()> {
-    let hub = Hub::open(db)?;
+    run_with(listen, db, farm, HubOptions::default(), ready).await
+}
+
+/// [`run`] with `options`.
+pub async fn run_with(
+    listen: std::net::SocketAddr,
+    db: &Path,
+    farm: &str,
+    options: HubOptions,
+    ready: impl FnOnce(&Ready),
+) -> Result<()> {
+    let hub = Hub::open_with(db, options)?;
     let code = hub
         .store()
         .mint_enrol_code(&[farm.to_owned()], farmlive_protocol::api::Role::Farmer)?;

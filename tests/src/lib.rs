@@ -46,11 +46,26 @@ impl HubProcess {
         hub
     }
 
+    /// Starts a hub with a fresh database and `farmlive-hubd` flags
+    /// (`--trusted-proxy-header H`, `--signup-burst N`).
+    pub fn start_with(flags: &[&str]) -> HubProcess {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("hub.db");
+        let mut hub = Self::spawn(&db, "127.0.0.1:0", flags);
+        hub._dir = Some(dir);
+        hub
+    }
+
     /// Starts a hub on `db` listening on `listen`.
     pub fn start_at(db: &Path, listen: &str) -> HubProcess {
+        Self::spawn(db, listen, &[])
+    }
+
+    fn spawn(db: &Path, listen: &str, flags: &[&str]) -> HubProcess {
         let mut child = Command::new(bin("farmlive-hubd"))
             .arg(db)
             .arg(listen)
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
