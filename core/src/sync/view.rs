@@ -302,6 +302,7 @@ mod tests {
 
     #[test]
     fn an_agents_device_refuses_order_actions_and_rooms_before_queuing() {
+        use crate::Error;
         use farmlive_protocol::{
             BuyerContact, BuyerId, Delivery, ListingId, OrderAction, OrderId, OrderState,
             OrderStatus,
