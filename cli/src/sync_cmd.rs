@@ -50,9 +50,11 @@ pub fn hub(args: HubArgs) -> CmdResult {
     }
     let mut options = farmlive_hub::HubOptions::default();
     if let Some(h) = &args.trusted_proxy_header {
-        options.trusted_proxy_header = Some(h.trim().parse().map_err(|_| {
-            Failure::input(format!("{h:?} is not an HTTP header name"))
-        })?);
+        options.trusted_proxy_header = Some(
+            h.trim()
+                .parse()
+                .map_err(|_| Failure::input(format!("{h:?} is not an HTTP header name")))?,
+        );
     }
     runtime()?
         .block_on(farmlive_hub::run_with(

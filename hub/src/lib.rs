@@ -8,9 +8,9 @@
 pub mod error;
 mod extract;
 pub mod rooms;
-pub mod signup;
 mod routes;
 mod routes_rooms;
+pub mod signup;
 pub mod store;
 
 pub use error::{HubError, Result};

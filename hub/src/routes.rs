@@ -11,12 +11,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use farmlive_protocol::api::Role;
-use farmlive_protocol::roles::{self, Capability};
 use farmlive_protocol::api::{
     BuyerSignup, BuyerToken, CancelOrder, ChangesPage, EnrolRequest, EnrolResponse, PULL_LIMIT_MAX,
     PUSH_BATCH_MAX, PlaceOrder, PublicListing, PushRequest, PushResponse, UPLOAD_LENGTH,
     UPLOAD_OFFSET,
 };
+use farmlive_protocol::roles::{self, Capability};
 use farmlive_protocol::{BuyerId, FarmId, OrderState};
 use serde::Deserialize;
 use std::collections::BTreeSet;

@@ -68,9 +68,9 @@ impl Capability {
     /// whose it is.
     pub fn refusal(self) -> &'static str {
         match self {
-            Capability::ListProduce
-            | Capability::UploadPhotos
-            | Capability::SetStock => "this device may not list produce",
+            Capability::ListProduce | Capability::UploadPhotos | Capability::SetStock => {
+                "this device may not list produce"
+            }
             Capability::RunRooms => {
                 "only the farmer's phone can go live: an agent's device cannot open, follow or end a live room"
             }
@@ -181,7 +181,11 @@ mod tests {
         };
         let rejection = check(Role::Agent, needed_for(&order)).unwrap_err();
         assert_eq!(rejection.code, "not_allowed");
-        assert!(rejection.message.contains("farmer"), "{}", rejection.message);
+        assert!(
+            rejection.message.contains("farmer"),
+            "{}",
+            rejection.message
+        );
         assert!(check(Role::Farmer, needed_for(&order)).is_ok());
         let stock = OpBody::StockAdjust { listing, delta: 1 };
         assert_eq!(needed_for(&stock), Capability::SetStock);

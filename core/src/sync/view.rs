@@ -379,7 +379,10 @@ mod tests {
         let pinned = rt.block_on(core.pin(farmlive_protocol::RoomId::new(), order.listing, None));
         assert!(matches!(pinned, Err(Error::Rule(_))), "{pinned:?}");
         assert_eq!(core.pending_count().unwrap(), 0, "nothing queued");
-        assert_eq!(core.order(order.id).unwrap().state.status, OrderStatus::Placed);
+        assert_eq!(
+            core.order(order.id).unwrap().state.status,
+            OrderStatus::Placed
+        );
         // The farmer's phone may.
         core.write_tx(|tx| set_meta(tx, super::super::ROLE_KEY, "farmer"))
             .unwrap();

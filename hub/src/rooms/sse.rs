@@ -54,7 +54,11 @@ struct DeviceStreamGuard {
 
 impl Drop for DeviceStreamGuard {
     fn drop(&mut self) {
-        self.state.store.fanout().viewers().device_close(self.device);
+        self.state
+            .store
+            .fanout()
+            .viewers()
+            .device_close(self.device);
     }
 }
 

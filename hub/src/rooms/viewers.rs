@@ -143,7 +143,11 @@ mod tests {
         assert_eq!(v.device_open(phone), Err(TooManyStreams));
         assert_eq!(v.device_open(other), Ok(()));
         v.device_close(phone);
-        assert_eq!(v.device_open(phone), Ok(()), "a closed stream frees a place");
+        assert_eq!(
+            v.device_open(phone),
+            Ok(()),
+            "a closed stream frees a place"
+        );
         for _ in 0..=STREAMS_PER_DEVICE {
             v.device_close(phone);
         }
