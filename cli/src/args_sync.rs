@@ -39,6 +39,11 @@ pub struct HubArgs {
     /// and its connection is closed.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub body_timeout: u64,
+    /// Behind a reverse proxy: the header it sets to the client's address
+    /// (e.g. x-forwarded-for), used to limit sign-ups per client. Without
+    /// it, the TCP peer is the client and such headers are ignored.
+    #[arg(long, value_name = "HEADER")]
+    pub trusted_proxy_header: Option<String>,
 }
 
 /// `farmlive hub <operator command>`

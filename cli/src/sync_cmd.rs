@@ -38,14 +38,25 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
     }
     let db_shown = args.db.display().to_string();
     farmlive_hub::install_log_subscriber();
-    let mut options = farmlive_hub::ServeOptions {
+    let mut serve = farmlive_hub::ServeOptions {
         header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
         write_timeout: std::time::Duration::from_secs(args.write_timeout),
         body_read_timeout: std::time::Duration::from_secs(args.body_timeout),
         ..Default::default()
     };
     if let Some(n) = args.max_connections {
-        options.max_connections = n as usize;
+        serve.max_connections = n as usize;
+    }
+    let mut options = farmlive_hub::HubOptions {
+        serve,
+        ..Default::default()
+    };
+    if let Some(h) = &args.trusted_proxy_header {
+        options.trusted_proxy_header = Some(
+            h.trim()
+                .parse()
+                .map_err(|_| Failure::input(format!("{h:?} is not an HTTP header name")))?,
+        );
     }
     runtime()?
         .block_on(farmlive_hub::run(

@@ -4,6 +4,7 @@ use crate::error::Result;
 use crate::store::Store;
 use crate::{Core, outbox};
 use farmlive_protocol::ops::{Op, OpBody};
+use farmlive_protocol::roles;
 use farmlive_protocol::{DeviceId, Hlc, OpId};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
@@ -55,8 +56,11 @@ impl Action<'_> {
         Ok(at)
     }
 
-    /// Appends an op with a stamp already taken.
+    /// Appends an op with a stamp already taken. An op this device's role
+    /// may not do is refused here, so nothing of the action is kept.
     pub(crate) fn record_at(&mut self, at: Hlc, body: OpBody) -> Result<()> {
+        let role = crate::sync::stored_role(&self.tx)?;
+        crate::sync::require(role, roles::needed_for(&body))?;
         let op = Op {
             id: OpId::new(),
             at,

@@ -5,6 +5,7 @@
 use crate::Core;
 use crate::error::{Error, Result};
 use farmlive_protocol::ops::OpBody;
+use farmlive_protocol::roles::Capability;
 use farmlive_protocol::{CancelledBy, OrderAction, OrderId, OrderState, OrderStatus};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
@@ -136,7 +137,10 @@ impl Core {
     }
 
     /// Applies a fulfilment action offline; it syncs with the next push.
+    /// Only the farmer's phone may: an agent's device is refused here,
+    /// before anything is queued.
     pub fn act_on_order(&self, id: OrderId, action: OrderAction) -> Result<Order> {
+        self.require(Capability::ActOnOrders)?;
         let action = match action {
             OrderAction::Cancel { reason, .. } => OrderAction::Cancel {
                 by: CancelledBy::Farmer,

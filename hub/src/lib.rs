@@ -14,6 +14,7 @@ mod routes_blobs;
 mod routes_devices;
 mod routes_rooms;
 pub mod serve;
+pub mod signup;
 pub mod store;
 
 pub use error::{HubError, Result};
@@ -38,6 +39,35 @@ pub struct AppState {
     pub blobs: BlobStore,
     /// Comment rate limits (in memory).
     pub comments: rooms::CommentLimiter,
+    /// Sign-ups per client address (in memory), and how to find the address.
+    pub signups: signup::SignupLimiter,
+}
+
+/// How an operator tunes the hub. Small on purpose: everything else has
+/// one right value.
+#[derive(Debug, Clone)]
+pub struct HubOptions {
+    /// A header set by a reverse proxy in front of the hub that carries the
+    /// client's address (`x-forwarded-for`, `x-real-ip`). Only trusted when
+    /// set; otherwise the TCP peer address is the client's.
+    pub trusted_proxy_header: Option<axum::http::HeaderName>,
+    /// Buyer sign-ups one client address may make at once ...
+    pub signup_burst: u32,
+    /// ... and then one more per this long.
+    pub signup_every: std::time::Duration,
+    /// The connection cap and timeouts (see [`serve`]).
+    pub serve: ServeOptions,
+}
+
+impl Default for HubOptions {
+    fn default() -> Self {
+        HubOptions {
+            trusted_proxy_header: None,
+            signup_burst: signup::SIGNUP_BURST,
+            signup_every: signup::SIGNUP_EVERY,
+            serve: ServeOptions::default(),
+        }
+    }
 }
 
 /// A hub opened on a database file.
@@ -46,8 +76,14 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Opens the hub's database at `db` (photos go in `<db>.blobs/`).
+    /// Opens the hub's database at `db` (photos go in `<db>.blobs/`), with
+    /// the default options.
     pub fn open(db: &Path) -> Result<Hub> {
+        Hub::open_with(db, HubOptions::default())
+    }
+
+    /// Opens the hub's database at `db` with `options`.
+    pub fn open_with(db: &Path, options: HubOptions) -> Result<Hub> {
         let store = Store::open(db)?;
         let mut blob_dir = PathBuf::from(db);
         blob_dir.set_extension("blobs");
@@ -60,6 +96,7 @@ impl Hub {
                 store,
                 blobs,
                 comments: rooms::CommentLimiter::default(),
+                signups: signup::SignupLimiter::new(&options),
             }),
         })
     }
@@ -137,12 +174,13 @@ pub async fn run(
     listen: std::net::SocketAddr,
     db: &Path,
     farm: &str,
-    options: ServeOptions,
+    options: HubOptions,
     ready: impl FnOnce(&Ready),
 ) -> Result<()> {
     #[cfg(unix)]
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
-    let hub = Hub::open(db)?;
+    let serve_options = options.serve.clone();
+    let hub = Hub::open_with(db, options)?;
     store::start_upkeep(&hub.state)?;
     let code = if hub.store().is_fresh() {
         Some(
@@ -159,7 +197,7 @@ pub async fn run(
         .local_addr()
         .map_err(|e| HubError::Io(e.to_string()))?;
     ready(&Ready { addr, code });
-    hub.serve_with(listener, options, shutdown_signal())
+    hub.serve_with(listener, serve_options, shutdown_signal())
         .await
         .map_err(|e| HubError::Io(format!("server failed: {e}")))
 }

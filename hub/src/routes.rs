@@ -8,10 +8,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use farmlive_protocol::api::Role;
 use farmlive_protocol::api::{
     BuyerSignup, BuyerToken, CancelOrder, ChangesPage, EnrolRequest, EnrolResponse, PULL_LIMIT_MAX,
     PUSH_BATCH_MAX, PlaceOrder, PublicListing, PushRequest, PushResponse, TOKEN_EXPIRES,
 };
+use farmlive_protocol::roles::{self, Capability};
 use farmlive_protocol::{BuyerId, FarmId, OrderState};
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -46,6 +48,20 @@ pub fn router() -> Router<Arc<AppState>> {
         .method_not_allowed_fallback(|| async { HubError::MethodNotAllowed })
 }
 
+/// A sign-up token taken for the request's client address (or a 429).
+struct ClientLimit;
+
+impl axum::extract::FromRequestParts<Arc<AppState>> for ClientLimit {
+    type Rejection = HubError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self> {
+        state.signups.check(parts).map(|()| ClientLimit)
+    }
+}
+
 /// Runs blocking store work off the async threads.
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T> + Send + 'static,
@@ -55,11 +71,24 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(|e| HubError::Internal(format!("worker failed: {e}")))?
 }
 
-pub(crate) fn device(p: Principal) -> Result<(String, BTreeSet<FarmId>)> {
+/// An enrolled device, any role: its id, role and farms.
+pub(crate) fn any_device(p: Principal) -> Result<(String, Role, BTreeSet<FarmId>)> {
     match p {
-        Principal::Device { id, farms, .. } => Ok((id.to_string(), farms)),
+        Principal::Device {
+            id, role, farms, ..
+        } => Ok((id.to_string(), role, farms)),
         Principal::Buyer(_) => Err(HubError::Forbidden("only enrolled devices may do this")),
     }
+}
+
+/// An enrolled device whose role allows `needs` (see
+/// [`farmlive_protocol::roles`]): its id and farms.
+pub(crate) fn device(p: Principal, needs: Capability) -> Result<(String, BTreeSet<FarmId>)> {
+    let (id, role, farms) = any_device(p)?;
+    if !roles::allows(role, needs) {
+        return Err(HubError::Forbidden(needs.refusal()));
+    }
+    Ok((id, farms))
 }
 
 pub(crate) fn buyer(p: Principal) -> Result<BuyerId> {
@@ -82,14 +111,15 @@ async fn push(
     Auth(p): Auth,
     JsonBody(req): JsonBody<PushRequest>,
 ) -> Result<Json<PushResponse>> {
-    let (device, farms) = device(p)?;
+    // Any device may push; each op is checked against its role.
+    let (device, role, farms) = any_device(p)?;
     if req.ops.len() > PUSH_BATCH_MAX {
         return Err(HubError::bad_request(
             "batch_too_large",
             format!("send at most {PUSH_BATCH_MAX} ops at a time"),
         ));
     }
-    let results = blocking(move || s.store.push(&farms, &device, &req.ops, &s.blobs)).await?;
+    let results = blocking(move || s.store.push(&farms, role, &device, &req.ops, &s.blobs)).await?;
     Ok(Json(PushResponse { results }))
 }
 
@@ -111,15 +141,19 @@ async fn changes(
         } => *token_expires_at,
         Principal::Buyer(_) => 0,
     };
-    let (_, farms) = device(p)?;
+    let (_, role, farms) = any_device(p)?;
     let limit = q.limit.unwrap_or(500).clamp(1, PULL_LIMIT_MAX);
-    let page = blocking(move || s.store.changes(&farms, q.after, limit)).await?;
+    // Orders carry the buyer's contact: only roles that may see it get them.
+    let orders = roles::allows(role, Capability::SeeBuyerContact);
+    let page = blocking(move || s.store.changes(&farms, q.after, limit, orders)).await?;
     // When the token expires, so that a device renews in time.
     Ok(([(TOKEN_EXPIRES, expires.to_string())], Json(page)))
 }
 
+/// Limited per client address (see [`crate::signup`]) before the body is read.
 async fn sign_up(
     State(s): St,
+    ClientLimit: ClientLimit,
     JsonBody(req): JsonBody<BuyerSignup>,
 ) -> Result<(StatusCode, Json<BuyerToken>)> {
     let (buyer, token) = blocking(move || s.store.sign_up_buyer(&req.contact)).await?;
@@ -163,6 +197,11 @@ async fn get_order(
     Auth(p): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<OrderState>> {
+    if let Principal::Device { role, .. } = &p {
+        if !roles::allows(*role, Capability::SeeBuyerContact) {
+            return Err(HubError::Forbidden(Capability::SeeBuyerContact.refusal()));
+        }
+    }
     let id = parse_id(&id, "no such order")?;
     Ok(Json(blocking(move || s.store.order_for(&p, id)).await?))
 }

@@ -12,6 +12,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use farmlive_protocol::api::{UPLOAD_LENGTH, UPLOAD_OFFSET};
+use farmlive_protocol::roles::Capability;
 use std::sync::Arc;
 
 type St = State<Arc<AppState>>;
@@ -55,7 +56,7 @@ pub(crate) async fn head(
     auth: crate::extract::Auth,
     Path(sha): Path<String>,
 ) -> Result<Response> {
-    let (id, farms) = device(auth.0)?;
+    let (id, farms) = device(auth.0, Capability::UploadPhotos)?;
     let status = blocking(move || {
         let who = Uploader {
             device: &id,
@@ -80,7 +81,7 @@ pub(crate) async fn patch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response> {
-    let (id, farms) = device(auth.0)?;
+    let (id, farms) = device(auth.0, Capability::UploadPhotos)?;
     let offset = header_u64(&headers, UPLOAD_OFFSET)?;
     let length = header_u64(&headers, UPLOAD_LENGTH)?;
     let status = blocking(move || {

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use farmlive_protocol::roles::Capability;
 use farmlive_protocol::room::{
     OpenRoom, PinRequest, PostComment, RoomEvent, RoomList, RoomOrder, RoomView, validate_comment,
 };
@@ -41,7 +42,7 @@ async fn open(
     Auth(p): Auth,
     JsonBody(req): JsonBody<OpenRoom>,
 ) -> Result<(StatusCode, Json<RoomView>)> {
-    let (_, farms) = device(p)?;
+    let (_, farms) = device(p, Capability::RunRooms)?;
     let view = blocking(move || s.store.open_room(&farms, &req)).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -70,19 +71,19 @@ async fn pin(
     Path(id): Path<String>,
     JsonBody(req): JsonBody<PinRequest>,
 ) -> Result<Json<RoomView>> {
-    let (_, farms) = device(p)?;
+    let (_, farms) = device(p, Capability::PinPrices)?;
     let id = room_id(&id)?;
     Ok(Json(blocking(move || s.store.pin(&farms, id, &req)).await?))
 }
 
 async fn unpin(State(s): St, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<RoomView>> {
-    let (_, farms) = device(p)?;
+    let (_, farms) = device(p, Capability::PinPrices)?;
     let id = room_id(&id)?;
     Ok(Json(blocking(move || s.store.unpin(&farms, id)).await?))
 }
 
 async fn end(State(s): St, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<RoomView>> {
-    let (_, farms) = device(p)?;
+    let (_, farms) = device(p, Capability::RunRooms)?;
     let id = room_id(&id)?;
     Ok(Json(blocking(move || s.store.end_room(&farms, id)).await?))
 }

@@ -12,6 +12,7 @@ pub mod listing;
 pub mod money;
 pub mod ops;
 pub mod order;
+pub mod roles;
 pub mod room;
 pub mod sse;
 pub mod state;

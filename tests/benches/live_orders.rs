@@ -29,7 +29,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 fn main() {
     let rt = rt();
-    let hub = HubProcess::start();
+    // 100 buyers from one address: more than the sign-up burst allows.
+    let hub = HubProcess::start_with(&["--signup-burst", "1000"]);
     let farmer = hub.device(&rt, &["Li orchard"], Role::Farmer, "Li's phone");
     let farm = farmer.farm("Li orchard");
     let mango = farmer

@@ -51,21 +51,32 @@ impl HubProcess {
     pub fn start_with_env(env: &[(&str, &str)]) -> HubProcess {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("hub.db");
-        let mut hub = Self::spawn(&db, "127.0.0.1:0", env);
+        let mut hub = Self::spawn(&db, "127.0.0.1:0", env, &[]);
+        hub._dir = Some(dir);
+        hub
+    }
+
+    /// Starts a hub with a fresh database and `farmlive-hubd` flags
+    /// (`--trusted-proxy-header H`, `--signup-burst N`).
+    pub fn start_with(flags: &[&str]) -> HubProcess {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("hub.db");
+        let mut hub = Self::spawn(&db, "127.0.0.1:0", &[], flags);
         hub._dir = Some(dir);
         hub
     }
 
     /// Starts a hub on `db` listening on `listen`.
     pub fn start_at(db: &Path, listen: &str) -> HubProcess {
-        Self::spawn(db, listen, &[])
+        Self::spawn(db, listen, &[], &[])
     }
 
-    fn spawn(db: &Path, listen: &str, env: &[(&str, &str)]) -> HubProcess {
+    fn spawn(db: &Path, listen: &str, env: &[(&str, &str)], flags: &[&str]) -> HubProcess {
         let mut child = Command::new(bin("farmlive-hubd"))
             .envs(env.iter().copied())
             .arg(db)
             .arg(listen)
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

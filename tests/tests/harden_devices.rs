@@ -247,7 +247,7 @@ fn a_restarted_hub_mints_no_code_of_its_own() {
                 "127.0.0.1:0".parse().unwrap(),
                 &db,
                 "Test farm",
-                farmlive_hub::ServeOptions::default(),
+                farmlive_hub::HubOptions::default(),
                 |r| {
                     tx.send(r.code.is_some()).unwrap();
                 },

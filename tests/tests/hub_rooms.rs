@@ -387,6 +387,8 @@ fn the_stream_replays_after_last_event_id_and_follows_under_concurrent_writes() 
     let rt = rt();
     let w = world(&rt);
     let (api, ta) = (&w.api, w.ta.as_str());
+    let a2 = w.hub.device(&rt, &["Farm A"], Role::Farmer, "A's tablet");
+    let ta2 = a2.token();
     rt.block_on(async {
         let (room, _) = api.open(ta, w.farm_a, &[w.mango, w.lychee]).await;
         // 1 + 2 × 139 = 279 events: more than the hub keeps in memory.
@@ -442,9 +444,11 @@ fn the_stream_replays_after_last_event_id_and_follows_under_concurrent_writes() 
                 }
             }));
         }
+        // Four more followers: a second device of the farm, since one
+        // device holds at most STREAMS_PER_DEVICE streams.
         let mut followers = Vec::new();
         for cursor in [0, stored[5], stored[200], stored[278]] {
-            followers.push((cursor, api.follow(room, ta, Some(cursor)).await));
+            followers.push((cursor, api.follow(room, &ta2, Some(cursor)).await));
             tokio::time::sleep(Duration::from_millis(30)).await;
         }
         for t in writers {

@@ -15,6 +15,7 @@ pub use local::RoomRecord;
 
 use crate::error::{Error, Result};
 use crate::{CancelToken, Core};
+use farmlive_protocol::roles::Capability;
 use farmlive_protocol::room::{
     self, OpenRoom, PinRequest, RoomError, RoomEvent, RoomView, validate_pin,
 };
@@ -42,11 +43,14 @@ impl From<RoomError> for Error {
     }
 }
 
+/// Rooms are the farmer's: an agent's device is refused here, before
+/// anything reaches the hub (see [`farmlive_protocol::roles`]).
 impl Core {
     /// Opens a live room on the hub, after checking the setup here (title,
     /// shelf of this farm's listings, playback address). Any other live room
     /// of the farm is ended by the hub.
     pub async fn open_room(&self, setup: &RoomSetup) -> Result<RoomView> {
+        self.require(Capability::RunRooms)?;
         let title = room::validate_room_title(&setup.title)?;
         let shelf = room::validate_shelf(&setup.shelf)?;
         let playback_url = room::validate_playback_url(setup.playback_url.as_deref())?;
@@ -91,6 +95,7 @@ impl Core {
         listing: ListingId,
         live_price: Option<Money>,
     ) -> Result<RoomView> {
+        self.require(Capability::PinPrices)?;
         let shelf = local::shelf_hint(self, room).await?;
         let price = self.listing(listing)?.price;
         let request = PinRequest {
@@ -108,6 +113,7 @@ impl Core {
 
     /// Unpins whatever is pinned; its live price stops applying at once.
     pub async fn unpin(&self, room: RoomId) -> Result<RoomView> {
+        self.require(Capability::PinPrices)?;
         let view: RoomView = self
             .hub_client(REQUEST_TIMEOUT)?
             .delete_json(&format!("/v1/rooms/{room}/pin"))
@@ -118,6 +124,7 @@ impl Core {
 
     /// Ends the room (idempotent).
     pub async fn end_room(&self, room: RoomId) -> Result<RoomView> {
+        self.require(Capability::RunRooms)?;
         let view: RoomView = self
             .hub_client(REQUEST_TIMEOUT)?
             .post_json(&format!("/v1/rooms/{room}/end"), &serde_json::json!({}))
@@ -139,6 +146,7 @@ impl Core {
         on_event: &(dyn Fn(&RoomEvent) + Send + Sync),
         on_link: &(dyn Fn(&RoomLink) + Send + Sync),
     ) -> Result<FollowEnd> {
+        self.require(Capability::RunRooms)?;
         follow::follow(self, room, options, cancel, on_event, on_link).await
     }
 

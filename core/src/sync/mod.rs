@@ -19,8 +19,11 @@ pub use enrol::Enrolment;
 use crate::error::{Error, Result};
 use crate::{Core, blobs};
 use client::HubClient;
-use farmlive_protocol::api::{PULL_LIMIT_MAX, PUSH_BATCH_MAX, PushRequest, TOKEN_RENEW_WITHIN_MS};
+use farmlive_protocol::api::{
+    PULL_LIMIT_MAX, PUSH_BATCH_MAX, PushRequest, Role, TOKEN_RENEW_WITHIN_MS,
+};
 use farmlive_protocol::ops::{Op, OpBody};
+use farmlive_protocol::roles::{self, Capability};
 use rusqlite::TransactionBehavior;
 use std::future::Future;
 use std::sync::Arc;
@@ -449,7 +452,38 @@ pub(crate) async fn sleep_unless_cancelled(delay: Duration, cancel: &CancelToken
     cancel.check()
 }
 
+/// The role the hub gave this device when it enrolled (`None` before).
+pub(crate) fn stored_role(conn: &rusqlite::Connection) -> Result<Option<Role>> {
+    Ok(match view::get_meta(conn, ROLE_KEY)?.as_deref() {
+        Some("farmer") => Some(Role::Farmer),
+        Some("agent") => Some(Role::Agent),
+        _ => None,
+    })
+}
+
+/// Refuses what a device of `role` may not do (see
+/// [`farmlive_protocol::roles`]), as the hub would, in the same words.
+pub(crate) fn require(role: Option<Role>, capability: Capability) -> Result<()> {
+    match role {
+        Some(role) => roles::check(role, capability).map_err(Error::Rule),
+        // Not enrolled: nothing of the hub's to protect yet.
+        None => Ok(()),
+    }
+}
+
 impl Core {
+    /// What this device may do, from its enrolment (`None` before it
+    /// enrolled): a farmer's phone, or an agent's device.
+    pub fn role(&self) -> Result<Option<Role>> {
+        stored_role(&self.store.reader())
+    }
+
+    /// Refuses, before anything is queued or sent, what this device's
+    /// role may not do.
+    pub(crate) fn require(&self, capability: Capability) -> Result<()> {
+        require(self.role()?, capability)
+    }
+
     pub(crate) fn hub_client(&self, timeout: Duration) -> Result<HubClient> {
         self.hub_client_over(client::http_client(timeout)?)
     }

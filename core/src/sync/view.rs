@@ -363,4 +363,95 @@ mod tests {
             .unwrap();
         assert_eq!(newest, Some(fair));
     }
+
+    #[test]
+    fn an_agents_device_refuses_order_actions_and_rooms_before_queuing() {
+        use crate::Error;
+        use farmlive_protocol::{
+            BuyerContact, BuyerId, Delivery, ListingId, OrderAction, OrderId, OrderState,
+            OrderStatus,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let core = Core::open(dir.path()).unwrap();
+        let farm = core.add_farm("Li orchard").unwrap();
+        let price = Money::from_minor(800, Currency::CNY);
+        let order = OrderState {
+            id: OrderId::new(),
+            listing: ListingId::new(),
+            farm: farm.id,
+            buyer: BuyerId::new(),
+            title: "Mangoes".into(),
+            quantity: 2,
+            unit: Unit::Kg,
+            unit_price: price,
+            total: Money::from_minor(1600, Currency::CNY),
+            delivery: Delivery::Standard,
+            status: OrderStatus::Placed,
+            placed_at: 0,
+            updated_at: 0,
+            shipment: None,
+            cancellation: None,
+            contact: BuyerContact::default(),
+        };
+        let page = ChangesPage {
+            changes: vec![Change {
+                seq: 1,
+                body: ChangeBody::Order(Box::new(order.clone())),
+            }],
+            next: 1,
+            more: false,
+            hub_time_ms: None,
+        };
+        core.write_tx(|tx| {
+            apply_page(tx, &page, 0)?;
+            set_meta(tx, super::super::ROLE_KEY, "agent")
+        })
+        .unwrap();
+        assert_eq!(
+            core.role().unwrap(),
+            Some(farmlive_protocol::api::Role::Agent)
+        );
+        for action in [
+            OrderAction::Accept,
+            OrderAction::Cancel {
+                by: farmlive_protocol::CancelledBy::Farmer,
+                reason: "no".into(),
+            },
+        ] {
+            match core.act_on_order(order.id, action) {
+                Err(Error::Rule(r)) => {
+                    assert_eq!(r.code, "not_allowed");
+                    assert!(r.message.contains("farmer"), "{}", r.message);
+                }
+                other => panic!("an agent acted on an order: {other:?}"),
+            }
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let setup = crate::RoomSetup {
+            farm: farm.id,
+            title: "Harvest".into(),
+            shelf: vec![],
+            playback_url: None,
+        };
+        let opened = rt.block_on(core.open_room(&setup));
+        assert!(
+            matches!(&opened, Err(Error::Rule(r)) if r.code == "not_allowed"),
+            "{opened:?}"
+        );
+        let pinned = rt.block_on(core.pin(farmlive_protocol::RoomId::new(), order.listing, None));
+        assert!(matches!(pinned, Err(Error::Rule(_))), "{pinned:?}");
+        assert_eq!(core.pending_count().unwrap(), 0, "nothing queued");
+        assert_eq!(
+            core.order(order.id).unwrap().state.status,
+            OrderStatus::Placed
+        );
+        // The farmer's phone may.
+        core.write_tx(|tx| set_meta(tx, super::super::ROLE_KEY, "farmer"))
+            .unwrap();
+        core.act_on_order(order.id, OrderAction::Accept).unwrap();
+        assert_eq!(core.pending_count().unwrap(), 1);
+    }
 }

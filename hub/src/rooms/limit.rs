@@ -101,6 +101,37 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
     }
 }
 
+/// A [`RateLimiter`] shared between requests, on the process's monotonic
+/// clock, whose refusals are 429s with `Retry-After`.
+#[derive(Debug)]
+pub struct SharedLimiter<K> {
+    start: std::time::Instant,
+    buckets: std::sync::Mutex<RateLimiter<K>>,
+}
+
+impl<K: Hash + Eq + Clone> SharedLimiter<K> {
+    /// `burst` at once, then one per `interval_ms`, for at most
+    /// [`BUCKETS_MAX`] keys.
+    pub fn new(burst: u32, interval_ms: u64) -> Self {
+        SharedLimiter {
+            start: std::time::Instant::now(),
+            buckets: std::sync::Mutex::new(RateLimiter::new(burst, interval_ms, BUCKETS_MAX)),
+        }
+    }
+
+    /// Takes a token for `key`, or says how long to wait.
+    pub fn check(&self, key: &K) -> crate::Result<()> {
+        let now = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.buckets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take(key, now)
+            .map_err(|ms| crate::HubError::RateLimited {
+                retry_after_secs: retry_after_secs(ms),
+            })
+    }
+}
+
 /// Whole seconds to put in `Retry-After` for a wait of `ms` (rounded up, at least 1).
 pub fn retry_after_secs(ms: u64) -> u64 {
     ms.div_ceil(1000).max(1)

@@ -16,22 +16,27 @@
 //!   of an ended room replay from SQLite and close after `Ended`.
 //!
 //! Viewer counts and comment buckets live only in memory: they reset when
-//! the hub restarts (followers reconnect and are counted again).
+//! the hub restarts (followers reconnect and are counted again). Viewers
+//! joining and leaving reach followers as coalesced presence events (at
+//! most one per room per second, see [`presence`]); those take an id in the
+//! same sequence as stored events, so cursors stay in order, but they live
+//! only in the feed's ring, never in `room_events`.
 
 mod feed;
 pub mod limit;
+pub mod presence;
 pub(crate) mod sse;
 mod viewers;
 
 pub use feed::{ENDED_FEED_TTL, Feed, FeedItem, Feeds, RING_CAPACITY, Read};
-pub use limit::RateLimiter;
-pub use viewers::{STREAMS_PER_VIEWER, TooManyStreams, Viewers};
+pub use limit::{RateLimiter, SharedLimiter};
+pub use presence::{PRESENCE_EVERY, Presence};
+pub use viewers::{STREAMS_PER_DEVICE, STREAMS_PER_VIEWER, TooManyStreams, Viewers};
 
-use crate::error::{HubError, Result};
+use crate::error::Result;
 use farmlive_protocol::room::{COMMENT_BURST, COMMENT_INTERVAL_MS};
 use farmlive_protocol::{BuyerId, RoomId};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Instant;
 use tokio::sync::watch;
 
 /// The in-memory side of live rooms, owned by the store.
@@ -41,6 +46,8 @@ pub struct Fanout {
     pub feeds: Feeds,
     /// Buyers watching, per room. In memory only: reset when the hub starts.
     viewers: Mutex<Viewers>,
+    /// Viewer presence waiting to be sent, per room.
+    presence: Mutex<Presence>,
     /// Set when the hub shuts down: open event streams close.
     closing: watch::Sender<bool>,
 }
@@ -51,6 +58,7 @@ impl Fanout {
         Fanout {
             feeds: Feeds::new(high_water),
             viewers: Mutex::new(Viewers::default()),
+            presence: Mutex::new(Presence::default()),
             closing: watch::Sender::new(false),
         }
     }
@@ -58,6 +66,11 @@ impl Fanout {
     /// The viewer counts.
     pub fn viewers(&self) -> MutexGuard<'_, Viewers> {
         self.viewers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The viewer presence not yet sent.
+    pub fn presence(&self) -> MutexGuard<'_, Presence> {
+        self.presence.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Closes every open event stream (the hub is shutting down).
@@ -74,34 +87,17 @@ impl Fanout {
 /// The comment rate limit per (buyer, room): [`COMMENT_BURST`] at once,
 /// then one per [`COMMENT_INTERVAL_MS`]. In memory only.
 #[derive(Debug)]
-pub struct CommentLimiter {
-    start: Instant,
-    buckets: Mutex<RateLimiter<(BuyerId, RoomId)>>,
-}
+pub struct CommentLimiter(SharedLimiter<(BuyerId, RoomId)>);
 
 impl Default for CommentLimiter {
     fn default() -> Self {
-        CommentLimiter {
-            start: Instant::now(),
-            buckets: Mutex::new(RateLimiter::new(
-                COMMENT_BURST,
-                COMMENT_INTERVAL_MS,
-                limit::BUCKETS_MAX,
-            )),
-        }
+        CommentLimiter(SharedLimiter::new(COMMENT_BURST, COMMENT_INTERVAL_MS))
     }
 }
 
 impl CommentLimiter {
     /// Takes a token for `buyer` in `room`, or says how long to wait.
     pub fn check(&self, buyer: BuyerId, room: RoomId) -> Result<()> {
-        let now = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.buckets
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take(&(buyer, room), now)
-            .map_err(|ms| HubError::RateLimited {
-                retry_after_secs: limit::retry_after_secs(ms),
-            })
+        self.0.check(&(buyer, room))
     }
 }

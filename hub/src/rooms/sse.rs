@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::store::Following;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use farmlive_protocol::room::SSE_EVENT_NAME;
-use farmlive_protocol::{BuyerId, RoomId};
+use farmlive_protocol::{BuyerId, DeviceId, RoomId};
 use futures_util::stream::Stream;
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -22,7 +22,7 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 const PAGE: u32 = 256;
 
 /// Counts a buyer as a viewer while their stream lives; when axum drops the
-/// stream (client gone, room ended, hub stopping), `ViewerLeft` follows.
+/// stream (client gone, room ended, hub stopping), they leave.
 struct ViewerGuard {
     state: Arc<AppState>,
     room: RoomId,
@@ -32,10 +32,10 @@ struct ViewerGuard {
 impl Drop for ViewerGuard {
     fn drop(&mut self) {
         let (state, room, buyer) = (self.state.clone(), self.room, self.buyer);
-        let leave = move || {
-            if let Err(e) = state.store.viewer_left(room, buyer) {
-                tracing::warn!(target: "farmlive::hub", "viewer left {room}: {e}");
-            }
+        let leave = move || match state.store.viewer_left(room, buyer) {
+            Ok(Some(after)) => schedule_presence(state, room, after),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(target: "farmlive::hub", "viewer left {room}: {e}"),
         };
         match tokio::runtime::Handle::try_current() {
             Ok(rt) => {
@@ -43,6 +43,40 @@ impl Drop for ViewerGuard {
             }
             Err(_) => leave(),
         }
+    }
+}
+
+/// Counts one of a device's event streams while it lives.
+struct DeviceStreamGuard {
+    state: Arc<AppState>,
+    device: DeviceId,
+}
+
+impl Drop for DeviceStreamGuard {
+    fn drop(&mut self) {
+        self.state
+            .store
+            .fanout()
+            .viewers()
+            .device_close(self.device);
+    }
+}
+
+/// Sends the room's waiting presence after `after` (at once if no runtime).
+pub(crate) fn schedule_presence(state: Arc<AppState>, room: RoomId, after: Duration) {
+    let flush = move || {
+        if let Err(e) = state.store.flush_presence(room) {
+            tracing::warn!(target: "farmlive::hub", "viewers of {room}: {e}");
+        }
+    };
+    match tokio::runtime::Handle::try_current() {
+        Ok(rt) => {
+            rt.spawn(async move {
+                tokio::time::sleep(after).await;
+                let _ = tokio::task::spawn_blocking(flush).await;
+            });
+        }
+        Err(_) => flush(),
     }
 }
 
@@ -67,35 +101,67 @@ struct Follower {
     done: bool,
     closing: watch::Receiver<bool>,
     _viewer: Option<ViewerGuard>,
+    _device: Option<DeviceStreamGuard>,
 }
 
-/// A follower admitted to a room, a buyer counted as a viewer.
+/// A follower admitted to a room, a buyer counted as a viewer, a device's
+/// stream counted against its cap.
 pub(crate) struct Subscription {
     following: Following,
     viewer: Option<ViewerGuard>,
+    device: Option<DeviceStreamGuard>,
 }
 
 /// Admits `who` to `room` (blocking: run off the async threads). The
-/// viewer guard is made here, so a request abandoned while this runs still
-/// uncounts its viewer.
+/// guards are made here, so a request abandoned while this runs still
+/// uncounts its viewer and frees its device's place. A device past
+/// [`super::STREAMS_PER_DEVICE`] streams is told to retry after the next
+/// keep-alive, when a half-open old stream has been noticed.
 pub(crate) fn subscribe(
     state: Arc<AppState>,
     room: RoomId,
     who: &crate::store::Principal,
 ) -> crate::Result<Subscription> {
+    let device = match who {
+        crate::store::Principal::Device { id, .. } => {
+            state
+                .store
+                .fanout()
+                .viewers()
+                .device_open(*id)
+                .map_err(|_| crate::HubError::RateLimited {
+                    retry_after_secs: KEEP_ALIVE.as_secs(),
+                })?;
+            Some(DeviceStreamGuard {
+                state: state.clone(),
+                device: *id,
+            })
+        }
+        crate::store::Principal::Buyer(_) => None,
+    };
     let following = state.store.follow(room, who)?;
     let viewer = match following {
         Following::Live {
             viewer: Some(buyer),
+            flush_after,
             ..
-        } => Some(ViewerGuard {
-            state: state.clone(),
-            room,
-            buyer,
-        }),
+        } => {
+            if let Some(after) = flush_after {
+                schedule_presence(state.clone(), room, after);
+            }
+            Some(ViewerGuard {
+                state: state.clone(),
+                room,
+                buyer,
+            })
+        }
         _ => None,
     };
-    Ok(Subscription { following, viewer })
+    Ok(Subscription {
+        following,
+        viewer,
+        device,
+    })
 }
 
 /// The SSE response for a follower of `room` after `cursor`.
@@ -122,6 +188,7 @@ pub(crate) fn respond(
         greeted: false,
         done: false,
         _viewer: sub.viewer,
+        _device: sub.device,
     };
     let stream = futures_util::stream::unfold(follower, |mut f| async move {
         let event = f.next_event().await?;

@@ -2,7 +2,7 @@
 //! stream. Held in memory only, so counts start at zero when the hub
 //! starts (followers reconnect and count again).
 
-use farmlive_protocol::{BuyerId, RoomId};
+use farmlive_protocol::{BuyerId, DeviceId, RoomId};
 use std::collections::HashMap;
 
 /// Event streams one buyer may hold open on one room. A phone needs one;
@@ -11,14 +11,20 @@ use std::collections::HashMap;
 /// the hub's sockets.
 pub const STREAMS_PER_VIEWER: u32 = 4;
 
+/// Event streams one device may hold open, over all rooms: the farmer's
+/// phone follows its one live room; a few more cover reconnects racing
+/// half-open connections, as for buyers.
+pub const STREAMS_PER_DEVICE: u32 = STREAMS_PER_VIEWER;
+
 /// The buyer already holds [`STREAMS_PER_VIEWER`] streams on the room.
 #[derive(Debug, PartialEq, Eq)]
 pub struct TooManyStreams;
 
-/// Open connections per buyer per room.
+/// Open connections per buyer per room, and per device.
 #[derive(Debug, Default)]
 pub struct Viewers {
     rooms: HashMap<RoomId, HashMap<BuyerId, u32>>,
+    devices: HashMap<DeviceId, u32>,
 }
 
 impl Viewers {
@@ -54,6 +60,26 @@ impl Viewers {
     /// Distinct buyers watching `room`.
     pub fn count(&self, room: RoomId) -> u32 {
         self.rooms.get(&room).map_or(0, count)
+    }
+
+    /// A device opens an event stream; refused past [`STREAMS_PER_DEVICE`].
+    pub fn device_open(&mut self, device: DeviceId) -> Result<(), TooManyStreams> {
+        let n = self.devices.entry(device).or_insert(0);
+        if *n >= STREAMS_PER_DEVICE {
+            return Err(TooManyStreams);
+        }
+        *n += 1;
+        Ok(())
+    }
+
+    /// A device's event stream closed.
+    pub fn device_close(&mut self, device: DeviceId) {
+        if let Some(n) = self.devices.get_mut(&device) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.devices.remove(&device);
+            }
+        }
     }
 
     /// Forgets a room (it ended; its streams are closing).
@@ -105,6 +131,28 @@ mod tests {
             "a closed stream frees a place"
         );
         assert_eq!(v.count(room), 2);
+    }
+
+    #[test]
+    fn a_device_holds_a_few_streams_at_most() {
+        let mut v = Viewers::default();
+        let (phone, other) = (DeviceId::new(), DeviceId::new());
+        for _ in 0..STREAMS_PER_DEVICE {
+            assert_eq!(v.device_open(phone), Ok(()));
+        }
+        assert_eq!(v.device_open(phone), Err(TooManyStreams));
+        assert_eq!(v.device_open(other), Ok(()));
+        v.device_close(phone);
+        assert_eq!(
+            v.device_open(phone),
+            Ok(()),
+            "a closed stream frees a place"
+        );
+        for _ in 0..=STREAMS_PER_DEVICE {
+            v.device_close(phone);
+        }
+        v.device_close(other);
+        assert!(v.devices.is_empty());
     }
 
     #[test]

@@ -255,9 +255,10 @@ impl Store {
     }
 }
 
-/// True if `role` may list and remove its farm's devices.
+/// True if `role` may list and remove its farm's devices (the role
+/// matrix in `farmlive_protocol::roles` decides).
 pub fn may_manage_devices(role: Role) -> bool {
-    role == Role::Farmer
+    farmlive_protocol::roles::allows(role, farmlive_protocol::roles::Capability::ManageDevices)
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 use super::{Store, from_json, now_ms, to_json};
 use crate::error::{HubError, Result};
 use crate::store::BlobStore;
-use farmlive_protocol::api::{Change, ChangeBody, ChangesPage, OpResult, Outcome};
+use farmlive_protocol::api::{Change, ChangeBody, ChangesPage, OpResult, Outcome, Role};
 use farmlive_protocol::ops::{Op, OpBody};
+use farmlive_protocol::roles;
 use farmlive_protocol::state::apply_listing_op;
 use farmlive_protocol::{
     CancelledBy, FarmId, ListingId, ListingState, OrderAction, OrderId, OrderState, OrderStatus,
@@ -108,9 +109,13 @@ pub(crate) fn restock(conn: &Connection, order: &OrderState) -> Result<()> {
 impl Store {
     /// Applies a batch of a device's ops in order, in one transaction; each
     /// op id at most once (a repeat gets its first answer again).
+    /// Each op is first checked against the device's `role` (see
+    /// [`farmlive_protocol::roles`]): an op the role may not do is rejected
+    /// with `not_allowed`.
     pub fn push(
         &self,
         farms: &BTreeSet<FarmId>,
+        role: Role,
         device: &str,
         ops: &[Op],
         blobs: &BlobStore,
@@ -130,11 +135,13 @@ impl Store {
                     rejected => rejected,
                 },
                 None => {
-                    let checked = match op.at.check_not_ahead(now) {
+                    let allowed = roles::check(role, roles::needed_for(&op.body))
+                        .and_then(|()| op.at.check_not_ahead(now).map_err(clock_ahead));
+                    let applied = match allowed {
                         Ok(()) => apply_one(&tx, farms, op, now, blobs)?,
-                        Err(ahead) => Err(clock_ahead(ahead)),
+                        Err(rejection) => Err(rejection),
                     };
-                    let outcome = match checked {
+                    let outcome = match applied {
                         Ok(()) => Outcome::Applied,
                         Err(rejection) => Outcome::Rejected { rejection },
                     };
@@ -150,7 +157,15 @@ impl Store {
     }
 
     /// Changes after `after` for these farms, at most `limit`, in order.
-    pub fn changes(&self, farms: &BTreeSet<FarmId>, after: u64, limit: u32) -> Result<ChangesPage> {
+    /// Without `orders` (a role that may not see buyers' contact details),
+    /// order changes are left out, and the cursor still moves past them.
+    pub fn changes(
+        &self,
+        farms: &BTreeSet<FarmId>,
+        after: u64,
+        limit: u32,
+        orders: bool,
+    ) -> Result<ChangesPage> {
         // A cursor past every sequence number SQLite can hold sees nothing
         // (it must not wrap to a negative number and see everything).
         let after_seq = match i64::try_from(after) {
@@ -165,11 +180,14 @@ impl Store {
             }
         };
         let placeholders = vec!["?"; farms.len()].join(",");
+        let kinds = if orders { "" } else { "AND kind <> 'order'" };
         let sql = format!(
-            "SELECT seq, state FROM changes WHERE seq > ? AND farm_id IN ({placeholders}) ORDER BY seq LIMIT ?"
+            "SELECT seq, state FROM changes WHERE seq > ? AND farm_id IN ({placeholders}) {kinds} ORDER BY seq LIMIT ?"
         );
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut conn = self.reader();
+        // One snapshot: the page and the newest seq below agree.
+        let tx = conn.transaction()?;
+        let mut stmt = tx.prepare_cached(&sql)?;
         let mut args: Vec<rusqlite::types::Value> = vec![after_seq.into()];
         args.extend(
             farms
@@ -188,9 +206,19 @@ impl Store {
                 body: from_json(&state)?,
             });
         }
+        drop(stmt);
         let more = changes.len() > limit as usize;
         changes.truncate(limit as usize);
-        let next = changes.last().map_or(after, |c| c.seq);
+        let mut next = changes.last().map_or(after, |c| c.seq);
+        if !orders && !more {
+            // Nothing else for this device up to the newest change: skip
+            // the orders it may not see, so they are not scanned again.
+            let newest: i64 =
+                tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| {
+                    r.get(0)
+                })?;
+            next = next.max(u64::try_from(newest).unwrap_or(0));
+        }
         Ok(ChangesPage {
             changes,
             next,

@@ -1,14 +1,18 @@
 //! Room events in SQLite, their publication to the in-memory feeds after
-//! commit, following a room, and viewers joining and leaving.
+//! commit, following a room, and viewers joining and leaving (coalesced
+//! presence events that are published but never stored).
 
-use super::rooms::{RoomRecord, load_room};
+use super::rooms::load_room;
 use super::{Principal, Store, from_json, now_ms, to_json};
 use crate::error::{HubError, Result};
+use crate::rooms::presence::{Change, Decision};
 use crate::rooms::{Fanout, Feed, FeedItem};
+use farmlive_protocol::roles::{Capability, allows};
 use farmlive_protocol::room::{RoomEvent, RoomEventBody, RoomStatus, display_name};
 use farmlive_protocol::{BuyerContact, BuyerId, RoomId};
 use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Events appended in a transaction, to publish once it commits.
 pub(crate) type Emitted = Vec<(RoomId, Arc<FeedItem>)>;
@@ -38,6 +42,7 @@ pub(crate) fn commit(tx: Transaction<'_>, fanout: &Fanout, emitted: Emitted) -> 
     for (room, item) in &emitted {
         if item.ends {
             fanout.viewers().clear(*room);
+            fanout.presence().clear(*room);
         }
     }
     Ok(())
@@ -61,6 +66,8 @@ pub(crate) enum Following {
         feed: Arc<Feed>,
         /// The buyer counted as a viewer.
         viewer: Option<BuyerId>,
+        /// Call [`Store::flush_presence`] after this long.
+        flush_after: Option<Duration>,
     },
     /// The room has ended: every event is in SQLite; replay and close.
     Ended,
@@ -122,7 +129,10 @@ impl Store {
     pub(crate) fn follow(&self, room: RoomId, who: &Principal) -> Result<Following> {
         let mut conn = self.writer();
         let rec = load_room(&conn, room)?.ok_or(HubError::NotFound("no such room"))?;
-        if let Principal::Device { farms, .. } = who {
+        if let Principal::Device { farms, role, .. } = who {
+            if !allows(*role, Capability::RunRooms) {
+                return Err(HubError::Forbidden(Capability::RunRooms.refusal()));
+            }
             if !farms.contains(&rec.farm) {
                 return Err(HubError::Forbidden(
                     "only the farm's devices and buyers may follow a room",
@@ -134,7 +144,11 @@ impl Store {
         }
         let feed = self.fanout.feeds.feed(room);
         let Principal::Buyer(buyer) = who else {
-            return Ok(Following::Live { feed, viewer: None });
+            return Ok(Following::Live {
+                feed,
+                viewer: None,
+                flush_after: None,
+            });
         };
         // A stale stream is noticed at the next keep-alive: retry after it.
         let joined =
@@ -144,53 +158,104 @@ impl Store {
                 .map_err(|_| HubError::RateLimited {
                     retry_after_secs: crate::rooms::sse::KEEP_ALIVE.as_secs(),
                 })?;
+        let mut flush_after = None;
         if let Some(viewers) = joined {
-            let appended = buyer_display_name(&conn, *buyer).and_then(|viewer| {
-                self.append_alone(
-                    &mut conn,
-                    &rec,
-                    RoomEventBody::ViewerJoined { viewer, viewers },
-                )
-            });
-            if let Err(e) = appended {
-                self.fanout.viewers().leave(room, *buyer);
-                return Err(e);
+            match self.presence(&mut conn, room, *buyer, Change::Joined, viewers) {
+                Ok(after) => flush_after = after,
+                Err(e) => {
+                    self.fanout.viewers().leave(room, *buyer);
+                    return Err(e);
+                }
             }
         }
         Ok(Following::Live {
             feed,
             viewer: Some(*buyer),
+            flush_after,
         })
     }
 
-    /// A buyer's stream of `room` closed: `ViewerLeft` if it was their last
-    /// and the room is still live (no event follows `Ended`).
-    pub(crate) fn viewer_left(&self, room: RoomId, buyer: BuyerId) -> Result<()> {
+    /// A buyer's stream of `room` closed: if it was their last and the room
+    /// is still live, they left (no event follows `Ended`). Returns when to
+    /// call [`Store::flush_presence`], if at all.
+    pub(crate) fn viewer_left(&self, room: RoomId, buyer: BuyerId) -> Result<Option<Duration>> {
         let mut conn = self.writer();
         let Some(viewers) = self.fanout.viewers().leave(room, buyer) else {
-            return Ok(());
+            return Ok(None);
         };
-        let Some(rec) = load_room(&conn, room)?.filter(|r| r.status == RoomStatus::Live) else {
-            return Ok(());
-        };
-        let viewer = buyer_display_name(&conn, buyer)?;
-        self.append_alone(
-            &mut conn,
-            &rec,
-            RoomEventBody::ViewerLeft { viewer, viewers },
-        )
+        if load_room(&conn, room)?.is_none_or(|r| r.status != RoomStatus::Live) {
+            return Ok(None);
+        }
+        self.presence(&mut conn, room, buyer, Change::Left, viewers)
     }
 
-    /// Appends one event in its own transaction and publishes it.
-    fn append_alone(
+    /// Sends the presence of `room` that waited for its turn, if the room
+    /// is still live.
+    pub(crate) fn flush_presence(&self, room: RoomId) -> Result<()> {
+        let mut conn = self.writer();
+        let count = self.fanout.viewers().count(room);
+        let Some(body) = self.fanout.presence().flush(room, count, Instant::now()) else {
+            return Ok(());
+        };
+        if load_room(&conn, room)?.is_none_or(|r| r.status != RoomStatus::Live) {
+            self.fanout.presence().clear(room);
+            return Ok(());
+        }
+        self.publish_unstored(&mut conn, room, body)
+    }
+
+    /// A viewer change, under the writer: sent now, later, or not at all.
+    fn presence(
         &self,
         conn: &mut Connection,
-        rec: &RoomRecord,
+        room: RoomId,
+        buyer: BuyerId,
+        change: Change,
+        viewers: u32,
+    ) -> Result<Option<Duration>> {
+        let name = buyer_display_name(conn, buyer)?;
+        let decision =
+            self.fanout
+                .presence()
+                .change(room, buyer, change, name, viewers, Instant::now());
+        match decision {
+            Decision::Send(body) => self.publish_unstored(conn, room, body).map(|()| None),
+            Decision::FlushAfter(after) => Ok(Some(after)),
+            Decision::Nothing => Ok(None),
+        }
+    }
+
+    /// Publishes an event that is not stored: it takes the next id of
+    /// `room_events` (reserved in `sqlite_sequence`, so no stored event
+    /// ever reuses it, even after a restart) and lives only in the feed.
+    fn publish_unstored(
+        &self,
+        conn: &mut Connection,
+        room: RoomId,
         body: RoomEventBody,
     ) -> Result<()> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut emitted = Emitted::new();
-        append_event(&tx, rec.id, now_ms(), body, &mut emitted)?;
-        commit(tx, &self.fanout, emitted)
+        tx.prepare_cached(
+            "INSERT INTO sqlite_sequence (name, seq)
+             SELECT 'room_events', COALESCE(MAX(id), 0) FROM room_events
+             WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'room_events')",
+        )?
+        .execute([])?;
+        let id: i64 = tx
+            .prepare_cached(
+                "UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'room_events' RETURNING seq",
+            )?
+            .query_row([], |r| r.get(0))?;
+        tx.commit()?;
+        let event = RoomEvent {
+            id: u64::try_from(id).map_err(|_| HubError::Internal("negative event id".into()))?,
+            room,
+            at: now_ms(),
+            body,
+        };
+        self.fanout
+            .feeds
+            .publish(&[(room, Arc::new(FeedItem::new(&event)?))]);
+        Ok(())
     }
 }

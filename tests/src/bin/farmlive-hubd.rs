@@ -1,8 +1,9 @@
 //! The hub as its own process for the end-to-end tests: the same
 //! `farmlive_hub::run` that `farmlive hub` calls.
 //!
-//! Usage: `farmlive-hubd DB [LISTEN]`; prints `listening http://ADDR` and
-//! `code CODE` (a farmer code for "Test farm"), then serves until killed.
+//! Usage: `farmlive-hubd DB [LISTEN] [--trusted-proxy-header H]
+//! [--signup-burst N]`; prints `listening http://ADDR` and `code CODE` (a
+//! farmer code for "Test farm"), then serves until killed.
 //! The hub mints that code only on its first start; on a restart (an
 //! existing database) this harness mints one through the store instead.
 //! Logs go to stderr, filtered by `RUST_LOG` (default `info`), as with
@@ -38,13 +39,24 @@ fn options() -> Result<farmlive_hub::ServeOptions, Box<dyn std::error::Error>> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     farmlive_hub::install_log_subscriber();
-    let options = options()?;
     let mut args = std::env::args().skip(1);
     let db = args.next().ok_or("usage: farmlive-hubd DB [LISTEN]")?;
     let listen = args
         .next()
         .unwrap_or_else(|| "127.0.0.1:0".into())
         .parse()?;
+    let mut options = farmlive_hub::HubOptions {
+        serve: options()?,
+        ..Default::default()
+    };
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or("a flag needs a value")?;
+        match flag.as_str() {
+            "--trusted-proxy-header" => options.trusted_proxy_header = Some(value.parse()?),
+            "--signup-burst" => options.signup_burst = value.parse()?,
+            other => return Err(format!("unknown flag {other}").into()),
+        }
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -1,0 +1,199 @@
+//! Who may do what: the role matrix, written once. The hub enforces it on
+//! every device request and every pushed op; the device's core enforces it
+//! before it queues anything offline, so an agent is told at once, not at
+//! the next sync.
+//!
+//! A farmer owns the farm: listings, prices, rooms (and prices during a
+//! show), orders, buyers' contact details and the farm's devices. An agent
+//! lists produce for its farms — listings, photos, stock — and nothing more.
+//! Buyers are not a device role: they see public listings and rooms and only
+//! their own orders (the hub checks that per order).
+
+use crate::api::Role;
+use crate::ops::OpBody;
+use crate::state::Rejection;
+
+/// Something a device may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Capability {
+    /// Create and edit listings (title, description, unit, price), pause,
+    /// resume or archive them.
+    ListProduce,
+    /// Upload photos and attach them to listings, or remove them.
+    UploadPhotos,
+    /// Set or adjust stock.
+    SetStock,
+    /// Open, end and follow the farm's live rooms.
+    RunRooms,
+    /// Pin and unpin listings in a live room, at a live price: prices
+    /// during a show.
+    PinPrices,
+    /// Accept, pack, ship, deliver or cancel orders.
+    ActOnOrders,
+    /// See the farm's orders, which carry the buyer's name, phone and
+    /// delivery address.
+    SeeBuyerContact,
+    /// List and revoke the farm's devices.
+    ManageDevices,
+}
+
+impl Capability {
+    /// Every capability, in matrix order.
+    pub const ALL: [Capability; 8] = [
+        Capability::ListProduce,
+        Capability::UploadPhotos,
+        Capability::SetStock,
+        Capability::RunRooms,
+        Capability::PinPrices,
+        Capability::ActOnOrders,
+        Capability::SeeBuyerContact,
+        Capability::ManageDevices,
+    ];
+
+    /// Short words for people and tables.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Capability::ListProduce => "create and edit listings",
+            Capability::UploadPhotos => "upload and attach photos",
+            Capability::SetStock => "set and adjust stock",
+            Capability::RunRooms => "open, follow and end live rooms",
+            Capability::PinPrices => "pin listings at a live price",
+            Capability::ActOnOrders => "accept, pack, ship or cancel orders",
+            Capability::SeeBuyerContact => "see orders and buyers' contact details",
+            Capability::ManageDevices => "list and revoke the farm's devices",
+        }
+    }
+
+    /// What a device that may not do this is told: what is refused and
+    /// whose it is.
+    pub fn refusal(self) -> &'static str {
+        match self {
+            Capability::ListProduce | Capability::UploadPhotos | Capability::SetStock => {
+                "this device may not list produce"
+            }
+            Capability::RunRooms => {
+                "only the farmer's phone can go live: an agent's device cannot open, follow or end a live room"
+            }
+            Capability::PinPrices => {
+                "only the farmer's phone can pin or unpin during a show and set its live price"
+            }
+            Capability::ActOnOrders => {
+                "only the farmer's phone can accept, pack, ship or cancel orders"
+            }
+            Capability::SeeBuyerContact => {
+                "only the farmer's phone sees orders and buyers' contact details"
+            }
+            Capability::ManageDevices => "only the farmer's phone can manage the farm's devices",
+        }
+    }
+}
+
+/// True if a device of `role` may do `capability`. The whole matrix.
+pub fn allows(role: Role, capability: Capability) -> bool {
+    use Capability::*;
+    match role {
+        Role::Farmer => true,
+        Role::Agent => matches!(capability, ListProduce | UploadPhotos | SetStock),
+    }
+}
+
+/// `Ok` if `role` may do `capability`, else the refusal as a rejection
+/// (code `not_allowed`), as a pushed op or an offline action gets it.
+pub fn check(role: Role, capability: Capability) -> Result<(), Rejection> {
+    if allows(role, capability) {
+        Ok(())
+    } else {
+        Err(Rejection::new("not_allowed", capability.refusal()))
+    }
+}
+
+/// What a device needs to be allowed to push `op`.
+pub fn needed_for(op: &OpBody) -> Capability {
+    match op {
+        OpBody::ListingCreate { .. }
+        | OpBody::ListingEdit { .. }
+        | OpBody::ListingStatus { .. } => Capability::ListProduce,
+        OpBody::StockSet { .. } | OpBody::StockAdjust { .. } => Capability::SetStock,
+        OpBody::PhotoAttach { .. } | OpBody::PhotoRemove { .. } => Capability::UploadPhotos,
+        OpBody::OrderAction { .. } => Capability::ActOnOrders,
+    }
+}
+
+/// The matrix as a Markdown table (capabilities down, roles across).
+pub fn matrix_markdown() -> String {
+    let roles = [Role::Farmer, Role::Agent];
+    let mut out = String::from("| capability |");
+    for r in roles {
+        out.push_str(&format!(" {} |", r.as_str()));
+    }
+    out.push_str("\n| --- |");
+    for _ in roles {
+        out.push_str(" --- |");
+    }
+    out.push('\n');
+    for c in Capability::ALL {
+        out.push_str(&format!("| {} |", c.describe()));
+        for r in roles {
+            out.push_str(if allows(r, c) { " yes |" } else { " no |" });
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::order::{CancelledBy, OrderAction};
+    use crate::{ListingId, OrderId};
+
+    #[test]
+    fn the_matrix() {
+        let table = matrix_markdown();
+        println!("{table}");
+        let agent: Vec<_> = Capability::ALL
+            .into_iter()
+            .filter(|c| allows(Role::Agent, *c))
+            .collect();
+        assert_eq!(
+            agent,
+            [
+                Capability::ListProduce,
+                Capability::UploadPhotos,
+                Capability::SetStock
+            ],
+            "an agent lists produce and nothing more"
+        );
+        assert!(Capability::ALL.into_iter().all(|c| allows(Role::Farmer, c)));
+        assert_eq!(table.lines().count(), 2 + Capability::ALL.len());
+        assert!(table.contains("| pin listings at a live price | yes | no |"));
+    }
+
+    #[test]
+    fn every_op_kind_needs_a_capability_and_agents_may_not_act_on_orders() {
+        let listing = ListingId::new();
+        let order = OpBody::OrderAction {
+            order: OrderId::new(),
+            action: OrderAction::Cancel {
+                by: CancelledBy::Farmer,
+                reason: "no".into(),
+            },
+        };
+        let rejection = check(Role::Agent, needed_for(&order)).unwrap_err();
+        assert_eq!(rejection.code, "not_allowed");
+        assert!(
+            rejection.message.contains("farmer"),
+            "{}",
+            rejection.message
+        );
+        assert!(check(Role::Farmer, needed_for(&order)).is_ok());
+        let stock = OpBody::StockAdjust { listing, delta: 1 };
+        assert_eq!(needed_for(&stock), Capability::SetStock);
+        assert!(check(Role::Agent, needed_for(&stock)).is_ok());
+        let photo = OpBody::PhotoRemove {
+            listing,
+            sha256: "00".into(),
+        };
+        assert!(check(Role::Agent, needed_for(&photo)).is_ok());
+    }
+}

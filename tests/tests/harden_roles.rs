@@ -1,0 +1,566 @@
+//! Issue 10, findings 6 and 7, against a real hub process: an agent lists
+//! produce and nothing more (no rooms, no pins, no order actions, no buyer
+//! contact anywhere); viewer presence is coalesced and never stored; a
+//! device holds a few event streams at most; sign-ups are limited per
+//! client address, through a trusted proxy header only when configured.
+
+#![allow(clippy::unwrap_used)]
+
+use farmlive_core::protocol::api::{PushRequest, Role};
+use farmlive_core::protocol::ops::{Op, OpBody};
+use farmlive_core::protocol::room::{RoomEvent, RoomEventBody};
+use farmlive_core::protocol::{
+    CancelledBy, DeviceId, Hlc, ListingId, OpId, OrderAction, OrderId, RoomId,
+};
+use farmlive_core::{CancelToken, Error, FollowOptions, OrderFilter, RoomSetup};
+use farmlive_hub::rooms::{PRESENCE_EVERY, STREAMS_PER_DEVICE};
+use farmlive_hub::signup::SIGNUP_BURST;
+use farmlive_tests::{Device, HubProcess, draft, rt};
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const FARM: &str = "Li orchard";
+const PHONE: &str = "+86 138 0013 8000";
+const ADDRESS: &str = "8 Coconut Road, Sanya";
+
+struct Api {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl Api {
+    fn new(hub: &HubProcess) -> Api {
+        Api {
+            http: reqwest::Client::new(),
+            url: hub.url.clone(),
+        }
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+        headers: &[(&str, String)],
+    ) -> (u16, Value, HeaderMap) {
+        let body = (!body.is_null()).then(|| body.to_string().into_bytes());
+        farmlive_tests::api::request(&self.http, &self.url, method, path, token, body, headers)
+            .await
+    }
+
+    async fn call(&self, method: Method, path: &str, token: &str, body: Value) -> (u16, Value) {
+        let (s, v, _) = self.send(method, path, Some(token), body, &[]).await;
+        (s, v)
+    }
+
+    async fn sign_up(&self, name: &str, headers: &[(&str, String)]) -> (u16, Value, HeaderMap) {
+        let body = json!({ "name": name, "phone": PHONE, "address": ADDRESS });
+        self.send(Method::POST, "/v1/buyers", None, body, headers)
+            .await
+    }
+
+    async fn buyer(&self, name: &str) -> String {
+        let (s, v, _) = self.sign_up(name, &[]).await;
+        assert_eq!(s, 201, "{v}");
+        v["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Opens a room's event stream; returns the status and, if 200, the
+    /// open response (drop it to disconnect).
+    async fn events(&self, room: RoomId, token: &str) -> (u16, Option<reqwest::Response>) {
+        let resp = self
+            .http
+            .get(format!("{}/v1/rooms/{room}/events", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, (status == 200).then_some(resp))
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// A pushed op, as a device's outbox would send it.
+fn push_body(body: OpBody) -> Value {
+    let op = Op {
+        id: OpId::new(),
+        at: Hlc {
+            wall_ms: now_ms(),
+            counter: 0,
+            device: DeviceId::new(),
+        },
+        body,
+    };
+    serde_json::to_value(PushRequest { ops: vec![op] }).unwrap()
+}
+
+/// True if any file of the device's data directory holds `needle`.
+fn device_files_contain(device: &Device, needle: &str) -> bool {
+    std::fs::read_dir(device.dir.path()).unwrap().any(|e| {
+        let path = e.unwrap().path();
+        path.is_file()
+            && std::fs::read(&path)
+                .unwrap()
+                .windows(needle.len())
+                .any(|w| w == needle.as_bytes())
+    })
+}
+
+/// A farmer's phone and an agent's tablet on one farm; the agent has
+/// listed mangoes, and a buyer has ordered some.
+struct Farm {
+    hub: HubProcess,
+    api: Api,
+    farmer: Device,
+    agent: Device,
+    mango: ListingId,
+    order: OrderId,
+    buyer: String,
+}
+
+fn farm(rt: &tokio::runtime::Runtime) -> Farm {
+    let hub = HubProcess::start();
+    let farmer = hub.device(rt, &[FARM], Role::Farmer, "Li's phone");
+    let agent = hub.device(rt, &[FARM], Role::Agent, "field tablet");
+    // What an agent is for: listings, stock (photos: see sync.rs).
+    let mango = agent
+        .core
+        .create_listing(agent.farm(FARM), draft("Mangoes", 50))
+        .unwrap()
+        .id;
+    agent.core.adjust_stock(mango, -5).unwrap();
+    let report = agent.sync(rt);
+    assert_eq!(report.rejected, 0, "an agent lists produce");
+    farmer.sync(rt);
+    let api = Api::new(&hub);
+    let (buyer, order) = rt.block_on(async {
+        let buyer = api.buyer("Wang Fang").await;
+        let body = json!({ "listing": mango, "quantity": 2, "idempotency_key": "k1" });
+        let (s, v) = api.call(Method::POST, "/v1/orders", &buyer, body).await;
+        assert_eq!(s, 201, "{v}");
+        (buyer, v["id"].as_str().unwrap().parse().unwrap())
+    });
+    Farm {
+        hub,
+        api,
+        farmer,
+        agent,
+        mango,
+        order,
+        buyer,
+    }
+}
+
+#[test]
+fn an_agent_cannot_run_rooms_pin_or_act_on_orders_and_never_sees_buyer_contact() {
+    let rt = rt();
+    let f = farm(&rt);
+    let (api, ta, tf) = (&f.api, f.agent.token(), f.farmer.token());
+    let farm_id = f.farmer.farm(FARM);
+    rt.block_on(async {
+        // The farmer is on air.
+        let open = json!({ "farm": farm_id, "title": "Mango harvest", "shelf": [f.mango] });
+        let (s, room) = api.call(Method::POST, "/v1/rooms", &tf, open.clone()).await;
+        assert_eq!(s, 201, "{room}");
+        let room: RoomId = room["id"].as_str().unwrap().parse().unwrap();
+        let pin = json!({ "listing": f.mango, "live_price": { "minor": 800, "currency": "CNY" } });
+        let pin_path = format!("/v1/rooms/{room}/pin");
+        assert_eq!(api.call(Method::PUT, &pin_path, &tf, pin).await.0, 200);
+
+        // The agent can do none of it: opening would take the show off air,
+        // a pin at 0.01 CNY would sell the harvest for nothing.
+        let refused = |(s, v): (u16, Value)| {
+            assert_eq!(
+                (s, v["error"]["code"].as_str()),
+                (403, Some("forbidden")),
+                "{v}"
+            );
+            assert!(
+                v["error"]["message"].as_str().unwrap().contains("farmer"),
+                "{v}"
+            );
+        };
+        refused(api.call(Method::POST, "/v1/rooms", &ta, open).await);
+        let cheap = json!({ "listing": f.mango, "live_price": { "minor": 1, "currency": "CNY" } });
+        refused(api.call(Method::PUT, &pin_path, &ta, cheap).await);
+        refused(api.call(Method::DELETE, &pin_path, &ta, Value::Null).await);
+        let end_path = format!("/v1/rooms/{room}/end");
+        refused(api.call(Method::POST, &end_path, &ta, Value::Null).await);
+        assert_eq!(api.events(room, &ta).await.0, 403, "nor follow the room");
+        let (_, view) = api
+            .call(Method::GET, &format!("/v1/rooms/{room}"), &tf, Value::Null)
+            .await;
+        assert_eq!(view["status"], "live", "still on air");
+        assert_eq!(
+            view["pin"]["live_price"]["minor"], 800,
+            "the farmer's price"
+        );
+
+        // Order actions pushed by the agent are rejected, and change nothing.
+        let order_path = format!("/v1/orders/{}", f.order);
+        for action in [
+            OrderAction::Cancel {
+                by: CancelledBy::Farmer,
+                reason: "sold out".into(),
+            },
+            OrderAction::Accept,
+        ] {
+            let body = push_body(OpBody::OrderAction {
+                order: f.order,
+                action,
+            });
+            let (s, v) = api.call(Method::POST, "/v1/ops", &ta, body).await;
+            assert_eq!(s, 200, "{v}");
+            assert_eq!(v["results"][0]["outcome"], "rejected", "{v}");
+            assert_eq!(v["results"][0]["code"], "not_allowed", "{v}");
+        }
+        let (_, o) = api
+            .call(Method::GET, &order_path, &f.buyer, Value::Null)
+            .await;
+        assert_eq!(o["status"], "placed");
+
+        // No buyer contact for the agent: not by order id, not in the feed.
+        refused(api.call(Method::GET, &order_path, &ta, Value::Null).await);
+        let (s, page) = api
+            .call(Method::GET, "/v1/changes?after=0", &ta, Value::Null)
+            .await;
+        assert_eq!(s, 200);
+        let text = page.to_string();
+        assert!(
+            !text.contains("0013 8000") && !text.contains("Coconut"),
+            "{text}"
+        );
+        assert!(!text.contains("Wang"), "{text}");
+        assert!(
+            page["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["kind"] == "listing")
+        );
+        // The agent still sees the stock the order took.
+        let last = page["changes"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["state"]["stock"], 43, "{last}");
+
+        // The farmer may do all of it, and sees the buyer.
+        let (s, o) = api.call(Method::GET, &order_path, &tf, Value::Null).await;
+        assert_eq!((s, o["contact"]["phone"].as_str()), (200, Some(PHONE)));
+        let (_, page) = api
+            .call(Method::GET, "/v1/changes?after=0", &tf, Value::Null)
+            .await;
+        assert!(page.to_string().contains(ADDRESS));
+        let body = push_body(OpBody::OrderAction {
+            order: f.order,
+            action: OrderAction::Accept,
+        });
+        let (_, v) = api.call(Method::POST, "/v1/ops", &tf, body).await;
+        assert_eq!(v["results"][0]["outcome"], "applied", "{v}");
+        assert_eq!(
+            api.call(Method::DELETE, &pin_path, &tf, Value::Null)
+                .await
+                .0,
+            200
+        );
+        assert_eq!(
+            api.call(Method::POST, &end_path, &tf, Value::Null).await.0,
+            200
+        );
+    });
+
+    // Through sync, too: the agent's device never stores the buyer's contact.
+    f.agent.sync(&rt);
+    f.farmer.sync(&rt);
+    assert!(
+        f.agent
+            .core
+            .orders(&OrderFilter::default())
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        f.farmer.core.orders(&OrderFilter::default()).unwrap().len(),
+        1
+    );
+    assert_eq!(f.agent.core.listing(f.mango).unwrap().stock, 43);
+    assert!(!device_files_contain(&f.agent, "0013 8000"));
+    assert!(
+        device_files_contain(&f.farmer, "0013 8000"),
+        "the check can see it"
+    );
+}
+
+#[test]
+fn an_agents_core_refuses_order_actions_and_rooms_offline_before_queuing() {
+    let rt = rt();
+    let f = farm(&rt);
+    // Synced after the order was placed: everything the hub lets it see.
+    f.agent.sync(&rt);
+    let agent = &f.agent.core;
+    assert_eq!(agent.role().unwrap(), Some(Role::Agent));
+    let queued = agent.pending_count().unwrap();
+    let not_allowed = |r: farmlive_core::Result<_>| match r {
+        Err(Error::Rule(r)) => {
+            assert_eq!(r.code, "not_allowed");
+            assert!(r.message.contains("farmer"), "{}", r.message);
+        }
+        Err(e) => panic!("refused for another reason: {e}"),
+        Ok(_) => panic!("allowed"),
+    };
+    not_allowed(agent.act_on_order(f.order, OrderAction::Accept).map(|_| ()));
+    let cancel = OrderAction::Cancel {
+        by: CancelledBy::Farmer,
+        reason: "no".into(),
+    };
+    not_allowed(agent.act_on_order(f.order, cancel).map(|_| ()));
+    let setup = RoomSetup {
+        farm: f.agent.farm(FARM),
+        title: "Harvest".into(),
+        shelf: vec![f.mango],
+        playback_url: None,
+    };
+    not_allowed(rt.block_on(agent.open_room(&setup)).map(|_| ()));
+    not_allowed(
+        rt.block_on(agent.pin(RoomId::new(), f.mango, None))
+            .map(|_| ()),
+    );
+    not_allowed(rt.block_on(agent.end_room(RoomId::new())).map(|_| ()));
+    assert_eq!(agent.pending_count().unwrap(), queued, "nothing queued");
+    // Listing produce offline is still the agent's job.
+    agent.adjust_stock(f.mango, 10).unwrap();
+    assert_eq!(agent.pending_count().unwrap(), queued + 1);
+    // The farmer's phone acts on the order offline, as before.
+    f.farmer.sync(&rt);
+    let farmer = &f.farmer.core;
+    assert_eq!(farmer.role().unwrap(), Some(Role::Farmer));
+    farmer.act_on_order(f.order, OrderAction::Accept).unwrap();
+    assert_eq!(f.farmer.sync(&rt).rejected, 0);
+}
+
+#[test]
+fn a_hundred_reconnects_store_no_room_events_and_viewers_still_reach_the_farmer() {
+    let rt = rt();
+    let f = farm(&rt);
+    let api = &f.api;
+    let farmer = f.farmer.core.clone();
+    let setup = RoomSetup {
+        farm: f.farmer.farm(FARM),
+        title: "Mango harvest".into(),
+        shelf: vec![f.mango],
+        playback_url: None,
+    };
+    let room = rt.block_on(farmer.open_room(&setup)).unwrap().id;
+    // The farmer's core follows the room, as the phone does while on air.
+    let seen: Arc<Mutex<Vec<RoomEvent>>> = Arc::default();
+    let cancel = CancelToken::new();
+    let follower = {
+        let (seen, cancel, farmer) = (seen.clone(), cancel.clone(), farmer.clone());
+        rt.spawn(async move {
+            let on_event = move |e: &RoomEvent| seen.lock().unwrap().push(e.clone());
+            farmer
+                .follow_room(room, &FollowOptions::default(), &cancel, &on_event, &|_| {})
+                .await
+        })
+    };
+    let presence = |seen: &Mutex<Vec<RoomEvent>>| -> Vec<RoomEventBody> {
+        let seen = seen.lock().unwrap();
+        seen.iter()
+            .map(|e| e.body.clone())
+            .filter(|b| {
+                matches!(
+                    b,
+                    RoomEventBody::ViewerJoined { .. } | RoomEventBody::ViewerLeft { .. }
+                )
+            })
+            .collect()
+    };
+    let wait_for = |what: &str, ok: &dyn Fn(&[RoomEventBody]) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !ok(&presence(&seen)) {
+            assert!(Instant::now() < deadline, "{what}: {:?}", presence(&seen));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let (x, y) = rt.block_on(async { (api.buyer("Xiao Wang").await, api.buyer("Yu Lan").await) });
+    let viewers_now = || {
+        let path = format!("/v1/rooms/{room}");
+        rt.block_on(api.call(Method::GET, &path, &y, Value::Null)).1["viewers"]
+            .as_u64()
+            .unwrap()
+    };
+    let started = Instant::now();
+    // The first viewer reaches the farmer at once.
+    let first = rt.block_on(api.events(room, &x)).1.unwrap();
+    wait_for("Xiao joined", &|p| {
+        p == [RoomEventBody::ViewerJoined {
+            viewer: "Xiao".into(),
+            viewers: 1,
+        }]
+    });
+    drop(first);
+    // A hundred reconnects of one buyer.
+    rt.block_on(async {
+        for _ in 0..100 {
+            let (s, stream) = api.events(room, &x).await;
+            assert_eq!(s, 200);
+            drop(stream);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while viewers_now() != 0 {
+        assert!(Instant::now() < deadline, "Xiao's streams never closed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Then another buyer watches and stays: the count reaches the farmer.
+    let _yu = rt.block_on(api.events(room, &y)).1.unwrap();
+    let yu = RoomEventBody::ViewerJoined {
+        viewer: "Yu".into(),
+        viewers: 1,
+    };
+    wait_for("Yu watching, Xiao gone", &|p| p.last() == Some(&yu));
+    assert_eq!(viewers_now(), 1);
+    let elapsed = started.elapsed();
+    let got = presence(&seen).len();
+    let windows = (elapsed.as_millis() / PRESENCE_EVERY.as_millis()) as usize;
+    println!(
+        "{got} presence events reached the farmer for 100 reconnects and 2 buyers over {elapsed:?}"
+    );
+    assert!(
+        got <= windows + 2,
+        "{got} presence events for 100 reconnects over {elapsed:?}: at most one a second"
+    );
+    // Nothing of it is stored.
+    let conn = f.hub.sql();
+    let stored: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM room_events WHERE room_id = ?1",
+            [room.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 0, "presence is not stored");
+    // The follower keeps its place across them: a pin still arrives once, in order.
+    rt.block_on(farmer.pin(room, f.mango, None)).unwrap();
+    rt.block_on(farmer.end_room(room)).unwrap();
+    let end = rt.block_on(follower).unwrap().unwrap();
+    assert_eq!(end, farmlive_core::FollowEnd::Ended);
+    cancel.cancel();
+    let seen = seen.lock().unwrap();
+    let ids: Vec<u64> = seen.iter().map(|e| e.id).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    let tail: Vec<_> = seen.iter().rev().take(3).map(|e| e.body.kind()).collect();
+    assert_eq!(tail, ["ended", "unpinned", "pinned"]);
+    let stored: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM room_events WHERE room_id = ?1",
+            [room.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 3, "pinned, unpinned and ended only");
+}
+
+#[test]
+fn a_device_holds_at_most_a_few_event_streams() {
+    let rt = rt();
+    let f = farm(&rt);
+    let (api, tf) = (&f.api, f.farmer.token());
+    let farm_id = f.farmer.farm(FARM);
+    rt.block_on(async {
+        let open = json!({ "farm": farm_id, "title": "Mango harvest", "shelf": [f.mango] });
+        let (_, room) = api.call(Method::POST, "/v1/rooms", &tf, open).await;
+        let room: RoomId = room["id"].as_str().unwrap().parse().unwrap();
+        let mut open = Vec::new();
+        for _ in 0..STREAMS_PER_DEVICE {
+            let (s, stream) = api.events(room, &tf).await;
+            assert_eq!(s, 200);
+            open.push(stream.unwrap());
+        }
+        // (Not read whole: a stream that was let in would never end.)
+        let fifth = api
+            .http
+            .get(format!("{}/v1/rooms/{room}/events", api.url))
+            .bearer_auth(&tf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(fifth.status().as_u16(), 429, "the fifth stream is refused");
+        assert_eq!(fifth.headers()["retry-after"], "15");
+        let v: Value = fifth.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "rate_limited", "{v}");
+        // A closed stream frees a place.
+        drop(open.pop());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let (s, stream) = api.events(room, &tf).await;
+            if s == 200 {
+                open.push(stream.unwrap());
+                break;
+            }
+            assert_eq!(s, 429);
+            assert!(Instant::now() < deadline, "the place never freed");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+}
+
+#[test]
+fn sign_ups_are_limited_per_client_address() {
+    let rt = rt();
+    let burst = SIGNUP_BURST as usize;
+    let xff = |ip: &str| vec![("x-forwarded-for", ip.to_owned())];
+    // No proxy configured: the peer address counts, the header is ignored.
+    let hub = HubProcess::start();
+    let api = Api::new(&hub);
+    rt.block_on(async {
+        for i in 0..burst {
+            let (s, v, _) = api
+                .sign_up(&format!("Villager {i}"), &xff(&format!("10.0.0.{i}")))
+                .await;
+            assert_eq!(s, 201, "a village signs up together: {i} {v}");
+        }
+        let (s, v, h) = api.sign_up("Spammer", &[]).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (429, Some("rate_limited")),
+            "{v}"
+        );
+        assert!(h["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+        let (s, _, _) = api.sign_up("Spammer", &xff("203.0.113.99")).await;
+        assert_eq!(s, 429, "a header anyone can send is not trusted");
+    });
+    drop(hub);
+    // Behind a proxy that sets x-forwarded-for.
+    let hub = HubProcess::start_with(&["--trusted-proxy-header", "x-forwarded-for"]);
+    let api = Api::new(&hub);
+    rt.block_on(async {
+        let village = xff("198.51.100.7");
+        for i in 0..burst {
+            let (s, v, _) = api.sign_up(&format!("Villager {i}"), &village).await;
+            assert_eq!(s, 201, "{i} {v}");
+        }
+        let (s, _, _) = api.sign_up("Spammer", &village).await;
+        assert_eq!(s, 429, "past the burst from that address");
+        // The proxy appends the address it saw: a client cannot pick its own.
+        let (s, _, _) = api
+            .sign_up("Spammer", &xff("192.0.2.1, 198.51.100.7"))
+            .await;
+        assert_eq!(s, 429);
+        let (s, v, _) = api
+            .sign_up("Li from the next town", &xff("192.0.2.44"))
+            .await;
+        assert_eq!(s, 201, "another address is not blocked: {v}");
+        let (s, v, _) = api.sign_up("Straight to the hub", &[]).await;
+        assert_eq!(s, 201, "no header: the peer address counts: {v}");
+    });
+}
