@@ -67,6 +67,25 @@ fn buyer(
     Ok(client)
 }
 
+/// Maps a failed buyer call to a failure. A 401 means the hub no longer
+/// knows this buyer's token (expired after 180 days unused, or another
+/// hub): the saved sign-in is forgotten, so the next command signs up anew
+/// instead of failing the same way for ever.
+fn signed_out(data_dir: &Path) -> impl Fn(farmlive_core::Error) -> Failure + '_ {
+    move |e| {
+        if matches!(e, farmlive_core::Error::Hub { status: 401, .. }) {
+            let _ = std::fs::remove_file(buyer_file(data_dir));
+            return Failure {
+                bad_input: false,
+                message: format!(
+                    "{e} — this buyer's sign-in is no longer valid here and was forgotten; run the command again to sign up anew"
+                ),
+            };
+        }
+        e.into()
+    }
+}
+
 /// The room named, or the newest live one.
 fn room(rt: &Runtime, client: &BuyerClient, which: Option<&str>) -> Result<RoomView, Failure> {
     match which.filter(|w| *w != "live") {
@@ -182,8 +201,9 @@ pub fn run(data_dir: &Path, out: &Output, args: BuyerArgs) -> CmdResult {
                 }
             };
             // From the room's latest event on: a viewer sees what happens next.
-            let end =
-                rt.block_on(client.watch(room.id, room.last_event, &cancel, &on_event, &on_link))?;
+            let end = rt
+                .block_on(client.watch(room.id, room.last_event, &cancel, &on_event, &on_link))
+                .map_err(signed_out(data_dir))?;
             if end == FollowEnd::Ended && !out.json {
                 println!("the stream is over");
             }
@@ -196,7 +216,9 @@ pub fn run(data_dir: &Path, out: &Output, args: BuyerArgs) -> CmdResult {
         } => {
             let client = buyer(&rt, data_dir, &hub, who)?;
             let room = self::room(&rt, &client, which.as_deref())?;
-            let event = rt.block_on(client.comment(room.id, &text))?;
+            let event = rt
+                .block_on(client.comment(room.id, &text))
+                .map_err(signed_out(data_dir))?;
             if out.json {
                 print_json(&event);
             } else {
@@ -225,9 +247,12 @@ pub fn run(data_dir: &Path, out: &Output, args: BuyerArgs) -> CmdResult {
             let order = match (&which, listing) {
                 (Some(_), listing) => {
                     let room = self::room(&rt, &client, which.as_deref())?;
-                    rt.block_on(client.order_in_room(room.id, listing, qty, delivery, &key))?
+                    rt.block_on(client.order_in_room(room.id, listing, qty, delivery, &key))
+                        .map_err(signed_out(data_dir))?
                 }
-                (None, Some(listing)) => rt.block_on(client.order(listing, qty, delivery, &key))?,
+                (None, Some(listing)) => rt
+                    .block_on(client.order(listing, qty, delivery, &key))
+                    .map_err(signed_out(data_dir))?,
                 (None, None) => return Err(Failure::input("say --listing ID or --room ROOM")),
             };
             if out.json {
@@ -251,7 +276,9 @@ pub fn run(data_dir: &Path, out: &Output, args: BuyerArgs) -> CmdResult {
                 .and_then(|b| serde_json::from_slice(&b).ok())
                 .ok_or_else(|| Failure::input("no buyer here yet: place an order first"))?;
             let client = BuyerClient::with_token(&saved.hub, &saved.token)?;
-            let order = rt.block_on(client.cancel(id.parse().map_err(Failure::input)?, &reason))?;
+            let order = rt
+                .block_on(client.cancel(id.parse().map_err(Failure::input)?, &reason))
+                .map_err(signed_out(data_dir))?;
             println!("order {} is {}", order.id, order.status);
             Ok(())
         }

@@ -249,3 +249,51 @@ fn the_help_describes_the_device_commands() {
     let help = ok(dir.path(), &["enrol", "--help"]);
     assert!(help.contains("--again"), "{help}");
 }
+
+#[test]
+fn a_buyer_whose_token_expired_is_told_and_signs_up_anew_on_the_next_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    let hub = hub(&db);
+    let code = hub.second_line.rsplit(' ').next().unwrap().to_owned();
+    let phone = dir.path().join("phone");
+    ok(&phone, &["enrol", "--hub", &hub.url, "--code", &code]);
+    let added: Value = serde_json::from_str(&ok(
+        &phone,
+        &[
+            "listing", "add", "--title", "Mangoes", "--unit", "kg", "--price", "8", "--stock", "9",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    ok(&phone, &["sync"]);
+    let listing = added["id"].as_str().unwrap().to_owned();
+    let buyer = dir.path().join("buyer");
+    let order = [
+        "buyer",
+        "--hub",
+        &hub.url,
+        "order",
+        "--listing",
+        &listing,
+        "--qty",
+        "1",
+    ];
+    ok(&buyer, &order);
+    // 180 days pass without an order: the hub forgets the token.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("UPDATE buyers SET expires_at = 1", [])
+        .unwrap();
+    let refused = farmlive(&buyer, &order);
+    let err = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert_eq!(refused.status.code(), Some(1), "{err}");
+    assert!(err.contains("sign up anew"), "{err}");
+    // The next command signs up again instead of failing for ever.
+    ok(&buyer, &order);
+    let buyers: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM buyers", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(buyers, 2);
+}
