@@ -31,12 +31,30 @@ pub enum FarmLiveError {
     /// The device is not enrolled with a hub yet.
     #[error("{0}")]
     NotEnrolled(String),
-    /// The hub could not be reached; retry later.
-    #[error("{0}")]
-    Network(String),
-    /// The hub refused the request.
-    #[error("{0}")]
-    Hub(String),
+    /// The hub could not be reached or is unavailable; retry later (not
+    /// before `retry_after_secs` if the hub said).
+    #[error("{message}")]
+    Network {
+        /// What went wrong.
+        message: String,
+        /// The hub's stable error code, if it answered (e.g. `busy`).
+        code: Option<String>,
+        /// The hub's `Retry-After`, in seconds, if it sent one.
+        retry_after_secs: Option<u64>,
+    },
+    /// The hub refused the request: `token_expired` or `device_revoked`
+    /// (enrol again), `rate_limited` (wait `retry_after_secs`), …
+    #[error("{message}")]
+    Hub {
+        /// The hub's message.
+        message: String,
+        /// The hub's stable error code (see `protocol::api::ErrorCode`).
+        code: String,
+        /// The HTTP status.
+        status: u16,
+        /// The hub's `Retry-After`, in seconds, if it sent one.
+        retry_after_secs: Option<u64>,
+    },
     /// The operation was cancelled.
     #[error("{0}")]
     Cancelled(String),
@@ -58,6 +76,29 @@ impl FarmLiveError {
             self,
             FarmLiveError::BadInput(_) | FarmLiveError::NotFound(_) | FarmLiveError::NotAllowed(_)
         )
+    }
+
+    /// The hub's stable error code, if the hub answered with an error that
+    /// kept it (`Hub`, or `Network` for a hub that is unavailable).
+    pub fn hub_code(&self) -> Option<&str> {
+        match self {
+            FarmLiveError::Hub { code, .. } => Some(code),
+            FarmLiveError::Network { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The hub's `Retry-After` in seconds, if it sent one.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            FarmLiveError::Hub {
+                retry_after_secs, ..
+            }
+            | FarmLiveError::Network {
+                retry_after_secs, ..
+            } => *retry_after_secs,
+            _ => None,
+        }
     }
 
     /// A bad-input error with a message.
@@ -82,19 +123,43 @@ impl From<CoreError> for FarmLiveError {
             other => other,
         };
         let bad_input = e.is_bad_input();
+        let transient = e.is_transient();
         let message = bounded(e.to_string());
         match e {
             CoreError::NotFound { .. } => FarmLiveError::NotFound(message),
             CoreError::Rule(_) => FarmLiveError::NotAllowed(message),
             CoreError::NotEnrolled => FarmLiveError::NotEnrolled(message),
-            CoreError::Network(_) => FarmLiveError::Network(message),
+            CoreError::Network(_) => FarmLiveError::Network {
+                message,
+                code: None,
+                retry_after_secs: None,
+            },
             CoreError::Cancelled => FarmLiveError::Cancelled(message),
+            // A refusal the user can fix stays `BadInput`, as shells expect.
             _ if bad_input => FarmLiveError::BadInput(message),
-            CoreError::Hub { .. } => FarmLiveError::Hub(message),
+            CoreError::Hub {
+                code, retry_after, ..
+            } if transient => FarmLiveError::Network {
+                message,
+                code: Some(code.to_string()),
+                retry_after_secs: retry_after.map(|d| d.as_secs()),
+            },
+            CoreError::Hub {
+                status,
+                code,
+                retry_after,
+                ..
+            } => FarmLiveError::Hub {
+                message,
+                code: code.to_string(),
+                status,
+                retry_after_secs: retry_after.map(|d| d.as_secs()),
+            },
             CoreError::SchemaTooNew { .. }
             | CoreError::Corrupt
             | CoreError::Migration { .. }
             | CoreError::Database(_)
+            | CoreError::StoredData(_)
             | CoreError::Io { .. } => FarmLiveError::Storage(message),
             _ => FarmLiveError::Failure(message),
         }
@@ -132,7 +197,10 @@ mod tests {
         assert!(matches!(e, FarmLiveError::BadInput(_)));
         assert!(e.is_bad_input());
         let e: FarmLiveError = CoreError::Network("down".into()).into();
-        assert!(matches!(e, FarmLiveError::Network(_)));
+        assert!(matches!(e, FarmLiveError::Network { .. }));
+        assert!(!e.is_bad_input());
+        let e: FarmLiveError = CoreError::StoredData("outbox entry 1".into()).into();
+        assert!(matches!(e, FarmLiveError::Storage(_)), "{e:?}");
         assert!(!e.is_bad_input());
     }
 }

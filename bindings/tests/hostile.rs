@@ -5,6 +5,9 @@
 //! short and carry no secrets. The live-room tests run a real hub in-process
 //! on loopback.
 
+mod common;
+
+use common::{block_on, hub, open};
 use farmlive_ffi::*;
 use std::sync::Arc;
 
@@ -31,20 +34,6 @@ fn refused<T: std::fmt::Debug>(r: Result<T, FarmLiveError>) -> FarmLiveError {
 fn bad_input<T: std::fmt::Debug>(r: Result<T, FarmLiveError>) {
     let e = refused(r);
     assert!(e.is_bad_input(), "expected a bad-input error, got {e:?}");
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(f)
-}
-
-fn open() -> (tempfile::TempDir, Arc<FarmLive>) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let fl = FarmLive::open(dir.path().join("data").to_string_lossy().into_owned()).expect("open");
-    (dir, fl)
 }
 
 fn draft(minor: i64, stock: i64, title: String) -> ListingDraft {
@@ -480,43 +469,6 @@ fn pin_and_unpin_without_a_room_are_not_allowed() {
     refused(block_on(s.pin(l.id.clone(), None)));
     refused(block_on(s.unpin()));
     refused(s.room());
-}
-
-/// A real hub on a loopback port, serving until dropped.
-struct TestHub {
-    url: String,
-    code: String,
-    _rt: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
-}
-
-fn hub(farm: &str) -> TestHub {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let hub = farmlive_hub::Hub::open(&dir.path().join("hub.db")).expect("hub");
-    let code = hub
-        .store()
-        .mint_enrol_code(
-            &[farm.to_owned()],
-            farmlive_core::protocol::api::Role::Farmer,
-        )
-        .expect("code")
-        .code;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    rt.spawn(hub.serve(listener, std::future::pending()));
-    TestHub {
-        url: format!("http://{addr}"),
-        code,
-        _rt: rt,
-        _dir: dir,
-    }
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! `farmlive`: the FarmLive command line.
 //!
-//! Exit codes: 0 success, 1 failure (disk, database), 2 bad input (a rule
-//! broken, an unknown id, a bad photo, bad arguments).
+//! Exit codes: 0 success, 1 failure (disk, database, stored data
+//! unreadable), 2 bad input (a rule broken, an unknown id, a bad photo, bad
+//! arguments).
 
 // Every `println!` in this crate goes through `output::stdout`,
 // which ends the process quietly when the reader has gone away

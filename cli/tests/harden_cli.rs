@@ -1,6 +1,7 @@
 //! Issue 10, the CLI's smaller defects: paths that are no photo file, a
 //! closed pipe, a stream that never reached its ingest, secrets in ingest
-//! URLs, invisible titles and the encoder's own log lines.
+//! URLs, invisible titles and the encoder's own log lines; and (issue 11) a
+//! damaged outbox row, which is a failure, not bad input.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
@@ -209,4 +210,42 @@ fn titles_of_invisible_or_direction_characters_are_refused() {
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["pending"], 0, "nothing was queued");
+}
+
+/// Issue 11: data the device stored but cannot read back is the device's
+/// fault, not the user's: the CLI says so and exits 1, never 2 ("bad input").
+#[test]
+fn a_damaged_outbox_row_is_a_failure_not_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    new_listing(&d);
+    let listed = farmlive(&d).arg("outbox").output().unwrap();
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+
+    // Damage one queued op in the real SQLite file, as a bad disk or a
+    // buggy older build might.
+    let db = rusqlite::Connection::open(d.join("farmlive.db")).unwrap();
+    let damaged = db
+        .execute(
+            "UPDATE outbox SET body = '{\"id\": not json' WHERE seq = (SELECT MAX(seq) FROM outbox)",
+            [],
+        )
+        .unwrap();
+    assert_eq!(damaged, 1);
+    drop(db);
+
+    for json in [false, true] {
+        let mut cmd = farmlive(&d);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.arg("outbox").output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "json={json}: {err}");
+        assert!(err.contains("stored data unreadable"), "json={json}: {err}");
+        assert!(err.contains("outbox entry"), "json={json}: {err}");
+        if json {
+            assert!(err.contains("\"bad_input\":false"), "{err}");
+        }
+    }
 }

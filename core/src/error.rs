@@ -3,9 +3,8 @@
 
 use farmlive_photo::PhotoError;
 use farmlive_protocol::ValidationError;
-
-/// The code of an [`Error::Hub`] made on the device: the hub's reply was unusable.
-pub const BAD_REPLY: &str = "bad_reply";
+use farmlive_protocol::api::ErrorCode;
+use std::time::Duration;
 
 /// Result with the core's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -23,6 +22,11 @@ pub enum Error {
     /// An argument the caller gave is not usable.
     #[error("{0}")]
     InvalidArgument(String),
+    /// Data this device stored (an outbox entry, a pulled order, a room)
+    /// cannot be read back, or cannot be encoded to store or send: a fault
+    /// of the device, not of what the user gave.
+    #[error("stored data unreadable: {0}")]
+    StoredData(String),
     /// No such thing.
     #[error("no {what} with id {id}")]
     NotFound {
@@ -61,15 +65,18 @@ pub enum Error {
     /// The hub could not be reached or is unavailable; retry later.
     #[error("could not sync: {0}")]
     Network(String),
-    /// The hub refused the request.
-    #[error("the hub refused: {message}")]
+    /// The hub answered with an error: it refused the request (4xx), or
+    /// it is unavailable (5xx, transient).
+    #[error("{}", hub_text(*status, message))]
     Hub {
         /// HTTP status.
         status: u16,
         /// The hub's stable code.
-        code: String,
+        code: ErrorCode,
         /// The hub's message.
         message: String,
+        /// How long the hub asked to wait before trying again (`Retry-After`).
+        retry_after: Option<Duration>,
     },
     /// This device has not been enrolled with a hub.
     #[error(
@@ -102,8 +109,30 @@ impl Error {
     pub(crate) fn bad_reply(status: u16, message: impl Into<String>) -> Error {
         Error::Hub {
             status,
-            code: BAD_REPLY.into(),
+            code: ErrorCode::BadReply,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// Stored data that cannot be read back or encoded (`what` failed).
+    pub(crate) fn stored(what: &str, e: impl std::fmt::Display) -> Error {
+        Error::StoredData(format!("{what}: {e}"))
+    }
+
+    /// The hub's stable error code, if the hub answered with an error.
+    pub fn hub_code(&self) -> Option<&ErrorCode> {
+        match self {
+            Error::Hub { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// How long the hub asked to wait before trying again (`Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Hub { retry_after, .. } => *retry_after,
+            _ => None,
         }
     }
 
@@ -116,7 +145,11 @@ impl Error {
 
     /// True for failures worth retrying later (network, hub unavailable).
     pub fn is_transient(&self) -> bool {
-        matches!(self, Error::Network(_))
+        match self {
+            Error::Network(_) => true,
+            Error::Hub { status, .. } => *status >= 500,
+            _ => false,
+        }
     }
 
     /// True when the hub asked to slow down (HTTP 429): worth retrying after
@@ -141,5 +174,52 @@ impl Error {
                 | Error::InvalidArgument(_)
                 | Error::NotFound { .. }
         )
+    }
+}
+
+/// What an [`Error::Hub`] says: a refusal, or (5xx) that the hub is down.
+fn hub_text(status: u16, message: &str) -> String {
+    if status >= 500 {
+        format!("could not sync: {message}")
+    } else {
+        format!("the hub refused: {message}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreadable_stored_data_is_not_bad_input() {
+        let e = Error::stored("outbox entry 3 is unreadable", "expected value");
+        assert!(!e.is_bad_input());
+        assert!(!e.is_transient());
+        assert_eq!(
+            e.to_string(),
+            "stored data unreadable: outbox entry 3 is unreadable: expected value"
+        );
+    }
+
+    #[test]
+    fn a_hub_that_is_down_is_transient_and_keeps_its_retry_after() {
+        let down = Error::Hub {
+            status: 503,
+            code: ErrorCode::Busy,
+            message: "the hub is unavailable (503 Service Unavailable)".into(),
+            retry_after: Some(Duration::from_secs(2)),
+        };
+        assert!(down.is_transient() && !down.is_bad_input());
+        assert_eq!(down.retry_after(), Some(Duration::from_secs(2)));
+        assert_eq!(down.hub_code(), Some(&ErrorCode::Busy));
+        assert!(down.to_string().starts_with("could not sync: "), "{down}");
+        let refused = Error::Hub {
+            status: 409,
+            code: ErrorCode::OutOfStock,
+            message: "only 2 left".into(),
+            retry_after: None,
+        };
+        assert!(!refused.is_transient() && refused.is_bad_input());
+        assert_eq!(refused.to_string(), "the hub refused: only 2 left");
     }
 }

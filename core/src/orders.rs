@@ -49,8 +49,7 @@ pub struct Conflict {
 }
 
 fn parse_state(text: &str) -> Result<OrderState> {
-    serde_json::from_str(text)
-        .map_err(|e| Error::InvalidArgument(format!("stored order unreadable: {e}")))
+    serde_json::from_str(text).map_err(|e| Error::stored("stored order unreadable", e))
 }
 
 impl Core {
@@ -167,7 +166,7 @@ impl Core {
                 params![
                     next.status.as_str(),
                     serde_json::to_string(&next)
-                        .map_err(|e| Error::InvalidArgument(e.to_string()))?,
+                        .map_err(|e| Error::stored("cannot encode an order", e))?,
                     id.to_string()
                 ],
             )?;

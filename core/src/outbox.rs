@@ -22,7 +22,7 @@ pub(crate) fn append(tx: &Transaction<'_>, op: &Op, now_ms: i64) -> Result<()> {
         _ => None,
     };
     let body = serde_json::to_string(op)
-        .map_err(|e| crate::Error::InvalidArgument(format!("cannot encode operation: {e}")))?;
+        .map_err(|e| crate::Error::stored("cannot encode operation", e))?;
     tx.execute(
         "INSERT INTO outbox (op_id, kind, entity_id, blob, body, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -50,7 +50,7 @@ impl Core {
         for row in rows {
             let (seq, body) = row?;
             let op = serde_json::from_str(&body).map_err(|e| {
-                crate::Error::InvalidArgument(format!("outbox entry {seq} is unreadable: {e}"))
+                crate::Error::stored(&format!("outbox entry {seq} is unreadable"), e)
             })?;
             out.push(PendingOp { seq, op });
         }

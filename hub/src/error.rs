@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use farmlive_protocol::api::{ApiError, ApiErrorBody};
+use farmlive_protocol::api::{ApiError, ApiErrorBody, ErrorCode};
 
 /// Result with [`HubError`].
 pub type Result<T, E = HubError> = std::result::Result<T, E>;
@@ -80,22 +80,42 @@ impl HubError {
     }
 }
 
+impl HubError {
+    /// The HTTP status and the stable code the client sees.
+    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+        match self {
+            HubError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, declared(code)),
+            HubError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            HubError::Denied { code, .. } => (StatusCode::UNAUTHORIZED, declared(code)),
+            HubError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            HubError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            HubError::Conflict(code, _) => (StatusCode::CONFLICT, declared(code)),
+            HubError::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed)
+            }
+            HubError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
+            HubError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            HubError::Io(_) | HubError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
+            }
+        }
+    }
+}
+
+/// The declared code for a code the hub's handlers name as a string. Every
+/// such string must be one of [`ErrorCode`]'s (a test below checks the
+/// hub's sources); an undeclared one is a bug, logged, and still sent.
+fn declared(code: &str) -> ErrorCode {
+    let code = ErrorCode::parse(code);
+    if let ErrorCode::Other(undeclared) = &code {
+        tracing::error!(target: "farmlive::hub", "error code {undeclared:?} is not declared in protocol::api::ErrorCode");
+    }
+    code
+}
+
 impl IntoResponse for HubError {
     fn into_response(self) -> Response {
-        let (status, code) = match &self {
-            HubError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, *code),
-            HubError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            HubError::Denied { code, .. } => (StatusCode::UNAUTHORIZED, *code),
-            HubError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            HubError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            HubError::Conflict(code, _) => (StatusCode::CONFLICT, *code),
-            HubError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
-            HubError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
-            HubError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-            HubError::Io(_) | HubError::Internal(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
-            }
-        };
+        let (status, code) = self.status_and_code();
         let message = if status.is_server_error() {
             // The detail goes to the log only, under the request's id; the
             // client gets the id to quote.
@@ -113,10 +133,7 @@ impl IntoResponse for HubError {
             self.to_string()
         };
         let body = ApiError {
-            error: ApiErrorBody {
-                code: code.to_owned(),
-                message,
-            },
+            error: ApiErrorBody { code, message },
         };
         let mut resp = (status, axum::Json(body)).into_response();
         if let HubError::RateLimited { retry_after_secs } = self {
@@ -126,5 +143,65 @@ impl IntoResponse for HubError {
             );
         }
         resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code the hub's handlers spell as a string (`bad_request("…"`,
+    /// `Conflict("…"`, `code: …`) is declared in `ErrorCode`, so clients can
+    /// match on it.
+    #[test]
+    fn every_code_the_hub_names_is_declared() {
+        fn visit(dir: &std::path::Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    visit(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for opener in ["bad_request(", "Conflict(", "code: \""] {
+                        for (at, _) in text.match_indices(opener) {
+                            let rest = text[at + opener.len()..].trim_start();
+                            let rest = rest.strip_prefix('"').unwrap_or(rest);
+                            let word: String = rest
+                                .chars()
+                                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                                .collect();
+                            if rest.len() > word.len() && rest[word.len()..].starts_with('"') {
+                                found.push(word);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        visit(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut found,
+        );
+        assert!(found.len() > 20, "the scan found too few codes: {found:?}");
+        for code in found {
+            assert!(
+                !matches!(ErrorCode::parse(&code), ErrorCode::Other(_)),
+                "{code:?} is not declared in protocol::api::ErrorCode"
+            );
+        }
+    }
+
+    #[test]
+    fn fixed_errors_answer_with_their_declared_codes() {
+        let (status, code) = HubError::RateLimited {
+            retry_after_secs: 3,
+        }
+        .status_and_code();
+        assert_eq!((status.as_u16(), code), (429, ErrorCode::RateLimited));
+        let (status, code) = HubError::device_revoked("the farmer").status_and_code();
+        assert_eq!((status.as_u16(), code), (401, ErrorCode::DeviceRevoked));
+        let (_, code) = HubError::Conflict("out_of_stock", "gone".into()).status_and_code();
+        assert_eq!(code, ErrorCode::OutOfStock);
     }
 }

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use farmlive_protocol::api::Role;
+use farmlive_protocol::api::{self, Role};
 use farmlive_protocol::api::{
     BuyerSignup, BuyerToken, CancelOrder, ChangesPage, EnrolRequest, EnrolResponse, PULL_LIMIT_MAX,
     PUSH_BATCH_MAX, PlaceOrder, PublicListing, PushRequest, PushResponse, TOKEN_EXPIRES,
@@ -24,24 +24,24 @@ type St = State<Arc<AppState>>;
 /// All routes.
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/v1/health", get(|| async { "ok" }))
+        .route(api::HEALTH.path, get(|| async { "ok" }))
         .route(
-            farmlive_protocol::api::DEVICES_PATH,
+            api::devices::ENROL.path,
             post(enrol).get(crate::routes_devices::list),
         )
-        .route("/v1/ops", post(push))
-        .route("/v1/changes", get(changes))
+        .route(api::sync::PUSH.path, post(push))
+        .route(api::sync::CHANGES.path, get(changes))
         .route(
-            "/v1/blobs/{sha}",
+            api::blobs::GET.path,
             get(crate::routes_blobs::get)
                 .head(crate::routes_blobs::head)
                 .patch(crate::routes_blobs::patch),
         )
-        .route("/v1/buyers", post(sign_up))
-        .route("/v1/listings", get(listings))
-        .route("/v1/orders", post(place_order))
-        .route("/v1/orders/{id}", get(get_order))
-        .route("/v1/orders/{id}/cancel", post(cancel_order))
+        .route(api::buyers::SIGN_UP.path, post(sign_up))
+        .route(api::buyers::LISTINGS.path, get(listings))
+        .route(api::orders::PLACE.path, post(place_order))
+        .route(api::orders::SHOW.path, get(get_order))
+        .route(api::orders::CANCEL.path, post(cancel_order))
         .merge(crate::routes_rooms::router())
         .merge(crate::routes_devices::router())
         .fallback(|| async { HubError::NotFound("no such address") })

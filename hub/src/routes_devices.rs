@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::routing::post;
 use axum::{Json, Router};
 use farmlive_protocol::DeviceId;
-use farmlive_protocol::api::{DEVICE_REVOKE_PATH, DEVICE_TOKEN_PATH, DeviceInfo, TokenRenewal};
+use farmlive_protocol::api::{DeviceInfo, TokenRenewal, devices};
 use std::sync::Arc;
 
 type St = State<Arc<AppState>>;
@@ -19,8 +19,8 @@ type St = State<Arc<AppState>>;
 /// The device routes (`/v1/devices` itself, enrol and list, is in `routes.rs`).
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
-        .route(DEVICE_TOKEN_PATH, post(renew))
-        .route(DEVICE_REVOKE_PATH, post(revoke))
+        .route(devices::RENEW_TOKEN.path, post(renew))
+        .route(devices::REVOKE.path, post(revoke))
 }
 
 fn farmer(

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use farmlive_protocol::api::rooms;
 use farmlive_protocol::roles::Capability;
 use farmlive_protocol::room::{
     OpenRoom, PinRequest, PostComment, RoomEvent, RoomList, RoomOrder, RoomView, validate_comment,
@@ -24,13 +25,13 @@ type St = State<Arc<AppState>>;
 /// The live-room routes.
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/v1/rooms", post(open).get(list))
-        .route("/v1/rooms/{id}", get(show))
-        .route("/v1/rooms/{id}/pin", put(pin).delete(unpin))
-        .route("/v1/rooms/{id}/end", post(end))
-        .route("/v1/rooms/{id}/comments", post(comment))
-        .route("/v1/rooms/{id}/orders", post(order))
-        .route("/v1/rooms/{id}/events", get(events))
+        .route(rooms::OPEN.path, post(open).get(list))
+        .route(rooms::SHOW.path, get(show))
+        .route(rooms::PIN.path, put(pin).delete(unpin))
+        .route(rooms::END.path, post(end))
+        .route(rooms::COMMENT.path, post(comment))
+        .route(rooms::ORDER.path, post(order))
+        .route(rooms::EVENTS.path, get(events))
 }
 
 fn room_id(raw: &str) -> Result<RoomId> {

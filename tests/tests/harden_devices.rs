@@ -52,7 +52,8 @@ fn refused(result: farmlive_core::Result<farmlive_core::SyncReport>) -> (String,
             status: 401,
             code,
             message,
-        }) => (code, message),
+            ..
+        }) => (code.to_string(), message),
         other => panic!("expected a 401 from the hub, got {other:?}"),
     }
 }

@@ -7,12 +7,12 @@
 //! the next app start) resumes after the stored cursor; a replayed event is
 //! dropped by the cursor.
 
-use super::local;
 use crate::error::{Error, Result};
-use crate::sync::backoff::{Backoff, jitter_unit};
-use crate::sync::{client, sleep_unless_cancelled};
-use crate::{CancelToken, Core};
+use crate::hub::{
+    Backoff, CancelToken, HubClient, client, sleep_unless_cancelled, wait_before_retry,
+};
 use farmlive_protocol::RoomId;
+use farmlive_protocol::api::{Call, rooms};
 use farmlive_protocol::room::{EventCursor, RoomEvent, RoomEventBody, SSE_EVENT_NAME};
 use farmlive_protocol::sse::SseDecoder;
 use std::time::Duration;
@@ -130,33 +130,16 @@ enum Connection {
     },
 }
 
-pub(super) async fn follow(
-    core: &Core,
-    room: RoomId,
-    options: &FollowOptions,
-    cancel: &CancelToken,
-    on_event: &(dyn Fn(&RoomEvent) + Send + Sync),
-    on_link: &(dyn Fn(&RoomLink) + Send + Sync),
-) -> Result<FollowEnd> {
-    let client = core.hub_client_over(client::streaming_client(options.idle_timeout)?)?;
-    let after = local::cursor(&core.store.reader(), room)?;
-    let mut take = |event: &RoomEvent| {
-        if core.write_tx(|tx| local::store_event(tx, event))? {
-            on_event(event);
-        }
-        Ok(())
-    };
-    stream_room(&client, room, after, options, cancel, &mut take, on_link).await
-}
-
 /// A callback that takes each new event; an error stops the stream.
 pub(crate) type TakeEvent<'a> = dyn FnMut(&RoomEvent) -> Result<()> + Send + 'a;
 
 /// Reads a room's events after `after` until the room ends or `cancel` is
-/// set, reconnecting with backoff and `Last-Event-ID` after any drop. Each
-/// new event reaches `take` once, in order.
+/// set, reconnecting with backoff and `Last-Event-ID` after any drop (and
+/// not before the hub's `Retry-After` when it sent one: a hub that is busy
+/// or rate-limits this viewer says when to come back). Each new event
+/// reaches `take` once, in order.
 pub(crate) async fn stream_room(
-    client: &client::HubClient,
+    client: &HubClient,
     room: RoomId,
     after: u64,
     options: &FollowOptions,
@@ -164,7 +147,7 @@ pub(crate) async fn stream_room(
     take: &mut TakeEvent<'_>,
     on_link: &(dyn Fn(&RoomLink) + Send + Sync),
 ) -> Result<FollowEnd> {
-    let path = format!("/v1/rooms/{room}/events");
+    let call = rooms::EVENTS.call_for(room);
     let mut feed = RoomFeed::new(room, EventCursor::after(after));
     let mut failures = 0u32;
     loop {
@@ -172,14 +155,16 @@ pub(crate) async fn stream_room(
             return Ok(FollowEnd::Cancelled);
         }
         feed.reconnected();
-        let (progressed, error) =
-            match connect(client, &path, &mut feed, cancel, take, on_link).await {
+        let (progressed, error, retry_after) =
+            match connect(client, &call, &mut feed, cancel, take, on_link).await {
                 Ok(Connection::Ended) => return Ok(FollowEnd::Ended),
                 Ok(Connection::Cancelled) => return Ok(FollowEnd::Cancelled),
-                Ok(Connection::Dropped { progressed, error }) => (progressed, error),
+                Ok(Connection::Dropped { progressed, error }) => (progressed, error, None),
                 // Rate-limited: this viewer already holds the most streams the
                 // hub allows; an old half-open one is about to be dropped.
-                Err(e) if e.is_transient() || e.is_rate_limited() => (false, e.to_string()),
+                Err(e) if e.is_transient() || e.is_rate_limited() => {
+                    (false, e.to_string(), e.retry_after())
+                }
                 Err(e) => return Err(e),
             };
         failures = if progressed {
@@ -187,7 +172,7 @@ pub(crate) async fn stream_room(
         } else {
             failures.saturating_add(1)
         };
-        let Some(delay) = options.backoff.delay(failures, jitter_unit()) else {
+        let Some(delay) = wait_before_retry(&options.backoff, failures, retry_after) else {
             return Err(Error::Network(format!(
                 "lost the room's events and could not reconnect: {error}"
             )));
@@ -207,15 +192,15 @@ pub(crate) async fn stream_room(
 
 /// One connection: reads until the room ends, the link drops, or cancel.
 async fn connect(
-    client: &client::HubClient,
-    path: &str,
+    client: &HubClient,
+    call: &Call<(), RoomEvent>,
     feed: &mut RoomFeed,
     cancel: &CancelToken,
     take: &mut TakeEvent<'_>,
     on_link: &(dyn Fn(&RoomLink) + Send + Sync),
 ) -> Result<Connection> {
     let after = feed.cursor().last();
-    let mut response = client.open_events(path, after).await?;
+    let mut response = client.open_events(call, after).await?;
     on_link(&RoomLink::Connected { after });
     let mut progressed = false;
     loop {

@@ -28,7 +28,7 @@ pub struct RoomRecord {
 }
 
 fn json_err(e: serde_json::Error) -> Error {
-    Error::InvalidArgument(format!("a stored room is unreadable: {e}"))
+    Error::stored("a stored room is unreadable", e)
 }
 
 /// Inserts or refreshes a room from the hub's view (the cursor is kept).
@@ -116,7 +116,7 @@ impl RawRoom {
     }
 
     fn parse(self) -> Result<RoomRecord> {
-        let bad = |what: &str| Error::InvalidArgument(format!("a stored room has a bad {what}"));
+        let bad = |what: &str| Error::StoredData(format!("a stored room has a bad {what}"));
         Ok(RoomRecord {
             id: self.id.parse().map_err(|_| bad("id"))?,
             farm: self.farm.parse().map_err(|_| bad("farm"))?,

@@ -13,13 +13,16 @@ pub(crate) use follow::stream_room;
 pub use follow::{FollowEnd, FollowOptions, RoomFeed, RoomLink};
 pub use local::RoomRecord;
 
+use crate::Core;
 use crate::error::{Error, Result};
-use crate::{CancelToken, Core};
+use crate::hub::{CancelToken, client};
+use farmlive_protocol::api::{Call, Empty, rooms};
 use farmlive_protocol::roles::Capability;
 use farmlive_protocol::room::{
     self, OpenRoom, PinRequest, RoomError, RoomEvent, RoomView, validate_pin,
 };
 use farmlive_protocol::{FarmId, ListingId, Money, RoomId};
+use serde::Serialize;
 use std::time::Duration;
 
 /// What a farmer fills in to go live with a room.
@@ -69,22 +72,12 @@ impl Core {
             shelf,
             playback_url,
         };
-        let view: RoomView = self
-            .hub_client(REQUEST_TIMEOUT)?
-            .post_json("/v1/rooms", &request)
-            .await?;
-        self.write_tx(|tx| local::save_room(tx, &view))?;
-        Ok(view)
+        self.room_call(rooms::OPEN.call(), &request).await
     }
 
     /// The room as the hub has it now.
     pub async fn fetch_room(&self, room: RoomId) -> Result<RoomView> {
-        let view: RoomView = self
-            .hub_client(REQUEST_TIMEOUT)?
-            .get_json(&format!("/v1/rooms/{room}"))
-            .await?;
-        self.write_tx(|tx| local::save_room(tx, &view))?;
-        Ok(view)
+        self.room_call(rooms::SHOW.call_for(room), &()).await
     }
 
     /// Pins a listing of the room's shelf, at `live_price` while pinned if
@@ -103,32 +96,28 @@ impl Core {
             live_price,
         };
         validate_pin(&request, &shelf, price)?;
-        let view: RoomView = self
-            .hub_client(REQUEST_TIMEOUT)?
-            .put_json(&format!("/v1/rooms/{room}/pin"), &request)
-            .await?;
-        self.write_tx(|tx| local::save_room(tx, &view))?;
-        Ok(view)
+        self.room_call(rooms::PIN.call_for(room), &request).await
     }
 
     /// Unpins whatever is pinned; its live price stops applying at once.
     pub async fn unpin(&self, room: RoomId) -> Result<RoomView> {
         self.require(Capability::PinPrices)?;
-        let view: RoomView = self
-            .hub_client(REQUEST_TIMEOUT)?
-            .delete_json(&format!("/v1/rooms/{room}/pin"))
-            .await?;
-        self.write_tx(|tx| local::save_room(tx, &view))?;
-        Ok(view)
+        self.room_call(rooms::UNPIN.call_for(room), &()).await
     }
 
     /// Ends the room (idempotent).
     pub async fn end_room(&self, room: RoomId) -> Result<RoomView> {
         self.require(Capability::RunRooms)?;
-        let view: RoomView = self
-            .hub_client(REQUEST_TIMEOUT)?
-            .post_json(&format!("/v1/rooms/{room}/end"), &serde_json::json!({}))
-            .await?;
+        self.room_call(rooms::END.call_for(room), &Empty {}).await
+    }
+
+    /// Makes a call that answers with the room, and keeps the room's copy.
+    async fn room_call<Req: Serialize>(
+        &self,
+        call: Call<Req, RoomView>,
+        body: &Req,
+    ) -> Result<RoomView> {
+        let view = self.hub_client(REQUEST_TIMEOUT)?.call(call, body).await?;
         self.write_tx(|tx| local::save_room(tx, &view))?;
         Ok(view)
     }
@@ -147,7 +136,15 @@ impl Core {
         on_link: &(dyn Fn(&RoomLink) + Send + Sync),
     ) -> Result<FollowEnd> {
         self.require(Capability::RunRooms)?;
-        follow::follow(self, room, options, cancel, on_event, on_link).await
+        let client = self.hub_client_over(client::streaming_client(options.idle_timeout)?)?;
+        let after = local::cursor(&self.store.reader(), room)?;
+        let mut take = |event: &RoomEvent| {
+            if self.write_tx(|tx| local::store_event(tx, event))? {
+                on_event(event);
+            }
+            Ok(())
+        };
+        stream_room(&client, room, after, options, cancel, &mut take, on_link).await
     }
 
     /// Rooms this device opened, newest first.

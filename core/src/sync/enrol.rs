@@ -1,11 +1,11 @@
 //! Enrolment: trading a one-time code from the hub operator for a device
 //! token, and adopting the hub's farms.
 
-use super::client::{self, HubClient};
 use super::view::{get_meta, set_meta};
 use super::{HUB_URL_KEY, ROLE_KEY, TOKEN_EXPIRES_KEY, TOKEN_KEY, TOKEN_REFUSED_KEY};
 use crate::Core;
 use crate::error::{Error, Result};
+use crate::hub::{HubClient, client};
 use farmlive_protocol::FarmId;
 use farmlive_protocol::api::{EnrolRequest, FarmInfo, Role};
 use farmlive_protocol::ops::{Op, OpBody};
@@ -39,12 +39,12 @@ fn repoint_farm(conn: &Connection, from: FarmId, to: &FarmInfo, now: i64) -> Res
         .collect::<rusqlite::Result<Vec<_>>>()?;
     for (seq, body) in rows {
         let mut op: Op = serde_json::from_str(&body)
-            .map_err(|e| Error::InvalidArgument(format!("outbox entry unreadable: {e}")))?;
+            .map_err(|e| Error::stored(&format!("outbox entry {seq} is unreadable"), e))?;
         if let OpBody::ListingCreate { farm, .. } = &mut op.body {
             if *farm == from {
                 *farm = to.id;
                 let body = serde_json::to_string(&op)
-                    .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+                    .map_err(|e| Error::stored("cannot encode an outbox entry", e))?;
                 conn.execute(
                     "UPDATE outbox SET body = ?1 WHERE seq = ?2",
                     params![body, seq],

@@ -6,28 +6,23 @@
 //! its cursor in one transaction, and the hub applies an op id only once —
 //! so a sync killed anywhere continues next time without loss or duplicates.
 
-pub(crate) mod backoff;
-mod buyer;
-pub(crate) mod client;
 mod enrol;
 pub(crate) mod view;
 
-pub use backoff::Backoff;
-pub use buyer::BuyerClient;
+// The hub link's public types, also here where sync's callers look for them
+// (`SyncOptions::backoff`); their home is `crate::hub`.
+pub use crate::hub::{Backoff, BuyerClient, CancelToken};
 pub use enrol::Enrolment;
 
 use crate::error::{Error, Result};
+use crate::hub::{HubClient, client, retry};
 use crate::{Core, blobs};
-use client::HubClient;
 use farmlive_protocol::api::{
     PULL_LIMIT_MAX, PUSH_BATCH_MAX, PushRequest, Role, TOKEN_RENEW_WITHIN_MS,
 };
 use farmlive_protocol::ops::{Op, OpBody};
 use farmlive_protocol::roles::{self, Capability};
 use rusqlite::TransactionBehavior;
-use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 const HUB_URL_KEY: &str = "hub_url";
@@ -114,57 +109,6 @@ pub struct SyncReport {
     pub retries: u64,
 }
 
-/// Cancels a running sync (or a room follower, or a show's background
-/// work) from another thread or task. Clones share one state.
-#[derive(Debug, Clone, Default)]
-pub struct CancelToken(Arc<CancelState>);
-
-#[derive(Debug, Default)]
-struct CancelState {
-    cancelled: AtomicBool,
-    /// Wakes tasks waiting in [`CancelToken::cancelled`].
-    wake: tokio::sync::Notify,
-}
-
-impl CancelToken {
-    /// A token not yet cancelled.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Asks the work to stop at the next safe point.
-    pub fn cancel(&self) {
-        self.0.cancelled.store(true, Ordering::SeqCst);
-        self.0.wake.notify_waiters();
-    }
-
-    /// True once cancelled.
-    pub fn is_cancelled(&self) -> bool {
-        self.0.cancelled.load(Ordering::SeqCst)
-    }
-
-    /// Completes once cancelled (at once if it already is), so a task can
-    /// race its work against it instead of polling.
-    pub async fn cancelled(&self) {
-        let woken = self.0.wake.notified();
-        tokio::pin!(woken);
-        // Registered before the flag is read: a cancel in between still wakes us.
-        woken.as_mut().enable();
-        if self.is_cancelled() {
-            return;
-        }
-        woken.await;
-    }
-
-    fn check(&self) -> Result<()> {
-        if self.is_cancelled() {
-            Err(Error::Cancelled)
-        } else {
-            Ok(())
-        }
-    }
-}
-
 struct Run<'a> {
     core: &'a Core,
     client: HubClient,
@@ -189,41 +133,21 @@ impl Run<'_> {
         let length = bytes.len() as u64;
         let client = &self.client;
         let mut offset = 0;
-        let mut retry = 0;
         // Each chunk resumes from the hub's own count, so a retry after a
-        // dropped connection re-sends only what did not arrive.
+        // dropped connection re-sends only what did not arrive; each chunk
+        // gets the full retries.
         loop {
-            self.cancel.check()?;
-            let step = async {
-                let at = client.blob_offset(sha).await?;
-                if at >= length {
-                    return Ok(at);
-                }
-                let end = (at as usize + CHUNK_BYTES).min(bytes.len());
-                client
-                    .blob_patch(sha, at, length, bytes[at as usize..end].to_vec())
-                    .await
-            };
-            match step.await {
-                Ok(at) => {
-                    self.progress.photo_bytes += at.saturating_sub(offset);
-                    offset = at;
-                    retry = 0;
-                    if at >= length {
-                        break;
-                    }
-                }
-                Err(e) if e.is_transient() => {
-                    retry += 1;
-                    let delay = self
-                        .options
-                        .backoff
-                        .delay(retry, backoff::jitter_unit())
-                        .ok_or(e)?;
-                    self.report.retries += 1;
-                    sleep_unless_cancelled(delay, self.cancel).await?;
-                }
-                Err(e) => return Err(e),
+            let at = retry(
+                &self.options.backoff,
+                self.cancel,
+                &mut self.report.retries,
+                || next_chunk(client, sha, &bytes),
+            )
+            .await?;
+            self.progress.photo_bytes += at.saturating_sub(offset);
+            offset = at;
+            if offset >= length {
+                break;
             }
         }
         self.core
@@ -415,41 +339,18 @@ impl Run<'_> {
     }
 }
 
-/// Runs a request, retrying transient failures with backoff and jitter.
-async fn retry<T, F, Fut>(
-    backoff: &Backoff,
-    cancel: &CancelToken,
-    retries: &mut u64,
-    mut f: F,
-) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T>>,
-{
-    let mut attempt = 0;
-    loop {
-        cancel.check()?;
-        match f().await {
-            Err(e) if e.is_transient() => {
-                attempt += 1;
-                let Some(delay) = backoff.delay(attempt, backoff::jitter_unit()) else {
-                    return Err(e);
-                };
-                *retries += 1;
-                tracing::info!(target: "farmlive::sync", "retrying in {delay:?}: {e}");
-                sleep_unless_cancelled(delay, cancel).await?;
-            }
-            other => return other,
-        }
+/// Sends the next chunk of a photo from where the hub's count stands;
+/// returns the hub's new count (all of it if the hub already has it).
+async fn next_chunk(client: &HubClient, sha: &str, bytes: &[u8]) -> Result<u64> {
+    let length = bytes.len() as u64;
+    let at = client.blob_offset(sha).await?;
+    if at >= length {
+        return Ok(at);
     }
-}
-
-pub(crate) async fn sleep_unless_cancelled(delay: Duration, cancel: &CancelToken) -> Result<()> {
-    tokio::select! {
-        _ = tokio::time::sleep(delay) => {}
-        _ = cancel.cancelled() => {}
-    }
-    cancel.check()
+    let end = (at as usize + CHUNK_BYTES).min(bytes.len());
+    client
+        .blob_patch(sha, at, length, bytes[at as usize..end].to_vec())
+        .await
 }
 
 /// The role the hub gave this device when it enrolled (`None` before).
@@ -515,7 +416,8 @@ impl Core {
         {
             // The token is gone (expired, removed, replaced): remember it,
             // so that `enrol` with a new code is allowed and keeps the outbox.
-            if let Err(e) = self.write_tx(|tx| view::set_meta(tx, TOKEN_REFUSED_KEY, code)) {
+            if let Err(e) = self.write_tx(|tx| view::set_meta(tx, TOKEN_REFUSED_KEY, code.as_str()))
+            {
                 tracing::warn!(target: "farmlive::sync", "could not note the refused token: {e}");
             }
         }
@@ -568,55 +470,5 @@ impl Core {
 
     pub(crate) fn read_meta(&self, key: &str) -> Result<Option<String>> {
         view::get_meta(&self.store.reader(), key)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap()
-    }
-
-    #[test]
-    fn a_cancel_from_another_task_wakes_a_long_sleep() {
-        runtime().block_on(async {
-            let cancel = CancelToken::new();
-            let other = cancel.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                other.cancel();
-            });
-            let hour = sleep_unless_cancelled(Duration::from_secs(3600), &cancel);
-            let slept = tokio::time::timeout(Duration::from_secs(60), hour).await;
-            assert!(
-                matches!(slept, Ok(Err(Error::Cancelled))),
-                "woken by the cancel, not the hour's end"
-            );
-        });
-    }
-
-    #[test]
-    fn waiting_on_a_cancelled_token_returns_at_once() {
-        runtime().block_on(async {
-            let cancel = CancelToken::new();
-            cancel.cancel();
-            cancel.cancelled().await;
-            assert!(
-                sleep_unless_cancelled(Duration::ZERO, &cancel)
-                    .await
-                    .is_err()
-            );
-            let fresh = CancelToken::new();
-            assert!(
-                sleep_unless_cancelled(Duration::from_millis(1), &fresh)
-                    .await
-                    .is_ok()
-            );
-        });
     }
 }

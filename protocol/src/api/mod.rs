@@ -1,5 +1,15 @@
-//! The hub's HTTP API: request and response bodies (JSON), shared by the hub
-//! and the device's sync client so the two can never disagree on a field.
+//! The hub's HTTP API, declared once: each endpoint (method, path, request
+//! and reply types, error codes; see [`endpoints`]), the request and
+//! response bodies (JSON) and the error codes ([`ErrorCode`]), shared by the
+//! hub and the device's client so the two can never disagree. No I/O.
+
+mod endpoint;
+pub mod endpoints;
+mod error;
+
+pub use endpoint::{Call, Empty, Endpoint, Method, NoParam};
+pub use endpoints::{HEALTH, blobs, buyers, devices, orders, rooms, sync};
+pub use error::{ApiError, ApiErrorBody, ErrorCode};
 
 use crate::ops::Op;
 use crate::order::{BuyerContact, Delivery, OrderState};
@@ -23,21 +33,14 @@ pub const UPLOAD_LENGTH: &str = "upload-length";
 /// (UTC ms), so a device that syncs renews in time.
 pub const TOKEN_EXPIRES: &str = "farmlive-token-expires";
 
-/// `POST`: enrol a device (or enrol it again); `GET`: a farmer lists its
-/// farm's devices ([`DeviceInfo`]).
-pub const DEVICES_PATH: &str = "/v1/devices";
-/// `POST` by a device: a fresh token ([`TokenRenewal`]) before the old expires.
-pub const DEVICE_TOKEN_PATH: &str = "/v1/devices/token";
-/// `POST /v1/devices/{id}/revoke` by a farmer: removes the device from its farm.
-pub const DEVICE_REVOKE_PATH: &str = "/v1/devices/{id}/revoke";
 /// A device renews its token when it has fewer than this many ms left.
 pub const TOKEN_RENEW_WITHIN_MS: i64 = 30 * 24 * 3_600_000;
 
-/// Error code (401): the device's token has expired; enrol again with a new code.
+/// Wire string of [`ErrorCode::TokenExpired`], for the hub's `&'static str` codes.
 pub const TOKEN_EXPIRED: &str = "token_expired";
-/// Error code (401): the farmer or the operator removed this device.
+/// Wire string of [`ErrorCode::DeviceRevoked`], for the hub's `&'static str` codes.
 pub const DEVICE_REVOKED: &str = "device_revoked";
-/// Error code (401): a buyer's token has expired; sign up again.
+/// Wire string of [`ErrorCode::BuyerTokenExpired`], for the hub's `&'static str` codes.
 pub const BUYER_TOKEN_EXPIRED: &str = "buyer_token_expired";
 
 /// What a device may do.
@@ -295,25 +298,47 @@ pub struct CancelOrder {
     pub reason: String,
 }
 
-/// Every error body: `{"error": {"code": ..., "message": ...}}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiError {
-    /// The error.
-    pub error: ApiErrorBody,
+/// The query of [`sync::CHANGES`]: `?after=CURSOR&limit=N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesQuery {
+    /// The cursor: changes after this sequence number.
+    #[serde(default)]
+    pub after: u64,
+    /// Most changes in the page (the hub caps it at [`PULL_LIMIT_MAX`]).
+    pub limit: Option<u32>,
 }
 
-/// The inside of [`ApiError`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiErrorBody {
-    /// Stable code, e.g. `out_of_stock`.
-    pub code: String,
-    /// For people.
-    pub message: String,
+impl ChangesQuery {
+    /// The query string, without `?`.
+    pub fn to_query(&self) -> String {
+        match self.limit {
+            Some(limit) => format!("after={}&limit={limit}", self.after),
+            None => format!("after={}", self.after),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_old_code_strings_are_the_enum_s_wire_strings() {
+        assert_eq!(ErrorCode::parse(TOKEN_EXPIRED), ErrorCode::TokenExpired);
+        assert_eq!(ErrorCode::parse(DEVICE_REVOKED), ErrorCode::DeviceRevoked);
+        assert_eq!(
+            ErrorCode::parse(BUYER_TOKEN_EXPIRED),
+            ErrorCode::BuyerTokenExpired
+        );
+        let q = ChangesQuery {
+            after: 7,
+            limit: Some(20),
+        };
+        assert_eq!(
+            sync::CHANGES.call().with_query(&q.to_query()).path,
+            "/v1/changes?after=7&limit=20"
+        );
+    }
 
     #[test]
     fn secrets_and_personal_data_never_reach_debug_output() {

@@ -2,12 +2,14 @@
 //! the CLI's buyer simulator, the demo and the tests — the same public API
 //! a buyer app would use.
 
+use super::CancelToken;
 use super::client::{self, HubClient};
-use crate::CancelToken;
 use crate::error::Result;
 use crate::room::{FollowEnd, FollowOptions, RoomLink, stream_room};
-use farmlive_protocol::api::{BuyerToken, PlaceOrder, PublicListing};
-use farmlive_protocol::room::{PostComment, RoomEvent, RoomList, RoomOrder, RoomView};
+use farmlive_protocol::api::{
+    BuyerSignup, BuyerToken, CancelOrder, PlaceOrder, PublicListing, buyers, orders, rooms,
+};
+use farmlive_protocol::room::{PostComment, RoomEvent, RoomOrder, RoomView};
 use farmlive_protocol::{BuyerContact, Delivery, ListingId, OrderId, OrderState, RoomId};
 use std::time::Duration;
 
@@ -29,9 +31,10 @@ impl BuyerClient {
         contact: &BuyerContact,
     ) -> Result<(BuyerClient, BuyerToken)> {
         let anon = HubClient::new(client::http_client(Duration::from_secs(30))?, hub_url, None)?;
-        let token: BuyerToken = anon
-            .post_json("/v1/buyers", &serde_json::json!(contact))
-            .await?;
+        let signup = BuyerSignup {
+            contact: contact.clone(),
+        };
+        let token = anon.call(buyers::SIGN_UP.call(), &signup).await?;
         let client = Self::with_token(hub_url, &token.token)?;
         Ok((client, token))
     }
@@ -48,7 +51,7 @@ impl BuyerClient {
 
     /// Active listings.
     pub async fn listings(&self) -> Result<Vec<PublicListing>> {
-        self.hub.get_json("/v1/listings").await
+        self.hub.fetch(buyers::LISTINGS.call()).await
     }
 
     /// Orders `quantity` units; `idempotency_key` makes a retry safe.
@@ -65,44 +68,38 @@ impl BuyerClient {
             delivery,
             idempotency_key: idempotency_key.to_owned(),
         };
-        self.hub.post_json("/v1/orders", &body).await
+        self.hub.call(orders::PLACE.call(), &body).await
     }
 
     /// One of the buyer's orders.
     pub async fn get_order(&self, id: OrderId) -> Result<OrderState> {
-        self.hub.get_json(&format!("/v1/orders/{id}")).await
+        self.hub.fetch(orders::SHOW.call_for(id)).await
     }
 
     /// Cancels one of the buyer's orders.
     pub async fn cancel(&self, id: OrderId, reason: &str) -> Result<OrderState> {
-        self.hub
-            .post_json(
-                &format!("/v1/orders/{id}/cancel"),
-                &serde_json::json!({ "reason": reason }),
-            )
-            .await
+        let body = CancelOrder {
+            reason: reason.to_owned(),
+        };
+        self.hub.call(orders::CANCEL.call_for(id), &body).await
     }
 
     /// The rooms on air now, newest first.
     pub async fn live_rooms(&self) -> Result<Vec<RoomView>> {
-        Ok(self.hub.get_json::<RoomList>("/v1/rooms").await?.rooms)
+        Ok(self.hub.fetch(rooms::LIST.call()).await?.rooms)
     }
 
     /// A room: its shelf, the pinned listing and price, viewers.
     pub async fn room(&self, room: RoomId) -> Result<RoomView> {
-        self.hub.get_json(&format!("/v1/rooms/{room}")).await
+        self.hub.fetch(rooms::SHOW.call_for(room)).await
     }
 
     /// Comments in a room (rate-limited by the hub).
     pub async fn comment(&self, room: RoomId, text: &str) -> Result<RoomEvent> {
-        self.hub
-            .post_json(
-                &format!("/v1/rooms/{room}/comments"),
-                &PostComment {
-                    text: text.to_owned(),
-                },
-            )
-            .await
+        let body = PostComment {
+            text: text.to_owned(),
+        };
+        self.hub.call(rooms::COMMENT.call_for(room), &body).await
     }
 
     /// Orders from a room: `listing`, or the pinned one if `None`, at the
@@ -121,9 +118,7 @@ impl BuyerClient {
             delivery,
             idempotency_key: idempotency_key.to_owned(),
         };
-        self.hub
-            .post_json(&format!("/v1/rooms/{room}/orders"), &body)
-            .await
+        self.hub.call(rooms::ORDER.call_for(room), &body).await
     }
 
     /// Watches a room (the buyer counts as a viewer meanwhile) until it

@@ -3,10 +3,12 @@
 
 use crate::error::{Error, Result};
 use farmlive_protocol::api::{
-    ApiError, ChangesPage, DEVICE_TOKEN_PATH, EnrolRequest, EnrolResponse, PushRequest,
-    PushResponse, TOKEN_EXPIRES, TokenRenewal, UPLOAD_LENGTH, UPLOAD_OFFSET,
+    ApiError, Call, ChangesPage, ChangesQuery, Empty, EnrolRequest, EnrolResponse, ErrorCode,
+    Method, PushRequest, PushResponse, TOKEN_EXPIRES, TokenRenewal, UPLOAD_LENGTH, UPLOAD_OFFSET,
+    blobs, devices, sync,
 };
 use reqwest::{RequestBuilder, Response, StatusCode};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::io::Write;
 use std::time::Duration;
@@ -90,71 +92,77 @@ impl HubClient {
         }
     }
 
-    pub(crate) async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
-        let req = self.http.get(format!("{}{path}", self.base));
-        json_reply(send(self.authed(req)).await?).await
+    /// A request for `call`, to this hub, with the token.
+    fn request<Req, Reply>(&self, call: &Call<Req, Reply>) -> RequestBuilder {
+        let method = match call.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Head => reqwest::Method::HEAD,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        self.authed(
+            self.http
+                .request(method, format!("{}{}", self.base, call.path)),
+        )
     }
 
-    pub(crate) async fn post_json<T: DeserializeOwned>(
+    /// Makes `call` with `body` (sent as JSON if the method carries one)
+    /// and reads its JSON reply.
+    pub(crate) async fn call<Req: Serialize, Reply: DeserializeOwned>(
         &self,
-        path: &str,
-        body: &impl serde::Serialize,
-    ) -> Result<T> {
-        let req = self.http.post(format!("{}{path}", self.base)).json(body);
-        json_reply(send(self.authed(req)).await?).await
+        call: Call<Req, Reply>,
+        body: &Req,
+    ) -> Result<Reply> {
+        let mut req = self.request(&call);
+        if call.method.has_body() {
+            req = req.json(body);
+        }
+        json_reply(send(req).await?).await
     }
 
-    pub(crate) async fn put_json<T: DeserializeOwned>(
+    /// Makes `call`, which sends no body, and reads its JSON reply.
+    pub(crate) async fn fetch<Reply: DeserializeOwned>(
         &self,
-        path: &str,
-        body: &impl serde::Serialize,
-    ) -> Result<T> {
-        let req = self.http.put(format!("{}{path}", self.base)).json(body);
-        json_reply(send(self.authed(req)).await?).await
-    }
-
-    pub(crate) async fn delete_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
-        let req = self.http.delete(format!("{}{path}", self.base));
-        json_reply(send(self.authed(req)).await?).await
+        call: Call<(), Reply>,
+    ) -> Result<Reply> {
+        self.call(call, &()).await
     }
 
     /// Opens a server-sent event stream after `last_event_id`. The caller
     /// reads it chunk by chunk; the client must have no total timeout.
-    pub(crate) async fn open_events(&self, path: &str, last_event_id: u64) -> Result<Response> {
+    pub(crate) async fn open_events<T>(
+        &self,
+        call: &Call<(), T>,
+        last_event_id: u64,
+    ) -> Result<Response> {
         let req = self
-            .http
-            .get(format!("{}{path}", self.base))
+            .request(call)
             .header(reqwest::header::ACCEPT, "text/event-stream")
             .header("last-event-id", last_event_id.to_string());
-        send(self.authed(req)).await
+        send(req).await
     }
 
+    /// Enrols with a one-time code (no token yet).
     pub(crate) async fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse> {
-        let resp = send(
-            self.http
-                .post(format!("{}/v1/devices", self.base))
-                .json(req),
-        )
-        .await?;
-        json_reply(resp).await
+        self.call(devices::ENROL.call(), req).await
     }
 
     /// Pushes ops with a gzip-compressed body; returns the reply and the bytes sent.
     pub(crate) async fn push(&self, req: &PushRequest) -> Result<(PushResponse, usize)> {
-        let json = serde_json::to_vec(req)
-            .map_err(|e| Error::InvalidArgument(format!("cannot encode ops: {e}")))?;
+        let json = serde_json::to_vec(req).map_err(|e| Error::stored("cannot encode ops", e))?;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(&json)
             .map_err(|e| Error::io("compress the push", e))?;
         let body = gz.finish().map_err(|e| Error::io("compress the push", e))?;
         let sent = body.len();
         let req = self
-            .http
-            .post(format!("{}/v1/ops", self.base))
+            .request(&sync::PUSH.call())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(reqwest::header::CONTENT_ENCODING, "gzip")
             .body(body);
-        let resp = send(self.authed(req)).await?;
+        let resp = send(req).await?;
         Ok((json_reply(resp).await?, sent))
     }
 
@@ -164,11 +172,12 @@ impl HubClient {
         after: u64,
         limit: u32,
     ) -> Result<(ChangesPage, Option<i64>)> {
-        let req = self.http.get(format!(
-            "{}/v1/changes?after={after}&limit={limit}",
-            self.base
-        ));
-        let resp = send(self.authed(req)).await?;
+        let query = ChangesQuery {
+            after,
+            limit: Some(limit),
+        };
+        let call = sync::CHANGES.call().with_query(&query.to_query());
+        let resp = send(self.request(&call)).await?;
         let expires = resp
             .headers()
             .get(TOKEN_EXPIRES)
@@ -180,25 +189,24 @@ impl HubClient {
 
     /// A fresh token for this device (the current one works until it is used).
     pub(crate) async fn renew_token(&self) -> Result<TokenRenewal> {
-        self.post_json(DEVICE_TOKEN_PATH, &serde_json::json!({}))
-            .await
+        self.call(devices::RENEW_TOKEN.call(), &Empty {}).await
     }
 
     /// Bytes of a blob the hub already has (0 if none).
     pub(crate) async fn blob_offset(&self, sha: &str) -> Result<u64> {
-        let req = self.http.head(format!("{}/v1/blobs/{sha}", self.base));
-        let resp = self.authed(req).send().await.map_err(transport)?;
+        let req = self.request(&blobs::HEAD.call_for(sha));
+        let resp = req.send().await.map_err(transport)?;
         match resp.status() {
             StatusCode::NOT_FOUND => Ok(0),
             s if s.is_success() => header_u64(&resp, UPLOAD_OFFSET),
-            s => Err(status_error(s, None)),
+            s => Err(status_error(s, retry_after(&resp), None)),
         }
     }
 
     /// Downloads a blob, at most `max` bytes.
     pub(crate) async fn blob_get(&self, sha: &str, max: usize) -> Result<Vec<u8>> {
-        let req = self.http.get(format!("{}/v1/blobs/{sha}", self.base));
-        read_limited(send(self.authed(req)).await?, max).await
+        let req = self.request(&blobs::GET.call_for(sha));
+        read_limited(send(req).await?, max).await
     }
 
     /// Appends a chunk; returns the hub's new offset.
@@ -210,12 +218,11 @@ impl HubClient {
         chunk: Vec<u8>,
     ) -> Result<u64> {
         let req = self
-            .http
-            .patch(format!("{}/v1/blobs/{sha}", self.base))
+            .request(&blobs::PATCH.call_for(sha))
             .header(UPLOAD_OFFSET, offset)
             .header(UPLOAD_LENGTH, length)
             .body(chunk);
-        let resp = send(self.authed(req)).await?;
+        let resp = send(req).await?;
         header_u64(&resp, UPLOAD_OFFSET)
     }
 }
@@ -246,18 +253,37 @@ pub(crate) fn transport(e: reqwest::Error) -> Error {
     Error::Network(format!("{what}: {e}"))
 }
 
-fn status_error(status: StatusCode, body: Option<ApiError>) -> Error {
-    if status.is_server_error() {
-        return Error::Network(format!("the hub is unavailable ({status})"));
-    }
+/// The hub's `Retry-After`, in seconds (the HTTP-date form is not used by
+/// the hub and is ignored).
+fn retry_after(resp: &Response) -> Option<Duration> {
+    resp.headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .map(Duration::from_secs)
+}
+
+fn status_error(
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: Option<ApiError>,
+) -> Error {
     let (code, message) = body.map_or_else(
-        || ("http".to_owned(), format!("the hub answered {status}")),
+        || (ErrorCode::Http, format!("the hub answered {status}")),
         |b| (b.error.code, b.error.message),
     );
+    // A hub that is down says so in the same words whatever its body says;
+    // the code and Retry-After still tell a client when to come back.
+    let message = if status.is_server_error() {
+        format!("the hub is unavailable ({status})")
+    } else {
+        message
+    };
     Error::Hub {
         status: status.as_u16(),
         code,
         message,
+        retry_after,
     }
 }
 
@@ -267,11 +293,12 @@ async fn send(req: RequestBuilder) -> Result<Response> {
     if status.is_success() {
         return Ok(resp);
     }
+    let wait = retry_after(&resp);
     let body = read_limited(resp, 64 * 1024)
         .await
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
-    Err(status_error(status, body))
+    Err(status_error(status, wait, body))
 }
 
 async fn read_limited(mut resp: Response, max: usize) -> Result<Vec<u8>> {

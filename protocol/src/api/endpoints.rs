@@ -1,0 +1,206 @@
+//! Every endpoint of the hub, grouped by what it serves. The only place
+//! that spells a `/v1/` path.
+
+use super::endpoint::{Empty, Endpoint, Method};
+use super::error::ErrorCode as E;
+
+/// The hub is up: `GET` answers `ok` as plain text.
+pub const HEALTH: Endpoint<(), ()> = Endpoint::new(Method::Get, "/v1/health", &[]);
+
+/// Devices: enrolment, token renewal, the farm's list, removal.
+pub mod devices {
+    use super::*;
+    use crate::DeviceId;
+    use crate::api::{DeviceInfo, EnrolRequest, EnrolResponse, TokenRenewal};
+
+    /// Enrols a device (or enrols it again) with a one-time code.
+    pub const ENROL: Endpoint<EnrolRequest, EnrolResponse> = Endpoint::new(
+        Method::Post,
+        "/v1/devices",
+        &[E::Invalid, E::DeviceExists, E::Forbidden],
+    );
+    /// A farmer lists its farm's devices.
+    pub const LIST: Endpoint<(), Vec<DeviceInfo>> =
+        Endpoint::new(Method::Get, "/v1/devices", &[E::Forbidden]);
+    /// A device's fresh token, before the old one expires. The old one
+    /// keeps working until the new one is first used.
+    pub const RENEW_TOKEN: Endpoint<Empty, TokenRenewal> = Endpoint::new(
+        Method::Post,
+        "/v1/devices/token",
+        &[E::TokenExpired, E::DeviceRevoked, E::Forbidden],
+    );
+    /// A farmer removes a device from its farm.
+    pub const REVOKE: Endpoint<Empty, DeviceInfo, DeviceId> = Endpoint::new(
+        Method::Post,
+        "/v1/devices/{id}/revoke",
+        &[E::Invalid, E::Forbidden, E::NotFound],
+    );
+}
+
+/// Sync: a device pushes its outbox and pulls the change feed.
+pub mod sync {
+    use super::*;
+    use crate::api::{ChangesPage, PushRequest, PushResponse};
+
+    /// Pushes a batch of ops (gzip body allowed).
+    pub const PUSH: Endpoint<PushRequest, PushResponse> = Endpoint::new(
+        Method::Post,
+        "/v1/ops",
+        &[
+            E::BatchTooLarge,
+            E::UnreadableBody,
+            E::TokenExpired,
+            E::DeviceRevoked,
+            E::Forbidden,
+        ],
+    );
+    /// A page of changes after a cursor (query: [`crate::api::ChangesQuery`]);
+    /// the reply carries [`crate::api::TOKEN_EXPIRES`].
+    pub const CHANGES: Endpoint<(), ChangesPage> = Endpoint::new(
+        Method::Get,
+        "/v1/changes",
+        &[E::Invalid, E::TokenExpired, E::DeviceRevoked, E::Forbidden],
+    );
+}
+
+/// Photo blobs by SHA-256: resumable uploads (`HEAD`, `PATCH` with
+/// [`crate::api::UPLOAD_OFFSET`] and [`crate::api::UPLOAD_LENGTH`]) and reads.
+pub mod blobs {
+    use super::*;
+
+    const UPLOAD_ERRORS: &[E] = &[
+        E::Invalid,
+        E::TooLarge,
+        E::HashMismatch,
+        E::LengthMismatch,
+        E::OffsetMismatch,
+        E::QuotaExceeded,
+        E::Forbidden,
+    ];
+
+    /// The bytes the hub holds so far, in `upload-offset` (404 if none).
+    pub const HEAD: Endpoint<(), (), str> =
+        Endpoint::new(Method::Head, "/v1/blobs/{sha}", &[E::Invalid, E::NotFound]);
+    /// Appends a chunk (raw bytes); the new offset comes back in `upload-offset`.
+    pub const PATCH: Endpoint<(), (), str> =
+        Endpoint::new(Method::Patch, "/v1/blobs/{sha}", UPLOAD_ERRORS);
+    /// The blob's bytes (raw).
+    pub const GET: Endpoint<(), (), str> =
+        Endpoint::new(Method::Get, "/v1/blobs/{sha}", &[E::Invalid, E::NotFound]);
+}
+
+/// Buyers: sign up, browse, order, cancel.
+pub mod buyers {
+    use super::*;
+    use crate::api::{BuyerSignup, BuyerToken, PublicListing};
+
+    /// A buyer signs up (limited per client address).
+    pub const SIGN_UP: Endpoint<BuyerSignup, BuyerToken> =
+        Endpoint::new(Method::Post, "/v1/buyers", &[E::Invalid, E::TooLong]);
+    /// Active listings, public.
+    pub const LISTINGS: Endpoint<(), Vec<PublicListing>> =
+        Endpoint::new(Method::Get, "/v1/listings", &[E::Invalid]);
+}
+
+/// Orders placed by buyers.
+pub mod orders {
+    use super::*;
+    use crate::api::{CancelOrder, PlaceOrder};
+    use crate::{OrderId, OrderState};
+
+    /// Places an order; the idempotency key makes a retry place it once.
+    pub const PLACE: Endpoint<PlaceOrder, OrderState> = Endpoint::new(
+        Method::Post,
+        "/v1/orders",
+        &[
+            E::Invalid,
+            E::NotFound,
+            E::NotAvailable,
+            E::OutOfStock,
+            E::BuyerTokenExpired,
+            E::Forbidden,
+        ],
+    );
+    /// One of the buyer's orders.
+    pub const SHOW: Endpoint<(), OrderState, OrderId> = Endpoint::new(
+        Method::Get,
+        "/v1/orders/{id}",
+        &[E::Invalid, E::NotFound, E::BuyerTokenExpired],
+    );
+    /// The buyer cancels an order.
+    pub const CANCEL: Endpoint<CancelOrder, OrderState, OrderId> = Endpoint::new(
+        Method::Post,
+        "/v1/orders/{id}/cancel",
+        &[E::Invalid, E::NotFound, E::Transition, E::BuyerTokenExpired],
+    );
+}
+
+/// Live rooms: the farmer opens, pins, ends; buyers watch, comment, order.
+pub mod rooms {
+    use super::*;
+    use crate::room::{
+        OpenRoom, PinRequest, PostComment, RoomEvent, RoomList, RoomOrder, RoomView,
+    };
+    use crate::{OrderState, RoomId};
+
+    /// The farmer opens a room (any other live room of the farm ends).
+    pub const OPEN: Endpoint<OpenRoom, RoomView> =
+        Endpoint::new(Method::Post, "/v1/rooms", &[E::Invalid, E::Forbidden]);
+    /// The rooms on air now, public.
+    pub const LIST: Endpoint<(), RoomList> = Endpoint::new(Method::Get, "/v1/rooms", &[E::Invalid]);
+    /// One room, public.
+    pub const SHOW: Endpoint<(), RoomView, RoomId> =
+        Endpoint::new(Method::Get, "/v1/rooms/{id}", &[E::Invalid, E::NotFound]);
+    /// Pins a listing of the shelf, perhaps at a live price.
+    pub const PIN: Endpoint<PinRequest, RoomView, RoomId> = Endpoint::new(
+        Method::Put,
+        "/v1/rooms/{id}/pin",
+        &[
+            E::Invalid,
+            E::NotOnShelf,
+            E::NotFound,
+            E::RoomEnded,
+            E::Forbidden,
+        ],
+    );
+    /// Unpins; the live price stops at once.
+    pub const UNPIN: Endpoint<(), RoomView, RoomId> = Endpoint::new(
+        Method::Delete,
+        "/v1/rooms/{id}/pin",
+        &[E::Invalid, E::NotFound, E::RoomEnded, E::Forbidden],
+    );
+    /// Ends the room (idempotent).
+    pub const END: Endpoint<Empty, RoomView, RoomId> = Endpoint::new(
+        Method::Post,
+        "/v1/rooms/{id}/end",
+        &[E::Invalid, E::NotFound, E::Forbidden],
+    );
+    /// A buyer comments (rate-limited).
+    pub const COMMENT: Endpoint<PostComment, RoomEvent, RoomId> = Endpoint::new(
+        Method::Post,
+        "/v1/rooms/{id}/comments",
+        &[E::Invalid, E::NotFound, E::RoomEnded, E::BuyerTokenExpired],
+    );
+    /// A buyer orders from the room, at the live price while pinned.
+    pub const ORDER: Endpoint<RoomOrder, OrderState, RoomId> = Endpoint::new(
+        Method::Post,
+        "/v1/rooms/{id}/orders",
+        &[
+            E::Invalid,
+            E::NotFound,
+            E::NotPinned,
+            E::NotOnShelf,
+            E::RoomEnded,
+            E::NotAvailable,
+            E::OutOfStock,
+            E::BuyerTokenExpired,
+        ],
+    );
+    /// The room's events as server-sent events (`Last-Event-ID` or
+    /// `?after=` resumes); each `data:` is a [`RoomEvent`].
+    pub const EVENTS: Endpoint<(), RoomEvent, RoomId> = Endpoint::new(
+        Method::Get,
+        "/v1/rooms/{id}/events",
+        &[E::Invalid, E::NotFound],
+    );
+}
