@@ -1,6 +1,6 @@
 //! Request extractors whose failures are JSON errors, not axum's plain text.
 
-use crate::AppState;
+use super::state::AppState;
 use crate::error::HubError;
 use crate::store::Principal;
 use axum::extract::rejection::{JsonRejection, QueryRejection};

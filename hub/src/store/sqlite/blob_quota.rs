@@ -1,10 +1,8 @@
 //! Each farm's photo quota: the bytes of complete photos it uploaded, plus
 //! uploads in progress by its devices at their declared length.
 
-use super::Store;
-use super::blobs::{BlobStore, Uploader};
 use crate::error::{HubError, Result};
-use farmlive_protocol::FarmId;
+use crate::store::interface::Uploader;
 use rusqlite::Connection;
 
 /// Photo bytes a farm may keep on the hub unless the operator sets another
@@ -12,7 +10,7 @@ use rusqlite::Connection;
 pub const PHOTO_QUOTA_DEFAULT: u64 = 2 * 1024 * 1024 * 1024;
 
 /// Photo bytes charged to `farm`.
-fn usage(conn: &Connection, farm: &str) -> Result<u64> {
+pub(super) fn usage(conn: &Connection, farm: &str) -> Result<u64> {
     let used: i64 = conn
         .prepare_cached(
             "SELECT COALESCE((SELECT SUM(b.length) FROM blob_owners o
@@ -29,35 +27,27 @@ fn mib(bytes: u64) -> u64 {
     bytes.div_ceil(1024 * 1024)
 }
 
-impl BlobStore {
-    /// Refuses an upload of `more` bytes (replacing one of `less`) if it
-    /// would take any of the uploader's farms past the quota.
-    pub(super) fn check_quota(
-        &self,
-        conn: &Connection,
-        who: Uploader<'_>,
-        more: u64,
-        less: u64,
-    ) -> Result<()> {
-        let quota = self.quota();
-        for farm in who.farms {
-            let used = usage(conn, &farm.to_string())?.saturating_sub(less);
-            if used.saturating_add(more) > quota {
-                return Err(HubError::Conflict(
-                    "quota_exceeded",
-                    format!(
-                        "this farm's photos on the hub take {} of its {} MiB; remove photos from old listings, or ask the hub's operator for more room",
-                        mib(used),
-                        mib(quota)
-                    ),
-                ));
-            }
+/// Refuses an upload of `more` bytes (replacing one of `less`) if it
+/// would take any of the uploader's farms past `quota`.
+pub(super) fn check_quota(
+    conn: &Connection,
+    quota: u64,
+    who: Uploader<'_>,
+    more: u64,
+    less: u64,
+) -> Result<()> {
+    for farm in who.farms {
+        let used = usage(conn, &farm.to_string())?.saturating_sub(less);
+        if used.saturating_add(more) > quota {
+            return Err(HubError::Conflict(
+                "quota_exceeded",
+                format!(
+                    "this farm's photos on the hub take {} of its {} MiB; remove photos from old listings, or ask the hub's operator for more room",
+                    mib(used),
+                    mib(quota)
+                ),
+            ));
         }
-        Ok(())
     }
-
-    /// Photo bytes charged to `farm` now.
-    pub fn usage(&self, store: &Store, farm: FarmId) -> Result<u64> {
-        usage(&store.reader(), &farm.to_string())
-    }
+    Ok(())
 }

@@ -1,7 +1,20 @@
 //! The hub's SQLite store: one writer, one reader, WAL. Handlers call it on
 //! blocking threads; every write is one short immediate transaction.
+//!
+//! Each table has one writer module (the only one holding SQL that
+//! changes it); the others call it:
+//! - `farms`, `enrol_codes`: `accounts`
+//! - `devices`, `device_farms`: `devices`
+//! - `buyers`: `buyers`
+//! - `listings`, `orders`, `changes`: `records`
+//! - `listing_blobs`: `listing_blobs` (called by `records::save_listing`)
+//! - `applied_ops`: `ops`
+//! - `rooms`: `room_records`
+//! - `room_events` (and its `sqlite_sequence` row): `room_events`
+//! - `blobs`, `blob_owners`, `blob_uploads`: `blobs`
 
 mod accounts;
+mod backend;
 mod blob_gc;
 mod blob_quota;
 mod blobs;
@@ -9,23 +22,24 @@ mod buyers;
 mod devices;
 mod files;
 mod listing_blobs;
+mod listings;
+#[cfg(test)]
+mod one_writer;
 mod ops;
 mod orders;
+mod records;
 mod room_events;
+mod room_records;
 mod rooms;
 
-pub use accounts::{CODE_TTL_MAX_MS, CODE_TTL_MS, DEVICE_TOKEN_TTL_MS, EnrolCode, Principal};
-pub(crate) use blob_gc::start_upkeep;
-pub use blob_gc::{COLLECT_EVERY, Collected, ORPHAN_GRACE_MS, PHOTO_QUOTA_ENV, UPLOAD_EXPIRY_MS};
+pub use accounts::{CODE_TTL_MAX_MS, CODE_TTL_MS, DEVICE_TOKEN_TTL_MS, EnrolCode};
+pub use backend::SqliteStore;
+pub use blob_gc::{COLLECT_EVERY, ORPHAN_GRACE_MS, PHOTO_QUOTA_ENV, UPLOAD_EXPIRY_MS};
 pub use blob_quota::PHOTO_QUOTA_DEFAULT;
-pub use blobs::{BlobStatus, BlobStore, Reader, Uploader};
+pub use blobs::BlobStore;
 pub use buyers::BUYER_TOKEN_TTL_MS;
-pub use devices::{OPERATOR, may_manage_devices};
+pub use devices::OPERATOR;
 pub use files::secret_path;
-pub(crate) use files::{create_private_dir, make_private};
-pub use rooms::ROOM_LIST_MAX;
-
-pub(crate) use room_events::Following;
 
 use crate::error::{HubError, Result};
 use crate::rooms::Fanout;
@@ -35,10 +49,13 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const MIGRATIONS: &[(&str, &str)] = &[
-    ("001_init.sql", include_str!("../../sql/001_init.sql")),
-    ("002_rooms.sql", include_str!("../../sql/002_rooms.sql")),
-    ("003_blobs.sql", include_str!("../../sql/003_blobs.sql")),
-    ("004_devices.sql", include_str!("../../sql/004_devices.sql")),
+    ("001_init.sql", include_str!("../../../sql/001_init.sql")),
+    ("002_rooms.sql", include_str!("../../../sql/002_rooms.sql")),
+    ("003_blobs.sql", include_str!("../../../sql/003_blobs.sql")),
+    (
+        "004_devices.sql",
+        include_str!("../../../sql/004_devices.sql"),
+    ),
 ];
 
 /// The hub's database, and the live rooms' in-memory feeds and viewers
