@@ -218,3 +218,51 @@ impl PhotoStore for SqliteStore {
         self.blobs.collect_garbage(&self.db, now)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::interface::HubStore;
+
+    #[test]
+    fn the_http_layer_reaches_the_database_through_the_interface() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("hub.db");
+        let sqlite = Arc::new(SqliteStore::open(&db).expect("open"));
+        assert!(dir.path().join("hub.blobs").is_dir(), "the photo folder");
+        let store: Arc<dyn HubStore> = sqlite.clone();
+        let contact = BuyerContact {
+            name: "Mei".into(),
+            phone: "+86 555 0100".into(),
+            address: "1 Hill Road".into(),
+        };
+        let (buyer, token) = store.sign_up_buyer(&contact).expect("sign up");
+        assert_eq!(
+            store.authenticate(&token).expect("token"),
+            Principal::Buyer(buyer)
+        );
+        // The same database under both faces.
+        assert_eq!(
+            sqlite.db().authenticate(&token).expect("token"),
+            Principal::Buyer(buyer)
+        );
+        assert!(store.public_listings(10).expect("listings").is_empty());
+        assert!(store.live_rooms(10).expect("rooms").is_empty());
+        store.set_photo_quota(1);
+        let farms: BTreeSet<FarmId> = [FarmId::new()].into();
+        let who = Uploader {
+            device: "d1",
+            farms: &farms,
+        };
+        let refused = store
+            .append_photo(who, &"a".repeat(64), 0, 2, b"ab")
+            .expect_err("over the quota");
+        assert!(refused.to_string().contains("MiB"), "{refused}");
+        assert_eq!(
+            store
+                .collect_photos(crate::store::now_ms())
+                .expect("collect"),
+            Collected::default()
+        );
+    }
+}
