@@ -1,7 +1,7 @@
 //! Who is calling, and whether their role allows what they ask.
 
 use crate::error::{HubError, Result};
-use crate::store::Principal;
+use crate::store::interface::Principal;
 use farmlive_protocol::api::Role;
 use farmlive_protocol::roles::{self, Capability};
 use farmlive_protocol::{BuyerId, DeviceId, FarmId};

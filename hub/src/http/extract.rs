@@ -2,7 +2,7 @@
 
 use super::state::AppState;
 use crate::error::HubError;
-use crate::store::Principal;
+use crate::store::interface::Principal;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;

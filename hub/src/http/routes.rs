@@ -6,7 +6,7 @@ use super::extract::{Auth, JsonBody, QueryParams, parse_id};
 use super::state::{AppState, St, blocking};
 use super::{routes_blobs, routes_devices, routes_rooms};
 use crate::error::{HubError, Result};
-use crate::store::Principal;
+use crate::store::interface::Principal;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};

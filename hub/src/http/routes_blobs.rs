@@ -6,7 +6,7 @@ use super::caller::device;
 use super::extract::Auth;
 use super::state::{AppState, St, blocking};
 use crate::error::{HubError, Result};
-use crate::store::{Principal, Reader, Uploader};
+use crate::store::interface::{Principal, Reader, Uploader};
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;

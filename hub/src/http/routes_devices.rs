@@ -6,7 +6,7 @@ use super::caller::farmer;
 use super::extract::{Auth, parse_id};
 use super::state::{AppState, St, blocking};
 use crate::error::{HubError, Result};
-use crate::store::Principal;
+use crate::store::interface::Principal;
 use axum::extract::{Path, State};
 use axum::routing::post;
 use axum::{Json, Router};

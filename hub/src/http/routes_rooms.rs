@@ -5,7 +5,7 @@ use super::extract::{Auth, JsonBody, QueryParams, parse_id};
 use super::sse;
 use super::state::{AppState, St, blocking};
 use crate::error::{HubError, Result};
-use crate::store::ROOM_LIST_MAX;
+use crate::store::interface::ROOM_LIST_MAX;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -4,7 +4,7 @@
 use super::state::AppState;
 use crate::error::{HubError, Result};
 use crate::rooms::{Feed, FeedItem, KEEP_ALIVE, Read};
-use crate::store::{Following, Principal};
+use crate::store::interface::{Following, Principal};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use farmlive_protocol::room::SSE_EVENT_NAME;
 use farmlive_protocol::{BuyerId, DeviceId, RoomId};

@@ -3,7 +3,7 @@
 use super::signup::SignupLimiter;
 use crate::error::{HubError, Result};
 use crate::rooms::CommentLimiter;
-use crate::store::HubStore;
+use crate::store::interface::HubStore;
 use std::sync::Arc;
 
 /// What the handlers share.
