@@ -1,6 +1,6 @@
 -- FarmLive hub, schema 2: live rooms and their events.
 --
--- A room's state is stored whole (JSON, see store/rooms.rs); status and farm
+-- A room's state is stored whole (JSON, see store/sqlite/room_records.rs); status and farm
 -- are columns too, so that "the farm's live room" is an index lookup and a
 -- farm can never have two live rooms at once.
 

@@ -7,7 +7,7 @@
 -- content: any farm that uploads the same bytes gets the same row); uploads
 -- in progress live in `blob_uploads`, one per (photo, device).
 
--- Uploads in progress. Written only by the blob store (store/blobs.rs).
+-- Uploads in progress. Written only by the blob store (store/sqlite/blobs.rs).
 -- The bytes are in `<blob dir>/<sha256>.<device_id>.part`.
 CREATE TABLE blob_uploads (
     sha256     TEXT NOT NULL,
@@ -21,7 +21,7 @@ CREATE INDEX blob_uploads_by_device ON blob_uploads (device_id);
 
 -- Which farms uploaded (or re-confirmed) a complete photo: what their quota
 -- is charged with, and what their devices may read before a listing shows it.
--- Written only by the blob store (store/blobs.rs, store/blob_gc.rs).
+-- Written only by the blob store (store/sqlite/blobs.rs).
 CREATE TABLE blob_owners (
     sha256     TEXT NOT NULL REFERENCES blobs (sha256),
     farm_id    TEXT NOT NULL,
@@ -31,7 +31,8 @@ CREATE TABLE blob_owners (
 CREATE INDEX blob_owners_by_farm ON blob_owners (farm_id);
 
 -- The photos (listing image and thumbnail) each listing shows now.
--- Written only by save_listing (store/ops.rs), with the listing itself.
+-- Written only by store/sqlite/listing_blobs.rs, called by save_listing
+-- (store/sqlite/records.rs) with the listing itself.
 CREATE TABLE listing_blobs (
     sha256     TEXT NOT NULL,
     listing_id TEXT NOT NULL,

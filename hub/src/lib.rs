@@ -4,44 +4,37 @@
 //! stock and order status: it applies each device op exactly once, checks
 //! every rule again (it trusts no device), and hands out a change feed.
 //! Photo bytes live beside the database, content-addressed.
+//!
+//! Layers, top to bottom (a module imports only from layers below it):
+//! - this file (`Hub`, `run`), `serve` (the accept loop) and `upkeep`;
+//! - `http`: routes, extractors, the sign-up limit, room event streams;
+//! - [`store`]: the interface the HTTP layer calls, and its SQLite
+//!   implementation;
+//! - [`rooms`]: the live rooms' in-memory feeds, viewers and rate limits;
+//! - beside all of them, [`error`] and [`logs`].
 
 pub mod error;
-mod extract;
+mod http;
 pub mod logs;
 pub mod rooms;
-mod routes;
-mod routes_blobs;
-mod routes_devices;
-mod routes_rooms;
 pub mod serve;
-pub mod signup;
 pub mod store;
+mod upkeep;
 
 pub use error::{HubError, Result};
+pub use http::{AppState, signup};
 pub use logs::install_log_subscriber;
 pub use serve::ServeOptions;
-pub use store::{EnrolCode, Store};
+pub use store::{EnrolCode, SqliteStore, Store};
 
 use axum::extract::DefaultBodyLimit;
 use farmlive_protocol::api::BODY_MAX_BYTES;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-use store::BlobStore;
+use store::HubStore;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
-
-/// What the handlers share.
-pub struct AppState {
-    /// The database.
-    pub store: Store,
-    /// Photo bytes.
-    pub blobs: BlobStore,
-    /// Comment rate limits (in memory).
-    pub comments: rooms::CommentLimiter,
-    /// Sign-ups per client address (in memory), and how to find the address.
-    pub signups: signup::SignupLimiter,
-}
 
 /// How an operator tunes the hub. Small on purpose: everything else has
 /// one right value.
@@ -73,6 +66,8 @@ impl Default for HubOptions {
 /// A hub opened on a database file.
 pub struct Hub {
     state: Arc<AppState>,
+    /// The same store as `state.store`, as SQLite, for operator commands.
+    sqlite: Arc<SqliteStore>,
 }
 
 impl Hub {
@@ -84,33 +79,32 @@ impl Hub {
 
     /// Opens the hub's database at `db` with `options`.
     pub fn open_with(db: &Path, options: HubOptions) -> Result<Hub> {
-        let store = Store::open(db)?;
-        let mut blob_dir = PathBuf::from(db);
-        blob_dir.set_extension("blobs");
-        // Photos of unpublished listings are the farm's: 0700, like the database.
-        store::create_private_dir(&blob_dir)?;
-        store::make_private(&blob_dir)?;
-        let blobs = BlobStore::new(blob_dir)?;
+        let sqlite = Arc::new(SqliteStore::open(db)?);
+        let store: Arc<dyn HubStore> = sqlite.clone();
         Ok(Hub {
             state: Arc::new(AppState {
                 store,
-                blobs,
                 comments: rooms::CommentLimiter::default(),
-                signups: signup::SignupLimiter::new(&options),
+                signups: signup::SignupLimiter::new(
+                    options.trusted_proxy_header,
+                    options.signup_burst,
+                    options.signup_every,
+                ),
             }),
+            sqlite,
         })
     }
 
     /// The database, for operator commands (minting enrolment codes).
     pub fn store(&self) -> &Store {
-        &self.state.store
+        self.sqlite.db()
     }
 
     /// The HTTP application: routes, gzip both ways, body limits, a
     /// last-resort guard that turns a panic into a 500, and outermost a
     /// request id on every request (see [`logs`]).
     pub fn router(&self) -> axum::Router {
-        routes::router()
+        http::router()
             .layer(DefaultBodyLimit::max(BODY_MAX_BYTES))
             .layer(RequestDecompressionLayer::new())
             .layer(CompressionLayer::new())
@@ -181,7 +175,7 @@ pub async fn run(
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let serve_options = options.serve.clone();
     let hub = Hub::open_with(db, options)?;
-    store::start_upkeep(&hub.state)?;
+    upkeep::start(&hub.state.store)?;
     let code = if hub.store().is_fresh() {
         Some(
             hub.store()

@@ -71,13 +71,16 @@ fn new_request_id() -> String {
     let mut bytes = [0u8; 8];
     if getrandom::fill(&mut bytes).is_err() {
         // No randomness: a time-based id still tells requests apart.
-        bytes = (crate::store::now_ms() as u64).to_be_bytes();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        bytes = nanos.to_be_bytes();
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Middleware: gives each request an id (task-local for the handlers and
-/// [`crate::HubError`], and in a tracing span), returns it in
+/// [`crate::error::HubError`], and in a tracing span), returns it in
 /// `x-request-id`, and logs the request: 5xx at `error`, others at `debug`.
 pub(crate) async fn request_id(req: Request, next: Next) -> Response {
     let id = new_request_id();

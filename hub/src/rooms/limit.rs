@@ -120,13 +120,13 @@ impl<K: Hash + Eq + Clone> SharedLimiter<K> {
     }
 
     /// Takes a token for `key`, or says how long to wait.
-    pub fn check(&self, key: &K) -> crate::Result<()> {
+    pub fn check(&self, key: &K) -> crate::error::Result<()> {
         let now = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.buckets
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take(key, now)
-            .map_err(|ms| crate::HubError::RateLimited {
+            .map_err(|ms| crate::error::HubError::RateLimited {
                 retry_after_secs: retry_after_secs(ms),
             })
     }

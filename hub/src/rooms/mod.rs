@@ -1,4 +1,5 @@
 //! Live rooms in memory: event fan-out, viewers and the comment limit.
+//! The lowest layer of the hub: it knows neither the store nor HTTP.
 //!
 //! How an event reaches 100 followers:
 //! - It is appended to `room_events` (SQLite assigns its hub-wide id) in the
@@ -25,7 +26,6 @@
 mod feed;
 pub mod limit;
 pub mod presence;
-pub(crate) mod sse;
 mod viewers;
 
 pub use feed::{ENDED_FEED_TTL, Feed, FeedItem, Feeds, RING_CAPACITY, Read};
@@ -37,7 +37,14 @@ use crate::error::Result;
 use farmlive_protocol::room::{COMMENT_BURST, COMMENT_INTERVAL_MS};
 use farmlive_protocol::{BuyerId, RoomId};
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 use tokio::sync::watch;
+
+/// How often an event stream sends a keep-alive comment (which keeps
+/// proxies and NATs from closing it). A stream whose client is gone is
+/// noticed at the next one, so a viewer or device over its stream cap is
+/// told to retry after this long.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// The in-memory side of live rooms, owned by the store.
 #[derive(Debug)]

@@ -2,11 +2,11 @@
 //! removes the farm's devices. Agents may do neither of the latter: a
 //! farmer owns the farm's devices.
 
-use crate::AppState;
+use super::caller::farmer;
+use super::extract::{Auth, parse_id};
+use super::state::{AppState, St, blocking};
 use crate::error::{HubError, Result};
-use crate::extract::{Auth, parse_id};
-use crate::routes::blocking;
-use crate::store::{Principal, may_manage_devices};
+use crate::store::interface::Principal;
 use axum::extract::{Path, State};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -14,30 +14,11 @@ use farmlive_protocol::DeviceId;
 use farmlive_protocol::api::{DeviceInfo, TokenRenewal, devices};
 use std::sync::Arc;
 
-type St = State<Arc<AppState>>;
-
 /// The device routes (`/v1/devices` itself, enrol and list, is in `routes.rs`).
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route(devices::RENEW_TOKEN.path, post(renew))
         .route(devices::REVOKE.path, post(revoke))
-}
-
-fn farmer(
-    p: Principal,
-) -> Result<(
-    DeviceId,
-    std::collections::BTreeSet<farmlive_protocol::FarmId>,
-)> {
-    match p {
-        Principal::Device {
-            id, role, farms, ..
-        } if may_manage_devices(role) => Ok((id, farms)),
-        Principal::Device { .. } => Err(HubError::Forbidden(
-            "only the farm's farmer may see or remove its devices",
-        )),
-        Principal::Buyer(_) => Err(HubError::Forbidden("only enrolled devices may do this")),
-    }
 }
 
 async fn renew(State(s): St, Auth(p): Auth) -> Result<Json<TokenRenewal>> {

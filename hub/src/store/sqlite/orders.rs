@@ -1,19 +1,20 @@
-//! Buyers: browsing listings, placing orders (stock checked and decremented
-//! atomically), reading and cancelling their own orders.
+//! Buyers' orders: placing them (stock checked and decremented
+//! atomically), reading and cancelling their own. The rows are written
+//! through `records`.
 
-use super::ops::{append_change, load_listing, load_order, restock, save_listing, save_order};
+use super::records::{insert_order, load_listing, load_order, restock, save_listing, save_order};
 use super::room_events::{Emitted, append_event, commit};
-use super::rooms::{RoomRecord, live_rooms_of_farm, load_room};
-use super::{Principal, Store, from_json, now_ms, to_json};
+use super::room_records::{RoomRecord, live_rooms_of_farm, load_room};
+use super::{Store, from_json, now_ms};
 use crate::error::{HubError, Result};
-use farmlive_protocol::api::ChangeBody;
-use farmlive_protocol::api::{FarmInfo, PlaceOrder, PublicListing};
+use crate::store::interface::Principal;
+use farmlive_protocol::api::PlaceOrder;
 use farmlive_protocol::room::{
     RoomEventBody, RoomOrder, RoomStatus, display_name, order_unit_price,
 };
 use farmlive_protocol::{
-    BuyerContact, BuyerId, CancelledBy, Delivery, ListingId, ListingState, ListingStatus,
-    OrderAction, OrderId, OrderState, OrderStatus, RoomId,
+    BuyerContact, BuyerId, CancelledBy, Delivery, ListingId, ListingStatus, OrderAction, OrderId,
+    OrderState, OrderStatus, RoomId,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -26,23 +27,6 @@ struct OrderRequest<'a> {
     quantity: i64,
     delivery: Delivery,
     idempotency_key: &'a str,
-}
-
-/// A listing as buyers see it.
-pub(crate) fn public_listing(s: ListingState, farm_name: String) -> PublicListing {
-    PublicListing {
-        id: s.id,
-        farm: FarmInfo {
-            id: s.farm,
-            name: farm_name,
-        },
-        title: s.title.value,
-        description: s.description.value,
-        unit: s.unit.value,
-        price: s.price.value,
-        stock: s.stock,
-        photos: s.photos.into_iter().map(|p| p.photo.sha256).collect(),
-    }
 }
 
 /// Which listing an order from `room` buys: the one asked for, or the
@@ -78,24 +62,6 @@ fn room_listing(conn: &Connection, room: RoomId, asked: Option<ListingId>) -> Re
 }
 
 impl Store {
-    /// Active listings, newest first, at most `limit`.
-    pub fn public_listings(&self, limit: u32) -> Result<Vec<PublicListing>> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
-            "SELECT l.state, f.name FROM listings l JOIN farms f ON f.id = l.farm_id
-             WHERE l.status = 'active' ORDER BY l.id DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([limit], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (state, farm_name) = row?;
-            out.push(public_listing(from_json(&state)?, farm_name));
-        }
-        Ok(out)
-    }
-
     /// Places an order. The same idempotency key from the same buyer returns
     /// the first order (`false`: not created now).
     pub fn place_order(&self, buyer: BuyerId, req: &PlaceOrder) -> Result<(OrderState, bool)> {
@@ -222,17 +188,7 @@ impl Store {
             cancellation: None,
             contact,
         };
-        tx.execute(
-            "INSERT INTO orders (id, buyer_id, farm_id, idempotency_key, state) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![order.id.to_string(), buyer.to_string(), order.farm.to_string(), key, to_json(&order)?],
-        )?;
-        append_change(
-            &tx,
-            order.farm,
-            "order",
-            &order.id.to_string(),
-            &ChangeBody::Order(Box::new(order.clone())),
-        )?;
+        insert_order(&tx, &order, key)?;
         let mut emitted = Emitted::new();
         for r in &rooms {
             let body = RoomEventBody::OrderPlaced {

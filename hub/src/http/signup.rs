@@ -14,7 +14,6 @@
 //! proxy itself saw, is the client's. The header is ignored when not
 //! configured, since anyone can send it.
 
-use crate::HubOptions;
 use crate::error::Result;
 use crate::rooms::SharedLimiter;
 use axum::extract::ConnectInfo;
@@ -36,12 +35,14 @@ pub struct SignupLimiter {
 }
 
 impl SignupLimiter {
-    /// A limiter as `options` say.
-    pub fn new(options: &HubOptions) -> Self {
-        let every = u64::try_from(options.signup_every.as_millis()).unwrap_or(u64::MAX);
+    /// A limiter of `burst` sign-ups at once per address, then one per
+    /// `every`; the client address is read from `trusted_proxy_header` if
+    /// set (see `HubOptions`).
+    pub fn new(trusted_proxy_header: Option<HeaderName>, burst: u32, every: Duration) -> Self {
+        let every = u64::try_from(every.as_millis()).unwrap_or(u64::MAX);
         SignupLimiter {
-            header: options.trusted_proxy_header.clone(),
-            buckets: SharedLimiter::new(options.signup_burst, every),
+            header: trusted_proxy_header,
+            buckets: SharedLimiter::new(burst, every),
         }
     }
 

@@ -1,9 +1,10 @@
 //! One follower's event stream: replay after the cursor, then live events,
 //! in id order, each once; closes after `Ended` or when the hub stops.
 
-use super::feed::{Feed, FeedItem, Read};
-use crate::AppState;
-use crate::store::Following;
+use super::state::AppState;
+use crate::error::{HubError, Result};
+use crate::rooms::{Feed, FeedItem, KEEP_ALIVE, Read};
+use crate::store::interface::{Following, Principal};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use farmlive_protocol::room::SSE_EVENT_NAME;
 use farmlive_protocol::{BuyerId, DeviceId, RoomId};
@@ -16,8 +17,6 @@ use tokio::sync::watch;
 
 /// What a reconnecting client waits before retrying, sent first.
 pub const RETRY: Duration = Duration::from_millis(1000);
-/// A comment line this often keeps proxies and NATs from closing the stream.
-pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Events read from SQLite at a time, and taken from the ring at a time.
 const PAGE: u32 = 256;
 
@@ -115,21 +114,21 @@ pub(crate) struct Subscription {
 /// Admits `who` to `room` (blocking: run off the async threads). The
 /// guards are made here, so a request abandoned while this runs still
 /// uncounts its viewer and frees its device's place. A device past
-/// [`super::STREAMS_PER_DEVICE`] streams is told to retry after the next
+/// [`crate::rooms::STREAMS_PER_DEVICE`] streams is told to retry after the next
 /// keep-alive, when a half-open old stream has been noticed.
 pub(crate) fn subscribe(
     state: Arc<AppState>,
     room: RoomId,
-    who: &crate::store::Principal,
-) -> crate::Result<Subscription> {
+    who: &Principal,
+) -> Result<Subscription> {
     let device = match who {
-        crate::store::Principal::Device { id, .. } => {
+        Principal::Device { id, .. } => {
             state
                 .store
                 .fanout()
                 .viewers()
                 .device_open(*id)
-                .map_err(|_| crate::HubError::RateLimited {
+                .map_err(|_| HubError::RateLimited {
                     retry_after_secs: KEEP_ALIVE.as_secs(),
                 })?;
             Some(DeviceStreamGuard {
@@ -137,7 +136,7 @@ pub(crate) fn subscribe(
                 device: *id,
             })
         }
-        crate::store::Principal::Buyer(_) => None,
+        Principal::Buyer(_) => None,
     };
     let following = state.store.follow(room, who)?;
     let viewer = match following {

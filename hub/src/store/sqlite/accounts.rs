@@ -1,14 +1,15 @@
-//! Farms, enrolment codes, and who a token belongs to. Devices are in
-//! `devices.rs`, buyers in `buyers.rs`.
+//! Farms, enrolment codes (the one writer of `farms` and `enrol_codes`),
+//! and who a token belongs to. Devices are in `devices.rs`, buyers in
+//! `buyers.rs`.
 
-use super::{Store, now_ms, to_json};
+use super::{Store, from_json, now_ms, to_json};
 use crate::error::{HubError, Result};
-use farmlive_protocol::api::{FarmInfo, Role, TOKEN_EXPIRED};
+use crate::store::interface::Principal;
+use farmlive_protocol::FarmId;
+use farmlive_protocol::api::{FarmInfo, Role};
 use farmlive_protocol::listing::validate_farm_name;
-use farmlive_protocol::{BuyerId, DeviceId, FarmId};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
 
 /// How long an enrolment code stays valid unless the operator says otherwise.
 pub const CODE_TTL_MS: i64 = 24 * 3_600_000;
@@ -19,24 +20,6 @@ pub const CODE_TTL_MAX_MS: i64 = 7 * 24 * 3_600_000;
 pub const DEVICE_TOKEN_TTL_MS: i64 = 365 * 24 * 3_600_000;
 /// Crockford base32: no I, L, O, U — easy to read out over a bad phone line.
 const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/// Who is calling.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Principal {
-    /// An enrolled device and the farms it may act for.
-    Device {
-        /// Its id.
-        id: DeviceId,
-        /// Farmer or agent.
-        role: Role,
-        /// Its farms.
-        farms: BTreeSet<FarmId>,
-        /// When the token it called with expires (UTC ms).
-        token_expires_at: i64,
-    },
-    /// A buyer.
-    Buyer(BuyerId),
-}
 
 /// A freshly minted enrolment code. The code itself is a secret.
 pub struct EnrolCode {
@@ -207,62 +190,53 @@ impl Store {
         }
         Err(HubError::Unauthorized("malformed token"))
     }
+}
 
-    fn authenticate_device(&self, token: &str) -> Result<Principal> {
-        let hash = hash_token(token);
-        let now = now_ms();
-        /// id, role, expiry, revoked by, called with the current token, renewed token's expiry.
-        type Row = (String, String, i64, Option<String>, bool, Option<i64>);
-        let row: Option<Row> = self
-            .reader()
-            .prepare_cached(
-                "SELECT id, role, expires_at, CASE WHEN revoked_at IS NULL THEN NULL ELSE COALESCE(revoked_by, 'the hub operator') END,
-                        token_hash = ?1, next_expires_at
-                 FROM devices WHERE token_hash = ?1 OR next_token_hash = ?1",
-            )?
-            .query_row([&hash], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
-            })
-            .optional()?;
-        let (id, role, expires, revoked_by, current, next_expires) =
-            row.ok_or(HubError::Unauthorized(
-                "unknown token; ask the farmer for a new code and run farmlive enrol",
-            ))?;
-        if let Some(by) = revoked_by {
-            return Err(HubError::device_revoked(&by));
+/// An enrolment code's grant: its role and farms, if the code (by its
+/// stored hash) is known, unused and unexpired at `now`.
+pub(super) fn code_grant(
+    conn: &Connection,
+    code_hash: &str,
+    now: i64,
+) -> Result<(Role, Vec<FarmId>)> {
+    let row: Option<(String, String, i64, Option<i64>)> = conn
+        .query_row(
+            "SELECT role, farms, expires_at, used_at FROM enrol_codes WHERE code_hash = ?1",
+            [code_hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let (role, farms) = match row {
+        Some((role, farms, expires, None)) if expires > now => (role, farms),
+        Some((_, _, _, Some(_))) => {
+            return Err(HubError::Unauthorized(
+                "this enrolment code was already used; ask for a new one",
+            ));
         }
-        let expires = if current {
-            expires
-        } else {
-            // The renewed token's first use: it becomes the current one and
-            // the old one stops working.
-            self.writer().execute(
-                "UPDATE devices SET token_hash = next_token_hash, expires_at = next_expires_at,
-                        next_token_hash = NULL, next_expires_at = NULL
-                 WHERE id = ?1 AND next_token_hash = ?2",
-                params![id, hash],
-            )?;
-            next_expires.unwrap_or(0)
-        };
-        if expires <= now {
-            return Err(HubError::Denied {
-                code: TOKEN_EXPIRED,
-                message: "this device's token has expired; ask the farmer for a new code and run farmlive enrol — its unsynced changes are kept and sent afterwards".into(),
-            });
+        Some(_) => {
+            return Err(HubError::Unauthorized(
+                "this enrolment code has expired; ask for a new one",
+            ));
         }
-        let farms = self
-            .reader()
-            .prepare_cached("SELECT farm_id FROM device_farms WHERE device_id = ?1")?
-            .query_map([&id], |r| r.get::<_, String>(0))?
-            .filter_map(|r| r.ok()?.parse().ok())
-            .collect();
-        Ok(Principal::Device {
-            id: id
-                .parse()
-                .map_err(|_| HubError::Internal("bad device id".into()))?,
-            role: role_from(&role),
-            farms,
-            token_expires_at: expires,
-        })
-    }
+        None => {
+            return Err(HubError::Unauthorized(
+                "unknown enrolment code; check it and try again",
+            ));
+        }
+    };
+    Ok((role_from(&role), from_json(&farms)?))
+}
+
+/// Marks a code used by `device` (inside the enrolment's transaction).
+pub(super) fn mark_code_used(
+    conn: &Connection,
+    code_hash: &str,
+    now: i64,
+    device: &str,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE enrol_codes SET used_at = ?1, used_by = ?2 WHERE code_hash = ?3",
+        params![now, device, code_hash],
+    )?;
+    Ok(())
 }

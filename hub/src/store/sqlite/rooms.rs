@@ -2,76 +2,21 @@
 //! and the farm's device fetch. Every change is one immediate transaction
 //! that appends its events; they are published after commit.
 
-use super::ops::load_listing;
-use super::orders::public_listing;
+use super::listings::public_listing;
+use super::records::load_listing;
 use super::room_events::{Emitted, append_event, buyer_display_name, commit};
-use super::{Store, from_json, now_ms, to_json};
+use super::room_records::{RoomRecord, live_rooms_of_farm, load_room, save_room};
+use super::{Store, from_json, now_ms};
 use crate::error::{HubError, Result};
+use crate::store::interface::ROOM_LIST_MAX;
 use farmlive_protocol::api::FarmInfo;
 use farmlive_protocol::room::{
     OpenRoom, Pin, PinRequest, RoomError, RoomEvent, RoomEventBody, RoomStatus, RoomView,
     validate_pin, validate_playback_url, validate_room_title, validate_shelf,
 };
-use farmlive_protocol::{BuyerId, FarmId, ListingId, ListingStatus, RoomId};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use serde::{Deserialize, Serialize};
+use farmlive_protocol::{BuyerId, FarmId, ListingStatus, RoomId};
+use rusqlite::{Connection, TransactionBehavior};
 use std::collections::BTreeSet;
-
-/// Most rooms in one `GET /v1/rooms`.
-pub const ROOM_LIST_MAX: u32 = 50;
-
-/// A room as stored (`rooms.state`). Viewers and the last event id are not
-/// stored here: the first lives in memory, the second in `room_events`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct RoomRecord {
-    pub id: RoomId,
-    pub farm: FarmId,
-    pub title: String,
-    pub shelf: Vec<ListingId>,
-    pub pin: Option<Pin>,
-    pub playback_url: Option<String>,
-    pub status: RoomStatus,
-    pub opened_at: i64,
-    pub ended_at: Option<i64>,
-}
-
-pub(crate) fn load_room(conn: &Connection, id: RoomId) -> Result<Option<RoomRecord>> {
-    let state: Option<String> = conn
-        .prepare_cached("SELECT state FROM rooms WHERE id = ?1")?
-        .query_row([id.to_string()], |r| r.get(0))
-        .optional()?;
-    state.as_deref().map(from_json).transpose()
-}
-
-fn save_room(conn: &Connection, rec: &RoomRecord) -> Result<()> {
-    let status = rec.status.as_str();
-    // An upsert on the id only: a second live room of a farm breaks the
-    // partial unique index instead of silently replacing the first.
-    conn.prepare_cached(
-        "INSERT INTO rooms (id, farm_id, status, opened_at, state) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state",
-    )?
-    .execute(params![
-        rec.id.to_string(),
-        rec.farm.to_string(),
-        status,
-        rec.opened_at,
-        to_json(rec)?
-    ])?;
-    Ok(())
-}
-
-/// The live rooms of `farm` (at most one, by the schema).
-pub(crate) fn live_rooms_of_farm(conn: &Connection, farm: FarmId) -> Result<Vec<RoomRecord>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT state FROM rooms WHERE farm_id = ?1 AND status = 'live'")?;
-    let rows = stmt.query_map([farm.to_string()], |r| r.get::<_, String>(0))?;
-    let mut out = Vec::new();
-    for row in rows {
-        out.push(from_json(&row?)?);
-    }
-    Ok(out)
-}
 
 fn invalid(e: RoomError) -> HubError {
     HubError::bad_request("invalid", e)

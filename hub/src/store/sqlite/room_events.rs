@@ -2,11 +2,12 @@
 //! commit, following a room, and viewers joining and leaving (coalesced
 //! presence events that are published but never stored).
 
-use super::rooms::load_room;
-use super::{Principal, Store, from_json, now_ms, to_json};
+use super::room_records::load_room;
+use super::{Store, from_json, now_ms, to_json};
 use crate::error::{HubError, Result};
 use crate::rooms::presence::{Change, Decision};
-use crate::rooms::{Fanout, Feed, FeedItem};
+use crate::rooms::{Fanout, FeedItem, KEEP_ALIVE};
+use crate::store::interface::{Following, Principal};
 use farmlive_protocol::roles::{Capability, allows};
 use farmlive_protocol::room::{RoomEvent, RoomEventBody, RoomStatus, display_name};
 use farmlive_protocol::{BuyerContact, BuyerId, RoomId};
@@ -55,22 +56,6 @@ pub(crate) fn buyer_display_name(conn: &Connection, buyer: BuyerId) -> Result<St
         .query_row([buyer.to_string()], |r| r.get(0))?;
     let contact: BuyerContact = from_json(&contact)?;
     Ok(display_name(&contact.name))
-}
-
-/// What a new follower of a room gets.
-pub(crate) enum Following {
-    /// The room is live: follow its feed. `viewer` is set when a buyer's
-    /// connection was counted; call [`Store::viewer_left`] when it closes.
-    Live {
-        /// The room's feed.
-        feed: Arc<Feed>,
-        /// The buyer counted as a viewer.
-        viewer: Option<BuyerId>,
-        /// Call [`Store::flush_presence`] after this long.
-        flush_after: Option<Duration>,
-    },
-    /// The room has ended: every event is in SQLite; replay and close.
-    Ended,
 }
 
 fn sql_id(id: u64) -> i64 {
@@ -156,7 +141,7 @@ impl Store {
                 .viewers()
                 .join(room, *buyer)
                 .map_err(|_| HubError::RateLimited {
-                    retry_after_secs: crate::rooms::sse::KEEP_ALIVE.as_secs(),
+                    retry_after_secs: KEEP_ALIVE.as_secs(),
                 })?;
         let mut flush_after = None;
         if let Some(viewers) = joined {

@@ -1,11 +1,11 @@
 //! Live-room routes: open, pin, end, comment, order, and follow the events.
 
-use crate::AppState;
+use super::caller::{buyer, device};
+use super::extract::{Auth, JsonBody, QueryParams, parse_id};
+use super::sse;
+use super::state::{AppState, St, blocking};
 use crate::error::{HubError, Result};
-use crate::extract::{Auth, JsonBody, QueryParams, parse_id};
-use crate::rooms::sse;
-use crate::routes::{blocking, buyer, device};
-use crate::store::ROOM_LIST_MAX;
+use crate::store::interface::ROOM_LIST_MAX;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,8 +19,6 @@ use farmlive_protocol::room::{
 use farmlive_protocol::{OrderState, RoomId};
 use serde::Deserialize;
 use std::sync::Arc;
-
-type St = State<Arc<AppState>>;
 
 /// The live-room routes.
 pub fn router() -> Router<Arc<AppState>> {

@@ -1,82 +1,17 @@
-//! Applying pushed ops exactly once, and the change feed devices pull.
+//! Applying pushed ops exactly once (the one writer of `applied_ops`), and
+//! the change feed devices pull.
 
+use super::blobs::BlobStore;
+use super::records::{load_listing, load_order, restock, save_listing, save_order};
 use super::{Store, from_json, now_ms, to_json};
 use crate::error::{HubError, Result};
-use crate::store::BlobStore;
-use farmlive_protocol::api::{Change, ChangeBody, ChangesPage, OpResult, Outcome, Role};
+use farmlive_protocol::api::{Change, ChangesPage, OpResult, Outcome, Role};
 use farmlive_protocol::ops::{Op, OpBody};
 use farmlive_protocol::roles;
 use farmlive_protocol::state::apply_listing_op;
-use farmlive_protocol::{
-    CancelledBy, FarmId, ListingId, ListingState, OrderAction, OrderId, OrderState, OrderStatus,
-    Rejection,
-};
+use farmlive_protocol::{CancelledBy, FarmId, OrderAction, OrderId, OrderStatus, Rejection};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::collections::BTreeSet;
-
-pub(crate) fn load_listing(conn: &Connection, id: ListingId) -> Result<Option<ListingState>> {
-    let state: Option<String> = conn
-        .prepare_cached("SELECT state FROM listings WHERE id = ?1")?
-        .query_row([id.to_string()], |r| r.get(0))
-        .optional()?;
-    state.as_deref().map(from_json).transpose()
-}
-
-/// Saves a listing and appends it to the change feed.
-pub(crate) fn save_listing(conn: &Connection, state: &ListingState) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT OR REPLACE INTO listings (id, farm_id, status, state) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![
-        state.id.to_string(),
-        state.farm.to_string(),
-        state.status.value.as_str(),
-        to_json(state)?
-    ])?;
-    super::listing_blobs::record(conn, state)?;
-    append_change(
-        conn,
-        state.farm,
-        "listing",
-        &state.id.to_string(),
-        &ChangeBody::Listing(Box::new(state.clone())),
-    )
-}
-
-pub(crate) fn load_order(conn: &Connection, id: OrderId) -> Result<Option<OrderState>> {
-    let state: Option<String> = conn
-        .prepare_cached("SELECT state FROM orders WHERE id = ?1")?
-        .query_row([id.to_string()], |r| r.get(0))
-        .optional()?;
-    state.as_deref().map(from_json).transpose()
-}
-
-/// Saves an order (already inserted) and appends it to the change feed.
-pub(crate) fn save_order(conn: &Connection, state: &OrderState) -> Result<()> {
-    conn.prepare_cached("UPDATE orders SET state = ?1 WHERE id = ?2")?
-        .execute(params![to_json(state)?, state.id.to_string()])?;
-    append_change(
-        conn,
-        state.farm,
-        "order",
-        &state.id.to_string(),
-        &ChangeBody::Order(Box::new(state.clone())),
-    )
-}
-
-pub(crate) fn append_change(
-    conn: &Connection,
-    farm: FarmId,
-    kind: &str,
-    entity: &str,
-    body: &ChangeBody,
-) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO changes (farm_id, kind, entity_id, state) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![farm.to_string(), kind, entity, to_json(body)?])?;
-    Ok(())
-}
 
 fn forbidden() -> Rejection {
     Rejection::new(
@@ -95,15 +30,6 @@ fn clock_ahead(ahead: farmlive_protocol::hlc::ClockAhead) -> Rejection {
             (ahead.ahead_ms + 59_999) / 60_000
         ),
     )
-}
-
-/// Puts back the units of a cancelled order.
-pub(crate) fn restock(conn: &Connection, order: &OrderState) -> Result<()> {
-    if let Some(mut listing) = load_listing(conn, order.listing)? {
-        listing.stock = listing.stock.saturating_add(order.quantity);
-        save_listing(conn, &listing)?;
-    }
-    Ok(())
 }
 
 impl Store {

@@ -1,8 +1,8 @@
 //! Request extractors whose failures are JSON errors, not axum's plain text.
 
-use crate::AppState;
+use super::state::AppState;
 use crate::error::HubError;
-use crate::store::Principal;
+use crate::store::interface::Principal;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;

@@ -12,9 +12,15 @@
 //! by uploading them (or is already known to have them), so knowing a hash
 //! gives no access to a photo. Stored photos count against the quota of the
 //! farms that uploaded them.
+//!
+//! This module is the one writer of `blobs`, `blob_owners` and
+//! `blob_uploads` (the collector in `blob_gc.rs` deletes through
+//! [`forget_unneeded`]).
 
+use super::blob_quota::{PHOTO_QUOTA_DEFAULT, check_quota};
 use super::{Store, now_ms};
 use crate::error::{HubError, Result};
+use crate::store::interface::{BlobStatus, Reader, Uploader};
 use farmlive_protocol::FarmId;
 use farmlive_protocol::api::BLOB_MAX_BYTES;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -29,36 +35,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct BlobStore {
     pub(super) dir: PathBuf,
     quota: AtomicU64,
-}
-
-/// An upload's progress, as one device sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BlobStatus {
-    /// Bytes received.
-    pub received: u64,
-    /// Declared total.
-    pub length: u64,
-    /// Verified and visible.
-    pub complete: bool,
-}
-
-/// Who uploads: a device and the farms it acts for.
-#[derive(Debug, Clone, Copy)]
-pub struct Uploader<'a> {
-    /// The device's id.
-    pub device: &'a str,
-    /// Its farms: each is charged with what it uploads.
-    pub farms: &'a BTreeSet<FarmId>,
-}
-
-/// Who reads: anyone (only photos that an active listing shows), or a
-/// device of these farms (also its farms' own photos).
-#[derive(Debug, Clone, Copy)]
-pub enum Reader<'a> {
-    /// No or a buyer's credentials.
-    Public,
-    /// A device of these farms.
-    Farms(&'a BTreeSet<FarmId>),
 }
 
 pub(crate) fn check_sha(sha: &str) -> Result<()> {
@@ -162,7 +138,7 @@ impl BlobStore {
             .map_err(|e| HubError::Io(format!("cannot create {}: {e}", dir.display())))?;
         Ok(BlobStore {
             dir,
-            quota: AtomicU64::new(super::PHOTO_QUOTA_DEFAULT),
+            quota: AtomicU64::new(PHOTO_QUOTA_DEFAULT),
         })
     }
 
@@ -174,6 +150,11 @@ impl BlobStore {
     /// The photo bytes each farm may keep.
     pub fn quota(&self) -> u64 {
         self.quota.load(Ordering::Relaxed)
+    }
+
+    /// Photo bytes charged to `farm` now.
+    pub fn usage(&self, store: &Store, farm: FarmId) -> Result<u64> {
+        super::blob_quota::usage(&store.reader(), &farm.to_string())
     }
 
     pub(super) fn path(&self, sha: &str) -> PathBuf {
@@ -271,7 +252,7 @@ impl BlobStore {
         let received = match load_partial(&conn, sha, who.device)? {
             Some(p) if offset == 0 && (p.received > 0 || p.length != length) => {
                 // The owner starts again, perhaps with another length.
-                self.check_quota(&conn, who, length, p.length)?;
+                check_quota(&conn, self.quota(), who, length, p.length)?;
                 conn.execute(
                     "UPDATE blob_uploads SET length = ?1, received = 0, updated_at = ?2
                      WHERE sha256 = ?3 AND device_id = ?4",
@@ -290,7 +271,7 @@ impl BlobStore {
                 ));
             }
             None if offset == 0 => {
-                self.check_quota(&conn, who, length, 0)?;
+                check_quota(&conn, self.quota(), who, length, 0)?;
                 conn.execute(
                     "INSERT INTO blob_uploads (sha256, device_id, length, received, updated_at)
                      VALUES (?1, ?2, ?3, 0, ?4)",
@@ -409,4 +390,40 @@ impl BlobStore {
 /// Flushes a directory's entries (file creations and renames) to disk.
 fn sync_dir(dir: &std::path::Path) -> std::io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
+}
+
+/// What [`forget_unneeded`] removed: uploads (photo, device), and photos.
+pub(super) type Forgotten = (Vec<(String, String)>, Vec<String>);
+
+/// Deletes uploads idle since before `uploads_before`, farms' lapsed
+/// claims (touched before `claims_before`) on photos their listings do not
+/// show, and complete photos created before `claims_before` that no one
+/// holds or shows. Returns the uploads (photo, device) and photos removed,
+/// whose files the caller deletes after commit.
+pub(super) fn forget_unneeded(
+    conn: &Connection,
+    uploads_before: i64,
+    claims_before: i64,
+) -> Result<Forgotten> {
+    let expired: Vec<(String, String)> = conn
+        .prepare("DELETE FROM blob_uploads WHERE updated_at < ?1 RETURNING sha256, device_id")?
+        .query_map([uploads_before], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    // A farm's claim lapses unless one of its listings shows the photo.
+    conn.execute(
+        "DELETE FROM blob_owners WHERE touched_at < ?1 AND NOT EXISTS (
+             SELECT 1 FROM listing_blobs lb JOIN listings l ON l.id = lb.listing_id
+             WHERE lb.sha256 = blob_owners.sha256 AND l.farm_id = blob_owners.farm_id)",
+        [claims_before],
+    )?;
+    let orphans: Vec<String> = conn
+        .prepare(
+            "DELETE FROM blobs WHERE created_at < ?1
+               AND NOT EXISTS (SELECT 1 FROM blob_owners o WHERE o.sha256 = blobs.sha256)
+               AND NOT EXISTS (SELECT 1 FROM listing_blobs lb WHERE lb.sha256 = blobs.sha256)
+             RETURNING sha256",
+        )?
+        .query_map(params![claims_before], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((expired, orphans))
 }

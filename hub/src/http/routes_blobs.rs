@@ -2,10 +2,11 @@
 //! streamed from disk (`GET`), public for photos that an active listing
 //! shows and for a farm's devices also their farm's photos.
 
-use crate::AppState;
+use super::caller::device;
+use super::extract::Auth;
+use super::state::{AppState, St, blocking};
 use crate::error::{HubError, Result};
-use crate::routes::{blocking, device};
-use crate::store::{Principal, Reader, Uploader};
+use crate::store::interface::{Principal, Reader, Uploader};
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
@@ -14,8 +15,6 @@ use axum::response::{IntoResponse, Response};
 use farmlive_protocol::api::{UPLOAD_LENGTH, UPLOAD_OFFSET};
 use farmlive_protocol::roles::Capability;
 use std::sync::Arc;
-
-type St = State<Arc<AppState>>;
 
 /// Bytes read from disk at a time.
 const READ_BYTES: usize = 32 * 1024;
@@ -51,18 +50,14 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Result<u64> {
         })
 }
 
-pub(crate) async fn head(
-    State(s): St,
-    auth: crate::extract::Auth,
-    Path(sha): Path<String>,
-) -> Result<Response> {
+pub(crate) async fn head(State(s): St, auth: Auth, Path(sha): Path<String>) -> Result<Response> {
     let (id, farms) = device(auth.0, Capability::UploadPhotos)?;
     let status = blocking(move || {
         let who = Uploader {
             device: &id,
             farms: &farms,
         };
-        s.blobs.status(&s.store, who, &sha)
+        s.store.photo_status(who, &sha)
     })
     .await?
     .ok_or(HubError::NotFound("no such photo"))?;
@@ -76,7 +71,7 @@ pub(crate) async fn head(
 
 pub(crate) async fn patch(
     State(s): St,
-    auth: crate::extract::Auth,
+    auth: Auth,
     Path(sha): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -89,7 +84,7 @@ pub(crate) async fn patch(
             device: &id,
             farms: &farms,
         };
-        s.blobs.append(&s.store, who, &sha, offset, length, &body)
+        s.store.append_photo(who, &sha, offset, length, &body)
     })
     .await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
@@ -111,8 +106,7 @@ impl FromRequestParts<Arc<AppState>> for MaybeAuth {
         if !parts.headers.contains_key(header::AUTHORIZATION) {
             return Ok(MaybeAuth(None));
         }
-        let crate::extract::Auth(p) =
-            crate::extract::Auth::from_request_parts(parts, state).await?;
+        let Auth(p) = Auth::from_request_parts(parts, state).await?;
         Ok(MaybeAuth(Some(p)))
     }
 }
@@ -128,7 +122,7 @@ pub(crate) async fn get(
     };
     let (path, length) = blocking(move || {
         let reader = farms.as_ref().map_or(Reader::Public, Reader::Farms);
-        s.blobs.open_for(&s.store, reader, &sha)
+        s.store.open_photo(reader, &sha)
     })
     .await?;
     // Collected since the check: as if it never was.

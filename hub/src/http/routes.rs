@@ -1,25 +1,25 @@
-//! The hub's HTTP routes.
+//! The hub's HTTP routes: all of them, the live-room, photo and device
+//! routes from their own files.
 
-use crate::AppState;
+use super::caller::{any_device, buyer};
+use super::extract::{Auth, JsonBody, QueryParams, parse_id};
+use super::state::{AppState, St, blocking};
+use super::{routes_blobs, routes_devices, routes_rooms};
 use crate::error::{HubError, Result};
-use crate::extract::{Auth, JsonBody, QueryParams, parse_id};
-use crate::store::Principal;
+use crate::store::interface::Principal;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use farmlive_protocol::OrderState;
 use farmlive_protocol::api::{self, Role};
 use farmlive_protocol::api::{
     BuyerSignup, BuyerToken, CancelOrder, ChangesPage, EnrolRequest, EnrolResponse, PULL_LIMIT_MAX,
     PUSH_BATCH_MAX, PlaceOrder, PublicListing, PushRequest, PushResponse, TOKEN_EXPIRES,
 };
 use farmlive_protocol::roles::{self, Capability};
-use farmlive_protocol::{BuyerId, FarmId, OrderState};
 use serde::Deserialize;
-use std::collections::BTreeSet;
 use std::sync::Arc;
-
-type St = State<Arc<AppState>>;
 
 /// All routes.
 pub fn router() -> Router<Arc<AppState>> {
@@ -27,23 +27,23 @@ pub fn router() -> Router<Arc<AppState>> {
         .route(api::HEALTH.path, get(|| async { "ok" }))
         .route(
             api::devices::ENROL.path,
-            post(enrol).get(crate::routes_devices::list),
+            post(enrol).get(routes_devices::list),
         )
         .route(api::sync::PUSH.path, post(push))
         .route(api::sync::CHANGES.path, get(changes))
         .route(
             api::blobs::GET.path,
-            get(crate::routes_blobs::get)
-                .head(crate::routes_blobs::head)
-                .patch(crate::routes_blobs::patch),
+            get(routes_blobs::get)
+                .head(routes_blobs::head)
+                .patch(routes_blobs::patch),
         )
         .route(api::buyers::SIGN_UP.path, post(sign_up))
         .route(api::buyers::LISTINGS.path, get(listings))
         .route(api::orders::PLACE.path, post(place_order))
         .route(api::orders::SHOW.path, get(get_order))
         .route(api::orders::CANCEL.path, post(cancel_order))
-        .merge(crate::routes_rooms::router())
-        .merge(crate::routes_devices::router())
+        .merge(routes_rooms::router())
+        .merge(routes_devices::router())
         .fallback(|| async { HubError::NotFound("no such address") })
         .method_not_allowed_fallback(|| async { HubError::MethodNotAllowed })
 }
@@ -59,42 +59,6 @@ impl axum::extract::FromRequestParts<Arc<AppState>> for ClientLimit {
         state: &Arc<AppState>,
     ) -> Result<Self> {
         state.signups.check(parts).map(|()| ClientLimit)
-    }
-}
-
-/// Runs blocking store work off the async threads.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| HubError::Internal(format!("worker failed: {e}")))?
-}
-
-/// An enrolled device, any role: its id, role and farms.
-pub(crate) fn any_device(p: Principal) -> Result<(String, Role, BTreeSet<FarmId>)> {
-    match p {
-        Principal::Device {
-            id, role, farms, ..
-        } => Ok((id.to_string(), role, farms)),
-        Principal::Buyer(_) => Err(HubError::Forbidden("only enrolled devices may do this")),
-    }
-}
-
-/// An enrolled device whose role allows `needs` (see
-/// [`farmlive_protocol::roles`]): its id and farms.
-pub(crate) fn device(p: Principal, needs: Capability) -> Result<(String, BTreeSet<FarmId>)> {
-    let (id, role, farms) = any_device(p)?;
-    if !roles::allows(role, needs) {
-        return Err(HubError::Forbidden(needs.refusal()));
-    }
-    Ok((id, farms))
-}
-
-pub(crate) fn buyer(p: Principal) -> Result<BuyerId> {
-    match p {
-        Principal::Buyer(b) => Ok(b),
-        Principal::Device { .. } => Err(HubError::Forbidden("only buyers may do this")),
     }
 }
 
@@ -119,7 +83,7 @@ async fn push(
             format!("send at most {PUSH_BATCH_MAX} ops at a time"),
         ));
     }
-    let results = blocking(move || s.store.push(&farms, role, &device, &req.ops, &s.blobs)).await?;
+    let results = blocking(move || s.store.push(&farms, role, &device, &req.ops)).await?;
     Ok(Json(PushResponse { results }))
 }
 
@@ -150,7 +114,7 @@ async fn changes(
     Ok(([(TOKEN_EXPIRES, expires.to_string())], Json(page)))
 }
 
-/// Limited per client address (see [`crate::signup`]) before the body is read.
+/// Limited per client address (see [`super::signup`]) before the body is read.
 async fn sign_up(
     State(s): St,
     ClientLimit: ClientLimit,

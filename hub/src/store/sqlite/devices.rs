@@ -1,5 +1,6 @@
-//! Devices: enrolment (first or again), token renewal, and the farm's
-//! device list with revocation.
+//! Devices (the one writer of `devices` and `device_farms`): enrolment
+//! (first or again), who a device token belongs to, token renewal, and the
+//! farm's device list with revocation.
 //!
 //! Enrolling again: a device whose token expired, or that was removed,
 //! enrols again under its own id with a fresh one-time code, so its
@@ -12,11 +13,14 @@
 //! and revokes it. Codes are one-time, expire within a day by default, and
 //! are stored only as keyed hashes.
 
-use super::accounts::{DEVICE_TOKEN_TTL_MS, hash_token, new_token, role_from};
-use super::{Store, from_json, now_ms};
+use super::accounts::{
+    DEVICE_TOKEN_TTL_MS, code_grant, hash_token, mark_code_used, new_token, role_from,
+};
+use super::{Store, now_ms};
 use crate::error::{HubError, Result};
+use crate::store::interface::Principal;
 use farmlive_protocol::api::{
-    DeviceInfo, EnrolRequest, EnrolResponse, FarmInfo, Role, TokenRenewal,
+    DeviceInfo, EnrolRequest, EnrolResponse, FarmInfo, TOKEN_EXPIRED, TokenRenewal,
 };
 use farmlive_protocol::{DeviceId, FarmId};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -71,34 +75,8 @@ impl Store {
         let code_hash = self.code_hash(&req.code);
         let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let row: Option<(String, String, i64, Option<i64>)> = tx
-            .query_row(
-                "SELECT role, farms, expires_at, used_at FROM enrol_codes WHERE code_hash = ?1",
-                [&code_hash],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()?;
         let now = now_ms();
-        let (role, farms) = match row {
-            Some((role, farms, expires, None)) if expires > now => (role, farms),
-            Some((_, _, _, Some(_))) => {
-                return Err(HubError::Unauthorized(
-                    "this enrolment code was already used; ask for a new one",
-                ));
-            }
-            Some(_) => {
-                return Err(HubError::Unauthorized(
-                    "this enrolment code has expired; ask for a new one",
-                ));
-            }
-            None => {
-                return Err(HubError::Unauthorized(
-                    "unknown enrolment code; check it and try again",
-                ));
-            }
-        };
-        let role = role_from(&role);
-        let farm_ids: Vec<FarmId> = from_json(&farms)?;
+        let (role, farm_ids) = code_grant(&tx, &code_hash, now)?;
         let id = req.device_id.to_string();
         let known: Option<String> = tx
             .query_row("SELECT role FROM devices WHERE id = ?1", [&id], |r| {
@@ -128,10 +106,7 @@ impl Store {
                 params![id, name, role.as_str(), hash_token(&token), now, expires_at],
             )?;
         }
-        tx.execute(
-            "UPDATE enrol_codes SET used_at = ?1, used_by = ?2 WHERE code_hash = ?3",
-            params![now, id, code_hash],
-        )?;
+        mark_code_used(&tx, &code_hash, now, &id)?;
         let mut farms = Vec::new();
         for farm in farm_ids {
             tx.execute(
@@ -151,6 +126,66 @@ impl Store {
             role,
             farms,
             expires_at: Some(expires_at),
+        })
+    }
+
+    /// The device a `fld_` token belongs to (a renewed token's first use
+    /// makes it the current one).
+    pub(super) fn authenticate_device(&self, token: &str) -> Result<Principal> {
+        let hash = hash_token(token);
+        let now = now_ms();
+        /// id, role, expiry, revoked by, called with the current token, renewed token's expiry.
+        type Row = (String, String, i64, Option<String>, bool, Option<i64>);
+        let row: Option<Row> = self
+            .reader()
+            .prepare_cached(
+                "SELECT id, role, expires_at, CASE WHEN revoked_at IS NULL THEN NULL ELSE COALESCE(revoked_by, 'the hub operator') END,
+                        token_hash = ?1, next_expires_at
+                 FROM devices WHERE token_hash = ?1 OR next_token_hash = ?1",
+            )?
+            .query_row([&hash], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })
+            .optional()?;
+        let (id, role, expires, revoked_by, current, next_expires) =
+            row.ok_or(HubError::Unauthorized(
+                "unknown token; ask the farmer for a new code and run farmlive enrol",
+            ))?;
+        if let Some(by) = revoked_by {
+            return Err(HubError::device_revoked(&by));
+        }
+        let expires = if current {
+            expires
+        } else {
+            // The renewed token's first use: it becomes the current one and
+            // the old one stops working.
+            self.writer().execute(
+                "UPDATE devices SET token_hash = next_token_hash, expires_at = next_expires_at,
+                        next_token_hash = NULL, next_expires_at = NULL
+                 WHERE id = ?1 AND next_token_hash = ?2",
+                params![id, hash],
+            )?;
+            next_expires.unwrap_or(0)
+        };
+        if expires <= now {
+            return Err(HubError::Denied {
+                code: TOKEN_EXPIRED,
+                message: "this device's token has expired; ask the farmer for a new code and run farmlive enrol — its unsynced changes are kept and sent afterwards".into(),
+            });
+        }
+        let farms = self
+            .reader()
+            .prepare_cached("SELECT farm_id FROM device_farms WHERE device_id = ?1")?
+            .query_map([&id], |r| r.get::<_, String>(0))?
+            .filter_map(|r| r.ok()?.parse().ok())
+            .collect();
+        Ok(Principal::Device {
+            id: id
+                .parse()
+                .map_err(|_| HubError::Internal("bad device id".into()))?,
+            role: role_from(&role),
+            farms,
+            token_expires_at: expires,
         })
     }
 
@@ -255,16 +290,10 @@ impl Store {
     }
 }
 
-/// True if `role` may list and remove its farm's devices (the role
-/// matrix in `farmlive_protocol::roles` decides).
-pub fn may_manage_devices(role: Role) -> bool {
-    farmlive_protocol::roles::allows(role, farmlive_protocol::roles::Capability::ManageDevices)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Principal;
+    use farmlive_protocol::api::Role;
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();

@@ -1,0 +1,18 @@
+//! The hub's HTTP layer: routes, extractors, the sign-up limit and room
+//! event streams (SSE). The top layer: it calls the store only through its
+//! interface ([`crate::store::HubStore`]) and reads the in-memory room feeds
+//! (`crate::rooms`) for event streams; nothing below it imports it.
+
+mod caller;
+mod extract;
+mod routes;
+mod routes_blobs;
+mod routes_devices;
+mod routes_rooms;
+pub mod signup;
+mod sse;
+mod state;
+
+pub use routes::router;
+pub use state::AppState;
+pub(crate) use state::blocking;

@@ -1,0 +1,30 @@
+//! What the handlers share, and how they run store work.
+
+use super::signup::SignupLimiter;
+use crate::error::{HubError, Result};
+use crate::rooms::CommentLimiter;
+use crate::store::interface::HubStore;
+use std::sync::Arc;
+
+/// What the handlers share.
+pub struct AppState {
+    /// The database (and the photo bytes beside it), behind the store
+    /// interface.
+    pub store: Arc<dyn HubStore>,
+    /// Comment rate limits (in memory).
+    pub comments: CommentLimiter,
+    /// Sign-ups per client address (in memory), and how to find the address.
+    pub signups: SignupLimiter,
+}
+
+/// The state handlers extract.
+pub(super) type St = axum::extract::State<Arc<AppState>>;
+
+/// Runs blocking store work off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| HubError::Internal(format!("worker failed: {e}")))?
+}

@@ -1,0 +1,264 @@
+//! What the HTTP layer asks of a hub database, one trait per area, and the
+//! types those traits speak. The SQLite store ([`super::sqlite`]) is the
+//! first implementation; a second database implements the same traits and
+//! the HTTP layer does not change.
+//!
+//! **Synchronous on purpose.** The SQLite store blocks (one writer
+//! connection behind a mutex), so every handler already runs each store
+//! call on `tokio::task::spawn_blocking` (`http::blocking`); the only call
+//! made on an async thread is [`AccountStore::authenticate`], a short
+//! indexed read. A PostgreSQL implementation fits as it is with a blocking
+//! client (the `postgres` crate, with a connection pool) on those same
+//! blocking threads. Should it want an async client instead, these traits
+//! would turn into `async fn`s and the handlers would await them in place of
+//! `blocking(...)`: a mechanical change to the call sites, not to the layers.
+//!
+//! **Transactions stay inside an implementation.** Each method is one unit
+//! of work (one transaction where it writes), so the rules that need
+//! atomicity (stock decrements, an op applied exactly once, room events in
+//! commit order) are kept by the implementation, not by the caller.
+//!
+//! **Room fan-out is shared.** Events are published to the in-memory
+//! [`Fanout`] after the commit that stores them, in commit order; an
+//! implementation owns one `Fanout` and publishes to it (see
+//! [`RoomStore::fanout`]).
+
+use crate::error::Result;
+use crate::rooms::{Fanout, Feed, FeedItem};
+use farmlive_protocol::api::{
+    ChangesPage, DeviceInfo, EnrolRequest, EnrolResponse, OpResult, PlaceOrder, PublicListing,
+    Role, TokenRenewal,
+};
+use farmlive_protocol::ops::Op;
+use farmlive_protocol::room::{OpenRoom, PinRequest, RoomEvent, RoomOrder, RoomView};
+use farmlive_protocol::{BuyerContact, BuyerId, DeviceId, FarmId, OrderId, OrderState, RoomId};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Most rooms in one `GET /v1/rooms`.
+pub const ROOM_LIST_MAX: u32 = 50;
+
+/// Who is calling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// An enrolled device and the farms it may act for.
+    Device {
+        /// Its id.
+        id: DeviceId,
+        /// Farmer or agent.
+        role: Role,
+        /// Its farms.
+        farms: BTreeSet<FarmId>,
+        /// When the token it called with expires (UTC ms).
+        token_expires_at: i64,
+    },
+    /// A buyer.
+    Buyer(BuyerId),
+}
+
+/// What a new follower of a room gets.
+pub enum Following {
+    /// The room is live: follow its feed. `viewer` is set when a buyer's
+    /// connection was counted; call [`RoomStore::viewer_left`] when it closes.
+    Live {
+        /// The room's feed.
+        feed: Arc<Feed>,
+        /// The buyer counted as a viewer.
+        viewer: Option<BuyerId>,
+        /// Call [`RoomStore::flush_presence`] after this long.
+        flush_after: Option<Duration>,
+    },
+    /// The room has ended: every event is stored; replay and close.
+    Ended,
+}
+
+/// An upload's progress, as one device sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlobStatus {
+    /// Bytes received.
+    pub received: u64,
+    /// Declared total.
+    pub length: u64,
+    /// Verified and visible.
+    pub complete: bool,
+}
+
+/// Who uploads: a device and the farms it acts for.
+#[derive(Debug, Clone, Copy)]
+pub struct Uploader<'a> {
+    /// The device's id.
+    pub device: &'a str,
+    /// Its farms: each is charged with what it uploads.
+    pub farms: &'a BTreeSet<FarmId>,
+}
+
+/// Who reads: anyone (only photos that an active listing shows), or a
+/// device of these farms (also its farms' own photos).
+#[derive(Debug, Clone, Copy)]
+pub enum Reader<'a> {
+    /// No or a buyer's credentials.
+    Public,
+    /// A device of these farms.
+    Farms(&'a BTreeSet<FarmId>),
+}
+
+/// What one photo collection removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Collected {
+    /// Expired uploads.
+    pub uploads: u64,
+    /// Complete photos no one needs.
+    pub blobs: u64,
+    /// Files in the photo directory that nothing recorded (left by a crash
+    /// or an older hub).
+    pub strays: u64,
+}
+
+/// Devices, buyers and their tokens.
+pub trait AccountStore {
+    /// Who a bearer token belongs to (401/`Denied` errors if no one, or
+    /// no longer).
+    fn authenticate(&self, token: &str) -> Result<Principal>;
+    /// Enrols a device with a one-time code; returns its token.
+    fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse>;
+    /// A fresh token for an enrolled device; the current one works until
+    /// the new one is first used.
+    fn renew_token(&self, device: DeviceId) -> Result<TokenRenewal>;
+    /// Devices serving any of `farms` (every device if `None`), oldest first.
+    fn devices(&self, farms: Option<&BTreeSet<FarmId>>) -> Result<Vec<DeviceInfo>>;
+    /// Removes `device` from `farms` (every farm if `None`); a device left
+    /// with no farm is revoked, naming `by`.
+    fn revoke_device(
+        &self,
+        device: DeviceId,
+        farms: Option<&BTreeSet<FarmId>>,
+        by: &str,
+    ) -> Result<DeviceInfo>;
+    /// The name a device enrolled with.
+    fn device_name(&self, device: DeviceId) -> Result<String>;
+    /// Signs up a buyer; returns their id and token.
+    fn sign_up_buyer(&self, contact: &BuyerContact) -> Result<(BuyerId, String)>;
+}
+
+/// Device ops in, the change feed out.
+pub trait ChangeStore {
+    /// Applies a batch of a device's ops in order, each op id at most once,
+    /// each checked against `role` and `farms`.
+    fn push(
+        &self,
+        farms: &BTreeSet<FarmId>,
+        role: Role,
+        device: &str,
+        ops: &[Op],
+    ) -> Result<Vec<OpResult>>;
+    /// Changes after `after` for `farms`, at most `limit`; order changes
+    /// only with `orders`.
+    fn changes(
+        &self,
+        farms: &BTreeSet<FarmId>,
+        after: u64,
+        limit: u32,
+        orders: bool,
+    ) -> Result<ChangesPage>;
+}
+
+/// Listings as buyers browse them.
+pub trait ListingStore {
+    /// Active listings, newest first, at most `limit`.
+    fn public_listings(&self, limit: u32) -> Result<Vec<PublicListing>>;
+}
+
+/// Buyers' orders.
+pub trait OrderStore {
+    /// Places an order (`true`: created now; `false`: the same
+    /// idempotency key's first order).
+    fn place_order(&self, buyer: BuyerId, req: &PlaceOrder) -> Result<(OrderState, bool)>;
+    /// Places an order from a live room (the pinned listing by default).
+    fn place_room_order(
+        &self,
+        buyer: BuyerId,
+        room: RoomId,
+        req: &RoomOrder,
+    ) -> Result<(OrderState, bool)>;
+    /// An order, if `who` may see it.
+    fn order_for(&self, who: &Principal, id: OrderId) -> Result<OrderState>;
+    /// The buyer cancels their own order.
+    fn cancel_by_buyer(&self, buyer: BuyerId, id: OrderId, reason: &str) -> Result<OrderState>;
+}
+
+/// Live rooms: their stored state and events, and following them.
+pub trait RoomStore {
+    /// The in-memory feeds and viewers this store publishes to after commit.
+    fn fanout(&self) -> &Fanout;
+    /// A room as anyone sees it.
+    fn room(&self, id: RoomId) -> Result<RoomView>;
+    /// The live rooms, newest first, at most `limit` (≤ [`ROOM_LIST_MAX`]).
+    fn live_rooms(&self, limit: u32) -> Result<Vec<RoomView>>;
+    /// Opens a room for one of `farms`.
+    fn open_room(&self, farms: &BTreeSet<FarmId>, req: &OpenRoom) -> Result<RoomView>;
+    /// Pins a listing of the shelf.
+    fn pin(&self, farms: &BTreeSet<FarmId>, id: RoomId, req: &PinRequest) -> Result<RoomView>;
+    /// Unpins the pinned listing, if any.
+    fn unpin(&self, farms: &BTreeSet<FarmId>, id: RoomId) -> Result<RoomView>;
+    /// Ends a room.
+    fn end_room(&self, farms: &BTreeSet<FarmId>, id: RoomId) -> Result<RoomView>;
+    /// A buyer's comment (already validated) in a live room.
+    fn post_comment(&self, buyer: BuyerId, id: RoomId, text: String) -> Result<RoomEvent>;
+    /// Starts following `room` as `who`.
+    fn follow(&self, room: RoomId, who: &Principal) -> Result<Following>;
+    /// A buyer's stream of `room` closed; when to call
+    /// [`RoomStore::flush_presence`], if at all.
+    fn viewer_left(&self, room: RoomId, buyer: BuyerId) -> Result<Option<Duration>>;
+    /// Sends the presence of `room` that waited for its turn.
+    fn flush_presence(&self, room: RoomId) -> Result<()>;
+    /// Stored events of `room` with ids in `(after, upto]`, at most `limit`.
+    fn room_events(
+        &self,
+        room: RoomId,
+        after: u64,
+        upto: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<Arc<FeedItem>>>;
+}
+
+/// Photo uploads and reads (the bytes and what is known about them).
+pub trait PhotoStore {
+    /// Upload progress of a photo for this device.
+    fn photo_status(&self, who: Uploader<'_>, sha: &str) -> Result<Option<BlobStatus>>;
+    /// Appends a chunk at `offset` of this device's upload of `length` bytes.
+    fn append_photo(
+        &self,
+        who: Uploader<'_>,
+        sha: &str,
+        offset: u64,
+        length: u64,
+        chunk: &[u8],
+    ) -> Result<BlobStatus>;
+    /// Where a complete photo's bytes are, and their length, if `reader`
+    /// may read it.
+    fn open_photo(&self, reader: Reader<'_>, sha: &str) -> Result<(PathBuf, u64)>;
+    /// Sets the photo bytes each farm may keep.
+    fn set_photo_quota(&self, bytes: u64);
+    /// Removes expired uploads and unneeded photos as of `now` (ms).
+    fn collect_photos(&self, now: i64) -> Result<Collected>;
+}
+
+/// Everything the HTTP layer needs: a hub database.
+pub trait HubStore:
+    AccountStore + ChangeStore + ListingStore + OrderStore + RoomStore + PhotoStore + Send + Sync
+{
+}
+
+impl<T> HubStore for T where
+    T: AccountStore
+        + ChangeStore
+        + ListingStore
+        + OrderStore
+        + RoomStore
+        + PhotoStore
+        + Send
+        + Sync
+{
+}

@@ -1,0 +1,128 @@
+//! Every table of the hub's schema has exactly one writer module: the only
+//! file of the crate whose (non-test) code holds SQL that inserts into,
+//! updates or deletes from it. This test reads the crate's sources and
+//! holds them to the list below, so a second writer cannot creep in.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Table → the one module that writes it (paths under `hub/src/`).
+const WRITERS: &[(&str, &str)] = &[
+    ("applied_ops", "store/sqlite/ops.rs"),
+    ("blob_owners", "store/sqlite/blobs.rs"),
+    ("blob_uploads", "store/sqlite/blobs.rs"),
+    ("blobs", "store/sqlite/blobs.rs"),
+    ("buyers", "store/sqlite/buyers.rs"),
+    ("changes", "store/sqlite/records.rs"),
+    ("device_farms", "store/sqlite/devices.rs"),
+    ("devices", "store/sqlite/devices.rs"),
+    ("enrol_codes", "store/sqlite/accounts.rs"),
+    ("farms", "store/sqlite/accounts.rs"),
+    ("listing_blobs", "store/sqlite/listing_blobs.rs"),
+    ("listings", "store/sqlite/records.rs"),
+    ("orders", "store/sqlite/records.rs"),
+    ("room_events", "store/sqlite/room_events.rs"),
+    ("rooms", "store/sqlite/room_records.rs"),
+    // SQLite's own table, holding the id sequence of `room_events`.
+    ("sqlite_sequence", "store/sqlite/room_events.rs"),
+];
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read src") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The tables a piece of code writes: the word after `INSERT … INTO`,
+/// `UPDATE` or `DELETE FROM`.
+fn written_tables(code: &str) -> BTreeSet<String> {
+    let words: Vec<&str> = code
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut out = BTreeSet::new();
+    for (i, w) in words.iter().enumerate() {
+        let before = |n: usize| words[..i].iter().rev().take(n).copied().collect::<Vec<_>>();
+        let writes = match *w {
+            "INTO" => before(3).contains(&"INSERT"),
+            // Not an upsert's `DO UPDATE SET`: its table is the INSERT's.
+            "UPDATE" => before(1) != ["DO"],
+            "FROM" => before(1) == ["DELETE"],
+            _ => false,
+        };
+        let table = words.get(i + 1).filter(|_| writes);
+        if let Some(t) = table {
+            out.insert(t.to_string());
+        }
+    }
+    out
+}
+
+/// The schema's tables, from the migrations.
+fn schema_tables(sql_dir: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for entry in std::fs::read_dir(sql_dir).expect("read sql") {
+        let sql = std::fs::read_to_string(entry.expect("entry").path()).expect("read");
+        let words: Vec<&str> = sql.split_whitespace().collect();
+        for w in words.windows(3) {
+            if w[0] == "CREATE" && w[1] == "TABLE" {
+                out.insert(w[2].trim_end_matches('(').to_string());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_table_has_exactly_one_writer_module() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = root.join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut writers: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in files {
+        let rel = file
+            .strip_prefix(&src)
+            .expect("under src")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if rel == "store/sqlite/one_writer.rs" || rel.ends_with("/tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).expect("read");
+        // Test modules set up their own rows; only the hub's code counts.
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for table in written_tables(code) {
+            writers.entry(table).or_default().insert(rel.clone());
+        }
+    }
+    let expected: BTreeMap<String, BTreeSet<String>> = WRITERS
+        .iter()
+        .map(|(t, m)| (t.to_string(), BTreeSet::from([m.to_string()])))
+        .collect();
+    assert_eq!(writers, expected, "table → the modules that write it");
+    let listed: BTreeSet<String> = WRITERS
+        .iter()
+        .map(|(t, _)| t.to_string())
+        .filter(|t| t != "sqlite_sequence")
+        .collect();
+    assert_eq!(
+        listed,
+        schema_tables(&root.join("sql")),
+        "every table of the schema has a writer"
+    );
+}
+
+#[test]
+fn the_writer_scan_sees_each_kind_of_write() {
+    let code = r#"conn.execute("INSERT OR REPLACE INTO a (x) VALUES (1)");
+        "UPDATE b SET x = 1"; "DELETE FROM c WHERE 1"; "SELECT x FROM d";
+        "INSERT INTO e SELECT * FROM f"; "INSERT INTO g VALUES (1) ON CONFLICT DO UPDATE SET x = 2""#;
+    let found: Vec<String> = written_tables(code).into_iter().collect();
+    assert_eq!(found, ["a", "b", "c", "e", "g"]);
+}

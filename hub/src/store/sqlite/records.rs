@@ -1,0 +1,99 @@
+//! The rows of listings, orders and the change feed: the one writer of
+//! `listings`, `orders` and `changes`. Every save of a listing or an order
+//! appends it to the change feed in the same transaction, so devices pull
+//! every state the hub stored.
+
+use super::{from_json, to_json};
+use crate::error::Result;
+use farmlive_protocol::api::ChangeBody;
+use farmlive_protocol::{FarmId, ListingId, ListingState, OrderId, OrderState};
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub(crate) fn load_listing(conn: &Connection, id: ListingId) -> Result<Option<ListingState>> {
+    let state: Option<String> = conn
+        .prepare_cached("SELECT state FROM listings WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?;
+    state.as_deref().map(from_json).transpose()
+}
+
+/// Saves a listing and appends it to the change feed.
+pub(crate) fn save_listing(conn: &Connection, state: &ListingState) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO listings (id, farm_id, status, state) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        state.id.to_string(),
+        state.farm.to_string(),
+        state.status.value.as_str(),
+        to_json(state)?
+    ])?;
+    super::listing_blobs::record(conn, state)?;
+    append_change(
+        conn,
+        state.farm,
+        "listing",
+        &state.id.to_string(),
+        &ChangeBody::Listing(Box::new(state.clone())),
+    )
+}
+
+pub(crate) fn load_order(conn: &Connection, id: OrderId) -> Result<Option<OrderState>> {
+    let state: Option<String> = conn
+        .prepare_cached("SELECT state FROM orders WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?;
+    state.as_deref().map(from_json).transpose()
+}
+
+/// Saves an order (already inserted) and appends it to the change feed.
+pub(crate) fn save_order(conn: &Connection, state: &OrderState) -> Result<()> {
+    conn.prepare_cached("UPDATE orders SET state = ?1 WHERE id = ?2")?
+        .execute(params![to_json(state)?, state.id.to_string()])?;
+    append_change(
+        conn,
+        state.farm,
+        "order",
+        &state.id.to_string(),
+        &ChangeBody::Order(Box::new(state.clone())),
+    )
+}
+
+pub(crate) fn append_change(
+    conn: &Connection,
+    farm: FarmId,
+    kind: &str,
+    entity: &str,
+    body: &ChangeBody,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO changes (farm_id, kind, entity_id, state) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![farm.to_string(), kind, entity, to_json(body)?])?;
+    Ok(())
+}
+
+/// Puts back the units of a cancelled order.
+pub(crate) fn restock(conn: &Connection, order: &OrderState) -> Result<()> {
+    if let Some(mut listing) = load_listing(conn, order.listing)? {
+        listing.stock = listing.stock.saturating_add(order.quantity);
+        save_listing(conn, &listing)?;
+    }
+    Ok(())
+}
+
+/// Inserts a new order under the buyer's idempotency key and appends it to
+/// the change feed.
+pub(crate) fn insert_order(conn: &Connection, order: &OrderState, key: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO orders (id, buyer_id, farm_id, idempotency_key, state) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![order.id.to_string(), order.buyer.to_string(), order.farm.to_string(), key, to_json(order)?],
+    )?;
+    append_change(
+        conn,
+        order.farm,
+        "order",
+        &order.id.to_string(),
+        &ChangeBody::Order(Box::new(order.clone())),
+    )
+}

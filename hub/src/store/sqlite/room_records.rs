@@ -1,0 +1,62 @@
+//! Rooms as stored (table `rooms`, its one writer): the record, loading
+//! and saving it.
+
+use super::{from_json, to_json};
+use crate::error::Result;
+use farmlive_protocol::room::{Pin, RoomStatus};
+use farmlive_protocol::{FarmId, ListingId, RoomId};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+/// A room as stored (`rooms.state`). Viewers and the last event id are not
+/// stored here: the first lives in memory, the second in `room_events`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct RoomRecord {
+    pub id: RoomId,
+    pub farm: FarmId,
+    pub title: String,
+    pub shelf: Vec<ListingId>,
+    pub pin: Option<Pin>,
+    pub playback_url: Option<String>,
+    pub status: RoomStatus,
+    pub opened_at: i64,
+    pub ended_at: Option<i64>,
+}
+
+pub(crate) fn load_room(conn: &Connection, id: RoomId) -> Result<Option<RoomRecord>> {
+    let state: Option<String> = conn
+        .prepare_cached("SELECT state FROM rooms WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?;
+    state.as_deref().map(from_json).transpose()
+}
+
+pub(crate) fn save_room(conn: &Connection, rec: &RoomRecord) -> Result<()> {
+    let status = rec.status.as_str();
+    // An upsert on the id only: a second live room of a farm breaks the
+    // partial unique index instead of silently replacing the first.
+    conn.prepare_cached(
+        "INSERT INTO rooms (id, farm_id, status, opened_at, state) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state",
+    )?
+    .execute(params![
+        rec.id.to_string(),
+        rec.farm.to_string(),
+        status,
+        rec.opened_at,
+        to_json(rec)?
+    ])?;
+    Ok(())
+}
+
+/// The live rooms of `farm` (at most one, by the schema).
+pub(crate) fn live_rooms_of_farm(conn: &Connection, farm: FarmId) -> Result<Vec<RoomRecord>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT state FROM rooms WHERE farm_id = ?1 AND status = 'live'")?;
+    let rows = stmt.query_map([farm.to_string()], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(from_json(&row?)?);
+    }
+    Ok(out)
+}
