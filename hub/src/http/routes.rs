@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use farmlive_protocol::OrderState;
-use farmlive_protocol::api::{self, Role};
+use farmlive_protocol::api;
 use farmlive_protocol::api::{
     BuyerSignup, BuyerToken, CancelOrder, ChangesPage, EnrolRequest, EnrolResponse, PULL_LIMIT_MAX,
     PUSH_BATCH_MAX, PlaceOrder, PublicListing, PushRequest, PushResponse, TOKEN_EXPIRES,
