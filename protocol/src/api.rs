@@ -1,9 +1,10 @@
 //! The hub's HTTP API: request and response bodies (JSON), shared by the hub
 //! and the device's sync client so the two can never disagree on a field.
 
+use crate::listing_state::ListingState;
 use crate::ops::Op;
 use crate::order::{BuyerContact, Delivery, OrderState};
-use crate::state::{ListingState, Rejection};
+use crate::rejection::Rejection;
 use crate::{BuyerId, DeviceId, FarmId, ListingId, Money, OpId, Unit};
 use serde::{Deserialize, Serialize};
 

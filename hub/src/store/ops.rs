@@ -4,9 +4,9 @@ use super::{Store, from_json, now_ms, to_json};
 use crate::error::{HubError, Result};
 use crate::store::BlobStore;
 use farmlive_protocol::api::{Change, ChangeBody, ChangesPage, OpResult, Outcome, Role};
+use farmlive_protocol::listing_state::apply_listing_op;
 use farmlive_protocol::ops::{Op, OpBody};
 use farmlive_protocol::roles;
-use farmlive_protocol::state::apply_listing_op;
 use farmlive_protocol::{
     CancelledBy, FarmId, ListingId, ListingState, OrderAction, OrderId, OrderState, OrderStatus,
     Rejection,
