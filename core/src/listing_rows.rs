@@ -6,12 +6,12 @@
 //! pending ops folded on top, see `sync::view`). Adding a field means the
 //! protocol, this writer and a migration.
 
-use crate::columns::parse_col;
+use crate::columns::{money_cols, parse_col};
 use crate::error::Result;
 use crate::{blobs, farms};
 use farmlive_protocol::listing_state::{PhotoEntry, Stamped};
 use farmlive_protocol::ops::PhotoRef;
-use farmlive_protocol::{Currency, FarmId, Hlc, ListingId, ListingState, Money};
+use farmlive_protocol::{FarmId, Hlc, ListingId, ListingState};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// When a write counts as a change on this device (the `updated_at` that
@@ -35,17 +35,13 @@ fn stamped<T>(row: &rusqlite::Row<'_>, value: T, at: usize) -> rusqlite::Result<
 }
 
 fn state_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ListingState> {
-    let currency: String = row.get(9)?;
-    let currency = Currency::from_code(&currency).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(9, rusqlite::types::Type::Text, Box::new(e))
-    })?;
     Ok(ListingState {
         id: parse_col(row, 0)?,
         farm: parse_col(row, 1)?,
         title: stamped(row, row.get(2)?, 3)?,
         description: stamped(row, row.get(4)?, 5)?,
         unit: stamped(row, parse_col(row, 6)?, 7)?,
-        price: stamped(row, Money::from_minor(row.get(8)?, currency), 10)?,
+        price: stamped(row, money_cols(row, 8)?, 10)?,
         stock: row.get(11)?,
         stock_set_at: parse_col(row, 12)?,
         status: stamped(row, parse_col(row, 13)?, 14)?,

@@ -3,15 +3,14 @@
 
 use crate::Core;
 use crate::action::Action;
-use crate::columns::parse_col;
+use crate::columns::{money_cols, parse_col};
 use crate::error::{Error, Result};
 use crate::listing_rows::{self, Touch};
 use farmlive_protocol::listing::{apply_stock_delta, validate_stock};
 use farmlive_protocol::listing_state::apply_listing_op;
 use farmlive_protocol::ops::OpBody;
 use farmlive_protocol::{
-    Currency, FarmId, ListingDraft, ListingId, ListingPatch, ListingStatus, Money, Unit,
-    ValidationError,
+    FarmId, ListingDraft, ListingId, ListingPatch, ListingStatus, Money, Unit, ValidationError,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -83,17 +82,13 @@ pub(crate) const LISTING_COLUMNS: &str = "l.id, l.farm_id, l.title, l.descriptio
      l.price_minor, l.currency, l.stock, l.status, l.created_at, l.updated_at";
 
 fn listing_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Listing> {
-    let currency: String = row.get(6)?;
-    let currency = Currency::from_code(&currency).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, Box::new(e))
-    })?;
     Ok(Listing {
         id: parse_col(row, 0)?,
         farm_id: parse_col(row, 1)?,
         title: row.get(2)?,
         description: row.get(3)?,
         unit: parse_col(row, 4)?,
-        price: Money::from_minor(row.get(5)?, currency),
+        price: money_cols(row, 5)?,
         stock: row.get(7)?,
         status: parse_col(row, 8)?,
         created_at: row.get(9)?,

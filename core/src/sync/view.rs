@@ -168,6 +168,16 @@ mod tests {
     use farmlive_protocol::api::Change;
     use farmlive_protocol::{Currency, ListingDraft, ListingPatch, Money, Unit};
 
+    /// A fresh device with one listing, and the stamp of its create op.
+    fn with_mangoes() -> (tempfile::TempDir, Core, crate::Listing, Hlc) {
+        let dir = tempfile::tempdir().unwrap();
+        let core = Core::open(dir.path()).unwrap();
+        let farm = core.add_farm("Li orchard").unwrap();
+        let l = core.create_listing(farm.id, mangoes()).unwrap();
+        let create_at = core.pending_ops(1).unwrap()[0].op.at;
+        (dir, core, l, create_at)
+    }
+
     fn mangoes() -> ListingDraft {
         ListingDraft {
             title: "Mangoes".into(),
@@ -180,10 +190,7 @@ mod tests {
 
     #[test]
     fn local_actions_write_the_row_the_fold_of_their_ops_gives() {
-        let dir = tempfile::tempdir().unwrap();
-        let core = Core::open(dir.path()).unwrap();
-        let farm = core.add_farm("Li orchard").unwrap();
-        let l = core.create_listing(farm.id, mangoes()).unwrap();
+        let (_dir, core, l, _) = with_mangoes();
         let retitle = ListingPatch {
             title: Some("Sweet mangoes".into()),
             price: Some(Money::from_minor(950, Currency::CNY)),
@@ -219,15 +226,10 @@ mod tests {
 
     #[test]
     fn a_pull_never_overwrites_a_field_with_a_pending_local_edit() {
-        let dir = tempfile::tempdir().unwrap();
-        let core = Core::open(dir.path()).unwrap();
-        let farm = core.add_farm("Li orchard").unwrap();
-        let draft = mangoes();
-        let l = core.create_listing(farm.id, draft.clone()).unwrap();
+        let (_dir, core, l, create_at) = with_mangoes();
         // The hub's state after the create was pushed: the base.
-        let create_at = core.pending_ops(1).unwrap()[0].op.at;
-        let fields = draft.validate().unwrap();
-        let mut server = ListingState::create(l.id, farm.id, fields, create_at);
+        let fields = mangoes().validate().unwrap();
+        let mut server = ListingState::create(l.id, l.farm_id, fields, create_at);
         core.write_tx(|tx| {
             tx.execute("DELETE FROM outbox", [])?;
             Ok(())
@@ -278,14 +280,10 @@ mod tests {
 
     #[test]
     fn a_pulled_stamp_far_ahead_of_the_hub_clock_is_not_observed() {
-        let dir = tempfile::tempdir().unwrap();
-        let core = Core::open(dir.path()).unwrap();
-        let farm = core.add_farm("Li orchard").unwrap();
-        let draft = mangoes();
-        let l = core.create_listing(farm.id, draft.clone()).unwrap();
-        let create_at = core.pending_ops(1).unwrap()[0].op.at;
+        let (_dir, core, l, create_at) = with_mangoes();
         let hub_now = create_at.wall_ms;
-        let mut server = ListingState::create(l.id, farm.id, draft.validate().unwrap(), create_at);
+        let fields = mangoes().validate().unwrap();
+        let mut server = ListingState::create(l.id, l.farm_id, fields, create_at);
         let mut poisoned = create_at;
         poisoned.wall_ms = farmlive_protocol::hlc::MAX_WALL_MS;
         poisoned.counter = u32::MAX;
