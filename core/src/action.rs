@@ -1,12 +1,13 @@
 //! One user action = one transaction that writes rows and outbox ops together.
 
 use crate::error::Result;
+use crate::meta::{get_meta, set_meta};
 use crate::store::Store;
 use crate::{Core, outbox};
 use farmlive_protocol::ops::{Op, OpBody};
 use farmlive_protocol::roles;
 use farmlive_protocol::{DeviceId, Hlc, OpId};
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Transaction, TransactionBehavior};
 
 const DEVICE_KEY: &str = "device_id";
 const HLC_KEY: &str = "hlc_last";
@@ -15,22 +16,15 @@ const HLC_KEY: &str = "hlc_last";
 pub(crate) fn load_device(store: &Store) -> Result<(DeviceId, Option<Hlc>)> {
     let mut conn = store.writer();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let get = |key: &str| -> rusqlite::Result<Option<String>> {
-        tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()
-    };
-    let device = match get(DEVICE_KEY)?.and_then(|s| s.parse().ok()) {
+    let device = match get_meta(&tx, DEVICE_KEY)?.and_then(|s| s.parse().ok()) {
         Some(id) => id,
         None => {
             let id = DeviceId::new();
-            tx.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-                params![DEVICE_KEY, id.to_string()],
-            )?;
+            set_meta(&tx, DEVICE_KEY, &id.to_string())?;
             id
         }
     };
-    let last = get(HLC_KEY)?.and_then(|s| s.parse().ok());
+    let last = get_meta(&tx, HLC_KEY)?.and_then(|s| s.parse().ok());
     tx.commit()?;
     Ok((device, last))
 }
@@ -48,25 +42,20 @@ impl Action<'_> {
         self.clock.tick(self.now_ms)
     }
 
-    /// Appends an op to the outbox, stamped now; returns the stamp, which the
-    /// caller also writes on the fields it changed.
-    pub(crate) fn record(&mut self, body: OpBody) -> Result<Hlc> {
-        let at = self.stamp();
-        self.record_at(at, body)?;
-        Ok(at)
-    }
-
-    /// Appends an op with a stamp already taken. An op this device's role
-    /// may not do is refused here, so nothing of the action is kept.
-    pub(crate) fn record_at(&mut self, at: Hlc, body: OpBody) -> Result<()> {
+    /// Appends an op to the outbox, stamped now, and returns it: the caller
+    /// folds it onto the row it changes (see `listing_rows`, `order_rows`).
+    /// An op this device's role may not do is refused here, so nothing of
+    /// the action is kept.
+    pub(crate) fn record(&mut self, body: OpBody) -> Result<Op> {
         let role = crate::sync::stored_role(&self.tx)?;
         crate::sync::require(role, roles::needed_for(&body))?;
         let op = Op {
             id: OpId::new(),
-            at,
+            at: self.stamp(),
             body,
         };
-        outbox::append(&self.tx, &op, self.now_ms)
+        outbox::append(&self.tx, &op, self.now_ms)?;
+        Ok(op)
     }
 }
 
@@ -75,10 +64,7 @@ impl Core {
     pub(crate) fn observe(&self, stamp: Hlc) -> Result<()> {
         let mut hlc = self.hlc.lock().unwrap_or_else(|p| p.into_inner());
         hlc.observe(stamp, self.now_ms());
-        self.store.writer().execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-            params![HLC_KEY, hlc.last().to_string()],
-        )?;
+        set_meta(&self.store.writer(), HLC_KEY, &hlc.last().to_string())?;
         Ok(())
     }
 
@@ -95,10 +81,7 @@ impl Core {
         };
         let out = f(&mut action)?;
         let last = action.clock.last();
-        action.tx.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-            params![HLC_KEY, last.to_string()],
-        )?;
+        set_meta(&action.tx, HLC_KEY, &last.to_string())?;
         action.tx.commit()?;
         // Only a committed action moves the clock on.
         *hlc = action.clock;

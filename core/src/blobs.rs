@@ -1,8 +1,12 @@
 //! Content-addressed files: `blobs/ab/abcdef….jpg`, named by SHA-256.
 //! Written atomically (temporary file, fsync, rename) so a crash never leaves
 //! a half-written file under a real name.
+//!
+//! Also the one writer of the `blobs` table, which says which hashes this
+//! device knows, whether their bytes are here and whether the hub has them.
 
 use crate::error::{Error, Result};
+use rusqlite::{Connection, params};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -23,6 +27,47 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Records a blob whose file was just stored here (not yet on the hub).
+pub(crate) fn record_stored(conn: &Connection, sha256: &str, bytes: u64, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO blobs (sha256, bytes, created_at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![sha256, bytes as i64, now])?;
+    Ok(())
+}
+
+/// Records a blob known by hash from the hub: complete there, its bytes
+/// perhaps not here yet. A blob already known is left as it is.
+pub(crate) fn record_known(conn: &Connection, sha256: &str, bytes: u64, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO blobs (sha256, bytes, created_at, present, uploaded)
+         VALUES (?1, ?2, ?3, 0, 1)",
+    )?
+    .execute(params![sha256, bytes as i64, now])?;
+    Ok(())
+}
+
+/// Marks a blob as complete on the hub.
+pub(crate) fn mark_uploaded(conn: &Connection, sha256: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE blobs SET uploaded = 1 WHERE sha256 = ?1")?
+        .execute([sha256])?;
+    Ok(())
+}
+
+/// Marks a blob's bytes as present here (downloaded).
+pub(crate) fn mark_present(conn: &Connection, sha256: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE blobs SET present = 1 WHERE sha256 = ?1")?
+        .execute([sha256])?;
+    Ok(())
+}
+
+/// Forgets a blob nothing references any more (its file goes separately).
+pub(crate) fn forget(conn: &Connection, sha256: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM blobs WHERE sha256 = ?1")?
+        .execute([sha256])?;
+    Ok(())
 }
 
 impl BlobStore {

@@ -1,10 +1,11 @@
 //! Farms this device lists for: one for a farmer, several for a field agent.
+//! The one writer of the `farms` table.
 
 use crate::Core;
 use crate::error::{Error, Result};
 use farmlive_protocol::FarmId;
 use farmlive_protocol::listing::validate_farm_name;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 /// A farm known to this device.
@@ -74,12 +75,12 @@ impl Core {
 
 fn farm_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Farm> {
     Ok(Farm {
-        id: crate::listings::parse_col(row, 0)?,
+        id: crate::columns::parse_col(row, 0)?,
         name: row.get(1)?,
     })
 }
 
-fn farm_by_name(conn: &rusqlite::Connection, name: &str) -> Result<Option<Farm>> {
+fn farm_by_name(conn: &Connection, name: &str) -> Result<Option<Farm>> {
     Ok(conn
         .query_row(
             "SELECT id, name FROM farms WHERE name = ?1",
@@ -87,4 +88,28 @@ fn farm_by_name(conn: &rusqlite::Connection, name: &str) -> Result<Option<Farm>>
             farm_from_row,
         )
         .optional()?)
+}
+
+/// Makes sure a farm is known, under `name` if it is new (a known farm
+/// keeps its name).
+pub(crate) fn ensure_known(conn: &Connection, id: FarmId, name: &str, now: i64) -> Result<()> {
+    conn.prepare_cached("INSERT OR IGNORE INTO farms (id, name, created_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![id.to_string(), name, now])?;
+    Ok(())
+}
+
+/// Stores a farm as the hub names it (a known one takes the hub's name).
+pub(crate) fn adopt(conn: &Connection, id: FarmId, name: &str, now: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO farms (id, name, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET name = ?2",
+        params![id.to_string(), name, now],
+    )?;
+    Ok(())
+}
+
+/// Forgets a farm (its listings must have moved to another first).
+pub(crate) fn delete(conn: &Connection, id: FarmId) -> Result<()> {
+    conn.execute("DELETE FROM farms WHERE id = ?1", [id.to_string()])?;
+    Ok(())
 }

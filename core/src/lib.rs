@@ -12,10 +12,15 @@
 mod action;
 mod blobs;
 pub mod clock;
+mod columns;
+mod conflicts;
 pub mod error;
 mod farms;
 pub mod hub;
+mod listing_rows;
 pub mod listings;
+mod meta;
+mod order_rows;
 pub mod orders;
 mod outbox;
 pub mod photos;

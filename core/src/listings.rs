@@ -1,17 +1,19 @@
 //! Listings: create, edit (last-writer-wins per field), stock, status, reads.
+//! Each action records its op and writes the row through `listing_rows`.
 
 use crate::Core;
 use crate::action::Action;
+use crate::columns::{money_cols, parse_col};
 use crate::error::{Error, Result};
+use crate::listing_rows::{self, Touch};
 use farmlive_protocol::listing::{apply_stock_delta, validate_stock};
+use farmlive_protocol::listing_state::apply_listing_op;
 use farmlive_protocol::ops::OpBody;
 use farmlive_protocol::{
-    Currency, FarmId, ListingDraft, ListingId, ListingPatch, ListingStatus, Money, Unit,
-    ValidationError,
+    FarmId, ListingDraft, ListingId, ListingPatch, ListingStatus, Money, Unit, ValidationError,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use std::str::FromStr;
 
 /// A listing as the device sees it now (synced state plus pending local edits).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -79,30 +81,14 @@ impl Default for ListingFilter {
 pub(crate) const LISTING_COLUMNS: &str = "l.id, l.farm_id, l.title, l.description, l.unit, \
      l.price_minor, l.currency, l.stock, l.status, l.created_at, l.updated_at";
 
-/// Reads a TEXT column into any type with `FromStr`.
-pub(crate) fn parse_col<T>(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<T>
-where
-    T: FromStr,
-    T::Err: std::error::Error + Send + Sync + 'static,
-{
-    let text: String = row.get(idx)?;
-    text.parse().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
 fn listing_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Listing> {
-    let currency: String = row.get(6)?;
-    let currency = Currency::from_code(&currency).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, Box::new(e))
-    })?;
     Ok(Listing {
         id: parse_col(row, 0)?,
         farm_id: parse_col(row, 1)?,
         title: row.get(2)?,
         description: row.get(3)?,
         unit: parse_col(row, 4)?,
-        price: Money::from_minor(row.get(5)?, currency),
+        price: money_cols(row, 5)?,
         stock: row.get(7)?,
         status: parse_col(row, 8)?,
         created_at: row.get(9)?,
@@ -130,12 +116,13 @@ pub(crate) fn load_photos(conn: &Connection, id: ListingId) -> Result<Vec<Listin
     )?;
     let photos = stmt
         .query_map([id.to_string()], |r| {
+            let (sha256, thumb_sha256, width, height, position) = r.try_into()?;
             Ok(ListingPhoto {
-                sha256: r.get(0)?,
-                thumb_sha256: r.get(1)?,
-                width: r.get(2)?,
-                height: r.get(3)?,
-                position: r.get(4)?,
+                sha256,
+                thumb_sha256,
+                width,
+                height,
+                position,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -167,6 +154,28 @@ pub(crate) fn load_for_change(a: &Action<'_>, id: ListingId) -> Result<Listing> 
     Ok(listing)
 }
 
+/// Records `body`, an op about listing `id`, and writes the listing from
+/// the protocol's fold of that op onto its current row: the same fold
+/// (`apply_listing_op`) and the same writer (`listing_rows`) that apply
+/// pulled state. Returns the listing as it now reads.
+pub(crate) fn apply_local(
+    a: &mut Action<'_>,
+    id: ListingId,
+    body: OpBody,
+    touch: bool,
+) -> Result<Listing> {
+    let current = listing_rows::read_state(&a.tx, id)?;
+    let op = a.record(body)?;
+    let next = apply_listing_op(current.as_ref(), &op).map_err(Error::Rule)?;
+    let touch = if touch {
+        Touch::At(a.now_ms)
+    } else {
+        Touch::Keep
+    };
+    listing_rows::write(&a.tx, &next, touch)?;
+    load(&a.tx, id)
+}
+
 impl Core {
     /// Creates a listing for `farm`. The listing starts active.
     pub fn create_listing(&self, farm: FarmId, draft: ListingDraft) -> Result<Listing> {
@@ -181,31 +190,12 @@ impl Core {
                 return Err(Error::not_found("farm", farm));
             }
             let id = ListingId::new();
-            let at = a.record(OpBody::ListingCreate {
+            let body = OpBody::ListingCreate {
                 listing: id,
                 farm,
-                fields: fields.clone(),
-            })?;
-            let at = at.to_string();
-            a.tx.execute(
-                "INSERT INTO listings (id, farm_id, title, title_hlc, description, description_hlc,
-                    unit, unit_hlc, price_minor, currency, price_hlc, stock, stock_hlc,
-                    status, status_hlc, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?6, ?4, ?7, ?8, ?4, ?9, ?4, 'active', ?4, ?10, ?10)",
-                params![
-                    id.to_string(),
-                    farm.to_string(),
-                    fields.title,
-                    at,
-                    fields.description,
-                    fields.unit.as_str(),
-                    fields.price.minor,
-                    fields.price.currency.code(),
-                    fields.stock,
-                    a.now_ms,
-                ],
-            )?;
-            load(&a.tx, id)
+                fields,
+            };
+            apply_local(a, id, body, true)
         })
     }
 
@@ -214,35 +204,7 @@ impl Core {
         let patch = patch.validate()?;
         self.act(|a| {
             load_for_change(a, id)?;
-            let at = a.record(OpBody::ListingEdit {
-                listing: id,
-                patch: patch.clone(),
-            })?;
-            let (at, key) = (at.to_string(), id.to_string());
-            let set = |sql: &str, value: &dyn rusqlite::ToSql| -> Result<()> {
-                a.tx.execute(sql, params![value, at, key])?;
-                Ok(())
-            };
-            if let Some(title) = &patch.title {
-                set("UPDATE listings SET title = ?1, title_hlc = ?2 WHERE id = ?3", title)?;
-            }
-            if let Some(description) = &patch.description {
-                set(
-                    "UPDATE listings SET description = ?1, description_hlc = ?2 WHERE id = ?3",
-                    description,
-                )?;
-            }
-            if let Some(unit) = patch.unit {
-                set("UPDATE listings SET unit = ?1, unit_hlc = ?2 WHERE id = ?3", &unit.as_str())?;
-            }
-            if let Some(price) = patch.price {
-                a.tx.execute(
-                    "UPDATE listings SET price_minor = ?1, currency = ?2, price_hlc = ?3 WHERE id = ?4",
-                    params![price.minor, price.currency.code(), at, key],
-                )?;
-            }
-            touch(a, id)?;
-            load(&a.tx, id)
+            apply_local(a, id, OpBody::ListingEdit { listing: id, patch }, true)
         })
     }
 
@@ -251,13 +213,7 @@ impl Core {
         let stock = validate_stock(stock)?;
         self.act(|a| {
             load_for_change(a, id)?;
-            let at = a.record(OpBody::StockSet { listing: id, stock })?;
-            a.tx.execute(
-                "UPDATE listings SET stock = ?1, stock_hlc = ?2 WHERE id = ?3",
-                params![stock, at.to_string(), id.to_string()],
-            )?;
-            touch(a, id)?;
-            load(&a.tx, id)
+            apply_local(a, id, OpBody::StockSet { listing: id, stock }, true)
         })
     }
 
@@ -266,14 +222,9 @@ impl Core {
     pub fn adjust_stock(&self, id: ListingId, delta: i64) -> Result<Listing> {
         self.act(|a| {
             let current = load_for_change(a, id)?;
-            let stock = apply_stock_delta(current.stock, delta)?;
-            a.record(OpBody::StockAdjust { listing: id, delta })?;
-            a.tx.execute(
-                "UPDATE listings SET stock = ?1 WHERE id = ?2",
-                params![stock, id.to_string()],
-            )?;
-            touch(a, id)?;
-            load(&a.tx, id)
+            // Refused here, as the user's mistake, before anything is recorded.
+            apply_stock_delta(current.stock, delta)?;
+            apply_local(a, id, OpBody::StockAdjust { listing: id, delta }, true)
         })
     }
 
@@ -286,16 +237,11 @@ impl Core {
                 return Ok(current);
             }
             current.status.change_to(status)?;
-            let at = a.record(OpBody::ListingStatus {
+            let body = OpBody::ListingStatus {
                 listing: id,
                 status,
-            })?;
-            a.tx.execute(
-                "UPDATE listings SET status = ?1, status_hlc = ?2 WHERE id = ?3",
-                params![status.as_str(), at.to_string(), id.to_string()],
-            )?;
-            touch(a, id)?;
-            load(&a.tx, id)
+            };
+            apply_local(a, id, body, true)
         })
     }
 
@@ -325,14 +271,6 @@ impl Core {
             ],
         )
     }
-}
-
-fn touch(a: &Action<'_>, id: ListingId) -> Result<()> {
-    a.tx.execute(
-        "UPDATE listings SET updated_at = ?1 WHERE id = ?2",
-        params![a.now_ms, id.to_string()],
-    )?;
-    Ok(())
 }
 
 impl Core {

@@ -1,13 +1,15 @@
 //! Orders on the farmer's device: listed at-risk first, fulfilled offline
 //! (accept, pack, ship, cancel, deliver), each action checked by the shared
-//! state machine and queued for sync. Also the conflicts sync left behind.
+//! state machine, queued for sync and written through `order_rows`.
 
-use crate::Core;
+pub use crate::conflicts::Conflict;
+
 use crate::error::{Error, Result};
+use crate::{Core, order_rows};
 use farmlive_protocol::ops::OpBody;
 use farmlive_protocol::roles::Capability;
 use farmlive_protocol::{CancelledBy, OrderAction, OrderId, OrderState, OrderStatus};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 /// An order with what the farmer needs to see at a glance.
@@ -29,27 +31,6 @@ pub struct Order {
 pub struct OrderFilter {
     /// Only this status.
     pub status: Option<OrderStatus>,
-}
-
-/// An op the hub refused, for the user to see and dismiss.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Conflict {
-    /// Its number, for dismissing it.
-    pub id: i64,
-    /// The kind of op (`order_action`, `listing_edit`, ...).
-    pub kind: String,
-    /// The listing or order it was about.
-    pub entity_id: String,
-    /// The hub's code.
-    pub code: String,
-    /// What happened, in words a farmer can act on.
-    pub message: String,
-    /// When the hub refused it (UTC ms).
-    pub created_at: i64,
-}
-
-fn parse_state(text: &str) -> Result<OrderState> {
-    serde_json::from_str(text).map_err(|e| Error::stored("stored order unreadable", e))
 }
 
 impl Core {
@@ -77,7 +58,7 @@ impl Core {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut orders = rows
             .into_iter()
-            .map(|(s, p)| Ok(self.to_order(parse_state(&s)?, p, now)))
+            .map(|(s, p)| Ok(self.to_order(order_rows::parse(&s)?, p, now)))
             .collect::<Result<Vec<_>>>()?;
         orders.sort_by_key(|o| {
             let waiting = o.state.status.awaits_shipping();
@@ -105,7 +86,7 @@ impl Core {
             )
             .optional()?;
         let (state, pending) = row.ok_or_else(|| Error::not_found("order", id))?;
-        Ok(self.to_order(parse_state(&state)?, pending, self.now_ms()))
+        Ok(self.to_order(order_rows::parse(&state)?, pending, self.now_ms()))
     }
 
     /// Finds an order by its full id or the end of it (as the CLI shows).
@@ -123,7 +104,7 @@ impl Core {
         let mut stmt = conn.prepare_cached("SELECT id FROM orders WHERE id LIKE ?1 LIMIT 2")?;
         let ids = stmt
             .query_map([format!("%{key}")], |r| {
-                crate::listings::parse_col::<OrderId>(r, 0)
+                crate::columns::parse_col::<OrderId>(r, 0)
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         match ids.as_slice() {
@@ -148,65 +129,15 @@ impl Core {
             other => other,
         };
         self.act(|a| {
-            let state: Option<String> =
-                a.tx.query_row(
-                    "SELECT state FROM orders WHERE id = ?1",
-                    [id.to_string()],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let state = parse_state(&state.ok_or_else(|| Error::not_found("order", id))?)?;
+            let state =
+                order_rows::read_view(&a.tx, id)?.ok_or_else(|| Error::not_found("order", id))?;
             let next = state.apply(&action, a.now_ms).map_err(Error::Rule)?;
             a.record(OpBody::OrderAction {
                 order: id,
                 action: action.clone(),
             })?;
-            a.tx.execute(
-                "UPDATE orders SET status = ?1, state = ?2 WHERE id = ?3",
-                params![
-                    next.status.as_str(),
-                    serde_json::to_string(&next)
-                        .map_err(|e| Error::stored("cannot encode an order", e))?,
-                    id.to_string()
-                ],
-            )?;
-            Ok(())
+            order_rows::write_view(&a.tx, &next)
         })?;
         self.order(id)
-    }
-
-    /// Conflicts not yet dismissed (or all, with `include_resolved`), newest first.
-    pub fn conflicts(&self, include_resolved: bool) -> Result<Vec<Conflict>> {
-        let conn = self.store.reader();
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, kind, entity_id, code, message, created_at FROM conflicts
-             WHERE ?1 OR resolved_at IS NULL ORDER BY id DESC",
-        )?;
-        let conflicts = stmt
-            .query_map([include_resolved], |r| {
-                Ok(Conflict {
-                    id: r.get(0)?,
-                    kind: r.get(1)?,
-                    entity_id: r.get(2)?,
-                    code: r.get(3)?,
-                    message: r.get(4)?,
-                    created_at: r.get(5)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(conflicts)
-    }
-
-    /// Dismisses a conflict once the user has seen it.
-    pub fn resolve_conflict(&self, id: i64) -> Result<()> {
-        let now = self.now_ms();
-        let changed = self.store.writer().execute(
-            "UPDATE conflicts SET resolved_at = ?1 WHERE id = ?2 AND resolved_at IS NULL",
-            params![now, id],
-        )?;
-        if changed == 0 {
-            return Err(Error::not_found("open conflict", id));
-        }
-        Ok(())
     }
 }

@@ -1,9 +1,10 @@
-//! The outbox: operations waiting to be pushed to the hub, in order.
+//! The outbox: operations waiting to be pushed to the hub, in order. The
+//! one writer of the `outbox` table.
 
 use crate::Core;
 use crate::error::Result;
 use farmlive_protocol::ops::{Op, OpBody};
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 use serde::Serialize;
 
 /// An operation waiting in the outbox.
@@ -15,14 +16,18 @@ pub struct PendingOp {
     pub op: Op,
 }
 
+fn encode(op: &Op) -> Result<String> {
+    serde_json::to_string(op)
+        .map_err(|e| crate::Error::stored("cannot encode operation", e))
+}
+
 /// Appends `op` inside the caller's transaction.
 pub(crate) fn append(tx: &Transaction<'_>, op: &Op, now_ms: i64) -> Result<()> {
     let blob = match &op.body {
         OpBody::PhotoAttach { photo, .. } => Some(photo.sha256.as_str()),
         _ => None,
     };
-    let body = serde_json::to_string(op)
-        .map_err(|e| crate::Error::stored("cannot encode operation", e))?;
+    let body = encode(op)?;
     tx.execute(
         "INSERT INTO outbox (op_id, kind, entity_id, blob, body, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -35,6 +40,23 @@ pub(crate) fn append(tx: &Transaction<'_>, op: &Op, now_ms: i64) -> Result<()> {
             now_ms
         ],
     )?;
+    Ok(())
+}
+
+/// Replaces the op stored at `seq` (same id), e.g. to point it at the
+/// hub's id for a farm.
+pub(crate) fn rewrite(conn: &Connection, seq: i64, op: &Op) -> Result<()> {
+    conn.execute(
+        "UPDATE outbox SET body = ?1 WHERE seq = ?2",
+        params![encode(op)?, seq],
+    )?;
+    Ok(())
+}
+
+/// Takes the op `op_id` out of the outbox (the hub answered it).
+pub(crate) fn remove(conn: &Connection, op_id: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM outbox WHERE op_id = ?1")?
+        .execute([op_id])?;
     Ok(())
 }
 

@@ -6,9 +6,9 @@
 //! database is never locked while a 12 MP photo is processed. A photo that is
 //! refused writes nothing.
 
-use crate::Core;
 use crate::error::{Error, Result};
-use crate::listings::{ListingPhoto, load_for_change};
+use crate::listings::{ListingPhoto, apply_local, load_for_change};
+use crate::{Core, blobs};
 use farmlive_protocol::listing::check_photo_count;
 use farmlive_protocol::ops::{OpBody, PhotoRef};
 use farmlive_protocol::{ListingId, ListingStatus, ValidationError};
@@ -79,12 +79,8 @@ impl Core {
             }
             check_photo_count(existing.photos.len())?;
             for blob in [image, thumb] {
-                a.tx.execute(
-                    "INSERT OR IGNORE INTO blobs (sha256, bytes, created_at) VALUES (?1, ?2, ?3)",
-                    params![blob.sha256, blob.jpeg.len() as i64, a.now_ms],
-                )?;
+                blobs::record_stored(&a.tx, &blob.sha256, blob.jpeg.len() as u64, a.now_ms)?;
             }
-            let position = existing.photos.len() as u32;
             let photo = PhotoRef {
                 sha256: image.sha256.clone(),
                 thumb_sha256: thumb.sha256.clone(),
@@ -92,32 +88,17 @@ impl Core {
                 height: image.height,
                 bytes: image.jpeg.len() as u64,
             };
-            a.record(OpBody::PhotoAttach {
+            let body = OpBody::PhotoAttach {
                 listing,
                 photo,
-                position,
-            })?;
-            a.tx.execute(
-                "INSERT INTO listing_photos
-                    (listing_id, sha256, thumb_sha256, width, height, position, added_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    listing.to_string(),
-                    image.sha256,
-                    thumb.sha256,
-                    image.width,
-                    image.height,
-                    position,
-                    a.now_ms
-                ],
-            )?;
-            Ok(ListingPhoto {
-                sha256: image.sha256.clone(),
-                thumb_sha256: thumb.sha256.clone(),
-                width: image.width,
-                height: image.height,
-                position,
-            })
+                position: existing.photos.len() as u32,
+            };
+            // Photos alone do not move the listing up the farmer's lists.
+            apply_local(a, listing, body, false)?
+                .photos
+                .into_iter()
+                .find(|p| p.sha256 == image.sha256)
+                .ok_or_else(|| Error::not_found("photo", &image.sha256))
         });
         if result.is_err() {
             // The action rolled back: files written only for it go too.
@@ -133,28 +114,20 @@ impl Core {
         let sha256 = sha256.trim().to_ascii_lowercase();
         let removed = self.act(|a| {
             load_for_change(a, listing)?;
-            let row: Option<(u32, String)> =
+            let thumb: Option<String> =
                 a.tx.query_row(
-                    "SELECT position, thumb_sha256 FROM listing_photos
+                    "SELECT thumb_sha256 FROM listing_photos
                      WHERE listing_id = ?1 AND sha256 = ?2",
                     params![listing.to_string(), sha256],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
+                    |r| r.get(0),
                 )
                 .optional()?;
-            let (position, thumb) = row.ok_or_else(|| Error::not_found("photo", &sha256))?;
-            a.record(OpBody::PhotoRemove {
+            let thumb = thumb.ok_or_else(|| Error::not_found("photo", &sha256))?;
+            let body = OpBody::PhotoRemove {
                 listing,
                 sha256: sha256.clone(),
-            })?;
-            a.tx.execute(
-                "DELETE FROM listing_photos WHERE listing_id = ?1 AND sha256 = ?2",
-                params![listing.to_string(), sha256],
-            )?;
-            a.tx.execute(
-                "UPDATE listing_photos SET position = position - 1
-                 WHERE listing_id = ?1 AND position > ?2",
-                params![listing.to_string(), position],
-            )?;
+            };
+            apply_local(a, listing, body, false)?;
             Ok(thumb)
         })?;
         self.collect_blob(&sha256)?;
@@ -183,7 +156,7 @@ impl Core {
         if referenced {
             return Ok(());
         }
-        conn.execute("DELETE FROM blobs WHERE sha256 = ?1", [sha256])?;
+        blobs::forget(&conn, sha256)?;
         self.blobs.remove(sha256)
     }
 }

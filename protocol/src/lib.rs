@@ -9,24 +9,27 @@ pub mod api;
 pub mod hlc;
 pub mod id;
 pub mod listing;
+pub mod listing_state;
 pub mod money;
 pub mod ops;
 pub mod order;
+pub mod order_place;
+pub mod rejection;
 pub mod roles;
 pub mod room;
 pub mod sse;
-pub mod state;
 pub mod text;
 pub mod unit;
 
 pub use hlc::Hlc;
 pub use id::{BuyerId, DeviceId, FarmId, ListingId, OpId, OrderId, RoomId};
 pub use listing::{ListingDraft, ListingFields, ListingPatch, ListingStatus, ValidationError};
+pub use listing_state::ListingState;
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
     BuyerContact, CancelledBy, Delivery, OrderAction, OrderState, OrderStatus, TransitionError,
 };
-pub use state::{ListingState, Rejection};
+pub use rejection::Rejection;
 pub use unit::Unit;
 
 /// Milliseconds since the Unix epoch, UTC. Every timestamp in FarmLive uses this.

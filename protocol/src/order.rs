@@ -5,7 +5,7 @@
 //! Orders must ship within 72 hours of being placed; one with under 12 hours
 //! left is at risk and shown first.
 
-use crate::state::Rejection;
+use crate::rejection::Rejection;
 use crate::{BuyerId, FarmId, ListingId, Money, OrderId, Unit, UnixMillis};
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -11,7 +11,7 @@
 
 use crate::api::Role;
 use crate::ops::OpBody;
-use crate::state::Rejection;
+use crate::rejection::Rejection;
 
 /// Something a device may be allowed to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

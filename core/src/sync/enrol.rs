@@ -3,13 +3,13 @@
 
 use super::view::{get_meta, set_meta};
 use super::{HUB_URL_KEY, ROLE_KEY, TOKEN_EXPIRES_KEY, TOKEN_KEY, TOKEN_REFUSED_KEY};
-use crate::Core;
 use crate::error::{Error, Result};
 use crate::hub::{HubClient, client};
+use crate::{Core, farms, listing_rows, outbox};
 use farmlive_protocol::FarmId;
 use farmlive_protocol::api::{EnrolRequest, FarmInfo, Role};
 use farmlive_protocol::ops::{Op, OpBody};
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use std::time::Duration;
 
 /// What enrolling gave this device.
@@ -25,14 +25,8 @@ pub struct Enrolment {
 
 /// Moves a local farm's listings and pending ops to the hub's id for it.
 fn repoint_farm(conn: &Connection, from: FarmId, to: &FarmInfo, now: i64) -> Result<()> {
-    conn.execute(
-        "INSERT OR IGNORE INTO farms (id, name, created_at) VALUES (?1, ?2, ?3)",
-        params![to.id.to_string(), to.name, now],
-    )?;
-    conn.execute(
-        "UPDATE listings SET farm_id = ?1 WHERE farm_id = ?2",
-        params![to.id.to_string(), from.to_string()],
-    )?;
+    farms::ensure_known(conn, to.id, &to.name, now)?;
+    listing_rows::move_to_farm(conn, from, to.id)?;
     let mut stmt = conn.prepare("SELECT seq, body FROM outbox WHERE kind = 'listing_create'")?;
     let rows = stmt
         .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
@@ -43,17 +37,11 @@ fn repoint_farm(conn: &Connection, from: FarmId, to: &FarmInfo, now: i64) -> Res
         if let OpBody::ListingCreate { farm, .. } = &mut op.body {
             if *farm == from {
                 *farm = to.id;
-                let body = serde_json::to_string(&op)
-                    .map_err(|e| Error::stored("cannot encode an outbox entry", e))?;
-                conn.execute(
-                    "UPDATE outbox SET body = ?1 WHERE seq = ?2",
-                    params![body, seq],
-                )?;
+                outbox::rewrite(conn, seq, &op)?;
             }
         }
     }
-    conn.execute("DELETE FROM farms WHERE id = ?1", [from.to_string()])?;
-    Ok(())
+    farms::delete(conn, from)
 }
 
 impl Core {
@@ -150,11 +138,7 @@ impl Core {
                 if let Some(pos) = unmatched.iter().position(|f| f.name == hub_farm.name) {
                     repoint_farm(tx, unmatched.remove(pos).id, hub_farm, now)?;
                 } else {
-                    tx.execute(
-                        "INSERT INTO farms (id, name, created_at) VALUES (?1, ?2, ?3)
-                         ON CONFLICT (id) DO UPDATE SET name = ?2",
-                        params![hub_farm.id.to_string(), hub_farm.name, now],
-                    )?;
+                    farms::adopt(tx, hub_farm.id, &hub_farm.name, now)?;
                 }
             }
             if let ([only_local], [only_hub]) = (unmatched.as_slice(), reply.farms.as_slice()) {

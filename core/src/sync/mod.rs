@@ -150,10 +150,7 @@ impl Run<'_> {
                 break;
             }
         }
-        self.core
-            .store
-            .writer()
-            .execute("UPDATE blobs SET uploaded = 1 WHERE sha256 = ?1", [sha])?;
+        blobs::mark_uploaded(&self.core.store.writer(), sha)?;
         self.progress.photos_uploaded += 1;
         Ok(())
     }
@@ -264,10 +261,7 @@ impl Run<'_> {
                 ));
             }
             self.core.blobs.put(&sha, &bytes)?;
-            self.core
-                .store
-                .writer()
-                .execute("UPDATE blobs SET present = 1 WHERE sha256 = ?1", [&sha])?;
+            blobs::mark_present(&self.core.store.writer(), &sha)?;
             self.progress.photos_downloaded += 1;
         }
         Ok(())

@@ -1,12 +1,16 @@
 //! The local view: last synced server state + pending ops, folded with the
 //! hub's own rules. Rebuilt for an entity whenever its base changes (pull)
-//! or one of its pending ops is dropped (rejected by the hub).
+//! or one of its pending ops is dropped (rejected by the hub). The one
+//! writer of `listings_base`; the views go through `listing_rows` and
+//! `order_rows`, the same writers local actions use.
 
 use crate::error::Result;
+use crate::listing_rows::{self, Touch};
+use crate::{conflicts, order_rows, outbox};
 use farmlive_protocol::api::{ChangeBody, ChangesPage, OpResult, Outcome};
+use farmlive_protocol::listing_state::apply_listing_op;
 use farmlive_protocol::ops::{Op, OpBody};
-use farmlive_protocol::state::apply_listing_op;
-use farmlive_protocol::{Hlc, ListingId, ListingState, OrderId, OrderState};
+use farmlive_protocol::{Hlc, ListingId, ListingState, OrderId};
 use rusqlite::{Connection, OptionalExtension, params};
 
 fn json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
@@ -42,78 +46,16 @@ pub(crate) fn rebuild_listing(conn: &Connection, id: ListingId, now: i64) -> Res
         }
     }
     match state {
-        Some(s) => write_listing(conn, &s, now),
-        None => {
-            conn.execute(
-                "DELETE FROM listing_photos WHERE listing_id = ?1",
-                [id.to_string()],
-            )?;
-            conn.execute("DELETE FROM listings WHERE id = ?1", [id.to_string()])?;
-            Ok(())
-        }
+        Some(s) => listing_rows::write(conn, &s, Touch::At(now)),
+        None => listing_rows::delete(conn, id),
     }
-}
-
-fn write_listing(conn: &Connection, s: &ListingState, now: i64) -> Result<()> {
-    let id = s.id.to_string();
-    conn.execute(
-        "INSERT OR IGNORE INTO farms (id, name, created_at) VALUES (?1, ?1, ?2)",
-        params![s.farm.to_string(), now],
-    )?;
-    conn.prepare_cached(
-        "INSERT INTO listings (id, farm_id, title, title_hlc, description, description_hlc, unit, unit_hlc,
-            price_minor, currency, price_hlc, stock, stock_hlc, status, status_hlc, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
-         ON CONFLICT (id) DO UPDATE SET farm_id = ?2, title = ?3, title_hlc = ?4, description = ?5,
-            description_hlc = ?6, unit = ?7, unit_hlc = ?8, price_minor = ?9, currency = ?10,
-            price_hlc = ?11, stock = ?12, stock_hlc = ?13, status = ?14, status_hlc = ?15,
-            updated_at = max(updated_at, ?17)",
-    )?
-    .execute(params![
-        id,
-        s.farm.to_string(),
-        s.title.value,
-        s.title.at.to_string(),
-        s.description.value,
-        s.description.at.to_string(),
-        s.unit.value.as_str(),
-        s.unit.at.to_string(),
-        s.price.value.minor,
-        s.price.value.currency.code(),
-        s.price.at.to_string(),
-        s.stock,
-        s.stock_set_at.to_string(),
-        s.status.value.as_str(),
-        s.status.at.to_string(),
-        s.created_at,
-        now
-    ])?;
-    conn.execute("DELETE FROM listing_photos WHERE listing_id = ?1", [&id])?;
-    for (position, p) in s.photos.iter().enumerate() {
-        for sha in [&p.photo.sha256, &p.photo.thumb_sha256] {
-            // Known by hash; its bytes may live only on the hub.
-            conn.prepare_cached(
-                "INSERT OR IGNORE INTO blobs (sha256, bytes, created_at, present, uploaded) VALUES (?1, ?2, ?3, 0, 1)",
-            )?
-            .execute(params![sha, p.photo.bytes as i64, now])?;
-        }
-        conn.prepare_cached(
-            "INSERT INTO listing_photos (listing_id, sha256, thumb_sha256, width, height, position, added_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![id, p.photo.sha256, p.photo.thumb_sha256, p.photo.width, p.photo.height, position as u32, p.at.wall_ms])?;
-    }
-    Ok(())
 }
 
 /// Recomputes an order's local view from its base and pending actions.
 pub(crate) fn rebuild_order(conn: &Connection, id: OrderId) -> Result<()> {
-    let base: Option<String> = conn
-        .prepare_cached("SELECT base FROM orders WHERE id = ?1")?
-        .query_row([id.to_string()], |r| r.get(0))
-        .optional()?;
-    let Some(base) = base else { return Ok(()) };
-    let mut state: OrderState = json(&base)?;
+    let Some(mut state) = order_rows::read_base(conn, id)? else {
+        return Ok(());
+    };
     for op in pending_for(conn, &id.to_string())? {
         if let OpBody::OrderAction { action, .. } = &op.body {
             if let Ok(next) = state.apply(action, op.at.wall_ms) {
@@ -121,13 +63,7 @@ pub(crate) fn rebuild_order(conn: &Connection, id: OrderId) -> Result<()> {
             }
         }
     }
-    conn.prepare_cached("UPDATE orders SET status = ?1, state = ?2 WHERE id = ?3")?
-        .execute(params![
-            state.status.as_str(),
-            to_json(&state)?,
-            id.to_string()
-        ])?;
-    Ok(())
+    order_rows::write_view(conn, &state)
 }
 
 /// Stores one pulled page and its cursor (in the caller's transaction);
@@ -167,12 +103,7 @@ pub(crate) fn apply_page(conn: &Connection, page: &ChangesPage, now: i64) -> Res
                 rebuild_listing(conn, s.id, now)?;
             }
             ChangeBody::Order(o) => {
-                let state = to_json(o.as_ref())?;
-                conn.prepare_cached(
-                    "INSERT INTO orders (id, farm_id, status, placed_at, base, state) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-                     ON CONFLICT (id) DO UPDATE SET base = ?5",
-                )?
-                .execute(params![o.id.to_string(), o.farm.to_string(), o.status.as_str(), o.placed_at, state])?;
+                order_rows::write_base(conn, o)?;
                 rebuild_order(conn, o.id)?;
             }
         }
@@ -200,17 +131,13 @@ pub(crate) fn apply_push_results(
         let Some((kind, entity, body)) = row else {
             continue;
         };
-        conn.prepare_cached("DELETE FROM outbox WHERE op_id = ?1")?
-            .execute([r.op.to_string()])?;
+        outbox::remove(conn, &r.op.to_string())?;
         match &r.outcome {
             Outcome::Applied | Outcome::Duplicate => acked += 1,
             Outcome::Rejected { rejection } => {
                 rejected += 1;
-                conn.prepare_cached(
-                    "INSERT OR IGNORE INTO conflicts (op_id, kind, entity_id, code, message, op, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )?
-                .execute(params![r.op.to_string(), kind, entity, rejection.code, rejection.message, body, now])?;
+                let op_id = r.op.to_string();
+                conflicts::record(conn, &op_id, (&kind, &entity, &body), rejection, now)?;
                 let op: Op = json(&body)?;
                 match op.body {
                     OpBody::OrderAction { order, .. } => rebuild_order(conn, order)?,
@@ -226,26 +153,11 @@ pub(crate) fn apply_push_results(
     Ok((acked, rejected))
 }
 
+/// The meta key of the pull cursor.
 pub(crate) const CURSOR_KEY: &str = "pull_cursor";
 
-pub(crate) fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
-    Ok(conn
-        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()?)
-}
-
-pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
-    conn.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
-        .execute(params![key, value])?;
-    Ok(())
-}
-
-pub(crate) fn delete_meta(conn: &Connection, key: &str) -> Result<()> {
-    conn.prepare_cached("DELETE FROM meta WHERE key = ?1")?
-        .execute([key])?;
-    Ok(())
-}
+// The meta table's writer lives in `crate::meta`; sync reaches it here.
+pub(crate) use crate::meta::{delete_meta, get_meta, set_meta};
 
 #[cfg(test)]
 mod tests {
@@ -254,23 +166,68 @@ mod tests {
     use farmlive_protocol::api::Change;
     use farmlive_protocol::{Currency, ListingDraft, ListingPatch, Money, Unit};
 
-    #[test]
-    fn a_pull_never_overwrites_a_field_with_a_pending_local_edit() {
+    /// A fresh device with one listing, and the stamp of its create op.
+    fn with_mangoes() -> (tempfile::TempDir, Core, crate::Listing, Hlc) {
         let dir = tempfile::tempdir().unwrap();
         let core = Core::open(dir.path()).unwrap();
         let farm = core.add_farm("Li orchard").unwrap();
-        let draft = ListingDraft {
+        let l = core.create_listing(farm.id, mangoes()).unwrap();
+        let create_at = core.pending_ops(1).unwrap()[0].op.at;
+        (dir, core, l, create_at)
+    }
+
+    fn mangoes() -> ListingDraft {
+        ListingDraft {
             title: "Mangoes".into(),
             description: String::new(),
             unit: Unit::Kg,
             price: Money::from_minor(800, Currency::CNY),
             stock: 10,
+        }
+    }
+
+    #[test]
+    fn local_actions_write_the_row_the_fold_of_their_ops_gives() {
+        let (_dir, core, l, _) = with_mangoes();
+        let retitle = ListingPatch {
+            title: Some("Sweet mangoes".into()),
+            price: Some(Money::from_minor(950, Currency::CNY)),
+            ..Default::default()
         };
-        let l = core.create_listing(farm.id, draft.clone()).unwrap();
+        core.edit_listing(l.id, retitle).unwrap();
+        core.set_stock(l.id, 40).unwrap();
+        core.adjust_stock(l.id, -3).unwrap();
+        core.set_listing_status(l.id, farmlive_protocol::ListingStatus::Paused)
+            .unwrap();
+        let read = |core: &Core| {
+            core.write_tx(|tx| crate::listing_rows::read_state(tx, l.id))
+                .unwrap()
+                .unwrap()
+        };
+        let local = read(&core);
+        assert_eq!(
+            (
+                local.title.value.as_str(),
+                local.price.value.minor,
+                local.stock
+            ),
+            ("Sweet mangoes", 950, 37)
+        );
+        // Nothing synced yet: the row rebuilt from the pending ops alone,
+        // as a pull would write it, is the same row.
+        core.write_tx(|tx| rebuild_listing(tx, l.id, 0)).unwrap();
+        assert_eq!(read(&core), local);
+        let stamps = core.pending_ops(10).unwrap();
+        assert_eq!(local.stock_set_at, stamps[2].op.at, "stamped by its op");
+        assert_eq!(local.status.at, stamps[4].op.at);
+    }
+
+    #[test]
+    fn a_pull_never_overwrites_a_field_with_a_pending_local_edit() {
+        let (_dir, core, l, create_at) = with_mangoes();
         // The hub's state after the create was pushed: the base.
-        let create_at = core.pending_ops(1).unwrap()[0].op.at;
-        let fields = draft.validate().unwrap();
-        let mut server = ListingState::create(l.id, farm.id, fields, create_at);
+        let fields = mangoes().validate().unwrap();
+        let mut server = ListingState::create(l.id, l.farm_id, fields, create_at);
         core.write_tx(|tx| {
             tx.execute("DELETE FROM outbox", [])?;
             Ok(())
@@ -289,7 +246,7 @@ mod tests {
         let mut other = create_at;
         other.wall_ms += 1;
         other.device = farmlive_protocol::DeviceId::new();
-        server.price = farmlive_protocol::state::Stamped {
+        server.price = farmlive_protocol::listing_state::Stamped {
             value: Money::from_minor(950, Currency::CNY),
             at: other,
         };
@@ -321,20 +278,10 @@ mod tests {
 
     #[test]
     fn a_pulled_stamp_far_ahead_of_the_hub_clock_is_not_observed() {
-        let dir = tempfile::tempdir().unwrap();
-        let core = Core::open(dir.path()).unwrap();
-        let farm = core.add_farm("Li orchard").unwrap();
-        let draft = ListingDraft {
-            title: "Mangoes".into(),
-            description: String::new(),
-            unit: Unit::Kg,
-            price: Money::from_minor(800, Currency::CNY),
-            stock: 10,
-        };
-        let l = core.create_listing(farm.id, draft.clone()).unwrap();
-        let create_at = core.pending_ops(1).unwrap()[0].op.at;
+        let (_dir, core, l, create_at) = with_mangoes();
         let hub_now = create_at.wall_ms;
-        let mut server = ListingState::create(l.id, farm.id, draft.validate().unwrap(), create_at);
+        let fields = mangoes().validate().unwrap();
+        let mut server = ListingState::create(l.id, l.farm_id, fields, create_at);
         let mut poisoned = create_at;
         poisoned.wall_ms = farmlive_protocol::hlc::MAX_WALL_MS;
         poisoned.counter = u32::MAX;

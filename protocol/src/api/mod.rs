@@ -11,9 +11,10 @@ pub use endpoint::{Call, Empty, Endpoint, Method, NoParam};
 pub use endpoints::{HEALTH, blobs, buyers, devices, orders, rooms, sync};
 pub use error::{ApiError, ApiErrorBody, ErrorCode};
 
+use crate::listing_state::ListingState;
 use crate::ops::Op;
 use crate::order::{BuyerContact, Delivery, OrderState};
-use crate::state::{ListingState, Rejection};
+use crate::rejection::Rejection;
 use crate::{BuyerId, DeviceId, FarmId, ListingId, Money, OpId, Unit};
 use serde::{Deserialize, Serialize};
 

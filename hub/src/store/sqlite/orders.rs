@@ -9,17 +9,22 @@ use super::{Store, from_json, now_ms};
 use crate::error::{HubError, Result};
 use crate::store::interface::Principal;
 use farmlive_protocol::api::PlaceOrder;
-use farmlive_protocol::room::{
-    RoomEventBody, RoomOrder, RoomStatus, display_name, order_unit_price,
-};
+use farmlive_protocol::order_place::{self, NewOrder, PlaceRefusal, Placed, check_request};
+use farmlive_protocol::room::{RoomEventBody, RoomOrder, RoomStatus, display_name};
 use farmlive_protocol::{
-    BuyerContact, BuyerId, CancelledBy, Delivery, ListingId, ListingStatus, OrderAction, OrderId,
-    OrderState, OrderStatus, RoomId,
+    BuyerContact, BuyerId, CancelledBy, Delivery, ListingId, OrderAction, OrderId, OrderState,
+    RoomId,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-/// Most units in one order.
-pub const ORDER_QUANTITY_MAX: i64 = 10_000;
+/// The hub's answer to an order the placement rules refuse.
+fn refused(r: PlaceRefusal) -> HubError {
+    if r.is_bad_request() {
+        HubError::bad_request(r.code(), r)
+    } else {
+        HubError::Conflict(r.code(), r.to_string())
+    }
+}
 
 /// An order as either route asks for it.
 struct OrderRequest<'a> {
@@ -91,29 +96,18 @@ impl Store {
         self.place(buyer, &order, Some(room))
     }
 
-    /// One transaction: replay check, room checks, stock check and
-    /// decrement, the price (live while pinned in a live room, decided
-    /// here by `order_unit_price`), the order, and an `OrderPlaced` event
-    /// in every live room of the farm whose shelf holds the listing.
+    /// One transaction: replay check, room checks, then the placement rules
+    /// (`order_place::place`: stock check and decrement, the price, live
+    /// while pinned in a live room, and the new order), stored with an
+    /// `OrderPlaced` event in every live room of the farm whose shelf holds
+    /// the listing.
     fn place(
         &self,
         buyer: BuyerId,
         req: &OrderRequest<'_>,
         room: Option<RoomId>,
     ) -> Result<(OrderState, bool)> {
-        let key = req.idempotency_key.trim();
-        if key.is_empty() || key.chars().count() > 64 {
-            return Err(HubError::bad_request(
-                "invalid",
-                "an idempotency key of 1–64 characters is required",
-            ));
-        }
-        if req.quantity < 1 || req.quantity > ORDER_QUANTITY_MAX {
-            return Err(HubError::bad_request(
-                "invalid",
-                format!("order between 1 and {ORDER_QUANTITY_MAX} units"),
-            ));
-        }
+        let key = check_request(req.idempotency_key, req.quantity).map_err(refused)?;
         let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let existing: Option<String> = tx
@@ -131,63 +125,39 @@ impl Store {
             Some(room) => Some(room_listing(&tx, room, req.listing)?),
         }
         .ok_or(HubError::NotFound("no such listing"))?;
-        let mut listing =
+        let listing =
             load_listing(&tx, listing_id)?.ok_or(HubError::NotFound("no such listing"))?;
-        if listing.status.value != ListingStatus::Active {
-            return Err(HubError::Conflict(
-                "not_available",
-                "this listing is not for sale right now".into(),
-            ));
-        }
-        if listing.stock < req.quantity {
-            return Err(HubError::Conflict(
-                "out_of_stock",
-                format!("only {} {} left", listing.stock, listing.unit.value),
-            ));
-        }
         let rooms: Vec<RoomRecord> = live_rooms_of_farm(&tx, listing.farm)?
             .into_iter()
             .filter(|r| r.shelf.contains(&listing.id))
             .collect();
-        let pinned_in = rooms
-            .iter()
-            .find(|r| r.pin.is_some_and(|p| p.listing == listing.id));
-        let (unit_price, live_price) = order_unit_price(
-            listing.id,
-            listing.price.value,
-            pinned_in.map_or(RoomStatus::Ended, |r| r.status),
-            pinned_in.and_then(|r| r.pin.as_ref()),
-        );
-        let total = unit_price
-            .checked_mul(req.quantity)
-            .ok_or_else(|| HubError::bad_request("invalid", "the order total is too large"))?;
-        listing.stock -= req.quantity;
-        save_listing(&tx, &listing)?;
+        let pinned_in = rooms.iter().find_map(|r| {
+            r.pin
+                .as_ref()
+                .filter(|p| p.listing == listing.id)
+                .map(|p| (r.status, p))
+        });
         let contact: String = tx.query_row(
             "SELECT contact FROM buyers WHERE id = ?1",
             [buyer.to_string()],
             |r| r.get(0),
         )?;
-        let contact: BuyerContact = from_json(&contact)?;
         let now = now_ms();
-        let order = OrderState {
+        let new_order = NewOrder {
             id: OrderId::new(),
-            listing: listing.id,
-            farm: listing.farm,
             buyer,
-            title: listing.title.value.clone(),
+            contact: from_json::<BuyerContact>(&contact)?,
             quantity: req.quantity,
-            unit: listing.unit.value,
-            unit_price,
-            total,
             delivery: req.delivery,
-            status: OrderStatus::Placed,
-            placed_at: now,
-            updated_at: now,
-            shipment: None,
-            cancellation: None,
-            contact,
+            now,
         };
+        let Placed {
+            order,
+            listing,
+            live_price,
+        } = order_place::place(&listing, new_order, pinned_in).map_err(refused)?;
+        let (unit_price, total) = (order.unit_price, order.total);
+        save_listing(&tx, &listing)?;
         insert_order(&tx, &order, key)?;
         let mut emitted = Emitted::new();
         for r in &rooms {

@@ -12,6 +12,7 @@ use crate::listing::{
     check_photo_count, validate_stock,
 };
 use crate::ops::{Op, OpBody, PhotoRef};
+use crate::rejection::Rejection;
 use crate::{FarmId, Hlc, ListingId, Money, Unit, UnixMillis};
 use serde::{Deserialize, Serialize};
 
@@ -72,39 +73,6 @@ pub struct ListingState {
     pub photos: Vec<PhotoEntry>,
     /// When it was created (from its create op's stamp).
     pub created_at: UnixMillis,
-}
-
-/// Why an op cannot be applied: a stable code for programs and a message
-/// for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[error("{message}")]
-pub struct Rejection {
-    /// Stable machine-readable code, e.g. `stock_negative`.
-    pub code: String,
-    /// What happened, in words a farmer can act on.
-    pub message: String,
-}
-
-impl Rejection {
-    /// A rejection with a code and message.
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Rejection {
-            code: code.to_owned(),
-            message: message.into(),
-        }
-    }
-}
-
-impl From<ValidationError> for Rejection {
-    fn from(e: ValidationError) -> Self {
-        let code = match e {
-            ValidationError::Archived => "archived",
-            ValidationError::StockWouldGoNegative { .. } => "stock_negative",
-            ValidationError::TooManyPhotos { .. } => "too_many_photos",
-            _ => "invalid",
-        };
-        Rejection::new(code, e.to_string())
-    }
 }
 
 impl ListingState {

@@ -1,0 +1,87 @@
+//! Ops the hub refused, kept for the user to see and dismiss. The one
+//! writer of the `conflicts` table.
+
+use crate::Core;
+use crate::error::{Error, Result};
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+/// An op the hub refused, for the user to see and dismiss.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    /// Its number, for dismissing it.
+    pub id: i64,
+    /// The kind of op (`order_action`, `listing_edit`, ...).
+    pub kind: String,
+    /// The listing or order it was about.
+    pub entity_id: String,
+    /// The hub's code.
+    pub code: String,
+    /// What happened, in words a farmer can act on.
+    pub message: String,
+    /// When the hub refused it (UTC ms).
+    pub created_at: i64,
+}
+
+/// Keeps a refused op (its kind, entity and JSON body) with the hub's code
+/// and message, in the caller's transaction. A refusal already kept stays.
+pub(crate) fn record(
+    conn: &Connection,
+    op_id: &str,
+    (kind, entity, body): (&str, &str, &str),
+    refusal: &farmlive_protocol::Rejection,
+    now: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO conflicts (op_id, kind, entity_id, code, message, op, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        op_id,
+        kind,
+        entity,
+        refusal.code,
+        refusal.message,
+        body,
+        now
+    ])?;
+    Ok(())
+}
+
+impl Core {
+    /// Conflicts not yet dismissed (or all, with `include_resolved`), newest first.
+    pub fn conflicts(&self, include_resolved: bool) -> Result<Vec<Conflict>> {
+        let conn = self.store.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, kind, entity_id, code, message, created_at FROM conflicts
+             WHERE ?1 OR resolved_at IS NULL ORDER BY id DESC",
+        )?;
+        let conflicts = stmt
+            .query_map([include_resolved], |r| {
+                let (id, kind, entity_id, code, message, created_at) = r.try_into()?;
+                Ok(Conflict {
+                    id,
+                    kind,
+                    entity_id,
+                    code,
+                    message,
+                    created_at,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(conflicts)
+    }
+
+    /// Dismisses a conflict once the user has seen it.
+    pub fn resolve_conflict(&self, id: i64) -> Result<()> {
+        let now = self.now_ms();
+        let changed = self.store.writer().execute(
+            "UPDATE conflicts SET resolved_at = ?1 WHERE id = ?2 AND resolved_at IS NULL",
+            params![now, id],
+        )?;
+        if changed == 0 {
+            return Err(Error::not_found("open conflict", id));
+        }
+        Ok(())
+    }
+}
