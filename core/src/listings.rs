@@ -11,7 +11,6 @@ use farmlive_protocol::{
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use std::str::FromStr;
 
 /// A listing as the device sees it now (synced state plus pending local edits).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -80,16 +79,7 @@ pub(crate) const LISTING_COLUMNS: &str = "l.id, l.farm_id, l.title, l.descriptio
      l.price_minor, l.currency, l.stock, l.status, l.created_at, l.updated_at";
 
 /// Reads a TEXT column into any type with `FromStr`.
-pub(crate) fn parse_col<T>(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<T>
-where
-    T: FromStr,
-    T::Err: std::error::Error + Send + Sync + 'static,
-{
-    let text: String = row.get(idx)?;
-    text.parse().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
+pub(crate) use farmlive_sqlite::text_col as parse_col;
 
 fn listing_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Listing> {
     let currency: String = row.get(6)?;
@@ -339,27 +329,6 @@ impl Core {
     /// Finds a listing by its full id, or by the end of its id (at least 4
     /// characters, as shown in the CLI's tables), which must be unambiguous.
     pub fn find_listing_id(&self, key: &str) -> Result<ListingId> {
-        let key = key.trim().to_ascii_lowercase();
-        if let Ok(id) = key.parse::<ListingId>() {
-            return Ok(id);
-        }
-        let hex_ish = key.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
-        if key.len() < 4 || key.len() > 36 || !hex_ish {
-            return Err(Error::InvalidArgument(format!(
-                "{key:?} is not a listing id; give the id or at least its last 4 characters"
-            )));
-        }
-        let conn = self.store.reader();
-        let mut stmt = conn.prepare_cached("SELECT id FROM listings WHERE id LIKE ?1 LIMIT 2")?;
-        let ids = stmt
-            .query_map([format!("%{key}")], |r| parse_col::<ListingId>(r, 0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        match ids.as_slice() {
-            [id] => Ok(*id),
-            [] => Err(Error::not_found("listing", key)),
-            _ => Err(Error::InvalidArgument(format!(
-                "more than one listing id ends in {key}; give more characters"
-            ))),
-        }
+        crate::store::find_id(&self.store.reader(), "listings", "listing", key)
     }
 }

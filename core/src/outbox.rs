@@ -21,8 +21,7 @@ pub(crate) fn append(tx: &Transaction<'_>, op: &Op, now_ms: i64) -> Result<()> {
         OpBody::PhotoAttach { photo, .. } => Some(photo.sha256.as_str()),
         _ => None,
     };
-    let body = serde_json::to_string(op)
-        .map_err(|e| crate::Error::InvalidArgument(format!("cannot encode operation: {e}")))?;
+    let body = farmlive_sqlite::to_json("operation", op)?;
     tx.execute(
         "INSERT INTO outbox (op_id, kind, entity_id, blob, body, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -49,9 +48,7 @@ impl Core {
         let mut out = Vec::new();
         for row in rows {
             let (seq, body) = row?;
-            let op = serde_json::from_str(&body).map_err(|e| {
-                crate::Error::InvalidArgument(format!("outbox entry {seq} is unreadable: {e}"))
-            })?;
+            let op = farmlive_sqlite::from_json("outbox entry", &body)?;
             out.push(PendingOp { seq, op });
         }
         Ok(out)

@@ -49,19 +49,36 @@ mod tests {
     #[test]
     fn a_value_round_trips() {
         let text = to_json("contact", &Contact { phone: 5 }).unwrap();
-        assert_eq!(from_json::<Contact>("contact", &text).unwrap(), Contact { phone: 5 });
+        assert_eq!(
+            from_json::<Contact>("contact", &text).unwrap(),
+            Contact { phone: 5 }
+        );
     }
 
     #[test]
     fn unreadable_data_is_named_but_never_quoted() {
-        let err = from_json::<Contact>("buyer contact", r#"{"phone":"+15551234567"}"#)
-            .unwrap_err();
+        let err = from_json::<Contact>("buyer contact", r#"{"phone":"+15551234567"}"#).unwrap_err();
         let shown = err.to_string();
-        assert!(matches!(err, Error::StoredDataUnreadable { what: "buyer contact", .. }));
-        assert!(shown.starts_with("stored buyer contact unreadable"), "{shown}");
+        assert!(matches!(
+            err,
+            Error::StoredDataUnreadable {
+                what: "buyer contact",
+                ..
+            }
+        ));
+        assert!(
+            shown.starts_with("stored buyer contact unreadable"),
+            "{shown}"
+        );
         assert!(shown.contains("line 1"), "{shown}");
-        assert!(!shown.contains("5551234567"), "personal data leaked: {shown}");
-        assert!(!format!("{err:?}").contains("5551234567"), "personal data leaked in Debug");
+        assert!(
+            !shown.contains("5551234567"),
+            "personal data leaked: {shown}"
+        );
+        assert!(
+            !format!("{err:?}").contains("5551234567"),
+            "personal data leaked in Debug"
+        );
 
         let cut = from_json::<Contact>("buyer contact", r#"{"phone":12"#).unwrap_err();
         assert!(cut.to_string().contains("cut short"), "{cut}");
@@ -74,6 +91,9 @@ mod tests {
         let mut map = std::collections::HashMap::new();
         map.insert(vec![1u8], 1);
         let err = to_json("map", &map).unwrap_err();
-        assert!(matches!(err, Error::Unencodable { what: "map", .. }), "{err:?}");
+        assert!(
+            matches!(err, Error::Unencodable { what: "map", .. }),
+            "{err:?}"
+        );
     }
 }

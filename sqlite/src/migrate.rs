@@ -171,7 +171,13 @@ mod tests {
         conn.pragma_update(None, "user_version", 7).unwrap();
         let err = migrate(&mut conn, TWO).unwrap_err();
         assert!(
-            matches!(err, Error::SchemaTooNew { found: 7, supported: 2 }),
+            matches!(
+                err,
+                Error::SchemaTooNew {
+                    found: 7,
+                    supported: 2
+                }
+            ),
             "{err:?}"
         );
         let tables: i64 = conn
@@ -185,16 +191,29 @@ mod tests {
         let mut conn = memory();
         let broken = [
             TWO[0],
-            Migration::new("002_bad.sql", "CREATE TABLE c (z); SELECT nonsense FROM nowhere;"),
+            Migration::new(
+                "002_bad.sql",
+                "CREATE TABLE c (z); SELECT nonsense FROM nowhere;",
+            ),
         ];
         let err = migrate(&mut conn, &broken).unwrap_err();
         assert!(
-            matches!(&err, Error::Migration { name: "002_bad.sql", .. }),
+            matches!(
+                &err,
+                Error::Migration {
+                    name: "002_bad.sql",
+                    ..
+                }
+            ),
             "{err:?}"
         );
         assert_eq!(schema_version(&conn).unwrap(), 1, "the first one stays");
         let c: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_schema WHERE name = 'c'", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'c'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(c, 0, "the failed one is rolled back whole");
     }
@@ -213,14 +232,21 @@ mod tests {
         let mut conn = memory();
         build_old_schema(&mut conn, dir.path(), 1).unwrap();
         assert_eq!(schema_version(&conn).unwrap(), 1);
-        assert!(conn.execute("INSERT INTO b (y) VALUES (1)", []).is_err(), "b is from 002");
+        assert!(
+            conn.execute("INSERT INTO b (y) VALUES (1)", []).is_err(),
+            "b is from 002"
+        );
         assert_eq!(migrate(&mut conn, TWO).unwrap().applied(), Some((1, 2)));
         assert!(build_old_schema(&mut memory(), dir.path(), 3).is_err());
     }
 
     #[test]
     fn the_folder_check_accepts_a_matching_folder() {
-        let dir = folder(&[(TWO[0].name, TWO[0].sql), (TWO[1].name, TWO[1].sql), ("README", "")]);
+        let dir = folder(&[
+            (TWO[0].name, TWO[0].sql),
+            (TWO[1].name, TWO[1].sql),
+            ("README", ""),
+        ]);
         check_migration_folder(dir.path(), TWO).unwrap();
     }
 
