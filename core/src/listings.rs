@@ -277,27 +277,6 @@ impl Core {
     /// Finds a listing by its full id, or by the end of its id (at least 4
     /// characters, as shown in the CLI's tables), which must be unambiguous.
     pub fn find_listing_id(&self, key: &str) -> Result<ListingId> {
-        let key = key.trim().to_ascii_lowercase();
-        if let Ok(id) = key.parse::<ListingId>() {
-            return Ok(id);
-        }
-        let hex_ish = key.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
-        if key.len() < 4 || key.len() > 36 || !hex_ish {
-            return Err(Error::InvalidArgument(format!(
-                "{key:?} is not a listing id; give the id or at least its last 4 characters"
-            )));
-        }
-        let conn = self.store.reader();
-        let mut stmt = conn.prepare_cached("SELECT id FROM listings WHERE id LIKE ?1 LIMIT 2")?;
-        let ids = stmt
-            .query_map([format!("%{key}")], |r| parse_col::<ListingId>(r, 0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        match ids.as_slice() {
-            [id] => Ok(*id),
-            [] => Err(Error::not_found("listing", key)),
-            _ => Err(Error::InvalidArgument(format!(
-                "more than one listing id ends in {key}; give more characters"
-            ))),
-        }
+        crate::store::find_id(&self.store.reader(), "listings", "listing", key)
     }
 }

@@ -10,13 +10,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 /// Reads a stored order (either column).
 pub(crate) fn parse(text: &str) -> Result<OrderState> {
-    serde_json::from_str(text)
-        .map_err(|e| Error::stored("stored order unreadable", e))
+    serde_json::from_str(text).map_err(|e| Error::stored("stored order unreadable", e))
 }
 
 fn encode(state: &OrderState) -> Result<String> {
-    serde_json::to_string(state)
-        .map_err(|e| Error::stored("cannot encode an order", e))
+    serde_json::to_string(state).map_err(|e| Error::stored("cannot encode an order", e))
 }
 
 fn read(conn: &Connection, sql: &str, id: OrderId) -> Result<Option<OrderState>> {

@@ -91,29 +91,7 @@ impl Core {
 
     /// Finds an order by its full id or the end of it (as the CLI shows).
     pub fn find_order_id(&self, key: &str) -> Result<OrderId> {
-        let key = key.trim().to_ascii_lowercase();
-        if let Ok(id) = key.parse() {
-            return Ok(id);
-        }
-        if key.len() < 4 || !key.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
-            return Err(Error::InvalidArgument(format!(
-                "{key:?} is not an order id; give at least its last 4 characters"
-            )));
-        }
-        let conn = self.store.reader();
-        let mut stmt = conn.prepare_cached("SELECT id FROM orders WHERE id LIKE ?1 LIMIT 2")?;
-        let ids = stmt
-            .query_map([format!("%{key}")], |r| {
-                crate::columns::parse_col::<OrderId>(r, 0)
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        match ids.as_slice() {
-            [id] => Ok(*id),
-            [] => Err(Error::not_found("order", key)),
-            _ => Err(Error::InvalidArgument(format!(
-                "more than one order id ends in {key}; give more characters"
-            ))),
-        }
+        crate::store::find_id(&self.store.reader(), "orders", "order", key)
     }
 
     /// Applies a fulfilment action offline; it syncs with the next push.

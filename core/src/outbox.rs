@@ -17,8 +17,7 @@ pub struct PendingOp {
 }
 
 fn encode(op: &Op) -> Result<String> {
-    serde_json::to_string(op)
-        .map_err(|e| crate::Error::stored("cannot encode operation", e))
+    Ok(farmlive_sqlite::to_json("operation", op)?)
 }
 
 /// Appends `op` inside the caller's transaction.
@@ -71,9 +70,7 @@ impl Core {
         let mut out = Vec::new();
         for row in rows {
             let (seq, body) = row?;
-            let op = serde_json::from_str(&body).map_err(|e| {
-                crate::Error::stored(&format!("outbox entry {seq} is unreadable"), e)
-            })?;
+            let op = farmlive_sqlite::from_json("outbox entry", &body)?;
             out.push(PendingOp { seq, op });
         }
         Ok(out)

@@ -58,6 +58,17 @@ pub enum HubError {
     /// A bug or a database failure.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database was written by a newer hub. Only `Store::open` returns
+    /// it, so the hub refuses to start rather than answer with 500s.
+    #[error(
+        "the hub database has schema {found}, newer than this hub reads ({supported}); update the hub, or point --db at another file"
+    )]
+    SchemaTooNew {
+        /// `user_version` found in the file.
+        found: u32,
+        /// The newest schema this hub knows.
+        supported: u32,
+    },
 }
 
 impl HubError {
@@ -95,7 +106,7 @@ impl HubError {
             }
             HubError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
             HubError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
-            HubError::Io(_) | HubError::Internal(_) => {
+            HubError::Io(_) | HubError::Internal(_) | HubError::SchemaTooNew { .. } => {
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
             }
         }

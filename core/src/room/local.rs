@@ -4,6 +4,7 @@ use crate::Core;
 use crate::error::{Error, Result};
 use farmlive_protocol::room::{RoomEvent, RoomStatus, RoomView};
 use farmlive_protocol::{FarmId, ListingId, RoomId, UnixMillis};
+use farmlive_sqlite::{from_json, to_json};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// A room this device opened, as stored.
@@ -27,14 +28,10 @@ pub struct RoomRecord {
     pub last_event: u64,
 }
 
-fn json_err(e: serde_json::Error) -> Error {
-    Error::stored("a stored room is unreadable", e)
-}
-
 /// Inserts or refreshes a room from the hub's view (the cursor is kept).
 pub(super) fn save_room(conn: &Connection, view: &RoomView) -> Result<()> {
     let shelf: Vec<ListingId> = view.shelf.iter().map(|l| l.id).collect();
-    let shelf = serde_json::to_string(&shelf).map_err(json_err)?;
+    let shelf = to_json("room shelf", &shelf)?;
     conn.execute(
         "INSERT INTO rooms (id, farm_id, title, shelf, status, opened_at, ended_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -55,7 +52,7 @@ pub(super) fn save_room(conn: &Connection, view: &RoomView) -> Result<()> {
 /// Stores an event and advances the cursor, in the caller's transaction.
 /// Returns false if the event was already stored (a replay).
 pub(super) fn store_event(conn: &Connection, event: &RoomEvent) -> Result<bool> {
-    let body = serde_json::to_string(event).map_err(json_err)?;
+    let body = to_json("room event", event)?;
     let added = conn.execute(
         "INSERT OR IGNORE INTO room_events (id, room_id, kind, at, body) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
@@ -121,7 +118,7 @@ impl RawRoom {
             id: self.id.parse().map_err(|_| bad("id"))?,
             farm: self.farm.parse().map_err(|_| bad("farm"))?,
             title: self.title,
-            shelf: serde_json::from_str(&self.shelf).map_err(json_err)?,
+            shelf: from_json("room shelf", &self.shelf)?,
             status: RoomStatus::from_stored(&self.status),
             opened_at: self.opened_at,
             ended_at: self.ended_at,
@@ -154,7 +151,7 @@ pub(super) fn events(
     )?;
     let mut out = Vec::new();
     for row in rows {
-        out.push(serde_json::from_str(&row?).map_err(json_err)?);
+        out.push(from_json("room event", &row?)?);
     }
     Ok(out)
 }
@@ -171,7 +168,7 @@ pub(super) async fn shelf_hint(core: &Core, room: RoomId) -> Result<Vec<ListingI
         )
         .optional()?;
     match stored {
-        Some(shelf) => serde_json::from_str(&shelf).map_err(json_err),
+        Some(shelf) => Ok(from_json("room shelf", &shelf)?),
         None => Ok(core
             .fetch_room(room)
             .await?

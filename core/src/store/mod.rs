@@ -9,10 +9,10 @@ mod checkpoint;
 mod migrations;
 
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OpenFlags};
+use farmlive_sqlite::{IdSuffix, SuffixMatch, Synchronous, find_by_id_suffix, is_corruption};
+use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
 
 pub use migrations::LATEST_VERSION;
 
@@ -100,16 +100,7 @@ impl OpenFailure {
 }
 
 fn connect(path: &Path) -> Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_CREATE
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
-    let conn = Connection::open_with_flags(path, flags)?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    conn.pragma_update(None, "foreign_keys", true)?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    Ok(conn)
+    Ok(farmlive_sqlite::open(path, Synchronous::Normal)?)
 }
 
 /// Opens the file and checks it is a healthy SQLite database.
@@ -127,13 +118,6 @@ fn open_checked(path: &Path) -> std::result::Result<Connection, OpenFailure> {
         Err(e) if is_corruption(&e) => Err(OpenFailure::Corrupt),
         Err(e) => Err(OpenFailure::Other(e.into())),
     }
-}
-
-fn is_corruption(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
-    )
 }
 
 /// Renames the database (and its WAL and shared-memory files) aside.
@@ -156,4 +140,57 @@ fn set_aside(path: &Path, now_ms: i64) -> Result<PathBuf> {
         }
     }
     Ok(aside)
+}
+
+/// Finds the id in `table` that is `key`, or ends in it (at least 4
+/// characters, as the CLI's tables show ids); the end must be unambiguous.
+/// `what` names the thing in errors ("listing").
+pub(crate) fn find_id<T>(
+    conn: &Connection,
+    table: &'static str,
+    what: &'static str,
+    key: &str,
+) -> Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let key = key.trim().to_ascii_lowercase();
+    if let Ok(id) = key.parse::<T>() {
+        return Ok(id);
+    }
+    let Some(suffix) = IdSuffix::parse(&key) else {
+        return Err(Error::InvalidArgument(format!(
+            "{key:?} is not a {what} id; give the id or at least its last {} characters",
+            IdSuffix::MIN_LEN
+        )));
+    };
+    match find_by_id_suffix(conn, table, &suffix)? {
+        SuffixMatch::Unique(id) => Ok(id),
+        SuffixMatch::NoMatch => Err(Error::not_found(what, suffix)),
+        SuffixMatch::Ambiguous => Err(Error::InvalidArgument(format!(
+            "more than one {what} id ends in {suffix}; give more characters"
+        ))),
+    }
+}
+
+/// The shared SQLite plumbing's errors, as the core's.
+impl From<farmlive_sqlite::Error> for Error {
+    fn from(e: farmlive_sqlite::Error) -> Error {
+        match e {
+            farmlive_sqlite::Error::Sqlite(e) => Error::Database(e),
+            farmlive_sqlite::Error::SchemaTooNew { found, supported } => {
+                Error::SchemaTooNew { found, supported }
+            }
+            farmlive_sqlite::Error::Migration { name, message } => {
+                Error::Migration { name, message }
+            }
+            // Damaged stored data is not the caller's input: it exits 1,
+            // not 2 (issue 11, item 6).
+            e @ (farmlive_sqlite::Error::StoredDataUnreadable { .. }
+            | farmlive_sqlite::Error::Unencodable { .. }) => Error::StoredData(e.to_string()),
+            // The support crate's error is non-exhaustive.
+            other => Error::StoredData(other.to_string()),
+        }
+    }
 }

@@ -32,8 +32,7 @@ fn repoint_farm(conn: &Connection, from: FarmId, to: &FarmInfo, now: i64) -> Res
         .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     for (seq, body) in rows {
-        let mut op: Op = serde_json::from_str(&body)
-            .map_err(|e| Error::stored(&format!("outbox entry {seq} is unreadable"), e))?;
+        let mut op: Op = farmlive_sqlite::from_json("outbox entry", &body)?;
         if let OpBody::ListingCreate { farm, .. } = &mut op.body {
             if *farm == from {
                 *farm = to.id;

@@ -14,11 +14,11 @@ use farmlive_protocol::{Hlc, ListingId, ListingState, OrderId};
 use rusqlite::{Connection, OptionalExtension, params};
 
 fn json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| crate::Error::stored("stored sync state unreadable", e))
+    Ok(farmlive_sqlite::from_json("sync state", text)?)
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| crate::Error::stored("cannot encode sync state", e))
+fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String> {
+    Ok(farmlive_sqlite::to_json("sync state", v)?)
 }
 
 /// Pending ops about one entity, oldest first.

@@ -14,5 +14,5 @@ pub use interface::{
 pub use sqlite::{
     BUYER_TOKEN_TTL_MS, BlobStore, CODE_TTL_MAX_MS, CODE_TTL_MS, COLLECT_EVERY,
     DEVICE_TOKEN_TTL_MS, EnrolCode, OPERATOR, ORPHAN_GRACE_MS, PHOTO_QUOTA_DEFAULT,
-    PHOTO_QUOTA_ENV, SqliteStore, Store, UPLOAD_EXPIRY_MS, now_ms, secret_path,
+    PHOTO_QUOTA_ENV, SCHEMA_VERSION, SqliteStore, Store, UPLOAD_EXPIRY_MS, now_ms, secret_path,
 };

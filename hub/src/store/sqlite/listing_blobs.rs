@@ -35,8 +35,8 @@ mod tests {
         let (shown, thumb, unshown) = ("a".repeat(64), "b".repeat(64), "c".repeat(64));
         {
             let conn = rusqlite::Connection::open(&db).unwrap();
-            for (_, sql) in &MIGRATIONS[..2] {
-                conn.execute_batch(sql).unwrap();
+            for m in &MIGRATIONS[..2] {
+                conn.execute_batch(m.sql).unwrap();
             }
             conn.pragma_update(None, "user_version", 2).unwrap();
             conn.execute_batch(&format!(

@@ -43,20 +43,25 @@ pub use files::secret_path;
 
 use crate::error::{HubError, Result};
 use crate::rooms::Fanout;
+use farmlive_sqlite::{Migration, Synchronous};
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-const MIGRATIONS: &[(&str, &str)] = &[
-    ("001_init.sql", include_str!("../../../sql/001_init.sql")),
-    ("002_rooms.sql", include_str!("../../../sql/002_rooms.sql")),
-    ("003_blobs.sql", include_str!("../../../sql/003_blobs.sql")),
-    (
+/// The migrations, in order; migration `i` brings the schema to version `i + 1`.
+const MIGRATIONS: &[Migration] = &[
+    Migration::new("001_init.sql", include_str!("../../../sql/001_init.sql")),
+    Migration::new("002_rooms.sql", include_str!("../../../sql/002_rooms.sql")),
+    Migration::new("003_blobs.sql", include_str!("../../../sql/003_blobs.sql")),
+    Migration::new(
         "004_devices.sql",
         include_str!("../../../sql/004_devices.sql"),
     ),
 ];
+
+/// The schema version this hub writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// The hub's database, and the live rooms' in-memory feeds and viewers
 /// (published to after each commit that appends room events).
@@ -77,16 +82,11 @@ pub fn now_ms() -> i64 {
 }
 
 fn connect(path: &Path) -> Result<Connection> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
     // FULL: a commit is on disk before the hub answers. A device drops an
     // op from its outbox once the hub acknowledges it, so an acknowledged
     // op must survive a power cut (NORMAL in WAL mode may lose the last
     // commits then, though never corrupts).
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", true)?;
-    Ok(conn)
+    Ok(farmlive_sqlite::open(path, Synchronous::Full)?)
 }
 
 impl Store {
@@ -95,22 +95,11 @@ impl Store {
     /// it), and the code key beside it (`<db>.secret`) is made on first open.
     pub fn open(path: &Path) -> Result<Store> {
         files::prepare_db_file(path)?;
-        let code_key = files::load_or_create_key(path)?;
         let mut writer = connect(path)?;
-        let found: usize = writer.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        let fresh = found == 0;
-        if found > MIGRATIONS.len() {
-            return Err(HubError::Io(format!(
-                "the hub database has schema {found}, newer than this hub ({}); update the hub",
-                MIGRATIONS.len()
-            )));
-        }
-        for (i, (_, sql)) in MIGRATIONS.iter().enumerate().skip(found) {
-            let tx = writer.transaction()?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", i + 1)?;
-            tx.commit()?;
-        }
+        // Before the key is made: a database from a newer hub is refused
+        // with nothing new beside it.
+        let fresh = farmlive_sqlite::migrate(&mut writer, MIGRATIONS)?.from == 0;
+        let code_key = files::load_or_create_key(path)?;
         let high_water: i64 =
             writer.query_row("SELECT COALESCE(MAX(id), 0) FROM room_events", [], |r| {
                 r.get(0)
@@ -146,13 +135,40 @@ impl Store {
 
 /// Parses a JSON column.
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_str(text)
-        .map_err(|e| HubError::Internal(format!("stored JSON unreadable: {e}")))
+    Ok(farmlive_sqlite::from_json("JSON", text)?)
 }
 
 /// Encodes a value for a JSON column.
-pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| HubError::Internal(format!("cannot encode JSON: {e}")))
+pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
+    Ok(farmlive_sqlite::to_json("value", value)?)
+}
+
+/// The shared SQLite plumbing's errors, as the hub's. All are the hub's own
+/// fault (a 500 if a request meets one); a schema too new can only happen
+/// at open, before anything listens.
+impl From<farmlive_sqlite::Error> for HubError {
+    fn from(e: farmlive_sqlite::Error) -> HubError {
+        match e {
+            farmlive_sqlite::Error::Sqlite(e) => e.into(),
+            farmlive_sqlite::Error::SchemaTooNew { found, supported } => {
+                HubError::SchemaTooNew { found, supported }
+            }
+            other => HubError::Internal(other.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod migration_tests {
+    use super::*;
+
+    #[test]
+    fn every_sql_file_is_listed_in_order() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/sql");
+        if let Err(e) = farmlive_sqlite::check_migration_folder(dir.as_ref(), MIGRATIONS) {
+            panic!("hub/sql and MIGRATIONS disagree: {e}");
+        }
+    }
 }
 
 #[cfg(test)]

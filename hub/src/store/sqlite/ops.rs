@@ -6,9 +6,9 @@ use super::records::{load_listing, load_order, restock, save_listing, save_order
 use super::{Store, from_json, now_ms, to_json};
 use crate::error::{HubError, Result};
 use farmlive_protocol::api::{Change, ChangesPage, OpResult, Outcome, Role};
+use farmlive_protocol::listing_state::apply_listing_op;
 use farmlive_protocol::ops::{Op, OpBody};
 use farmlive_protocol::roles;
-use farmlive_protocol::listing_state::apply_listing_op;
 use farmlive_protocol::{CancelledBy, FarmId, OrderAction, OrderId, OrderStatus, Rejection};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::collections::BTreeSet;
