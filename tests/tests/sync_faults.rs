@@ -8,7 +8,7 @@ use farmlive_core::protocol::api::Role;
 use farmlive_core::sync::Backoff;
 use farmlive_core::{Core, ListingFilter, SyncOptions};
 use farmlive_tests::proxy::{Fault, FaultyProxy};
-use farmlive_tests::{HubProcess, bin, draft, rt};
+use farmlive_tests::{HubProcess, ListingBuilder, bin, rt};
 use std::collections::HashMap;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -89,10 +89,9 @@ fn sync_through_a_network_that_drops_resets_stalls_and_cuts_replies() {
     let mut failed_syncs = 0;
     for round in 0..6 {
         for i in 0..8 {
-            let l = device
-                .core
-                .create_listing(farm, draft(&format!("round {round} item {i}"), 100))
-                .unwrap();
+            let l = ListingBuilder::new(&format!("round {round} item {i}"))
+                .stock(100)
+                .create(&device.core, farm);
             device.core.adjust_stock(l.id, -(i + 1)).unwrap();
             expected.insert(l.id.to_string(), 100 - (i + 1));
             ops += 2;
@@ -177,9 +176,9 @@ fn a_device_killed_during_sync_loses_nothing_and_applies_nothing_twice() {
             // The user keeps working between sync attempts.
             let core = Core::open(dir.path()).unwrap();
             for i in 0..40 {
-                let l = core
-                    .create_listing(farm, draft(&format!("r{round} i{i}"), 50))
-                    .unwrap();
+                let l = ListingBuilder::new(&format!("r{round} i{i}"))
+                    .stock(50)
+                    .create(&core, farm);
                 core.adjust_stock(l.id, -1).unwrap();
                 expected.insert(l.id.to_string(), 49);
                 ops += 2;
