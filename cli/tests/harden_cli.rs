@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{ListingArgs, command, stderr};
+use common::{ListingArgs, all_output, command, farmlive, ok_json, stderr};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -132,7 +132,7 @@ fn a_stream_that_never_reached_its_ingest_fails_and_shows_no_secret() {
             args.push("--json");
         }
         let out = live(&args);
-        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        let all = all_output(&out);
         assert_eq!(out.status.code(), Some(1), "json={json}: {all}");
         assert!(all.contains("no video reached"), "json={json}: {all}");
         for secret in ["SECRETTOKEN", "STREAMKEY42"] {
@@ -149,7 +149,7 @@ fn a_stream_that_never_reached_its_ingest_fails_and_shows_no_secret() {
         "--to",
         "rtmp://farmer:PASSW0RD@127.0.0.1:1/live/STREAMKEY42",
     ]);
-    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    let all = all_output(&out);
     assert_eq!(out.status.code(), Some(2), "{all}");
     assert!(
         !all.contains("PASSW0RD") && !all.contains("STREAMKEY42"),
@@ -179,18 +179,9 @@ fn titles_of_invisible_or_direction_characters_are_refused() {
         "Mango\u{202E}gpj.exe",
         "\u{2066}Mango\u{2069}",
     ] {
-        let out = command(dir.path())
-            .args([
-                "listing", "add", "--title", title, "--unit", "kg", "--price", "3",
-            ])
-            .output()
-            .unwrap();
+        let out = farmlive(dir.path(), &ListingArgs::new(title, "3").args());
         assert_eq!(out.status.code(), Some(2), "{title:?}: {}", stderr(&out));
     }
-    let out = command(dir.path())
-        .args(["outbox", "--json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = ok_json(dir.path(), &["outbox"]);
     assert_eq!(v["pending"], 0, "nothing was queued");
 }

@@ -156,6 +156,11 @@ impl HubProcess {
         rows.unwrap().map(|r| r.unwrap() as u64).collect()
     }
 
+    /// The number `sql` (a `SELECT COUNT(*) ...`) finds in the hub's database.
+    pub fn count(&self, sql: &str, params: impl rusqlite::Params) -> i64 {
+        self.sql().query_row(sql, params, |r| r.get(0)).unwrap()
+    }
+
     /// A raw connection to the hub's database, for assertions.
     pub fn sql(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(&self.db).unwrap()

@@ -84,10 +84,7 @@ fn an_expired_device_enrols_again_and_its_queued_ops_are_pushed_once() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(titles, ["Lychees", "Mangoes", "Papayas", "Pomelos"]);
-    let devices: i64 = hub
-        .sql()
-        .query_row("SELECT COUNT(*) FROM devices", [], |r| r.get(0))
-        .unwrap();
+    let devices = hub.count("SELECT COUNT(*) FROM devices", []);
     assert_eq!(devices, 1, "enrolled again under its own id");
 }
 

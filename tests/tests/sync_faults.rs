@@ -17,16 +17,11 @@ use std::time::Duration;
 /// every listing with the stock its ops add up to, every photo complete.
 fn assert_hub_matches(hub: &HubProcess, ops_made: u64, expected: &HashMap<String, i64>) {
     let sql = hub.sql();
-    let applied: u64 = sql
-        .query_row("SELECT count(*) FROM applied_ops", [], |r| r.get(0))
-        .unwrap();
-    let rejected: u64 = sql
-        .query_row(
-            "SELECT count(*) FROM applied_ops WHERE outcome NOT LIKE '%\"applied\"%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let applied = hub.count("SELECT count(*) FROM applied_ops", []) as u64;
+    let rejected = hub.count(
+        "SELECT count(*) FROM applied_ops WHERE outcome NOT LIKE '%\"applied\"%'",
+        [],
+    );
     assert_eq!(
         applied, ops_made,
         "every op reached the hub, none twice (op ids are unique keys)"
@@ -46,15 +41,9 @@ fn assert_hub_matches(hub: &HubProcess, ops_made: u64, expected: &HashMap<String
         &stocks, expected,
         "a delta applied twice or lost would show here"
     );
-    let incomplete: u64 = sql
-        .query_row("SELECT count(*) FROM blobs WHERE complete = 0", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let incomplete = hub.count("SELECT count(*) FROM blobs WHERE complete = 0", []);
     assert_eq!(incomplete, 0);
-    let uploading: u64 = sql
-        .query_row("SELECT count(*) FROM blob_uploads", [], |r| r.get(0))
-        .unwrap();
+    let uploading = hub.count("SELECT count(*) FROM blob_uploads", []);
     assert_eq!(uploading, 0, "no upload left half-way");
 }
 

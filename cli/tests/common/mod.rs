@@ -44,6 +44,11 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Everything it printed: standard output, then standard error.
+pub fn all_output(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(out))
+}
+
 /// A file of the repository's test data (`testdata/REL`).
 pub fn testdata(rel: &str) -> String {
     format!("{}/../testdata/{rel}", env!("CARGO_MANIFEST_DIR"))
