@@ -271,3 +271,42 @@ impl BuyerBuilder {
             .0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_takes_its_price_as_a_farmer_types_it_and_pushes_as_the_hub_reads_it() {
+        let draft = ListingBuilder::new("Mangoes")
+            .price("12.50")
+            .stock(40)
+            .draft();
+        assert_eq!(
+            (draft.price, draft.stock, draft.unit),
+            (Money::from_minor(1250, Currency::CNY), 40, Unit::Kg)
+        );
+        let farm = FarmId::new();
+        let op = ListingBuilder::new("Lychees").price("0.01").op(farm);
+        assert_eq!(op["type"], "listing_create");
+        assert_eq!(op["farm"], json!(farm));
+        assert_eq!(
+            op["fields"],
+            json!({ "title": "Lychees", "description": "fresh", "unit": "kg",
+                    "price": { "minor": 1, "currency": "CNY" }, "stock": 10 })
+        );
+    }
+
+    #[test]
+    fn an_order_in_a_room_may_leave_the_listing_to_the_pin() {
+        let listing = ListingId::new();
+        assert_eq!(
+            OrderBuilder::new(listing).quantity(2).key("x1").json(),
+            json!({ "listing": listing, "quantity": 2, "idempotency_key": "x1" })
+        );
+        assert_eq!(
+            order(None, 1, "k"),
+            json!({ "quantity": 1, "idempotency_key": "k" })
+        );
+    }
+}
