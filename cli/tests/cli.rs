@@ -2,45 +2,11 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
+mod common;
+
+use common::{ListingArgs, farmlive, ok_json, stderr, testdata};
 use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn farmlive(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_farmlive"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("FARMLIVE_DATA_DIR")
-        .output()
-        .unwrap()
-}
-
-fn ok_json(data: &Path, args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    let out = farmlive(data, &all);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{args:?}: not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn testdata(rel: &str) -> String {
-    format!("{}/../testdata/{rel}", env!("CARGO_MANIFEST_DIR"))
-}
+use std::process::Command;
 
 #[test]
 fn add_show_list_search_edit_and_stock_as_json() {
@@ -204,12 +170,7 @@ fn bad_input_exits_2_with_a_clear_message() {
 fn a_bad_photo_exits_2_and_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let added = ok_json(
-        d,
-        &[
-            "listing", "add", "--title", "Mango", "--unit", "kg", "--price", "3",
-        ],
-    );
+    let added = ListingArgs::new("Mango", "3").add(d);
     let id = added["id"].as_str().unwrap();
     for bad in [
         "bad-photos/truncated.jpg",

@@ -5,21 +5,12 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
+mod common;
+
+use common::{ListingArgs, all_output, command, farmlive, ok_json, stderr};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn farmlive(data: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_farmlive"));
-    cmd.arg("--data-dir")
-        .arg(data)
-        .env_remove("FARMLIVE_DATA_DIR");
-    cmd
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// Runs `cmd`, killing it if it is still running after `limit`: a hang is
 /// a failure of its own, reported as such.
@@ -42,15 +33,8 @@ fn run_within(mut cmd: Command, limit: Duration) -> Output {
 }
 
 fn new_listing(data: &Path) -> String {
-    let out = farmlive(data)
-        .args([
-            "listing", "add", "--title", "Mango", "--unit", "kg", "--price", "3", "--json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["id"].as_str().unwrap().to_owned()
+    let added = ListingArgs::new("Mango", "3").add(data);
+    added["id"].as_str().unwrap().to_owned()
 }
 
 #[test]
@@ -65,7 +49,7 @@ fn a_fifo_a_folder_or_a_missing_file_as_a_photo_is_bad_input_and_never_hangs() {
     std::fs::create_dir(&folder).unwrap();
     let missing = dir.path().join("missing.jpg");
     for path in [&fifo, &folder, &missing] {
-        let mut cmd = farmlive(&d);
+        let mut cmd = command(&d);
         cmd.args(["listing", "photo", "add", &id]).arg(path);
         let out = run_within(cmd, Duration::from_secs(30));
         assert_eq!(
@@ -81,7 +65,7 @@ fn a_fifo_a_folder_or_a_missing_file_as_a_photo_is_bad_input_and_never_hangs() {
             stderr(&out)
         );
         // The same through `listing add --photo`: nothing is created.
-        let mut cmd = farmlive(&d);
+        let mut cmd = command(&d);
         cmd.args([
             "listing", "add", "--title", "Melon", "--unit", "kg", "--price", "2", "--photo",
         ])
@@ -102,7 +86,7 @@ fn a_reader_that_goes_away_ends_the_cli_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     for i in 0..5 {
-        let out = farmlive(d)
+        let out = command(d)
             .args([
                 "listing",
                 "add",
@@ -118,7 +102,7 @@ fn a_reader_that_goes_away_ends_the_cli_quietly() {
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     }
     // `farmlive outbox | head -0`: the reading end is closed before the CLI writes.
-    let mut child = farmlive(d)
+    let mut child = command(d)
         .args(["outbox"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -149,7 +133,7 @@ fn a_stream_that_never_reached_its_ingest_fails_and_shows_no_secret() {
             args.push("--json");
         }
         let out = live(&args);
-        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        let all = all_output(&out);
         assert_eq!(out.status.code(), Some(1), "json={json}: {all}");
         assert!(all.contains("no video reached"), "json={json}: {all}");
         for secret in ["SECRETTOKEN", "STREAMKEY42"] {
@@ -166,7 +150,7 @@ fn a_stream_that_never_reached_its_ingest_fails_and_shows_no_secret() {
         "--to",
         "rtmp://farmer:PASSW0RD@127.0.0.1:1/live/STREAMKEY42",
     ]);
-    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    let all = all_output(&out);
     assert_eq!(out.status.code(), Some(2), "{all}");
     assert!(
         !all.contains("PASSW0RD") && !all.contains("STREAMKEY42"),
@@ -196,19 +180,10 @@ fn titles_of_invisible_or_direction_characters_are_refused() {
         "Mango\u{202E}gpj.exe",
         "\u{2066}Mango\u{2069}",
     ] {
-        let out = farmlive(dir.path())
-            .args([
-                "listing", "add", "--title", title, "--unit", "kg", "--price", "3",
-            ])
-            .output()
-            .unwrap();
+        let out = farmlive(dir.path(), &ListingArgs::new(title, "3").args());
         assert_eq!(out.status.code(), Some(2), "{title:?}: {}", stderr(&out));
     }
-    let out = farmlive(dir.path())
-        .args(["outbox", "--json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = ok_json(dir.path(), &["outbox"]);
     assert_eq!(v["pending"], 0, "nothing was queued");
 }
 

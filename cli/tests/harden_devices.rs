@@ -5,69 +5,11 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
+mod common;
+
+use common::{Hub, ListingArgs, farmlive, ok};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-
-fn farmlive(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_farmlive"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("FARMLIVE_DATA_DIR")
-        .output()
-        .unwrap()
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let out = farmlive(data, args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-struct Hub {
-    child: Child,
-    url: String,
-    second_line: String,
-}
-
-impl Drop for Hub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn hub(db: &Path) -> Hub {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_farmlive"))
-        .args([
-            "hub",
-            "--listen",
-            "127.0.0.1:0",
-            "--farm",
-            "Li farm",
-            "--db",
-        ])
-        .arg(db)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let second_line = lines.next().unwrap().unwrap();
-    Hub {
-        child,
-        url: first.rsplit(' ').next().unwrap().to_owned(),
-        second_line,
-    }
-}
 
 fn unused_codes(db: &Path) -> i64 {
     rusqlite::Connection::open(db)
@@ -84,14 +26,14 @@ fn unused_codes(db: &Path) -> i64 {
 fn a_restarted_hub_prints_and_mints_no_new_code() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hub.db");
-    let first = hub(&db);
+    let first = Hub::start(&db);
     assert!(
         first.second_line.contains("enrolment code for Li farm"),
         "{}",
         first.second_line
     );
     drop(first);
-    let again = hub(&db);
+    let again = Hub::start(&db);
     assert!(
         again.second_line.contains("no new enrolment code")
             && again.second_line.contains("enrol-code"),
@@ -106,8 +48,8 @@ fn a_restarted_hub_prints_and_mints_no_new_code() {
 fn the_operator_lists_and_revokes_a_device_which_is_told_and_comes_back_with_its_changes() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hub").join("hub.db");
-    let hub = hub(&db);
-    let code = hub.second_line.rsplit(' ').next().unwrap().to_owned();
+    let hub = Hub::start(&db);
+    let code = hub.code();
     let phone = dir.path().join("phone");
     let db_arg = db.to_str().unwrap();
     ok(
@@ -139,12 +81,7 @@ fn the_operator_lists_and_revokes_a_device_which_is_told_and_comes_back_with_its
         "{table}"
     );
 
-    ok(
-        &phone,
-        &[
-            "listing", "add", "--title", "Mangoes", "--unit", "kg", "--price", "10", "--stock", "5",
-        ],
-    );
+    ListingArgs::new("Mangoes", "10").stock(5).add(&phone);
     ok(
         dir.path(),
         &[
@@ -254,18 +191,11 @@ fn the_help_describes_the_device_commands() {
 fn a_buyer_whose_token_expired_is_told_and_signs_up_anew_on_the_next_command() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hub.db");
-    let hub = hub(&db);
-    let code = hub.second_line.rsplit(' ').next().unwrap().to_owned();
+    let hub = Hub::start(&db);
+    let code = hub.code();
     let phone = dir.path().join("phone");
     ok(&phone, &["enrol", "--hub", &hub.url, "--code", &code]);
-    let added: Value = serde_json::from_str(&ok(
-        &phone,
-        &[
-            "listing", "add", "--title", "Mangoes", "--unit", "kg", "--price", "8", "--stock", "9",
-            "--json",
-        ],
-    ))
-    .unwrap();
+    let added = ListingArgs::new("Mangoes", "8").stock(9).add(&phone);
     ok(&phone, &["sync"]);
     let listing = added["id"].as_str().unwrap().to_owned();
     let buyer = dir.path().join("buyer");

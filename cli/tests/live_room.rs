@@ -3,83 +3,23 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
+mod common;
+
+use common::{Hub, ListingArgs, command, farmlive, ok};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn farmlive(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_farmlive"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let out = farmlive(data, args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-struct Hub {
-    child: Child,
-    url: String,
-    code: String,
-}
-
-impl Drop for Hub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn hub(dir: &Path) -> Hub {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_farmlive"))
-        .args([
-            "hub",
-            "--listen",
-            "127.0.0.1:0",
-            "--farm",
-            "Li farm",
-            "--db",
-        ])
-        .arg(dir.join("hub.db"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let second = lines.next().unwrap().unwrap();
-    Hub {
-        child,
-        url: first.rsplit(' ').next().unwrap().to_owned(),
-        code: second.rsplit(' ').next().unwrap().to_owned(),
-    }
-}
 
 #[test]
 fn a_farmer_sells_live_from_the_command_line_while_buyers_comment_and_order() {
     let dir = tempfile::tempdir().unwrap();
-    let hub = hub(dir.path());
+    let hub = Hub::start(&dir.path().join("hub.db"));
     let farmer = dir.path().join("farmer");
-    ok(&farmer, &["enrol", "--hub", &hub.url, "--code", &hub.code]);
     ok(
         &farmer,
-        &[
-            "listing", "add", "--title", "Mangoes", "--unit", "kg", "--price", "10", "--stock",
-            "50",
-        ],
+        &["enrol", "--hub", &hub.url, "--code", &hub.code()],
     );
+    ListingArgs::new("Mangoes", "10").stock(50).add(&farmer);
     ok(&farmer, &["sync"]);
 
     // Going live without saying which listing the live price is for.
@@ -98,9 +38,7 @@ fn a_farmer_sells_live_from_the_command_line_while_buyers_comment_and_order() {
     assert_eq!(out.status.code(), Some(2));
 
     let flv = dir.path().join("live.flv");
-    let live = Command::new(env!("CARGO_BIN_EXE_farmlive"))
-        .arg("--data-dir")
-        .arg(&farmer)
+    let live = command(&farmer)
         .args(["--json", "live", "--size", "320x240", "--duration", "6s"])
         .args([
             "--room",

@@ -6,10 +6,19 @@
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)] // test harness: a failed unwrap is a failed test
 
 pub mod api;
+pub mod blobs;
+pub mod builders;
 pub mod net;
 pub mod proxy;
+pub mod rooms;
+pub mod stamp;
 
+pub use builders::{BuyerBuilder, ListingBuilder, OrderBuilder, RoomBuilder, order};
+pub use stamp::{now_ms, stamp_now};
+
+use farmlive_core::protocol::RoomId;
 use farmlive_core::protocol::api::Role;
+use farmlive_core::sync::BuyerClient;
 use farmlive_core::{CancelToken, Core, SyncOptions, SyncReport};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -132,6 +141,26 @@ impl HubProcess {
         Device::enrolled(rt, &self.url, &self.code(farms, role), name)
     }
 
+    /// A buyer named `name` signed up through the device's buyer client
+    /// (see [`BuyerBuilder`]).
+    pub fn buyer(&self, rt: &tokio::runtime::Runtime, name: &str) -> BuyerClient {
+        rt.block_on(BuyerBuilder::new(name).sign_up(&self.url))
+    }
+
+    /// The ids of a room's events as the hub stored them, in order.
+    pub fn room_event_ids(&self, room: RoomId) -> Vec<u64> {
+        let conn = self.sql();
+        let sql = "SELECT id FROM room_events WHERE room_id = ?1 ORDER BY id";
+        let mut stmt = conn.prepare(sql).unwrap();
+        let rows = stmt.query_map([room.to_string()], |r| r.get::<_, i64>(0));
+        rows.unwrap().map(|r| r.unwrap() as u64).collect()
+    }
+
+    /// The number `sql` (a `SELECT COUNT(*) ...`) finds in the hub's database.
+    pub fn count(&self, sql: &str, params: impl rusqlite::Params) -> i64 {
+        self.sql().query_row(sql, params, |r| r.get(0)).unwrap()
+    }
+
     /// A raw connection to the hub's database, for assertions.
     pub fn sql(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(&self.db).unwrap()
@@ -208,6 +237,11 @@ impl Device {
         rt.block_on(self.core.sync(options, &CancelToken::new(), &|_| {}))
     }
 
+    /// Creates `listing` on the farm named `farm`; panics if refused.
+    pub fn list(&self, farm: &str, listing: &ListingBuilder) -> farmlive_core::Listing {
+        listing.create(&self.core, self.farm(farm))
+    }
+
     /// The device's bearer token, read from its database, for raw API calls.
     pub fn token(&self) -> String {
         let db = self.dir.path().join(farmlive_core::DB_FILE);
@@ -232,28 +266,7 @@ pub fn photo(name: &str) -> String {
     format!("{}/../testdata/photos/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A clock stamp for now in its wire form, for ops sent as raw JSON. (The
-/// hub refuses stamps far ahead of its clock, so tests must not make up
-/// future ones.)
-pub fn stamp_now() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    format!(
-        "{now:016}-0000000000-{}",
-        farmlive_core::protocol::OpId::new()
-    )
-}
-
-/// A listing draft.
+/// A listing draft: `stock` kg of `title` at 10.00 CNY (see [`ListingBuilder`]).
 pub fn draft(title: &str, stock: i64) -> farmlive_core::protocol::ListingDraft {
-    use farmlive_core::protocol::{Currency, ListingDraft, Money, Unit};
-    ListingDraft {
-        title: title.into(),
-        description: "fresh".into(),
-        unit: Unit::Kg,
-        price: Money::from_minor(1000, Currency::CNY),
-        stock,
-    }
+    ListingBuilder::new(title).stock(stock).draft()
 }

@@ -9,159 +9,11 @@
 use farmlive_core::protocol::api::Role;
 use farmlive_core::{Error, SyncOptions};
 use farmlive_hub::store::{BlobStore, Collected, ORPHAN_GRACE_MS};
-use farmlive_tests::{Device, HubProcess, draft, rt};
-use reqwest::Method;
-use reqwest::header::HeaderMap;
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use farmlive_tests::api::Api;
+use farmlive_tests::blobs::{MIB, sha_hex};
+use farmlive_tests::{Device, HubProcess, ListingBuilder, rt};
 use std::io::{Read, Write};
 use std::time::Duration;
-
-const MIB: usize = 1024 * 1024;
-
-struct Api {
-    http: reqwest::Client,
-    url: String,
-}
-
-impl Api {
-    fn new(hub: &HubProcess) -> Api {
-        Api {
-            http: reqwest::Client::new(),
-            url: hub.url.clone(),
-        }
-    }
-
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Vec<u8>>,
-        headers: &[(&str, String)],
-    ) -> (u16, Value, HeaderMap) {
-        farmlive_tests::api::request(&self.http, &self.url, method, path, token, body, headers)
-            .await
-    }
-
-    /// `PATCH` one chunk; the status and the JSON error code, if any.
-    async fn patch(
-        &self,
-        token: &str,
-        sha: &str,
-        offset: usize,
-        length: usize,
-        chunk: &[u8],
-    ) -> (u16, Option<String>) {
-        let headers = [
-            ("upload-offset", offset.to_string()),
-            ("upload-length", length.to_string()),
-        ];
-        let path = format!("/v1/blobs/{sha}");
-        let (s, body, _) = self
-            .call(
-                Method::PATCH,
-                &path,
-                Some(token),
-                Some(chunk.to_vec()),
-                &headers,
-            )
-            .await;
-        (s, body["error"]["code"].as_str().map(str::to_owned))
-    }
-
-    /// `HEAD`: the status and the upload offset it reports.
-    async fn head(&self, token: &str, sha: &str) -> (u16, Option<u64>) {
-        let path = format!("/v1/blobs/{sha}");
-        let (s, _, h) = self.call(Method::HEAD, &path, Some(token), None, &[]).await;
-        let at = h
-            .get("upload-offset")
-            .and_then(|v| v.to_str().ok()?.parse().ok());
-        (s, at)
-    }
-
-    /// `GET` a blob with or without a token: the status and the bytes.
-    async fn get(&self, token: Option<&str>, sha: &str) -> (u16, Vec<u8>) {
-        let mut req = self.http.get(format!("{}/v1/blobs/{sha}", self.url));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        assert_ne!(status, 500);
-        (status, resp.bytes().await.unwrap().to_vec())
-    }
-
-    /// Uploads `bytes` whole in 1 MiB chunks; returns their hash.
-    async fn upload(&self, token: &str, bytes: &[u8]) -> String {
-        let sha = sha_hex(bytes);
-        for (i, chunk) in bytes.chunks(MIB).enumerate() {
-            let (s, code) = self.patch(token, &sha, i * MIB, bytes.len(), chunk).await;
-            assert_eq!((s, code), (204, None), "chunk {i}");
-        }
-        sha
-    }
-
-    /// Pushes one op; returns its outcome (`applied`, or the rejection code).
-    async fn op(&self, token: &str, op: Value) -> String {
-        let (s, body, _) = self
-            .call(
-                Method::POST,
-                "/v1/ops",
-                Some(token),
-                Some(json!({ "ops": [op] }).to_string().into_bytes()),
-                &[],
-            )
-            .await;
-        assert_eq!(s, 200, "{body}");
-        let result = &body["results"][0];
-        match result["outcome"].as_str().unwrap() {
-            "rejected" => result["code"].as_str().unwrap().to_owned(),
-            other => other.to_owned(),
-        }
-    }
-
-    async fn attach(&self, token: &str, listing: &str, sha: &str, bytes: usize) -> String {
-        self.op(
-            token,
-            json!({ "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "photo_attach", "listing": listing,
-                    "photo": { "sha256": sha, "thumb_sha256": sha, "width": 1280, "height": 960, "bytes": bytes },
-                    "position": 0 }),
-        )
-        .await
-    }
-
-    async fn set_status(&self, token: &str, listing: &str, status: &str) -> String {
-        self.op(
-            token,
-            json!({ "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "listing_status", "listing": listing, "status": status }),
-        )
-        .await
-    }
-
-    /// The photos the public listing `id` shows, if it is public.
-    async fn public_photos(&self, id: &str) -> Option<Vec<String>> {
-        let (s, body, _) = self
-            .call(Method::GET, "/v1/listings?limit=500", None, None, &[])
-            .await;
-        assert_eq!(s, 200);
-        body.as_array()?
-            .iter()
-            .find(|l| l["id"] == id)
-            .map(|l| serde_json::from_value(l["photos"].clone()).unwrap())
-    }
-}
-
-fn uuid() -> String {
-    farmlive_core::protocol::OpId::new().to_string()
-}
-
-fn sha_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// `n` bytes that no other test makes (a seeded xorshift).
 fn noise(seed: u64, n: usize) -> Vec<u8> {
@@ -178,10 +30,7 @@ fn noise(seed: u64, n: usize) -> Vec<u8> {
 
 /// A synced listing of `device`'s farm `farm`; its id.
 fn listing(rt: &tokio::runtime::Runtime, device: &Device, farm: &str, title: &str) -> String {
-    let l = device
-        .core
-        .create_listing(device.farm(farm), draft(title, 5))
-        .unwrap();
+    let l = device.list(farm, &ListingBuilder::new(title).stock(5));
     device.sync(rt);
     l.id.to_string()
 }
@@ -204,14 +53,11 @@ fn now_ms() -> i64 {
 fn another_farms_upload_of_the_same_photo_does_not_block_sync() {
     let rt = rt();
     let hub = HubProcess::start();
-    let api = Api::new(&hub);
+    let api = Api::new(&hub.url);
     let a = hub.device(&rt, &["Farm A"], Role::Farmer, "A");
     let b = hub.device(&rt, &["Farm B"], Role::Farmer, "B");
     let tb = b.token();
-    let l = a
-        .core
-        .create_listing(a.farm("Farm A"), draft("Mangoes", 5))
-        .unwrap();
+    let l = a.list("Farm A", &ListingBuilder::new("Mangoes").stock(5));
     let p = a
         .core
         .add_photo_file(l.id, farmlive_tests::photo("phone-12mp-exif-rotated.jpg"))
@@ -220,9 +66,9 @@ fn another_farms_upload_of_the_same_photo_does_not_block_sync() {
         // Farm B knows the hashes (the same picture gives the same bytes)
         // and starts one-byte uploads of both files before A syncs.
         for sha in [&p.sha256, &p.thumb_sha256] {
-            assert_eq!(api.patch(&tb, sha, 0, 1, b"").await, (204, None));
+            assert_eq!(api.blob_patch(&tb, sha, 0, 1, b"").await, (204, None));
             assert_eq!(
-                api.head(&tb, sha).await,
+                api.blob_head(&tb, sha).await,
                 (200, Some(0)),
                 "B sees its own upload"
             );
@@ -240,13 +86,13 @@ fn another_farms_upload_of_the_same_photo_does_not_block_sync() {
             Some(vec![p.sha256.clone()]),
             "the public listing shows A's photo"
         );
-        assert_eq!(api.get(None, &p.sha256).await, (200, local.clone()));
+        assert_eq!(api.blob_get(None, &p.sha256).await, (200, local.clone()));
         // B's one-byte upload is still B's alone, and completing it with
         // wrong bytes harms no one.
-        assert_eq!(api.head(&tb, &p.sha256).await, (200, Some(0)));
-        let (s, code) = api.patch(&tb, &p.sha256, 0, 1, b"x").await;
+        assert_eq!(api.blob_head(&tb, &p.sha256).await, (200, Some(0)));
+        let (s, code) = api.blob_patch(&tb, &p.sha256, 0, 1, b"x").await;
         assert_eq!((s, code.as_deref()), (400, Some("hash_mismatch")));
-        assert_eq!(api.get(None, &p.sha256).await, (200, local));
+        assert_eq!(api.blob_get(None, &p.sha256).await, (200, local));
     });
     // Another photo later syncs as well.
     a.core
@@ -260,31 +106,31 @@ fn another_farms_upload_of_the_same_photo_does_not_block_sync() {
 fn an_upload_is_its_owners_and_it_may_start_again_with_another_length() {
     let rt = rt();
     let hub = HubProcess::start();
-    let api = Api::new(&hub);
+    let api = Api::new(&hub.url);
     let ta = hub.device(&rt, &["Farm A"], Role::Farmer, "A").token();
     let tb = hub.device(&rt, &["Farm B"], Role::Farmer, "B").token();
     let bytes = b"abcdef";
     let sha = sha_hex(bytes);
     rt.block_on(async {
-        assert_eq!(api.patch(&ta, &sha, 0, 10, b"abc").await, (204, None));
+        assert_eq!(api.blob_patch(&ta, &sha, 0, 10, b"abc").await, (204, None));
         assert_eq!(
-            api.head(&tb, &sha).await.0,
+            api.blob_head(&tb, &sha).await.0,
             404,
             "B sees nothing of A's upload"
         );
-        let (s, code) = api.patch(&ta, &sha, 3, 6, b"def").await;
+        let (s, code) = api.blob_patch(&ta, &sha, 3, 6, b"def").await;
         assert_eq!((s, code.as_deref()), (409, Some("length_mismatch")));
         // The owner starts again at 0 with the right length.
-        assert_eq!(api.patch(&ta, &sha, 0, 6, b"abc").await, (204, None));
-        assert_eq!(api.head(&ta, &sha).await, (200, Some(3)));
-        assert_eq!(api.patch(&ta, &sha, 3, 6, b"def").await, (204, None));
-        assert_eq!(api.head(&ta, &sha).await, (200, Some(6)), "complete");
+        assert_eq!(api.blob_patch(&ta, &sha, 0, 6, b"abc").await, (204, None));
+        assert_eq!(api.blob_head(&ta, &sha).await, (200, Some(3)));
+        assert_eq!(api.blob_patch(&ta, &sha, 3, 6, b"def").await, (204, None));
+        assert_eq!(api.blob_head(&ta, &sha).await, (200, Some(6)), "complete");
         // Knowing the hash is not having the photo: B must send the bytes.
-        assert_eq!(api.head(&tb, &sha).await.0, 404);
-        assert_eq!(api.get(Some(&tb), &sha).await.0, 404);
-        assert_eq!(api.patch(&tb, &sha, 0, 6, bytes).await, (204, None));
-        assert_eq!(api.head(&tb, &sha).await, (200, Some(6)));
-        assert_eq!(api.get(Some(&tb), &sha).await, (200, bytes.to_vec()));
+        assert_eq!(api.blob_head(&tb, &sha).await.0, 404);
+        assert_eq!(api.blob_get(Some(&tb), &sha).await.0, 404);
+        assert_eq!(api.blob_patch(&tb, &sha, 0, 6, bytes).await, (204, None));
+        assert_eq!(api.blob_head(&tb, &sha).await, (200, Some(6)));
+        assert_eq!(api.blob_get(Some(&tb), &sha).await, (200, bytes.to_vec()));
     });
 }
 
@@ -292,7 +138,7 @@ fn an_upload_is_its_owners_and_it_may_start_again_with_another_length() {
 fn only_photos_an_active_listing_shows_are_public() {
     let rt = rt();
     let hub = HubProcess::start();
-    let api = Api::new(&hub);
+    let api = Api::new(&hub.url);
     let a = hub.device(&rt, &["Farm A"], Role::Farmer, "A");
     let b = hub.device(&rt, &["Farm B"], Role::Farmer, "B");
     let a2 = hub.device(&rt, &["Farm A"], Role::Agent, "A's agent");
@@ -302,37 +148,37 @@ fn only_photos_an_active_listing_shows_are_public() {
     let bytes = noise(1, 300_000);
     rt.block_on(async {
         let sha = api.upload(&ta, &bytes).await;
-        assert_eq!(api.get(None, &sha).await.0, 404, "uploaded, not shown");
+        assert_eq!(api.blob_get(None, &sha).await.0, 404, "uploaded, not shown");
         assert_eq!(
-            api.get(Some(&ta), &sha).await,
+            api.blob_get(Some(&ta), &sha).await,
             (200, bytes.clone()),
             "its uploader"
         );
         assert_eq!(
-            api.get(Some(&ta2), &sha).await,
+            api.blob_get(Some(&ta2), &sha).await,
             (200, bytes.clone()),
             "its farm"
         );
-        assert_eq!(api.get(Some(&tb), &sha).await.0, 404, "another farm");
+        assert_eq!(api.blob_get(Some(&tb), &sha).await.0, 404, "another farm");
         // Another farm cannot show it by naming its hash.
         assert_eq!(
             api.attach(&tb, &lb, &sha, bytes.len()).await,
             "blob_missing"
         );
-        assert_eq!(api.get(None, &sha).await.0, 404);
+        assert_eq!(api.blob_get(None, &sha).await.0, 404);
         assert_eq!(api.attach(&ta, &la, &sha, bytes.len()).await, "applied");
-        let (s, got) = api.get(None, &sha).await;
+        let (s, got) = api.blob_get(None, &sha).await;
         assert_eq!((s, got == bytes), (200, true), "shown by an active listing");
         assert_eq!(api.public_photos(&la).await, Some(vec![sha.clone()]));
         // Paused: no longer public, still the farm's.
         assert_eq!(api.set_status(&ta, &la, "paused").await, "applied");
-        assert_eq!(api.get(None, &sha).await.0, 404);
-        assert_eq!(api.get(Some(&tb), &sha).await.0, 404);
-        assert_eq!(api.get(Some(&ta2), &sha).await, (200, bytes.clone()));
+        assert_eq!(api.blob_get(None, &sha).await.0, 404);
+        assert_eq!(api.blob_get(Some(&tb), &sha).await.0, 404);
+        assert_eq!(api.blob_get(Some(&ta2), &sha).await, (200, bytes.clone()));
         assert_eq!(api.set_status(&ta, &la, "active").await, "applied");
-        assert_eq!(api.get(None, &sha).await.0, 200);
+        assert_eq!(api.blob_get(None, &sha).await.0, 200);
         // Bad credentials are refused, not ignored.
-        assert_eq!(api.get(Some("fld_nonsense"), &sha).await.0, 401);
+        assert_eq!(api.blob_get(Some("fld_nonsense"), &sha).await.0, 401);
     });
     // The farm's other device downloads the photo with its token.
     let pulled = a2.sync(&rt);
@@ -343,7 +189,7 @@ fn only_photos_an_active_listing_shows_are_public() {
 fn each_farm_has_a_photo_quota_and_is_told_clearly_when_it_is_full() {
     let rt = rt();
     let hub = HubProcess::start_with_env(&[(farmlive_hub::store::PHOTO_QUOTA_ENV, "1")]);
-    let api = Api::new(&hub);
+    let api = Api::new(&hub.url);
     let a = hub.device(&rt, &["Farm A"], Role::Farmer, "A");
     let b = hub.device(&rt, &["Farm B"], Role::Farmer, "B");
     let (ta, tb) = (a.token(), b.token());
@@ -351,28 +197,25 @@ fn each_farm_has_a_photo_quota_and_is_told_clearly_when_it_is_full() {
     rt.block_on(async {
         api.upload(&ta, &noise(2, 1000 * 1024)).await;
         let (s, code) = api
-            .patch(&ta, &sha_hex(&small), 0, small.len(), &small)
+            .blob_patch(&ta, &sha_hex(&small), 0, small.len(), &small)
             .await;
         assert_eq!((s, code.as_deref()), (409, Some("quota_exceeded")));
         // An upload in progress counts at its declared length.
         let big = noise(4, 600 * 1024);
         assert_eq!(
-            api.patch(&tb, &sha_hex(&big), 0, big.len(), &big[..1024])
+            api.blob_patch(&tb, &sha_hex(&big), 0, big.len(), &big[..1024])
                 .await,
             (204, None)
         );
         let (s, code) = api
-            .patch(&tb, &sha_hex(&small), 0, 500 * 1024, &small)
+            .blob_patch(&tb, &sha_hex(&small), 0, 500 * 1024, &small)
             .await;
         assert_eq!((s, code.as_deref()), (409, Some("quota_exceeded")));
         // Each farm has its own.
         api.upload(&tb, &small).await;
     });
     // A device of the full farm gets a clear error, not a retry loop.
-    let l = a
-        .core
-        .create_listing(a.farm("Farm A"), draft("Plums", 5))
-        .unwrap();
+    let l = a.list("Farm A", &ListingBuilder::new("Plums").stock(5));
     a.core
         .add_photo_file(l.id, farmlive_tests::photo("cups-2560x1600.jpg"))
         .unwrap();
@@ -395,7 +238,7 @@ fn each_farm_has_a_photo_quota_and_is_told_clearly_when_it_is_full() {
 fn unfinished_uploads_and_photos_no_listing_shows_are_collected() {
     let rt = rt();
     let hub = HubProcess::start();
-    let api = Api::new(&hub);
+    let api = Api::new(&hub.url);
     let a = hub.device(&rt, &["Farm A"], Role::Farmer, "A");
     let ta = a.token();
     let la = listing(&rt, &a, "Farm A", "Quinces");
@@ -418,7 +261,7 @@ fn unfinished_uploads_and_photos_no_listing_shows_are_collected() {
     let (half_sha, orphan_sha, kept_sha) = rt.block_on(async {
         let half_sha = sha_hex(&half);
         assert_eq!(
-            api.patch(&ta, &half_sha, 0, half.len(), &half[..1000])
+            api.blob_patch(&ta, &half_sha, 0, half.len(), &half[..1000])
                 .await,
             (204, None)
         );
@@ -432,8 +275,8 @@ fn unfinished_uploads_and_photos_no_listing_shows_are_collected() {
     // Now: everything is fresh; a photo whose listing op is not pushed yet stays.
     assert_eq!(collect(&hub, now_ms()), Collected::default());
     rt.block_on(async {
-        assert_eq!(api.head(&ta, &half_sha).await, (200, Some(1000)));
-        assert_eq!(api.get(Some(&ta), &orphan_sha).await.0, 200);
+        assert_eq!(api.blob_head(&ta, &half_sha).await, (200, Some(1000)));
+        assert_eq!(api.blob_get(Some(&ta), &orphan_sha).await.0, 200);
     });
     // A day later: the unfinished upload and the unshown photo go; the
     // photo a (paused) listing shows stays.
@@ -441,12 +284,15 @@ fn unfinished_uploads_and_photos_no_listing_shows_are_collected() {
     assert_eq!((later.uploads, later.blobs), (1, 1), "{later:?}");
     assert_eq!(files(), std::slice::from_ref(&kept_sha));
     rt.block_on(async {
-        assert_eq!(api.head(&ta, &half_sha).await.0, 404);
-        assert_eq!(api.get(Some(&ta), &orphan_sha).await.0, 404);
-        assert_eq!(api.get(Some(&ta), &kept_sha).await, (200, kept.clone()));
+        assert_eq!(api.blob_head(&ta, &half_sha).await.0, 404);
+        assert_eq!(api.blob_get(Some(&ta), &orphan_sha).await.0, 404);
+        assert_eq!(
+            api.blob_get(Some(&ta), &kept_sha).await,
+            (200, kept.clone())
+        );
         // Both can be sent again from the start.
         assert_eq!(
-            api.patch(&ta, &half_sha, 0, half.len(), &half[..1000])
+            api.blob_patch(&ta, &half_sha, 0, half.len(), &half[..1000])
                 .await,
             (204, None)
         );
@@ -476,7 +322,7 @@ fn slow_readers_of_a_large_public_photo_cost_the_hub_little_memory() {
     const READERS: usize = 200;
     let rt = rt();
     let hub = HubProcess::start();
-    let api = Api::new(&hub);
+    let api = Api::new(&hub.url);
     let a = hub.device(&rt, &["Farm A"], Role::Farmer, "A");
     let ta = a.token();
     let la = listing(&rt, &a, "Farm A", "Big photo");
@@ -484,7 +330,7 @@ fn slow_readers_of_a_large_public_photo_cost_the_hub_little_memory() {
     let sha = rt.block_on(async {
         let sha = api.upload(&ta, &bytes).await;
         assert_eq!(api.attach(&ta, &la, &sha, bytes.len()).await, "applied");
-        let (s, got) = api.get(None, &sha).await;
+        let (s, got) = api.blob_get(None, &sha).await;
         assert_eq!((s, got == bytes), (200, true));
         sha
     });
@@ -520,6 +366,6 @@ fn slow_readers_of_a_large_public_photo_cost_the_hub_little_memory() {
     assert!(after < 150.0, "the hub kept {after:.1} MiB");
     // Still serving.
     rt.block_on(async {
-        assert_eq!(api.get(None, &sha).await.0, 200);
+        assert_eq!(api.blob_get(None, &sha).await.0, 200);
     });
 }

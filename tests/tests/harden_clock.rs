@@ -8,36 +8,10 @@
 use farmlive_core::protocol::api::Role;
 use farmlive_core::protocol::hlc::{MAX_AHEAD_MS, MAX_WALL_MS};
 use farmlive_core::protocol::{ListingPatch, OpId};
-use farmlive_tests::{Device, HubProcess, draft, rt};
+use farmlive_tests::api::Api;
+use farmlive_tests::{Device, HubProcess, ListingBuilder, now_ms, rt};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
-
-async fn call(
-    hub: &HubProcess,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Value,
-) -> (u16, Value) {
-    let (status, value, _) = farmlive_tests::api::request(
-        &reqwest::Client::new(),
-        &hub.url,
-        method,
-        path,
-        Some(token),
-        (!body.is_null()).then(|| body.to_string().into_bytes()),
-        &[],
-    )
-    .await;
-    (status, value)
-}
 
 /// Asserts the device's clock reads a sane time: not ahead of now by more
 /// than the allowed skew, and its text form parses back.
@@ -61,12 +35,11 @@ fn the_hub_refuses_stamps_that_wrap_or_run_ahead_and_later_edits_still_win() {
     let hub = HubProcess::start();
     let farmer = hub.device(&rt, &["Clock farm"], Role::Farmer, "farmer");
     let listing = farmer
-        .core
-        .create_listing(farmer.farm("Clock farm"), draft("Mangoes", 10))
-        .unwrap()
+        .list("Clock farm", &ListingBuilder::new("Mangoes").stock(10))
         .id;
     farmer.sync(&rt);
     let token = farmer.token();
+    let api = Api::new(&hub.url);
     let device = OpId::new(); // any UUID stands for a device in a stamp
     let edit = |at: String, title: &str| {
         json!({ "ops": [{ "id": OpId::new(), "at": at, "type": "listing_edit",
@@ -76,34 +49,25 @@ fn the_hub_refuses_stamps_that_wrap_or_run_ahead_and_later_edits_still_win() {
     rt.block_on(async {
         // The stamp of the finding: i64::MAX wall, u32::MAX counter.
         let poison = format!("9223372036854775807-4294967295-{device}");
-        let (status, body) = call(
-            &hub,
-            Method::POST,
-            "/v1/ops",
-            &token,
-            edit(poison, "Poisoned"),
-        )
-        .await;
+        let (status, body) = api
+            .call(Method::POST, "/v1/ops", &token, edit(poison, "Poisoned"))
+            .await;
         assert_eq!(status, 400, "{body}");
         // The largest stamp that parses, and one just past the allowed skew.
         for wall in [MAX_WALL_MS, now_ms() + MAX_AHEAD_MS + 60_000] {
             let at = format!("{wall:016}-0000000000-{device}");
-            let (status, body) =
-                call(&hub, Method::POST, "/v1/ops", &token, edit(at, "Poisoned")).await;
+            let (status, body) = api
+                .call(Method::POST, "/v1/ops", &token, edit(at, "Poisoned"))
+                .await;
             assert_eq!(status, 200, "{body}");
             assert_eq!(body["results"][0]["outcome"], "rejected", "{body}");
             assert_eq!(body["results"][0]["code"], "clock_ahead", "{body}");
         }
         // A stamp a little ahead (a phone whose clock drifts) is fine.
         let at = format!("{:016}-0000000000-{device}", now_ms() + 30_000);
-        let (status, body) = call(
-            &hub,
-            Method::POST,
-            "/v1/ops",
-            &token,
-            edit(at, "Ripe mangoes"),
-        )
-        .await;
+        let (status, body) = api
+            .call(Method::POST, "/v1/ops", &token, edit(at, "Ripe mangoes"))
+            .await;
         assert_eq!(
             (status, body["results"][0]["outcome"].as_str()),
             (200, Some("applied")),
@@ -142,9 +106,7 @@ fn a_device_pulling_a_poisoned_stamp_keeps_a_sane_clock() {
     let hub = HubProcess::start();
     let farmer = hub.device(&rt, &["Old farm"], Role::Farmer, "farmer");
     let listing = farmer
-        .core
-        .create_listing(farmer.farm("Old farm"), draft("Melons", 10))
-        .unwrap()
+        .list("Old farm", &ListingBuilder::new("Melons").stock(10))
         .id;
     farmer.sync(&rt);
     // A hub from before the fix accepted a poisoned stamp: put one in its
@@ -191,21 +153,14 @@ fn a_cursor_past_the_end_of_the_feed_sees_nothing() {
     let rt = rt();
     let hub = HubProcess::start();
     let farmer = hub.device(&rt, &["Feed farm"], Role::Farmer, "farmer");
-    farmer
-        .core
-        .create_listing(farmer.farm("Feed farm"), draft("Lychees", 10))
-        .unwrap();
+    farmer.list("Feed farm", &ListingBuilder::new("Lychees").stock(10));
     farmer.sync(&rt);
     let token = farmer.token();
+    let api = Api::new(&hub.url);
     rt.block_on(async {
-        let (status, all) = call(
-            &hub,
-            Method::GET,
-            "/v1/changes?after=0",
-            &token,
-            Value::Null,
-        )
-        .await;
+        let (status, all) = api
+            .call(Method::GET, "/v1/changes?after=0", &token, Value::Null)
+            .await;
         assert_eq!(status, 200);
         assert!(!all["changes"].as_array().unwrap().is_empty());
         assert!(
@@ -213,14 +168,14 @@ fn a_cursor_past_the_end_of_the_feed_sees_nothing() {
             "the page carries the hub's clock"
         );
         for after in [u64::MAX, i64::MAX as u64 + 1, i64::MAX as u64] {
-            let (status, page) = call(
-                &hub,
-                Method::GET,
-                &format!("/v1/changes?after={after}"),
-                &token,
-                Value::Null,
-            )
-            .await;
+            let (status, page) = api
+                .call(
+                    Method::GET,
+                    &format!("/v1/changes?after={after}"),
+                    &token,
+                    Value::Null,
+                )
+                .await;
             assert_eq!(status, 200, "{after}: {page}");
             assert_eq!(
                 page["changes"],

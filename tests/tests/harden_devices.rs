@@ -8,33 +8,13 @@
 use farmlive_core::Error;
 use farmlive_core::protocol::api::Role;
 use farmlive_core::protocol::{BuyerId, DeviceId};
-use farmlive_tests::api::request;
-use farmlive_tests::{Device, HubProcess, draft, rt};
+use farmlive_tests::api::Api;
+use farmlive_tests::{BuyerBuilder, Device, HubProcess, ListingBuilder, now_ms, photo, rt};
 use reqwest::Method;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
 const DAY_MS: i64 = 86_400_000;
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
-
-/// The device's stored bearer token.
-fn token(d: &Device) -> String {
-    rusqlite::Connection::open(d.dir.path().join("farmlive.db"))
-        .unwrap()
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'device_token'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap()
-}
 
 fn hub_expiry(hub: &HubProcess, id: DeviceId) -> i64 {
     hub.sql()
@@ -64,10 +44,12 @@ fn an_expired_device_enrols_again_and_its_queued_ops_are_pushed_once() {
     let hub = HubProcess::start();
     let dev = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
     let farm = dev.farm("Li orchard");
-    dev.core.create_listing(farm, draft("Mangoes", 5)).unwrap();
+    ListingBuilder::new("Mangoes")
+        .stock(5)
+        .create(&dev.core, farm);
     dev.sync(&rt);
     for title in ["Lychees", "Papayas", "Pomelos"] {
-        dev.core.create_listing(farm, draft(title, 3)).unwrap();
+        ListingBuilder::new(title).stock(3).create(&dev.core, farm);
     }
     let queued = dev.core.pending_count().unwrap();
     assert!(queued >= 3);
@@ -103,10 +85,7 @@ fn an_expired_device_enrols_again_and_its_queued_ops_are_pushed_once() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(titles, ["Lychees", "Mangoes", "Papayas", "Pomelos"]);
-    let devices: i64 = hub
-        .sql()
-        .query_row("SELECT COUNT(*) FROM devices", [], |r| r.get(0))
-        .unwrap();
+    let devices = hub.count("SELECT COUNT(*) FROM devices", []);
     assert_eq!(devices, 1, "enrolled again under its own id");
 }
 
@@ -119,26 +98,19 @@ fn a_device_near_expiry_renews_its_token_during_sync() {
     hub.store()
         .expire_device(id, now_ms() + 10 * DAY_MS)
         .unwrap();
-    let old = token(&dev);
+    let old = dev.token();
     dev.sync(&rt);
-    let new = token(&dev);
+    let new = dev.token();
     assert_ne!(old, new, "a new token was stored");
     dev.sync(&rt); // its first use
     assert!(hub_expiry(&hub, id) > now_ms() + 360 * DAY_MS);
-    let http = reqwest::Client::new();
-    let (status, body, _) = rt.block_on(request(
-        &http,
-        &hub.url,
-        Method::GET,
-        "/v1/changes",
-        Some(&old),
-        None,
-        &[],
-    ));
+    let api = Api::new(&hub.url);
+    let (status, body, _) =
+        rt.block_on(api.send(Method::GET, "/v1/changes", Some(&old), None, &[]));
     assert_eq!(status, 401, "the old token stopped working: {body}");
     // A device far from expiry keeps its token.
     dev.sync(&rt);
-    assert_eq!(token(&dev), new);
+    assert_eq!(dev.token(), new);
 }
 
 #[test]
@@ -148,17 +120,9 @@ fn the_farmer_lists_and_revokes_devices_an_agent_may_not_and_the_device_is_told(
     let farmer = Device::enrolled(&rt, &hub.url, &hub.code, "Li's phone");
     let spare = hub.device(&rt, &["Test farm"], Role::Farmer, "old phone");
     let agent = hub.device(&rt, &["Test farm"], Role::Agent, "agent tablet");
-    let http = reqwest::Client::new();
+    let api = Api::new(&hub.url);
     let call = |method: Method, path: &str, who: &Device| {
-        rt.block_on(request(
-            &http,
-            &hub.url,
-            method,
-            path,
-            Some(&token(who)),
-            None,
-            &[],
-        ))
+        rt.block_on(api.send(method, path, Some(&who.token()), None, &[]))
     };
     let revoke_spare = format!("/v1/devices/{}/revoke", spare.core.device_id());
 
@@ -286,19 +250,10 @@ fn what_the_hub_and_a_device_keep_is_private() {
     let rt = rt();
     let hub = HubProcess::start();
     let dev = Device::enrolled(&rt, &hub.url, &hub.code, "phone");
-    let l = dev
-        .core
-        .create_listing(dev.farm("Test farm"), draft("Mangoes", 5))
-        .unwrap();
+    let l = dev.list("Test farm", &ListingBuilder::new("Mangoes").stock(5));
     let photo = dev
         .core
-        .add_photo_file(
-            l.id,
-            format!(
-                "{}/../testdata/photos/phone-12mp-exif-rotated.jpg",
-                env!("CARGO_MANIFEST_DIR")
-            ),
-        )
+        .add_photo_file(l.id, photo("phone-12mp-exif-rotated.jpg"))
         .unwrap();
     dev.sync(&rt);
 
@@ -347,18 +302,10 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 fn an_expired_buyer_token_is_refused_with_its_own_code_and_use_renews_it() {
     let rt = rt();
     let hub = HubProcess::start();
-    let http = reqwest::Client::new();
+    let api = Api::new(&hub.url);
     let signup = |name: &str| {
-        let body = json!({ "name": name, "phone": "+86 138 0000 0000", "address": "1 Road" });
-        let (status, v, _) = rt.block_on(request(
-            &http,
-            &hub.url,
-            Method::POST,
-            "/v1/buyers",
-            None,
-            Some(serde_json::to_vec(&body).unwrap()),
-            &[],
-        ));
+        let buyer = BuyerBuilder::new(name);
+        let (status, v, _) = rt.block_on(api.sign_up(&buyer, &[]));
         assert_eq!(status, 201, "{v}");
         (
             v["buyer"].as_str().unwrap().parse::<BuyerId>().unwrap(),
@@ -366,17 +313,7 @@ fn an_expired_buyer_token_is_refused_with_its_own_code_and_use_renews_it() {
         )
     };
     let probe = format!("/v1/orders/{}", farmlive_core::protocol::OrderId::new());
-    let ask = |token: &str| {
-        rt.block_on(request(
-            &http,
-            &hub.url,
-            Method::GET,
-            &probe,
-            Some(token),
-            None,
-            &[],
-        ))
-    };
+    let ask = |token: &str| rt.block_on(api.send(Method::GET, &probe, Some(token), None, &[]));
     let expiry = |buyer: BuyerId| -> i64 {
         hub.sql()
             .query_row(

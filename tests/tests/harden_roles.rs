@@ -12,84 +12,20 @@ use farmlive_core::protocol::room::{RoomEvent, RoomEventBody};
 use farmlive_core::protocol::{
     CancelledBy, DeviceId, Hlc, ListingId, OpId, OrderAction, OrderId, RoomId,
 };
-use farmlive_core::{CancelToken, Error, FollowOptions, OrderFilter, RoomSetup};
+use farmlive_core::{CancelToken, Error, FollowOptions, OrderFilter};
 use farmlive_hub::rooms::{PRESENCE_EVERY, STREAMS_PER_DEVICE};
 use farmlive_hub::signup::SIGNUP_BURST;
-use farmlive_tests::{Device, HubProcess, draft, rt};
+use farmlive_tests::api::Api;
+use farmlive_tests::builders::{BUYER_ADDRESS, BUYER_PHONE};
+use farmlive_tests::{
+    BuyerBuilder, Device, HubProcess, ListingBuilder, OrderBuilder, RoomBuilder, now_ms, rt,
+};
 use reqwest::Method;
-use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const FARM: &str = "Li orchard";
-const PHONE: &str = "+86 138 0013 8000";
-const ADDRESS: &str = "8 Coconut Road, Sanya";
-
-struct Api {
-    http: reqwest::Client,
-    url: String,
-}
-
-impl Api {
-    fn new(hub: &HubProcess) -> Api {
-        Api {
-            http: reqwest::Client::new(),
-            url: hub.url.clone(),
-        }
-    }
-
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Value,
-        headers: &[(&str, String)],
-    ) -> (u16, Value, HeaderMap) {
-        let body = (!body.is_null()).then(|| body.to_string().into_bytes());
-        farmlive_tests::api::request(&self.http, &self.url, method, path, token, body, headers)
-            .await
-    }
-
-    async fn call(&self, method: Method, path: &str, token: &str, body: Value) -> (u16, Value) {
-        let (s, v, _) = self.send(method, path, Some(token), body, &[]).await;
-        (s, v)
-    }
-
-    async fn sign_up(&self, name: &str, headers: &[(&str, String)]) -> (u16, Value, HeaderMap) {
-        let body = json!({ "name": name, "phone": PHONE, "address": ADDRESS });
-        self.send(Method::POST, "/v1/buyers", None, body, headers)
-            .await
-    }
-
-    async fn buyer(&self, name: &str) -> String {
-        let (s, v, _) = self.sign_up(name, &[]).await;
-        assert_eq!(s, 201, "{v}");
-        v["token"].as_str().unwrap().to_owned()
-    }
-
-    /// Opens a room's event stream; returns the status and, if 200, the
-    /// open response (drop it to disconnect).
-    async fn events(&self, room: RoomId, token: &str) -> (u16, Option<reqwest::Response>) {
-        let resp = self
-            .http
-            .get(format!("{}/v1/rooms/{room}/events", self.url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        (status, (status == 200).then_some(resp))
-    }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
 
 /// A pushed op, as a device's outbox would send it.
 fn push_body(body: OpBody) -> Value {
@@ -135,18 +71,16 @@ fn farm(rt: &tokio::runtime::Runtime) -> Farm {
     let agent = hub.device(rt, &[FARM], Role::Agent, "field tablet");
     // What an agent is for: listings, stock (photos: see sync.rs).
     let mango = agent
-        .core
-        .create_listing(agent.farm(FARM), draft("Mangoes", 50))
-        .unwrap()
+        .list(FARM, &ListingBuilder::new("Mangoes").stock(50))
         .id;
     agent.core.adjust_stock(mango, -5).unwrap();
     let report = agent.sync(rt);
     assert_eq!(report.rejected, 0, "an agent lists produce");
     farmer.sync(rt);
-    let api = Api::new(&hub);
+    let api = Api::new(&hub.url);
     let (buyer, order) = rt.block_on(async {
         let buyer = api.buyer("Wang Fang").await;
-        let body = json!({ "listing": mango, "quantity": 2, "idempotency_key": "k1" });
+        let body = OrderBuilder::new(mango).quantity(2).key("k1").json();
         let (s, v) = api.call(Method::POST, "/v1/orders", &buyer, body).await;
         assert_eq!(s, 201, "{v}");
         (buyer, v["id"].as_str().unwrap().parse().unwrap())
@@ -170,7 +104,7 @@ fn an_agent_cannot_run_rooms_pin_or_act_on_orders_and_never_sees_buyer_contact()
     let farm_id = f.farmer.farm(FARM);
     rt.block_on(async {
         // The farmer is on air.
-        let open = json!({ "farm": farm_id, "title": "Mango harvest", "shelf": [f.mango] });
+        let open = RoomBuilder::new(farm_id, &[f.mango]).json();
         let (s, room) = api.call(Method::POST, "/v1/rooms", &tf, open.clone()).await;
         assert_eq!(s, 201, "{room}");
         let room: RoomId = room["id"].as_str().unwrap().parse().unwrap();
@@ -238,7 +172,7 @@ fn an_agent_cannot_run_rooms_pin_or_act_on_orders_and_never_sees_buyer_contact()
         assert_eq!(s, 200);
         let text = page.to_string();
         assert!(
-            !text.contains("0013 8000") && !text.contains("Coconut"),
+            !text.contains("PHONE") && !text.contains("ADDRESS"),
             "{text}"
         );
         assert!(!text.contains("Wang"), "{text}");
@@ -255,11 +189,14 @@ fn an_agent_cannot_run_rooms_pin_or_act_on_orders_and_never_sees_buyer_contact()
 
         // The farmer may do all of it, and sees the buyer.
         let (s, o) = api.call(Method::GET, &order_path, &tf, Value::Null).await;
-        assert_eq!((s, o["contact"]["phone"].as_str()), (200, Some(PHONE)));
+        assert_eq!(
+            (s, o["contact"]["phone"].as_str()),
+            (200, Some(BUYER_PHONE))
+        );
         let (_, page) = api
             .call(Method::GET, "/v1/changes?after=0", &tf, Value::Null)
             .await;
-        assert!(page.to_string().contains(ADDRESS));
+        assert!(page.to_string().contains(BUYER_ADDRESS));
         let body = push_body(OpBody::OrderAction {
             order: f.order,
             action: OrderAction::Accept,
@@ -293,9 +230,9 @@ fn an_agent_cannot_run_rooms_pin_or_act_on_orders_and_never_sees_buyer_contact()
         1
     );
     assert_eq!(f.agent.core.listing(f.mango).unwrap().stock, 43);
-    assert!(!device_files_contain(&f.agent, "0013 8000"));
+    assert!(!device_files_contain(&f.agent, BUYER_PHONE));
     assert!(
-        device_files_contain(&f.farmer, "0013 8000"),
+        device_files_contain(&f.farmer, BUYER_PHONE),
         "the check can see it"
     );
 }
@@ -323,12 +260,9 @@ fn an_agents_core_refuses_order_actions_and_rooms_offline_before_queuing() {
         reason: "no".into(),
     };
     not_allowed(agent.act_on_order(f.order, cancel).map(|_| ()));
-    let setup = RoomSetup {
-        farm: f.agent.farm(FARM),
-        title: "Harvest".into(),
-        shelf: vec![f.mango],
-        playback_url: None,
-    };
+    let setup = RoomBuilder::new(f.agent.farm(FARM), &[f.mango])
+        .title("Harvest")
+        .setup();
     not_allowed(rt.block_on(agent.open_room(&setup)).map(|_| ()));
     not_allowed(
         rt.block_on(agent.pin(RoomId::new(), f.mango, None))
@@ -353,12 +287,7 @@ fn a_hundred_reconnects_store_no_room_events_and_viewers_still_reach_the_farmer(
     let f = farm(&rt);
     let api = &f.api;
     let farmer = f.farmer.core.clone();
-    let setup = RoomSetup {
-        farm: f.farmer.farm(FARM),
-        title: "Mango harvest".into(),
-        shelf: vec![f.mango],
-        playback_url: None,
-    };
+    let setup = RoomBuilder::new(f.farmer.farm(FARM), &[f.mango]).setup();
     let room = rt.block_on(farmer.open_room(&setup)).unwrap().id;
     // The farmer's core follows the room, as the phone does while on air.
     let seen: Arc<Mutex<Vec<RoomEvent>>> = Arc::default();
@@ -440,14 +369,10 @@ fn a_hundred_reconnects_store_no_room_events_and_viewers_still_reach_the_farmer(
         "{got} presence events for 100 reconnects over {elapsed:?}: at most one a second"
     );
     // Nothing of it is stored.
-    let conn = f.hub.sql();
-    let stored: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM room_events WHERE room_id = ?1",
-            [room.to_string()],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let stored = f.hub.count(
+        "SELECT COUNT(*) FROM room_events WHERE room_id = ?1",
+        [room.to_string()],
+    );
     assert_eq!(stored, 0, "presence is not stored");
     // The follower keeps its place across them: a pin still arrives once, in order.
     rt.block_on(farmer.pin(room, f.mango, None)).unwrap();
@@ -460,13 +385,10 @@ fn a_hundred_reconnects_store_no_room_events_and_viewers_still_reach_the_farmer(
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
     let tail: Vec<_> = seen.iter().rev().take(3).map(|e| e.body.kind()).collect();
     assert_eq!(tail, ["ended", "unpinned", "pinned"]);
-    let stored: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM room_events WHERE room_id = ?1",
-            [room.to_string()],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let stored = f.hub.count(
+        "SELECT COUNT(*) FROM room_events WHERE room_id = ?1",
+        [room.to_string()],
+    );
     assert_eq!(stored, 3, "pinned, unpinned and ended only");
 }
 
@@ -477,9 +399,7 @@ fn a_device_holds_at_most_a_few_event_streams() {
     let (api, tf) = (&f.api, f.farmer.token());
     let farm_id = f.farmer.farm(FARM);
     rt.block_on(async {
-        let open = json!({ "farm": farm_id, "title": "Mango harvest", "shelf": [f.mango] });
-        let (_, room) = api.call(Method::POST, "/v1/rooms", &tf, open).await;
-        let room: RoomId = room["id"].as_str().unwrap().parse().unwrap();
+        let (room, _) = api.open(&tf, &RoomBuilder::new(farm_id, &[f.mango])).await;
         let mut open = Vec::new();
         for _ in 0..STREAMS_PER_DEVICE {
             let (s, stream) = api.events(room, &tf).await;
@@ -514,6 +434,19 @@ fn a_device_holds_at_most_a_few_event_streams() {
     });
 }
 
+/// Signs up `n` villagers, the i-th sending `headers(i)`; each is let in.
+async fn village_signs_up(
+    api: &Api,
+    n: usize,
+    headers: impl Fn(usize) -> Vec<(&'static str, String)>,
+) {
+    for i in 0..n {
+        let villager = BuyerBuilder::new(&format!("Villager {i}"));
+        let (s, v, _) = api.sign_up(&villager, &headers(i)).await;
+        assert_eq!(s, 201, "a village signs up together: {i} {v}");
+    }
+}
+
 #[test]
 fn sign_ups_are_limited_per_client_address() {
     let rt = rt();
@@ -521,46 +454,48 @@ fn sign_ups_are_limited_per_client_address() {
     let xff = |ip: &str| vec![("x-forwarded-for", ip.to_owned())];
     // No proxy configured: the peer address counts, the header is ignored.
     let hub = HubProcess::start();
-    let api = Api::new(&hub);
+    let api = Api::new(&hub.url);
     rt.block_on(async {
-        for i in 0..burst {
-            let (s, v, _) = api
-                .sign_up(&format!("Villager {i}"), &xff(&format!("10.0.0.{i}")))
-                .await;
-            assert_eq!(s, 201, "a village signs up together: {i} {v}");
-        }
-        let (s, v, h) = api.sign_up("Spammer", &[]).await;
+        village_signs_up(&api, burst, |i| xff(&format!("10.0.0.{i}"))).await;
+        let (s, v, h) = api.sign_up(&BuyerBuilder::new("Spammer"), &[]).await;
         assert_eq!(
             (s, v["error"]["code"].as_str()),
             (429, Some("rate_limited")),
             "{v}"
         );
         assert!(h["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
-        let (s, _, _) = api.sign_up("Spammer", &xff("203.0.113.99")).await;
+        let (s, _, _) = api
+            .sign_up(&BuyerBuilder::new("Spammer"), &xff("203.0.113.99"))
+            .await;
         assert_eq!(s, 429, "a header anyone can send is not trusted");
     });
     drop(hub);
     // Behind a proxy that sets x-forwarded-for.
     let hub = HubProcess::start_with(&["--trusted-proxy-header", "x-forwarded-for"]);
-    let api = Api::new(&hub);
+    let api = Api::new(&hub.url);
     rt.block_on(async {
         let village = xff("198.51.100.7");
-        for i in 0..burst {
-            let (s, v, _) = api.sign_up(&format!("Villager {i}"), &village).await;
-            assert_eq!(s, 201, "{i} {v}");
-        }
-        let (s, _, _) = api.sign_up("Spammer", &village).await;
+        village_signs_up(&api, burst, |_| village.clone()).await;
+        let (s, _, _) = api.sign_up(&BuyerBuilder::new("Spammer"), &village).await;
         assert_eq!(s, 429, "past the burst from that address");
         // The proxy appends the address it saw: a client cannot pick its own.
         let (s, _, _) = api
-            .sign_up("Spammer", &xff("192.0.2.1, 198.51.100.7"))
+            .sign_up(
+                &BuyerBuilder::new("Spammer"),
+                &xff("192.0.2.1, 198.51.100.7"),
+            )
             .await;
         assert_eq!(s, 429);
         let (s, v, _) = api
-            .sign_up("Li from the next town", &xff("192.0.2.44"))
+            .sign_up(
+                &BuyerBuilder::new("Li from the next town"),
+                &xff("192.0.2.44"),
+            )
             .await;
         assert_eq!(s, 201, "another address is not blocked: {v}");
-        let (s, v, _) = api.sign_up("Straight to the hub", &[]).await;
+        let (s, v, _) = api
+            .sign_up(&BuyerBuilder::new("Straight to the hub"), &[])
+            .await;
         assert_eq!(s, 201, "no header: the peer address counts: {v}");
     });
 }

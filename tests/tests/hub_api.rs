@@ -5,88 +5,50 @@
 #![allow(clippy::unwrap_used)]
 
 use farmlive_core::protocol::api::Role;
-use farmlive_core::protocol::{BuyerContact, Delivery, ListingPatch, OrderAction};
+use farmlive_core::protocol::{ListingPatch, OrderAction};
 use farmlive_core::sync::BuyerClient;
-use farmlive_tests::{Device, HubProcess, draft, rt};
+use farmlive_tests::api::Api;
+use farmlive_tests::{BuyerBuilder, Device, HubProcess, ListingBuilder, OrderBuilder, rt};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-struct Api {
-    http: reqwest::Client,
-    url: String,
-}
-
-impl Api {
-    /// Sends a request; returns the status and the JSON body (Null if empty).
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Vec<u8>>,
-        headers: &[(&str, String)],
-    ) -> (u16, Value) {
-        let (status, value, _) =
-            farmlive_tests::api::request(&self.http, &self.url, method, path, token, body, headers)
-                .await;
-        (status, value)
+/// Sends an oversized body. The hub refuses it without reading it all,
+/// so HTTP/1.1 lets it answer 413 and close the connection while the
+/// client is still sending: the client sees the 413 or a cut connection.
+/// Either way the hub must still answer afterwards.
+async fn oversized(
+    api: &Api,
+    path: &str,
+    token: Option<&str>,
+    body: Vec<u8>,
+    headers: &[(&str, String)],
+) {
+    let mut req = api
+        .http
+        .post(format!("{}{path}", api.url))
+        .header("content-type", "application/json")
+        .body(body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
     }
-
-    /// Sends an oversized body. The hub refuses it without reading it all,
-    /// so HTTP/1.1 lets it answer 413 and close the connection while the
-    /// client is still sending: the client sees the 413 or a cut connection.
-    /// Either way the hub must still answer afterwards.
-    async fn oversized(
-        &self,
-        path: &str,
-        token: Option<&str>,
-        body: Vec<u8>,
-        headers: &[(&str, String)],
-    ) {
-        let mut req = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .header("content-type", "application/json")
-            .body(body);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        for (k, v) in headers {
-            req = req.header(*k, v);
-        }
-        match req.send().await {
-            Ok(resp) => assert_eq!(resp.status().as_u16(), 413, "{path}"),
-            Err(e) => assert!(e.is_request() || e.is_body(), "{path}: {e:?}"),
-        }
-        let health = self
-            .http
-            .get(format!("{}/v1/health", self.url))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            health.status().as_u16(),
-            200,
-            "the hub still answers after {path}"
-        );
+    for (k, v) in headers {
+        req = req.header(*k, v);
     }
-
-    async fn json(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Value,
-    ) -> (u16, Value) {
-        self.call(
-            method,
-            path,
-            token,
-            Some(body.to_string().into_bytes()),
-            &[],
-        )
+    match req.send().await {
+        Ok(resp) => assert_eq!(resp.status().as_u16(), 413, "{path}"),
+        Err(e) => assert!(e.is_request() || e.is_body(), "{path}: {e:?}"),
+    }
+    let health = api
+        .http
+        .get(format!("{}/v1/health", api.url))
+        .send()
         .await
-    }
+        .unwrap();
+    assert_eq!(
+        health.status().as_u16(),
+        200,
+        "the hub still answers after {path}"
+    );
 }
 
 struct World {
@@ -106,38 +68,24 @@ fn world(rt: &tokio::runtime::Runtime) -> World {
     let a = Device::enrolled(rt, &hub.url, &hub.code(&["Farm A"], Role::Farmer), "A");
     let b = Device::enrolled(rt, &hub.url, &hub.code(&["Farm B"], Role::Farmer), "B");
     let a_listing = a
-        .core
-        .create_listing(a.farm("Farm A"), draft("A's mangoes", 50))
-        .unwrap()
+        .list("Farm A", &ListingBuilder::new("A's mangoes").stock(50))
         .id;
     let b_listing = b
-        .core
-        .create_listing(b.farm("Farm B"), draft("B's lychees", 50))
-        .unwrap()
+        .list("Farm B", &ListingBuilder::new("B's lychees").stock(50))
         .id;
     a.sync(rt);
     b.sync(rt);
-    let contact = |n: &str| BuyerContact {
-        name: n.into(),
-        phone: "+86 1".into(),
-        address: "Sanya".into(),
+    let sign_up = |n: &str| {
+        let contact = BuyerBuilder::new(n).contact();
+        rt.block_on(BuyerClient::sign_up(&hub.url, &contact))
+            .unwrap()
     };
-    let (x, xt) = rt
-        .block_on(BuyerClient::sign_up(&hub.url, &contact("X")))
-        .unwrap();
-    let (y, yt) = rt
-        .block_on(BuyerClient::sign_up(&hub.url, &contact("Y")))
-        .unwrap();
-    let x_order = rt
-        .block_on(x.order(a_listing, 1, Delivery::Standard, "x1"))
-        .unwrap()
-        .id
-        .to_string();
-    let y_order = rt
-        .block_on(y.order(b_listing, 1, Delivery::Standard, "y1"))
-        .unwrap()
-        .id
-        .to_string();
+    let ((x, xt), (y, yt)) = (sign_up("X"), sign_up("Y"));
+    let place = |buyer: &BuyerClient, order: OrderBuilder| {
+        rt.block_on(order.place(buyer)).unwrap().id.to_string()
+    };
+    let x_order = place(&x, OrderBuilder::new(a_listing).key("x1"));
+    let y_order = place(&y, OrderBuilder::new(b_listing).key("y1"));
     World {
         hub,
         a,
@@ -155,10 +103,7 @@ fn world(rt: &tokio::runtime::Runtime) -> World {
 fn every_cross_farm_and_cross_buyer_access_is_refused() {
     let rt = rt();
     let w = world(&rt);
-    let api = Api {
-        http: fresh_client(),
-        url: w.hub.url.clone(),
-    };
+    let api = Api::unpooled(&w.hub.url);
     let (ta, tb) = (w.a.token(), w.b.token());
     let sha = "ab".repeat(32);
     rt.block_on(async {
@@ -166,8 +111,7 @@ fn every_cross_farm_and_cross_buyer_access_is_refused() {
         let edit = json!({ "ops": [
             { "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "listing_edit", "listing": w.b_listing, "patch": { "title": "hijacked" } },
             { "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "stock_adjust", "listing": w.b_listing, "delta": -10 },
-            { "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "listing_create", "listing": uuid(), "farm": w.b.farm("Farm B"),
-              "fields": { "title": "x", "description": "", "unit": "kg", "price": { "minor": 1, "currency": "CNY" }, "stock": 1 } },
+            ListingBuilder::new("x").description("").price("0.01").stock(1).op(w.b.farm("Farm B")),
             { "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "order_action", "order": w.y_order, "action": "accept" },
         ]});
         let (status, body) = api.json(Method::POST, "/v1/ops", Some(&ta), edit).await;
@@ -189,14 +133,14 @@ fn every_cross_farm_and_cross_buyer_access_is_refused() {
         let (s, _) = api.json(Method::POST, &format!("/v1/orders/{}/cancel", w.y_order), Some(&w.x_token), json!({ "reason": "mine now" })).await;
         assert_eq!(s, 404);
         // Roles: devices cannot act as buyers and buyers not as devices.
-        let order = json!({ "listing": w.a_listing, "quantity": 1, "idempotency_key": "k" });
+        let order = OrderBuilder::new(w.a_listing).json();
         assert_eq!(api.json(Method::POST, "/v1/orders", Some(&ta), order.clone()).await.0, 403);
         assert_eq!(api.json(Method::POST, &format!("/v1/orders/{}/cancel", w.x_order), Some(&ta), json!({ "reason": "r" })).await.0, 403);
         assert_eq!(api.json(Method::POST, "/v1/ops", Some(&w.x_token), json!({ "ops": [] })).await.0, 403);
         assert_eq!(api.json(Method::GET, "/v1/changes", Some(&w.x_token), json!(null)).await.0, 403);
         let patch_headers = [("upload-offset", "0".to_string()), ("upload-length", "3".to_string())];
-        assert_eq!(api.call(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&w.x_token), Some(b"abc".to_vec()), &patch_headers).await.0, 403);
-        assert_eq!(api.call(Method::HEAD, &format!("/v1/blobs/{sha}"), Some(&w.x_token), None, &[]).await.0, 403);
+        assert_eq!(api.send(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&w.x_token), Some(b"abc".to_vec()), &patch_headers).await.0, 403);
+        assert_eq!(api.send(Method::HEAD, &format!("/v1/blobs/{sha}"), Some(&w.x_token), None, &[]).await.0, 403);
         // No token, forged tokens.
         let forged = ["fld_".to_string() + &"0".repeat(64), "flb_".to_string() + &"f".repeat(64), "garbage".into(), "x".repeat(500)];
         for path in ["/v1/ops", "/v1/orders"] {
@@ -248,24 +192,21 @@ fn uuid() -> String {
 fn bad_input_on_every_endpoint_gets_a_4xx_json_error() {
     let rt = rt();
     let w = world(&rt);
-    let api = Api {
-        http: fresh_client(),
-        url: w.hub.url.clone(),
-    };
+    let api = Api::unpooled(&w.hub.url);
     let ta = w.a.token();
     let x = w.x_token.clone();
     let big = vec![b'x'; 3 * 1024 * 1024];
     rt.block_on(async {
         let raw = |m: Method, p: &'static str, t: Option<String>, b: Vec<u8>| {
             let api = &api;
-            async move { api.call(m, p, t.as_deref(), Some(b), &[]).await.0 }
+            async move { api.send(m, p, t.as_deref(), Some(b), &[]).await.0 }
         };
         // POST /v1/devices
         assert_eq!(raw(Method::POST, "/v1/devices", None, b"{not json".to_vec()).await, 400);
         assert_eq!(api.json(Method::POST, "/v1/devices", None, json!({ "code": 5, "device_name": [], "device_id": "x" })).await.0, 400);
         assert_eq!(api.json(Method::POST, "/v1/devices", None, json!({ "code": "NOPE-NOPE-NO", "device_name": "d", "device_id": uuid() })).await.0, 401);
         assert_eq!(api.json(Method::POST, "/v1/devices", None, json!({ "code": w.hub.code.clone(), "device_name": "", "device_id": uuid() })).await.0, 400);
-        api.oversized("/v1/devices", None, big.clone(), &[]).await;
+        oversized(&api, "/v1/devices", None, big.clone(), &[]).await;
         // POST /v1/ops
         assert_eq!(raw(Method::POST, "/v1/ops", Some(ta.clone()), b"[1,2".to_vec()).await, 400);
         assert_eq!(api.json(Method::POST, "/v1/ops", Some(&ta), json!({ "ops": "many" })).await.0, 400);
@@ -274,7 +215,7 @@ fn bad_input_on_every_endpoint_gets_a_4xx_json_error() {
         let too_many: Vec<Value> = (0..501).map(|_| json!({ "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "stock_set", "listing": w.a_listing, "stock": 1 })).collect();
         let (s, body) = api.json(Method::POST, "/v1/ops", Some(&ta), json!({ "ops": too_many })).await;
         assert_eq!((s, body["error"]["code"].as_str()), (400, Some("batch_too_large")));
-        api.oversized("/v1/ops", Some(&ta), big.clone(), &[]).await;
+        oversized(&api, "/v1/ops", Some(&ta), big.clone(), &[]).await;
         // A gzip bomb: small on the wire, huge once inflated.
         let bomb = {
             use std::io::Write;
@@ -284,7 +225,7 @@ fn bad_input_on_every_endpoint_gets_a_4xx_json_error() {
         };
         assert!(bomb.len() < 200 * 1024);
         // Cut off at the body limit as it inflates.
-        api.oversized("/v1/ops", Some(&ta), bomb, &[("content-encoding", "gzip".into())]).await;
+        oversized(&api, "/v1/ops", Some(&ta), bomb, &[("content-encoding", "gzip".into())]).await;
         // Out-of-range and unknown ids inside ops are rejected per op.
         let (s, body) = api.json(Method::POST, "/v1/ops", Some(&ta), json!({ "ops": [
             { "id": uuid(), "at": farmlive_tests::stamp_now(), "type": "stock_set", "listing": uuid(), "stock": 1 },
@@ -299,18 +240,18 @@ fn bad_input_on_every_endpoint_gets_a_4xx_json_error() {
         assert_eq!(api.json(Method::GET, "/v1/changes?limit=lots", Some(&ta), json!(null)).await.0, 400);
         // Blobs
         let sha = "cd".repeat(32);
-        assert_eq!(api.call(Method::HEAD, "/v1/blobs/../../etc/passwd", Some(&ta), None, &[]).await.0, 404);
-        assert_eq!(api.call(Method::GET, "/v1/blobs/not-a-hash", None, None, &[]).await.0, 404);
-        assert_eq!(api.call(Method::GET, &format!("/v1/blobs/{sha}"), None, None, &[]).await.0, 404);
-        assert_eq!(api.call(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"abc".to_vec()), &[]).await.0, 400);
+        assert_eq!(api.send(Method::HEAD, "/v1/blobs/../../etc/passwd", Some(&ta), None, &[]).await.0, 404);
+        assert_eq!(api.send(Method::GET, "/v1/blobs/not-a-hash", None, None, &[]).await.0, 404);
+        assert_eq!(api.send(Method::GET, &format!("/v1/blobs/{sha}"), None, None, &[]).await.0, 404);
+        assert_eq!(api.send(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"abc".to_vec()), &[]).await.0, 400);
         let h = |o: u64, l: u64| [("upload-offset", o.to_string()), ("upload-length", l.to_string())];
-        assert_eq!(api.call(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"abc".to_vec()), &h(0, 100 * 1024 * 1024)).await.0, 400);
-        assert_eq!(api.call(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"abc".to_vec()), &h(0, 6)).await.0, 204);
-        assert_eq!(api.call(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"def".to_vec()), &h(1, 6)).await.0, 409, "wrong offset");
-        assert_eq!(api.call(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"defghi".to_vec()), &h(3, 6)).await.0, 400, "past the length");
-        let (s, body) = api.call(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"def".to_vec()), &h(3, 6)).await;
+        assert_eq!(api.send(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"abc".to_vec()), &h(0, 100 * 1024 * 1024)).await.0, 400);
+        assert_eq!(api.send(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"abc".to_vec()), &h(0, 6)).await.0, 204);
+        assert_eq!(api.send(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"def".to_vec()), &h(1, 6)).await.0, 409, "wrong offset");
+        assert_eq!(api.send(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"defghi".to_vec()), &h(3, 6)).await.0, 400, "past the length");
+        let (s, body, _) = api.send(Method::PATCH, &format!("/v1/blobs/{sha}"), Some(&ta), Some(b"def".to_vec()), &h(3, 6)).await;
         assert_eq!((s, body["error"]["code"].as_str()), (400, Some("hash_mismatch")));
-        assert_eq!(api.call(Method::GET, &format!("/v1/blobs/{sha}"), None, None, &[]).await.0, 404, "a bad upload is never served");
+        assert_eq!(api.send(Method::GET, &format!("/v1/blobs/{sha}"), None, None, &[]).await.0, 404, "a bad upload is never served");
         // Buyers
         assert_eq!(api.json(Method::POST, "/v1/buyers", None, json!({ "name": "n" })).await.0, 400);
         assert_eq!(api.json(Method::POST, "/v1/buyers", None, json!({ "name": "n".repeat(61), "phone": "1", "address": "a" })).await.0, 400);
@@ -332,19 +273,10 @@ fn bad_input_on_every_endpoint_gets_a_4xx_json_error() {
         assert_eq!(api.json(Method::POST, &format!("/v1/orders/{}/cancel", w.x_order), Some(&x), json!({ "reason": "" })).await.0, 409);
         assert_eq!(api.json(Method::POST, &format!("/v1/orders/{}/cancel", w.x_order), Some(&x), json!({ "why": 1 })).await.0, 400);
         // Unknown routes and methods.
-        assert_eq!(api.call(Method::DELETE, "/v1/orders", Some(&x), None, &[]).await.0, 405);
+        assert_eq!(api.send(Method::DELETE, "/v1/orders", Some(&x), None, &[]).await.0, 405);
     });
 }
 
 fn flate2_encoder() -> flate2::write::GzEncoder<Vec<u8>> {
     flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best())
-}
-
-/// One connection per request: after the hub cuts a connection on an
-/// oversized body, no later request may land on a stale pooled one.
-fn fresh_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .unwrap()
 }

@@ -6,15 +6,15 @@
 #![allow(clippy::unwrap_used)]
 
 use farmlive_core::protocol::api::Role;
-use farmlive_core::protocol::room::{RoomEvent, RoomEventBody, SSE_EVENT_NAME};
-use farmlive_core::protocol::sse::{SseDecoder, SseEvent};
+use farmlive_core::protocol::room::RoomEventBody;
 use farmlive_core::protocol::{FarmId, ListingId, ListingStatus, OrderId, RoomId};
 use farmlive_hub::rooms::STREAMS_PER_VIEWER;
-use farmlive_tests::{Device, HubProcess, draft, rt};
+use farmlive_tests::api::Api;
+use farmlive_tests::rooms::{ids, kinds};
+use farmlive_tests::{Device, HubProcess, ListingBuilder, RoomBuilder, order, rt};
 use reqwest::Method;
-use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 const GET: Method = Method::GET;
@@ -23,185 +23,19 @@ const PUT: Method = Method::PUT;
 const DELETE: Method = Method::DELETE;
 const NULL: Value = Value::Null;
 
-#[derive(Clone)]
-struct Api {
-    http: reqwest::Client,
-    url: String,
-}
-
-impl Api {
-    /// Sends a request; returns status, JSON body (Null if empty) and headers.
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Vec<u8>>,
-    ) -> (u16, Value, HeaderMap) {
-        farmlive_tests::api::request(&self.http, &self.url, method, path, token, body, &[]).await
-    }
-
-    async fn call(&self, method: Method, path: &str, token: &str, body: Value) -> (u16, Value) {
-        let body = (!body.is_null()).then(|| body.to_string().into_bytes());
-        let (s, v, _) = self.send(method, path, Some(token), body).await;
-        (s, v)
-    }
-
-    /// Expects `want`: a status (`"201"`) or a status and code (`"409 room_ended"`).
-    async fn expect(&self, m: Method, path: &str, token: &str, body: Value, want: &str) -> Value {
-        let (s, v) = self.call(m.clone(), path, token, body).await;
-        let got = match v["error"]["code"].as_str() {
-            Some(code) if want.contains(' ') => format!("{s} {code}"),
-            _ => s.to_string(),
-        };
-        assert_eq!(got, want, "{m} {path}: {v}");
-        v
-    }
-
-    async fn buyer(&self, name: &str) -> String {
-        let body = json!({ "name": name, "phone": "+86 PHONE 0000",
-                           "address": "12 ADDRESS Road, Sanya" });
-        let body = Some(body.to_string().into_bytes());
-        let (s, v, _) = self.send(POST, "/v1/buyers", None, body).await;
-        assert_eq!(s, 201, "{v}");
-        v["token"].as_str().unwrap().to_owned()
-    }
-
-    async fn open(&self, token: &str, farm: FarmId, shelf: &[ListingId]) -> (RoomId, Value) {
-        let body = json!({ "farm": farm, "title": "Mango harvest, Hainan", "shelf": shelf,
-                           "playback_url": "https://cdn.example/live/mango.m3u8" });
-        let v = self.expect(POST, "/v1/rooms", token, body, "201").await;
-        (v["id"].as_str().unwrap().parse().unwrap(), v)
-    }
-
-    async fn pin(&self, token: &str, room: RoomId, listing: ListingId, live: Option<i64>) -> Value {
-        let live = live.map(|m| json!({ "minor": m, "currency": "CNY" }));
-        let body = json!({ "listing": listing, "live_price": live });
-        let path = format!("/v1/rooms/{room}/pin");
-        self.expect(PUT, &path, token, body, "200").await
-    }
-
-    async fn end(&self, token: &str, room: RoomId) -> Value {
-        let path = format!("/v1/rooms/{room}/end");
-        self.expect(POST, &path, token, NULL, "200").await
-    }
-
-    async fn view(&self, token: &str, room: RoomId) -> Value {
-        self.expect(GET, &format!("/v1/rooms/{room}"), token, NULL, "200")
-            .await
-    }
-
-    /// Starts following a room; `last` goes in `Last-Event-ID`.
-    async fn follow(&self, room: RoomId, token: &str, last: Option<u64>) -> Follower {
-        let url = format!("{}/v1/rooms/{room}/events", self.url);
-        let mut req = self.http.get(url).bearer_auth(token);
-        if let Some(l) = last {
-            req = req.header("last-event-id", l.to_string());
-        }
-        let resp = req.send().await.unwrap();
-        assert_eq!(resp.status().as_u16(), 200);
-        let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
-        assert!(ct.starts_with("text/event-stream"), "{ct}");
-        Follower {
-            resp,
-            decoder: SseDecoder::new(),
-            queue: VecDeque::new(),
-        }
-    }
-}
-
-/// A room's event stream, decoded with the device's own decoder.
-struct Follower {
-    resp: reqwest::Response,
-    decoder: SseDecoder,
-    queue: VecDeque<SseEvent>,
-}
-
-impl Follower {
-    /// The next room event; `None` once the hub closes the stream. Fails
-    /// after 30 s without one (keep-alive comments do not count).
-    async fn next(&mut self) -> Option<RoomEvent> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(e) = self.queue.pop_front() {
-                assert_eq!(e.event, SSE_EVENT_NAME);
-                let event: RoomEvent = serde_json::from_str(&e.data).unwrap();
-                assert_eq!(
-                    e.id,
-                    Some(event.id.to_string()),
-                    "the SSE id is the event id"
-                );
-                return Some(event);
-            }
-            let chunk = tokio::time::timeout_at(deadline, self.resp.chunk())
-                .await
-                .expect("an event within 30 s")
-                .unwrap();
-            let bytes = chunk?;
-            let events = self.decoder.feed(&bytes).unwrap();
-            if !events.is_empty() {
-                assert_eq!(
-                    self.decoder.retry_ms(),
-                    Some(1000),
-                    "retry: 1000 comes first"
-                );
-            }
-            self.queue.extend(events);
-        }
-    }
-
-    async fn take(&mut self, n: usize) -> Vec<RoomEvent> {
-        let mut out = Vec::new();
-        for _ in 0..n {
-            out.push(self.next().await.expect("the stream ended early"));
-        }
-        out
-    }
-
-    /// Every event until the hub closes the stream.
-    async fn rest(&mut self) -> Vec<RoomEvent> {
-        let mut out = Vec::new();
-        while let Some(e) = self.next().await {
-            out.push(e);
-        }
-        out
-    }
-
-    async fn body(&mut self) -> RoomEventBody {
-        self.next().await.expect("the stream ended early").body
-    }
-}
-
-fn kinds(events: &[RoomEvent]) -> Vec<&'static str> {
-    events.iter().map(|e| e.body.kind()).collect()
-}
-
-fn ids(events: &[RoomEvent]) -> Vec<u64> {
-    events.iter().map(|e| e.id).collect()
-}
-
-/// The ids of a room's events as the hub stored them.
-fn stored_ids(hub: &HubProcess, room: RoomId) -> Vec<u64> {
-    let conn = hub.sql();
-    let sql = "SELECT id FROM room_events WHERE room_id = ?1 ORDER BY id";
-    let mut stmt = conn.prepare(sql).unwrap();
-    let rows = stmt.query_map([room.to_string()], |r| r.get::<_, i64>(0));
-    rows.unwrap().map(|r| r.unwrap() as u64).collect()
-}
-
-fn order(listing: Option<ListingId>, quantity: i64, key: &str) -> Value {
-    match listing {
-        Some(l) => json!({ "listing": l, "quantity": quantity, "idempotency_key": key }),
-        None => json!({ "quantity": quantity, "idempotency_key": key }),
-    }
-}
-
 fn unit_price(order: &Value) -> i64 {
     order["unit_price"]["minor"].as_i64().unwrap()
 }
 
 fn text(t: &str) -> Value {
     json!({ "text": t })
+}
+
+/// A room of `farm` as these tests open it: titled, with a playback address.
+fn room_of(farm: FarmId, shelf: &[ListingId]) -> RoomBuilder {
+    RoomBuilder::new(farm, shelf)
+        .title("Mango harvest, Hainan")
+        .playback_url("https://cdn.example/live/mango.m3u8")
 }
 
 struct World {
@@ -230,7 +64,10 @@ fn world(rt: &tokio::runtime::Runtime) -> World {
     let b = hub.device(rt, &["Farm B"], Role::Farmer, "B");
     let (farm_a, farm_b) = (a.farm("Farm A"), b.farm("Farm B"));
     let listing = |d: &Device, farm, title, stock| {
-        d.core.create_listing(farm, draft(title, stock)).unwrap().id
+        ListingBuilder::new(title)
+            .stock(stock)
+            .create(&d.core, farm)
+            .id
     };
     let mango = listing(&a, farm_a, "Guifei mango", 20);
     let lychee = listing(&a, farm_a, "Lychee", 100);
@@ -242,10 +79,7 @@ fn world(rt: &tokio::runtime::Runtime) -> World {
         .unwrap();
     a.sync(rt);
     b.sync(rt);
-    let api = Api {
-        http: reqwest::Client::new(),
-        url: hub.url.clone(),
-    };
+    let api = Api::new(&hub.url);
     World {
         api,
         farm_a,
@@ -272,7 +106,7 @@ fn open_pin_order_at_the_live_price_unpin_and_end() {
     rt.block_on(async {
         let x = api.buyer("Xiao Wang").await;
         let y = api.buyer("Yu").await;
-        let (room, view) = api.open(ta, w.farm_a, &[w.mango, w.lychee, w.mango]).await;
+        let (room, view) = api.open(ta, &room_of(w.farm_a, &[w.mango, w.lychee, w.mango])).await;
         assert_eq!(view["status"], "live");
         assert_eq!(view["shelf"].as_array().unwrap().len(), 2, "repeats dropped");
         assert_eq!((view["viewers"].as_u64(), view["last_event"].as_u64()), (Some(0), Some(0)));
@@ -349,7 +183,7 @@ fn open_pin_order_at_the_live_price_unpin_and_end() {
         ]);
         let text = serde_json::to_string(&events).unwrap();
         assert!(!text.contains("PHONE") && !text.contains("ADDRESS"), "no phone or address");
-        assert_eq!(ids(&events), stored_ids(&w.hub, room));
+        assert_eq!(ids(&events), w.hub.room_event_ids(room));
     });
 }
 
@@ -359,18 +193,18 @@ fn opening_again_ends_the_farms_previous_room() {
     let w = world(&rt);
     let (api, ta) = (&w.api, w.ta.as_str());
     rt.block_on(async {
-        let (first, _) = api.open(ta, w.farm_a, &[w.mango]).await;
+        let (first, _) = api.open(ta, &room_of(w.farm_a, &[w.mango])).await;
         api.pin(ta, first, w.mango, Some(900)).await;
         let mut follower = api.follow(first, ta, None).await;
         // The phone crashed mid-stream and goes live again.
-        let (second, view) = api.open(ta, w.farm_a, &[w.lychee]).await;
+        let (second, view) = api.open(ta, &room_of(w.farm_a, &[w.lychee])).await;
         assert_eq!(view["status"], "live");
         assert_eq!(
             kinds(&follower.rest().await),
             ["pinned", "unpinned", "ended"]
         );
         assert_eq!(api.view(ta, first).await["status"], "ended");
-        let (b_room, _) = api.open(&w.tb, w.farm_b, &[w.b_listing]).await;
+        let (b_room, _) = api.open(&w.tb, &room_of(w.farm_b, &[w.b_listing])).await;
         let listed = api.expect(GET, "/v1/rooms", &w.tb, NULL, "200").await;
         let live = listed["rooms"].as_array().unwrap().iter();
         let live: Vec<&str> = live.map(|r| r["id"].as_str().unwrap()).collect();
@@ -390,13 +224,13 @@ fn the_stream_replays_after_last_event_id_and_follows_under_concurrent_writes() 
     let a2 = w.hub.device(&rt, &["Farm A"], Role::Farmer, "A's tablet");
     let ta2 = a2.token();
     rt.block_on(async {
-        let (room, _) = api.open(ta, w.farm_a, &[w.mango, w.lychee]).await;
+        let (room, _) = api.open(ta, &room_of(w.farm_a, &[w.mango, w.lychee])).await;
         // 1 + 2 × 139 = 279 events: more than the hub keeps in memory.
         for i in 0..140 {
             let listing = if i % 2 == 0 { w.mango } else { w.lychee };
             api.pin(ta, room, listing, None).await;
         }
-        let stored = stored_ids(&w.hub, room);
+        let stored = w.hub.room_event_ids(room);
         assert_eq!(stored.len(), 279);
         let last = api.view(ta, room).await["last_event"].as_u64();
         assert_eq!(last, stored.last().copied());
@@ -455,7 +289,7 @@ fn the_stream_replays_after_last_event_id_and_follows_under_concurrent_writes() 
             t.await.unwrap();
         }
         api.end(ta, room).await;
-        let stored = stored_ids(&w.hub, room);
+        let stored = w.hub.room_event_ids(room);
         for (cursor, mut f) in followers {
             let got = ids(&f.rest().await);
             let want: Vec<u64> = stored.iter().copied().filter(|id| *id > cursor).collect();
@@ -486,7 +320,7 @@ fn buyers_watching_are_counted_once_and_leave_when_they_disconnect() {
         viewers,
     };
     rt.block_on(async {
-        let (room, _) = api.open(ta, w.farm_a, &[w.mango, w.lychee]).await;
+        let (room, _) = api.open(ta, &room_of(w.farm_a, &[w.mango, w.lychee])).await;
         let mut farm = api.follow(room, ta, None).await;
         let x = api.buyer("Xiao Wang").await;
         let y = api.buyer("Yu Lan").await;
@@ -506,7 +340,7 @@ fn buyers_watching_are_counted_once_and_leave_when_they_disconnect() {
             more.push(api.follow(room, &x, None).await);
         }
         let events = format!("/v1/rooms/{room}/events");
-        let (s, v, h) = api.send(GET, &events, Some(&x), None).await;
+        let (s, v, h) = api.send(GET, &events, Some(&x), None, &[]).await;
         assert_eq!(
             (s, v["error"]["code"].as_str()),
             (429, Some("rate_limited")),
@@ -536,7 +370,7 @@ fn buyers_watching_are_counted_once_and_leave_when_they_disconnect() {
         assert_eq!(kinds(&farm.rest().await), ["unpinned", "ended"]);
         drop(y1);
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let last = *stored_ids(&w.hub, room).last().unwrap() as i64;
+        let last = *w.hub.room_event_ids(room).last().unwrap() as i64;
         let sql = "SELECT body FROM room_events WHERE id = ?1";
         let body: String = w.hub.sql().query_row(sql, [last], |r| r.get(0)).unwrap();
         assert!(body.contains("\"ended\""), "{body}");
@@ -551,8 +385,8 @@ fn comments_are_bounded_and_rate_limited_per_buyer_and_room() {
     let w = world(&rt);
     let (api, ta) = (&w.api, w.ta.as_str());
     rt.block_on(async {
-        let (room, _) = api.open(ta, w.farm_a, &[w.mango]).await;
-        let (b_room, _) = api.open(&w.tb, w.farm_b, &[w.b_listing]).await;
+        let (room, _) = api.open(ta, &room_of(w.farm_a, &[w.mango])).await;
+        let (b_room, _) = api.open(&w.tb, &room_of(w.farm_b, &[w.b_listing])).await;
         let path = format!("/v1/rooms/{room}/comments");
         let x = api.buyer("Xiao Wang").await;
         let z = api.buyer("Zhang").await;
@@ -567,7 +401,7 @@ fn comments_are_bounded_and_rate_limited_per_buyer_and_room() {
             assert_eq!((e["type"].as_str(), e["author"].as_str()), (Some("comment"), Some("Xiao")));
         }
         let fourth = Some(text("4th").to_string().into_bytes());
-        let (s, body, headers) = api.send(POST, &path, Some(&x), fourth).await;
+        let (s, body, headers) = api.send(POST, &path, Some(&x), fourth, &[]).await;
         assert_eq!((s, body["error"]["code"].as_str()), (429, Some("rate_limited")));
         let wait: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
         assert!((1..=2).contains(&wait), "Retry-After: {wait}");
@@ -596,33 +430,32 @@ fn hostile_requests_get_a_4xx_json_error() {
     rt.block_on(async {
         let x = api.buyer("Xiao").await;
         let x = x.as_str();
-        let (room, _) = api.open(ta, farm_a, &[mango, w.lychee]).await;
+        let (room, _) = api.open(ta, &room_of(farm_a, &[mango, w.lychee])).await;
         let r = |tail: &str| format!("/v1/rooms/{room}{tail}");
         let unknown = |tail: &str| format!("/v1/rooms/{}{tail}", RoomId::new());
-        let open = |farm: FarmId, shelf: Value| json!({ "farm": farm, "title": "t", "shelf": shelf });
-        let titled = |t: String| json!({ "farm": farm_a, "title": t, "shelf": [mango] });
+        let open = |farm: FarmId, shelf: &[ListingId]| RoomBuilder::new(farm, shelf).json();
+        let titled = |t: String| RoomBuilder::new(farm_a, &[mango]).title(&t).json();
         let pin = |l: ListingId, p: Value| json!({ "listing": l, "live_price": p });
         let many: Vec<ListingId> = (0..51).map(|_| ListingId::new()).collect();
-        let mut js_url = titled("t".into());
-        js_url["playback_url"] = json!("javascript:alert(1)");
+        let js_url = RoomBuilder::new(farm_a, &[mango]).playback_url("javascript:alert(1)").json();
         let rooms = "/v1/rooms".to_owned();
         // Without a token, or with a body that is not JSON.
-        assert_eq!(api.send(POST, &rooms, None, Some(b"{}".to_vec())).await.0, 401);
+        assert_eq!(api.send(POST, &rooms, None, Some(b"{}".to_vec()), &[]).await.0, 401);
         // Browsing a room is public, like browsing listings.
-        assert_eq!(api.send(GET, &r(""), None, None).await.0, 200);
-        assert_eq!(api.send(GET, &r("/events"), None, None).await.0, 401);
-        let (s, v, _) = api.send(POST, &rooms, Some(ta), Some(b"{\"farm\":".to_vec())).await;
+        assert_eq!(api.send(GET, &r(""), None, None, &[]).await.0, 200);
+        assert_eq!(api.send(GET, &r("/events"), None, None, &[]).await.0, 401);
+        let (s, v, _) = api.send(POST, &rooms, Some(ta), Some(b"{\"farm\":".to_vec()), &[]).await;
         assert_eq!((s, v["error"]["code"].as_str()), (400, Some("malformed_json")));
         let cases = [
             // Opening: the device's own farm, its own active listings, sane fields.
             (POST, rooms.clone(), ta, json!({ "farm": 3, "title": [], "shelf": "x" }), "400 invalid"),
-            (POST, rooms.clone(), ta, open(farm_b, json!([b_listing])), "403 forbidden"),
-            (POST, rooms.clone(), x, open(farm_a, json!([mango])), "403 forbidden"),
-            (POST, rooms.clone(), ta, open(farm_a, json!([b_listing])), "400 invalid"),
-            (POST, rooms.clone(), ta, open(farm_a, json!([ListingId::new()])), "400 invalid"),
-            (POST, rooms.clone(), ta, open(farm_a, json!([])), "400 invalid"),
-            (POST, rooms.clone(), ta, open(farm_a, json!(many)), "400 invalid"),
-            (POST, rooms.clone(), ta, open(farm_a, json!([w.paused])), "409 not_available"),
+            (POST, rooms.clone(), ta, open(farm_b, &[b_listing]), "403 forbidden"),
+            (POST, rooms.clone(), x, open(farm_a, &[mango]), "403 forbidden"),
+            (POST, rooms.clone(), ta, open(farm_a, &[b_listing]), "400 invalid"),
+            (POST, rooms.clone(), ta, open(farm_a, &[ListingId::new()]), "400 invalid"),
+            (POST, rooms.clone(), ta, open(farm_a, &[]), "400 invalid"),
+            (POST, rooms.clone(), ta, open(farm_a, &many), "400 invalid"),
+            (POST, rooms.clone(), ta, open(farm_a, &[w.paused]), "409 not_available"),
             (POST, rooms.clone(), ta, titled(" ".into()), "400 invalid"),
             (POST, rooms.clone(), ta, titled("t".repeat(81)), "400 invalid"),
             (POST, rooms.clone(), ta, js_url, "400 invalid"),
@@ -686,7 +519,7 @@ fn fifty_buyers_race_for_twenty_pinned_units() {
     let w = world(&rt);
     let (api, ta) = (&w.api, w.ta.as_str());
     rt.block_on(async {
-        let (room, _) = api.open(ta, w.farm_a, &[w.mango, w.lychee]).await;
+        let (room, _) = api.open(ta, &room_of(w.farm_a, &[w.mango, w.lychee])).await;
         let view = api.pin(ta, room, w.mango, Some(800)).await;
         let mut farm = api.follow(room, ta, view["last_event"].as_u64()).await;
         let mut tasks = Vec::new();
@@ -754,7 +587,7 @@ fn the_hub_shuts_down_promptly_while_rooms_are_followed() {
     let mut w = world(&rt);
     let (api, ta) = (w.api.clone(), w.ta.clone());
     let (mut farm, mut buyer) = rt.block_on(async {
-        let (room, _) = api.open(&ta, w.farm_a, &[w.mango]).await;
+        let (room, _) = api.open(&ta, &room_of(w.farm_a, &[w.mango])).await;
         let x = api.buyer("Xiao").await;
         let farm = api.follow(room, &ta, None).await;
         let mut buyer = api.follow(room, &x, None).await;

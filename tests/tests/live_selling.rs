@@ -9,7 +9,7 @@ mod ingest;
 
 use farmlive_core::protocol::api::Role;
 use farmlive_core::protocol::room::{RoomEvent, RoomEventBody};
-use farmlive_core::protocol::{BuyerContact, Currency, Delivery, ListingId, Money, OrderId};
+use farmlive_core::protocol::{Currency, Delivery, ListingId, Money, OrderId};
 use farmlive_core::sync::BuyerClient;
 use farmlive_core::{
     CancelToken, FollowEnd, FollowOptions, OrderFilter, RoomLink, RoomSetup, Show, ShowConfig,
@@ -18,7 +18,7 @@ use farmlive_core::{
 use farmlive_hub::rooms::STREAMS_PER_VIEWER;
 use farmlive_live::{AudioInput, IngestUrl, LiveConfig, VideoInput};
 use farmlive_tests::proxy::{Fault, FaultyProxy};
-use farmlive_tests::{Device, HubProcess, draft, rt};
+use farmlive_tests::{BuyerBuilder, Device, HubProcess, ListingBuilder, RoomBuilder, rt};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -33,12 +33,10 @@ fn cny(minor: i64) -> Money {
 fn buyers(rt: &Runtime, hub: &str, n: usize) -> Vec<Arc<BuyerClient>> {
     (0..n)
         .map(|i| {
-            let contact = BuyerContact {
-                name: format!("Buyer{i} Surname"),
-                phone: format!("+86 139 0000 {i:04}"),
-                address: format!("{i} Coconut Road, Sanya"),
-            };
-            Arc::new(rt.block_on(BuyerClient::sign_up(hub, &contact)).unwrap().0)
+            let buyer = BuyerBuilder::new(&format!("Buyer{i} Surname"))
+                .phone(&format!("+86 139 0000 {i:04}"))
+                .address(&format!("{i} Coconut Road, Sanya"));
+            Arc::new(rt.block_on(buyer.sign_up(hub)))
         })
         .collect()
 }
@@ -46,29 +44,16 @@ fn buyers(rt: &Runtime, hub: &str, n: usize) -> Vec<Arc<BuyerClient>> {
 /// A farmer's phone with mangoes (10.00/kg) and lychees on the hub.
 fn farm(rt: &Runtime, hub: &HubProcess, mango_stock: i64) -> (Device, ListingId, ListingId) {
     let farmer = hub.device(rt, &[FARM], Role::Farmer, "Li's phone");
-    let farm = farmer.farm(FARM);
-    let mango = farmer
-        .core
-        .create_listing(farm, draft("Mangoes", mango_stock))
-        .unwrap();
-    let lychee = farmer
-        .core
-        .create_listing(farm, draft("Lychees", 500))
-        .unwrap();
+    let mango = farmer.list(FARM, &ListingBuilder::new("Mangoes").stock(mango_stock));
+    let lychee = farmer.list(FARM, &ListingBuilder::new("Lychees").stock(500));
     farmer.sync(rt);
     (farmer, mango.id, lychee.id)
 }
 
 fn setup(farmer: &Device, shelf: Vec<ListingId>) -> RoomSetup {
-    RoomSetup {
-        farm: farmer.farm(FARM),
-        title: "Mango harvest".into(),
-        shelf,
-        playback_url: None,
-    }
+    RoomBuilder::new(farmer.farm(FARM), &shelf).setup()
 }
 
-/// Collects a show's room events.
 fn collector() -> (Arc<Mutex<Vec<RoomEvent>>>, farmlive_core::ShowListener) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let s = seen.clone();

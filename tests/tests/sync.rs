@@ -4,23 +4,10 @@
 #![allow(clippy::unwrap_used)]
 
 use farmlive_core::protocol::api::Role;
-use farmlive_core::protocol::{
-    BuyerContact, Currency, Delivery, ListingPatch, Money, OrderAction, OrderStatus,
-};
+use farmlive_core::protocol::{Currency, Delivery, ListingPatch, Money, OrderAction, OrderStatus};
 use farmlive_core::sync::BuyerClient;
 use farmlive_core::{Error, OrderFilter};
-use farmlive_tests::{Device, HubProcess, draft, rt};
-
-fn buyer(rt: &tokio::runtime::Runtime, hub: &HubProcess, name: &str) -> BuyerClient {
-    let contact = BuyerContact {
-        name: name.into(),
-        phone: "+86 139 1111 2222".into(),
-        address: "8 Coconut Road, Sanya".into(),
-    };
-    rt.block_on(BuyerClient::sign_up(&hub.url, &contact))
-        .unwrap()
-        .0
-}
+use farmlive_tests::{Device, HubProcess, ListingBuilder, OrderBuilder, photo, rt};
 
 #[test]
 fn a_farmer_and_an_agent_editing_offline_converge_everywhere() {
@@ -34,10 +21,7 @@ fn a_farmer_and_an_agent_editing_offline_converge_everywhere() {
         "agent tablet",
     );
 
-    let listing = agent
-        .core
-        .create_listing(agent.farm("Li orchard"), draft("Mangoes", 100))
-        .unwrap();
+    let listing = agent.list("Li orchard", &ListingBuilder::new("Mangoes").stock(100));
     agent.sync(&rt);
     farmer.sync(&rt);
     assert_eq!(farmer.core.listing(listing.id).unwrap().title, "Mangoes");
@@ -76,7 +60,7 @@ fn a_farmer_and_an_agent_editing_offline_converge_everywhere() {
     let on_farmer = farmer.core.listing(listing.id).unwrap();
     let on_agent = agent.core.listing(listing.id).unwrap();
     let on_hub = rt
-        .block_on(buyer(&rt, &hub, "b").listings())
+        .block_on(hub.buyer(&rt, "b").listings())
         .unwrap()
         .into_iter()
         .find(|l| l.id == listing.id)
@@ -112,10 +96,7 @@ fn stock_adjustments_from_two_devices_add_up() {
     let hub = HubProcess::start();
     let farmer = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
     let agent = hub.device(&rt, &["Li orchard"], Role::Agent, "tablet");
-    let l = farmer
-        .core
-        .create_listing(farmer.farm("Li orchard"), draft("Lychees", 50))
-        .unwrap();
+    let l = farmer.list("Li orchard", &ListingBuilder::new("Lychees").stock(50));
     farmer.sync(&rt);
     agent.sync(&rt);
 
@@ -134,14 +115,14 @@ fn concurrent_buyers_never_both_buy_the_last_box() {
     let rt = rt();
     let hub = HubProcess::start();
     let farmer = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
-    let l = farmer
-        .core
-        .create_listing(farmer.farm("Li orchard"), draft("Last box of durian", 1))
-        .unwrap();
+    let l = farmer.list(
+        "Li orchard",
+        &ListingBuilder::new("Last box of durian").stock(1),
+    );
     farmer.sync(&rt);
 
     let buyers: Vec<std::sync::Arc<BuyerClient>> = (0..12)
-        .map(|i| std::sync::Arc::new(buyer(&rt, &hub, &format!("buyer {i}"))))
+        .map(|i| std::sync::Arc::new(hub.buyer(&rt, &format!("buyer {i}"))))
         .collect();
     let results = rt.block_on(async {
         let orders = buyers.iter().enumerate().map(|(i, b)| {
@@ -194,13 +175,14 @@ fn farm_with_an_order(
     farmlive_core::protocol::OrderState,
 ) {
     let farmer = hub.device(rt, &["Li orchard"], Role::Farmer, "phone");
-    let l = farmer
-        .core
-        .create_listing(farmer.farm("Li orchard"), draft("Mangoes", 20))
-        .unwrap();
+    let l = farmer.list("Li orchard", &ListingBuilder::new("Mangoes").stock(20));
     farmer.sync(rt);
-    let wang = buyer(rt, hub, "Wang");
-    let order = rt.block_on(wang.order(l.id, qty, delivery, "o1")).unwrap();
+    let wang = hub.buyer(rt, "Wang");
+    let order = OrderBuilder::new(l.id)
+        .quantity(qty)
+        .delivery(delivery)
+        .key("o1");
+    let order = rt.block_on(order.place(&wang)).unwrap();
     farmer.sync(rt);
     (farmer, l, wang, order)
 }
@@ -281,19 +263,10 @@ fn photos_upload_before_their_ops_and_reach_the_other_device() {
     let hub = HubProcess::start();
     let agent = hub.device(&rt, &["Li orchard"], Role::Agent, "tablet");
     let farmer = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
-    let l = agent
-        .core
-        .create_listing(agent.farm("Li orchard"), draft("Mangoes", 5))
-        .unwrap();
+    let l = agent.list("Li orchard", &ListingBuilder::new("Mangoes").stock(5));
     let photo = agent
         .core
-        .add_photo_file(
-            l.id,
-            format!(
-                "{}/../testdata/photos/phone-12mp-exif-rotated.jpg",
-                env!("CARGO_MANIFEST_DIR")
-            ),
-        )
+        .add_photo_file(l.id, photo("phone-12mp-exif-rotated.jpg"))
         .unwrap();
     let report = agent.sync(&rt);
     assert_eq!(report.progress.photos_uploaded, 2, "image and thumbnail");
@@ -336,9 +309,9 @@ fn listings_made_before_enrolling_move_to_the_hubs_farm() {
     let dir = tempfile::tempdir().unwrap();
     let core = farmlive_core::Core::open(dir.path()).unwrap();
     let local_farm = core.resolve_farm(None).unwrap(); // "My farm", made offline
-    let l = core
-        .create_listing(local_farm.id, draft("Eggs", 30))
-        .unwrap();
+    let l = ListingBuilder::new("Eggs")
+        .stock(30)
+        .create(&core, local_farm.id);
     rt.block_on(core.enrol(&hub.url, &hub.code(&["Li orchard"], Role::Farmer), "phone"))
         .unwrap();
     let farms = core.farms().unwrap();

@@ -8,7 +8,7 @@ use farmlive_core::protocol::api::Role;
 use farmlive_core::sync::Backoff;
 use farmlive_core::{Core, ListingFilter, SyncOptions};
 use farmlive_tests::proxy::{Fault, FaultyProxy};
-use farmlive_tests::{HubProcess, bin, draft, rt};
+use farmlive_tests::{HubProcess, ListingBuilder, bin, rt};
 use std::collections::HashMap;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -17,16 +17,11 @@ use std::time::Duration;
 /// every listing with the stock its ops add up to, every photo complete.
 fn assert_hub_matches(hub: &HubProcess, ops_made: u64, expected: &HashMap<String, i64>) {
     let sql = hub.sql();
-    let applied: u64 = sql
-        .query_row("SELECT count(*) FROM applied_ops", [], |r| r.get(0))
-        .unwrap();
-    let rejected: u64 = sql
-        .query_row(
-            "SELECT count(*) FROM applied_ops WHERE outcome NOT LIKE '%\"applied\"%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let applied = hub.count("SELECT count(*) FROM applied_ops", []) as u64;
+    let rejected = hub.count(
+        "SELECT count(*) FROM applied_ops WHERE outcome NOT LIKE '%\"applied\"%'",
+        [],
+    );
     assert_eq!(
         applied, ops_made,
         "every op reached the hub, none twice (op ids are unique keys)"
@@ -46,15 +41,9 @@ fn assert_hub_matches(hub: &HubProcess, ops_made: u64, expected: &HashMap<String
         &stocks, expected,
         "a delta applied twice or lost would show here"
     );
-    let incomplete: u64 = sql
-        .query_row("SELECT count(*) FROM blobs WHERE complete = 0", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let incomplete = hub.count("SELECT count(*) FROM blobs WHERE complete = 0", []);
     assert_eq!(incomplete, 0);
-    let uploading: u64 = sql
-        .query_row("SELECT count(*) FROM blob_uploads", [], |r| r.get(0))
-        .unwrap();
+    let uploading = hub.count("SELECT count(*) FROM blob_uploads", []);
     assert_eq!(uploading, 0, "no upload left half-way");
 }
 
@@ -89,10 +78,9 @@ fn sync_through_a_network_that_drops_resets_stalls_and_cuts_replies() {
     let mut failed_syncs = 0;
     for round in 0..6 {
         for i in 0..8 {
-            let l = device
-                .core
-                .create_listing(farm, draft(&format!("round {round} item {i}"), 100))
-                .unwrap();
+            let l = ListingBuilder::new(&format!("round {round} item {i}"))
+                .stock(100)
+                .create(&device.core, farm);
             device.core.adjust_stock(l.id, -(i + 1)).unwrap();
             expected.insert(l.id.to_string(), 100 - (i + 1));
             ops += 2;
@@ -177,9 +165,9 @@ fn a_device_killed_during_sync_loses_nothing_and_applies_nothing_twice() {
             // The user keeps working between sync attempts.
             let core = Core::open(dir.path()).unwrap();
             for i in 0..40 {
-                let l = core
-                    .create_listing(farm, draft(&format!("r{round} i{i}"), 50))
-                    .unwrap();
+                let l = ListingBuilder::new(&format!("r{round} i{i}"))
+                    .stock(50)
+                    .create(&core, farm);
                 core.adjust_stock(l.id, -1).unwrap();
                 expected.insert(l.id.to_string(), 49);
                 ops += 2;

@@ -1,5 +1,8 @@
 //! Decompression bombs: a valid small image whose header claims 60000×60000 pixels
-//! must be refused from the header alone — fast, and without allocating pixel buffers.
+//! must be refused from the header alone, without allocating pixel buffers and without
+//! decoding (a decode of 3.6 gigapixels would take minutes, so a generous 10 s bound
+//! still tells the two apart). How fast the refusal is: `cargo bench -p farmlive-photo
+//! --bench bomb`.
 //!
 //! This test binary installs a counting global allocator (hence its own file, and the
 //! one `unsafe` block in the crate's tests) that records the largest single allocation.
@@ -92,8 +95,8 @@ fn forged_60000x60000_headers_are_refused_before_allocating() {
             "{name}: allocated {largest} bytes at once"
         );
         assert!(
-            elapsed < Duration::from_millis(200),
-            "{name}: took {elapsed:?}"
+            elapsed < Duration::from_secs(10),
+            "{name}: took {elapsed:?}, as if it decoded the image"
         );
     }
 }
