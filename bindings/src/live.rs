@@ -228,7 +228,7 @@ impl LiveSession {
                 data.into_frame_data(),
                 width,
                 height,
-                format.into(),
+                format,
                 rotation,
                 timestamp_us,
             )
@@ -271,7 +271,7 @@ impl LiveSession {
 
     /// The latest figures.
     pub fn stats(&self) -> Result<LiveStats> {
-        Ok(self.show()?.stream_stats().into())
+        Ok(self.show()?.stream_stats())
     }
 
     /// Caps the video bitrate (bit/s), e.g. on a metered connection.
