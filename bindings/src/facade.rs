@@ -8,6 +8,7 @@
 
 use crate::ShellBytes;
 use crate::error::{FarmLiveError, Result};
+use crate::remote::{Conflict, ListingStatus, OrderStatus, Photo};
 use crate::types::*;
 use farmlive_core::Core;
 use farmlive_core::protocol as p;
@@ -60,8 +61,8 @@ fn check_sha256(sha256: &str) -> Result<()> {
     Ok(())
 }
 
-fn listings_out(rows: Vec<farmlive_core::Listing>) -> Result<Vec<Listing>> {
-    rows.into_iter().map(Listing::try_from).collect()
+fn listings_out(rows: Vec<farmlive_core::Listing>) -> Vec<Listing> {
+    rows.into_iter().map(Listing::from).collect()
 }
 
 /// The FarmLive core, opened at a data directory. Thread-safe: call it from
@@ -134,11 +135,11 @@ impl FarmLive {
         let core_draft = p::ListingDraft {
             title: draft.title,
             description: draft.description,
-            unit: draft.unit.into(),
+            unit: draft.unit,
             price: draft.price.to_core()?,
             stock: draft.stock,
         };
-        self.core.create_listing(farm.id, core_draft)?.try_into()
+        Ok(self.core.create_listing(farm.id, core_draft)?.into())
     }
 
     /// Changes plain fields of a listing (last writer wins per field).
@@ -152,34 +153,34 @@ impl FarmLive {
         let core_patch = p::ListingPatch {
             title: patch.title,
             description: patch.description,
-            unit: patch.unit.map(Into::into),
+            unit: patch.unit,
             price: patch.price.as_ref().map(Money::to_core).transpose()?,
         };
-        self.core.edit_listing(id, core_patch)?.try_into()
+        Ok(self.core.edit_listing(id, core_patch)?.into())
     }
 
     /// Sets stock to a counted level.
     pub fn set_stock(&self, listing_id: String, stock: i64) -> Result<Listing> {
         let id = parse_id(&listing_id, "listing")?;
-        self.core.set_stock(id, stock)?.try_into()
+        Ok(self.core.set_stock(id, stock)?.into())
     }
 
     /// Adds (positive) or removes (negative) stock; never below zero.
     pub fn adjust_stock(&self, listing_id: String, delta: i64) -> Result<Listing> {
         let id = parse_id(&listing_id, "listing")?;
-        self.core.adjust_stock(id, delta)?.try_into()
+        Ok(self.core.adjust_stock(id, delta)?.into())
     }
 
     /// Pauses, resumes or archives (final) a listing.
     pub fn set_listing_status(&self, listing_id: String, status: ListingStatus) -> Result<Listing> {
         let id = parse_id(&listing_id, "listing")?;
-        self.core.set_listing_status(id, status.into())?.try_into()
+        Ok(self.core.set_listing_status(id, status)?.into())
     }
 
     /// One listing with its photos.
     pub fn listing(&self, listing_id: String) -> Result<Listing> {
         let id = parse_id(&listing_id, "listing")?;
-        self.core.listing(id)?.try_into()
+        Ok(self.core.listing(id)?.into())
     }
 
     /// Listings matching `query`, most recently changed first.
@@ -190,17 +191,17 @@ impl FarmLive {
                 .as_deref()
                 .map(|f| parse_id(f, "farm"))
                 .transpose()?,
-            status: query.status.map(Into::into),
+            status: query.status,
             limit: check_limit(query.limit)?,
         };
-        listings_out(self.core.listings(&filter)?)
+        Ok(listings_out(self.core.listings(&filter)?))
     }
 
     /// Listings whose title or description contain every word of `text`
     /// (any language; matched literally), best first.
     pub fn search(&self, text: String, limit: u32) -> Result<Vec<Listing>> {
         check_text("search", &text)?;
-        listings_out(self.core.search(&text, check_limit(limit)?)?)
+        Ok(listings_out(self.core.search(&text, check_limit(limit)?)?))
     }
 
     /// A listing's full id from its full id or the last 4+ characters of it.
@@ -215,7 +216,7 @@ impl FarmLive {
     /// of a listing's photos: oriented, stripped of metadata, resized.
     pub fn add_photo_bytes(&self, listing_id: String, bytes: ShellBytes) -> Result<Photo> {
         let id = parse_id(&listing_id, "listing")?;
-        Ok(self.core.add_photo_bytes(id, &bytes)?.into())
+        Ok(self.core.add_photo_bytes(id, &bytes)?)
     }
 
     /// Adds the photo file at `path` to a listing.
@@ -227,7 +228,7 @@ impl FarmLive {
                 "there is no photo file at that path",
             ));
         }
-        Ok(self.core.add_photo_file(id, &path)?.into())
+        Ok(self.core.add_photo_file(id, &path)?)
     }
 
     /// Removes a photo from a listing; the photos after it move up.
@@ -269,20 +270,19 @@ impl FarmLive {
 
     /// Orders, at-risk first, then by ship-by time; finished ones last.
     pub fn orders(&self, status: Option<OrderStatus>) -> Result<Vec<Order>> {
-        let filter = farmlive_core::OrderFilter {
-            status: status.map(Into::into),
-        };
-        self.core
+        let filter = farmlive_core::OrderFilter { status };
+        Ok(self
+            .core
             .orders(&filter)?
             .into_iter()
-            .map(Order::try_from)
-            .collect()
+            .map(Order::from)
+            .collect())
     }
 
     /// One order.
     pub fn order(&self, order_id: String) -> Result<Order> {
         let id = parse_id(&order_id, "order")?;
-        self.core.order(id)?.try_into()
+        Ok(self.core.order(id)?.into())
     }
 
     /// Accepts, packs, ships, delivers or cancels an order, offline; it
@@ -297,17 +297,12 @@ impl FarmLive {
             OrderAction::Cancel { reason } => check_text("reason", reason)?,
             _ => {}
         }
-        self.core.act_on_order(id, action.into())?.try_into()
+        Ok(self.core.act_on_order(id, action.into())?.into())
     }
 
     /// Conflicts sync left for the farmer to see (or all, with `include_resolved`).
     pub fn conflicts(&self, include_resolved: bool) -> Result<Vec<Conflict>> {
-        Ok(self
-            .core
-            .conflicts(include_resolved)?
-            .into_iter()
-            .map(Conflict::from)
-            .collect())
+        Ok(self.core.conflicts(include_resolved)?)
     }
 
     /// Dismisses a conflict once the farmer has seen it.

@@ -33,6 +33,8 @@ mod error;
 mod facade;
 mod live;
 mod log;
+mod remote;
+mod room;
 mod runtime;
 mod show;
 mod sync;
@@ -41,12 +43,11 @@ mod types;
 pub use bytes::ShellBytes;
 pub use error::{FarmLiveError, Result};
 pub use facade::FarmLive;
-pub use live::{LiveOptions, LiveSession, LiveStats, PixelFormat};
+pub use live::{LiveOptions, LiveSession};
 pub use log::{LogLevel, LogListener, set_log_listener};
-pub use show::{
-    LiveRoom, LiveSummary, RoomComment, RoomOptions, RoomOrder, RoomPin, RoomViewer, ShelfListing,
-    ShowEvent, ShowListener,
-};
+pub use remote::*;
+pub use room::{LiveRoom, LiveSummary, RoomOptions, RoomPin, ShelfListing};
+pub use show::{RoomComment, RoomOrder, RoomViewer, ShowEvent, ShowListener};
 pub use sync::SyncListener;
 pub use types::*;
 

@@ -10,41 +10,16 @@
 use crate::bytes::ShellBytes;
 use crate::error::{FarmLiveError, Result};
 use crate::facade::{FarmLive, check_path, check_text};
+use crate::remote::{LiveStats, PixelFormat};
+use crate::room::{LiveRoom, LiveSummary, RoomOptions};
 use crate::runtime;
-use crate::show::{LiveRoom, LiveSummary, RoomOptions, ShowListener, forward_to};
+use crate::show::{ShowListener, forward_to};
 use crate::types::parse_id;
 use farmlive_core::protocol as p;
 use farmlive_core::{Core, RoomSetup, Show, ShowConfig};
 use farmlive_live as live;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// Pixel layout of a pushed frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum PixelFormat {
-    /// Planar Y, U, V (4:2:0).
-    I420,
-    /// Y plane, then interleaved U,V (Android camera2/CameraX, iOS).
-    Nv12,
-    /// Y plane, then interleaved V,U (old Android camera).
-    Nv21,
-    /// Packed Y0 U Y1 V (4:2:2).
-    Yuyv,
-    /// Packed B, G, R, A (iOS BGRA buffers).
-    Bgra,
-}
-
-impl From<PixelFormat> for live::frame::PixelFormat {
-    fn from(f: PixelFormat) -> Self {
-        match f {
-            PixelFormat::I420 => live::frame::PixelFormat::I420,
-            PixelFormat::Nv12 => live::frame::PixelFormat::Nv12,
-            PixelFormat::Nv21 => live::frame::PixelFormat::Nv21,
-            PixelFormat::Yuyv => live::frame::PixelFormat::Yuyv,
-            PixelFormat::Bgra => live::frame::PixelFormat::Bgra,
-        }
-    }
-}
 
 fn rotation(degrees: u32) -> Result<live::frame::Rotation> {
     Ok(match degrees {
@@ -81,60 +56,6 @@ pub struct LiveOptions {
     /// be enrolled); `None` to only stream.
     #[uniffi(default = None)]
     pub room: Option<RoomOptions>,
-}
-
-/// Figures about a running stream, once a second.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct LiveStats {
-    /// Since start, ms.
-    pub elapsed_ms: u64,
-    /// Frames pushed per second.
-    pub fps_in: f64,
-    /// Frames sent (or encoded, when only recording) per second.
-    pub fps_out: f64,
-    /// Encoded bit/s.
-    pub encoded_bps: u64,
-    /// Sent bit/s.
-    pub sent_bps: u64,
-    /// The video encoder's current target bit/s.
-    pub target_bps: u32,
-    /// Age of the oldest queued data, ms.
-    pub queue_delay_ms: u64,
-    /// Frames dropped so far (pipeline behind).
-    pub dropped_video: u64,
-    /// Audio frames dropped so far.
-    pub dropped_audio: u64,
-    /// Reconnections so far.
-    pub reconnects: u64,
-    /// Connected and publishing now.
-    pub connected: bool,
-    /// Frames encoded so far.
-    pub frames_encoded: u64,
-    /// Bytes written to the recording.
-    pub recorded_bytes: u64,
-    /// The last connection problem, if any (never with the stream key).
-    pub last_error: Option<String>,
-}
-
-impl From<live::LiveStats> for LiveStats {
-    fn from(s: live::LiveStats) -> Self {
-        LiveStats {
-            elapsed_ms: s.elapsed_ms,
-            fps_in: s.fps_in,
-            fps_out: s.fps_out,
-            encoded_bps: s.encoded_bps,
-            sent_bps: s.sent_bps,
-            target_bps: s.target_bps,
-            queue_delay_ms: s.queue_delay_ms,
-            dropped_video: s.dropped_video,
-            dropped_audio: s.dropped_audio,
-            reconnects: s.reconnects,
-            connected: s.connected,
-            frames_encoded: s.frames_encoded,
-            recorded_bytes: s.recorded_bytes,
-            last_error: s.last_error.map(crate::error::bounded),
-        }
-    }
 }
 
 /// A running live session (and its room, if it has one). Push frames and PCM
@@ -307,7 +228,7 @@ impl LiveSession {
                 data.into_frame_data(),
                 width,
                 height,
-                format.into(),
+                format,
                 rotation,
                 timestamp_us,
             )
@@ -350,7 +271,7 @@ impl LiveSession {
 
     /// The latest figures.
     pub fn stats(&self) -> Result<LiveStats> {
-        Ok(self.show()?.stream_stats().into())
+        Ok(self.show()?.stream_stats())
     }
 
     /// Caps the video bitrate (bit/s), e.g. on a metered connection.
@@ -362,7 +283,7 @@ impl LiveSession {
     /// The room as the hub last reported it (after going live, pinning,
     /// unpinning); `None` when the session has no room.
     pub fn room(&self) -> Result<Option<LiveRoom>> {
-        self.show()?.room().map(LiveRoom::try_from).transpose()
+        Ok(self.show()?.room().map(LiveRoom::from))
     }
 
     /// Pins a listing of the room's shelf, in front of buyers; with
@@ -385,14 +306,14 @@ impl LiveSession {
             None => None,
         };
         let view = runtime::run(async move { Ok(show.pin(listing, live_price).await?) }).await?;
-        view.try_into()
+        Ok(view.into())
     }
 
     /// Unpins the pinned listing; its live price stops applying at once.
     pub async fn unpin(&self) -> Result<LiveRoom> {
         let show = self.show_with_room()?;
         let view = runtime::run(async move { Ok(show.unpin().await?) }).await?;
-        view.try_into()
+        Ok(view.into())
     }
 
     /// Stops capturing, sends what is queued (up to a few seconds), closes the
@@ -421,6 +342,6 @@ impl LiveSession {
         })
         .await?;
         tracing::info!(target: "farmlive::ffi", "live session stopped");
-        summary.try_into()
+        Ok(summary.into())
     }
 }

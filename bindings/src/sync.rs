@@ -5,8 +5,9 @@
 
 use crate::error::Result;
 use crate::facade::{FarmLive, check_text};
+use crate::remote::{SyncProgress, SyncReport};
 use crate::runtime;
-use crate::types::{Enrolment, Farm, SyncProgress, SyncReport};
+use crate::types::{Enrolment, Farm};
 use farmlive_core::{CancelToken, SyncOptions};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -75,17 +76,12 @@ impl FarmLive {
         let out = runtime::run(async move {
             let tell = move |p: &farmlive_core::SyncProgress| {
                 if let Some(l) = &listener {
-                    let progress = SyncProgress::from(p);
+                    let progress: SyncProgress = p.clone();
                     // A listener that throws must not take the sync down.
                     let _ = catch_unwind(AssertUnwindSafe(|| l.on_progress(progress)));
                 }
             };
-            let report = core.sync(&SyncOptions::default(), &cancel, &tell).await?;
-            Ok(SyncReport {
-                progress: SyncProgress::from(&report.progress),
-                rejected: report.rejected,
-                retries: report.retries,
-            })
+            Ok(core.sync(&SyncOptions::default(), &cancel, &tell).await?)
         })
         .await;
         guard.0 = None;

@@ -1,8 +1,12 @@
-//! Records and enums that cross the FFI, and their conversions from the core's
-//! types. Ids travel as strings (UUIDs); money as integer minor units plus an
-//! ISO 4217 code, never floating point.
+//! The records that cross the FFI as mirrors of core types, each with a line
+//! saying why it differs, and their conversions. (Core types that cross as
+//! they are live in `remote.rs`.) Ids travel as strings (UUIDs); money as
+//! integer minor units plus an ISO 4217 code, never floating point.
 
 use crate::error::{FarmLiveError, Result};
+use crate::remote::{
+    BuyerContact, CancelledBy, Delivery, ListingStatus, OrderStatus, Photo, SellingUnit,
+};
 use farmlive_core::protocol as p;
 use std::str::FromStr;
 
@@ -18,6 +22,7 @@ pub(crate) fn parse_id<T: FromStr>(text: &str, what: &str) -> Result<T> {
         .map_err(|_| FarmLiveError::bad_input(format!("not a valid {what} id: {text:?}")))
 }
 
+// Mirror: the shell sends a free currency string, checked here into `p::Money` (a bad code is BadInput, not a failed lift).
 /// An amount of money: integer minor units (fen, cents) and its currency.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Money {
@@ -60,119 +65,7 @@ pub fn format_money(money: Money) -> Result<String> {
     Ok(money.to_core()?.to_string())
 }
 
-macro_rules! mirror_enum {
-    ($(#[$doc:meta])* $name:ident => $core:path { $($(#[$vdoc:meta])* $v:ident),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-        pub enum $name { $($(#[$vdoc])* $v),+ }
-
-        impl From<$name> for $core {
-            fn from(v: $name) -> Self {
-                match v { $($name::$v => <$core>::$v),+ }
-            }
-        }
-
-        impl TryFrom<$core> for $name {
-            type Error = FarmLiveError;
-            #[allow(unreachable_patterns)] // the core's enum may be #[non_exhaustive]
-            fn try_from(v: $core) -> Result<Self> {
-                match v {
-                    $(<$core>::$v => Ok($name::$v),)+
-                    other => Err(FarmLiveError::Failure(format!(
-                        "this version of the app does not know {:?}; update it", other
-                    ))),
-                }
-            }
-        }
-    };
-}
-
-mirror_enum!(
-    /// The unit a listing is priced and stocked in.
-    SellingUnit => p::Unit {
-        /// Kilogram.
-        Kg,
-        /// Gram.
-        G,
-        /// Jin (斤), 500 g.
-        Jin,
-        /// One item.
-        Piece,
-        /// A box.
-        Box,
-        /// A bunch.
-        Bunch,
-        /// Twelve items.
-        Dozen,
-    }
-);
-
-mirror_enum!(
-    /// Whether buyers can see and order a listing.
-    ListingStatus => p::ListingStatus {
-        /// Visible and orderable.
-        Active,
-        /// Hidden for now.
-        Paused,
-        /// Withdrawn for good.
-        Archived,
-    }
-);
-
-mirror_enum!(
-    /// Where an order is in its life.
-    OrderStatus => p::OrderStatus {
-        /// Placed by the buyer.
-        Placed,
-        /// Accepted by the farm.
-        Accepted,
-        /// Packed.
-        Packed,
-        /// With the carrier.
-        Shipped,
-        /// Received.
-        Delivered,
-        /// Cancelled.
-        Cancelled,
-    }
-);
-
-mirror_enum!(
-    /// How the buyer wants it delivered.
-    Delivery => p::Delivery {
-        /// In person.
-        Standard,
-        /// Left at the door, photo on delivery.
-        NonContact,
-    }
-);
-
-mirror_enum!(
-    /// Who cancelled an order.
-    CancelledBy => p::CancelledBy {
-        /// The buyer.
-        Buyer,
-        /// The farm.
-        Farmer,
-    }
-);
-
-mirror_enum!(
-    /// The step a sync is on.
-    SyncPhase => farmlive_core::SyncPhase {
-        /// Starting.
-        Starting,
-        /// Uploading photos.
-        Photos,
-        /// Sending operations.
-        Pushing,
-        /// Receiving changes.
-        Pulling,
-        /// Finished.
-        Done,
-    }
-);
-
+// Mirror: ids cross the FFI as UUID strings, in every record of this file.
 /// A farm this device lists for.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Farm {
@@ -191,33 +84,7 @@ impl From<farmlive_core::Farm> for Farm {
     }
 }
 
-/// A photo on a listing.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Photo {
-    /// SHA-256 of the listing-size JPEG; the photo's id.
-    pub sha256: String,
-    /// SHA-256 of the thumbnail JPEG.
-    pub thumb_sha256: String,
-    /// Listing image width, pixels.
-    pub width: u32,
-    /// Listing image height, pixels.
-    pub height: u32,
-    /// Display position, from 0.
-    pub position: u32,
-}
-
-impl From<farmlive_core::ListingPhoto> for Photo {
-    fn from(p: farmlive_core::ListingPhoto) -> Self {
-        Photo {
-            sha256: p.sha256,
-            thumb_sha256: p.thumb_sha256,
-            width: p.width,
-            height: p.height,
-            position: p.position,
-        }
-    }
-}
-
+// Mirror: its price is the FFI `Money` above and its ids are strings.
 /// A listing as this device sees it (synced state plus pending local edits).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Listing {
@@ -245,25 +112,25 @@ pub struct Listing {
     pub photos: Vec<Photo>,
 }
 
-impl TryFrom<farmlive_core::Listing> for Listing {
-    type Error = FarmLiveError;
-    fn try_from(l: farmlive_core::Listing) -> Result<Self> {
-        Ok(Listing {
+impl From<farmlive_core::Listing> for Listing {
+    fn from(l: farmlive_core::Listing) -> Self {
+        Listing {
             id: l.id.to_string(),
             farm_id: l.farm_id.to_string(),
             title: l.title,
             description: l.description,
-            unit: l.unit.try_into()?,
+            unit: l.unit,
             price: l.price.into(),
             stock: l.stock,
-            status: l.status.try_into()?,
+            status: l.status,
             created_at: l.created_at,
             updated_at: l.updated_at,
-            photos: l.photos.into_iter().map(Photo::from).collect(),
-        })
+            photos: l.photos,
+        }
     }
 }
 
+// Differs from `p::ListingDraft`: it names the farm (by name or id) and carries the FFI `Money`.
 /// A new listing as the farmer entered it; checked by the core.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ListingDraft {
@@ -281,6 +148,7 @@ pub struct ListingDraft {
     pub stock: i64,
 }
 
+// Mirror of `p::ListingPatch` for its FFI `Money`.
 /// Changes to a listing's plain fields; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
 pub struct ListingPatch {
@@ -294,6 +162,7 @@ pub struct ListingPatch {
     pub price: Option<Money>,
 }
 
+// Differs from `ListingFilter`: the farm id is a string, the limit is checked before the core sees it.
 /// Which listings to return.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ListingQuery {
@@ -305,24 +174,7 @@ pub struct ListingQuery {
     pub limit: u32,
 }
 
-/// How to reach the buyer: personal data, shown only to the farm that ships
-/// the order. Never logged and never part of an error.
-#[derive(Clone, PartialEq, Eq, uniffi::Record)]
-pub struct BuyerContact {
-    /// Name.
-    pub name: String,
-    /// Phone.
-    pub phone: String,
-    /// Delivery address.
-    pub address: String,
-}
-
-impl std::fmt::Debug for BuyerContact {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BuyerContact(redacted)")
-    }
-}
-
+// Differs from `farmlive_core::Order`: flattens its `OrderState` (shipment, cancellation) beside ship-by and sync flags.
 /// An order, with what the farmer needs at a glance.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Order {
@@ -364,41 +216,33 @@ pub struct Order {
     pub contact: BuyerContact,
 }
 
-impl TryFrom<farmlive_core::Order> for Order {
-    type Error = FarmLiveError;
-    fn try_from(o: farmlive_core::Order) -> Result<Self> {
+impl From<farmlive_core::Order> for Order {
+    fn from(o: farmlive_core::Order) -> Self {
         let s = o.state;
-        Ok(Order {
+        Order {
             id: s.id.to_string(),
             listing_id: s.listing.to_string(),
             title: s.title,
             quantity: s.quantity,
-            unit: s.unit.try_into()?,
+            unit: s.unit,
             unit_price: s.unit_price.into(),
             total: s.total.into(),
-            delivery: s.delivery.try_into()?,
-            status: s.status.try_into()?,
+            delivery: s.delivery,
+            status: s.status,
             placed_at: s.placed_at,
             ship_by: o.ship_by,
             at_risk: o.at_risk,
             pending_sync: o.pending_sync,
             carrier: s.shipment.as_ref().map(|x| x.carrier.clone()),
             tracking: s.shipment.map(|x| x.tracking),
-            cancelled_by: s
-                .cancellation
-                .as_ref()
-                .map(|c| c.by.try_into())
-                .transpose()?,
+            cancelled_by: s.cancellation.as_ref().map(|c| c.by),
             cancel_reason: s.cancellation.map(|c| c.reason),
-            contact: BuyerContact {
-                name: s.contact.name,
-                phone: s.contact.phone,
-                address: s.contact.address,
-            },
-        })
+            contact: s.contact,
+        }
     }
 }
 
+// Differs from `p::OrderAction`: a farmer's cancel is always the farm's (`by` is set here, never by the shell).
 /// What the farmer does to an order.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum OrderAction {
@@ -437,36 +281,7 @@ impl From<OrderAction> for p::OrderAction {
     }
 }
 
-/// An operation the hub refused, for the farmer to see and dismiss.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Conflict {
-    /// Its number, for dismissing it.
-    pub id: i64,
-    /// The kind of operation.
-    pub kind: String,
-    /// The listing or order it was about.
-    pub entity_id: String,
-    /// The hub's code.
-    pub code: String,
-    /// What happened.
-    pub message: String,
-    /// When (UTC ms).
-    pub created_at: i64,
-}
-
-impl From<farmlive_core::Conflict> for Conflict {
-    fn from(c: farmlive_core::Conflict) -> Self {
-        Conflict {
-            id: c.id,
-            kind: c.kind,
-            entity_id: c.entity_id,
-            code: c.code,
-            message: c.message,
-            created_at: c.created_at,
-        }
-    }
-}
-
+// Differs from `farmlive_core::PendingOp`: the op's kind and entity, not its body.
 /// An operation waiting to be pushed.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PendingOp {
@@ -491,50 +306,7 @@ impl From<farmlive_core::PendingOp> for PendingOp {
     }
 }
 
-/// Where a sync is.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct SyncProgress {
-    /// What it is doing now.
-    pub phase: SyncPhase,
-    /// Ops acknowledged so far.
-    pub ops_pushed: u64,
-    /// Ops waiting when the sync started.
-    pub ops_total: u64,
-    /// Photo files uploaded.
-    pub photos_uploaded: u64,
-    /// Photo bytes uploaded.
-    pub photo_bytes: u64,
-    /// Changes pulled.
-    pub changes_pulled: u64,
-    /// Compressed bytes of ops sent.
-    pub push_bytes: u64,
-}
-
-impl From<&farmlive_core::SyncProgress> for SyncProgress {
-    fn from(p: &farmlive_core::SyncProgress) -> Self {
-        SyncProgress {
-            phase: p.phase.try_into().unwrap_or(SyncPhase::Starting),
-            ops_pushed: p.ops_pushed,
-            ops_total: p.ops_total,
-            photos_uploaded: p.photos_uploaded,
-            photo_bytes: p.photo_bytes,
-            changes_pulled: p.changes_pulled,
-            push_bytes: p.push_bytes,
-        }
-    }
-}
-
-/// What a finished sync did.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct SyncReport {
-    /// Final figures.
-    pub progress: SyncProgress,
-    /// Ops the hub refused (now conflicts).
-    pub rejected: u64,
-    /// Requests retried.
-    pub retries: u64,
-}
-
+// Differs from `farmlive_core::Enrolment`: the role by its wire name, farms as FFI `Farm`s.
 /// What enrolling gave this device.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Enrolment {

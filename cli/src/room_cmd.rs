@@ -6,8 +6,9 @@
 use crate::live_cmd::{LiveArgs, stats_json, status_line};
 use crate::{CmdResult, Failure};
 use farmlive_core::protocol::room::{RoomEvent, RoomEventBody, RoomView};
-use farmlive_core::protocol::{Delivery, ListingId, ListingStatus, Money};
+use farmlive_core::protocol::{ListingId, ListingStatus, Money};
 use farmlive_core::room::RoomLink;
+use farmlive_core::room::display::DisplayEvent;
 use farmlive_core::{Core, ListingFilter, RoomSetup, Show, ShowConfig, ShowEvent, ShowSummary};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
@@ -15,47 +16,10 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// One line for a room event, as the farmer's dashboard and `buyer watch` show it.
+/// One line for a room event, as the farmer's dashboard and `buyer watch` show
+/// it (core's display model, shared with the app's live screen).
 pub fn describe(event: &RoomEvent) -> String {
-    match &event.body {
-        RoomEventBody::OrderPlaced {
-            title,
-            quantity,
-            unit,
-            unit_price,
-            total,
-            delivery,
-            live_price,
-            buyer,
-            ..
-        } => format!(
-            "🛒 {buyer} ordered {quantity} {unit} {title} at {unit_price}{} = {total}{}",
-            if *live_price { " (live price)" } else { "" },
-            if *delivery == Delivery::NonContact {
-                ", NON-CONTACT delivery"
-            } else {
-                ""
-            }
-        ),
-        RoomEventBody::Comment { author, text } => format!("💬 {author}: {text}"),
-        RoomEventBody::ViewerJoined { viewer, viewers } => {
-            format!("👋 {viewer} is watching ({viewers} now)")
-        }
-        RoomEventBody::ViewerLeft { viewer, viewers } => {
-            format!("   {viewer} left ({viewers} watching)")
-        }
-        RoomEventBody::Pinned {
-            title,
-            price,
-            live_price,
-            ..
-        } => match live_price {
-            Some(live) => format!("📌 pinned {title} at {live} live (usually {price})"),
-            None => format!("📌 pinned {title} at {price}"),
-        },
-        RoomEventBody::Unpinned { .. } => "📌 unpinned; the live price no longer applies".into(),
-        RoomEventBody::Ended => "■ the live session ended".into(),
-    }
+    DisplayEvent::from(event.clone()).to_string()
 }
 
 /// The pinned product, for the status line.

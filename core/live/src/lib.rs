@@ -34,10 +34,12 @@ mod network;
 pub mod queue;
 pub mod rtmp;
 mod session;
+mod stats;
 mod url;
 pub mod video;
 
 pub use abr::BitrateRange;
 pub use error::LiveError;
-pub use session::{AudioInput, LiveConfig, LiveSession, LiveStats, VideoInput};
+pub use session::{AudioInput, LiveConfig, LiveSession, VideoInput};
+pub use stats::LiveStats;
 pub use url::{IngestUrl, StreamKey};

@@ -4,7 +4,7 @@
 use crate::abr::{AbrController, AbrSample};
 use crate::driver::{DriverOptions, Shared};
 use crate::error::LiveError;
-use crate::session::LiveStats;
+use crate::stats::LiveStats;
 use crate::url::IngestUrl;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, mpsc};

@@ -6,6 +6,7 @@
 //! session and a follower that restarts resumes exactly after the last event
 //! it stored. Orders themselves land through sync, like any other order.
 
+pub mod display;
 mod follow;
 mod local;
 
