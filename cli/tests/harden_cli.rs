@@ -194,7 +194,7 @@ fn a_damaged_outbox_row_is_a_failure_not_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("data");
     new_listing(&d);
-    let listed = farmlive(&d).arg("outbox").output().unwrap();
+    let listed = farmlive(&d, &["outbox"]);
     assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
 
     // Damage one queued op in the real SQLite file, as a bad disk or a
@@ -210,11 +210,12 @@ fn a_damaged_outbox_row_is_a_failure_not_bad_input() {
     drop(db);
 
     for json in [false, true] {
-        let mut cmd = farmlive(&d);
-        if json {
-            cmd.arg("--json");
-        }
-        let out = cmd.arg("outbox").output().unwrap();
+        let args: &[&str] = if json {
+            &["--json", "outbox"]
+        } else {
+            &["outbox"]
+        };
+        let out = farmlive(&d, args);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "json={json}: {err}");
         assert!(err.contains("stored data unreadable"), "json={json}: {err}");
