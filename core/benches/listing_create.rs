@@ -101,9 +101,8 @@ fn bench_raw() -> (f64, f64) {
 fn main() {
     println!("{}", machine::describe());
     // Alternate the two so that machine noise hits both alike.
-    let rounds: Vec<((f64, f64), (f64, f64))> = (0..ROUNDS)
-        .map(|_| (bench_core(), bench_raw()))
-        .collect();
+    let rounds: Vec<((f64, f64), (f64, f64))> =
+        (0..ROUNDS).map(|_| (bench_core(), bench_raw())).collect();
     println!("listing create, {N} creates per round after {WARMUP} warm-up, {ROUNDS} rounds (ms)");
     for (i, ((c50, c99), (r50, r99))) in rounds.iter().enumerate() {
         println!(
@@ -118,10 +117,7 @@ fn main() {
     let median = order[ROUNDS / 2];
     let ((c50, c99), (r50, r99)) = rounds[median];
     println!();
-    println!(
-        "median round (round {}, by core p99), ms",
-        median + 1
-    );
+    println!("median round (round {}, by core p99), ms", median + 1);
     println!("{:<28}{:>10}{:>10}", "", "p50", "p99");
     println!(
         "{:<28}{c50:>10.3}{c99:>10.3}",

@@ -101,7 +101,8 @@ fn main() {
 
     // Pull: a fresh device pulls all 10,000 changes.
     let puller = hub.device(&rt, &["Bench farm"], Role::Farmer, "puller");
-    let puller_db = || rusqlite::Connection::open(puller.dir.path().join(farmlive_core::DB_FILE)).unwrap();
+    let puller_db =
+        || rusqlite::Connection::open(puller.dir.path().join(farmlive_core::DB_FILE)).unwrap();
     let device_before = Snapshot::take(&puller_db());
     let start = Instant::now();
     let pulled = puller
@@ -164,7 +165,11 @@ fn main() {
         "  push      {push_rate:>9.0} ops/s      (target >= 5,000); ceiling {push_ceiling:.0} ops/s, ratio {:.2}x",
         push_rate / push_ceiling
     );
-    println!("            ceiling: the hub's rows ({}) in {} transactions", hub_written.describe(), OPS.div_ceil(PUSH_BATCH));
+    println!(
+        "            ceiling: the hub's rows ({}) in {} transactions",
+        hub_written.describe(),
+        OPS.div_ceil(PUSH_BATCH)
+    );
     println!(
         "  pull      {pull_rate:>9.0} changes/s  (target >= 10,000); ceiling {pull_ceiling:.0} changes/s, ratio {:.2}x",
         pull_rate / pull_ceiling

@@ -18,12 +18,14 @@ pub fn cpu_model() -> String {
         });
     from_lscpu
         .or_else(|| {
-            std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|text| {
-                text.lines().find_map(|l| {
-                    let (key, value) = l.split_once(':')?;
-                    (key.trim() == "model name").then(|| value.trim().to_owned())
+            std::fs::read_to_string("/proc/cpuinfo")
+                .ok()
+                .and_then(|text| {
+                    text.lines().find_map(|l| {
+                        let (key, value) = l.split_once(':')?;
+                        (key.trim() == "model name").then(|| value.trim().to_owned())
+                    })
                 })
-            })
         })
         .unwrap_or_else(|| "unknown CPU".to_owned())
 }

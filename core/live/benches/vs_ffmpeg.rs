@@ -61,7 +61,12 @@ fn main() {
             .unwrap()
     });
     let zerolatency = measure("ffmpeg, x264 zerolatency", &nginx, "zerolatency", || {
-        ffmpeg(&src, &wav, &["-tune", "zerolatency"], &nginx.url("zerolatency"))
+        ffmpeg(
+            &src,
+            &wav,
+            &["-tune", "zerolatency"],
+            &nginx.url("zerolatency"),
+        )
     });
     let lookahead = measure("ffmpeg, x264 without a tune", &nginx, "lookahead", || {
         ffmpeg(&src, &wav, &[], &nginx.url("lookahead"))
@@ -136,8 +141,7 @@ fn ffmpeg(src: &Path, wav: &Path, tune: &[&str], url: &str) -> Child {
         .arg("-i")
         .arg(wav)
         .args([
-            "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast", "-threads",
-            "1",
+            "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast", "-threads", "1",
         ])
         .args(tune)
         .args([

@@ -187,7 +187,8 @@ impl Written {
         let mut conn = conn;
         let tx = conn.transaction().expect("begin");
         // Parents may come after children in creation order; check at commit.
-        tx.pragma_update(None, "defer_foreign_keys", true).expect("defer");
+        tx.pragma_update(None, "defer_foreign_keys", true)
+            .expect("defer");
         for table in &self.tables {
             insert(&tx, table, &table.base);
         }
@@ -197,7 +198,8 @@ impl Written {
         let start = Instant::now();
         for i in 0..transactions {
             let tx = conn.transaction().expect("begin");
-            tx.pragma_update(None, "defer_foreign_keys", true).expect("defer");
+            tx.pragma_update(None, "defer_foreign_keys", true)
+                .expect("defer");
             for table in self.tables.iter().filter(|t| !t.new.is_empty()) {
                 let per = table.new.len().div_ceil(transactions);
                 let from = (i * per).min(table.new.len());

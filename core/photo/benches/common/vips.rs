@@ -110,8 +110,8 @@ pub fn round(photo: &Path, scratch: &Scratch) -> Round {
     let listing = thumbnail_ms(&[photo], LISTING, &l, true);
     let thumb = thumbnail_ms(&[&l], THUMB, &t, true);
     let thumb_from_source = thumbnail_ms(&[photo], THUMB, &x, true);
-    let startup = thumbnail_ms(&[&scratch.tiny], 16, &x, true)
-        + thumbnail_ms(&[&scratch.tiny], 16, &x, true);
+    let startup =
+        thumbnail_ms(&[&scratch.tiny], 16, &x, true) + thumbnail_ms(&[&scratch.tiny], 16, &x, true);
     let marginal = |input: &Path, size: u32| {
         let many = vec![input; K];
         (thumbnail_ms(&many, size, &x, true) - thumbnail_ms(&[input], size, &x, true))
