@@ -8,6 +8,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../core/benches/common/machine.rs"]
+mod machine;
+
 use farmlive_core::protocol::api::Role;
 use farmlive_core::protocol::room::RoomEventBody;
 use farmlive_core::protocol::{BuyerContact, Currency, Delivery, Money, OrderId};
@@ -132,6 +135,7 @@ fn main() {
     post.sort_by(f64::total_cmp);
     let (p50, p99) = (percentile(&to_farmer, 0.5), percentile(&to_farmer, 0.99));
     let (q50, q99) = (percentile(&post, 0.5), percentile(&post, 0.99));
+    println!("{}", machine::describe());
     println!(
         "live orders: {} orders from {BUYERS} buyers during a live session ({} frames recorded); {missing} never reached the farmer",
         sent.len(),

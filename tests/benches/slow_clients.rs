@@ -8,6 +8,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../core/benches/common/machine.rs"]
+mod machine;
+
 use farmlive_tests::net::{Hubd, SlowClients, ensure_open_file_limit, probe_health};
 use farmlive_tests::{bin, rt};
 use std::time::{Duration, Instant};
@@ -29,6 +32,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn main() {
     ensure_open_file_limit(4096);
     let hubd = std::env::var_os("HUBD").map_or_else(|| bin("farmlive-hubd"), Into::into);
+    println!("{}", machine::describe());
     println!("hub binary: {}", hubd.display());
     let hub = Hubd::start(&hubd, Some(FILE_LIMIT), &[]);
     let rt = rt();

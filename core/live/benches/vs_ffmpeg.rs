@@ -5,6 +5,12 @@
 //! first video frame the ingest accepted (its recording holds an AVC frame),
 //! and peak RSS, with ratios.
 //!
+//! The main peer is x264 with `-tune zerolatency`, as a live publisher would
+//! run it (no look-ahead, no B-frames, no frame threading: a picture leaves
+//! the encoder as soon as it is encoded). The previous peer, x264 veryfast
+//! without a tune (look-ahead and B-frames, which delay its first frame and
+//! cost CPU), is measured beside it in the same run.
+//!
 //! `cargo bench -p farmlive-live` (needs nginx, libnginx-mod-rtmp, ffmpeg:
 //! `cargo xtask setup`).
 
@@ -12,6 +18,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "../../benches/common/machine.rs"]
+mod machine;
 
 use common::Nginx;
 use farmlive_live::flv::parse_tags;
@@ -52,66 +60,101 @@ fn main() {
             .spawn()
             .unwrap()
     });
-    let theirs = measure("ffmpeg", &nginx, "ffmpeg", || {
-        Command::new("ffmpeg")
-            .args(["-hide_banner", "-loglevel", "error", "-re", "-i"])
-            .arg(&src)
-            .arg("-re")
-            .arg("-i")
-            .arg(&wav)
-            .args([
-                "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast", "-threads",
-                "1",
-            ])
-            .args([
-                "-b:v", "2M", "-maxrate", "2M", "-bufsize", "2M", "-g", "60", "-pix_fmt", "yuv420p",
-            ])
-            .args([
-                "-c:a", "aac", "-b:a", "96k", "-ar", "44100", "-ac", "2", "-f", "flv",
-            ])
-            .arg(nginx.url("ffmpeg"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("ffmpeg is missing: run `cargo xtask setup`")
+    let zerolatency = measure("ffmpeg, x264 zerolatency", &nginx, "zerolatency", || {
+        ffmpeg(
+            &src,
+            &wav,
+            &["-tune", "zerolatency"],
+            &nginx.url("zerolatency"),
+        )
+    });
+    let lookahead = measure("ffmpeg, x264 without a tune", &nginx, "lookahead", || {
+        ffmpeg(&src, &wav, &[], &nginx.url("lookahead"))
     });
     let psnr_ours = psnr(&ours.recording, &src);
-    let psnr_theirs = psnr(&theirs.recording, &src);
+    let psnr_zl = psnr(&zerolatency.recording, &src);
+    let psnr_la = psnr(&lookahead.recording, &src);
 
+    println!("\n{}", machine::describe());
     println!(
-        "\nLive streaming: {SECS} s of {W}x{H}@{FPS} + AAC to nginx-rtmp on loopback, {} Mbit/s",
+        "Live streaming: {SECS} s of {W}x{H}@{FPS} + AAC to nginx-rtmp on loopback, {} Mbit/s",
         BPS / 1_000_000
     );
     println!(
-        "{:<34} {:>14} {:>14} {:>8}",
-        "", "farmlive", "ffmpeg", "ratio"
+        "{:<36} {:>12} {:>14} {:>7} {:>14} {:>7}",
+        "", "farmlive", "x264 zerolat.", "ratio", "x264 no tune", "ratio"
     );
-    let row = |name: &str, a: f64, b: f64, unit: &str| {
+    let row = |name: &str, a: f64, z: f64, l: f64, unit: &str| {
         println!(
-            "{name:<34} {:>11.2} {unit:<2} {:>11.2} {unit:<2} {:>7.2}x",
-            a,
-            b,
-            a / b
+            "{name:<36} {a:>9.2} {unit:<2} {z:>11.2} {unit:<2} {:>6.2}x {l:>11.2} {unit:<2} {:>6.2}x",
+            a / z,
+            a / l
         );
     };
-    row("CPU time (user+sys)", ours.cpu_s, theirs.cpu_s, "s");
-    row("PSNR vs source (avg, Y+U+V)", psnr_ours, psnr_theirs, "dB");
+    row(
+        "CPU time (user+sys)",
+        ours.cpu_s,
+        zerolatency.cpu_s,
+        lookahead.cpu_s,
+        "s",
+    );
+    row(
+        "PSNR vs source (avg, Y+U+V)",
+        psnr_ours,
+        psnr_zl,
+        psnr_la,
+        "dB",
+    );
     row(
         "start → first video frame at ingest",
         ours.first_frame_ms,
-        theirs.first_frame_ms,
+        zerolatency.first_frame_ms,
+        lookahead.first_frame_ms,
         "ms",
     );
-    row("peak RSS", ours.peak_rss_mb, theirs.peak_rss_mb, "MB");
+    row(
+        "peak RSS",
+        ours.peak_rss_mb,
+        zerolatency.peak_rss_mb,
+        lookahead.peak_rss_mb,
+        "MB",
+    );
     row(
         "bytes recorded by the ingest",
         ours.recorded_mb,
-        theirs.recorded_mb,
+        zerolatency.recorded_mb,
+        lookahead.recorded_mb,
         "MB",
     );
     println!(
-        "(video encoders: openh264 software, libx264 veryfast one thread; audio fdk-aac vs ffmpeg aac)"
+        "(video encoders: openh264 software; libx264 veryfast, one thread, with -tune zerolatency and without a tune; audio fdk-aac vs ffmpeg aac)"
     );
+}
+
+/// ffmpeg publishing the same sources with libx264 veryfast on one thread
+/// at the same bitrate; `tune` is added to the video options.
+fn ffmpeg(src: &Path, wav: &Path, tune: &[&str], url: &str) -> Child {
+    Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-re", "-i"])
+        .arg(src)
+        .arg("-re")
+        .arg("-i")
+        .arg(wav)
+        .args([
+            "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast", "-threads", "1",
+        ])
+        .args(tune)
+        .args([
+            "-b:v", "2M", "-maxrate", "2M", "-bufsize", "2M", "-g", "60", "-pix_fmt", "yuv420p",
+        ])
+        .args([
+            "-c:a", "aac", "-b:a", "96k", "-ar", "44100", "-ac", "2", "-f", "flv",
+        ])
+        .arg(url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ffmpeg is missing: run `cargo xtask setup`")
 }
 
 /// The publishing side of our run, in its own process so CPU and RSS are its own.
