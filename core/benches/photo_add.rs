@@ -31,7 +31,7 @@ mod vips;
 
 use farmlive_core::Core;
 use farmlive_core::protocol::{Currency, ListingDraft, ListingId, Money, Unit};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 use vips::median;
 
@@ -80,23 +80,9 @@ fn ours_in_memory(photo: &Path) -> f64 {
 }
 
 fn main() {
-    let dir = std::env::var_os("FARMLIVE_PHOTOS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/photos"));
-    let runs: usize = std::env::var("FARMLIVE_BENCH_RUNS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5)
-        .max(1);
-    let mut photos: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
-            matches!(ext.to_lowercase().as_str(), "jpg" | "jpeg")
-        })
-        .collect();
-    photos.sort();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/photos");
+    let (dir, photos) = vips::photos(dir, &["jpg", "jpeg"]);
+    let runs = vips::runs();
     let version = vips::version();
     println!("{}", machine::describe());
     println!(

@@ -32,7 +32,7 @@ mod machine;
 #[path = "common/vips.rs"]
 mod vips;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use farmlive_photo::{PipelineOptions, process};
@@ -41,23 +41,9 @@ use image::{DynamicImage, RgbImage, imageops};
 use vips::median;
 
 fn main() {
-    let dir = std::env::var_os("FARMLIVE_PHOTOS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/photos"));
-    let runs: usize = std::env::var("FARMLIVE_BENCH_RUNS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5)
-        .max(1);
-    let mut photos: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
-            matches!(ext.to_lowercase().as_str(), "jpg" | "jpeg" | "png" | "webp")
-        })
-        .collect();
-    photos.sort();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/photos");
+    let (dir, photos) = vips::photos(dir, &["jpg", "jpeg", "png", "webp"]);
+    let runs = vips::runs();
 
     let tmp = std::env::temp_dir().join(format!("farmlive-bench-{}", std::process::id()));
     let version = vips::version();

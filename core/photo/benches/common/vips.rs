@@ -20,6 +20,34 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+/// The benchmark photos: `FARMLIVE_PHOTOS_DIR`, or the repo's
+/// `testdata/photos` (`default_dir`): the folder, and its files with one of
+/// `extensions`, sorted.
+pub fn photos(default_dir: PathBuf, extensions: &[&str]) -> (PathBuf, Vec<PathBuf>) {
+    let dir = std::env::var_os("FARMLIVE_PHOTOS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or(default_dir);
+    let mut photos: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+            extensions.contains(&ext.to_lowercase().as_str())
+        })
+        .collect();
+    photos.sort();
+    (dir, photos)
+}
+
+/// Rounds to time: `FARMLIVE_BENCH_RUNS`, else 5.
+pub fn runs() -> usize {
+    std::env::var("FARMLIVE_BENCH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5)
+        .max(1)
+}
+
 /// JPEG quality on both sides.
 pub const QUALITY: u8 = 75;
 /// Copies of the input in one invocation for the in-process figure.
