@@ -6,41 +6,7 @@
 use crate::encode::EncodedVideo;
 use bytes::Bytes;
 
-/// What a tag carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TagKind {
-    /// AMF0 script data (onMetaData).
-    Script,
-    /// AAC.
-    Audio,
-    /// H.264.
-    Video,
-}
-
-impl TagKind {
-    fn code(self) -> u8 {
-        match self {
-            TagKind::Audio => 8,
-            TagKind::Video => 9,
-            TagKind::Script => 18,
-        }
-    }
-}
-
-/// One FLV tag: its kind, timestamp and body (what follows the 11-byte tag header).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlvTag {
-    /// Audio, video or script.
-    pub kind: TagKind,
-    /// Milliseconds since the start of the stream.
-    pub timestamp_ms: u32,
-    /// The tag body.
-    pub body: Bytes,
-    /// An IDR picture.
-    pub keyframe: bool,
-    /// A sequence header or metadata: never dropped, re-sent on reconnect.
-    pub header: bool,
-}
+pub use farmlive_media::flv::{FlvTag, ParsedTag, TagKind, encode_tag, file_header, parse_tags};
 
 /// The stream's description, written as onMetaData.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,63 +21,6 @@ pub struct StreamInfo {
     pub video_kbps: u32,
     /// Audio bitrate in kbit/s, or `None` for no audio.
     pub audio_kbps: Option<u32>,
-}
-
-/// The FLV file header (signature, version, flags) and the first PreviousTagSize.
-pub fn file_header(audio: bool, video: bool) -> [u8; 13] {
-    let flags = (audio as u8) << 2 | video as u8;
-    [b'F', b'L', b'V', 1, flags, 0, 0, 0, 9, 0, 0, 0, 0]
-}
-
-/// A tag as it is written in a file: header, body, PreviousTagSize.
-pub fn encode_tag(tag: &FlvTag) -> Vec<u8> {
-    let len = tag.body.len() as u32;
-    let ts = tag.timestamp_ms;
-    let mut out = Vec::with_capacity(15 + tag.body.len());
-    out.push(tag.kind.code());
-    out.extend_from_slice(&len.to_be_bytes()[1..]);
-    out.extend_from_slice(&ts.to_be_bytes()[1..]);
-    out.push((ts >> 24) as u8);
-    out.extend_from_slice(&[0, 0, 0]);
-    out.extend_from_slice(&tag.body);
-    out.extend_from_slice(&(len + 11).to_be_bytes());
-    out
-}
-
-/// One tag read back from FLV bytes (for tests and tools).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParsedTag {
-    /// 8 audio, 9 video, 18 script.
-    pub kind: u8,
-    /// Milliseconds.
-    pub timestamp_ms: u32,
-    /// The body.
-    pub body: Vec<u8>,
-}
-
-/// Reads the tags of an FLV file; stops at the first incomplete tag. `None` if
-/// the bytes do not start with an FLV header.
-pub fn parse_tags(bytes: &[u8]) -> Option<Vec<ParsedTag>> {
-    if bytes.len() < 9 || &bytes[..3] != b"FLV" {
-        return None;
-    }
-    let mut at = u32::from_be_bytes([bytes[5], bytes[6], bytes[7], bytes[8]]) as usize + 4;
-    let mut tags = Vec::new();
-    while at + 11 <= bytes.len() {
-        let h = &bytes[at..at + 11];
-        let len = u32::from_be_bytes([0, h[1], h[2], h[3]]) as usize;
-        let ts = u32::from_be_bytes([h[7], h[4], h[5], h[6]]);
-        if at + 11 + len + 4 > bytes.len() {
-            break;
-        }
-        tags.push(ParsedTag {
-            kind: h[0] & 0x1f,
-            timestamp_ms: ts,
-            body: bytes[at + 11..at + 11 + len].to_vec(),
-        });
-        at += 11 + len + 4;
-    }
-    Some(tags)
 }
 
 /// Turns encoded frames into FLV tags.

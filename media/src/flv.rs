@@ -1,0 +1,172 @@
+//! FLV tags: the unit RTMP carries and an FLV file stores. A tag is a kind,
+//! a timestamp and a body; [`FlvTag::received`] reads the flags a relay needs
+//! (keyframe, sequence header) from the body's first bytes.
+
+use bytes::Bytes;
+
+/// What a tag carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagKind {
+    /// AMF0 script data (onMetaData).
+    Script,
+    /// AAC.
+    Audio,
+    /// H.264.
+    Video,
+}
+
+impl TagKind {
+    /// The tag type byte of the FLV format (8, 9 or 18).
+    pub fn code(self) -> u8 {
+        match self {
+            TagKind::Audio => 8,
+            TagKind::Video => 9,
+            TagKind::Script => 18,
+        }
+    }
+}
+
+/// One FLV tag: its kind, timestamp and body (what follows the 11-byte tag header).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlvTag {
+    /// Audio, video or script.
+    pub kind: TagKind,
+    /// Milliseconds since the start of the stream.
+    pub timestamp_ms: u32,
+    /// The tag body.
+    pub body: Bytes,
+    /// An IDR picture.
+    pub keyframe: bool,
+    /// A sequence header or metadata: never dropped, re-sent on reconnect.
+    pub header: bool,
+}
+
+/// The FLV file header (signature, version, flags) and the first PreviousTagSize.
+pub fn file_header(audio: bool, video: bool) -> [u8; 13] {
+    let flags = (audio as u8) << 2 | video as u8;
+    [b'F', b'L', b'V', 1, flags, 0, 0, 0, 9, 0, 0, 0, 0]
+}
+
+/// A tag as it is written in a file: header, body, PreviousTagSize.
+pub fn encode_tag(tag: &FlvTag) -> Vec<u8> {
+    let len = tag.body.len() as u32;
+    let ts = tag.timestamp_ms;
+    let mut out = Vec::with_capacity(15 + tag.body.len());
+    out.push(tag.kind.code());
+    out.extend_from_slice(&len.to_be_bytes()[1..]);
+    out.extend_from_slice(&ts.to_be_bytes()[1..]);
+    out.push((ts >> 24) as u8);
+    out.extend_from_slice(&[0, 0, 0]);
+    out.extend_from_slice(&tag.body);
+    out.extend_from_slice(&(len + 11).to_be_bytes());
+    out
+}
+
+/// One tag read back from FLV bytes (for tests and tools).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedTag {
+    /// 8 audio, 9 video, 18 script.
+    pub kind: u8,
+    /// Milliseconds.
+    pub timestamp_ms: u32,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// Reads the tags of an FLV file; stops at the first incomplete tag. `None` if
+/// the bytes do not start with an FLV header.
+pub fn parse_tags(bytes: &[u8]) -> Option<Vec<ParsedTag>> {
+    if bytes.len() < 9 || &bytes[..3] != b"FLV" {
+        return None;
+    }
+    let mut at = u32::from_be_bytes([bytes[5], bytes[6], bytes[7], bytes[8]]) as usize + 4;
+    let mut tags = Vec::new();
+    while at + 11 <= bytes.len() {
+        let h = &bytes[at..at + 11];
+        let len = u32::from_be_bytes([0, h[1], h[2], h[3]]) as usize;
+        let ts = u32::from_be_bytes([h[7], h[4], h[5], h[6]]);
+        if at + 11 + len + 4 > bytes.len() {
+            break;
+        }
+        tags.push(ParsedTag {
+            kind: h[0] & 0x1f,
+            timestamp_ms: ts,
+            body: bytes[at + 11..at + 11 + len].to_vec(),
+        });
+        at += 11 + len + 4;
+    }
+    Some(tags)
+}
+
+impl FlvTag {
+    /// A tag as a publisher sent it (over RTMP): the flags are read from the
+    /// body. Video: frame type 1 is a keyframe, AVC packet type 0 is the
+    /// sequence header (avcC). Audio: AAC packet type 0 is the
+    /// AudioSpecificConfig. Script data (onMetaData) counts as a header.
+    pub fn received(kind: TagKind, timestamp_ms: u32, body: Bytes) -> FlvTag {
+        let (keyframe, header) = match kind {
+            TagKind::Video => {
+                let keyframe = body.first().is_some_and(|b| b >> 4 == 1);
+                let avc = body.first().is_some_and(|b| b & 0x0f == 7);
+                (keyframe, avc && body.get(1) == Some(&0))
+            }
+            TagKind::Audio => {
+                let aac = body.first().is_some_and(|b| b >> 4 == 10);
+                (false, aac && body.get(1) == Some(&0))
+            }
+            TagKind::Script => (false, true),
+        };
+        FlvTag {
+            kind,
+            timestamp_ms,
+            body,
+            keyframe,
+            header,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn received_tags_read_their_flags_from_the_body() {
+        let seq = FlvTag::received(
+            TagKind::Video,
+            0,
+            Bytes::from_static(&[0x17, 0, 0, 0, 0, 1]),
+        );
+        assert!(seq.keyframe && seq.header);
+        let idr = FlvTag::received(TagKind::Video, 40, Bytes::from_static(&[0x17, 1, 0, 0, 0]));
+        assert!(idr.keyframe && !idr.header);
+        let inter = FlvTag::received(TagKind::Video, 80, Bytes::from_static(&[0x27, 1, 0, 0, 0]));
+        assert!(!inter.keyframe && !inter.header);
+        let asc = FlvTag::received(
+            TagKind::Audio,
+            0,
+            Bytes::from_static(&[0xaf, 0, 0x12, 0x10]),
+        );
+        assert!(asc.header && !asc.keyframe);
+        let aac = FlvTag::received(TagKind::Audio, 23, Bytes::from_static(&[0xaf, 1, 0x21]));
+        assert!(!aac.header);
+        let empty = FlvTag::received(TagKind::Video, 0, Bytes::new());
+        assert!(!empty.keyframe && !empty.header);
+    }
+
+    #[test]
+    fn a_tag_written_is_read_back() {
+        let tag = FlvTag::received(
+            TagKind::Video,
+            0x0123_4567,
+            Bytes::from_static(&[0x27, 1, 9]),
+        );
+        let mut file = file_header(false, true).to_vec();
+        file.extend(encode_tag(&tag));
+        let tags = parse_tags(&file).expect("an FLV header");
+        assert_eq!(tags.len(), 1);
+        assert_eq!(tags[0].kind, 9);
+        assert_eq!(tags[0].timestamp_ms, 0x0123_4567);
+        assert_eq!(tags[0].body, vec![0x27, 1, 9]);
+    }
+}
