@@ -2,7 +2,7 @@
 //! watch a live room, comment, order (from a room at the live price), cancel.
 
 use crate::args_sync::{BuyerArgs, BuyerCommand, BuyerIdentity};
-use crate::output::{Output, ellipsize, table};
+use crate::output::{Output, ellipsize};
 use crate::room_cmd::describe;
 use crate::sync_cmd::{runtime, write_private};
 use crate::{CmdResult, Failure};
@@ -101,13 +101,6 @@ fn room(rt: &Runtime, client: &BuyerClient, which: Option<&str>) -> Result<RoomV
     }
 }
 
-fn print_json(value: &impl serde::Serialize) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).unwrap_or_default()
-    );
-}
-
 /// `farmlive buyer ...`
 pub fn run(data_dir: &Path, out: &Output, args: BuyerArgs) -> CmdResult {
     let rt = runtime()?;
@@ -116,51 +109,31 @@ pub fn run(data_dir: &Path, out: &Output, args: BuyerArgs) -> CmdResult {
         BuyerCommand::Listings => {
             let client = BuyerClient::with_token(&hub, "")?;
             let listings = rt.block_on(client.listings())?;
-            if out.json {
-                print_json(&listings);
-                return Ok(());
-            }
-            let rows: Vec<Vec<String>> = listings
-                .iter()
-                .map(|l| {
-                    vec![
-                        l.id.to_string(),
-                        ellipsize(&l.title, 28),
-                        format!("{}/{}", l.price, l.unit),
-                        format!("{} {}", l.stock, l.unit),
-                        l.farm.name.clone(),
-                    ]
-                })
-                .collect();
-            println!(
-                "{}",
-                table(&["ID", "TITLE", "PRICE", "STOCK", "FARM"], &rows)
-            );
+            let header = ["ID", "TITLE", "PRICE", "STOCK", "FARM"];
+            out.list(&listings, &listings, &header, |l| {
+                vec![
+                    l.id.to_string(),
+                    ellipsize(&l.title, 28),
+                    format!("{}/{}", l.price, l.unit),
+                    format!("{} {}", l.stock, l.unit),
+                    l.farm.name.clone(),
+                ]
+            });
             Ok(())
         }
         BuyerCommand::Rooms => {
             let client = BuyerClient::with_token(&hub, "")?;
             let rooms = rt.block_on(client.live_rooms())?;
-            if out.json {
-                print_json(&rooms);
-                return Ok(());
-            }
-            let rows: Vec<Vec<String>> = rooms
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.id.to_string(),
-                        ellipsize(&r.title, 28),
-                        r.farm.name.clone(),
-                        r.viewers.to_string(),
-                        crate::room_cmd::pinned_line(r),
-                    ]
-                })
-                .collect();
-            println!(
-                "{}",
-                table(&["ROOM", "TITLE", "FARM", "WATCHING", "PINNED"], &rows)
-            );
+            let header = ["ROOM", "TITLE", "FARM", "WATCHING", "PINNED"];
+            out.list(&rooms, &rooms, &header, |r| {
+                vec![
+                    r.id.to_string(),
+                    ellipsize(&r.title, 28),
+                    r.farm.name.clone(),
+                    r.viewers.to_string(),
+                    crate::room_cmd::pinned_line(r),
+                ]
+            });
             Ok(())
         }
         BuyerCommand::Watch { room: which, who } => {
@@ -220,7 +193,7 @@ pub fn run(data_dir: &Path, out: &Output, args: BuyerArgs) -> CmdResult {
                 .block_on(client.comment(room.id, &text))
                 .map_err(signed_out(data_dir))?;
             if out.json {
-                print_json(&event);
+                out.print_json(&event);
             } else {
                 println!("{}", describe(&event));
             }
@@ -256,7 +229,7 @@ pub fn run(data_dir: &Path, out: &Output, args: BuyerArgs) -> CmdResult {
                 (None, None) => return Err(Failure::input("say --listing ID or --room ROOM")),
             };
             if out.json {
-                print_json(&order);
+                out.print_json(&order);
             } else {
                 println!(
                     "ordered {} {} {} at {} = {} (order {})",

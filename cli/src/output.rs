@@ -74,42 +74,47 @@ pub fn ellipsize(text: &str, max_width: usize) -> String {
 }
 
 impl Output {
-    fn print_json(&self, value: &impl Serialize) {
+    /// Prints a value as pretty JSON.
+    pub fn print_json(&self, value: &impl Serialize) {
         match serde_json::to_string_pretty(value) {
             Ok(s) => println!("{s}"),
             Err(e) => eprintln!("error: cannot encode JSON: {e}"),
         }
     }
 
+    /// Prints `json` (usually `items` themselves) with `--json`, otherwise
+    /// `items` as a table with these column headers, a row each.
+    pub fn list<T>(
+        &self,
+        json: &impl Serialize,
+        items: &[T],
+        header: &[&str],
+        row: impl Fn(&T) -> Vec<String>,
+    ) {
+        if self.json {
+            return self.print_json(json);
+        }
+        let rows: Vec<Vec<String>> = items.iter().map(row).collect();
+        println!("{}", table(header, &rows));
+    }
+
     /// Prints listings as a table, or a JSON array.
     pub fn listings(&self, listings: &[Listing]) {
-        if self.json {
-            return self.print_json(&listings);
-        }
-        if listings.is_empty() {
+        if listings.is_empty() && !self.json {
             println!("No listings.");
             return;
         }
-        let rows: Vec<Vec<String>> = listings
-            .iter()
-            .map(|l| {
-                vec![
-                    short_id(&l.id),
-                    ellipsize(&l.title, 32),
-                    format!("{}/{}", l.price, l.unit),
-                    format!("{} {}", l.stock, l.unit),
-                    l.status.to_string(),
-                    l.photos.len().to_string(),
-                ]
-            })
-            .collect();
-        println!(
-            "{}",
-            table(
-                &["REF", "TITLE", "PRICE", "STOCK", "STATUS", "PHOTOS"],
-                &rows
-            )
-        );
+        let header = ["REF", "TITLE", "PRICE", "STOCK", "STATUS", "PHOTOS"];
+        self.list(&listings, listings, &header, |l| {
+            vec![
+                short_id(&l.id),
+                ellipsize(&l.title, 32),
+                format!("{}/{}", l.price, l.unit),
+                format!("{} {}", l.stock, l.unit),
+                l.status.to_string(),
+                l.photos.len().to_string(),
+            ]
+        });
     }
 
     /// Prints one listing in full.
@@ -145,14 +150,9 @@ impl Output {
 
     /// Prints farms.
     pub fn farms(&self, farms: &[Farm]) {
-        if self.json {
-            return self.print_json(&farms);
-        }
-        let rows: Vec<Vec<String>> = farms
-            .iter()
-            .map(|f| vec![f.id.to_string(), f.name.clone()])
-            .collect();
-        println!("{}", table(&["ID", "NAME"], &rows));
+        self.list(&farms, farms, &["ID", "NAME"], |f| {
+            vec![f.id.to_string(), f.name.clone()]
+        });
     }
 
     /// Prints pending operations.

@@ -354,35 +354,24 @@ impl Board {
 pub fn rooms(core: &Core, out: &crate::output::Output, id: Option<&str>) -> CmdResult {
     let Some(id) = id else {
         let rooms = core.rooms()?;
-        if out.json {
-            let list: Vec<_> = rooms
-                .iter()
-                .map(|r| {
-                    serde_json::json!({
-                        "id": r.id, "farm": r.farm, "title": r.title,
-                        "status": r.status.as_str(),
-                        "opened_at": r.opened_at, "ended_at": r.ended_at, "last_event": r.last_event,
-                    })
-                })
-                .collect();
-            println!("{}", serde_json::Value::Array(list));
-            return Ok(());
-        }
-        let rows: Vec<Vec<String>> = rooms
+        let json: Vec<_> = rooms
             .iter()
             .map(|r| {
-                vec![
-                    r.id.to_string(),
-                    crate::output::ellipsize(&r.title, 32),
-                    r.status.as_str().to_owned(),
-                    r.shelf.len().to_string(),
-                ]
+                serde_json::json!({
+                    "id": r.id, "farm": r.farm, "title": r.title,
+                    "status": r.status.as_str(),
+                    "opened_at": r.opened_at, "ended_at": r.ended_at, "last_event": r.last_event,
+                })
             })
             .collect();
-        println!(
-            "{}",
-            crate::output::table(&["ROOM", "TITLE", "STATUS", "SHELF"], &rows)
-        );
+        out.list(&json, &rooms, &["ROOM", "TITLE", "STATUS", "SHELF"], |r| {
+            vec![
+                r.id.to_string(),
+                crate::output::ellipsize(&r.title, 32),
+                r.status.as_str().to_owned(),
+                r.shelf.len().to_string(),
+            ]
+        });
         return Ok(());
     };
     let room = id.parse().map_err(Failure::input)?;

@@ -331,6 +331,16 @@ mod tests {
     }
 
     impl Server {
+        /// A server that has not seen a byte yet.
+        fn new() -> Server {
+            Server {
+                handshake: Handshake::new(PeerType::Server),
+                session: None,
+                out: vec![],
+                seen: vec![],
+            }
+        }
+
         fn input(&mut self, bytes: &[u8]) {
             let rest = match &mut self.session {
                 None => match self.handshake.process_bytes(bytes).unwrap() {
@@ -408,12 +418,7 @@ mod tests {
     fn publishes_to_an_in_memory_server_without_sockets() {
         let url = IngestUrl::parse("rtmp://127.0.0.1/live/key-123").unwrap();
         let mut p = RtmpPublisher::new(&url).unwrap();
-        let mut server = Server {
-            handshake: Handshake::new(PeerType::Server),
-            session: None,
-            out: vec![],
-            seen: vec![],
-        };
+        let mut server = Server::new();
         let mut events = vec![];
         // Pump bytes both ways, in odd-sized pieces, until publishing.
         for _ in 0..20 {
@@ -503,12 +508,7 @@ mod tests {
         // a real server reply as the mutation base
         let url = IngestUrl::parse("rtmp://127.0.0.1/live/k").unwrap();
         let mut p = RtmpPublisher::new(&url).unwrap();
-        let mut server = Server {
-            handshake: Handshake::new(PeerType::Server),
-            session: None,
-            out: vec![],
-            seen: vec![],
-        };
+        let mut server = Server::new();
         server.input(&p.take_output());
         let mut base = std::mem::take(&mut server.out);
         p.handle_input(&base).unwrap();

@@ -2,21 +2,8 @@
 //! `ConnectInfo` and shutdown.
 
 use super::*;
-
-#[test]
-fn the_open_file_limit_is_read_from_proc() {
-    let limits = "Limit                     Soft Limit           Hard Limit           Units     \n\
-                  Max cpu time              unlimited            unlimited            seconds   \n\
-                  Max open files            1024                 524288               files     \n";
-    assert_eq!(parse_open_file_limit(limits), Some(1024));
-    let unlimited = limits.replace("1024  ", "unlimited");
-    assert_eq!(parse_open_file_limit(&unlimited), Some(u64::MAX));
-    assert_eq!(parse_open_file_limit("nothing here"), None);
-    // This machine's own, if it has /proc.
-    if std::path::Path::new("/proc/self/limits").exists() {
-        assert!(open_file_limit().is_some());
-    }
-}
+use axum::extract::ConnectInfo;
+use std::sync::atomic::Ordering;
 
 #[test]
 fn the_oldest_waiting_connection_is_evicted_and_a_busy_one_never() {
