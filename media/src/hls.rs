@@ -28,8 +28,8 @@ use crate::ts::{CLOCK_HZ, PACKET_BYTES, TsMuxer};
 pub const LOW_LATENCY_TARGET_MS: u64 = 1_000;
 /// The conventional target duration for short segments: 2 s.
 pub const TWO_SECOND_TARGET_MS: u64 = 2_000;
-/// Added to every PTS and DTS so that the PCR (= DTS without it) runs this
-/// far ahead of decoding, as nginx-rtmp's HLS does.
+/// Added to every PTS and DTS: the timeline starts here, so that the PCR,
+/// [`crate::ts::PCR_LEAD`] behind the DTS, never goes below 0.
 pub const TIMESTAMP_OFFSET_MS: u64 = 700;
 /// A tag earlier than the one before by more than this (ms) is a new
 /// timeline (a publisher reconnected, or the 32-bit clock wrapped).

@@ -17,6 +17,10 @@ pub const VIDEO_PID: u16 = 0x100;
 pub const AUDIO_PID: u16 = 0x101;
 /// Ticks per second of PTS, DTS and the PCR base.
 pub const CLOCK_HZ: u64 = 90_000;
+/// How far the PCR (the decoder's clock as each packet arrives) runs
+/// behind the DTS of the picture it arrives with, ticks: 0.7 s of room to
+/// buffer, as nginx-rtmp's HLS gives. Start timestamps at least this high.
+pub const PCR_LEAD: u64 = 63_000;
 
 const PAT_PID: u16 = 0;
 const SYNC: u8 = 0x47;
@@ -97,8 +101,8 @@ impl TsMuxer {
     }
 
     /// Writes one H.264 access unit (Annex B) as a PES packet, with the PCR
-    /// (= `dts`) in its first packet and, for a `keyframe`, the random
-    /// access indicator.
+    /// (`dts` less [`PCR_LEAD`]) in its first packet and, for a `keyframe`,
+    /// the random access indicator.
     pub fn write_video(
         &mut self,
         pts: u64,
@@ -110,7 +114,7 @@ impl TsMuxer {
         let mut pes = pes_header(STREAM_ID_VIDEO, pts, dts, annex_b.len(), false);
         pes.extend_from_slice(annex_b);
         let first = FirstPacket {
-            pcr: Some(dts & TIMESTAMP_MASK),
+            pcr: Some(dts.wrapping_sub(PCR_LEAD) & TIMESTAMP_MASK),
             random_access: keyframe,
         };
         write_pes(VIDEO_PID, &mut self.cc_video, &pes, first, out);
@@ -401,7 +405,7 @@ mod tests {
             | u64::from(f[2]) << 9
             | u64::from(f[3]) << 1
             | u64::from(f[4] >> 7);
-        assert_eq!(base, dts);
+        assert_eq!(base, dts - PCR_LEAD);
         for p in &ps[1..] {
             assert_eq!(p[1] & 0x40, 0, "only the first starts the unit");
         }
@@ -409,6 +413,12 @@ mod tests {
         let pes: Vec<u8> = ps.iter().flat_map(|p| payload(p).to_vec()).collect();
         assert_eq!(pes.len(), 14 + 1_000);
         assert!(pes[14..].iter().all(|b| *b == 0xAB));
+        let mut early = Vec::new();
+        mux.write_video(1_000, 1_000, false, &[1], &mut early);
+        assert_eq!(
+            early[6], 0xFF,
+            "the PCR wraps at 33 bits like the timestamps"
+        );
     }
 
     #[test]
