@@ -9,7 +9,8 @@
 //!   after each segment (temp file + rename, so a reader never sees half);
 //! - `replay.m3u8`: the recording (VOD), written by [`HlsWriter::finish`];
 //! - `segments.idx`: one line per recorded segment (`sequence duration_ms
-//!   bytes`), so a hub restarted mid-show resumes the recording.
+//!   bytes`), then `capped` if the cap was reached, so a hub restarted
+//!   mid-show resumes the recording (or keeps it stopped).
 //!
 //! Disk is bounded per room by [`RecordingCap`] (default 4 hours or 2 GiB,
 //! whichever comes first): past it the show stays live but is no longer
@@ -43,6 +44,8 @@ pub const LIVE_PLAYLIST: &str = "live.m3u8";
 pub const REPLAY_PLAYLIST: &str = "replay.m3u8";
 /// The recorded segments, one line each.
 const INDEX: &str = "segments.idx";
+/// The index's last line once the recording reached its cap.
+const CAPPED: &str = "capped\n";
 
 /// `<db>.live`: where the rooms' HLS folders live, beside the database.
 pub fn live_root(db: &Path) -> PathBuf {
@@ -128,12 +131,15 @@ impl HlsWriter {
         let dir = room_dir(root, room);
         create_private_dir(&dir)?;
         let index_path = dir.join(INDEX);
-        let recorded = read_index(&dir, &index_path);
+        let (recorded, capped) = read_index(&dir, &index_path);
         // The index rewritten whole: a line cut short by a crash goes.
-        let text: String = recorded
+        let mut text: String = recorded
             .iter()
             .map(|(s, bytes)| format!("{} {} {bytes}\n", s.sequence, s.duration_ms))
             .collect();
+        if capped {
+            text.push_str(CAPPED);
+        }
         write_private(&index_path, text.as_bytes(), false)?;
         let index = std::fs::OpenOptions::new()
             .append(true)
@@ -151,7 +157,8 @@ impl HlsWriter {
             start_ms: recorded_ms,
             ..options.segments
         };
-        let recording = recorded_bytes < options.cap.max_bytes && recorded_ms < options.cap.max_ms;
+        let recording =
+            !capped && recorded_bytes < options.cap.max_bytes && recorded_ms < options.cap.max_ms;
         Ok(HlsWriter {
             room,
             dir,
@@ -258,6 +265,10 @@ impl HlsWriter {
                 || self.recorded_ms + entry.duration_ms > cap.max_ms)
         {
             self.recording = false;
+            // Remembered, so that a resumed recording does not skip ahead.
+            self.index
+                .write_all(CAPPED.as_bytes())
+                .map_err(|e| io("append to", &self.dir.join(INDEX), e))?;
             tracing::info!(target: "farmlive::hub",
                 "room {}: recording stopped at its cap ({} bytes, {} ms); the show stays live",
                 self.room, self.recorded_bytes, self.recorded_ms);
@@ -295,11 +306,15 @@ impl HlsWriter {
 }
 
 /// The recorded segments the index lists and whose files are whole
-/// (sequence, duration, bytes); reading stops at the first bad line.
-fn read_index(dir: &Path, path: &Path) -> Vec<(SegmentEntry, u64)> {
+/// (sequence, duration, bytes), and whether the recording reached its cap;
+/// reading stops at the first bad line.
+fn read_index(dir: &Path, path: &Path) -> (Vec<(SegmentEntry, u64)>, bool) {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let mut out: Vec<(SegmentEntry, u64)> = Vec::new();
     for line in text.lines() {
+        if line == CAPPED.trim_end() {
+            return (out, true);
+        }
         let mut fields = line.split(' ').map(str::parse::<u64>);
         let (Some(Ok(sequence)), Some(Ok(duration_ms)), Some(Ok(bytes)), None) =
             (fields.next(), fields.next(), fields.next(), fields.next())
@@ -320,7 +335,7 @@ fn read_index(dir: &Path, path: &Path) -> Vec<(SegmentEntry, u64)> {
             bytes,
         ));
     }
-    out
+    (out, false)
 }
 
 /// The highest segment number among the folder's files.

@@ -158,7 +158,8 @@ fn past_the_cap_the_show_stays_live_but_is_not_recorded() {
         max_ms: 2_500,
     };
     let opts = HlsOptions { cap, ..options(2) };
-    let mut writer = HlsWriter::open(root.path(), RoomId::new(), opts).unwrap();
+    let room = RoomId::new();
+    let mut writer = HlsWriter::open(root.path(), room, opts).unwrap();
     let dir = writer.dir().to_owned();
     write_all(&mut writer, &made_up(0, 10));
     assert!(!writer.recording());
@@ -172,6 +173,16 @@ fn past_the_cap_the_show_stays_live_but_is_not_recorded() {
     );
     // Unrecorded segments are deleted a window after they left the playlist.
     assert_eq!(segment_files(&dir), vec![0, 1, 6, 7, 8, 9]);
+
+    // Resumed after the cap, the recording stays stopped: a short segment
+    // that would fit under 2.5 s is not added, so the replay never jumps
+    // from the cap to the restart.
+    let mut writer = HlsWriter::open(root.path(), room, opts).unwrap();
+    assert!(!writer.recording());
+    write_all(&mut writer, &made_up(0, 1)[..11]);
+    writer.finish().unwrap();
+    assert_eq!(listed(&read(&dir, REPLAY_PLAYLIST)), vec![0, 1]);
+    assert_eq!(listed(&read(&dir, LIVE_PLAYLIST)), vec![10]);
 
     // The byte cap works the same way.
     let by_bytes = HlsOptions {
