@@ -16,12 +16,14 @@
 pub mod error;
 mod http;
 pub mod logs;
+pub mod media;
 pub mod rooms;
 pub mod serve;
 pub mod store;
 mod upkeep;
 
 pub use error::{HubError, Result};
+pub use http::hls_router;
 pub use http::{AppState, signup};
 pub use logs::install_log_subscriber;
 pub use serve::ServeOptions;

@@ -24,6 +24,16 @@ impl TagKind {
             TagKind::Script => 18,
         }
     }
+
+    /// The kind of an FLV tag type byte, if it is one of the three.
+    pub fn from_code(code: u8) -> Option<TagKind> {
+        match code {
+            8 => Some(TagKind::Audio),
+            9 => Some(TagKind::Video),
+            18 => Some(TagKind::Script),
+            _ => None,
+        }
+    }
 }
 
 /// One FLV tag: its kind, timestamp and body (what follows the 11-byte tag header).
@@ -98,6 +108,19 @@ pub fn parse_tags(bytes: &[u8]) -> Option<Vec<ParsedTag>> {
     Some(tags)
 }
 
+impl ParsedTag {
+    /// The tag as a relay receives it ([`FlvTag::received`]); `None` for a
+    /// tag type FLV does not define.
+    pub fn to_tag(&self) -> Option<FlvTag> {
+        let kind = TagKind::from_code(self.kind)?;
+        Some(FlvTag::received(
+            kind,
+            self.timestamp_ms,
+            Bytes::copy_from_slice(&self.body),
+        ))
+    }
+}
+
 impl FlvTag {
     /// A tag as a publisher sent it (over RTMP): the flags are read from the
     /// body. Video: frame type 1 is a keyframe, AVC packet type 0 is the
@@ -168,5 +191,10 @@ mod tests {
         assert_eq!(tags[0].kind, 9);
         assert_eq!(tags[0].timestamp_ms, 0x0123_4567);
         assert_eq!(tags[0].body, vec![0x27, 1, 9]);
+        assert_eq!(tags[0].to_tag(), Some(tag));
+        for kind in [TagKind::Audio, TagKind::Video, TagKind::Script] {
+            assert_eq!(TagKind::from_code(kind.code()), Some(kind));
+        }
+        assert_eq!(TagKind::from_code(7), None);
     }
 }

@@ -8,11 +8,13 @@ mod extract;
 mod routes;
 mod routes_blobs;
 mod routes_devices;
+mod routes_hls;
 mod routes_rooms;
 pub mod signup;
 mod sse;
 mod state;
 
 pub use routes::router;
+pub use routes_hls::router as hls_router;
 pub use state::AppState;
 pub(crate) use state::blocking;

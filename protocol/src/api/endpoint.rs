@@ -159,7 +159,7 @@ impl<Req, Reply> Call<Req, Reply> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{blobs, devices, rooms};
+    use super::super::{blobs, devices, media, rooms};
     use crate::RoomId;
 
     #[test]
@@ -172,5 +172,15 @@ mod tests {
         let call = rooms::EVENTS.call_for(room).with_query("after=3");
         assert_eq!(call.path, format!("/v1/rooms/{room}/events?after=3"));
         assert_eq!(format!("{:?}", rooms::UNPIN), "DELETE /v1/rooms/{id}/pin");
+        assert_eq!(
+            media::HLS_LIVE.path_for(room),
+            format!("/live/{room}/live.m3u8")
+        );
+        assert_eq!(
+            media::hls_segment(room, "seg000007.ts"),
+            media::HLS_SEGMENT
+                .replace("{room}", &room.to_string())
+                .replace("{segment}", "seg000007.ts")
+        );
     }
 }

@@ -204,3 +204,30 @@ pub mod rooms {
         &[E::Invalid, E::NotFound],
     );
 }
+
+/// A room's video as HLS, public: what the room page plays (Safari/iOS), and
+/// after the show its replay. Not under `/v1/`: these are media URLs that a
+/// CDN or an SRS/nginx edge may pull from the hub as its origin. The bodies
+/// are not JSON: playlists are `application/vnd.apple.mpegurl`, segments
+/// `video/mp2t`.
+pub mod media {
+    use super::*;
+    use crate::RoomId;
+
+    /// The live playlist: the newest segments, reloaded by the player. Ends
+    /// (`EXT-X-ENDLIST`) when the show does.
+    pub const HLS_LIVE: Endpoint<(), (), RoomId> =
+        Endpoint::new(Method::Get, "/live/{room}/live.m3u8", &[E::NotFound]);
+    /// The replay: every recorded segment, written when the show ends.
+    pub const HLS_REPLAY: Endpoint<(), (), RoomId> =
+        Endpoint::new(Method::Get, "/live/{room}/replay.m3u8", &[E::NotFound]);
+    /// One segment, as the router takes it (two parameters, so not an
+    /// [`Endpoint`]; build it with [`hls_segment`]). Playlists name
+    /// segments relative to themselves, so players never build this.
+    pub const HLS_SEGMENT: &str = "/live/{room}/{segment}";
+
+    /// The path of segment file `segment` (e.g. `seg000042.ts`) of `room`.
+    pub fn hls_segment(room: RoomId, segment: &str) -> String {
+        format!("/live/{room}/{segment}")
+    }
+}

@@ -1,0 +1,112 @@
+//! A room's HLS over HTTP, public: the live playlist, the replay playlist
+//! and the segments, read from the folders [`HlsWriter`] writes.
+//!
+//! Only names the hub itself makes are served: the room must be a room id
+//! (the folder is named by its canonical form) and a segment name must be
+//! exactly `segNNNNNN.ts`, so no request reaches another path. Caching fits
+//! a CDN in front: the live playlist changes every segment (`no-cache`),
+//! the replay is written once at the end (a minute), segments never change
+//! (a year, immutable).
+//!
+//! [`HlsWriter`]: crate::media::hls_writer::HlsWriter
+
+use crate::error::{HubError, Result};
+use crate::media::hls_writer::{LIVE_PLAYLIST, REPLAY_PLAYLIST, room_dir};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use farmlive_media::hls::parse_segment_name;
+use farmlive_protocol::RoomId;
+use farmlive_protocol::api::media;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+const PLAYLIST_TYPE: &str = "application/vnd.apple.mpegurl";
+const SEGMENT_TYPE: &str = "video/mp2t";
+const LIVE_CACHE: &str = "no-cache";
+const REPLAY_CACHE: &str = "public, max-age=60";
+const SEGMENT_CACHE: &str = "public, max-age=31536000, immutable";
+
+/// Where the rooms' HLS folders are (`<db>.live`, see
+/// [`crate::media::hls_writer::live_root`]).
+#[derive(Debug, Clone)]
+struct HlsRoot(Arc<PathBuf>);
+
+/// The HLS routes, serving the folders under `root`; merge them into the
+/// hub's router (they carry their own state, so any `S` fits).
+pub fn router<S: Clone + Send + Sync + 'static>(root: PathBuf) -> Router<S> {
+    Router::new()
+        .route(media::HLS_LIVE.path, get(live))
+        .route(media::HLS_REPLAY.path, get(replay))
+        .route(media::HLS_SEGMENT, get(segment))
+        .with_state(HlsRoot(Arc::new(root)))
+}
+
+/// The room a path names, in the id's canonical form only: one URL per
+/// file, as a cache in front wants.
+fn room(raw: &str) -> Result<RoomId> {
+    raw.parse::<RoomId>()
+        .ok()
+        .filter(|id| id.to_string() == raw)
+        .ok_or(HubError::NotFound("no such room"))
+}
+
+async fn live(State(root): State<HlsRoot>, Path(id): Path<String>) -> Result<Response> {
+    serve(&root, room(&id)?, LIVE_PLAYLIST, PLAYLIST_TYPE, LIVE_CACHE).await
+}
+
+async fn replay(State(root): State<HlsRoot>, Path(id): Path<String>) -> Result<Response> {
+    serve(
+        &root,
+        room(&id)?,
+        REPLAY_PLAYLIST,
+        PLAYLIST_TYPE,
+        REPLAY_CACHE,
+    )
+    .await
+}
+
+async fn segment(
+    State(root): State<HlsRoot>,
+    Path((id, name)): Path<(String, String)>,
+) -> Result<Response> {
+    let room = room(&id)?;
+    parse_segment_name(&name).ok_or(HubError::NotFound("no such segment"))?;
+    serve(&root, room, &name, SEGMENT_TYPE, SEGMENT_CACHE).await
+}
+
+/// Streams `room`'s file `name` (checked by the caller) from disk.
+async fn serve(
+    root: &HlsRoot,
+    room: RoomId,
+    name: &str,
+    content_type: &'static str,
+    cache: &'static str,
+) -> Result<Response> {
+    let path = room_dir(&root.0, room).join(name);
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|_| HubError::NotFound("no such video"))?;
+    let length = file
+        .metadata()
+        .await
+        .map_err(|_| HubError::NotFound("no such video"))?
+        .len();
+    let mut resp = Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    // Public media: a player on another origin (a CDN'd page) may read it.
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests;
