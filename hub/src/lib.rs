@@ -20,6 +20,7 @@ pub mod rooms;
 pub mod serve;
 pub mod store;
 mod upkeep;
+mod web;
 
 pub use error::{HubError, Result};
 pub use http::{AppState, signup};
@@ -105,6 +106,7 @@ impl Hub {
     /// request id on every request (see [`logs`]).
     pub fn router(&self) -> axum::Router {
         http::router()
+            .merge(web::router())
             .layer(DefaultBodyLimit::max(BODY_MAX_BYTES))
             .layer(RequestDecompressionLayer::new())
             .layer(CompressionLayer::new())

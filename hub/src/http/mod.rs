@@ -10,7 +10,7 @@ mod routes_blobs;
 mod routes_devices;
 mod routes_rooms;
 pub mod signup;
-mod sse;
+pub(crate) mod sse;
 mod state;
 
 pub use routes::router;
