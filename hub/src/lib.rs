@@ -7,6 +7,9 @@
 //!
 //! Layers, top to bottom (a module imports only from layers below it):
 //! - this file (`Hub`, `run`), `serve` (the accept loop) and `upkeep`;
+//! - `web`: the buyers' storefront pages, beside `http` (it shares the
+//!   HTTP layer's state, sign-up limit and event streams; `http` never
+//!   imports it);
 //! - `http`: routes, extractors, the sign-up limit, room event streams;
 //! - [`store`]: the interface the HTTP layer calls, and its SQLite
 //!   implementation;
