@@ -47,6 +47,15 @@ impl Lang {
         }
     }
 
+    /// The name of `unit` in this language.
+    pub fn unit(self, unit: farmlive_protocol::Unit) -> &'static str {
+        let i = farmlive_protocol::Unit::ALL
+            .iter()
+            .position(|u| *u == unit)
+            .unwrap_or(0);
+        self.strings().units[i]
+    }
+
     /// The words of this language.
     pub fn strings(self) -> &'static Strings {
         match self {
@@ -109,8 +118,10 @@ pub struct Strings {
     pub listings: &'static str,
     /// When nothing is for sale.
     pub no_listings: &'static str,
-    /// "in stock" after the number.
+    /// "in stock" before the number and unit.
     pub in_stock: &'static str,
+    /// Unit names, in `Unit::ALL` order.
+    pub units: [&'static str; 7],
     /// Before the unit, as in "per kg".
     pub per: &'static str,
     /// "Watch" link to a room.
@@ -222,7 +233,8 @@ static EN: Strings = Strings {
     no_rooms: "No farm is live right now.",
     listings: "From the farms",
     no_listings: "Nothing is for sale right now.",
-    in_stock: "in stock",
+    in_stock: "In stock:",
+    units: ["kg", "g", "jin", "piece", "box", "bunch", "dozen"],
     per: "per",
     watch: "Watch",
     viewers: "watching",
@@ -290,7 +302,8 @@ static ZH: Strings = Strings {
     no_rooms: "现在没有农场在直播。",
     listings: "农场好货",
     no_listings: "现在没有在售商品。",
-    in_stock: "件有货",
+    in_stock: "库存",
+    units: ["公斤", "克", "斤", "个", "箱", "把", "打"],
     per: "每",
     watch: "观看",
     viewers: "人在看",

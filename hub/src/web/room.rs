@@ -38,7 +38,7 @@ fn page(
         title: l.title.clone(),
         price: views::price(now),
         usual: (now != l.price).then(|| views::price(l.price)),
-        unit: l.unit.as_str(),
+        unit: lang.unit(l.unit),
         photo: views::photo(l),
     });
     let chosen = chosen.or(view.pin.map(|p| p.listing));
@@ -54,7 +54,7 @@ fn page(
                 id: l.id.to_string(),
                 title: l.title.clone(),
                 price: views::price(live.unwrap_or(l.price)),
-                unit: l.unit.as_str(),
+                unit: lang.unit(l.unit),
                 selected: chosen == Some(l.id),
             }
         })

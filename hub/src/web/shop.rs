@@ -47,7 +47,7 @@ pub async fn home(State(s): St, headers: HeaderMap) -> Response {
                         viewers: r.viewers,
                     })
                     .collect(),
-                listings: listings.iter().map(ListingCard::from).collect(),
+                listings: listings.iter().map(|l| ListingCard::new(l, lang)).collect(),
             },
         ),
         Err(e) => error_page(&e, lang, pages::HOME.path),
@@ -92,7 +92,7 @@ pub async fn order(
             let notice = q.placed.is_some().then_some(lang.strings().placed_ok);
             html(
                 StatusCode::OK,
-                &OrderPage::new(Chrome::new(lang, &here), &o, notice, None),
+                &OrderPage::new(Chrome::new(lang, &here), lang, &o, notice, None),
             )
         }
         Err(e) => error_page(&e, lang, &here),
@@ -136,7 +136,7 @@ pub async fn cancel(
             Ok(o) => {
                 let c = Chrome::new(lang, &here);
                 let (status, msg) = explain(&e, c.t);
-                html(status, &OrderPage::new(c, &o, None, Some(msg)))
+                html(status, &OrderPage::new(c, lang, &o, None, Some(msg)))
             }
             Err(e) => error_page(&e, lang, &here),
         },

@@ -106,14 +106,15 @@ pub struct ListingCard {
     pub photo: Option<String>,
 }
 
-impl From<&PublicListing> for ListingCard {
-    fn from(l: &PublicListing) -> Self {
+impl ListingCard {
+    /// The card of `l` in `lang`.
+    pub fn new(l: &PublicListing, lang: Lang) -> Self {
         ListingCard {
             id: l.id.to_string(),
             title: l.title.clone(),
             farm: l.farm.name.clone(),
             price: price(l.price),
-            unit: l.unit.as_str(),
+            unit: lang.unit(l.unit),
             stock: l.stock,
             photo: photo(l),
         }
@@ -267,6 +268,7 @@ impl OrderPage {
     /// The page for `o` in `lang`.
     pub fn new(
         c: Chrome,
+        lang: Lang,
         o: &OrderState,
         notice: Option<&'static str>,
         error: Option<String>,
@@ -290,7 +292,7 @@ impl OrderPage {
             status: t.statuses[status_index],
             status_code: o.status.as_str(),
             quantity: o.quantity,
-            unit: o.unit.as_str(),
+            unit: lang.unit(o.unit),
             unit_price: price(o.unit_price),
             total: price(o.total),
             delivery: match o.delivery {
