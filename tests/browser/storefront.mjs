@@ -2,7 +2,8 @@
 // playwright-core), at a phone's size: the home page lists the seeded
 // listing; a room page shows the pinned live price, takes an order through
 // its form and, once the browser holds a guest, shows a comment typed in
-// its box arriving over the room's event stream. Screenshots of each page
+// its box arriving over the room's event stream; the player libraries the
+// hub serves load and report MSE support. Screenshots of each page
 // go to the artifacts folder. No console errors (a blocked script or style
 // would show up as one).
 //
@@ -70,6 +71,16 @@ try {
   assert.equal(await page.locator("#pin-price").textContent(), "¥8.00");
   assert.equal(await page.locator("#pin-usual").textContent(), "¥10.00");
   await shot("room");
+
+  // The player libraries the hub serves (from the same npm lock) load under
+  // the page's policy and find what they need (MSE) in this browser.
+  const player = page.locator("#player");
+  const mpegtsSrc = await player.getAttribute("data-mpegts-js");
+  const hlsSrc = await player.getAttribute("data-hls-js");
+  assert.ok(mpegtsSrc && hlsSrc, "the room page offers mpegts.js and hls.js");
+  await page.addScriptTag({ url: url + mpegtsSrc });
+  assert.equal(await page.evaluate(() => typeof mpegts === "object" && mpegts.isSupported()), true);
+  assert.equal(await page.evaluate(async (src) => (await import(src)).default.isSupported(), hlsSrc), true);
 
   // Order through the form, as a buyer taps it.
   await page.fill("input[name=quantity]", "2");

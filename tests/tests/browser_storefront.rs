@@ -4,7 +4,8 @@
 //! hub process, at a phone's size (390×844). The script
 //! (`tests/browser/storefront.mjs`) opens the home page and a room page,
 //! orders through the form, comments through the box and sees the comment
-//! come back over the event stream; screenshots go to
+//! come back over the event stream, and loads the player libraries the hub
+//! serves; screenshots go to
 //! `target/artifacts/browser/`.
 //!
 //! Skipped, saying so, only when chromium is absent and

@@ -1,7 +1,8 @@
 //! The storefront's static files, embedded in the binary. Each is served
 //! under a name that carries the first bytes of its SHA-256
 //! (`app.3f2a9c1b.css`), so browsers may cache it for a year: a new build
-//! with a changed file links a new name.
+//! with a changed file links a new name. The player libraries found at
+//! start ([`super::vendor`]) are served the same way.
 
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
@@ -34,20 +35,33 @@ const ASSETS: &[Asset] = &[
     },
 ];
 
+/// `name` with the first bytes of `body`'s SHA-256 before its extension:
+/// `app.css` → `app.3f2a9c1b.css`.
+pub fn hashed(name: &str, body: &[u8]) -> String {
+    let hash = Sha256::digest(body);
+    let short: String = hash[..4].iter().map(|b| format!("{b:02x}")).collect();
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    format!("{stem}.{short}.{ext}")
+}
+
 /// The served (hashed) names, in [`ASSETS`] order.
 fn served_names() -> &'static [String] {
     static NAMES: OnceLock<Vec<String>> = OnceLock::new();
     NAMES.get_or_init(|| {
         ASSETS
             .iter()
-            .map(|a| {
-                let hash = Sha256::digest(a.body.as_bytes());
-                let short: String = hash[..4].iter().map(|b| format!("{b:02x}")).collect();
-                let (stem, ext) = a.name.rsplit_once('.').unwrap_or((a.name, ""));
-                format!("{stem}.{short}.{ext}")
-            })
+            .map(|a| hashed(a.name, a.body.as_bytes()))
             .collect()
     })
+}
+
+/// The address of the player library `name` (`mpegts.js`, `hls.mjs`), if
+/// the hub found it (see [`super::vendor`]).
+pub fn library_url(name: &str) -> Option<String> {
+    super::vendor::loaded()
+        .iter()
+        .find(|l| l.name == name)
+        .map(|l| pages::ASSET.path_for(&l.served))
 }
 
 /// The address of the embedded file `name` (`app.css`), hash included.
@@ -72,7 +86,18 @@ pub async fn serve(Path(file): Path<String>) -> Response {
             ASSETS[i].body,
         )
             .into_response(),
-        None => (StatusCode::NOT_FOUND, "no such file").into_response(),
+        None => match super::vendor::loaded().iter().find(|l| l.served == file) {
+            Some(lib) => (
+                [
+                    (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                    (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+                    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                ],
+                lib.body.clone(),
+            )
+                .into_response(),
+            None => (StatusCode::NOT_FOUND, "no such file").into_response(),
+        },
     }
 }
 

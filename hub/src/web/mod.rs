@@ -21,6 +21,7 @@ mod media;
 mod respond;
 mod room;
 mod shop;
+mod vendor;
 mod views;
 
 use crate::http::AppState;

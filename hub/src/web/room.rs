@@ -62,6 +62,8 @@ fn page(
     RoomPage {
         c: Chrome::new(lang, &pages::ROOM.path_for(id)),
         js: super::assets::url("room.js"),
+        mpegts_js: super::assets::library_url("mpegts.js"),
+        hls_js: super::assets::library_url("hls.mjs"),
         room_id: id.to_string(),
         title: view.title.clone(),
         farm: view.farm.name.clone(),

@@ -186,6 +186,10 @@ pub struct RoomPage {
     pub c: Chrome,
     /// The page script's address.
     pub js: String,
+    /// mpegts.js's address (HTTP-FLV through MSE), if the hub has it.
+    pub mpegts_js: Option<String>,
+    /// hls.js's address (an ES module), if the hub has it.
+    pub hls_js: Option<String>,
     /// Room id.
     pub room_id: String,
     /// Title.
