@@ -13,6 +13,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use farmlive_core::OrderFilter;
 use farmlive_core::protocol::api::Role;
 use farmlive_core::protocol::api::pages;
 use farmlive_tests::api::Api;
@@ -108,7 +109,15 @@ fn the_storefront_works_in_chromium_at_phone_size() {
         let bytes = std::fs::read(&shot).unwrap();
         assert!(bytes.starts_with(b"\x89PNG"), "{} is a PNG", shot.display());
     }
-    // The order the browser placed took stock through the same path as the API.
+    // The order the browser placed reaches the farmer's device, at the live
+    // price, and took its stock.
     let orders = hub.count("SELECT COUNT(*) FROM orders", []);
     assert_eq!(orders, 1, "{stdout}");
+    farmer.sync(&rt);
+    let on_phone = farmer.core.orders(&OrderFilter::default()).unwrap();
+    assert_eq!(on_phone.len(), 1);
+    let order = &on_phone[0].state;
+    assert_eq!((order.quantity, order.unit_price.minor), (2, 800));
+    assert_eq!(order.contact.name, "Wang Fang");
+    assert_eq!(farmer.core.listing(mango.id).unwrap().stock, 18);
 }

@@ -490,6 +490,15 @@ fn a_room_page_orders_at_the_live_price_then_the_usual_and_says_when_stock_runs_
         );
         let refused = b.post(&comment_path, &[("text", "abc\u{202E}cba")]).await;
         assert_eq!(refused.status, 400);
+        // A visitor without a guest (or JavaScript) sees the recent comments
+        // and orders in the page, escaped and isolated.
+        let seen = Browser::new(&w.hub.url, "en").get(&path).await.body;
+        assert!(
+            seen.contains("<bdi class=\"author\">Wang</bdi><bdi>&#60;img src=x onerror=alert(1)&#62; tasty</bdi>"),
+            "{seen}"
+        );
+        assert!(!seen.contains("<img src=x"));
+        assert!(seen.contains("<bdi>Wang</bdi> 2 × <bdi>Guifei mango</bdi> ¥8.00"), "{seen}");
 
         // Ended: the page says so and links the replay.
         w.api.end(&w.token, room).await;

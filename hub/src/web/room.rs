@@ -6,7 +6,9 @@ use super::guest;
 use super::i18n::Lang;
 use super::media;
 use super::respond::{error_page, explain, html, see_other};
-use super::views::{self, Chrome, OrderFormValues, PinnedCard, RoomPage, ShelfItem};
+use super::views::{
+    self, Chrome, CommentLine, OrderFormValues, PinnedCard, RoomPage, ShelfItem, TickerLine,
+};
 use crate::error::{HubError, Result};
 use crate::http::{AppState, blocking, sse};
 use crate::store::interface::Principal;
@@ -15,12 +17,57 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use farmlive_protocol::api::{pages, rooms};
-use farmlive_protocol::room::{RoomOrder, RoomStatus, RoomView, validate_comment};
+use farmlive_protocol::room::{
+    RoomEvent, RoomEventBody, RoomOrder, RoomStatus, RoomView, validate_comment,
+};
 use farmlive_protocol::{BuyerContact, BuyerId, Delivery, ListingId, RoomId};
 use serde::Deserialize;
 use std::sync::Arc;
 
 type St = State<Arc<AppState>>;
+
+/// Comments the page shows when it opens, at most.
+const RECENT_COMMENTS: usize = 30;
+/// Orders the ticker shows when the page opens, at most.
+const RECENT_ORDERS: usize = 10;
+/// How far back (in hub-wide event ids) the page looks for them.
+const RECENT_WINDOW: u64 = 300;
+
+/// The room's recent comments and orders, newest first: its events among
+/// the hub's last [`RECENT_WINDOW`]. (The script adds what follows.)
+async fn recent(s: &Arc<AppState>, view: &RoomView) -> (Vec<CommentLine>, Vec<TickerLine>) {
+    let (st, id, upto) = (s.clone(), view.id, view.last_event);
+    let after = upto.saturating_sub(RECENT_WINDOW);
+    let limit = u32::try_from(RECENT_WINDOW).unwrap_or(u32::MAX);
+    let items = blocking(move || st.store.room_events(id, after, Some(upto), limit))
+        .await
+        .unwrap_or_default();
+    let (mut comments, mut ticker) = (Vec::new(), Vec::new());
+    for item in items.iter().rev() {
+        let Ok(event) = serde_json::from_str::<RoomEvent>(&item.json) else {
+            continue;
+        };
+        match event.body {
+            RoomEventBody::Comment { author, text } if comments.len() < RECENT_COMMENTS => {
+                comments.push(CommentLine { author, text });
+            }
+            RoomEventBody::OrderPlaced {
+                buyer,
+                quantity,
+                title,
+                unit_price,
+                ..
+            } if ticker.len() < RECENT_ORDERS => ticker.push(TickerLine {
+                buyer,
+                quantity,
+                title,
+                price: views::price(unit_price),
+            }),
+            _ => {}
+        }
+    }
+    (comments, ticker)
+}
 
 /// A room page for `view`, as `lang` speaks, with the form's values and a
 /// message about the last post.
@@ -80,6 +127,9 @@ fn page(
         events_url: pages::ROOM_EVENTS.path_for(id),
         room_json_url: rooms::SHOW.path_for(id),
         idempotency_key: uuid::Uuid::now_v7().to_string(),
+        comments: Vec::new(),
+        ticker: Vec::new(),
+        last_event: view.last_event,
         form: OrderFormValues {
             quantity: form.quantity.max(1),
             ..form
@@ -139,7 +189,8 @@ pub async fn show(State(s): St, Path(raw): Path<String>, headers: HeaderMap) -> 
     match view {
         Ok(view) => {
             let guest = guest::current(&s, &headers).is_some();
-            let p = page(&view, lang, guest, None, OrderFormValues::default(), None);
+            let mut p = page(&view, lang, guest, None, OrderFormValues::default(), None);
+            (p.comments, p.ticker) = recent(&s, &view).await;
             respond(StatusCode::OK, &view, &p)
         }
         Err(e) => error_page(&e, lang, &here),

@@ -178,6 +178,26 @@ pub struct OrderFormValues {
     pub non_contact: bool,
 }
 
+/// A comment as the room page lists it.
+pub struct CommentLine {
+    /// The buyer's display name.
+    pub author: String,
+    /// The comment.
+    pub text: String,
+}
+
+/// An order as the room's ticker lists it.
+pub struct TickerLine {
+    /// The buyer's display name.
+    pub buyer: String,
+    /// Units.
+    pub quantity: i64,
+    /// Listing title.
+    pub title: String,
+    /// Unit price paid.
+    pub price: String,
+}
+
 /// `/r/{room}`.
 #[derive(Template)]
 #[template(path = "room.html")]
@@ -222,6 +242,12 @@ pub struct RoomPage {
     pub room_json_url: String,
     /// A fresh key, so a form posted twice orders once.
     pub idempotency_key: String,
+    /// Recent comments, newest first.
+    pub comments: Vec<CommentLine>,
+    /// Recent orders, newest first.
+    pub ticker: Vec<TickerLine>,
+    /// The last event the page shows: the script follows from here.
+    pub last_event: u64,
     /// The form's values.
     pub form: OrderFormValues,
 }

@@ -77,8 +77,11 @@ function onEvent(e) {
 }
 
 function follow() {
-  const source = new EventSource(room.dataset.events);
+  // From the last event the page showed; a reconnect resumes by itself
+  // (the browser sends Last-Event-ID).
+  const source = new EventSource(`${room.dataset.events}?after=${room.dataset.after || 0}`);
   source.addEventListener("room", (m) => {
+    room.dataset.after = m.lastEventId;
     try {
       onEvent(JSON.parse(m.data));
     } catch (_) {
