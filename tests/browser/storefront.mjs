@@ -7,7 +7,7 @@
 // go to the artifacts folder. No console errors (a blocked script or style
 // would show up as one).
 //
-// Usage: node storefront.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH
+// Usage: node storefront.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH ENDED_ROOM_PATH
 // Env: FARMLIVE_NPM_DIR (where `npm ci` put playwright-core), CHROMIUM.
 
 import { createRequire } from "node:module";
@@ -15,9 +15,9 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 
-const [url, artifacts, roomPath] = process.argv.slice(2);
-if (!url || !artifacts || !roomPath) {
-  console.error("usage: node storefront.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH");
+const [url, artifacts, roomPath, endedPath] = process.argv.slice(2);
+if (!url || !artifacts || !roomPath || !endedPath) {
+  console.error("usage: node storefront.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH ENDED_ROOM_PATH");
   process.exit(2);
 }
 const require = createRequire(join(process.env.FARMLIVE_NPM_DIR, "node_modules", "x.js"));
@@ -46,7 +46,8 @@ try {
   page.on("response", (r) => {
     const path = new URL(r.url()).pathname;
     // The video has no stream until a relay serves one; browsers ask for an icon.
-    if (r.status() >= 400 && !path.startsWith("/live/") && path !== "/favicon.ico") {
+    const expected = r.status() === 409 && r.request().method() === "POST";
+    if (r.status() >= 400 && !expected && !path.startsWith("/live/") && path !== "/favicon.ico") {
       problems.push(`${r.status()} ${path}`);
     }
   });
@@ -100,6 +101,22 @@ try {
   const comment = page.locator("#comments li", { hasText: "<b>so sweet</b>" });
   await comment.waitFor({ state: "visible", timeout: 10000 });
   await shot("room-guest");
+
+  // More than the stock: the page comes back with a clear message, no order.
+  await page.fill("input[name=quantity]", "999");
+  const [resp] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === "POST"),
+    page.click("button.buy"),
+  ]);
+  assert.equal(resp.status(), 409);
+  await page.locator("#order-error", { hasText: "Sold out" }).waitFor({ state: "visible" });
+  await shot("room-sold-out");
+
+  // An ended room: "ended" and the replay.
+  await page.goto(url + endedPath);
+  await page.getByText("This live show has ended").waitFor({ state: "visible" });
+  assert.ok(await page.getByRole("link", { name: "Watch the replay" }).isVisible());
+  await shot("room-ended");
 } catch (e) {
   problems.push(String(e && e.stack ? e.stack : e));
 } finally {

@@ -3,7 +3,8 @@
 //! installed by `cargo xtask setup` outside the repository) against a real
 //! hub process, at a phone's size (390×844). The script
 //! (`tests/browser/storefront.mjs`) opens the home page and a room page,
-//! orders through the form, comments through the box and sees the comment
+//! orders through the form (and is told when stock runs out), comments
+//! through the box and sees the comment
 //! come back over the event stream, and loads the player libraries the hub
 //! serves; screenshots go to
 //! `target/artifacts/browser/`.
@@ -74,17 +75,21 @@ fn the_storefront_works_in_chromium_at_phone_size() {
     farmer.sync(&rt);
     let api = Api::new(&hub.url);
     let token = farmer.token();
-    let room = rt.block_on(async {
+    let (room, ended) = rt.block_on(async {
         let photo = std::fs::read(farmlive_tests::photo("leaf-2560x1600.jpg")).unwrap();
         let sha = api.upload(&token, &photo).await;
         let got = api
             .attach(&token, &mango.id.to_string(), &sha, photo.len())
             .await;
         assert_eq!(got, "applied");
+        // Yesterday's show, ended (a farm has one live room at a time).
+        let ended = RoomBuilder::new(farm, &[mango.id]).title("Yesterday's picking");
+        let (ended, _) = api.open(&token, &ended).await;
+        api.end(&token, ended).await;
         let room = RoomBuilder::new(farm, &[mango.id]).title("Mango harvest, Hainan");
         let (room, _) = api.open(&token, &room).await;
         api.pin(&token, room, mango.id, Some(800)).await;
-        room
+        (room, ended)
     });
 
     let out_dir = artifacts();
@@ -94,6 +99,7 @@ fn the_storefront_works_in_chromium_at_phone_size() {
         .arg(&hub.url)
         .arg(&out_dir)
         .arg(pages::ROOM.path_for(room))
+        .arg(pages::ROOM.path_for(ended))
         .env("FARMLIVE_NPM_DIR", &npm)
         .env("CHROMIUM", &chromium)
         .output()
@@ -104,7 +110,15 @@ fn the_storefront_works_in_chromium_at_phone_size() {
         out.status.success(),
         "the browser script failed:\n{stdout}\n{stderr}"
     );
-    for name in ["home", "home-zh", "room", "order", "room-guest"] {
+    for name in [
+        "home",
+        "home-zh",
+        "room",
+        "order",
+        "room-guest",
+        "room-sold-out",
+        "room-ended",
+    ] {
         let shot = out_dir.join(format!("{name}.png"));
         let bytes = std::fs::read(&shot).unwrap();
         assert!(bytes.starts_with(b"\x89PNG"), "{} is a PNG", shot.display());

@@ -304,7 +304,8 @@ pub async fn order(
             let (status, msg) = explain(&e, t);
             // The view again, so the page shows the stock and pin as they are now.
             let view_now = load(&s, view.id).await.unwrap_or(view.clone());
-            let p = page(&view_now, lang, true, Some(msg), values.clone(), chosen);
+            let mut p = page(&view_now, lang, true, Some(msg), values.clone(), chosen);
+            (p.comments, p.ticker) = recent(&s, &view_now).await;
             let mut resp = respond(status, &view_now, &p);
             if let Some(c) = cookie {
                 resp.headers_mut().append(header::SET_COOKIE, c);
