@@ -119,3 +119,42 @@ fn the_language_follows_accept_language_and_the_switch_overrides_it() {
         assert!(en.get("/").await.body.contains("On air now"));
     });
 }
+
+#[test]
+fn a_room_with_an_external_playback_address_lets_only_that_origin_in() {
+    let rt = rt();
+    let w = world(&rt, &[]);
+    rt.block_on(async {
+        let room = farmlive_tests::RoomBuilder::new(w.farm, &[w.mango])
+            .title("On the CDN")
+            .playback_url("https://cdn.example:8443/live/mango.m3u8");
+        let (room, _) = w.api.open(&w.token, &room).await;
+        let page = Browser::new(&w.hub.url, "en")
+            .get(&format!("/r/{room}"))
+            .await;
+        assert_eq!(page.status, 200);
+        let csp = page.headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("media-src 'self' blob: https://cdn.example:8443;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("connect-src 'self' https://cdn.example:8443;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("script-src 'self';"),
+            "no script from elsewhere: {csp}"
+        );
+        assert!(
+            page.body
+                .contains("data-hls=\"https://cdn.example:8443/live/mango.m3u8\""),
+            "{}",
+            page.body
+        );
+        assert!(
+            !page.body.contains("data-flv"),
+            "the hub relays nothing here"
+        );
+    });
+}
