@@ -7,6 +7,9 @@
 //!
 //! Layers, top to bottom (a module imports only from layers below it):
 //! - this file (`Hub`, `run`), `serve` (the accept loop) and `upkeep`;
+//! - `web`: the buyers' storefront pages, beside `http` (it shares the
+//!   HTTP layer's state, sign-up limit and event streams; `http` never
+//!   imports it);
 //! - `http`: routes, extractors, the sign-up limit, room event streams;
 //! - [`store`]: the interface the HTTP layer calls, and its SQLite
 //!   implementation;
@@ -21,6 +24,7 @@ pub mod rooms;
 pub mod serve;
 pub mod store;
 mod upkeep;
+mod web;
 
 pub use error::{HubError, Result};
 pub use http::hls_router;
@@ -107,6 +111,7 @@ impl Hub {
     /// request id on every request (see [`logs`]).
     pub fn router(&self) -> axum::Router {
         http::router()
+            .merge(web::router())
             .layer(DefaultBodyLimit::max(BODY_MAX_BYTES))
             .layer(RequestDecompressionLayer::new())
             .layer(CompressionLayer::new())

@@ -3,6 +3,7 @@
 //! when something is missing.
 
 use crate::run;
+use std::path::PathBuf;
 use std::process::Command;
 
 /// To compile the workspace: C toolchain, nasm for openh264's assembly,
@@ -14,15 +15,19 @@ const LIVE_PEERS: &[&str] = &["nginx", "libnginx-mod-rtmp", "ffmpeg"];
 const MOBILE: &[&str] = &["maven", "openjdk-17-jdk-headless", "debootstrap"];
 /// The photo benchmark's peer.
 const VIPS: &[&str] = &["libvips-tools"];
+/// The storefront's browser tests: Debian's Chromium, driven by
+/// playwright-core from npm (see [`ensure_npm`]; no browser download), and a
+/// small Chinese font so the screenshots show the Chinese pages.
+const BROWSER: &[&str] = &["chromium", "fonts-wqy-microhei"];
 
 /// Needed to build and run every test.
-pub const TEST: &[&[&str]] = &[BUILD, LIVE_PEERS, MOBILE];
+pub const TEST: &[&[&str]] = &[BUILD, LIVE_PEERS, MOBILE, BROWSER];
 /// Needed to build and run the demo.
 pub const DEMO: &[&[&str]] = &[BUILD];
 /// Needed for the benchmarks and their peers.
 pub const BENCH: &[&[&str]] = &[BUILD, LIVE_PEERS, VIPS];
 /// Everything.
-pub const ALL: &[&[&str]] = &[BUILD, LIVE_PEERS, MOBILE, VIPS];
+pub const ALL: &[&[&str]] = &[BUILD, LIVE_PEERS, MOBILE, VIPS, BROWSER];
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")
@@ -31,8 +36,57 @@ fn installed(package: &str) -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
 }
 
-/// Installs whichever of `packages` are missing.
+/// Installs whichever of `packages` are missing; with the browser group,
+/// also the npm packages of `tests/browser` ([`ensure_npm`]).
 pub fn ensure(groups: &[&[&str]]) -> Result<(), String> {
+    ensure_debian(groups)?;
+    if groups.contains(&BROWSER) {
+        ensure_npm()?;
+    }
+    Ok(())
+}
+
+/// Where `npm ci` installs `tests/browser`'s packages: `$FARMLIVE_NPM_DIR`,
+/// else `~/.cache/farmlive/npm`, outside the repository. The browser test
+/// looks in the same place.
+pub fn npm_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("FARMLIVE_NPM_DIR") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+    home.join(".cache/farmlive/npm")
+}
+
+/// `npm ci` of `tests/browser/package-lock.json` into [`npm_dir`]: the
+/// browser driver (playwright-core, pointed at Debian's chromium) and the
+/// player libraries, exactly as locked, install scripts off. Skipped when
+/// the lock installed there last is the same.
+pub fn ensure_npm() -> Result<(), String> {
+    let src = crate::bindings::root().join("tests/browser");
+    let dir = npm_dir();
+    let lock = std::fs::read(src.join("package-lock.json"))
+        .map_err(|e| format!("tests/browser/package-lock.json: {e}"))?;
+    let stamp = dir.join("installed-package-lock.json");
+    if std::fs::read(&stamp).is_ok_and(|s| s == lock) && dir.join("node_modules").is_dir() {
+        return Ok(());
+    }
+    if Command::new("npm").arg("--version").output().is_err() {
+        ensure_debian(&[&["nodejs", "npm"]])?;
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for file in ["package.json", "package-lock.json"] {
+        std::fs::copy(src.join(file), dir.join(file)).map_err(|e| format!("{file}: {e}"))?;
+    }
+    run(Command::new("npm").current_dir(&dir).args([
+        "ci",
+        "--ignore-scripts",
+        "--no-audit",
+        "--no-fund",
+    ]))?;
+    std::fs::write(&stamp, lock).map_err(|e| format!("{}: {e}", stamp.display()))
+}
+
+fn ensure_debian(groups: &[&[&str]]) -> Result<(), String> {
     let packages: Vec<&str> = groups.iter().flat_map(|g| g.iter().copied()).collect();
     if Command::new("dpkg-query")
         .arg("--version")

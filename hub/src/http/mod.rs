@@ -11,7 +11,7 @@ mod routes_devices;
 mod routes_hls;
 mod routes_rooms;
 pub mod signup;
-mod sse;
+pub(crate) mod sse;
 mod state;
 
 pub use routes::router;

@@ -6,6 +6,7 @@
 mod endpoint;
 pub mod endpoints;
 mod error;
+pub mod pages;
 
 pub use endpoint::{Call, Empty, Endpoint, Method, NoParam};
 pub use endpoints::{HEALTH, blobs, buyers, devices, media, orders, rooms, sync};

@@ -1,0 +1,160 @@
+//! The hub's web storefront on a real hub process, as a browser without
+//! JavaScript uses it: the home page's listings, photos and prices, hostile
+//! text escaped and isolated, security headers and cached assets, and the
+//! language chosen by `Accept-Language` or the switch.
+
+#![allow(clippy::unwrap_used)]
+
+mod web_support;
+
+use farmlive_tests::ListingBuilder;
+use farmlive_tests::rt;
+use web_support::{Browser, world};
+
+#[test]
+fn the_home_page_lists_active_listings_with_prices_and_photos_escaped() {
+    let rt = rt();
+    let w = world(&rt, &[]);
+    rt.block_on(async {
+        let mut b = Browser::new(&w.hub.url, "en");
+        let home = b.get("/").await;
+        assert_eq!(home.status, 200);
+        assert!(
+            home.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let body = &home.body;
+        assert!(
+            body.contains("Guifei mango") && body.contains("Lychee"),
+            "{body}"
+        );
+        assert!(
+            body.contains("¥10.00") && body.contains("¥20.00"),
+            "prices: {body}"
+        );
+        assert!(
+            body.contains(&format!("/v1/blobs/{}", w.photo)),
+            "photo: {body}"
+        );
+        assert!(
+            !body.contains("Hidden jackfruit"),
+            "a paused listing is not shown"
+        );
+        assert!(
+            !body.contains("Old durian"),
+            "an archived listing is not shown"
+        );
+        // The photo the page links is served to anyone.
+        assert_eq!(w.api.blob_get(None, &w.photo).await.0, 200);
+        // Hostile text is escaped, and isolated so right-to-left text cannot
+        // reorder what surrounds it.
+        assert!(!body.contains("<script>alert"), "{body}");
+        assert!(
+            body.contains("<bdi>&#60;script&#62;alert(1)&#60;/script&#62; שלום papaya</bdi>"),
+            "{body}"
+        );
+        // Security headers.
+        let csp = home.headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("media-src 'self' blob:"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        assert_eq!(home.headers["x-content-type-options"], "nosniff");
+        assert!(home.headers.contains_key("referrer-policy"));
+        // The stylesheet it links is served, cached for good.
+        let css = body
+            .split("href=\"/assets/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        let asset = b.get(&format!("/assets/{css}")).await;
+        assert_eq!(asset.status, 200);
+        assert!(
+            asset.headers["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("immutable")
+        );
+        assert_eq!(b.get("/assets/app.00000000.css").await.status, 404);
+        // Bidi controls cannot get in at all: the hub refuses them in titles.
+        let op = ListingBuilder::new("abc\u{202E}gpj.exe").op(w.farm);
+        assert_ne!(w.api.op(&w.token, op).await, "applied");
+    });
+}
+
+#[test]
+fn the_language_follows_accept_language_and_the_switch_overrides_it() {
+    let rt = rt();
+    let w = world(&rt, &[]);
+    rt.block_on(async {
+        let mut zh = Browser::new(&w.hub.url, "zh-CN,zh;q=0.9,en;q=0.5");
+        let page = zh.get("/").await;
+        assert!(
+            page.body.contains("lang=\"zh-CN\"") && page.body.contains("正在直播"),
+            "{}",
+            page.body
+        );
+        let mut en = Browser::new(&w.hub.url, "en-US,en;q=0.9");
+        let page = en.get("/").await;
+        assert!(page.body.contains("lang=\"en\"") && page.body.contains("On air now"));
+        assert!(!page.body.contains("正在直播"));
+        // The switch: a link that sets the cookie and goes back.
+        let switch = en.get("/lang/zh?back=/").await;
+        assert_eq!((switch.status, switch.location()), (303, "/"));
+        let page = en.get("/").await;
+        assert!(
+            page.body.contains("正在直播"),
+            "the cookie overrides Accept-Language"
+        );
+        let back = en.get("/lang/en?back=//evil.example/").await;
+        assert_eq!(back.location(), "/", "no open redirect");
+        assert!(en.get("/").await.body.contains("On air now"));
+    });
+}
+
+#[test]
+fn a_room_with_an_external_playback_address_lets_only_that_origin_in() {
+    let rt = rt();
+    let w = world(&rt, &[]);
+    rt.block_on(async {
+        let room = farmlive_tests::RoomBuilder::new(w.farm, &[w.mango])
+            .title("On the CDN")
+            .playback_url("https://cdn.example:8443/live/mango.m3u8");
+        let (room, _) = w.api.open(&w.token, &room).await;
+        let page = Browser::new(&w.hub.url, "en")
+            .get(&format!("/r/{room}"))
+            .await;
+        assert_eq!(page.status, 200);
+        let csp = page.headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("media-src 'self' blob: https://cdn.example:8443;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("connect-src 'self' https://cdn.example:8443;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("script-src 'self';"),
+            "no script from elsewhere: {csp}"
+        );
+        assert!(
+            page.body
+                .contains("data-hls=\"https://cdn.example:8443/live/mango.m3u8\""),
+            "{}",
+            page.body
+        );
+        assert!(
+            !page.body.contains("data-flv"),
+            "the hub relays nothing here"
+        );
+    });
+}
