@@ -16,6 +16,7 @@
 pub mod error;
 mod http;
 pub mod logs;
+pub mod media;
 pub mod rooms;
 pub mod serve;
 pub mod store;
