@@ -8,6 +8,7 @@ mod extract;
 mod routes;
 mod routes_blobs;
 mod routes_devices;
+mod routes_media;
 mod routes_rooms;
 pub mod signup;
 mod sse;

@@ -1,10 +1,22 @@
 //! Live video in the hub: RTMP ingest, the per-room relay, HTTP-FLV out.
 //!
 //! - [`relay`]: one room's relay, sans I/O (headers, GOP cache, bounded
-//!   viewer queues, stall detection, sinks). With [`stream`] and
-//!   [`viewer`], the lowest layer beside `rooms`: it knows neither the
-//!   store nor HTTP.
+//!   viewer queues, stall detection, sinks), with `stream` and `viewer`;
+//!   `rtmp`: one publisher's connection, sans I/O. Like `rooms`, these
+//!   know neither the store nor HTTP.
+//! - [`live`]: the rooms on air in this process ([`Media`]), the thin
+//!   driver over the relays that the ingest publishes to and HTTP-FLV
+//!   viewers read from.
+//! - [`ingest`]: the RTMP listener. It checks stream keys through the
+//!   store interface, so it sits beside `http`, at the top.
 
+pub mod ingest;
+pub mod live;
 pub mod relay;
+mod rtmp;
 mod stream;
 mod viewer;
+
+pub use ingest::IngestOptions;
+pub use live::{Media, Publisher, SinkFactory, ViewerFeed};
+pub use relay::{RelayLimits, TagSink};

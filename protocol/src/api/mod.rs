@@ -8,7 +8,7 @@ pub mod endpoints;
 mod error;
 
 pub use endpoint::{Call, Empty, Endpoint, Method, NoParam};
-pub use endpoints::{HEALTH, blobs, buyers, devices, orders, rooms, sync};
+pub use endpoints::{HEALTH, blobs, buyers, devices, media, orders, rooms, sync};
 pub use error::{ApiError, ApiErrorBody, ErrorCode};
 
 use crate::listing_state::ListingState;
