@@ -243,7 +243,8 @@ pub async fn run(
     let addr = listener
         .local_addr()
         .map_err(|e| HubError::Io(e.to_string()))?;
-    let rtmp = match rtmp_listen.resolve(addr) {
+    // From the address asked for: an ephemeral HTTP port means an ephemeral RTMP port.
+    let rtmp = match rtmp_listen.resolve(listen) {
         Some(at) => {
             let listener = tokio::net::TcpListener::bind(at).await.map_err(|e| {
                 HubError::Io(format!(
