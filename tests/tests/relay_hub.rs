@@ -139,6 +139,12 @@ fn a_wrong_key_is_refused_and_a_room_key_dies_with_the_room() {
     let hub = HubProcess::start();
     let room = hub.live_room(&rt);
     let (server, key) = room.ingest.rsplit_once('/').unwrap();
+    // The hub keeps only a hash of the key.
+    let stored =
+        "SELECT count(*) FROM rooms WHERE stream_key_hash = ?1 OR state LIKE '%' || ?1 || '%'";
+    assert_eq!(hub.count(stored, [key]), 0);
+    let with_key = "SELECT count(*) FROM rooms WHERE stream_key_hash IS NOT NULL";
+    assert_eq!(hub.count(with_key, []), 1);
 
     let mut wrong = ffmpeg_publish(&format!("{server}/sk_{}", "0".repeat(64)), 3);
     let code = wait_exit(&mut wrong, Duration::from_secs(10));
@@ -168,6 +174,7 @@ fn a_wrong_key_is_refused_and_a_room_key_dies_with_the_room() {
         "the publisher was cut off: {code:?}"
     );
     assert_eq!(rt.block_on(wait_on_air(&room.flv, Duration::ZERO)), 404);
+    assert_eq!(hub.count(with_key, []), 0, "revoked with the room");
 
     // The ended room's key publishes no more.
     let mut again = ffmpeg_publish(&room.ingest, 3);
@@ -238,4 +245,41 @@ fn a_show_with_a_room_and_no_ingest_publishes_to_the_hub() {
     );
     let summary = rt.block_on(show.stop()).unwrap();
     assert!(summary.stream.frames_sent > 0, "{:?}", summary.stream);
+}
+
+#[test]
+fn a_second_publisher_with_the_key_replaces_the_first_and_viewers_carry_on() {
+    let rt = rt();
+    let hub = HubProcess::start();
+    let room = hub.live_room(&rt);
+    let mut first = ffmpeg_publish(&room.ingest, 30);
+    assert_eq!(
+        rt.block_on(wait_on_air(&room.flv, Duration::from_secs(10))),
+        200
+    );
+    let mut viewer = rt.block_on(FlvViewer::open(&room.flv));
+    let before = rt.block_on(viewer.tags(20, Duration::from_secs(5))).len();
+    assert!(before >= 20);
+    // The phone reconnects while its old connection still looks alive.
+    let mut second = ffmpeg_publish(&room.ingest, 30);
+    let code = wait_exit(&mut first, Duration::from_secs(10));
+    assert!(
+        matches!(code, Some(c) if c != 0),
+        "the older publisher is cut off: {code:?}"
+    );
+    let tags = rt.block_on(viewer.tags(before + 60, Duration::from_secs(8)));
+    assert!(
+        tags.len() >= before + 60,
+        "the viewer carried on: {}",
+        tags.len()
+    );
+    assert!(
+        tags.windows(2)
+            .all(|w| w[0].timestamp_ms <= w[1].timestamp_ms),
+        "timestamps go on from the first publisher's"
+    );
+    let after: Vec<_> = tags[before..].iter().filter(|t| t.kind == 9).collect();
+    assert!(after.iter().any(|t| is_keyframe(t)));
+    let _ = second.kill();
+    let _ = second.wait();
 }
