@@ -262,3 +262,7 @@ fn metadata_tag(m: &StreamMetadata) -> FlvTag {
     let body: Bytes = script_body("onMetaData", &props);
     FlvTag::received(TagKind::Script, 0, body)
 }
+
+#[cfg(test)]
+#[path = "rtmp_tests.rs"]
+mod tests;
