@@ -48,18 +48,18 @@ impl Pair {
     fn take(&mut self, steps: Vec<Step>) {
         for step in steps {
             match step {
-                Step::Send(b) => self.to_client(&b),
+                Step::Send(b) => self.send_client(&b),
                 other => self.steps.push(other),
             }
         }
     }
 
-    fn to_server(&mut self, bytes: &[u8]) {
+    fn send_server(&mut self, bytes: &[u8]) {
         let steps = self.server.input(bytes);
         self.take(steps);
     }
 
-    fn to_client(&mut self, bytes: &[u8]) {
+    fn send_client(&mut self, bytes: &[u8]) {
         let results = self.client.handle_input(bytes).expect("client input");
         self.client_results(results);
     }
@@ -67,7 +67,7 @@ impl Pair {
     fn client_results(&mut self, results: Vec<ClientSessionResult>) {
         for r in results {
             match r {
-                ClientSessionResult::OutboundResponse(p) => self.to_server(&p.bytes),
+                ClientSessionResult::OutboundResponse(p) => self.send_server(&p.bytes),
                 ClientSessionResult::RaisedEvent(e) => self.events.push(e),
                 ClientSessionResult::UnhandleableMessageReceived(_) => {}
             }
@@ -85,7 +85,7 @@ impl Pair {
         };
         let mut sent = 0;
         for piece in packet.bytes.chunks(1024) {
-            self.to_server(piece);
+            self.send_server(piece);
             sent += piece.len();
             if self.refused().is_some() {
                 break;
