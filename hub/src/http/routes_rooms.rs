@@ -92,7 +92,12 @@ async fn unpin(State(s): St, Auth(p): Auth, Path(id): Path<String>) -> Result<Js
 async fn end(State(s): St, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<RoomView>> {
     let (_, farms) = device(p, Capability::RunRooms)?;
     let id = room_id(&id)?;
-    Ok(Json(blocking(move || s.store.end_room(&farms, id)).await?))
+    let store = s.clone();
+    let view = blocking(move || store.store.end_room(&farms, id)).await?;
+    // Its video ends now too (a publisher still on air is cut off by the
+    // room's `Ended` event; this also ends one waiting for a reconnect).
+    s.media.end(id);
+    Ok(Json(view))
 }
 
 async fn comment(
