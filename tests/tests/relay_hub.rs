@@ -283,3 +283,23 @@ fn a_second_publisher_with_the_key_replaces_the_first_and_viewers_carry_on() {
     let _ = second.kill();
     let _ = second.wait();
 }
+
+#[test]
+fn a_hub_with_its_ingest_off_hands_out_no_key() {
+    let rt = rt();
+    let hub = HubProcess::start_with(&["--rtmp-listen", "off"]);
+    assert_eq!(hub.rtmp, None);
+    let device = hub.device(
+        &rt,
+        &["Test farm"],
+        farmlive_core::protocol::api::Role::Farmer,
+        "phone",
+    );
+    let farm = device.farm("Test farm");
+    let mango = device.list("Test farm", &ListingBuilder::new("Mango").stock(10));
+    device.sync(&rt);
+    let api = Api::new(&hub.url);
+    let (_, opened) = rt.block_on(api.open(&device.token(), &RoomBuilder::new(farm, &[mango.id])));
+    assert!(opened.get("ingest").is_none(), "{opened}");
+    assert_eq!(opened["status"], "live");
+}
