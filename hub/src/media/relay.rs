@@ -158,7 +158,11 @@ impl Relay {
         if self.closed {
             return Vec::new();
         }
-        let ts = self.clock.stamp(tag.timestamp_ms);
+        let ts = if tag.header {
+            self.clock.last()
+        } else {
+            self.clock.stamp(tag.timestamp_ms)
+        };
         let shared = SharedTag::new(tag.at(ts));
         for sink in &mut self.sinks {
             sink.tag(&shared.tag);

@@ -256,6 +256,31 @@ fn a_new_publisher_resends_headers_and_keeps_time_going_forward() {
     );
 }
 
+#[test]
+fn metadata_mid_stream_does_not_move_the_clock() {
+    let now = Instant::now();
+    let mut relay = Relay::new(limits());
+    publish(&mut relay, now, 10_000, 1);
+    let v = relay.add_viewer(now);
+    take(&mut relay, v);
+    relay.push(metadata(), now);
+    relay.push(inter(10_400), now);
+    const HEADER: [u8; 13] = farmlive_media::flv::file_header(true, true);
+    let mut chunks = vec![Bytes::from_static(&HEADER)];
+    chunks.extend(take(&mut relay, v));
+    let tags = parse(&chunks);
+    assert_eq!(tags.len(), 2);
+    assert_eq!(tags[0].kind, 18);
+    assert_eq!(
+        tags[0].timestamp_ms, 10_365,
+        "stamped with the last time out"
+    );
+    assert_eq!(
+        tags[1].timestamp_ms, 10_400,
+        "the pictures' clock is unchanged"
+    );
+}
+
 #[derive(Default)]
 struct Seen {
     tags: Vec<(u8, u32)>,

@@ -26,6 +26,13 @@ impl Clock {
         self.fresh = true;
     }
 
+    /// The last timestamp out (0 before any): what headers and metadata
+    /// are stamped with. Their own timestamps say nothing of the media
+    /// clock (metadata often carries 0 mid-stream) and must not rebase it.
+    pub(super) fn last(&self) -> u32 {
+        self.last_out.unwrap_or(0)
+    }
+
     /// The viewers' timestamp for a publisher's `ts`: never below the last.
     pub(super) fn stamp(&mut self, ts: u32) -> u32 {
         let jumped_back = self
