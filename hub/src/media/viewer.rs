@@ -74,10 +74,13 @@ impl Viewer {
         self.bytes > max_bytes || self.queue.len() > max_tags || span > max_ms
     }
 
-    /// Drops everything queued: the viewer skips to the next keyframe.
+    /// Drops everything queued: the viewer skips to the next keyframe, and
+    /// gets the headers again there (a header may have been in what was
+    /// dropped).
     pub(super) fn skip(&mut self) {
         self.clear();
         self.phase = Phase::Skipping;
+        self.generation = u64::MAX;
         self.skips += 1;
     }
 
