@@ -34,6 +34,7 @@ fn the_ingest_caps_connections_and_closes_silent_ones() {
     let hub = Hub::open(&dir.path().join("hub.db")).unwrap();
     let options = IngestOptions {
         max_connections: 2,
+        max_per_address: 10,
         handshake_timeout: Duration::from_millis(1_500),
         ..Default::default()
     };
@@ -55,5 +56,35 @@ fn the_ingest_caps_connections_and_closes_silent_ones() {
         closed_within(&mut fourth, Duration::from_millis(500)).is_none(),
         "a place is free again"
     );
+    drop(rt);
+}
+
+#[test]
+fn one_address_cannot_take_every_place() {
+    let rt = farmlive_tests::rt();
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Hub::open(&dir.path().join("hub.db")).unwrap();
+    let options = IngestOptions {
+        max_per_address: 2,
+        ..Default::default()
+    };
+    let addr = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        hub.start_ingest(listener, options).unwrap()
+    });
+    let _one = TcpStream::connect(addr).unwrap();
+    let _two = TcpStream::connect(addr).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut three = TcpStream::connect(addr).unwrap();
+    assert!(closed_within(&mut three, Duration::from_secs(1)).is_some());
+    // Another address still gets in.
+    let other = rt.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        socket.connect(addr).await.unwrap().into_std().unwrap()
+    });
+    other.set_nonblocking(false).unwrap();
+    let mut other = other;
+    assert!(closed_within(&mut other, Duration::from_millis(500)).is_none());
     drop(rt);
 }

@@ -3,8 +3,9 @@
 //! of a live room (checked through the store); the tags then go to the
 //! room's relay ([`Media::publish`]). The key is never logged.
 //!
-//! Limits: at most [`IngestOptions::max_connections`] connections at once
-//! (more are closed at once); the handshake and then the publish request
+//! Limits: at most [`IngestOptions::max_connections`] connections at once,
+//! and [`IngestOptions::max_per_address`] from one address (more are closed
+//! at once, so one client cannot take every place); the handshake and then the publish request
 //! must arrive within their timeouts; a publisher that sends nothing for
 //! [`IngestOptions::idle_timeout`] is closed; messages are bounded (small
 //! until the key is accepted). A second publisher with the same key
@@ -15,8 +16,9 @@ use super::live::{Media, Publisher};
 use super::rtmp::{RtmpIngest, Step};
 use crate::rooms::{Feed, Read};
 use crate::store::interface::HubStore;
-use std::collections::VecDeque;
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -28,6 +30,9 @@ use tokio::time::{Instant, timeout_at};
 pub struct IngestOptions {
     /// Connections at once (publishers, and clients not yet publishing).
     pub max_connections: usize,
+    /// Connections at once from one IP address (a phone and its
+    /// reconnection need two; an encoder with a backup a few more).
+    pub max_per_address: usize,
     /// Time to complete the RTMP handshake.
     pub handshake_timeout: Duration,
     /// Time from connecting to asking to publish with a key.
@@ -46,6 +51,7 @@ impl Default for IngestOptions {
     fn default() -> Self {
         IngestOptions {
             max_connections: 64,
+            max_per_address: 8,
             handshake_timeout: Duration::from_secs(5),
             publish_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(20),
@@ -64,6 +70,7 @@ pub async fn serve(
     options: IngestOptions,
 ) {
     let places = Arc::new(Semaphore::new(options.max_connections.max(1)));
+    let per_address: Arc<Mutex<HashMap<IpAddr, usize>>> = Arc::default();
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(c) => c,
@@ -78,13 +85,51 @@ pub async fn serve(
             tracing::warn!(target: "farmlive::media", %peer, "ingest full: connection closed");
             continue;
         };
+        let Some(from) = AddressPlace::take(&per_address, peer.ip(), options.max_per_address)
+        else {
+            tracing::warn!(target: "farmlive::media", %peer, "too many ingest connections from one address");
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let (store, media, options) = (store.clone(), media.clone(), options.clone());
         tokio::spawn(async move {
             let why = connection(stream, store, media, &options).await;
             tracing::info!(target: "farmlive::media", %peer, "ingest connection closed: {why}");
-            drop(place);
+            drop((place, from));
         });
+    }
+}
+
+/// One connection's place among its address's.
+struct AddressPlace {
+    counts: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    ip: IpAddr,
+}
+
+impl AddressPlace {
+    fn take(counts: &Arc<Mutex<HashMap<IpAddr, usize>>>, ip: IpAddr, max: usize) -> Option<Self> {
+        let mut map = counts.lock().unwrap_or_else(|p| p.into_inner());
+        let n = map.entry(ip).or_insert(0);
+        if *n >= max.max(1) {
+            return None;
+        }
+        *n += 1;
+        Some(AddressPlace {
+            counts: counts.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for AddressPlace {
+    fn drop(&mut self) {
+        let mut map = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = map.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.ip);
+            }
+        }
     }
 }
 

@@ -25,7 +25,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-/// Makes a sink for each room that goes on air (see [`TagSink`]).
+/// Makes a sink for each room that goes on air (see [`TagSink`]). Called
+/// while the rooms on air are locked: it must not call back into [`Media`].
 pub trait SinkFactory: Send + Sync {
     /// A sink for `room`'s tags from now on, or `None` to leave it alone.
     fn open(&self, room: RoomId) -> Option<Box<dyn TagSink>>;
