@@ -44,7 +44,8 @@ pub struct LiveOptions {
     pub height: u32,
     /// Frames per second, 1 to 120.
     pub fps: u32,
-    /// `rtmp://HOST/APP/KEY` or `rtmps://…`; `None` to only record.
+    /// `rtmp://HOST/APP/KEY` or `rtmps://…`; `None` to only record, or,
+    /// with a room, to publish to the hub's own ingest for the room.
     pub ingest_url: Option<String>,
     /// An FLV file to record to; `None` to only publish.
     pub record_path: Option<String>,

@@ -44,6 +44,15 @@ pub struct HubArgs {
     /// it, the TCP peer is the client and such headers are ignored.
     #[arg(long, value_name = "HEADER")]
     pub trusted_proxy_header: Option<String>,
+    /// Where the RTMP ingest listens for live video (farmers' phones, OBS,
+    /// ffmpeg publish to rtmp://HOST:PORT/live/<room key>), or `off`.
+    /// Default: the --listen address's IP, port 1935.
+    #[arg(long, value_name = "ADDR|off")]
+    pub rtmp_listen: Option<farmlive_hub::RtmpListen>,
+    /// The ingest's address as publishers reach it, when not the hub's own
+    /// host name and RTMP port (NAT, a proxy): e.g. rtmp://live.example.com/live.
+    #[arg(long, value_name = "URL")]
+    pub rtmp_public: Option<String>,
 }
 
 /// `farmlive hub <operator command>`

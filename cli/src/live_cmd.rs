@@ -20,9 +20,11 @@ pub struct LiveArgs {
     /// Sound: `tone`, a `.wav` file (16-bit PCM), or `none`.
     #[arg(long, default_value = "tone", value_name = "AUDIO")]
     pub audio: String,
-    /// Where to: `rtmp://HOST/APP/KEY`, `rtmps://HOST/APP/KEY`, or a `.flv` file.
+    /// Where to: `rtmp://HOST/APP/KEY`, `rtmps://HOST/APP/KEY`, or a `.flv`
+    /// file. With `--room` it may be left out: the stream then goes to the
+    /// hub's own ingest for the room (buyers watch it from the hub).
     #[arg(long, value_name = "URL|FILE")]
-    pub to: String,
+    pub to: Option<String>,
     /// Also record to this FLV file while streaming to an ingest.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
@@ -157,11 +159,25 @@ pub fn config(args: &LiveArgs) -> Result<LiveConfig, Failure> {
             )));
         }
     };
-    if args.to.starts_with("rtmp://") || args.to.starts_with("rtmps://") {
-        cfg.ingest = Some(IngestUrl::parse(&args.to).map_err(bad)?);
+    let to = match args.to.as_deref() {
+        Some(to) => to,
+        // The hub's ingest, once the room is open (see `Show::start`).
+        None if args.room.is_some() => {
+            cfg.record = args.record.clone();
+            cfg.duration = args.duration.as_deref().map(parse_duration).transpose()?;
+            return Ok(cfg);
+        }
+        None => {
+            return Err(Failure::input(
+                "say where to with --to rtmp://HOST/APP/KEY or --to FILE.flv (or sell with --room, which publishes to the hub)",
+            ));
+        }
+    };
+    if to.starts_with("rtmp://") || to.starts_with("rtmps://") {
+        cfg.ingest = Some(IngestUrl::parse(to).map_err(bad)?);
         cfg.record = args.record.clone();
-    } else if args.to.ends_with(".flv") {
-        cfg.record = Some(PathBuf::from(&args.to));
+    } else if to.ends_with(".flv") {
+        cfg.record = Some(PathBuf::from(to));
         if args.record.is_some() {
             return Err(Failure::input(
                 "--record is for streaming to an ingest; --to is already a file",

@@ -91,8 +91,8 @@ pub fn run(data_dir: &Path, args: LiveArgs, json: bool) -> CmdResult {
         _ => None,
     };
     let live = crate::live_cmd::config(&args)?;
-    let to_ingest = live.ingest.is_some();
-    let target = live
+    let mut to_ingest = live.ingest.is_some();
+    let mut target = live
         .ingest
         .as_ref()
         .map(|u| u.to_string())
@@ -120,6 +120,10 @@ pub fn run(data_dir: &Path, args: LiveArgs, json: bool) -> CmdResult {
         },
         listener,
     ))?;
+    if show.publishes_to_hub() {
+        to_ingest = true;
+        target = "the hub's ingest".into();
+    }
     let room = show.room();
     if !json {
         if let Some(r) = &room {
@@ -138,6 +142,14 @@ pub fn run(data_dir: &Path, args: LiveArgs, json: bool) -> CmdResult {
                     l.price,
                     l.unit,
                     l.stock
+                );
+            }
+            if let (true, Some(path), Some(hub)) =
+                (show.publishes_to_hub(), &r.live_flv, core.hub_url()?)
+            {
+                eprintln!(
+                    "video: publishing to the hub; buyers watch at {}{path}",
+                    hub.trim_end_matches('/')
                 );
             }
             eprintln!("type: pin N [PRICE] | unpin | stop   (Ctrl-C stops too)");

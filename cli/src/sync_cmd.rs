@@ -49,6 +49,8 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
     }
     let mut options = farmlive_hub::HubOptions {
         serve,
+        rtmp_listen: args.rtmp_listen.unwrap_or_default(),
+        rtmp_public: args.rtmp_public.clone(),
         ..Default::default()
     };
     if let Some(h) = &args.trusted_proxy_header {
@@ -75,6 +77,16 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
                         "no new enrolment code (this database was started before); mint one with: farmlive hub enrol-code --db {db_shown} --farm NAME"
                     ),
                 }
+                // After the code (scripts read the first two lines), and
+                // never a panic if nobody reads on.
+                let video = match ready.rtmp {
+                    Some(rtmp) => format!(
+                        "live video: publish to rtmp://{rtmp}/live/<room key>; watch at http://{}/live/<room id>.flv",
+                        ready.addr
+                    ),
+                    None => "live video: the RTMP ingest is off".to_owned(),
+                };
+                let _ = writeln!(std::io::stdout(), "{video}");
                 let _ = std::io::stdout().flush();
             },
         ))

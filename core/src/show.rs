@@ -14,7 +14,7 @@ use crate::sync::SyncOptions;
 use crate::{CancelToken, Core};
 use farmlive_live::audio::AudioPusher;
 use farmlive_live::video::VideoPusher;
-use farmlive_live::{LiveConfig, LiveSession, LiveStats};
+use farmlive_live::{IngestUrl, LiveConfig, LiveSession, LiveStats};
 use farmlive_protocol::room::{RoomEvent, RoomEventBody, RoomView};
 use farmlive_protocol::{ListingId, Money, RoomId};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,7 +47,9 @@ pub type ShowListener = Arc<dyn Fn(ShowEvent) + Send + Sync>;
 
 /// What a live show needs.
 pub struct ShowConfig {
-    /// The stream: sources, size, bitrate, ingest and/or recording.
+    /// The stream: sources, size, bitrate, ingest and/or recording. With a
+    /// room and no ingest, the stream goes to the hub's own ingest for the
+    /// room (when the hub takes video).
     pub live: LiveConfig,
     /// The room to open, or none to stream without selling.
     pub room: Option<RoomSetup>,
@@ -132,6 +134,8 @@ pub struct Show {
     runtime: tokio::runtime::Handle,
     /// `stop` has ended the room (or tried to): nothing left for `Drop`.
     room_closed: bool,
+    /// The stream goes to the hub's own ingest for the room.
+    to_hub: bool,
 }
 
 impl std::fmt::Debug for Show {
@@ -152,11 +156,22 @@ impl Show {
         config: ShowConfig,
         listener: ShowListener,
     ) -> Result<Show> {
-        let room = match &config.room {
-            Some(setup) => Some(core.open_room(setup).await?),
-            None => None,
+        let (room, hub_ingest) = match &config.room {
+            Some(setup) => {
+                let opened = core.open_room_to_publish(setup).await?;
+                (Some(opened.room), opened.ingest)
+            }
+            None => (None, None),
         };
-        let session = match LiveSession::start(config.live) {
+        let mut live = config.live;
+        // No ingest given: the room's own on the hub (its key stays in memory).
+        let to_hub = live.ingest.is_none() && hub_ingest.is_some();
+        let started = match hub_ingest.filter(|_| to_hub) {
+            Some(ingest) => IngestUrl::parse(&ingest.url()).map(|url| live.ingest = Some(url)),
+            None => Ok(()),
+        }
+        .and_then(|()| LiveSession::start(live));
+        let session = match started {
             Ok(s) => s,
             Err(e) => {
                 if let Some(r) = &room {
@@ -190,6 +205,7 @@ impl Show {
             tally: Arc::new(Tally::default()),
             runtime: tokio::runtime::Handle::current(),
             room_closed: false,
+            to_hub,
         };
         if let Some(room) = room {
             let orders = Arc::new(Notify::new());
@@ -210,6 +226,12 @@ impl Show {
             )));
         }
         Ok(show)
+    }
+
+    /// True if the stream goes to the hub's own ingest for the room (no
+    /// other ingest was given).
+    pub fn publishes_to_hub(&self) -> bool {
+        self.to_hub
     }
 
     /// The room's id, if the show has a room.

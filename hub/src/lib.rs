@@ -14,6 +14,8 @@
 //! - [`store`]: the interface the HTTP layer calls, and its SQLite
 //!   implementation;
 //! - [`rooms`]: the live rooms' in-memory feeds, viewers and rate limits;
+//! - [`media`]: live video. Its relay is a bottom layer like `rooms`; its
+//!   RTMP ingest checks keys through the store, beside `http`;
 //! - beside all of them, [`error`] and [`logs`].
 
 pub mod error;
@@ -27,9 +29,10 @@ mod upkeep;
 mod web;
 
 pub use error::{HubError, Result};
-pub use http::hls_router;
 pub use http::{AppState, signup};
 pub use logs::install_log_subscriber;
+pub use media::ingest::RtmpListen;
+pub use media::{IngestOptions, Media, RelayLimits};
 pub use serve::ServeOptions;
 pub use store::{EnrolCode, SqliteStore, Store};
 
@@ -40,6 +43,7 @@ use std::sync::Arc;
 use store::HubStore;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::decompression::RequestDecompressionLayer;
 
 /// How an operator tunes the hub. Small on purpose: everything else has
@@ -56,6 +60,16 @@ pub struct HubOptions {
     pub signup_every: std::time::Duration,
     /// The connection cap and timeouts (see [`serve`]).
     pub serve: ServeOptions,
+    /// Where the RTMP ingest listens (by default beside HTTP, port 1935).
+    pub rtmp_listen: RtmpListen,
+    /// The ingest as publishers reach it (`rtmp://live.example.com/live`),
+    /// when that is not the host they reach the hub's HTTP at (NAT, a
+    /// proxy that does not carry RTMP).
+    pub rtmp_public: Option<String>,
+    /// The ingest's limits.
+    pub ingest: IngestOptions,
+    /// The relay's bounds per viewer and GOP cache.
+    pub relay: RelayLimits,
 }
 
 impl Default for HubOptions {
@@ -65,6 +79,10 @@ impl Default for HubOptions {
             signup_burst: signup::SIGNUP_BURST,
             signup_every: signup::SIGNUP_EVERY,
             serve: ServeOptions::default(),
+            rtmp_listen: RtmpListen::default(),
+            rtmp_public: None,
+            ingest: IngestOptions::default(),
+            relay: RelayLimits::default(),
         }
     }
 }
@@ -74,6 +92,8 @@ pub struct Hub {
     state: Arc<AppState>,
     /// The same store as `state.store`, as SQLite, for operator commands.
     sqlite: Arc<SqliteStore>,
+    /// Where rooms' HLS and recordings live (`<db>.live`).
+    hls_root: std::path::PathBuf,
 }
 
 impl Hub {
@@ -87,6 +107,13 @@ impl Hub {
     pub fn open_with(db: &Path, options: HubOptions) -> Result<Hub> {
         let sqlite = Arc::new(SqliteStore::open(db)?);
         let store: Arc<dyn HubStore> = sqlite.clone();
+        let hls_root = media::hls_writer::live_root(db);
+        let media = Arc::new(Media::new(options.relay, options.rtmp_public));
+        // Every room on air is served as HLS and recorded.
+        media.set_sink_factory(Arc::new(media::recording::HlsRecorder::new(
+            hls_root.clone(),
+            media::hls_writer::HlsOptions::default(),
+        )));
         Ok(Hub {
             state: Arc::new(AppState {
                 store,
@@ -96,8 +123,10 @@ impl Hub {
                     options.signup_burst,
                     options.signup_every,
                 ),
+                media,
             }),
             sqlite,
+            hls_root,
         })
     }
 
@@ -111,10 +140,16 @@ impl Hub {
     /// request id on every request (see [`logs`]).
     pub fn router(&self) -> axum::Router {
         http::router()
+            .merge(http::hls_router(self.hls_root.clone()))
             .merge(web::router())
             .layer(DefaultBodyLimit::max(BODY_MAX_BYTES))
             .layer(RequestDecompressionLayer::new())
-            .layer(CompressionLayer::new())
+            // Live video is already compressed, and gzip would buffer it.
+            .layer(
+                CompressionLayer::new().compress_when(
+                    DefaultPredicate::new().and(NotForContentType::const_new("video/")),
+                ),
+            )
             .layer(CatchPanicLayer::custom(
                 |_panic: Box<dyn std::any::Any + Send>| {
                     // The payload may hold anything: it is not logged.
@@ -125,6 +160,30 @@ impl Hub {
             ))
             .layer(axum::middleware::from_fn(logs::request_id))
             .with_state(self.state.clone())
+    }
+
+    /// Live video: the rooms on air, where other consumers of a room's
+    /// tags attach ([`Media::set_sink_factory`], [`Media::attach_sink`]).
+    pub fn media(&self) -> &Arc<Media> {
+        &self.state.media
+    }
+
+    /// Starts the RTMP ingest on `listener` (in the background, on the
+    /// current runtime); returns the address it listens on.
+    pub fn start_ingest(
+        &self,
+        listener: tokio::net::TcpListener,
+        options: IngestOptions,
+    ) -> std::io::Result<std::net::SocketAddr> {
+        let addr = listener.local_addr()?;
+        self.state.media.set_ingest_addr(addr);
+        tokio::spawn(media::ingest::serve(
+            listener,
+            self.state.store.clone(),
+            self.state.media.clone(),
+            options,
+        ));
+        Ok(addr)
     }
 
     /// Serves on `listener` with the default [`ServeOptions`] until
@@ -165,6 +224,8 @@ pub struct Ready {
     /// A farmer enrolment code for `farm`, minted on the hub's first start
     /// (a new database) only; later codes come from `farmlive hub enrol-code`.
     pub code: Option<EnrolCode>,
+    /// Where the RTMP ingest listens, unless it is off.
+    pub rtmp: Option<std::net::SocketAddr>,
 }
 
 /// Opens the hub at `db`, listens on `listen`, mints a farmer enrolment
@@ -181,6 +242,7 @@ pub async fn run(
     #[cfg(unix)]
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let serve_options = options.serve.clone();
+    let (rtmp_listen, ingest_options) = (options.rtmp_listen, options.ingest.clone());
     let hub = Hub::open_with(db, options)?;
     upkeep::start(&hub.state.store)?;
     let code = if hub.store().is_fresh() {
@@ -197,7 +259,22 @@ pub async fn run(
     let addr = listener
         .local_addr()
         .map_err(|e| HubError::Io(e.to_string()))?;
-    ready(&Ready { addr, code });
+    // From the address asked for: an ephemeral HTTP port means an ephemeral RTMP port.
+    let rtmp = match rtmp_listen.resolve(listen) {
+        Some(at) => {
+            let listener = tokio::net::TcpListener::bind(at).await.map_err(|e| {
+                HubError::Io(format!(
+                    "cannot listen for RTMP on {at}: {e} (choose another with --rtmp-listen ADDR, or --rtmp-listen off)"
+                ))
+            })?;
+            Some(
+                hub.start_ingest(listener, ingest_options)
+                    .map_err(|e| HubError::Io(e.to_string()))?,
+            )
+        }
+        None => None,
+    };
+    ready(&Ready { addr, code, rtmp });
     hub.serve_with(listener, serve_options, shutdown_signal())
         .await
         .map_err(|e| HubError::Io(format!("server failed: {e}")))

@@ -52,7 +52,7 @@ pub struct FlvTag {
 }
 
 /// The FLV file header (signature, version, flags) and the first PreviousTagSize.
-pub fn file_header(audio: bool, video: bool) -> [u8; 13] {
+pub const fn file_header(audio: bool, video: bool) -> [u8; 13] {
     let flags = (audio as u8) << 2 | video as u8;
     [b'F', b'L', b'V', 1, flags, 0, 0, 0, 9, 0, 0, 0, 0]
 }
@@ -149,6 +149,93 @@ impl FlvTag {
     }
 }
 
+/// A tag encoded once for every reader: `wire` is the tag as an FLV file
+/// holds it (header, body, PreviousTagSize) and `tag.body` is a view into
+/// the same allocation, so a relay hands the same bytes to every viewer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedTag {
+    /// The tag (its body shares `wire`'s bytes).
+    pub tag: FlvTag,
+    /// The encoded tag.
+    pub wire: Bytes,
+}
+
+impl SharedTag {
+    /// Encodes `tag` once.
+    pub fn new(tag: FlvTag) -> SharedTag {
+        let len = tag.body.len();
+        let wire = Bytes::from(encode_tag(&tag));
+        let body = wire.slice(11..11 + len);
+        SharedTag {
+            tag: FlvTag { body, ..tag },
+            wire,
+        }
+    }
+
+    /// Encoded bytes in all.
+    pub fn len(&self) -> usize {
+        self.wire.len()
+    }
+
+    /// True if the tag has no bytes at all (never: a tag has a header).
+    pub fn is_empty(&self) -> bool {
+        self.wire.is_empty()
+    }
+}
+
+impl FlvTag {
+    /// The same tag at another timestamp (the body is shared, not copied).
+    pub fn at(&self, timestamp_ms: u32) -> FlvTag {
+        FlvTag {
+            timestamp_ms,
+            ..self.clone()
+        }
+    }
+}
+
+/// A value in script data (AMF0), as onMetaData carries them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScriptValue {
+    /// A number.
+    Number(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A string (at most 65,535 bytes are written).
+    Text(String),
+}
+
+fn amf_string(out: &mut Vec<u8>, s: &str) {
+    let bytes = &s.as_bytes()[..s.len().min(u16::MAX as usize)];
+    out.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+/// A script-data tag body: the AMF0 string `name` (e.g. `onMetaData`) and
+/// an ECMA array of `props`, as FLV files and players expect.
+pub fn script_body(name: &str, props: &[(&str, ScriptValue)]) -> Bytes {
+    let mut out = Vec::with_capacity(64 + props.len() * 24);
+    out.push(2);
+    amf_string(&mut out, name);
+    out.push(8);
+    out.extend_from_slice(&(props.len() as u32).to_be_bytes());
+    for (key, value) in props {
+        amf_string(&mut out, key);
+        match value {
+            ScriptValue::Number(n) => {
+                out.push(0);
+                out.extend_from_slice(&n.to_be_bytes());
+            }
+            ScriptValue::Bool(b) => out.extend_from_slice(&[1, u8::from(*b)]),
+            ScriptValue::Text(s) => {
+                out.push(2);
+                amf_string(&mut out, s);
+            }
+        }
+    }
+    out.extend_from_slice(&[0, 0, 9]);
+    Bytes::from(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +283,42 @@ mod tests {
             assert_eq!(TagKind::from_code(kind.code()), Some(kind));
         }
         assert_eq!(TagKind::from_code(7), None);
+    }
+
+    #[test]
+    fn a_shared_tag_is_encoded_once_and_its_body_points_into_it() {
+        let tag = FlvTag::received(TagKind::Audio, 77, Bytes::from_static(&[0xaf, 1, 5, 6]));
+        let shared = SharedTag::new(tag.clone());
+        assert_eq!(shared.tag, tag);
+        assert_eq!(&shared.wire[..], &encode_tag(&tag)[..]);
+        let wire = shared.wire.as_ptr() as usize;
+        let body = shared.tag.body.as_ptr() as usize;
+        assert_eq!(body, wire + 11, "the body is a view of the wire bytes");
+        assert_eq!(tag.at(99).timestamp_ms, 99);
+        assert_eq!(tag.at(99).body, tag.body);
+    }
+
+    #[test]
+    fn script_data_is_an_amf0_name_and_ecma_array() {
+        let body = script_body(
+            "onMetaData",
+            &[
+                ("width", ScriptValue::Number(320.0)),
+                ("stereo", ScriptValue::Bool(true)),
+                ("encoder", ScriptValue::Text("x".into())),
+            ],
+        );
+        let mut want = vec![2, 0, 10];
+        want.extend_from_slice(b"onMetaData");
+        want.extend_from_slice(&[8, 0, 0, 0, 3, 0, 5]);
+        want.extend_from_slice(b"width");
+        want.push(0);
+        want.extend_from_slice(&320f64.to_be_bytes());
+        want.extend_from_slice(&[0, 6]);
+        want.extend_from_slice(b"stereo");
+        want.extend_from_slice(&[1, 1, 0, 7]);
+        want.extend_from_slice(b"encoder");
+        want.extend_from_slice(&[2, 0, 1, b'x', 0, 0, 9]);
+        assert_eq!(&body[..], &want[..]);
     }
 }

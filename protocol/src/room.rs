@@ -114,6 +114,12 @@ pub struct RoomView {
     pub pin: Option<Pin>,
     /// Where buyers watch, if configured.
     pub playback_url: Option<String>,
+    /// The hub's own HTTP-FLV path for this room while it is live
+    /// (`/live/{id}.flv`, relative to the hub's address; see
+    /// [`crate::api::media`]). It answers 404 until a publisher is on air.
+    /// `None` once the room has ended.
+    #[serde(default)]
+    pub live_flv: Option<String>,
     /// Buyers watching now.
     pub viewers: u32,
     /// When it opened (UTC ms).
@@ -132,6 +138,73 @@ impl RoomView {
         let listing = self.shelf.iter().find(|l| l.id == pin.listing)?;
         Some((listing, pin.live_price.unwrap_or(listing.price)))
     }
+}
+
+/// A room's secret stream key: whoever holds it may publish the room's
+/// video to the hub. Only the room's farm sees it (in [`OpenedRoom`]);
+/// its `Debug` is `StreamKey(***)`, so it never reaches a log.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StreamKey(String);
+
+impl StreamKey {
+    /// Wraps a key.
+    pub fn new(key: impl Into<String>) -> StreamKey {
+        StreamKey(key.into())
+    }
+
+    /// The key itself, for the one place that uses it (publishing, hashing).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for StreamKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StreamKey(***)")
+    }
+}
+
+/// Where the farm's device publishes a room's video to the hub itself:
+/// RTMP to `server`, stream key `key` (OBS asks for the two apart; [`HubIngest::url`]
+/// joins them). Valid while the room is live.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HubIngest {
+    /// `rtmp://HOST:PORT/live`.
+    pub server: String,
+    /// The room's secret stream key.
+    pub key: StreamKey,
+}
+
+impl HubIngest {
+    /// `rtmp://HOST:PORT/live/KEY`: what an RTMP publisher (ffmpeg, the
+    /// device's own) is given. Holds the key: never log it.
+    pub fn url(&self) -> String {
+        format!("{}/{}", self.server, self.key.expose())
+    }
+}
+
+impl std::fmt::Debug for HubIngest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubIngest")
+            .field("server", &self.server)
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+/// `POST /v1/rooms` answers the room and, when the hub takes video itself,
+/// where to publish it. Only this reply, to the room's own device, carries
+/// the key; every other view of the room leaves it out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenedRoom {
+    /// The room.
+    #[serde(flatten)]
+    pub room: RoomView,
+    /// The hub's ingest for this room; `None` if the hub takes no video
+    /// (its RTMP ingest is off): publish elsewhere then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingest: Option<HubIngest>,
 }
 
 /// `GET /v1/rooms`: the rooms on air now.
@@ -611,5 +684,22 @@ mod tests {
         assert!(json.contains(r#""type":"comment""#), "{json}");
         assert_eq!(serde_json::from_str::<RoomEvent>(&json).unwrap(), e);
         assert_eq!(e.body.kind(), "comment");
+    }
+
+    #[test]
+    fn a_stream_key_never_shows_in_debug() {
+        let ingest = HubIngest {
+            server: "rtmp://hub.example:1935/live".into(),
+            key: StreamKey::new("sk_secret123"),
+        };
+        let shown = format!("{ingest:?}");
+        assert!(!shown.contains("secret123"), "{shown}");
+        assert!(shown.contains("rtmp://hub.example:1935/live"));
+        assert_eq!(ingest.url(), "rtmp://hub.example:1935/live/sk_secret123");
+        let json = serde_json::to_value(&ingest).expect("json");
+        assert_eq!(
+            json["key"], "sk_secret123",
+            "the key itself goes on the wire"
+        );
     }
 }

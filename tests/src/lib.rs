@@ -8,6 +8,7 @@
 pub mod api;
 pub mod blobs;
 pub mod builders;
+pub mod media;
 pub mod net;
 pub mod proxy;
 pub mod rooms;
@@ -43,6 +44,8 @@ pub struct HubProcess {
     pub db: PathBuf,
     /// The farmer code for "Test farm" it printed at start.
     pub code: String,
+    /// Where its RTMP ingest listens (`127.0.0.1:PORT`), unless it is off.
+    pub rtmp: Option<String>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -105,11 +108,19 @@ impl HubProcess {
             .strip_prefix("code ")
             .unwrap()
             .to_owned();
+        let rtmp = lines
+            .next()
+            .unwrap()
+            .unwrap()
+            .strip_prefix("rtmp ")
+            .unwrap()
+            .to_owned();
         HubProcess {
             child,
             url,
             db: db.to_owned(),
             code,
+            rtmp: (rtmp != "off").then_some(rtmp),
             _dir: None,
         }
     }

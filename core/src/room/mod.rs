@@ -20,7 +20,7 @@ use crate::hub::{CancelToken, client};
 use farmlive_protocol::api::{Call, Empty, rooms};
 use farmlive_protocol::roles::Capability;
 use farmlive_protocol::room::{
-    self, OpenRoom, PinRequest, RoomError, RoomEvent, RoomView, validate_pin,
+    self, OpenRoom, OpenedRoom, PinRequest, RoomError, RoomEvent, RoomView, validate_pin,
 };
 use farmlive_protocol::{FarmId, ListingId, Money, RoomId};
 use serde::Serialize;
@@ -54,6 +54,14 @@ impl Core {
     /// shelf of this farm's listings, playback address). Any other live room
     /// of the farm is ended by the hub.
     pub async fn open_room(&self, setup: &RoomSetup) -> Result<RoomView> {
+        Ok(self.open_room_to_publish(setup).await?.room)
+    }
+
+    /// Opens a live room as [`Core::open_room`] does, and returns with it
+    /// where to publish its video on the hub itself (with the room's secret
+    /// stream key; `None` if the hub takes no video). The key is not stored
+    /// on this device: a new room gets a new one.
+    pub async fn open_room_to_publish(&self, setup: &RoomSetup) -> Result<OpenedRoom> {
         self.require(Capability::RunRooms)?;
         let title = room::validate_room_title(&setup.title)?;
         let shelf = room::validate_shelf(&setup.shelf)?;
@@ -73,7 +81,12 @@ impl Core {
             shelf,
             playback_url,
         };
-        self.room_call(rooms::OPEN.call(), &request).await
+        let opened = self
+            .hub_client(REQUEST_TIMEOUT)?
+            .call(rooms::OPEN.call(), &request)
+            .await?;
+        self.write_tx(|tx| local::save_room(tx, &opened.room))?;
+        Ok(opened)
     }
 
     /// The room as the hub has it now.

@@ -9,12 +9,13 @@ mod routes;
 mod routes_blobs;
 mod routes_devices;
 mod routes_hls;
+mod routes_media;
 mod routes_rooms;
 pub mod signup;
 pub(crate) mod sse;
 mod state;
 
 pub use routes::router;
-pub use routes_hls::router as hls_router;
+pub(crate) use routes_hls::router as hls_router;
 pub use state::AppState;
 pub(crate) use state::blocking;

@@ -7,6 +7,7 @@ use super::state::{AppState, St, blocking};
 use crate::error::{HubError, Result};
 use crate::store::interface::ROOM_LIST_MAX;
 use axum::extract::{Path, State};
+use axum::http::header::HOST;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -14,7 +15,8 @@ use axum::{Json, Router};
 use farmlive_protocol::api::rooms;
 use farmlive_protocol::roles::Capability;
 use farmlive_protocol::room::{
-    OpenRoom, PinRequest, PostComment, RoomEvent, RoomList, RoomOrder, RoomView, validate_comment,
+    OpenRoom, OpenedRoom, PinRequest, PostComment, RoomEvent, RoomList, RoomOrder, RoomView,
+    validate_comment,
 };
 use farmlive_protocol::{OrderState, RoomId};
 use serde::Deserialize;
@@ -36,14 +38,20 @@ fn room_id(raw: &str) -> Result<RoomId> {
     parse_id(raw, "no such room")
 }
 
+/// The reply carries the room's hub ingest (with its stream key): only the
+/// opening device ever sees it.
 async fn open(
     State(s): St,
     Auth(p): Auth,
+    headers: HeaderMap,
     JsonBody(req): JsonBody<OpenRoom>,
-) -> Result<(StatusCode, Json<RoomView>)> {
+) -> Result<(StatusCode, Json<OpenedRoom>)> {
     let (_, farms) = device(p, Capability::RunRooms)?;
-    let view = blocking(move || s.store.open_room(&farms, &req)).await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    let store = s.clone();
+    let (room, key) = blocking(move || store.store.open_room(&farms, &req)).await?;
+    let host = headers.get(HOST).and_then(|h| h.to_str().ok());
+    let ingest = s.media.ingest_for(host, key);
+    Ok((StatusCode::CREATED, Json(OpenedRoom { room, ingest })))
 }
 
 #[derive(Deserialize)]
@@ -84,7 +92,12 @@ async fn unpin(State(s): St, Auth(p): Auth, Path(id): Path<String>) -> Result<Js
 async fn end(State(s): St, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<RoomView>> {
     let (_, farms) = device(p, Capability::RunRooms)?;
     let id = room_id(&id)?;
-    Ok(Json(blocking(move || s.store.end_room(&farms, id)).await?))
+    let store = s.clone();
+    let view = blocking(move || store.store.end_room(&farms, id)).await?;
+    // Its video ends now too (a publisher still on air is cut off by the
+    // room's `Ended` event; this also ends one waiting for a reconnect).
+    s.media.end(id);
+    Ok(Json(view))
 }
 
 async fn comment(

@@ -2,6 +2,7 @@
 
 use super::signup::SignupLimiter;
 use crate::error::{HubError, Result};
+use crate::media::Media;
 use crate::rooms::CommentLimiter;
 use crate::store::interface::HubStore;
 use std::sync::Arc;
@@ -15,6 +16,8 @@ pub struct AppState {
     pub comments: CommentLimiter,
     /// Sign-ups per client address (in memory), and how to find the address.
     pub signups: SignupLimiter,
+    /// Live video: the rooms on air and where devices publish.
+    pub media: Arc<Media>,
 }
 
 /// The state handlers extract.

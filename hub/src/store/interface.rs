@@ -30,7 +30,7 @@ use farmlive_protocol::api::{
     Role, TokenRenewal,
 };
 use farmlive_protocol::ops::Op;
-use farmlive_protocol::room::{OpenRoom, PinRequest, RoomEvent, RoomOrder, RoomView};
+use farmlive_protocol::room::{OpenRoom, PinRequest, RoomEvent, RoomOrder, RoomView, StreamKey};
 use farmlive_protocol::{BuyerContact, BuyerId, DeviceId, FarmId, OrderId, OrderState, RoomId};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -196,8 +196,12 @@ pub trait RoomStore {
     fn room(&self, id: RoomId) -> Result<RoomView>;
     /// The live rooms, newest first, at most `limit` (≤ [`ROOM_LIST_MAX`]).
     fn live_rooms(&self, limit: u32) -> Result<Vec<RoomView>>;
-    /// Opens a room for one of `farms`.
-    fn open_room(&self, farms: &BTreeSet<FarmId>, req: &OpenRoom) -> Result<RoomView>;
+    /// Opens a room for one of `farms`: the room, and its new secret stream
+    /// key (revoked when the room ends).
+    fn open_room(&self, farms: &BTreeSet<FarmId>, req: &OpenRoom) -> Result<(RoomView, StreamKey)>;
+    /// The live room a stream key publishes to, with its feed (to hear of
+    /// its end); `None` for a wrong or revoked key.
+    fn publishing_room(&self, key: &StreamKey) -> Result<Option<(RoomId, Arc<Feed>)>>;
     /// Pins a listing of the shelf.
     fn pin(&self, farms: &BTreeSet<FarmId>, id: RoomId, req: &PinRequest) -> Result<RoomView>;
     /// Unpins the pinned listing, if any.

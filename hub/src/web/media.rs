@@ -2,26 +2,25 @@
 //! HLS for Safari and iOS, and the recording's HLS once the room has ended)
 //! or the external playback address the room was opened with.
 //!
-//! The one place the storefront spells these addresses: when the relay
-//! declares them in `farmlive_protocol::api`, these functions call that
-//! declaration instead.
+//! The addresses are declared in `farmlive_protocol::api::media`.
 
 use farmlive_protocol::RoomId;
+use farmlive_protocol::api::media;
 use farmlive_protocol::room::RoomView;
 
 /// The room's HTTP-FLV stream on this hub.
 pub fn flv_url(room: RoomId) -> String {
-    format!("/live/{room}.flv")
+    media::live_flv_path(room)
 }
 
 /// The room's live HLS playlist on this hub.
 pub fn hls_url(room: RoomId) -> String {
-    format!("/live/{room}/live.m3u8")
+    media::HLS_LIVE.path_for(room)
 }
 
 /// The recording of an ended room, as an HLS playlist on this hub.
 pub fn replay_url(room: RoomId) -> String {
-    format!("/live/{room}/replay.m3u8")
+    media::HLS_REPLAY.path_for(room)
 }
 
 /// What the page's player is given.

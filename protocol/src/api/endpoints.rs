@@ -139,12 +139,13 @@ pub mod orders {
 pub mod rooms {
     use super::*;
     use crate::room::{
-        OpenRoom, PinRequest, PostComment, RoomEvent, RoomList, RoomOrder, RoomView,
+        OpenRoom, OpenedRoom, PinRequest, PostComment, RoomEvent, RoomList, RoomOrder, RoomView,
     };
     use crate::{OrderState, RoomId};
 
-    /// The farmer opens a room (any other live room of the farm ends).
-    pub const OPEN: Endpoint<OpenRoom, RoomView> =
+    /// The farmer opens a room (any other live room of the farm ends); the
+    /// reply carries the room's hub ingest (with its secret stream key).
+    pub const OPEN: Endpoint<OpenRoom, OpenedRoom> =
         Endpoint::new(Method::Post, "/v1/rooms", &[E::Invalid, E::Forbidden]);
     /// The rooms on air now, public.
     pub const LIST: Endpoint<(), RoomList> = Endpoint::new(Method::Get, "/v1/rooms", &[E::Invalid]);
@@ -205,11 +206,11 @@ pub mod rooms {
     );
 }
 
-/// A room's video as HLS, public: what the room page plays (Safari/iOS), and
-/// after the show its replay. Not under `/v1/`: these are media URLs that a
-/// CDN or an SRS/nginx edge may pull from the hub as its origin. The bodies
-/// are not JSON: playlists are `application/vnd.apple.mpegurl`, segments
-/// `video/mp2t`.
+/// Live video the hub relays itself, as HTTP-FLV (the low-latency path) and
+/// HLS (Safari/iOS, and after the show its replay). Not JSON, and not under
+/// `/v1/`: these are the URLs players and RTMP publishers are given, and
+/// that a CDN or an SRS/nginx edge may pull from the hub as its origin.
+/// Playlists are `application/vnd.apple.mpegurl`, segments `video/mp2t`.
 pub mod media {
     use super::*;
     use crate::RoomId;
@@ -229,5 +230,49 @@ pub mod media {
     /// The path of segment file `segment` (e.g. `seg000042.ts`) of `room`.
     pub fn hls_segment(room: RoomId, segment: &str) -> String {
         format!("/live/{room}/{segment}")
+    }
+
+    /// A live room's video as HTTP-FLV: `GET /live/{room}.flv` streams the
+    /// FLV header, the sequence headers, the last GOP and then live tags,
+    /// for as long as the room is on air. 404 if no publisher is on air.
+    /// The parameter is the file name, `{room id}.flv` ([`live_flv_path`]);
+    /// the route names it `room` because the HLS paths share its position
+    /// (the router wants one name per position).
+    pub const LIVE_FLV: Endpoint<(), (), str> =
+        Endpoint::new(Method::Get, "/live/{room}", &[E::NotFound]);
+
+    /// The file name's extension on [`LIVE_FLV`].
+    pub const FLV_EXTENSION: &str = ".flv";
+
+    /// The RTMP application rooms publish to: `rtmp://HOST:PORT/live/KEY`.
+    pub const INGEST_APP: &str = "live";
+
+    /// The hub's RTMP port unless the operator says otherwise.
+    pub const RTMP_PORT: u16 = 1935;
+
+    /// `/live/{room}.flv`.
+    pub fn live_flv_path(room: RoomId) -> String {
+        LIVE_FLV.path_for(format!("{room}{FLV_EXTENSION}"))
+    }
+
+    /// The room a [`LIVE_FLV`] file name names, if it is one.
+    pub fn flv_room(file: &str) -> Option<RoomId> {
+        file.strip_suffix(FLV_EXTENSION)?.parse().ok()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_room_has_one_flv_path_and_it_reads_back() {
+            let room = RoomId::new();
+            let path = live_flv_path(room);
+            assert_eq!(path, format!("/live/{room}.flv"));
+            let file = path.rsplit('/').next().expect("a file name");
+            assert_eq!(flv_room(file), Some(room));
+            assert_eq!(flv_room(&room.to_string()), None, "the extension is needed");
+            assert_eq!(flv_room("nope.flv"), None);
+        }
     }
 }

@@ -2,8 +2,11 @@
 //! `farmlive_hub::run` that `farmlive hub` calls.
 //!
 //! Usage: `farmlive-hubd DB [LISTEN] [--trusted-proxy-header H]
-//! [--signup-burst N]`; prints `listening http://ADDR` and `code CODE` (a
-//! farmer code for "Test farm"), then serves until killed.
+//! [--signup-burst N] [--rtmp-listen ADDR|off]`; prints `listening
+//! http://ADDR`, `code CODE` (a farmer code for "Test farm") and `rtmp
+//! ADDR` (or `rtmp off`), then serves until killed. The RTMP ingest listens
+//! on an ephemeral port of LISTEN's address unless told otherwise (never
+//! on 1935, which parallel tests would fight over).
 //! The hub mints that code only on its first start; on a restart (an
 //! existing database) this harness mints one through the store instead.
 //! Logs go to stderr, filtered by `RUST_LOG` (default `info`), as with
@@ -47,6 +50,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .parse()?;
     let mut options = farmlive_hub::HubOptions {
         serve: options()?,
+        rtmp_listen: farmlive_hub::RtmpListen::At(std::net::SocketAddr::new(
+            std::net::SocketAddr::ip(&listen),
+            0,
+        )),
         ..Default::default()
     };
     while let Some(flag) = args.next() {
@@ -54,6 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         match flag.as_str() {
             "--trusted-proxy-header" => options.trusted_proxy_header = Some(value.parse()?),
             "--signup-burst" => options.signup_burst = value.parse()?,
+            "--rtmp-listen" => options.rtmp_listen = value.parse()?,
             other => return Err(format!("unknown flag {other}").into()),
         }
     }
@@ -82,6 +90,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .unwrap_or_default(),
             };
             let _ = writeln!(out, "code {code}");
+            match ready.rtmp {
+                Some(addr) => writeln!(out, "rtmp {addr}"),
+                None => writeln!(out, "rtmp off"),
+            }
+            .ok();
             let _ = out.flush();
         },
     ))?;

@@ -5,7 +5,7 @@
 use super::blobs::BlobStore;
 use super::{Store, files};
 use crate::error::Result;
-use crate::rooms::{Fanout, FeedItem};
+use crate::rooms::{Fanout, Feed, FeedItem};
 use crate::store::interface::{
     AccountStore, BlobStatus, ChangeStore, Collected, Following, ListingStore, OrderStore,
     PhotoStore, Principal, Reader, RoomStore, Uploader,
@@ -15,7 +15,7 @@ use farmlive_protocol::api::{
     Role, TokenRenewal,
 };
 use farmlive_protocol::ops::Op;
-use farmlive_protocol::room::{OpenRoom, PinRequest, RoomEvent, RoomOrder, RoomView};
+use farmlive_protocol::room::{OpenRoom, PinRequest, RoomEvent, RoomOrder, RoomView, StreamKey};
 use farmlive_protocol::{BuyerContact, BuyerId, DeviceId, FarmId, OrderId, OrderState, RoomId};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -147,8 +147,12 @@ impl RoomStore for SqliteStore {
         self.db.live_rooms(limit)
     }
 
-    fn open_room(&self, farms: &BTreeSet<FarmId>, req: &OpenRoom) -> Result<RoomView> {
+    fn open_room(&self, farms: &BTreeSet<FarmId>, req: &OpenRoom) -> Result<(RoomView, StreamKey)> {
         self.db.open_room(farms, req)
+    }
+
+    fn publishing_room(&self, key: &StreamKey) -> Result<Option<(RoomId, Arc<Feed>)>> {
+        self.db.publishing_room(key)
     }
 
     fn pin(&self, farms: &BTreeSet<FarmId>, id: RoomId, req: &PinRequest) -> Result<RoomView> {

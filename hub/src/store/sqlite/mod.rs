@@ -9,7 +9,7 @@
 //! - `listings`, `orders`, `changes`: `records`
 //! - `listing_blobs`: `listing_blobs` (called by `records::save_listing`)
 //! - `applied_ops`: `ops`
-//! - `rooms`: `room_records`
+//! - `rooms` (with each live room's stream key): `room_records`
 //! - `room_events` (and its `sqlite_sequence` row): `room_events`
 //! - `blobs`, `blob_owners`, `blob_uploads`: `blobs`
 
@@ -57,6 +57,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration::new(
         "004_devices.sql",
         include_str!("../../../sql/004_devices.sql"),
+    ),
+    Migration::new(
+        "005_room_media.sql",
+        include_str!("../../../sql/005_room_media.sql"),
     ),
 ];
 

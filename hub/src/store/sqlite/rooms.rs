@@ -2,21 +2,27 @@
 //! and the farm's device fetch. Every change is one immediate transaction
 //! that appends its events; they are published after commit.
 
+use super::accounts::{hash_token, new_token};
 use super::listings::public_listing;
 use super::records::load_listing;
 use super::room_events::{Emitted, append_event, buyer_display_name, commit};
-use super::room_records::{RoomRecord, live_rooms_of_farm, load_room, save_room};
+use super::room_records::{
+    RoomRecord, live_room_by_stream_key, live_rooms_of_farm, load_room, save_room,
+    set_stream_key_hash,
+};
 use super::{Store, from_json, now_ms};
 use crate::error::{HubError, Result};
+use crate::rooms::Feed;
 use crate::store::interface::ROOM_LIST_MAX;
-use farmlive_protocol::api::FarmInfo;
+use farmlive_protocol::api::{FarmInfo, media};
 use farmlive_protocol::room::{
     OpenRoom, Pin, PinRequest, RoomError, RoomEvent, RoomEventBody, RoomStatus, RoomView,
-    validate_pin, validate_playback_url, validate_room_title, validate_shelf,
+    StreamKey, validate_pin, validate_playback_url, validate_room_title, validate_shelf,
 };
 use farmlive_protocol::{BuyerId, FarmId, ListingStatus, RoomId};
 use rusqlite::{Connection, TransactionBehavior};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 fn invalid(e: RoomError) -> HubError {
     HubError::bad_request("invalid", e)
@@ -66,6 +72,7 @@ impl Store {
             shelf,
             pin: rec.pin,
             playback_url: rec.playback_url.clone(),
+            live_flv: (rec.status == RoomStatus::Live).then(|| media::live_flv_path(rec.id)),
             viewers: match rec.status {
                 RoomStatus::Live => self.fanout.viewers().count(rec.id),
                 RoomStatus::Ended => 0,
@@ -106,8 +113,14 @@ impl Store {
     }
 
     /// Opens a room for one of the device's farms; a live room the farm
-    /// still has (a phone that crashed mid-stream) is ended first.
-    pub fn open_room(&self, farms: &BTreeSet<FarmId>, req: &OpenRoom) -> Result<RoomView> {
+    /// still has (a phone that crashed mid-stream) is ended first (and its
+    /// stream key revoked). Returns the room and its new secret stream key
+    /// (only its hash is stored).
+    pub fn open_room(
+        &self,
+        farms: &BTreeSet<FarmId>,
+        req: &OpenRoom,
+    ) -> Result<(RoomView, StreamKey)> {
         let title = validate_room_title(&req.title).map_err(invalid)?;
         let shelf = validate_shelf(&req.shelf).map_err(invalid)?;
         let playback_url = validate_playback_url(req.playback_url.as_deref()).map_err(invalid)?;
@@ -154,9 +167,23 @@ impl Store {
             ended_at: None,
         };
         save_room(&tx, &rec)?;
+        let key = StreamKey::new(new_token("sk")?);
+        set_stream_key_hash(&tx, rec.id, &hash_token(key.expose()))?;
         let view = self.view(&tx, &rec)?;
         commit(tx, &self.fanout, emitted)?;
-        Ok(view)
+        Ok((view, key))
+    }
+
+    /// The live room `key` publishes to, and its feed (whose `Ended` tells
+    /// the publisher to stop). Runs under the writer, as following does, so
+    /// a room ending after this answer still reaches the feed. `None` for a
+    /// wrong key or one revoked with its room.
+    pub fn publishing_room(&self, key: &StreamKey) -> Result<Option<(RoomId, Arc<Feed>)>> {
+        let conn = self.writer();
+        let Some(room) = live_room_by_stream_key(&conn, &hash_token(key.expose()))? else {
+            return Ok(None);
+        };
+        Ok(Some((room, self.fanout.feeds.feed(room))))
     }
 
     /// Pins a listing of the shelf, optionally at a live price.
