@@ -1,53 +1,80 @@
 //! The one public error of the bindings. Kotlin sees it as `FarmLiveException`
 //! (uniffi renames `…Error` to `…Exception`), Swift as `FarmLiveError`.
 //!
-//! Messages are the core's, written for people; they never carry personal
+//! It crosses the FFI whole (not a "flat" error): every variant's fields
+//! reach the shell, so a hub's refusal keeps its stable code, HTTP status and
+//! `Retry-After`. The text for people is the `reason` field (and the
+//! `reason()` method, on every variant); it is not called `message` because
+//! Kotlin's generated exception overrides `message` itself, with a dump of
+//! every field (`reason=…, code=…`) meant for logs, not for people.
+//!
+//! Reasons are the core's, written for people; they never carry personal
 //! data (buyer names, phones, addresses) or secrets (device tokens, stream
 //! keys), and they are bounded in length so that a hostile argument echoed in
-//! a message ("no listing with id …") cannot make an error huge.
+//! a reason ("no listing with id …") cannot make an error huge.
 
 use farmlive_core::Error as CoreError;
 use farmlive_live::LiveError;
 
-/// Longest message handed to the shell, in characters.
+/// Longest reason handed to the shell, in characters.
 const MESSAGE_MAX_CHARS: usize = 300;
 
 /// What went wrong. `BadInput`, `NotFound` and `NotAllowed` mean the user (or
 /// the shell) can fix what it passed; the others are failures where a retry
 /// may or may not help (`Network` is worth retrying later).
-#[derive(Debug, thiserror::Error, uniffi::Error)]
-#[uniffi(flat_error)]
+///
+/// Shells show `reason()` to people: in Kotlin `e.reason()`, NOT
+/// `e.message`, which uniffi fills with a dump of the fields
+/// (`reason=…, code=…`); in Swift `e.reason()`, not `localizedDescription`
+/// (a debug dump too). They branch on the variant, `hubCode()` (the hub's
+/// stable code) and `retryAfterSecs()`.
+#[derive(Debug, Clone, thiserror::Error, uniffi::Error)]
+// Display (the reason) as Kotlin's `toString()` and Swift's `description`.
+#[uniffi::export(Display)]
 pub enum FarmLiveError {
     /// An argument broke a rule (a title too long, a price of 0, not a photo);
-    /// the message says which, in words a farmer can act on.
-    #[error("{0}")]
-    BadInput(String),
+    /// the reason says which, in words a farmer can act on.
+    #[error("{reason}")]
+    BadInput {
+        /// What was wrong, for people.
+        reason: String,
+    },
     /// No listing, order, photo or farm with that id.
-    #[error("{0}")]
-    NotFound(String),
+    #[error("{reason}")]
+    NotFound {
+        /// What was not found, for people.
+        reason: String,
+    },
     /// An action not allowed in the current state (shipping a cancelled order).
-    #[error("{0}")]
-    NotAllowed(String),
+    #[error("{reason}")]
+    NotAllowed {
+        /// Why not, for people.
+        reason: String,
+    },
     /// The device is not enrolled with a hub yet.
-    #[error("{0}")]
-    NotEnrolled(String),
+    #[error("{reason}")]
+    NotEnrolled {
+        /// What to do, for people.
+        reason: String,
+    },
     /// The hub could not be reached or is unavailable; retry later (not
     /// before `retry_after_secs` if the hub said).
-    #[error("{message}")]
+    #[error("{reason}")]
     Network {
-        /// What went wrong.
-        message: String,
+        /// What went wrong, for people.
+        reason: String,
         /// The hub's stable error code, if it answered (e.g. `busy`).
         code: Option<String>,
         /// The hub's `Retry-After`, in seconds, if it sent one.
         retry_after_secs: Option<u64>,
     },
     /// The hub refused the request: `token_expired` or `device_revoked`
-    /// (enrol again), `rate_limited` (wait `retry_after_secs`), …
-    #[error("{message}")]
+    /// (enrol again), `unauthorized` (a wrong enrolment code),
+    /// `rate_limited` (wait `retry_after_secs`), …
+    #[error("{reason}")]
     Hub {
-        /// The hub's message.
-        message: String,
+        /// The hub's message, for people.
+        reason: String,
         /// The hub's stable error code (see `protocol::api::ErrorCode`).
         code: String,
         /// The HTTP status.
@@ -56,34 +83,60 @@ pub enum FarmLiveError {
         retry_after_secs: Option<u64>,
     },
     /// The operation was cancelled.
-    #[error("{0}")]
-    Cancelled(String),
+    #[error("{reason}")]
+    Cancelled {
+        /// What was cancelled, for people.
+        reason: String,
+    },
     /// The local database or files failed.
-    #[error("{0}")]
-    Storage(String),
+    #[error("{reason}")]
+    Storage {
+        /// What failed, for people.
+        reason: String,
+    },
     /// The live stream failed (encoder, ingest, recording).
-    #[error("{0}")]
-    Live(String),
-    /// Anything else (a bug); the message says what failed, never with data.
-    #[error("{0}")]
-    Failure(String),
+    #[error("{reason}")]
+    Live {
+        /// What failed, for people.
+        reason: String,
+    },
+    /// Anything else (a bug); the reason says what failed, never with data.
+    #[error("{reason}")]
+    Failure {
+        /// What failed, for people.
+        reason: String,
+    },
 }
 
+// Exported to Kotlin and Swift as methods of the error itself (Kotlin: on
+// the sealed `FarmLiveException`; Swift: on the `FarmLiveError` enum), so a
+// shell needs no `when`/`switch` over ten variants to read the common parts.
+// The names may equal a variant's field (`reason`, `retry_after_secs`): a
+// Kotlin property and a function of one name live side by side, and Swift's
+// enum fields are labels of the case, not members.
+#[uniffi::export]
 impl FarmLiveError {
+    /// The text for people (every variant has one).
+    pub fn reason(&self) -> String {
+        self.reason_str().to_owned()
+    }
+
     /// True when the caller can fix what it passed and retry.
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            FarmLiveError::BadInput(_) | FarmLiveError::NotFound(_) | FarmLiveError::NotAllowed(_)
+            FarmLiveError::BadInput { .. }
+                | FarmLiveError::NotFound { .. }
+                | FarmLiveError::NotAllowed { .. }
         )
     }
 
     /// The hub's stable error code, if the hub answered with an error that
     /// kept it (`Hub`, or `Network` for a hub that is unavailable).
-    pub fn hub_code(&self) -> Option<&str> {
+    pub fn hub_code(&self) -> Option<String> {
         match self {
-            FarmLiveError::Hub { code, .. } => Some(code),
-            FarmLiveError::Network { code, .. } => code.as_deref(),
+            FarmLiveError::Hub { code, .. } => Some(code.clone()),
+            FarmLiveError::Network { code, .. } => code.clone(),
             _ => None,
         }
     }
@@ -100,10 +153,44 @@ impl FarmLiveError {
             _ => None,
         }
     }
+}
 
-    /// A bad-input error with a message.
-    pub(crate) fn bad_input(message: impl Into<String>) -> FarmLiveError {
-        FarmLiveError::BadInput(bounded(message.into()))
+impl FarmLiveError {
+    /// The text for people, borrowed.
+    pub fn reason_str(&self) -> &str {
+        match self {
+            FarmLiveError::BadInput { reason }
+            | FarmLiveError::NotFound { reason }
+            | FarmLiveError::NotAllowed { reason }
+            | FarmLiveError::NotEnrolled { reason }
+            | FarmLiveError::Network { reason, .. }
+            | FarmLiveError::Hub { reason, .. }
+            | FarmLiveError::Cancelled { reason }
+            | FarmLiveError::Storage { reason }
+            | FarmLiveError::Live { reason }
+            | FarmLiveError::Failure { reason } => reason,
+        }
+    }
+
+    /// A bad-input error with a reason.
+    pub(crate) fn bad_input(reason: impl Into<String>) -> FarmLiveError {
+        FarmLiveError::BadInput {
+            reason: bounded(reason.into()),
+        }
+    }
+
+    /// A not-allowed error with a reason.
+    pub(crate) fn not_allowed(reason: impl Into<String>) -> FarmLiveError {
+        FarmLiveError::NotAllowed {
+            reason: bounded(reason.into()),
+        }
+    }
+
+    /// A failure (a bug or an unexpected state) with a reason.
+    pub(crate) fn failure(reason: impl Into<String>) -> FarmLiveError {
+        FarmLiveError::Failure {
+            reason: bounded(reason.into()),
+        }
     }
 }
 
@@ -124,23 +211,23 @@ impl From<CoreError> for FarmLiveError {
         };
         let bad_input = e.is_bad_input();
         let transient = e.is_transient();
-        let message = bounded(e.to_string());
+        let reason = bounded(e.to_string());
         match e {
-            CoreError::NotFound { .. } => FarmLiveError::NotFound(message),
-            CoreError::Rule(_) => FarmLiveError::NotAllowed(message),
-            CoreError::NotEnrolled => FarmLiveError::NotEnrolled(message),
+            CoreError::NotFound { .. } => FarmLiveError::NotFound { reason },
+            CoreError::Rule(_) => FarmLiveError::NotAllowed { reason },
+            CoreError::NotEnrolled => FarmLiveError::NotEnrolled { reason },
             CoreError::Network(_) => FarmLiveError::Network {
-                message,
+                reason,
                 code: None,
                 retry_after_secs: None,
             },
-            CoreError::Cancelled => FarmLiveError::Cancelled(message),
+            CoreError::Cancelled => FarmLiveError::Cancelled { reason },
             // A refusal the user can fix stays `BadInput`, as shells expect.
-            _ if bad_input => FarmLiveError::BadInput(message),
+            _ if bad_input => FarmLiveError::BadInput { reason },
             CoreError::Hub {
                 code, retry_after, ..
             } if transient => FarmLiveError::Network {
-                message,
+                reason,
                 code: Some(code.to_string()),
                 retry_after_secs: retry_after.map(|d| d.as_secs()),
             },
@@ -150,7 +237,7 @@ impl From<CoreError> for FarmLiveError {
                 retry_after,
                 ..
             } => FarmLiveError::Hub {
-                message,
+                reason,
                 code: code.to_string(),
                 status,
                 retry_after_secs: retry_after.map(|d| d.as_secs()),
@@ -160,19 +247,19 @@ impl From<CoreError> for FarmLiveError {
             | CoreError::Migration { .. }
             | CoreError::Database(_)
             | CoreError::StoredData(_)
-            | CoreError::Io { .. } => FarmLiveError::Storage(message),
-            _ => FarmLiveError::Failure(message),
+            | CoreError::Io { .. } => FarmLiveError::Storage { reason },
+            _ => FarmLiveError::Failure { reason },
         }
     }
 }
 
 impl From<LiveError> for FarmLiveError {
     fn from(e: LiveError) -> Self {
-        let message = bounded(e.to_string());
+        let reason = bounded(e.to_string());
         if e.is_bad_input() {
-            FarmLiveError::BadInput(message)
+            FarmLiveError::BadInput { reason }
         } else {
-            FarmLiveError::Live(message)
+            FarmLiveError::Live { reason }
         }
     }
 }
@@ -194,13 +281,13 @@ mod tests {
     #[test]
     fn core_errors_keep_the_bad_input_distinction() {
         let e: FarmLiveError = CoreError::InvalidArgument("no".into()).into();
-        assert!(matches!(e, FarmLiveError::BadInput(_)));
+        assert!(matches!(e, FarmLiveError::BadInput { .. }));
         assert!(e.is_bad_input());
         let e: FarmLiveError = CoreError::Network("down".into()).into();
         assert!(matches!(e, FarmLiveError::Network { .. }));
         assert!(!e.is_bad_input());
         let e: FarmLiveError = CoreError::StoredData("outbox entry 1".into()).into();
-        assert!(matches!(e, FarmLiveError::Storage(_)), "{e:?}");
+        assert!(matches!(e, FarmLiveError::Storage { .. }), "{e:?}");
         assert!(!e.is_bad_input());
     }
 }

@@ -79,13 +79,11 @@ impl std::fmt::Debug for LiveSession {
 }
 
 fn stopped() -> FarmLiveError {
-    FarmLiveError::NotAllowed("the live session has stopped".into())
+    FarmLiveError::not_allowed("the live session has stopped")
 }
 
 fn no_room() -> FarmLiveError {
-    FarmLiveError::NotAllowed(
-        "this live session has no room; go live with a room to pin products".into(),
-    )
+    FarmLiveError::not_allowed("this live session has no room; go live with a room to pin products")
 }
 
 /// Most shelf entries accepted before the core's own check (at most 50
@@ -174,7 +172,7 @@ impl FarmLive {
         .await?;
         let video = show
             .video_pusher()
-            .ok_or_else(|| FarmLiveError::Failure("the session takes no frames".into()))?;
+            .ok_or_else(|| FarmLiveError::failure("the session takes no frames"))?;
         let audio = show.audio_pusher();
         tracing::info!(target: "farmlive::ffi", "live session started ({}x{}@{}{})",
             options.width, options.height, options.fps, if with_room { ", with a room" } else { "" });

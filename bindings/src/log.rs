@@ -128,7 +128,7 @@ pub fn set_log_listener(listener: Option<Arc<dyn LogListener>>, min_level: LogLe
                 .map_err(|_| "another logger is already installed in this process".to_owned())
         })
         .clone()
-        .map_err(FarmLiveError::Failure)?;
+        .map_err(FarmLiveError::failure)?;
     let mut slot = LISTENER.write().unwrap_or_else(|p| p.into_inner());
     *slot = listener.map(|l| (l, min_level));
     Ok(())

@@ -23,7 +23,7 @@ pub(crate) fn runtime() -> Result<&'static Runtime> {
                 .map_err(|e| format!("could not start the background runtime: {e}"))
         })
         .as_ref()
-        .map_err(|e| FarmLiveError::Failure(e.clone()))
+        .map_err(|e| FarmLiveError::failure(e.clone()))
 }
 
 /// Runs `fut` on the library's runtime and waits for it from any executor.
@@ -35,5 +35,5 @@ where
     runtime()?
         .spawn(fut)
         .await
-        .map_err(|_| FarmLiveError::Failure("a background task failed".into()))?
+        .map_err(|_| FarmLiveError::failure("a background task failed"))?
 }

@@ -23,16 +23,18 @@ fn an_expired_token_reaches_the_shell_with_the_hub_s_code() {
             code,
             status,
             retry_after_secs,
-            message,
+            reason,
         } => {
             assert_eq!((code.as_str(), *status), ("token_expired", 401), "{e:?}");
             assert_eq!(*retry_after_secs, None);
-            assert!(message.contains("enrol"), "{message}");
+            assert!(reason.contains("enrol"), "{reason}");
         }
         other => panic!("expected the hub's refusal, got {other:?}"),
     }
-    assert_eq!(e.hub_code(), Some("token_expired"));
+    assert_eq!(e.hub_code().as_deref(), Some("token_expired"));
     assert!(!e.is_bad_input());
+    assert_eq!(e.reason(), e.to_string());
+    assert_eq!(crossed(&e), e.to_string());
 }
 
 #[test]
@@ -64,6 +66,48 @@ fn a_busy_hub_s_code_and_retry_after_reach_the_shell() {
         other => panic!("expected the hub to be busy, got {other:?}"),
     }
     assert_eq!(e.retry_after_secs(), Some(2));
+    assert_eq!(e.hub_code().as_deref(), Some("busy"));
     assert!(!e.is_bad_input());
+    assert_eq!(crossed(&e), e.to_string());
     drop(held);
+}
+
+#[test]
+fn a_wrong_enrolment_code_reaches_the_shell_as_the_hub_s_401() {
+    // The refusal the Kotlin and Swift tests provoke against xtask's hub.
+    let hub = hub_with("Li's orchard", 64);
+    let (_d, fl) = open();
+    let e = block_on(fl.enrol(hub.url.clone(), "not-a-code".into(), "phone".into()))
+        .expect_err("the hub refuses an unknown code");
+    match &e {
+        FarmLiveError::Hub {
+            code,
+            status,
+            retry_after_secs,
+            reason,
+        } => {
+            assert_eq!((code.as_str(), *status), ("unauthorized", 401), "{e:?}");
+            assert_eq!(*retry_after_secs, None);
+            assert!(reason.contains("enrolment code"), "{reason}");
+        }
+        other => panic!("expected the hub's refusal, got {other:?}"),
+    }
+    assert_eq!(e.hub_code().as_deref(), Some("unauthorized"));
+    assert!(!e.is_bad_input());
+    assert_eq!(crossed(&e), e.to_string());
+    // The device is still not enrolled: the real code still works.
+    block_on(fl.enrol(hub.url.clone(), hub.code.clone(), "phone".into())).expect("enrol");
+}
+
+/// `e` as the shell receives it: lowered into uniffi's buffer and lifted
+/// back, as the generated Kotlin and Swift read it field by field. Returns
+/// its reason after checking that every field survived.
+fn crossed(e: &FarmLiveError) -> String {
+    use uniffi::{Lift, Lower};
+    let again = <FarmLiveError as Lift<UniFfiTag>>::try_lift(
+        <FarmLiveError as Lower<UniFfiTag>>::lower(e.clone()),
+    )
+    .expect("lift");
+    assert_eq!(format!("{again:?}"), format!("{e:?}"));
+    again.reason()
 }

@@ -6,6 +6,11 @@
 //! - the stripped size of the release library for x86_64 Linux (and for the
 //!   Android ABIs when cargo-ndk and an NDK are installed).
 
+// The benches' own description of the machine (std only), shared by path so
+// the FFI figures name the CPU and load the same way as the others.
+#[path = "../../core/benches/common/machine.rs"]
+mod machine;
+
 use crate::bindings::{self, LIB_FILE};
 use crate::{kotlin, packages, run, swift};
 use std::process::Command;
@@ -27,6 +32,7 @@ fn mib(bytes: u64) -> String {
 /// Runs the benchmark.
 pub fn bench_ffi() -> Result<(), String> {
     packages::ensure(packages::TEST)?;
+    println!("FFI-BENCH {}", machine::describe());
     // Bindings come from the debug build: uniffi reads its metadata from the
     // library's symbols, which the release profile strips.
     bindings::task()?;
@@ -42,8 +48,20 @@ pub fn bench_ffi() -> Result<(), String> {
     run(Command::new("strip").arg("--strip-all").arg(&copy))?;
     let stripped = std::fs::metadata(&copy).map(|m| m.len()).unwrap_or(size);
     let _ = std::fs::remove_file(&copy);
+    println!(
+        "FFI-BENCH before Kotlin: load average {}",
+        machine::load_average()
+    );
     kotlin::bench(&release)?;
+    println!(
+        "FFI-BENCH before Swift: load average {}",
+        machine::load_average()
+    );
     swift::bench(&release)?;
+    println!(
+        "FFI-BENCH after Swift: load average {}",
+        machine::load_average()
+    );
     println!(
         "FFI-BENCH size x86_64-unknown-linux-gnu release {LIB_FILE}: {}",
         mib(size)

@@ -7,6 +7,7 @@
 //! - `cargo xtask setup` — only install the system packages.
 //! - `cargo xtask bindings` — build libfarmlive_ffi and generate Kotlin and Swift.
 //! - `cargo xtask bench-ffi` — the mobile-bindings benchmark (FFI call costs, library size).
+//! - `cargo xtask shells` — only the Kotlin and Swift shells' tests (bindings, a hub, both).
 
 mod bindings;
 mod ffi_bench;
@@ -17,7 +18,8 @@ mod test_hub;
 
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <test|lint|demo|bench|setup|bindings|bench-ffi> [args]
+const USAGE: &str =
+    "usage: cargo xtask <test|lint|demo|bench|setup|bindings|bench-ffi|shells> [args]
 
   test    install what the tests need, then run every test
   lint    cargo fmt --check and cargo clippy -D warnings
@@ -25,7 +27,8 @@ const USAGE: &str = "usage: cargo xtask <test|lint|demo|bench|setup|bindings|ben
   bench   run the benchmarks beside their peers (vipsthumbnail, raw rusqlite)
   setup   install the Debian packages the project needs (idempotent)
   bindings  build libfarmlive_ffi and generate the Kotlin and Swift bindings
-  bench-ffi  FFI call costs from Kotlin and Swift, and the release library's size";
+  bench-ffi  FFI call costs from Kotlin and Swift, and the release library's size
+  shells  only the Kotlin and Swift shells' tests (as `test` runs them)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         "setup" => packages::ensure(packages::ALL),
         "bindings" => bindings::task().map(|_| ()),
         "bench-ffi" => ffi_bench::bench_ffi(),
+        "shells" => packages::ensure(packages::TEST).and_then(|()| shells()),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -94,8 +98,13 @@ fn test(extra: &[String]) -> Result<(), String> {
         .args(extra))?;
     // Doc tests are not part of --all-targets.
     run(cargo().args(["test", "--workspace", "--doc"]))?;
-    // The Kotlin and Swift shells' tests, against the real generated bindings
-    // and a real hub on loopback (stopped when `hub` drops).
+    shells()
+}
+
+/// The Kotlin and Swift shells' tests, against the real generated bindings
+/// and a real hub on loopback (stopped when `hub` drops). `test` ends with
+/// them; `shells` runs only them.
+fn shells() -> Result<(), String> {
     let lib_dir = bindings::task()?;
     let hub = test_hub::TestHub::start()?;
     kotlin::test(&lib_dir, &hub.for_farm("Kotlin test farm")?)?;

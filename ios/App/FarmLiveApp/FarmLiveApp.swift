@@ -40,11 +40,13 @@ final class AppModel: ObservableObject {
                 }
             }
         } catch {
-            self.error = (error as? FarmLiveError)?.message ?? "\(error)"
+            self.error = (error as? FarmLiveError)?.reason() ?? "\(error)"
         }
     }
 }
 
+/// A core error's reason, written for people (not `localizedDescription`,
+/// which for a `FarmLiveError` is a debug dump of its fields).
 func describe(_ error: Error) -> String {
-    (error as? FarmLiveError)?.message ?? "Something went wrong"
+    (error as? FarmLiveError)?.reason() ?? "Something went wrong"
 }

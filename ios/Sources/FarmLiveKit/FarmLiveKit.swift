@@ -6,25 +6,12 @@
 @_exported import FarmLiveFFI
 import Foundation
 
-public extension FarmLiveError {
-    /// True when the user (or the shell) can fix what was passed and retry.
-    var isBadInput: Bool {
-        switch self {
-        case .BadInput, .NotFound, .NotAllowed: return true
-        default: return false
-        }
-    }
-
-    /// The message, written for people (no personal data, no secrets).
-    var message: String {
-        switch self {
-        case let .BadInput(m), let .NotFound(m), let .NotAllowed(m), let .NotEnrolled(m),
-             let .Network(m), let .Hub(m), let .Cancelled(m), let .Storage(m), let .Live(m),
-             let .Failure(m):
-            return m
-        }
-    }
-}
+// `FarmLiveError` comes from the core with its methods: `reason()` (the
+// text for people, no personal data, no secrets: show this, not
+// `localizedDescription`, which is a debug dump of the fields),
+// `isBadInput()` (the user can fix what was passed and retry), `hubCode()`
+// (the hub's stable error code, e.g. "token_expired") and `retryAfterSecs()`
+// (the hub's Retry-After). `.Hub` also carries the HTTP `status`.
 
 public extension FarmLive {
     /// Opens the core off the caller's thread.

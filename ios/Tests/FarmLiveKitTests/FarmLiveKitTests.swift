@@ -62,18 +62,23 @@ final class FarmLiveKitTests: XCTestCase {
         XCTAssertEqual(try fl.listing(listingId: listing.id).photos.count, 2)
     }
 
-    func testANegativePriceReachesSwiftAsFarmLiveErrorWithItsMessage() throws {
+    func testANegativePriceReachesSwiftAsFarmLiveErrorWithItsReason() throws {
         let fl = try open()
         XCTAssertThrowsError(try fl.createListing(draft: draft(minor: -100))) { error in
-            guard let e = error as? FarmLiveError, case let .BadInput(message) = e else {
+            guard let e = error as? FarmLiveError, case let .BadInput(reason) = e else {
                 return XCTFail("expected FarmLiveError.BadInput, got \(error)")
             }
-            XCTAssertEqual(message, "price must be more than 0")
-            XCTAssertTrue(e.isBadInput)
+            XCTAssertEqual(reason, "price must be more than 0")
+            XCTAssertEqual(e.reason(), "price must be more than 0")
+            // `description` is the Rust Display: the reason alone.
+            XCTAssertEqual(e.description, "price must be more than 0")
+            XCTAssertTrue(e.isBadInput())
+            XCTAssertNil(e.hubCode())
+            XCTAssertNil(e.retryAfterSecs())
         }
     }
 
-    func testABadPhotoReachesSwiftAsFarmLiveErrorWithItsMessage() throws {
+    func testABadPhotoReachesSwiftAsFarmLiveErrorWithItsReason() throws {
         let fl = try open()
         let listing = try fl.createListing(draft: draft())
         let garbage = try Data(contentsOf: testdata.appendingPathComponent("bad-photos/not-an-image.jpg"))
@@ -81,7 +86,7 @@ final class FarmLiveKitTests: XCTestCase {
             guard let e = error as? FarmLiveError, case .BadInput = e else {
                 return XCTFail("expected FarmLiveError.BadInput, got \(error)")
             }
-            XCTAssertFalse(e.message.isEmpty)
+            XCTAssertFalse(e.reason().isEmpty)
         }
         XCTAssertThrowsError(try fl.addPhotoFile(listingId: listing.id, path: ""))
         XCTAssertThrowsError(try fl.listing(listingId: "not-an-id"))
@@ -97,7 +102,7 @@ final class FarmLiveKitTests: XCTestCase {
             XCTFail("sync should fail before enrolment")
         } catch let e as FarmLiveError {
             guard case .NotEnrolled = e else { return XCTFail("got \(e)") }
-            XCTAssertTrue(e.message.contains("enrol"))
+            XCTAssertTrue(e.reason().contains("enrol"), e.reason())
         }
         var failed = false
         do {

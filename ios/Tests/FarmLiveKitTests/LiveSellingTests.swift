@@ -93,7 +93,7 @@ final class LiveSellingTests: XCTestCase {
             _ = try await live.pin(listingId: mango.id, livePrice: "0")
             XCTFail("a live price of 0 must be refused")
         } catch let e as FarmLiveError {
-            XCTAssertTrue(e.isBadInput, "\(e)")
+            XCTAssertTrue(e.isBadInput(), "\(e)")
         }
         let pinned = try await live.pin(listingId: mango.id, livePrice: "8.8")
         XCTAssertEqual(pinned.pinned?.livePrice, Money(minor: 880, currency: "CNY"))

@@ -38,11 +38,17 @@ import org.farmlive.ffi.SyncProgress
 import org.farmlive.ffi.SyncReport
 import org.farmlive.ffi.setLogListener
 
-/** True when the user (or the shell) can fix what was passed and retry. */
+/**
+ * True when the user (or the shell) can fix what was passed and retry: the
+ * core's `isBadInput()`, as a property.
+ *
+ * A [FarmLiveException] carries its text for people in `reason()` (every
+ * variant); its `message` is uniffi's dump of the fields (`reason=…, code=…`),
+ * for logs. A hub's refusal (`Hub`, or `Network` for a busy hub) also keeps
+ * the hub's stable code (`hubCode()`) and `Retry-After` (`retryAfterSecs()`).
+ */
 val FarmLiveException.isBadInput: Boolean
-    get() = this is FarmLiveException.BadInput ||
-        this is FarmLiveException.NotFound ||
-        this is FarmLiveException.NotAllowed
+    get() = isBadInput()
 
 /** Opens the core off the main thread. */
 suspend fun openFarmLive(dataDir: String): FarmLive =

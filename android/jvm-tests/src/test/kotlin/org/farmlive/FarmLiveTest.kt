@@ -80,21 +80,27 @@ class FarmLiveTest {
     }
 
     @Test
-    fun `a negative price reaches Kotlin as FarmLiveException with its message`() {
+    fun `a negative price reaches Kotlin as FarmLiveException with its reason`() {
         open().use { fl ->
             val e = assertThrows<FarmLiveException.BadInput> { fl.createListing(draft(minor = -100)) }
-            assertEquals("price must be more than 0", e.message)
+            assertEquals("price must be more than 0", e.reason)
+            assertEquals("price must be more than 0", e.reason())
+            // toString is the Rust Display: the reason alone.
+            assertEquals("price must be more than 0", e.toString())
             assertTrue(e.isBadInput)
+            assertTrue(e.isBadInput())
+            assertEquals(null, e.hubCode())
+            assertEquals(null, e.retryAfterSecs())
         }
     }
 
     @Test
-    fun `a bad photo reaches Kotlin as FarmLiveException with its message`() {
+    fun `a bad photo reaches Kotlin as FarmLiveException with its reason`() {
         open().use { fl ->
             val listing = fl.createListing(draft())
             val garbage = File(testdata, "bad-photos/not-an-image.jpg").readBytes()
             val e = assertThrows<FarmLiveException.BadInput> { fl.addPhotoBytes(listing.id, garbage) }
-            assertTrue(e.message!!.isNotBlank(), "message: ${e.message}")
+            assertTrue(e.reason.isNotBlank(), "reason: ${e.reason}")
             assertThrows<FarmLiveException.BadInput> { fl.addPhotoBytes(listing.id, ByteArray(0)) }
             assertThrows<FarmLiveException.BadInput> { fl.addPhotoFile(listing.id, "") }
             assertThrows<FarmLiveException.BadInput> { fl.listing("not-an-id") }
@@ -107,7 +113,8 @@ class FarmLiveTest {
     fun `an async call runs on the library's runtime and fails cleanly when not enrolled`() = runBlocking {
         open().use { fl ->
             val e = assertThrows<FarmLiveException.NotEnrolled> { runBlocking { fl.sync(null) } }
-            assertTrue(e.message!!.contains("enrol"))
+            assertTrue(e.reason.contains("enrol"), e.reason)
+            assertTrue(e.reason().contains("enrol"), e.reason())
             // The Flow form reports the same failure to its collector.
             val viaFlow = runCatching { fl.syncEvents().toList() }.exceptionOrNull()
             assertTrue(viaFlow is FarmLiveException.NotEnrolled, "got $viaFlow")

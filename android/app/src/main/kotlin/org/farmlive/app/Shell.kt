@@ -60,9 +60,12 @@ abstract class ScopedActivity : Activity() {
         super.onDestroy()
     }
 
-    /** Shows a core error's message (written for people, no personal data). */
+    /**
+     * Shows a core error's reason (written for people, no personal data);
+     * not its `message`, which is uniffi's dump of the fields, for logs.
+     */
     fun show(e: Throwable) {
-        val text = (e as? FarmLiveException)?.message ?: "Something went wrong"
+        val text = (e as? FarmLiveException)?.reason() ?: "Something went wrong"
         Toast.makeText(this, text, Toast.LENGTH_LONG).show()
     }
 }
