@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Hub, ListingArgs, command, farmlive, ok};
+use common::{Hub, command, farmlive, ok};
 use serde_json::Value;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -14,13 +14,7 @@ use std::time::{Duration, Instant};
 fn a_farmer_sells_live_from_the_command_line_while_buyers_comment_and_order() {
     let dir = tempfile::tempdir().unwrap();
     let hub = Hub::start(&dir.path().join("hub.db"));
-    let farmer = dir.path().join("farmer");
-    ok(
-        &farmer,
-        &["enrol", "--hub", &hub.url, "--code", &hub.code()],
-    );
-    ListingArgs::new("Mangoes", "10").stock(50).add(&farmer);
-    ok(&farmer, &["sync"]);
+    let farmer = hub.farmer_with_mangoes(dir.path());
 
     // Going live without saying which listing the live price is for.
     let out = farmlive(

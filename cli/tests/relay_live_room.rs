@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Hub, ListingArgs, command, ok};
+use common::{Hub, command, ok};
 use serde_json::Value;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,13 +15,7 @@ use std::time::{Duration, Instant};
 fn a_farmer_goes_live_with_no_ingest_url_and_buyers_watch_from_the_hub() {
     let dir = tempfile::tempdir().unwrap();
     let hub = Hub::start(&dir.path().join("hub.db"));
-    let farmer = dir.path().join("farmer");
-    ok(
-        &farmer,
-        &["enrol", "--hub", &hub.url, "--code", &hub.code()],
-    );
-    ListingArgs::new("Mangoes", "10").stock(50).add(&farmer);
-    ok(&farmer, &["sync"]);
+    let farmer = hub.farmer_with_mangoes(dir.path());
 
     let live = command(&farmer)
         .args(["--json", "live", "--size", "320x240", "--fps", "25"])

@@ -90,6 +90,19 @@ impl Hub {
         }
     }
 
+    /// A farmer's data folder `farmer` under `dir`, enrolled with this hub,
+    /// with "Mangoes" at 10 (stock 50) listed and synced.
+    pub fn farmer_with_mangoes(&self, dir: &Path) -> std::path::PathBuf {
+        let farmer = dir.join("farmer");
+        ok(
+            &farmer,
+            &["enrol", "--hub", &self.url, "--code", &self.code()],
+        );
+        ListingArgs::new("Mangoes", "10").stock(50).add(&farmer);
+        ok(&farmer, &["sync"]);
+        farmer
+    }
+
     /// The enrolment code it printed (the second line's last word).
     pub fn code(&self) -> String {
         self.second_line.rsplit(' ').next().unwrap().to_owned()

@@ -3,28 +3,9 @@
 
 use crate::error::LiveError;
 
-/// A stream key: a secret that lets anyone publish to the farmer's channel.
-/// Its `Debug` is `StreamKey(***)`; read it only with [`StreamKey::expose`].
-#[derive(Clone, PartialEq, Eq)]
-pub struct StreamKey(String);
-
-impl StreamKey {
-    /// Wraps a key.
-    pub fn new(key: impl Into<String>) -> StreamKey {
-        StreamKey(key.into())
-    }
-
-    /// The key itself, for the one place that sends it to the ingest.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for StreamKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("StreamKey(***)")
-    }
-}
+// One definition of a stream key (and of its `Debug` that hides it), shared
+// with the hub, which mints them for its rooms.
+pub use farmlive_protocol::room::StreamKey;
 
 /// Where to publish.
 #[derive(Clone, PartialEq, Eq)]
