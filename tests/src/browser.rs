@@ -3,7 +3,7 @@
 //! installs with `npm ci` outside the repository.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 /// Where Debian puts chromium (`$CHROMIUM` overrides it).
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -48,16 +48,29 @@ impl Browser {
 
     /// Runs `tests/browser/{script}` with Node and `args`; its output.
     pub fn run(&self, script: &str, args: &[&str]) -> Output {
+        self.command(script, args).output().expect("run node")
+    }
+
+    /// Starts `tests/browser/{script}` with Node and `args`, its output
+    /// piped, to be read while it runs.
+    pub fn spawn(&self, script: &str, args: &[&str]) -> Child {
+        self.command(script, args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run node")
+    }
+
+    fn command(&self, script: &str, args: &[&str]) -> Command {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("browser")
             .join(script);
-        Command::new("node")
-            .arg(&path)
+        let mut cmd = Command::new("node");
+        cmd.arg(&path)
             .args(args)
             .env("FARMLIVE_NPM_DIR", &self.npm)
-            .env("CHROMIUM", &self.chromium)
-            .output()
-            .expect("run node")
+            .env("CHROMIUM", &self.chromium);
+        cmd
     }
 }
 

@@ -22,6 +22,7 @@ use farmlive_tests::browser::{Browser, artifacts};
 use farmlive_tests::media::{ffmpeg_publish, wait_exit, wait_on_air};
 use farmlive_tests::{HubProcess, ListingBuilder, RoomBuilder, rt};
 use serde_json::Value;
+use std::io::{BufRead, BufReader};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -37,23 +38,39 @@ fn hub(browser: &Browser) -> HubProcess {
 
 /// Runs `playback.mjs` on `room_path`; what it measured (it asserts itself).
 fn play(browser: &Browser, hub: &HubProcess, room_path: &str, mode: &str, name: &str) -> Value {
-    play_and_comment(browser, hub, room_path, mode, name, None)
+    play_with(browser, hub, room_path, mode, name, None, || ())
 }
 
-fn play_and_comment(
+/// Runs `playback.mjs` on `room_path` (with a comment to type, if any),
+/// calling `opened` once the page has loaded; what it measured.
+fn play_with(
     browser: &Browser,
     hub: &HubProcess,
     room_path: &str,
     mode: &str,
     name: &str,
     comment: Option<&str>,
+    opened: impl FnOnce(),
 ) -> Value {
     let out_dir = artifacts();
     let dir = out_dir.to_string_lossy();
     let mut args = vec![&*hub.url, &*dir, room_path, mode, name, "320", "240"];
     args.extend(comment);
-    let out = browser.run("playback.mjs", &args);
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut child = browser.spawn("playback.mjs", &args);
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut stdout = String::new();
+    let mut opened = Some(opened);
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        stdout.push_str(&line);
+        stdout.push('\n');
+        if line == "opened" {
+            if let Some(then) = opened.take() {
+                then();
+            }
+        }
+    }
+    let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
@@ -100,14 +117,24 @@ fn the_room_page_plays_ffmpegs_stream_live_and_then_its_replay() {
     let hub = hub(&browser);
     let room = hub.live_room(&rt);
     let page = pages::ROOM.path_for(room.id);
-    let mut ffmpeg = ffmpeg_publish(&room.ingest, 15);
-    assert_eq!(
-        rt.block_on(wait_on_air(&room.flv, Duration::from_secs(10))),
-        200
+    // The buyer opens the page before the farm is on air: the page says
+    // so, keeps trying, and plays once ffmpeg publishes.
+    let mut publisher = None;
+    let live = play_with(
+        &browser,
+        &hub,
+        &page,
+        "live",
+        "playing-ffmpeg",
+        None,
+        || publisher = Some(ffmpeg_publish(&room.ingest, 15)),
     );
-
-    let live = play(&browser, &hub, &page, "live", "playing-ffmpeg");
+    let mut ffmpeg = publisher.expect("the page opened");
     assert_eq!(live["engine"], "mpegts");
+    assert!(
+        live["waiting_note"].as_str().is_some_and(|n| !n.is_empty()),
+        "a note while the stream is not on air: {live}"
+    );
     assert!(live["advance_s"].as_f64().unwrap() >= 3.0, "{live}");
 
     assert_eq!(wait_exit(&mut ffmpeg, Duration::from_secs(30)), Some(0));
@@ -167,7 +194,15 @@ fn the_room_page_plays_the_farmers_own_show_and_its_comments_reach_the_device() 
 
     let comment = "Are they ripe? 熟了吗";
     let page = pages::ROOM.path_for(room.id);
-    let live = play_and_comment(&browser, &hub, &page, "live", "playing-show", Some(comment));
+    let live = play_with(
+        &browser,
+        &hub,
+        &page,
+        "live",
+        "playing-show",
+        Some(comment),
+        || (),
+    );
     assert_eq!(live["engine"], "mpegts");
     assert_eq!(live["commented"], true);
 

@@ -56,10 +56,14 @@ function classicScript(src) {
 }
 
 // Muted autoplay may still be refused (a saved-data mode); the controls
-// then let the viewer start it.
+// then let the viewer start it. (A play cut short by a retry's new load
+// is no refusal.)
 function start() {
   const p = video.play();
-  if (p) p.catch(() => (video.controls = true));
+  if (p)
+    p.catch((e) => {
+      if (e && e.name === "NotAllowedError") video.controls = true;
+    });
 }
 
 // Retry after a pause that doubles up to RETRY_MAX_MS; the note says why.
