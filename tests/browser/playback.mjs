@@ -3,15 +3,18 @@
 // air. Mode `live`: the page plays the room's stream by itself (muted
 // autoplay): currentTime advances by at least 3 s, the picture has the
 // published size, a frame drawn to a canvas is not blank and differs from
-// one drawn a second later; with COMMENT, the browser then orders through
-// the form (becoming a guest) and types COMMENT in the comment box.
+// one drawn a second later. EXTRA `comment:TEXT`: the browser then orders
+// through the form (becoming a guest) and types TEXT in the comment box.
+// EXTRA `republish`: it prints "republish" (the test then replaces the
+// publisher: the old one leaves, a new one comes) and the picture must go
+// on, currentTime advancing 4 s more.
 // Mode `replay`: an ended room's page plays its recording (HLS, through
 // hls.js in Chromium) once started, and currentTime advances.
 // It prints "opened" once the page has loaded (a test may start publishing
 // then, to see the page wait for the stream). A screenshot of the playing page goes to ARTIFACTS_DIR/NAME.png; the last
 // line printed is a JSON object of what was measured.
 //
-// Usage: node playback.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH MODE NAME WIDTH HEIGHT [COMMENT]
+// Usage: node playback.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH MODE NAME WIDTH HEIGHT [EXTRA]
 // Env: FARMLIVE_NPM_DIR (where `npm ci` put playwright-core), CHROMIUM.
 
 import { createRequire } from "node:module";
@@ -19,9 +22,10 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 
-const [url, artifacts, roomPath, mode, name, width, height, comment] = process.argv.slice(2);
+const [url, artifacts, roomPath, mode, name, width, height, extra = ""] = process.argv.slice(2);
+const comment = extra.startsWith("comment:") ? extra.slice("comment:".length) : "";
 if (!url || !artifacts || !roomPath || !["live", "replay"].includes(mode) || !name || !height) {
-  console.error("usage: node playback.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH live|replay NAME WIDTH HEIGHT [COMMENT]");
+  console.error("usage: node playback.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH live|replay NAME WIDTH HEIGHT [comment:TEXT|republish]");
   process.exit(2);
 }
 const require = createRequire(join(process.env.FARMLIVE_NPM_DIR, "node_modules", "x.js"));
@@ -99,6 +103,7 @@ try {
     const note = page.locator(".player-note");
     const playing = await video.evaluate((v) => v.currentTime > 0);
     result.waiting_note = !playing && (await note.isVisible()) ? await note.textContent() : null;
+    if (result.waiting_note) await page.screenshot({ path: join(artifacts, `${name}-waiting.png`) });
   }
   if (mode === "replay") {
     await page.getByText("This live show has ended").waitFor({ state: "visible" });
@@ -154,6 +159,18 @@ try {
   assert.equal(await page.locator(".player-note").isVisible(), false, "no note over a playing video");
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: false });
   console.log(`screenshot ${join(artifacts, `${name}.png`)}`);
+
+  if (mode === "live" && extra === "republish") {
+    console.log("republish");
+    const r0 = await now();
+    const started = Date.now();
+    await page.waitForFunction((t) => document.getElementById("player").currentTime >= t, r0 + 4, {
+      timeout: 40000,
+    });
+    result.republish_resumed_ms = Date.now() - started;
+    assert.equal(await page.locator(".player-note").isVisible(), false, "no note once it plays again");
+    await page.screenshot({ path: join(artifacts, `${name}-republished.png`), fullPage: false });
+  }
 
   if (mode === "live" && comment) {
     // Comments need a guest: order through the form first, as a buyer does.

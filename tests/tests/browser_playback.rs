@@ -4,8 +4,10 @@
 //! (`tests/browser/playback.mjs`) checks that the live page plays by itself
 //! (HTTP-FLV through mpegts.js): currentTime advances by 3 s, the picture
 //! has the published size, frames drawn to a canvas are not blank and
-//! change. Once with ffmpeg as the publisher (then the ended room's replay
-//! plays through hls.js), once with the farmer's own device (`Show`, its
+//! change. Once with ffmpeg as the publisher (the page opens before it
+//! publishes and says it waits; the publisher is then replaced and the
+//! picture goes on; after the room ends its replay plays through hls.js),
+//! once with the farmer's own device (`Show`, its
 //! test pattern), where a comment typed on the page reaches the device
 //! through the core's follower. Screenshots go to `target/artifacts/browser/`.
 //!
@@ -38,37 +40,33 @@ fn hub(browser: &Browser) -> HubProcess {
 
 /// Runs `playback.mjs` on `room_path`; what it measured (it asserts itself).
 fn play(browser: &Browser, hub: &HubProcess, room_path: &str, mode: &str, name: &str) -> Value {
-    play_with(browser, hub, room_path, mode, name, None, || ())
+    play_with(browser, hub, room_path, mode, name, None, |_| ())
 }
 
-/// Runs `playback.mjs` on `room_path` (with a comment to type, if any),
-/// calling `opened` once the page has loaded; what it measured.
+/// Runs `playback.mjs` on `room_path` (with `extra`, if any: see the
+/// script), calling `on_line` with each line it prints ("opened" once the
+/// page has loaded, "republish"); what it measured.
 fn play_with(
     browser: &Browser,
     hub: &HubProcess,
     room_path: &str,
     mode: &str,
     name: &str,
-    comment: Option<&str>,
-    opened: impl FnOnce(),
+    extra: Option<&str>,
+    mut on_line: impl FnMut(&str),
 ) -> Value {
     let out_dir = artifacts();
     let dir = out_dir.to_string_lossy();
     let mut args = vec![&*hub.url, &*dir, room_path, mode, name, "320", "240"];
-    args.extend(comment);
+    args.extend(extra);
     let mut child = browser.spawn("playback.mjs", &args);
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut stdout = String::new();
-    let mut opened = Some(opened);
     for line in lines.by_ref() {
         let line = line.unwrap();
         stdout.push_str(&line);
         stdout.push('\n');
-        if line == "opened" {
-            if let Some(then) = opened.take() {
-                then();
-            }
-        }
+        on_line(&line);
     }
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -119,6 +117,9 @@ fn the_room_page_plays_ffmpegs_stream_live_and_then_its_replay() {
     let page = pages::ROOM.path_for(room.id);
     // The buyer opens the page before the farm is on air: the page says
     // so, keeps trying, and plays once ffmpeg publishes.
+    // The buyer opens the page before the farm is on air: the page says
+    // so, keeps trying, and plays once ffmpeg publishes. Then the publisher
+    // is replaced (a phone reconnecting) and the picture goes on.
     let mut publisher = None;
     let live = play_with(
         &browser,
@@ -126,16 +127,27 @@ fn the_room_page_plays_ffmpegs_stream_live_and_then_its_replay() {
         &page,
         "live",
         "playing-ffmpeg",
-        None,
-        || publisher = Some(ffmpeg_publish(&room.ingest, 15)),
+        Some("republish"),
+        |line| match line {
+            "opened" => publisher = Some(ffmpeg_publish(&room.ingest, 15)),
+            "republish" => {
+                let mut old = publisher.take().expect("publishing");
+                let _ = old.kill();
+                let _ = old.wait();
+                std::thread::sleep(Duration::from_secs(1));
+                publisher = Some(ffmpeg_publish(&room.ingest, 12));
+            }
+            _ => {}
+        },
     );
     let mut ffmpeg = publisher.expect("the page opened");
     assert_eq!(live["engine"], "mpegts");
-    assert!(
-        live["waiting_note"].as_str().is_some_and(|n| !n.is_empty()),
+    assert_eq!(
+        live["waiting_note"], "The video starts when the farm goes on air.",
         "a note while the stream is not on air: {live}"
     );
     assert!(live["advance_s"].as_f64().unwrap() >= 3.0, "{live}");
+    assert!(live["republish_resumed_ms"].is_u64(), "{live}");
 
     assert_eq!(wait_exit(&mut ffmpeg, Duration::from_secs(30)), Some(0));
     let ended = rt.block_on(Api::new(&hub.url).end(&room.token, room.id));
@@ -200,8 +212,8 @@ fn the_room_page_plays_the_farmers_own_show_and_its_comments_reach_the_device() 
         &page,
         "live",
         "playing-show",
-        Some(comment),
-        || (),
+        Some(&format!("comment:{comment}")),
+        |_| (),
     );
     assert_eq!(live["engine"], "mpegts");
     assert_eq!(live["commented"], true);

@@ -21,6 +21,7 @@ const RETRY_MAX_MS = 10000;
 const STALL_MS = 8000;
 
 let retryMs = RETRY_FIRST_MS;
+let played = false; // once it has played, a lost stream is "trying again"
 let retryTimer = 0;
 let teardown = () => {};
 
@@ -64,6 +65,11 @@ function start() {
     p.catch((e) => {
       if (e && e.name === "NotAllowedError") video.controls = true;
     });
+}
+
+// Why a live stream is not playing: not on air yet, or lost.
+function liveNote() {
+  return played ? video.dataset.noteRetry : video.dataset.noteWaiting;
 }
 
 // Retry after a pause that doubles up to RETRY_MAX_MS; the note says why.
@@ -118,7 +124,7 @@ async function playFlv() {
       autoCleanupMinBackwardDuration: 10,
     },
   );
-  const lost = () => retry(video.dataset.noteRetry);
+  const lost = () => retry(liveNote());
   player.on(mpegts.Events.ERROR, lost);
   // The hub closes the stream when the publisher is gone for good.
   player.on(mpegts.Events.LOADING_COMPLETE, lost);
@@ -136,7 +142,7 @@ async function playHlsJs(url) {
   const { default: Hls } = await import(video.dataset.hlsJs);
   const hls = new Hls(live ? { lowLatencyMode: true, liveSyncDurationCount: 2 } : {});
   hls.on(Hls.Events.ERROR, (_, data) => {
-    if (data.fatal) retry(live ? video.dataset.noteRetry : video.dataset.noteNoReplay);
+    if (data.fatal) retry(live ? liveNote() : video.dataset.noteNoReplay);
   });
   teardown = () => hls.destroy();
   hls.loadSource(new URL(url, location.href).href);
@@ -146,7 +152,7 @@ async function playHlsJs(url) {
 
 function playNative(url) {
   video.src = url;
-  const lost = () => retry(live ? video.dataset.noteRetry : video.dataset.noteNoReplay);
+  const lost = () => retry(live ? liveNote() : video.dataset.noteNoReplay);
   video.addEventListener("error", lost, { once: true });
   teardown = () => {
     video.removeEventListener("error", lost);
@@ -181,7 +187,7 @@ async function play() {
     else if (engine === "hls.js") await playHlsJs(video.dataset.hls);
     else playNative(video.dataset.hls);
   } catch (_) {
-    retry(video.dataset.noteRetry);
+    retry(live ? liveNote() : video.dataset.noteNoReplay);
   }
 }
 
@@ -206,6 +212,7 @@ if (video && box) {
   // on the chosen path gives the video its stream.
   video.querySelector("source")?.remove();
   video.addEventListener("playing", () => {
+    played = true;
     retryMs = RETRY_FIRST_MS;
     note("");
   });
