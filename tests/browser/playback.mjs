@@ -7,14 +7,15 @@
 // through the form (becoming a guest) and types TEXT in the comment box.
 // EXTRA `republish`: it prints "republish" (the test then replaces the
 // publisher: the old one leaves, a new one comes) and the picture must go
-// on, currentTime advancing 4 s more.
+// on, currentTime advancing 4 s more. Mode `live-hls`: as `live` in a page
+// without Media Source Extensions (an iPhone's Safari): native HLS plays.
 // Mode `replay`: an ended room's page plays its recording (HLS, through
 // hls.js in Chromium) once started, and currentTime advances.
 // It prints "opened" once the page has loaded (a test may start publishing
 // then, to see the page wait for the stream). A screenshot of the playing page goes to ARTIFACTS_DIR/NAME.png; the last
 // line printed is a JSON object of what was measured.
 //
-// Usage: node playback.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH MODE NAME WIDTH HEIGHT [EXTRA]
+// Usage: node playback.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH live|live-hls|replay NAME WIDTH HEIGHT [EXTRA]
 // Env: FARMLIVE_NPM_DIR (where `npm ci` put playwright-core), CHROMIUM.
 
 import { createRequire } from "node:module";
@@ -24,8 +25,8 @@ import assert from "node:assert/strict";
 
 const [url, artifacts, roomPath, mode, name, width, height, extra = ""] = process.argv.slice(2);
 const comment = extra.startsWith("comment:") ? extra.slice("comment:".length) : "";
-if (!url || !artifacts || !roomPath || !["live", "replay"].includes(mode) || !name || !height) {
-  console.error("usage: node playback.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH live|replay NAME WIDTH HEIGHT [comment:TEXT|republish]");
+if (!url || !artifacts || !roomPath || !["live", "live-hls", "replay"].includes(mode) || !name || !height) {
+  console.error("usage: node playback.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH live|live-hls|replay NAME WIDTH HEIGHT [comment:TEXT|republish]");
   process.exit(2);
 }
 const require = createRequire(join(process.env.FARMLIVE_NPM_DIR, "node_modules", "x.js"));
@@ -60,6 +61,14 @@ try {
     if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(m.text());
   });
   page.on("pageerror", (e) => problems.push(String(e)));
+  // `live-hls`: a browser without MSE, like Safari on an iPhone; Chromium
+  // plays HLS natively too.
+  if (mode === "live-hls") {
+    await page.addInitScript(() => {
+      delete window.MediaSource;
+      delete window.ManagedMediaSource;
+    });
+  }
   // When the picture first moved, in the page's clock (0 = navigation).
   await page.addInitScript(() => {
     document.addEventListener(
@@ -99,7 +108,7 @@ try {
   // The test may start the publisher only now: until the stream is on air
   // the page says so over the video (and keeps trying).
   console.log("opened");
-  if (mode === "live") {
+  if (mode !== "replay") {
     const note = page.locator(".player-note");
     const playing = await video.evaluate((v) => v.currentTime > 0);
     result.waiting_note = !playing && (await note.isVisible()) ? await note.textContent() : null;
@@ -125,8 +134,9 @@ try {
   // Informal: from navigation to the first picture (includes the page's
   // and the library's loading; with a late publisher, the wait for it).
   result.first_frame_ms = Math.round(await page.evaluate(() => window.__firstPlaying ?? window.__firstMoved));
-  if (mode === "live") {
-    assert.equal(result.engine, "mpegts", "Chromium plays HTTP-FLV through mpegts.js");
+  if (mode !== "replay") {
+    const expected = mode === "live" ? "mpegts" : "native";
+    assert.equal(result.engine, expected, "HTTP-FLV through mpegts.js with MSE, else native HLS");
     assert.equal(await video.evaluate((v) => v.muted && !v.controls), true, "live starts muted, no seek bar");
     assert.ok(await page.locator(".player .unmute").isVisible(), "an unmute button");
   } else {

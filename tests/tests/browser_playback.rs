@@ -6,7 +6,8 @@
 //! has the published size, frames drawn to a canvas are not blank and
 //! change. Once with ffmpeg as the publisher (the page opens before it
 //! publishes and says it waits; the publisher is then replaced and the
-//! picture goes on; after the room ends its replay plays through hls.js),
+//! picture goes on; a page without MSE plays the live HLS natively; after
+//! the room ends its replay plays through hls.js),
 //! once with the farmer's own device (`Show`, its
 //! test pattern), where a comment typed on the page reaches the device
 //! through the core's follower. Screenshots go to `target/artifacts/browser/`.
@@ -135,13 +136,17 @@ fn the_room_page_plays_ffmpegs_stream_live_and_then_its_replay() {
                 let _ = old.kill();
                 let _ = old.wait();
                 std::thread::sleep(Duration::from_secs(1));
-                publisher = Some(ffmpeg_publish(&room.ingest, 12));
+                publisher = Some(ffmpeg_publish(&room.ingest, 30));
             }
             _ => {}
         },
     );
     let mut ffmpeg = publisher.expect("the page opened");
     assert_eq!(live["engine"], "mpegts");
+    // Where there is no MSE (an iPhone), the live HLS plays natively.
+    let hls = play(&browser, &hub, &page, "live-hls", "playing-hls");
+    assert_eq!(hls["engine"], "native");
+    assert!(hls["advance_s"].as_f64().unwrap() >= 3.0, "{hls}");
     assert_eq!(
         live["waiting_note"], "The video starts when the farm goes on air.",
         "a note while the stream is not on air: {live}"
@@ -149,7 +154,7 @@ fn the_room_page_plays_ffmpegs_stream_live_and_then_its_replay() {
     assert!(live["advance_s"].as_f64().unwrap() >= 3.0, "{live}");
     assert!(live["republish_resumed_ms"].is_u64(), "{live}");
 
-    assert_eq!(wait_exit(&mut ffmpeg, Duration::from_secs(30)), Some(0));
+    assert_eq!(wait_exit(&mut ffmpeg, Duration::from_secs(40)), Some(0));
     let ended = rt.block_on(Api::new(&hub.url).end(&room.token, room.id));
     assert_eq!(ended["status"], "ended");
     let replay = format!("{}/live/{}/replay.m3u8", hub.url, room.id);
