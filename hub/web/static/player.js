@@ -201,8 +201,10 @@ function unmuteButton() {
     video.muted = false;
     start();
   });
-  const show = () => (b.hidden = !video.muted);
+  // Only over a picture: before the stream is on air there is no sound.
+  const show = () => (b.hidden = !video.muted || !played);
   video.addEventListener("volumechange", show);
+  video.addEventListener("playing", show);
   show();
   box.append(b);
 }
