@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod blobs;
+pub mod browser;
 pub mod builders;
 pub mod media;
 pub mod net;

@@ -18,50 +18,14 @@ use farmlive_core::OrderFilter;
 use farmlive_core::protocol::api::Role;
 use farmlive_core::protocol::api::pages;
 use farmlive_tests::api::Api;
+use farmlive_tests::browser::{Browser, artifacts};
 use farmlive_tests::{HubProcess, ListingBuilder, RoomBuilder, rt};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-/// Where `cargo xtask setup` ran `npm ci` (see xtask's `packages::npm_dir`).
-fn npm_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("FARMLIVE_NPM_DIR") {
-        return PathBuf::from(dir);
-    }
-    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
-    home.join(".cache/farmlive/npm")
-}
-
-/// `target/artifacts/browser`, beside the test binaries.
-fn artifacts() -> PathBuf {
-    let mut dir = std::env::current_exe().unwrap();
-    dir.pop(); // the binary
-    if dir.ends_with("deps") {
-        dir.pop();
-    }
-    dir.pop(); // the profile (debug)
-    dir.join("artifacts").join("browser")
-}
 
 #[test]
 fn the_storefront_works_in_chromium_at_phone_size() {
-    let required = std::env::var_os("FARMLIVE_REQUIRE_BROWSER").is_some();
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| CHROMIUM.to_owned());
-    if !Path::new(&chromium).exists() {
-        assert!(
-            !required,
-            "FARMLIVE_REQUIRE_BROWSER is set but {chromium} is missing: run `cargo xtask setup`"
-        );
-        eprintln!("SKIPPED: no {chromium} (install it with `cargo xtask setup`)");
+    let Some(browser) = Browser::find() else {
         return;
-    }
-    let npm = npm_dir();
-    assert!(
-        npm.join("node_modules/playwright-core").is_dir(),
-        "playwright-core is not installed in {}: run `cargo xtask setup`",
-        npm.display()
-    );
+    };
 
     let rt = rt();
     let hub = HubProcess::start();
@@ -93,17 +57,15 @@ fn the_storefront_works_in_chromium_at_phone_size() {
     });
 
     let out_dir = artifacts();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("browser/storefront.mjs");
-    let out = Command::new("node")
-        .arg(&script)
-        .arg(&hub.url)
-        .arg(&out_dir)
-        .arg(pages::ROOM.path_for(room))
-        .arg(pages::ROOM.path_for(ended))
-        .env("FARMLIVE_NPM_DIR", &npm)
-        .env("CHROMIUM", &chromium)
-        .output()
-        .expect("run node");
+    let out = browser.run(
+        "storefront.mjs",
+        &[
+            &hub.url,
+            &out_dir.to_string_lossy(),
+            &pages::ROOM.path_for(room),
+            &pages::ROOM.path_for(ended),
+        ],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

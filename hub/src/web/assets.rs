@@ -33,6 +33,11 @@ const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../../web/static/room.js"),
     },
+    Asset {
+        name: "player.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../web/static/player.js"),
+    },
 ];
 
 /// `name` with the first bytes of `body`'s SHA-256 before its extension:
@@ -114,5 +119,6 @@ mod tests {
         );
         assert_eq!(css.len(), "/assets/app.12345678.css".len());
         assert!(url("room.js").ends_with(".js"));
+        assert!(url("player.js").starts_with("/assets/player."));
     }
 }

@@ -224,6 +224,12 @@ pub struct Strings {
     pub error_heading: &'static str,
     /// Shown where the video will play without a stream address.
     pub no_video: &'static str,
+    /// Over the video while the player tries the stream again.
+    pub player_retry: &'static str,
+    /// Over the video when an ended room has no recording to play.
+    pub no_replay: &'static str,
+    /// The button that turns the live video's sound on.
+    pub unmute: &'static str,
 }
 
 static EN: Strings = Strings {
@@ -293,6 +299,9 @@ static EN: Strings = Strings {
     placed_ok: "Thank you! Your order is placed.",
     error_heading: "Sorry",
     no_video: "The video starts when the farm goes on air.",
+    player_retry: "Waiting for the video… trying again.",
+    no_replay: "No recording of this show to play.",
+    unmute: "Tap for sound",
 };
 
 static ZH: Strings = Strings {
@@ -362,6 +371,9 @@ static ZH: Strings = Strings {
     placed_ok: "谢谢！订单已提交。",
     error_heading: "抱歉",
     no_video: "农场开播后视频将在这里播放。",
+    player_retry: "正在等待视频……稍后重试。",
+    no_replay: "本场直播没有可播放的回放。",
+    unmute: "点击开启声音",
 };
 
 #[cfg(test)]

@@ -109,6 +109,7 @@ fn page(
     RoomPage {
         c: Chrome::new(lang, &pages::ROOM.path_for(id)),
         js: super::assets::url("room.js"),
+        player_js: super::assets::url("player.js"),
         mpegts_js: super::assets::library_url("mpegts.js"),
         hls_js: super::assets::library_url("hls.mjs"),
         room_id: id.to_string(),

@@ -206,6 +206,8 @@ pub struct RoomPage {
     pub c: Chrome,
     /// The page script's address.
     pub js: String,
+    /// The player script's address.
+    pub player_js: String,
     /// mpegts.js's address (HTTP-FLV through MSE), if the hub has it.
     pub mpegts_js: Option<String>,
     /// hls.js's address (an ES module), if the hub has it.
