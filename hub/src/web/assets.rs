@@ -4,11 +4,11 @@
 //! with a changed file links a new name. The player libraries found at
 //! start ([`super::vendor`]) are served the same way.
 
+use super::hashed::hashed;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use farmlive_protocol::api::pages;
-use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
 /// One embedded file.
@@ -39,15 +39,6 @@ const ASSETS: &[Asset] = &[
         body: include_str!("../../web/static/player.js"),
     },
 ];
-
-/// `name` with the first bytes of `body`'s SHA-256 before its extension:
-/// `app.css` → `app.3f2a9c1b.css`.
-pub fn hashed(name: &str, body: &[u8]) -> String {
-    let hash = Sha256::digest(body);
-    let short: String = hash[..4].iter().map(|b| format!("{b:02x}")).collect();
-    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
-    format!("{stem}.{short}.{ext}")
-}
 
 /// The served (hashed) names, in [`ASSETS`] order.
 fn served_names() -> &'static [String] {

@@ -16,6 +16,7 @@
 
 mod assets;
 mod guest;
+mod hashed;
 mod i18n;
 mod media;
 mod respond;

@@ -64,7 +64,7 @@ pub fn loaded() -> &'static [Loaded] {
                 let body = std::fs::read(dir.join(lib.path)).ok()?;
                 Some(Loaded {
                     name: lib.name,
-                    served: super::assets::hashed(lib.name, &body),
+                    served: super::hashed::hashed(lib.name, &body),
                     body: Bytes::from(body),
                 })
             })
