@@ -225,11 +225,7 @@ pub fn run(
 
 /// A buyer's browser, a few seconds in: the room page answers with the
 /// room in it, and (when the hub carries the video) its HTTP-FLV streams.
-async fn check_web(
-    page: String,
-    flv: Option<String>,
-    title: String,
-) -> Result<String, Failure> {
+async fn check_web(page: String, flv: Option<String>, title: String) -> Result<String, Failure> {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let got = get(&page, 1 << 20).await?;
     let html = String::from_utf8_lossy(&got.body);
@@ -240,7 +236,10 @@ async fn check_web(
             got.status
         )));
     }
-    let mut line = format!("🌐 the room page answered 200 ({} KB)", got.body.len() / 1024);
+    let mut line = format!(
+        "🌐 the room page answered 200 ({} KB)",
+        got.body.len() / 1024
+    );
     if let Some(flv) = flv {
         let video = get(&flv, 64 * 1024).await?;
         if video.status != 200 || !video.body.starts_with(b"FLV") {

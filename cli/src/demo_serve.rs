@@ -83,7 +83,10 @@ pub fn run(
     println!("  storefront   {}", hub.storefront());
     println!("  room page    {}", hub.room_page(room.id));
     println!("  watch        ffplay {flv}");
-    println!("  publish      the show goes to the hub's RTMP ingest on {}", hub.rtmp);
+    println!(
+        "  publish      the show goes to the hub's RTMP ingest on {}",
+        hub.rtmp
+    );
     println!(
         "  farmer data  farmlive --data-dir {} orders list",
         dir.join("farmer").display()
@@ -109,7 +112,10 @@ pub fn run(
                 );
             }
             Ok(ShowEvent::Link(RoomLink::Reconnecting { error, .. })) => {
-                println!("  {}  … room events dropped ({error}); reconnecting", clock(start));
+                println!(
+                    "  {}  … room events dropped ({error}); reconnecting",
+                    clock(start)
+                );
             }
             Ok(ShowEvent::Stream(s)) if last_status.elapsed() >= STATUS_EVERY => {
                 last_status = Instant::now();
@@ -126,8 +132,11 @@ pub fn run(
     let interrupted = stop.load(Ordering::Relaxed);
     println!("\nStopping: the room ends and the hub writes its replay…");
     let summary = rt.block_on(show.stop())?;
-    while let Ok(ShowEvent::Room(e)) = rx.try_recv() {
-        println!("  {}  {}", clock(start), describe(&e));
+    // The room's last events (its end) arrived while stopping.
+    for event in rx.try_iter() {
+        if let ShowEvent::Room(e) = event {
+            println!("  {}  {}", clock(start), describe(&e));
+        }
     }
     println!(
         "  served {:.0} s: {} order(s){}, {} comment(s), {} watching at most",
