@@ -69,10 +69,20 @@ pub struct DemoArgs {
     /// after the run so you can look at it). Must be empty or not exist.
     #[arg(long, value_name = "DIR")]
     pub demo_dir: Option<PathBuf>,
-    /// Publish the demo's live step to this ingest (rtmp://HOST/APP/KEY)
-    /// instead of recording it to an FLV file in the demo directory.
+    /// Publish the demo's live step to this external ingest
+    /// (rtmp://HOST/APP/KEY) instead of the demo hub's own ingest and an FLV
+    /// recording in the demo directory.
     #[arg(long, value_name = "URL")]
     pub ingest: Option<String>,
+    /// After the scripted day, keep the hub and a test-pattern show on air
+    /// until Ctrl-C: open the printed address in a browser to watch and
+    /// order, and see the orders arrive on the farmer's side.
+    #[arg(long)]
+    pub serve: bool,
+    /// The demo hub's HTTP address (default with --serve: 127.0.0.1:8080,
+    /// or a free port if that one is taken; without: a free loopback port).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 /// `farmlive farm ...`

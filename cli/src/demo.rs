@@ -6,13 +6,14 @@
 
 use crate::args::DemoArgs;
 use crate::demo_live::LiveOutcome;
-use crate::demo_sync::{self, SyncTotals};
+use crate::demo_sync::{self, DemoHub, SyncTotals};
 use crate::output::{Output, short_id};
 use crate::{CmdResult, Failure};
 use farmlive_core::protocol::{
     Currency, Delivery, ListingDraft, ListingPatch, ListingStatus, Money, OrderStatus, Unit,
 };
 use farmlive_core::{Core, Listing, ListingFilter, OrderFilter};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -151,9 +152,14 @@ pub fn run(args: &DemoArgs) -> CmdResult {
     };
     let mut totals = SyncTotals::default();
 
-    let hub = t.step("start the hub on loopback", || {
-        let hub = demo_sync::start_hub(&rt, &dir.join("hub"), FARMS)?;
-        let url = hub.url.clone();
+    let (listen, fallback) = match args.listen {
+        Some(at) => (at, false),
+        None if args.serve => (demo_sync::SERVE_LISTEN, true),
+        None => (SocketAddr::from(([127, 0, 0, 1], 0)), false),
+    };
+    let hub = t.step("start the hub", || {
+        let hub = demo_sync::start_hub(&rt, &dir.join("hub"), FARMS, listen, fallback)?;
+        let url = format!("{}, RTMP ingest on {}", hub.url, hub.rtmp);
         Ok((hub, url))
     })?;
     let agent = t.step("enrol the agent's tablet (at the office)", || {
@@ -185,7 +191,7 @@ pub fn run(args: &DemoArgs) -> CmdResult {
     let farmer = Arc::new(farmer);
     let live = crate::demo_live::run(
         &rt,
-        &hub.url,
+        &hub,
         &farmer,
         &dir,
         args.ingest.as_deref(),
@@ -248,7 +254,19 @@ pub fn run(args: &DemoArgs) -> CmdResult {
     println!();
     Output { json: false }.listings(&farmer.listings(&ListingFilter::default())?);
     println!();
-    summary(&agent, &farmer, &dir, input_bytes, &totals, &live, t.total)
+    summary(
+        &agent,
+        &farmer,
+        &dir,
+        input_bytes,
+        &totals,
+        (&hub, &live),
+        t.total,
+    )?;
+    if args.serve {
+        crate::demo_serve::run(&rt, &hub, &farmer, &dir, listings[0].id, listings[1].id)?;
+    }
+    Ok(())
 }
 
 /// The agent's offline work: listings with photos, edits, stock, search.
@@ -372,7 +390,7 @@ fn summary(
     dir: &Path,
     input_bytes: usize,
     s: &SyncTotals,
-    live: &LiveOutcome,
+    (hub, live): (&DemoHub, &LiveOutcome),
     total: Duration,
 ) -> CmdResult {
     let photos: usize = agent
@@ -424,6 +442,18 @@ fn summary(
         live.orders_on_phone_while_live,
         show.comments,
         show.peak_viewers
+    );
+    println!(
+        "  storefront {}  (served while the demo runs; `farmlive demo --serve` keeps it up)",
+        hub.storefront()
+    );
+    println!(
+        "  room page  {}{}",
+        live.room_page,
+        live.replay
+            .as_ref()
+            .map(|r| format!(", replay {r}"))
+            .unwrap_or_default()
     );
     println!(
         "  sync       {} syncs in {:.0} ms: {} ops pushed ({:.0} B/op gzip), {} photo files ({:.0} KB), {} changes pulled",

@@ -1,12 +1,17 @@
 //! The demo's live step: the farmer goes live (test pattern and tone,
-//! recorded to an FLV file or published to `--ingest`), opens a room with
+//! published to the demo hub's own ingest and recorded to an FLV file, or
+//! published to an external `--ingest`), opens a room with
 //! mangoes and lychees on the shelf, pins mangoes at a live price, and
 //! watches simulated buyers comment and order — one with non-contact
 //! delivery, one after the unpin at the usual price, one for more than
-//! there is. The orders reach the farmer's phone while on air.
+//! there is. The orders reach the farmer's phone while on air. The room's
+//! page is printed while on air, and checked: it answers, its video
+//! streams, and once the room ends the hub has its recording.
 
+use crate::demo_sync::{DemoHub, get};
 use crate::room_cmd::describe;
 use crate::{CmdResult, Failure};
+use farmlive_core::protocol::api::media;
 use farmlive_core::protocol::room::{RoomEvent, RoomEventBody};
 use farmlive_core::protocol::{
     BuyerContact, Currency, Delivery, ListingId, Money, OrderState, RoomId,
@@ -38,6 +43,10 @@ pub struct LiveOutcome {
     pub orders_on_phone_while_live: usize,
     /// The recording and its size in bytes, when not publishing to an ingest.
     pub recording: Option<(std::path::PathBuf, u64)>,
+    /// The room's page on the demo hub.
+    pub room_page: String,
+    /// The hub's recording of the show (HLS VOD), when it carried the video.
+    pub replay: Option<String>,
 }
 
 fn fail(message: impl Into<String>) -> Failure {
@@ -59,7 +68,7 @@ fn contact(name: &str, phone: &str, address: &str) -> BuyerContact {
 /// price) and `lychee`.
 pub fn run(
     rt: &Runtime,
-    hub_url: &str,
+    hub: &DemoHub,
     farmer: &Arc<Core>,
     dir: &Path,
     ingest: Option<&str>,
@@ -79,8 +88,14 @@ pub fn run(
             shown
         }
         None => {
+            // The room's own ingest on the demo hub (Show::start's default).
             live.record = Some(record.clone());
-            record.display().to_string()
+            format!(
+                "the demo hub's ingest (rtmp://{}/{}/…), recorded to {}",
+                hub.rtmp,
+                media::INGEST_APP,
+                record.display()
+            )
         }
     };
     let farm = farmer.listing(mango)?.farm_id;
@@ -107,9 +122,18 @@ pub fn run(
     ))?;
     let start = Instant::now();
     let room = show.room().ok_or_else(|| fail("the show has no room"))?;
+    let to_ingest = ingest.is_some() || show.publishes_to_hub();
+    let room_page = hub.room_page(room.id);
+    println!("  room page  {room_page}  (open it in a browser while on air)");
+    let web = rt.spawn(check_web(
+        room_page.clone(),
+        show.publishes_to_hub().then(|| hub.live_flv(room.id)),
+        room.title.clone(),
+    ));
+    let mut web = Some(web);
     let live_price = Money::parse(LIVE_PRICE, Currency::CNY).map_err(Failure::input)?;
     rt.block_on(show.pin(mango, Some(live_price)))?;
-    let buyers = rt.spawn(buyers(hub_url.to_owned(), room.id, mango, start));
+    let buyers = rt.spawn(buyers(hub.url.clone(), room.id, mango, start));
     let mut unpinned = false;
     let mut on_phone = 0;
     let mut room_events: Vec<RoomEvent> = Vec::new();
@@ -117,6 +141,14 @@ pub fn run(
         if !unpinned && start.elapsed() >= UNPIN_AT {
             rt.block_on(show.unpin())?;
             unpinned = true;
+        }
+        if web.as_ref().is_some_and(|w| w.is_finished()) {
+            if let Some(checked) = web.take() {
+                let line = rt
+                    .block_on(checked)
+                    .map_err(|e| fail(format!("the web check failed: {e}")))??;
+                println!("  +{:>4.1} s  {line}", start.elapsed().as_secs_f64());
+            }
         }
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(ShowEvent::Room(e)) => {
@@ -138,7 +170,7 @@ pub fn run(
                 println!(
                     "  +{:>4.1} s  {}",
                     start.elapsed().as_secs_f64(),
-                    crate::live_cmd::status_line(&s, ingest.is_some())
+                    crate::live_cmd::status_line(&s, to_ingest)
                 );
             }
             Ok(ShowEvent::Problem(p)) => println!("  ! {p}"),
@@ -148,6 +180,13 @@ pub fn run(
     let lines = rt
         .block_on(buyers)
         .map_err(|e| fail(format!("the buyers failed: {e}")))??;
+    if let Some(checked) = web.take() {
+        let line = rt
+            .block_on(checked)
+            .map_err(|e| fail(format!("the web check failed: {e}")))??;
+        println!("  +{:>4.1} s  {line}", start.elapsed().as_secs_f64());
+    }
+    let to_hub = show.publishes_to_hub();
     let summary = rt.block_on(show.stop())?;
     while let Ok(ShowEvent::Room(e)) = rx.try_recv() {
         println!(
@@ -161,6 +200,14 @@ pub fn run(
         println!("  buyer side: {line}");
     }
     check(&room_events, live_price)?;
+    let replay = if to_hub {
+        let url = hub.replay(room.id);
+        let segments = rt.block_on(replay_written(&url))?;
+        println!("  the hub recorded the show: {segments} HLS segments, replay at {url}");
+        Some(url)
+    } else {
+        None
+    };
     let recording = ingest.is_none().then(|| {
         (
             record.clone(),
@@ -171,7 +218,62 @@ pub fn run(
         summary,
         orders_on_phone_while_live: on_phone,
         recording,
+        room_page,
+        replay,
     })
+}
+
+/// A buyer's browser, a few seconds in: the room page answers with the
+/// room in it, and (when the hub carries the video) its HTTP-FLV streams.
+async fn check_web(page: String, flv: Option<String>, title: String) -> Result<String, Failure> {
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let got = get(&page, 1 << 20).await?;
+    let html = String::from_utf8_lossy(&got.body);
+    let first_words = title.split(" · ").next().unwrap_or(&title);
+    if got.status != 200 || !html.contains(first_words) {
+        return Err(fail(format!(
+            "the room page {page} answered {} without the room's title",
+            got.status
+        )));
+    }
+    let mut line = format!(
+        "🌐 the room page answered 200 ({} KB)",
+        got.body.len() / 1024
+    );
+    if let Some(flv) = flv {
+        let video = get(&flv, 64 * 1024).await?;
+        if video.status != 200 || !video.body.starts_with(b"FLV") {
+            return Err(fail(format!(
+                "the room's video {flv} answered {} without FLV",
+                video.status
+            )));
+        }
+        line.push_str(&format!(
+            "; the hub relays the video: {} KB of FLV read from {flv}",
+            video.body.len() / 1024
+        ));
+    }
+    Ok(line)
+}
+
+/// Waits (briefly) for the hub to write an ended room's replay playlist;
+/// how many segments it lists.
+pub async fn replay_written(url: &str) -> Result<usize, Failure> {
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let got = get(url, 1 << 20).await?;
+        let text = String::from_utf8_lossy(&got.body);
+        if got.status == 200 && text.contains("#EXT-X-ENDLIST") {
+            return Ok(text.lines().filter(|l| l.starts_with("#EXTINF")).count());
+        }
+        if Instant::now() >= until {
+            return Err(fail(format!(
+                "the hub wrote no replay at {url} (it answered {})",
+                got.status
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// The live price went to every order placed while pinned, and to none after.

@@ -2,22 +2,28 @@
 //! device, simulated buyers, fulfilment and convergence.
 
 use crate::Failure;
-use farmlive_core::protocol::api::Role;
+use farmlive_core::protocol::RoomId;
+use farmlive_core::protocol::api::{Role, media, pages};
 use farmlive_core::protocol::{OrderAction, OrderStatus};
 use farmlive_core::{
     CancelToken, Core, Listing, ListingFilter, OrderFilter, SyncOptions, SyncReport,
 };
+use farmlive_hub::IngestOptions;
+use std::net::SocketAddr;
 use std::path::Path;
 use tokio::runtime::Runtime;
 
-/// A hub running inside the demo process.
+/// A hub running inside the demo process: HTTP (API, storefront, video)
+/// and its own RTMP ingest.
 pub struct DemoHub {
-    /// Its URL on loopback.
+    /// Its URL, e.g. `http://127.0.0.1:8080`.
     pub url: String,
     /// One-time code for the field agent (both farms).
     pub agent_code: String,
     /// One-time code for the farmer (李家果园).
     pub farmer_code: String,
+    /// Where its RTMP ingest listens.
+    pub rtmp: std::net::SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -29,6 +35,33 @@ impl Drop for DemoHub {
     }
 }
 
+impl DemoHub {
+    /// The full URL of a page or media path on this hub.
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// The storefront's home page.
+    pub fn storefront(&self) -> String {
+        self.at(pages::HOME.path)
+    }
+
+    /// A room's page.
+    pub fn room_page(&self, room: RoomId) -> String {
+        self.at(&pages::ROOM.path_for(room))
+    }
+
+    /// A room's live video as HTTP-FLV.
+    pub fn live_flv(&self, room: RoomId) -> String {
+        self.at(&media::live_flv_path(room))
+    }
+
+    /// A room's recording (HLS VOD), there once the room has ended.
+    pub fn replay(&self, room: RoomId) -> String {
+        self.at(&media::HLS_REPLAY.path_for(room))
+    }
+}
+
 fn hub_failure(e: farmlive_hub::HubError) -> Failure {
     Failure {
         bad_input: false,
@@ -36,8 +69,29 @@ fn hub_failure(e: farmlive_hub::HubError) -> Failure {
     }
 }
 
-/// Starts a hub on 127.0.0.1 (a free port) with its data in `dir`.
-pub fn start_hub(rt: &Runtime, dir: &Path, farms: [&str; 2]) -> Result<DemoHub, Failure> {
+fn io_failure(what: String) -> impl FnOnce(std::io::Error) -> Failure {
+    move |e| Failure {
+        bad_input: false,
+        message: format!("{what}: {e}"),
+    }
+}
+
+/// Where the demo hub listens by default with `--serve`.
+pub const SERVE_LISTEN: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::LOCALHOST,
+    8080,
+));
+
+/// Starts a hub with its data in `dir`, serving HTTP on `listen` and RTMP
+/// on a free port of the same address. With `fallback`, an HTTP address
+/// already taken gives way to a free port (and the demo says so).
+pub fn start_hub(
+    rt: &Runtime,
+    dir: &Path,
+    farms: [&str; 2],
+    listen: SocketAddr,
+    fallback: bool,
+) -> Result<DemoHub, Failure> {
     let hub = farmlive_hub::Hub::open(&dir.join("hub.db")).map_err(hub_failure)?;
     let both: Vec<String> = farms.iter().map(|f| f.to_string()).collect();
     let agent_code = hub
@@ -50,29 +104,79 @@ pub fn start_hub(rt: &Runtime, dir: &Path, farms: [&str; 2]) -> Result<DemoHub, 
         .mint_enrol_code(&both[..1], Role::Farmer)
         .map_err(hub_failure)?
         .code;
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .map_err(|e| Failure {
-            bad_input: false,
-            message: format!("cannot listen on loopback: {e}"),
-        })?;
-    let url = format!(
-        "http://{}",
-        listener.local_addr().map_err(|e| Failure {
-            bad_input: false,
-            message: e.to_string()
-        })?
-    );
+    let bind = |at: SocketAddr| rt.block_on(tokio::net::TcpListener::bind(at));
+    let listener = match bind(listen) {
+        Ok(l) => l,
+        Err(e) if fallback && e.kind() == std::io::ErrorKind::AddrInUse => {
+            let free = SocketAddr::new(listen.ip(), 0);
+            let l = bind(free).map_err(io_failure(format!("cannot listen on {free}")))?;
+            println!(
+                "({listen} is taken, so the demo hub listens on a free port instead; pass --listen to choose)"
+            );
+            l
+        }
+        Err(e) => return Err(io_failure(format!("cannot listen on {listen}"))(e)),
+    };
+    let addr = listener
+        .local_addr()
+        .map_err(io_failure("the hub's address".into()))?;
+    let rtmp_at = SocketAddr::new(addr.ip(), 0);
+    let rtmp_listener =
+        bind(rtmp_at).map_err(io_failure(format!("cannot listen for RTMP on {rtmp_at}")))?;
+    // The ingest runs on the demo's runtime, beside the HTTP server.
+    let rtmp = {
+        let _in_runtime = rt.enter();
+        hub.start_ingest(rtmp_listener, IngestOptions::default())
+            .map_err(io_failure("cannot start the RTMP ingest".into()))?
+    };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     rt.spawn(hub.serve(listener, async {
         let _ = stopped.await;
     }));
     Ok(DemoHub {
-        url,
+        url: format!("http://{addr}"),
         agent_code,
         farmer_code,
+        rtmp,
         stop: Some(stop),
     })
+}
+
+/// What a GET answered: its status and (up to `limit` bytes of) its body.
+pub struct Fetched {
+    /// The HTTP status.
+    pub status: u16,
+    /// The start of the body.
+    pub body: Vec<u8>,
+}
+
+/// GETs `url`, reading at most `limit` bytes of the body (live video never
+/// ends, so it is cut there), within 10 s.
+pub async fn get(url: &str, limit: usize) -> Result<Fetched, Failure> {
+    let fetch = async {
+        let mut reply = reqwest::get(url).await?;
+        let status = reply.status().as_u16();
+        let mut body = Vec::new();
+        while body.len() < limit {
+            match reply.chunk().await? {
+                Some(chunk) => body.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
+        body.truncate(limit);
+        Ok::<_, reqwest::Error>(Fetched { status, body })
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(10), fetch).await {
+        Ok(Ok(f)) => Ok(f),
+        Ok(Err(e)) => Err(Failure {
+            bad_input: false,
+            message: format!("GET {url} failed: {e}"),
+        }),
+        Err(_) => Err(Failure {
+            bad_input: false,
+            message: format!("GET {url} took more than 10 s"),
+        }),
+    }
 }
 
 /// Syncs a device fully.

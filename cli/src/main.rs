@@ -18,6 +18,7 @@ mod args_sync;
 mod buyer_cmd;
 mod demo;
 mod demo_live;
+mod demo_serve;
 mod demo_sync;
 mod hub_cmd;
 mod listing_cmd;
