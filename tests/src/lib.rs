@@ -11,6 +11,7 @@ pub mod browser;
 pub mod builders;
 pub mod media;
 pub mod net;
+pub mod nginx;
 pub mod proxy;
 pub mod rooms;
 pub mod stamp;
