@@ -133,6 +133,15 @@ pub fn ffprobe(url: &str) -> Value {
     serde_json::from_slice(&out.stdout).expect("ffprobe JSON")
 }
 
+/// The video stream of an [`ffprobe`] answer.
+pub fn video_stream(probe: &Value) -> Value {
+    probe["streams"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["codec_type"] == "video"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no video stream in {probe}"))
+}
+
 /// An HTTP-FLV viewer reading tags as they come.
 pub struct FlvViewer {
     resp: reqwest::Response,

@@ -7,7 +7,7 @@
 
 use farmlive_core::protocol::api::Role;
 use farmlive_tests::api::Api;
-use farmlive_tests::media::{ffmpeg_publish, ffprobe, wait_exit, wait_on_air};
+use farmlive_tests::media::{ffmpeg_publish, ffprobe, video_stream, wait_exit, wait_on_air};
 use farmlive_tests::nginx::NginxHls;
 use farmlive_tests::{HubProcess, ListingBuilder, RoomBuilder, rt};
 use std::time::{Duration, Instant};
@@ -44,13 +44,7 @@ fn a_room_with_an_external_ingest_plays_from_it_and_the_hub_carries_no_video() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let probe = ffprobe(&playback);
-    let video = probe["streams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["codec_type"] == "video")
-        .cloned()
-        .expect("a video stream");
+    let video = video_stream(&probe);
     assert_eq!(video["codec_name"], "h264");
     assert_eq!(
         (video["width"].as_u64(), video["height"].as_u64()),

@@ -9,7 +9,8 @@
 use farmlive_core::{Show, ShowConfig};
 use farmlive_tests::api::Api;
 use farmlive_tests::media::{
-    FlvViewer, ffmpeg_publish, ffprobe, is_keyframe, is_sequence_header, wait_exit, wait_on_air,
+    FlvViewer, ffmpeg_publish, ffprobe, is_keyframe, is_sequence_header, video_stream, wait_exit,
+    wait_on_air,
 };
 use farmlive_tests::{HubProcess, ListingBuilder, RoomBuilder, rt};
 use std::io::{Read, Write};
@@ -232,13 +233,7 @@ fn a_show_with_a_room_and_no_ingest_publishes_to_the_hub() {
         .expect("pictures");
     assert!(is_keyframe(&tags[picture]));
     let probe = ffprobe(&flv);
-    let video = probe["streams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["codec_type"] == "video")
-        .cloned()
-        .expect("video");
+    let video = video_stream(&probe);
     assert_eq!(
         (video["width"].as_u64(), video["height"].as_u64()),
         (Some(320), Some(240))
