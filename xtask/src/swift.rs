@@ -238,11 +238,12 @@ pub fn test(lib_dir: &Path, hub: &HubFor, model_codes: &[String]) -> Result<(), 
     swift(lib_dir, "test", &env).map_err(|e| format!("Swift tests failed: {e}"))
 }
 
-/// Runs the Swift FFI benchmark in a release build (prints figures only).
+/// Runs the Swift FFI benchmark and the view models' cold start in a
+/// release build (prints figures only).
 pub fn bench(lib_dir: &Path) -> Result<(), String> {
     swift(
         lib_dir,
-        "test -c release --filter FfiBench",
+        "test -c release --filter 'FfiBench|ModelColdStartBench'",
         "FARMLIVE_BENCH=1",
     )
     .map_err(|e| format!("Swift benchmark failed: {e}"))
