@@ -63,8 +63,10 @@ public enum ErrorKeys {
 @MainActor
 open class FarmModel {
     #if canImport(Combine)
-    /// SwiftUI's change signal (ObservableObject).
-    public nonisolated let objectWillChange = ObservableObjectPublisher()
+    /// Bumped before each change of `state`: a `@Published` property is what
+    /// makes ObservableObject's own `objectWillChange` fire (no hand-made
+    /// publisher, which a main-actor class could not hand out safely).
+    @Published private var revision = 0
     #endif
 
     /// Called after each change of `state` (tests, UIKit screens).
@@ -81,7 +83,7 @@ open class FarmModel {
     /// Tells observers that `state` is about to change.
     func willChange() {
         #if canImport(Combine)
-        objectWillChange.send()
+        revision &+= 1
         #endif
     }
 
