@@ -148,7 +148,13 @@ fn stage(chroot: &Path, lib_dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", pkg.display()))?;
     // Replace the sources but keep the chroot's own `.build` (incremental builds).
     // `App` is not built (SwiftUI), but a test checks its Info.plist and strings.
-    for entry in ["Package.swift", "Sources", "Tests", "App", ".build-generated"] {
+    for entry in [
+        "Package.swift",
+        "Sources",
+        "Tests",
+        "App",
+        ".build-generated",
+    ] {
         let dst = pkg.join(entry);
         if dst.exists() {
             run(Command::new("rm").arg("-rf").arg(&dst))?;
