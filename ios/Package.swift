@@ -3,9 +3,9 @@
 // bindings` into .build-generated/, never committed), the C header behind a
 // system-library target that links libfarmlive_ffi, and FarmLiveKit, the
 // idiomatic layer (async/await, AsyncStream) with the view models the app's
-// screens bind to and their words in English and Simplified Chinese. On iOS the library comes from
-// the XCFramework that build-xcframework.sh makes; on Linux (the tests) from
-// the host build, found through -L / LD_LIBRARY_PATH.
+// screens bind to and their words in English and Simplified Chinese. On iOS
+// the library comes from the XCFramework that build-xcframework.sh makes; on
+// Linux (the tests) from the host build, found through -L / LD_LIBRARY_PATH.
 import PackageDescription
 
 let package = Package(
