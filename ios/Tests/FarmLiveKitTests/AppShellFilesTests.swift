@@ -12,7 +12,8 @@ final class AppShellFilesTests: XCTestCase {
 
     func strings(_ lproj: String) throws -> [String: String] {
         let url = app.appendingPathComponent("\(lproj).lproj/InfoPlist.strings")
-        return try XCTUnwrap(NSDictionary(contentsOf: url) as? [String: String], "\(url.path) unreadable")
+        let plist = try PropertyListSerialization.propertyList(from: Data(contentsOf: url), format: nil)
+        return try XCTUnwrap(plist as? [String: String], "\(url.path) unreadable")
     }
 
     func testInfoPlistAsksForCameraMicrophoneAndPhotosInBothLanguagesAndPermitsBackgroundSync() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-@testable import FarmLiveKit
+import FarmLiveKit
 
 /// The package's two string tables, read the way the app reads them
 /// (Bundle.module's .lproj folders), and the models' words in Chinese.

@@ -64,7 +64,7 @@ public final class OrdersModel: FarmModel {
 
     /// A model over `core`, writing rows in `texts`' language; `clock` gives
     /// UTC ms (tests pass their own).
-    public init(core: FarmLive, texts: Texts = .current, clock: @escaping @Sendable () -> Int64 = nowMs) {
+    public init(core: FarmLive, texts: Texts = .current, clock: @escaping @Sendable () -> Int64 = { nowMs() }) {
         self.texts = texts
         self.clock = clock
         super.init(core: core)

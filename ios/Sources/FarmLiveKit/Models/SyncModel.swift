@@ -44,7 +44,7 @@ public final class SyncModel: FarmModel {
     /// A model over `core`; `lastSyncFile` keeps the last sync's time
     /// across launches; `clock` gives UTC ms (tests pass their own).
     public init(core: FarmLive, lastSyncFile: URL? = nil, texts: Texts = .current,
-                clock: @escaping @Sendable () -> Int64 = nowMs) {
+                clock: @escaping @Sendable () -> Int64 = { nowMs() }) {
         self.lastSyncFile = lastSyncFile
         self.texts = texts
         self.clock = clock

@@ -45,8 +45,11 @@ public struct Texts: @unchecked Sendable {
 
     /// Every key and value of this language's table.
     public func table() -> [String: String] {
-        guard let path = bundle.path(forResource: "Localizable", ofType: "strings"),
-              let dict = NSDictionary(contentsOfFile: path) as? [String: String] else { return [:] }
+        // A .strings file is an old-style property list.
+        guard let url = bundle.url(forResource: "Localizable", withExtension: "strings"),
+              let data = try? Data(contentsOf: url),
+              let dict = try? PropertyListSerialization.propertyList(from: data, format: nil) as? [String: String]
+        else { return [:] }
         return dict
     }
 
@@ -193,7 +196,7 @@ public struct Texts: @unchecked Sendable {
     /// take the next argument, `%n$@`/`%n$lld` the n-th; `%%` is a percent.
     /// (Own code rather than `String(format:)`, whose `%@` with a Swift
     /// String differs between Apple platforms and Linux.)
-    static func fill(_ template: String, _ args: [String]) -> String {
+    public static func fill(_ template: String, _ args: [String]) -> String {
         var out = ""
         var next = 0
         var i = template.startIndex
