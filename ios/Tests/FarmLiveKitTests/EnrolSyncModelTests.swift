@@ -5,6 +5,16 @@ import FarmLiveKit
 
 /// EnrolModel and SyncModel against the real core and a real hub on loopback.
 final class EnrolSyncModelTests: ModelTestCase {
+    func testOnlyAnExpiredTokenOrARemovedDeviceAsksToEnrolAgain() {
+        XCTAssertTrue(UiError(reason: "r", hubCode: "token_expired").needsEnrol)
+        XCTAssertTrue(UiError(reason: "r", hubCode: "device_revoked").needsEnrol)
+        XCTAssertFalse(UiError(reason: "r", hubCode: "unauthorized").needsEnrol)
+        XCTAssertFalse(UiError(reason: "r").needsEnrol)
+        var state = SyncState()
+        state.error = UiError(reason: "r", hubCode: "device_revoked")
+        XCTAssertTrue(state.needsEnrol)
+    }
+
     @MainActor
     func testEnrolShowsWhyItFailedThenEnrolsKeepingWorkMadeBefore() async throws {
         let hub = try ModelHub.required()

@@ -2,6 +2,9 @@ import Foundation
 
 /// What the enrol screen shows.
 public struct EnrolState: Sendable {
+    /// The state before anything is read (also for previews).
+    public init() {}
+
     /// The hub's address as typed (or as enrolled before).
     public var hubUrl = ""
     /// The one-time code as typed.

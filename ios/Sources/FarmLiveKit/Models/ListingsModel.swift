@@ -2,6 +2,9 @@ import Foundation
 
 /// What the listings screen shows.
 public struct ListingsState: Sendable {
+    /// The state before anything is read (also for previews).
+    public init() {}
+
     /// Nothing read yet.
     public var loading = true
     /// The search text; empty shows the list.
@@ -105,6 +108,9 @@ public final class ListingsModel: FarmModel {
                 ? try core.listings(query: ListingQuery(farmId: nil, status: status, limit: limit))
                 : try core.search(text: query, limit: limit)
         }
+        // Typing fast starts several reads: only the one for what is in the
+        // search box now may fill the list.
+        guard state.query.trimmed == query, state.status == status else { return }
         var next = state
         next.loading = false
         if let items { next.items = items }

@@ -36,6 +36,9 @@ public struct OrderRow: Sendable, Identifiable {
 
 /// What the orders screen shows.
 public struct OrdersState: Sendable {
+    /// The state before anything is read (also for previews).
+    public init() {}
+
     /// Nothing read yet.
     public var loading = true
     /// At-risk first, then by ship-by (soonest first), then closed orders newest first.

@@ -2,6 +2,9 @@ import Foundation
 
 /// What the sync screen shows.
 public struct SyncState: Sendable {
+    /// The state before anything is read (also for previews).
+    public init() {}
+
     /// Changes waiting to be pushed (the outbox).
     public var pending: UInt64 = 0
     /// The first waiting changes, oldest first.
