@@ -1,5 +1,6 @@
 import FarmLiveKit
 import SwiftUI
+import UIKit
 
 /// Browse and search listings; stock, pause, resume and archive by swipe;
 /// tap to edit, + to create: a binding to ListingsModel. Works offline.
