@@ -7,7 +7,7 @@
 //! - `cargo xtask setup` — only install the system packages.
 //! - `cargo xtask bindings` — build libfarmlive_ffi and generate Kotlin and Swift.
 //! - `cargo xtask bench-ffi` — the mobile-bindings benchmark (FFI call costs, library size).
-//! - `cargo xtask shells` — only the Kotlin and Swift shells' tests (bindings, a hub, both).
+//! - `cargo xtask shells [kotlin|swift]` — only the Kotlin and/or Swift shells' tests (bindings, a hub).
 
 mod bindings;
 mod ffi_bench;
@@ -28,7 +28,8 @@ const USAGE: &str =
   setup   install the Debian packages the project needs (idempotent)
   bindings  build libfarmlive_ffi and generate the Kotlin and Swift bindings
   bench-ffi  FFI call costs from Kotlin and Swift, and the release library's size
-  shells  only the Kotlin and Swift shells' tests (as `test` runs them)";
+  shells  only the Kotlin and Swift shells' tests (as `test` runs them);
+          `shells kotlin` or `shells swift` runs one language";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -47,7 +48,7 @@ fn main() -> ExitCode {
         "setup" => packages::ensure(packages::ALL),
         "bindings" => bindings::task().map(|_| ()),
         "bench-ffi" => ffi_bench::bench_ffi(),
-        "shells" => packages::ensure(packages::TEST).and_then(|()| shells()),
+        "shells" => packages::ensure(packages::TEST).and_then(|()| shells(rest)),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -98,17 +99,39 @@ fn test(extra: &[String]) -> Result<(), String> {
         .args(extra))?;
     // Doc tests are not part of --all-targets.
     run(cargo().args(["test", "--workspace", "--doc"]))?;
-    shells()
+    shells(&[])
 }
 
 /// The Kotlin and Swift shells' tests, against the real generated bindings
 /// and a real hub on loopback (stopped when `hub` drops). `test` ends with
-/// them; `shells` runs only them.
-fn shells() -> Result<(), String> {
+/// them; `shells` runs only them, `shells kotlin` / `shells swift` one language.
+fn shells(which: &[String]) -> Result<(), String> {
+    let (kotlin, swift) = match which {
+        [] => (true, true),
+        [one] if one == "kotlin" => (true, false),
+        [one] if one == "swift" => (false, true),
+        _ => {
+            return Err(format!(
+                "shells takes kotlin, swift or nothing, not {which:?}"
+            ));
+        }
+    };
     let lib_dir = bindings::task()?;
     let hub = test_hub::TestHub::start()?;
-    kotlin::test(&lib_dir, &hub.for_farm("Kotlin test farm")?)?;
-    swift::test(&lib_dir, &hub.for_farm("Swift test farm")?)
+    if kotlin {
+        kotlin::test(&lib_dir, &hub.for_farm("Kotlin test farm")?)?;
+    }
+    if swift {
+        // The view-model tests enrol several phones, each for a farm of its own.
+        let model_codes = (1..=swift::MODEL_FARMS)
+            .map(|i| {
+                hub.for_farm(&format!("Swift model farm {i}"))
+                    .map(|h| h.code)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        swift::test(&lib_dir, &hub.for_farm("Swift test farm")?, &model_codes)?;
+    }
+    Ok(())
 }
 
 fn lint() -> Result<(), String> {

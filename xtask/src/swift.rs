@@ -147,7 +147,14 @@ fn stage(chroot: &Path, lib_dir: &Path) -> Result<(), String> {
     let pkg = work.join("ios");
     std::fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", pkg.display()))?;
     // Replace the sources but keep the chroot's own `.build` (incremental builds).
-    for entry in ["Package.swift", "Sources", "Tests", ".build-generated"] {
+    // `App` is not built (SwiftUI), but a test checks its Info.plist and strings.
+    for entry in [
+        "Package.swift",
+        "Sources",
+        "Tests",
+        "App",
+        ".build-generated",
+    ] {
         let dst = pkg.join(entry);
         if dst.exists() {
             run(Command::new("rm").arg("-rf").arg(&dst))?;
@@ -219,22 +226,31 @@ fn swift(lib_dir: &Path, args: &str, env: &str) -> Result<(), String> {
     ))
 }
 
-/// Runs the XCTest tests against the library in `lib_dir`. Fails (never
-/// skips) when the Swift toolchain cannot be set up.
-pub fn test(lib_dir: &Path, hub: &HubFor) -> Result<(), String> {
+/// How many farmer codes (one farm each) the view-model tests need
+/// (`ModelHub.Code` in Tests/FarmLiveKitTests/ModelTestSupport.swift).
+pub const MODEL_FARMS: usize = 4;
+
+/// Runs the XCTest tests against the library in `lib_dir`, with the hub in
+/// `hub` and `model_codes` (more one-time farmer codes, in
+/// FARMLIVE_MODEL_CODES) for the view-model tests. Fails (never skips) when
+/// the Swift toolchain cannot be set up.
+pub fn test(lib_dir: &Path, hub: &HubFor, model_codes: &[String]) -> Result<(), String> {
     let chroot = ensure_chroot().map_err(|e| {
         format!("cannot set up Swift (a debootstrap chroot of Debian trixie with swiftlang): {e}")
     })?;
     stage_bin(&chroot, &hub.bin)?;
-    let env = shell_env(&hub.vars(CHROOT_BIN))?;
+    let mut vars = hub.vars(CHROOT_BIN).to_vec();
+    vars.push(("FARMLIVE_MODEL_CODES", model_codes.join(" ")));
+    let env = shell_env(&vars)?;
     swift(lib_dir, "test", &env).map_err(|e| format!("Swift tests failed: {e}"))
 }
 
-/// Runs the Swift FFI benchmark in a release build (prints figures only).
+/// Runs the Swift FFI benchmark and the view models' cold start in a
+/// release build (prints figures only).
 pub fn bench(lib_dir: &Path) -> Result<(), String> {
     swift(
         lib_dir,
-        "test -c release --filter FfiBench",
+        "test -c release --filter 'FfiBench|ModelColdStartBench'",
         "FARMLIVE_BENCH=1",
     )
     .map_err(|e| format!("Swift benchmark failed: {e}"))

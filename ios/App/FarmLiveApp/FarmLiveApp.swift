@@ -1,47 +1,186 @@
-// The thin SwiftUI app shell: a listing form with a camera photo, a go-live
-// screen fed by AVFoundation capture, and the orders list. Everything else is
-// the core's, through FarmLiveKit. (Xcode project: add this folder to an iOS
-// app target that depends on the FarmLive package and FarmLiveFFI.xcframework.)
+// The thin SwiftUI app shell. Every screen is a view over a FarmLiveKit view
+// model (EnrolModel, ListingsModel, SyncModel, OrdersModel), which holds the
+// state and the logic and is tested on Linux against the real core; these
+// SwiftUI files are NOT compiled or tested here (SwiftUI exists only on Apple
+// platforms), so they stay bindings with no logic of their own. Words come
+// from FarmLiveKit's Localizable.strings (en, zh-Hans) through `Texts`.
+// (Xcode project: add this folder to an iOS app target that depends on the
+// FarmLive package and FarmLiveFFI.xcframework; Info.plist is in this folder.)
+import BackgroundTasks
 import FarmLiveKit
+import Network
 import SwiftUI
 
 @main
 struct FarmLiveApp: App {
-    @StateObject private var model = AppModel()
+    @StateObject private var model: AppModel
+    @Environment(\.scenePhase) private var phase
+
+    init() {
+        let app = AppModel()
+        _model = StateObject(wrappedValue: app)
+        // Must be registered before launch finishes (BGTaskScheduler's rule).
+        BackgroundSync.register(app: app)
+    }
 
     var body: some Scene {
         WindowGroup {
-            TabView {
-                ListingFormView().tabItem { Label("List", systemImage: "plus.square") }
-                GoLiveView().tabItem { Label("Go live", systemImage: "video") }
-                OrdersView().tabItem { Label("Orders", systemImage: "shippingbox") }
-            }
-            .environmentObject(model)
-            .task { await model.open() }
+            RootView()
+                .environmentObject(model)
+                .task { await model.open() }
+        }
+        .onChange(of: phase) { phase in
+            if phase == .background { BackgroundSync.schedule() }
         }
     }
 }
 
-/// The app's one core, opened in Application Support.
+/// The models once the core is open; an error or a spinner before.
+struct RootView: View {
+    @EnvironmentObject var model: AppModel
+
+    var body: some View {
+        if let enrol = model.enrol, let listings = model.listings, let sync = model.sync,
+           let orders = model.orders {
+            MainView(enrol: enrol, listings: listings, sync: sync, orders: orders, texts: model.texts)
+        } else if let error = model.error {
+            Text(error).padding()
+        } else {
+            ProgressView()
+        }
+    }
+}
+
+/// Enrolment first (and again when the hub no longer knows this phone:
+/// unsynced work is kept); then the four tabs.
+struct MainView: View {
+    @EnvironmentObject var app: AppModel
+    @ObservedObject var enrol: EnrolModel
+    let listings: ListingsModel
+    @ObservedObject var sync: SyncModel
+    let orders: OrdersModel
+    let texts: Texts
+
+    var body: some View {
+        if enrol.state.enrolledHub == nil || (sync.state.needsEnrol && enrol.state.enrolment == nil) {
+            EnrolView(model: enrol, texts: texts) { Task { await app.enrolled() } }
+        } else {
+            TabView {
+                ListingsView(model: listings, texts: texts)
+                    .tabItem { Label(texts.string("tab_listings"), systemImage: "leaf") }
+                GoLiveView()
+                    .tabItem { Label(texts.string("tab_live"), systemImage: "video") }
+                OrdersView(model: orders, texts: texts)
+                    .tabItem { Label(texts.string("tab_orders"), systemImage: "shippingbox") }
+                SyncView(model: sync, texts: texts)
+                    .tabItem { Label(texts.string("tab_sync"), systemImage: "arrow.triangle.2.circlepath") }
+            }
+        }
+    }
+}
+
+/// The app's one core, opened in Application Support, and the view models over it.
 @MainActor
 final class AppModel: ObservableObject {
     @Published var core: FarmLive?
     @Published var error: String?
+    @Published var enrol: EnrolModel?
+    @Published var listings: ListingsModel?
+    @Published var sync: SyncModel?
+    @Published var orders: OrdersModel?
+    let texts = Texts.current
+    private var pathMonitor: NWPathMonitor?
 
     func open() async {
+        if core != nil { return }
         do {
             let dir = try FileManager.default.url(
                 for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true
             ).appendingPathComponent("farmlive")
-            core = try await FarmLive.open(at: dir)
+            let core = try await FarmLive.open(at: dir)
+            self.core = core
+            enrol = EnrolModel(core: core)
+            listings = ListingsModel(core: core, texts: texts)
+            sync = SyncModel(core: core, lastSyncFile: dir.appendingPathComponent("last-sync"), texts: texts)
+            orders = OrdersModel(core: core, texts: texts)
             Task.detached {
                 for await line in try logLines(minLevel: .info) {
                     print("FarmLive \(line.target): \(line.message)")
                 }
             }
+            await enrol?.load()
+            await listings?.refresh()
+            await orders?.refresh()
+            await sync?.refresh()
+            watchNetwork()
         } catch {
             self.error = (error as? FarmLiveError)?.reason() ?? "\(error)"
         }
+    }
+
+    /// After enrolling: sync at once (work made before enrolling goes up).
+    func enrolled() async {
+        await syncNow()
+    }
+
+    /// Syncs and reads what changed; true when the sync went through.
+    @discardableResult
+    func syncNow() async -> Bool {
+        guard let sync, await sync.sync() != nil else { return false }
+        await listings?.refresh()
+        await orders?.refresh()
+        return true
+    }
+
+    /// The background task's work: open the core if the app was launched for it, then sync.
+    func syncInBackground() async -> Bool {
+        await open()
+        return await syncNow()
+    }
+
+    /// Syncs when the network comes back while the app is open (in the
+    /// background, BackgroundSync's task asks for network connectivity).
+    private func watchNetwork() {
+        let monitor = NWPathMonitor()
+        var wasOnline = true
+        monitor.pathUpdateHandler = { [weak self] path in
+            let online = path.status == .satisfied
+            if online && !wasOnline {
+                Task { @MainActor in await self?.syncNow() }
+            }
+            wasOnline = online
+        }
+        monitor.start(queue: DispatchQueue(label: "farmlive.network"))
+        pathMonitor = monitor
+    }
+}
+
+/// Background sync with BGTaskScheduler: a processing task that needs the
+/// network, so iOS runs it when the network is back. Its identifier is in
+/// Info.plist (BGTaskSchedulerPermittedIdentifiers).
+enum BackgroundSync {
+    static let identifier = "org.farmlive.app.sync"
+
+    static func register(app: AppModel) {
+        BGTaskScheduler.shared.register(forTaskWithIdentifier: identifier, using: nil) { task in
+            schedule() // the next one
+            let work = Task { @MainActor in
+                let ok = await app.syncInBackground()
+                task.setTaskCompleted(success: ok)
+            }
+            task.expirationHandler = {
+                // The core stops the sync at its next safe point; the next sync continues.
+                Task { @MainActor in app.sync?.cancel() }
+                work.cancel()
+            }
+        }
+    }
+
+    static func schedule() {
+        let request = BGProcessingTaskRequest(identifier: identifier)
+        request.requiresNetworkConnectivity = true
+        request.earliestBeginDate = Date(timeIntervalSinceNow: 15 * 60)
+        try? BGTaskScheduler.shared.submit(request)
     }
 }
 

@@ -1,6 +1,7 @@
 import AVFoundation
 import FarmLiveKit
 import SwiftUI
+import UIKit
 
 /// Go live and sell: AVFoundation camera frames (NV12 CVPixelBuffers) and
 /// microphone PCM pushed into the core. With a title, the farm's active
@@ -62,6 +63,12 @@ struct GoLiveView: View {
         guard let core = model.core, capture == nil, !starting else { return }
         starting = true
         defer { starting = false }
+        // Ask first (Info.plist says why); a refusal is told, not crashed on.
+        guard await AVCaptureDevice.requestAccess(for: .video) else {
+            status = "FarmLive needs the camera to go live: allow it in Settings"
+            return
+        }
+        let withAudio = await AVCaptureDevice.requestAccess(for: .audio)
         do {
             let roomTitle = title.trimmingCharacters(in: .whitespaces)
             var room: RoomOptions?
@@ -73,10 +80,12 @@ struct GoLiveView: View {
             let live = try await LiveBroadcast.start(core: core, options: LiveOptions(
                 width: 1280, height: 720, fps: 30, ingestUrl: ingest.isEmpty ? nil : ingest,
                 recordPath: dir.appendingPathComponent("last-live.flv").path,
-                videoBitrateBps: 1_500_000, audio: true, room: room))
+                videoBitrateBps: 1_500_000, audio: withAudio, room: room))
             let c = LiveCapture(live: live)
             try c.start()
             capture = c
+            // Keep the screen on while live.
+            UIApplication.shared.isIdleTimerDisabled = true
             show(room: try live.room())
             Task {
                 for await event in live.events {
@@ -159,6 +168,7 @@ struct GoLiveView: View {
         guard let c = capture else { return }
         capture = nil
         c.stopCapture()
+        UIApplication.shared.isIdleTimerDisabled = false
         do {
             let s = try await c.live.stop()
             status = "Ended: \(s.stream.framesEncoded) frames, \(s.stream.reconnects) reconnects"
@@ -192,7 +202,9 @@ final class LiveCapture: NSObject, AVCaptureVideoDataOutputSampleBufferDelegate,
             let input = try AVCaptureDeviceInput(device: camera)
             if session.canAddInput(input) { session.addInput(input) }
         }
-        if let mic = AVCaptureDevice.default(for: .audio) {
+        // Without the microphone permission the stream goes out silent.
+        if AVCaptureDevice.authorizationStatus(for: .audio) == .authorized,
+           let mic = AVCaptureDevice.default(for: .audio) {
             let input = try AVCaptureDeviceInput(device: mic)
             if session.canAddInput(input) { session.addInput(input) }
         }

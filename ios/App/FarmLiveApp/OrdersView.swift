@@ -1,48 +1,76 @@
 import FarmLiveKit
 import SwiftUI
 
-/// Orders, at-risk first; swipe to accept or mark packed.
+/// Orders, at-risk first with the ship-by countdown; a button per step the
+/// order allows (accept, pack, ship with carrier and tracking, deliver,
+/// cancel with a reason): a binding to OrdersModel.
 struct OrdersView: View {
-    @EnvironmentObject var model: AppModel
-    @State private var orders: [Order] = []
-    @State private var message: String?
+    @ObservedObject var model: OrdersModel
+    let texts: Texts
+    @State private var shipping: OrderRow?
+    @State private var cancelling: OrderRow?
+    @State private var carrier = ""
+    @State private var tracking = ""
+    @State private var reason = ""
+    /// Countdowns move on once a minute.
+    private let minute = Timer.publish(every: 60, on: .main, in: .common).autoconnect()
 
     var body: some View {
-        List(orders, id: \.id) { order in
-            VStack(alignment: .leading) {
-                Text((order.atRisk ? "⚠ " : "") + "\(order.title) × \(order.quantity)")
-                Text((try? formatMoney(money: order.total)) ?? "").font(.footnote)
-                Text("\(order.status)").font(.caption)
-            }
-            .swipeActions {
-                if order.status == .placed {
-                    Button("Accept") { act(order, .accept) }
-                } else if order.status == .accepted {
-                    Button("Packed") { act(order, .pack) }
+        List(model.state.rows) { row in
+            VStack(alignment: .leading, spacing: 4) {
+                Text("\(row.order.title) × \(row.quantityText)").font(.headline)
+                HStack {
+                    Text(row.statusText)
+                    Text(row.totalText)
+                    if let countdown = row.countdownText {
+                        Text(countdown).foregroundColor(row.order.atRisk ? .red : .secondary)
+                    }
+                }
+                .font(.footnote)
+                HStack {
+                    ForEach(row.steps, id: \.self) { step in
+                        Button(texts.step(step)) { Task { await act(step, row) } }.buttonStyle(.bordered)
+                    }
                 }
             }
+            .accessibilityElement(children: .contain)
         }
-        .overlay { if let message { Text(message) } }
-        .task { refresh() }
-        .refreshable { refresh() }
+        .overlay(alignment: .bottom) {
+            if let error = model.state.error { Text(texts.error(error)).foregroundColor(.red).padding() }
+        }
+        .task { await model.refresh() }
+        .refreshable { await model.refresh() }
+        .onReceive(minute) { _ in model.tick() }
+        .sheet(item: $shipping) { row in
+            Form {
+                TextField(texts.string("ship_carrier"), text: $carrier)
+                TextField(texts.string("ship_tracking"), text: $tracking)
+                Button(texts.step(.ship)) {
+                    Task {
+                        if await model.ship(row.id, carrier: carrier, tracking: tracking) != nil { shipping = nil }
+                    }
+                }
+                if let error = model.state.error { Text(texts.error(error)).foregroundColor(.red) }
+            }
+        }
+        .sheet(item: $cancelling) { row in
+            Form {
+                TextField(texts.string("cancel_reason"), text: $reason)
+                Button(texts.step(.cancel)) {
+                    Task { if await model.cancel(row.id, reason: reason) != nil { cancelling = nil } }
+                }
+                if let error = model.state.error { Text(texts.error(error)).foregroundColor(.red) }
+            }
+        }
     }
 
-    func refresh() {
-        guard let core = model.core else { return }
-        do {
-            orders = try core.orders(status: nil)
-        } catch {
-            message = describe(error)
-        }
-    }
-
-    func act(_ order: Order, _ action: OrderAction) {
-        guard let core = model.core else { return }
-        do {
-            _ = try core.actOnOrder(orderId: order.id, action: action)
-            refresh()
-        } catch {
-            message = describe(error)
+    func act(_ step: OrderStep, _ row: OrderRow) async {
+        switch step {
+        case .accept: await model.accept(row.id)
+        case .pack: await model.pack(row.id)
+        case .ship: shipping = row
+        case .deliver: await model.deliver(row.id)
+        case .cancel: cancelling = row
         }
     }
 }

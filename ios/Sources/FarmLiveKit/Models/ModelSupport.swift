@@ -1,0 +1,116 @@
+// The view models' shared pieces. Foundation only (no SwiftUI, no Combine
+// needed), so the same classes drive the iOS screens and run in the Linux
+// XCTest tests against the real native library. On Apple platforms every
+// model is also an `ObservableObject` (Combine), so SwiftUI views observe
+// them with `@StateObject`/`@ObservedObject`; elsewhere `onChange` tells.
+import Foundation
+#if canImport(Combine)
+import Combine
+#endif
+
+/// Something to show the user. `reason` is the core's text for people
+/// (`FarmLiveError.reason()`, never `localizedDescription`, which is a field
+/// dump for logs). `key` is set instead when the model itself refused the
+/// input before the core saw it: the screen shows its translated string
+/// (`Texts.error`). `hubCode` is the hub's stable code when the hub refused.
+public struct UiError: Equatable, Sendable {
+    /// The core's text for people (English until the core localises it), or
+    /// the English fallback of `key`.
+    public let reason: String
+    /// A `Localizable.strings` key, for input the model refused itself.
+    public let key: String?
+    /// The hub's stable error code, when the hub refused.
+    public let hubCode: String?
+
+    /// The hub codes after which only a new enrolment code helps.
+    public static let enrolAgainCodes: Set<String> = ["token_expired", "device_revoked"]
+
+    /// A failure as the user sees it.
+    public init(reason: String, key: String? = nil, hubCode: String? = nil) {
+        self.reason = reason
+        self.key = key
+        self.hubCode = hubCode
+    }
+
+    /// A core failure (or, for anything else, its description).
+    public static func of(_ error: Error) -> UiError {
+        if let e = error as? FarmLiveError {
+            return UiError(reason: e.reason(), hubCode: e.hubCode())
+        }
+        return UiError(reason: String(describing: error))
+    }
+
+    /// Input the model refused itself: `key` names the string, `fallback` is English.
+    public static func input(_ key: String, _ fallback: String) -> UiError {
+        UiError(reason: fallback, key: key)
+    }
+
+    /// True when the device must enrol again (token expired, device removed).
+    public var needsEnrol: Bool { hubCode.map(UiError.enrolAgainCodes.contains) ?? false }
+}
+
+/// Keys of the input errors the models raise before calling the core (the
+/// same names as the Android `error_*` strings).
+public enum ErrorKeys {
+    /// The stock field is not a whole number.
+    public static let stockNotANumber = "error_stock_not_a_number"
+    /// A required field (carrier, tracking, cancel reason, code) is empty.
+    public static let required = "error_required"
+}
+
+/// What every model shares: change notification. Subclasses keep their
+/// screen state in one `state` value whose `willSet` calls `willChange()`.
+@MainActor
+open class FarmModel {
+    #if canImport(Combine)
+    /// Bumped before each change of `state`: a `@Published` property is what
+    /// makes ObservableObject's own `objectWillChange` fire (no hand-made
+    /// publisher, which a main-actor class could not hand out safely).
+    @Published private var revision = 0
+    #endif
+
+    /// Called after each change of `state` (tests, UIKit screens).
+    public var onChange: (@MainActor () -> Void)?
+
+    /// The core every model reads and writes.
+    public let core: FarmLive
+
+    /// A model over `core`.
+    public init(core: FarmLive) {
+        self.core = core
+    }
+
+    /// Tells observers that `state` is about to change.
+    func willChange() {
+        #if canImport(Combine)
+        revision &+= 1
+        #endif
+    }
+
+    /// Tells observers that `state` changed.
+    func didChange() {
+        onChange?()
+    }
+
+    /// Runs blocking core work (SQLite, files) off the main actor and turns
+    /// a failure into a `UiError` for `fail`. Returns nil after a failure.
+    func call<T: Sendable>(_ fail: (UiError) -> Void,
+                           _ work: @escaping @Sendable (FarmLive) throws -> T) async -> T? {
+        let core = self.core
+        do {
+            return try await Task.detached { try work(core) }.value
+        } catch {
+            fail(UiError.of(error))
+            return nil
+        }
+    }
+}
+
+#if canImport(Combine)
+extension FarmModel: ObservableObject {}
+#endif
+
+/// The current UTC time in ms (the core's clock unit).
+public func nowMs() -> Int64 {
+    Int64((Date().timeIntervalSince1970 * 1000).rounded())
+}

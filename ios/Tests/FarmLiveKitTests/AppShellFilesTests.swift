@@ -1,0 +1,45 @@
+import Foundation
+import XCTest
+
+/// The iOS app's files that Linux can check though it cannot build the app
+/// (SwiftUI): the Info.plist's permission texts and background-sync id, and
+/// their zh-Hans translations. The SwiftUI views themselves are not compiled
+/// here; they bind to the view models, which the other tests cover.
+final class AppShellFilesTests: XCTestCase {
+    /// ios/App/FarmLiveApp, from this file's place in the package.
+    let app = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("App/FarmLiveApp")
+
+    func strings(_ lproj: String) throws -> [String: String] {
+        let url = app.appendingPathComponent("\(lproj).lproj/InfoPlist.strings")
+        let plist = try PropertyListSerialization.propertyList(from: Data(contentsOf: url), format: nil)
+        return try XCTUnwrap(plist as? [String: String], "\(url.path) unreadable")
+    }
+
+    func testInfoPlistAsksForCameraMicrophoneAndPhotosInBothLanguagesAndPermitsBackgroundSync() throws {
+        let data = try Data(contentsOf: app.appendingPathComponent("Info.plist"))
+        let plist = try XCTUnwrap(
+            try PropertyListSerialization.propertyList(from: data, format: nil) as? [String: Any])
+        let usage = ["NSCameraUsageDescription", "NSMicrophoneUsageDescription", "NSPhotoLibraryUsageDescription"]
+        for key in usage {
+            XCTAssertGreaterThan((plist[key] as? String)?.count ?? 0, 20, key)
+        }
+        XCTAssertEqual(plist["CFBundleLocalizations"] as? [String], ["en", "zh-Hans"])
+        XCTAssertTrue((plist["UIBackgroundModes"] as? [String] ?? []).contains("processing"))
+        let ids = try XCTUnwrap(plist["BGTaskSchedulerPermittedIdentifiers"] as? [String])
+        let source = try String(contentsOf: app.appendingPathComponent("FarmLiveApp.swift"), encoding: .utf8)
+        for id in ids {
+            XCTAssertTrue(source.contains("\"\(id)\""), "the app registers \(id)")
+        }
+        XCTAssertTrue(source.contains("BGTaskScheduler.shared.register"))
+
+        let en = try strings("en")
+        let zh = try strings("zh-Hans")
+        XCTAssertEqual(Set(en.keys), Set(zh.keys))
+        for key in usage {
+            XCTAssertEqual(en[key], plist[key] as? String, "en.lproj repeats Info.plist")
+            let text = try XCTUnwrap(zh[key], key)
+            XCTAssertNil(text.range(of: "[A-Za-z]{2,}", options: .regularExpression), "untranslated: \(text)")
+        }
+    }
+}
