@@ -127,6 +127,31 @@ fn latencies(page: &Value) -> Vec<f64> {
     )
 }
 
+/// Seconds buffered ahead of the playhead at each of a page's samples.
+fn buffered(page: &Value) -> Vec<f64> {
+    sorted(
+        page["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s[2].as_f64())
+            .collect(),
+    )
+}
+
+/// The steps a new viewer's page goes through, in order.
+const STEPS: [&str; 9] = [
+    "html",
+    "dom_content_loaded",
+    "mpegts_js",
+    "flv_request",
+    "flv_response",
+    "loadedmetadata",
+    "canplay",
+    "playing",
+    "first_frame",
+];
+
 fn main() {
     println!("{}", machine::describe());
     let Some(browser) = Browser::find() else {
@@ -219,12 +244,14 @@ fn main() {
     let flv = latencies(&result["flv"]);
     let hls_lat = latencies(&result["hls"]);
     println!(
-        "\nglass to glass in Chromium ({} s side by side; frames read: FLV {}, HLS {}; unreadable: FLV {}, HLS {}; frame callback: {}):",
+        "\nglass to glass in Chromium ({} s side by side; frames read: FLV {}, HLS {}; unreadable: FLV {}, HLS {}; stalls: FLV {}, HLS {}; frame callback: {}):",
         seconds,
         flv.len(),
         hls_lat.len(),
         result["flv"]["unreadable"],
         result["hls"]["unreadable"],
+        result["flv"]["stalls"],
+        result["hls"]["stalls"],
         result["flv"]["api"].as_str().unwrap_or("?")
     );
     println!(
@@ -240,6 +267,11 @@ fn main() {
         "  {:<44} {}",
         "nginx-rtmp HLS 1 s fragments (hls.js)",
         spread(&hls_lat)
+    );
+    println!(
+        "  buffered ahead of the playhead, p50: FLV {:.2} s, HLS {:.2} s",
+        quantile(&buffered(&result["flv"]), 0.5),
+        quantile(&buffered(&result["hls"]), 0.5)
     );
     println!(
         "  ratio HLS / FLV at p50: {:.1}x, at p99: {:.1}x   (target FLV: p50 <= 1.0 s, p99 <= 2.0 s)",
@@ -327,6 +359,30 @@ fn main() {
             v.last().copied().unwrap_or(f64::NAN)
         );
     }
+    for key in ["cold", "warm"] {
+        let steps: Vec<String> = STEPS
+            .iter()
+            .map(|step| {
+                let v = sorted(
+                    result[key]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter_map(|f| f["steps"][step].as_f64())
+                        .collect(),
+                );
+                format!("{step} {:.0}", quantile(&v, 0.5))
+            })
+            .collect();
+        println!(
+            "  {key}, p50 ms after navigation start: {}",
+            steps.join(", ")
+        );
+    }
+    println!(
+        "  what the first new viewer's page loaded [path, start, end ms]: {}",
+        result["cold"][0]["resources"]
+    );
     let ages = sorted([age_of("cold"), age_of("warm")].concat());
     println!(
         "  age of the first frame shown (its stamp to its display), p50 {:.0} ms, max {:.0} ms (the GOP cache starts a viewer at the last keyframe)",

@@ -46,17 +46,32 @@ const FIRST_FRAME_WITHIN_MS = 15000;
 function watchPage() {
   const BLOCK = 20, PER_ROW = 32, START = 0b10110010, SALT = 0xa5;
   const glass = (window.__glass = {
-    samples: [], // [displayed at (ms since epoch), stamp]
+    samples: [], // [displayed at (ms since epoch), stamp, seconds buffered ahead]
     recording: false,
     last: null, // the stamp on screen now
     frames: 0,
     unreadable: 0,
+    stalls: 0, // "waiting" events while recording
     firstFrame: null, // performance.now() of the first frame presented
     firstStamp: null,
     firstShownAt: null,
     pins: [], // changes of the pinned price
     api: "requestVideoFrameCallback" in HTMLVideoElement.prototype ? "rvfc" : "raf",
+    steps: {}, // performance.now() of the first of each step towards the first frame
   });
+  // Where a new viewer's time goes: the stream's request and answer, and
+  // the video element's events.
+  const step = (name) => (glass.steps[name] ??= performance.now());
+  const fetch = window.fetch;
+  window.fetch = function (input, init) {
+    const flv = String(input && input.url ? input.url : input).includes(".flv");
+    if (flv) step("flv_request");
+    const answer = fetch.call(this, input, init);
+    if (flv) answer.then(() => step("flv_response"), () => {});
+    return answer;
+  };
+  for (const e of ["loadedmetadata", "canplay", "playing"])
+    document.addEventListener(e, () => step(e), true);
   function read(px, width) {
     let bits = [];
     for (let i = 0; i < 64; i++) {
@@ -83,6 +98,7 @@ function watchPage() {
     canvas.width = BLOCK * PER_ROW;
     canvas.height = 2 * BLOCK;
     const g = canvas.getContext("2d", { willReadFrequently: true });
+    video.addEventListener("waiting", () => glass.recording && glass.stalls++);
     const sample = (perfNow, shownAt) => {
       if (video.videoWidth < canvas.width) return;
       g.drawImage(video, 0, 0, canvas.width, canvas.height, 0, 0, canvas.width, canvas.height);
@@ -99,7 +115,9 @@ function watchPage() {
       if (stamp === glass.last) return; // rAF: the same frame again
       glass.last = stamp;
       glass.frames++;
-      if (glass.recording) glass.samples.push([shownAt, stamp]);
+      const b = video.buffered;
+      const ahead = b.length ? b.end(b.length - 1) - video.currentTime : null;
+      if (glass.recording) glass.samples.push([shownAt, stamp, ahead]);
     };
     if (glass.api === "rvfc") {
       const onFrame = (_now, meta) => {
@@ -189,6 +207,7 @@ try {
         samples: g.samples,
         frames: g.frames,
         unreadable: g.unreadable,
+        stalls: g.stalls,
         pins: g.pins,
         engine: document.querySelector("video").dataset.engine ?? "hls.js",
       };
@@ -205,7 +224,23 @@ try {
     await page.waitForFunction(() => window.__glass.firstFrame !== null, null, { timeout: FIRST_FRAME_WITHIN_MS });
     const f = await page.evaluate(() => {
       const g = window.__glass;
-      return { ms: g.firstFrame, age: g.firstShownAt - g.firstStamp };
+      const nav = performance.getEntriesByType("navigation")[0];
+      const lib = performance.getEntriesByType("resource").find((r) => r.name.includes("mpegts"));
+      return {
+        ms: g.firstFrame,
+        age: g.firstShownAt - g.firstStamp,
+        steps: {
+          html: nav.responseEnd,
+          dom_content_loaded: nav.domContentLoadedEventStart,
+          mpegts_js: lib ? lib.responseEnd : null,
+          ...g.steps,
+          first_frame: g.firstFrame,
+        },
+        // What the page loaded, and when (ms after navigation start).
+        resources: performance
+          .getEntriesByType("resource")
+          .map((r) => [r.name.replace(location.origin, ""), Math.round(r.startTime), Math.round(r.responseEnd)]),
+      };
     });
     await page.close();
     return f;

@@ -177,6 +177,9 @@ impl StampedSource {
             .args(["-keyint_min", &gop, "-sc_threshold", "0", "-b:v", &kbps])
             .args(["-maxrate", &kbps, "-bufsize", &kbps])
             .args(["-c:a", "aac", "-b:a", "32k"])
+            // The tee muxer does not ask for global headers itself; FLV
+            // needs them (the AVC and AAC sequence headers).
+            .args(["-flags", "+global_header"])
             .args(["-f", "tee", &outputs])
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
