@@ -11,9 +11,10 @@
 //!   playlist. Each reads the capture time stamped into every frame it
 //!   shows (`tests/browser/latency.mjs`).
 //! - **Pin to frame.** While they play the farmer pins the listing (the
-//!   API, at T) a few times with a new live price; the room page (a guest,
-//!   so it follows the room's events) notes when the price changes in its
-//!   DOM and which stamp the video shows then.
+//!   API, at T) a few times with a new live price; the room page notes when
+//!   the price changes in its DOM and which stamp the video shows then:
+//!   once as a guest (it follows the room's events) and once without (it
+//!   polls the room), both playing beside the HLS page.
 //! - **Time to first frame.** 20 new HTTP-FLV viewers: connect → first
 //!   video keyframe; 20 new room pages in Chromium, nothing cached and
 //!   scripts cached: navigation start → first frame presented.
@@ -47,13 +48,13 @@ struct Plan {
     viewers: usize,
     /// How long both pages are measured side by side (s).
     seconds: u64,
-    /// Pins during that time, one every `PIN_EVERY`.
+    /// Pins during that time (see [`pin_pause`]).
     pins: i64,
 }
 
 const FULL: Plan = Plan {
     viewers: 20,
-    seconds: 30,
+    seconds: 35,
     pins: 5,
 };
 const SHORT: Plan = Plan {
@@ -61,7 +62,13 @@ const SHORT: Plan = Plan {
     seconds: 5,
     pins: 1,
 };
-const PIN_EVERY: Duration = Duration::from_secs(5);
+
+/// The pause before pin `k`: 3 s, then 1.3 s longer each time, so the pins
+/// do not keep one phase against the page's 5 s poll (which a fixed 5 s
+/// would, always hitting the same moment of it).
+fn pin_pause(k: i64) -> Duration {
+    Duration::from_millis(3000 + 1300 * k as u64)
+}
 
 /// The `p` quantile (0..=1) of sorted `v`, nearest rank.
 fn quantile(v: &[f64], p: f64) -> f64 {
@@ -137,6 +144,47 @@ fn buffered(page: &Value) -> Vec<f64> {
             .filter_map(|s| s[2].as_f64())
             .collect(),
     )
+}
+
+/// Prints, for each pin (price minor, T, replied, ms since the epoch),
+/// when `page` showed its price and the stamp on its screen then.
+fn pin_table(label: &str, page: &Value, pinned: &[(i64, u64, u64)]) {
+    println!("  {label}:");
+    println!(
+        "    {:<8} {:>10} {:>12} {:>22}",
+        "price", "reply ms", "DOM − T ms", "stamp on screen − T ms"
+    );
+    let dom = page["pins"].as_array().unwrap();
+    let (mut dom_gaps, mut stamp_gaps) = (Vec::new(), Vec::new());
+    for (price, t, replied) in pinned {
+        let text = format!("¥{}.{:02}", price / 100, price % 100);
+        match dom.iter().find(|c| c["text"] == text.as_str()) {
+            Some(c) => {
+                let at = c["at"].as_f64().unwrap() - *t as f64;
+                let stamp = c["stamp"].as_f64().map(|s| s - *t as f64);
+                dom_gaps.push(at);
+                stamp_gaps.extend(stamp);
+                println!(
+                    "    {text:<8} {:>10} {:>12.0} {:>22}",
+                    replied - t,
+                    at,
+                    stamp.map_or("-".into(), |s| format!("{s:.0}"))
+                );
+            }
+            None => println!(
+                "    {text:<8} {:>10} {:>12} {:>22}",
+                replied - t,
+                "not seen",
+                "-"
+            ),
+        }
+    }
+    let (dom_gaps, stamp_gaps) = (sorted(dom_gaps), sorted(stamp_gaps));
+    println!(
+        "    median: price in the DOM {:.0} ms after T; the video then shows T {:+.0} ms",
+        quantile(&dom_gaps, 0.5),
+        quantile(&stamp_gaps, 0.5)
+    );
 }
 
 /// The steps a new viewer's page goes through, in order.
@@ -217,7 +265,7 @@ fn main() {
                 pinner = Some(s.spawn(move || {
                     let mut done = Vec::new();
                     for k in 0..pins {
-                        std::thread::sleep(PIN_EVERY.min(Duration::from_secs(seconds / 2)));
+                        std::thread::sleep(pin_pause(k).min(Duration::from_secs(seconds / 2)));
                         let price = 901 + k; // below the usual 10.00
                         let t = now_ms();
                         rt.block_on(api.pin(token, id, listing, Some(price)));
@@ -265,6 +313,11 @@ fn main() {
     );
     println!(
         "  {:<44} {}",
+        "hub HTTP-FLV, room page without a guest",
+        spread(&latencies(&result["anon"]))
+    );
+    println!(
+        "  {:<44} {}",
         "nginx-rtmp HLS 1 s fragments (hls.js)",
         spread(&hls_lat)
     );
@@ -279,42 +332,12 @@ fn main() {
         quantile(&hls_lat, 0.99) / quantile(&flv, 0.99)
     );
 
-    println!("\npin to frame (room page as a guest; T = the farmer's pin request sent):");
-    println!(
-        "  {:<8} {:>10} {:>12} {:>22}",
-        "price", "reply ms", "DOM − T ms", "stamp on screen − T ms"
-    );
-    let dom = result["flv"]["pins"].as_array().unwrap();
-    let (mut dom_gaps, mut stamp_gaps) = (Vec::new(), Vec::new());
-    for (price, t, replied) in &pinned {
-        let text = format!("¥{}.{:02}", price / 100, price % 100);
-        let seen = dom.iter().find(|c| c["text"] == text.as_str());
-        match seen {
-            Some(c) => {
-                let at = c["at"].as_f64().unwrap() - *t as f64;
-                let stamp = c["stamp"].as_f64().map(|s| s - *t as f64);
-                dom_gaps.push(at);
-                stamp_gaps.extend(stamp);
-                println!(
-                    "  {text:<8} {:>10} {:>12.0} {:>22}",
-                    replied - t,
-                    at,
-                    stamp.map_or("-".into(), |s| format!("{s:.0}"))
-                );
-            }
-            None => println!(
-                "  {text:<8} {:>10} {:>12} {:>22}",
-                replied - t,
-                "not seen",
-                "-"
-            ),
-        }
-    }
-    let (dom_gaps, stamp_gaps) = (sorted(dom_gaps), sorted(stamp_gaps));
-    println!(
-        "  median: price in the DOM {:.0} ms after T; the video then shows T {:+.0} ms",
-        quantile(&dom_gaps, 0.5),
-        quantile(&stamp_gaps, 0.5)
+    println!("\npin to frame (T = the farmer's pin request sent):");
+    pin_table("room page as a guest (SSE)", &result["flv"], &pinned);
+    pin_table(
+        "room page without a guest (polls)",
+        &result["anon"],
+        &pinned,
     );
     println!(
         "  (negative stamp − T: when the price appears the video still shows the moment before the pin, i.e. the price comes before its video)"

@@ -12,7 +12,8 @@
 // displayed − its stamp.
 //
 // Phase 1, side by side: the hub's room page (HTTP-FLV through mpegts.js,
-// as a guest, so the page follows the room's events) and a minimal hls.js
+// as a guest, so the page follows the room's events; and once more without
+// a guest, when the page polls the room instead) and a minimal hls.js
 // page (hls.js defaults, from the same npm folder) on nginx-rtmp's HLS. Once
 // both show stamped frames and have settled it prints "measuring" (the
 // bench then pins listings) and records for SECONDS. The room page also
@@ -189,7 +190,13 @@ try {
   const flv = await flvContext.newPage();
   await flv.goto(config.room_page);
   const hls = await hlsPage(hlsContext, config.hls_url);
-  const pages = { flv, hls };
+  // A viewer without a guest cookie: the page polls the room instead of
+  // following its events.
+  const anonContext = await phoneContext(browser);
+  await anonContext.addInitScript(watchPage);
+  const anon = await anonContext.newPage();
+  await anon.goto(config.room_page);
+  const pages = { flv, hls, anon };
   for (const [name, page] of Object.entries(pages)) {
     page.on("pageerror", (e) => problems.push(`${name}: ${e}`));
     await page.waitForFunction(() => window.__glass && window.__glass.frames > 0, null, { timeout: START_WITHIN_MS });
@@ -214,6 +221,7 @@ try {
     });
   }
   await flvContext.close();
+  await anonContext.close();
   await hlsContext.close();
 
   // Phase 2: time to first frame of the room page.
