@@ -18,10 +18,10 @@
 // Usage: node playback.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH live|live-hls|replay NAME WIDTH HEIGHT [EXTRA]
 // Env: FARMLIVE_NPM_DIR (where `npm ci` put playwright-core), CHROMIUM.
 
-import { createRequire } from "node:module";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
+import { launch, phoneContext } from "./chromium.mjs";
 
 const [url, artifacts, roomPath, mode, name, width, height, extra = ""] = process.argv.slice(2);
 const comment = extra.startsWith("comment:") ? extra.slice("comment:".length) : "";
@@ -29,8 +29,6 @@ if (!url || !artifacts || !roomPath || !["live", "live-hls", "replay"].includes(
   console.error("usage: node playback.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH live|live-hls|replay NAME WIDTH HEIGHT [comment:TEXT|republish]");
   process.exit(2);
 }
-const require = createRequire(join(process.env.FARMLIVE_NPM_DIR, "node_modules", "x.js"));
-const { chromium } = require("playwright-core");
 mkdirSync(artifacts, { recursive: true });
 
 // Bounds are generous: the machine may be busy; the figures are printed.
@@ -41,21 +39,11 @@ const ADVANCE_WITHIN_MS = 15000;
 // give thousands.
 const MIN_VARIANCE = 100;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  // Root in a container has no user namespaces for the sandbox.
-  args: ["--no-sandbox"],
-});
+const browser = await launch();
 const problems = [];
 const result = { mode, name };
 try {
-  const context = await browser.newContext({
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 1,
-    isMobile: true,
-    hasTouch: true,
-    locale: "en-US",
-  });
+  const context = await phoneContext(browser);
   const page = await context.newPage();
   page.on("console", (m) => {
     if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(m.text());

@@ -9,6 +9,7 @@ pub mod api;
 pub mod blobs;
 pub mod browser;
 pub mod builders;
+pub mod glass;
 pub mod media;
 pub mod net;
 pub mod nginx;
