@@ -98,6 +98,10 @@ struct Phase {
     memory: (u64, u64),
     /// Bytes the measured viewers read during the window.
     bytes: u64,
+    /// Each viewer's pictures in the window against the stream's rate
+    /// times the window (percent, sorted): below 100 % a viewer is
+    /// falling behind live even if it misses no picture.
+    pace: Vec<f64>,
 }
 
 impl Phase {
@@ -120,19 +124,25 @@ impl Phase {
     }
 }
 
+/// What one window measured: the server's CPU, the viewers' delivery,
+/// the server's memory, the bytes read, and each viewer's pace.
+type Window = (CpuUse, Delivery, (u64, u64), u64, Vec<f64>);
+
 /// Records `swarm` over `window` while measuring `pid`'s CPU.
-fn window(pid: u32, swarm: &Swarm, window: Duration) -> (CpuUse, Delivery, (u64, u64), u64) {
+fn window(pid: u32, swarm: &Swarm, window: Duration) -> Window {
     swarm.start_recording();
     let before = swarm.bytes();
     let cpu = measure_cpu(pid, window);
     let bytes = swarm.bytes() - before;
     let logs = swarm.stop_recording();
-    (
-        cpu,
-        delivery(&logs),
-        memory_kib(pid).unwrap_or_default(),
-        bytes,
-    )
+    let d = delivery(&logs);
+    let expected = d.fps() * cpu.wall_secs;
+    let mut pace: Vec<f64> = logs
+        .iter()
+        .map(|l| l.len() as f64 * 100.0 / expected.max(1.0))
+        .collect();
+    pace.sort_by(f64::total_cmp);
+    (cpu, d, memory_kib(pid).unwrap_or_default(), bytes, pace)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -173,6 +183,12 @@ fn print_phase(p: &Phase) {
         p.window.cores(),
         p.baseline.cores(),
         p.cpu_per_viewer_ms()
+    );
+    println!(
+        "  pace (pictures got in the window / stream fps × window): min {:.1} %, p1 {:.1} %, median {:.1} %",
+        percentile(&p.pace, 0.0),
+        percentile(&p.pace, 0.01),
+        percentile(&p.pace, 0.5)
     );
     println!(
         "  viewers read {:.1} Mbit/s together; {:.2} ms CPU per MB read",
@@ -222,7 +238,7 @@ fn hub_phases(
         summary_of_joins(&swarm)
     );
     std::thread::sleep(WARM_UP);
-    let (cpu, d, memory, bytes) = window(pid, &swarm, win);
+    let (cpu, d, memory, bytes, pace) = window(pid, &swarm, win);
     let one = Phase {
         name: format!("hub, {viewers} viewers"),
         viewers,
@@ -232,13 +248,14 @@ fn hub_phases(
         window: cpu,
         memory,
         bytes,
+        pace,
     };
     print_phase(&one);
 
     let slow = Swarm::flv(rt, addr, &path, throttled, Some(throttle_bps));
     std::thread::sleep(WARM_UP);
     slow.start_recording();
-    let (cpu, d, memory, bytes) = window(pid, &swarm, win);
+    let (cpu, d, memory, bytes, pace) = window(pid, &swarm, win);
     let _ = slow.stop_recording();
     let two = Phase {
         name: format!(
@@ -251,6 +268,7 @@ fn hub_phases(
         window: cpu,
         memory,
         bytes,
+        pace,
     };
     print_phase(&two);
     let logs: Vec<_> = slow.logs.iter().map(|l| l.lock().unwrap()).collect();
@@ -309,7 +327,7 @@ fn nginx_phase(
         summary_of_joins(&swarm)
     );
     std::thread::sleep(WARM_UP);
-    let (cpu, d, memory, bytes) = window(pid, &swarm, win);
+    let (cpu, d, memory, bytes, pace) = window(pid, &swarm, win);
     let phase = Phase {
         name: format!("nginx-rtmp, {viewers} RTMP players"),
         viewers,
@@ -319,6 +337,7 @@ fn nginx_phase(
         window: cpu,
         memory,
         bytes,
+        pace,
     };
     print_phase(&phase);
     println!("  players' ends: {:?}", swarm.ends());
@@ -389,6 +408,14 @@ fn main() {
             d.percentile(0.0),
             d.percentile(0.01),
             d.percentile(0.5)
+        )
+    });
+    row("pace min / p1 / median", &|p| {
+        format!(
+            "{:.1} / {:.1} / {:.1} %",
+            percentile(&p.pace, 0.0),
+            percentile(&p.pace, 0.01),
+            percentile(&p.pace, 0.5)
         )
     });
     row("pictures in the stretch", &|p| {

@@ -33,6 +33,9 @@ impl NginxLive {
             .expect("a free port");
         let conf = dir.join("nginx.conf");
         // master_process off: one process, so its CPU is the relay's.
+        // multi_accept: the rtmp module's listen has no `backlog=` (511),
+        // and a thousand players connecting in a second overflow it when
+        // the worker accepts one connection per event loop turn.
         std::fs::write(
             &conf,
             format!(
@@ -40,7 +43,7 @@ impl NginxLive {
                  daemon off;\nmaster_process off;\nworker_processes 1;\n\
                  worker_rlimit_nofile {files};\n\
                  error_log {dir}/error.log warn;\npid {dir}/nginx.pid;\n\
-                 events {{ worker_connections {connections}; }}\n\
+                 events {{ worker_connections {connections}; multi_accept on; }}\n\
                  rtmp {{ server {{ listen 127.0.0.1:{port}; chunk_size 4096;\n\
                    application live {{ live on; }}\n\
                  }} }}\n",
