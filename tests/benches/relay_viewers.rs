@@ -16,7 +16,7 @@
 //!   process. CPU per viewer is the window's CPU less the same server's
 //!   with its publisher and no viewers, divided by the viewers.
 //! - Phase 2 adds throttled viewers (a 64 KiB receive window, read at
-//!   20 KB/s, a fifth of the stream) to the same hub and viewers.
+//!   20 KB/s, about a sixth of the stream) to the same hub and viewers.
 //!
 //! Run: `cargo bench -p farmlive-tests --bench relay_viewers`. Knobs:
 //! `VIEWERS` (1000), `THROTTLED` (50), `WINDOW_S` (20), `BASELINE_S` (8),
