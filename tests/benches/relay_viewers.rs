@@ -20,7 +20,8 @@
 //!
 //! Run: `cargo bench -p farmlive-tests --bench relay_viewers`. Knobs:
 //! `VIEWERS` (1000), `THROTTLED` (50), `WINDOW_S` (20), `BASELINE_S` (8),
-//! `THROTTLE_BPS` (20000). Bounded: about 2½ minutes with the defaults.
+//! `THROTTLE_BPS` (20000), `ONLY=nginx` (the peer alone). Bounded: about
+//! 2½ minutes with the defaults.
 
 #![allow(clippy::unwrap_used)]
 
@@ -384,6 +385,10 @@ fn main() {
         std::fs::metadata(&clip).map_or(0, |m| m.len())
     );
     let rt = rt();
+    if std::env::var("ONLY").as_deref() == Ok("nginx") {
+        nginx_phase(&rt, &clip, viewers, win, baseline);
+        return;
+    }
     let hub = hub_phases(&rt, &clip, viewers, throttled, throttle_bps, win, baseline);
     let nginx = nginx_phase(&rt, &clip, viewers, win, baseline);
 
