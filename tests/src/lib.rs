@@ -9,13 +9,18 @@ pub mod api;
 pub mod blobs;
 pub mod browser;
 pub mod builders;
+pub mod flv_scan;
 pub mod glass;
 pub mod media;
 pub mod net;
 pub mod nginx;
+pub mod nginx_live;
+pub mod procstat;
 pub mod proxy;
 pub mod rooms;
+pub mod rtmp_play;
 pub mod stamp;
+pub mod swarm;
 
 pub use builders::{BuyerBuilder, ListingBuilder, OrderBuilder, RoomBuilder, order};
 pub use stamp::{now_ms, stamp_now};
