@@ -2,6 +2,8 @@
 //! the catalog the phone apps share; and a phone enrols by scanning the QR
 //! code that `farmlive hub enrol-code --qr` draws. A real hub process.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 mod common;
 
 use common::{Hub, command, stderr};
