@@ -14,6 +14,10 @@
 //! a reason ("no listing with id …") cannot make an error huge.
 
 use farmlive_core::Error as CoreError;
+use farmlive_core::error_message::hub_message_code;
+use farmlive_core::protocol::api::ErrorCode;
+use farmlive_core::protocol::messages::recognise;
+use farmlive_core::protocol::{Lang, Message, MsgCode};
 use farmlive_live::LiveError;
 
 /// Longest reason handed to the shell, in characters.
@@ -141,6 +145,21 @@ impl FarmLiveError {
         }
     }
 
+    /// The stable code of the message (e.g. `not_enrolled`,
+    /// `qr_not_found`, `title_too_long`): the key of the catalog that the CLI
+    /// and both shells share (`farmlive_protocol::catalog`).
+    pub fn message_code(&self) -> String {
+        self.message().code.as_str().to_owned()
+    }
+
+    /// The text for people in `lang`, a language tag or locale (`zh-CN`,
+    /// `zh_CN.UTF-8`, `en`): Simplified Chinese for `zh…`, else English
+    /// (which is `reason()`). Details the core took from outside (an OS
+    /// error, the hub's own words) stay as they came.
+    pub fn localized_reason(&self, lang: String) -> String {
+        bounded(self.message().render(Lang::from_tag(&lang)))
+    }
+
     /// The hub's `Retry-After` in seconds, if it sent one.
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
@@ -172,6 +191,45 @@ impl FarmLiveError {
         }
     }
 
+    /// The catalog message this error's reason renders: read back from
+    /// the English reason among the codes its variant can carry (the error
+    /// keeps its FFI shape: the shells match on its fields).
+    pub fn message(&self) -> Message {
+        use MsgCode as C;
+        let (candidates, fallback): (Vec<MsgCode>, MsgCode) = match self {
+            FarmLiveError::BadInput { .. } => (BAD_INPUT_CODES.to_vec(), C::InvalidArgument),
+            FarmLiveError::NotFound { .. } => (vec![C::NotFound], C::InvalidArgument),
+            FarmLiveError::NotAllowed { .. } => (vec![C::NotAllowed], C::NotAllowed),
+            FarmLiveError::NotEnrolled { .. } => (vec![C::NotEnrolled], C::NotEnrolled),
+            FarmLiveError::Network { code: Some(_), .. } => {
+                (vec![C::HubUnavailable], C::HubUnavailable)
+            }
+            FarmLiveError::Network { .. } => (vec![C::NetworkError], C::NetworkError),
+            FarmLiveError::Hub { code, status, .. } => {
+                let code = hub_message_code(*status, &ErrorCode::parse(code));
+                (vec![code], code)
+            }
+            FarmLiveError::Cancelled { .. } => (vec![C::Cancelled], C::Cancelled),
+            FarmLiveError::Storage { .. } => (
+                vec![
+                    C::StoredData,
+                    C::SchemaTooNew,
+                    C::DatabaseCorrupt,
+                    C::MigrationFailed,
+                    C::DatabaseError,
+                    C::IoFailed,
+                    C::Failure,
+                ],
+                C::Failure,
+            ),
+            FarmLiveError::Live { .. } => (vec![C::LiveStopped, C::LiveFailed], C::LiveFailed),
+            FarmLiveError::Failure { .. } => (vec![C::Failure], C::Failure),
+        };
+        let reason = self.reason_str();
+        recognise(reason, &candidates)
+            .unwrap_or_else(|| Message::new(fallback).arg("detail", reason))
+    }
+
     /// A bad-input error with a reason.
     pub(crate) fn bad_input(reason: impl Into<String>) -> FarmLiveError {
         FarmLiveError::BadInput {
@@ -193,6 +251,46 @@ impl FarmLiveError {
         }
     }
 }
+
+/// The codes a `BadInput` can carry: listing, price, photo and QR rules,
+/// a hub's refusal the user can fix, and any argument the core refused.
+const BAD_INPUT_CODES: &[MsgCode] = {
+    use MsgCode as C;
+    &[
+        C::InvalidArgument,
+        C::TitleEmpty,
+        C::TitleTooLong,
+        C::TitleControl,
+        C::DescriptionTooLong,
+        C::DescriptionControl,
+        C::PriceNotPositive,
+        C::StockNegative,
+        C::StockTooLarge,
+        C::StockShort,
+        C::StockDeltaZero,
+        C::Archived,
+        C::TooManyPhotos,
+        C::FarmNameEmpty,
+        C::FarmNameTooLong,
+        C::FarmNameControl,
+        C::NothingToChange,
+        C::PriceEmpty,
+        C::PriceNotANumber,
+        C::PriceNegative,
+        C::PriceTooPrecise,
+        C::PriceTooLarge,
+        C::CurrencyUnknown,
+        C::PhotoEmpty,
+        C::PhotoNotAPhoto,
+        C::PhotoDamaged,
+        C::QrNotEnrolLink,
+        C::QrBadHub,
+        C::QrBadCode,
+        C::QrNotFound,
+        C::QrBadFrame,
+        C::HubRefused,
+    ]
+};
 
 /// Cuts `message` to [`MESSAGE_MAX_CHARS`] characters (on a char boundary).
 pub(crate) fn bounded(message: String) -> String {

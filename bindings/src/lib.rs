@@ -13,7 +13,10 @@
 //!   events), [`LogListener`] (the core's `tracing` output, see
 //!   [`set_log_listener`]).
 //! - One public error, [`FarmLiveError`], with messages for people, bounded in
-//!   length and free of personal data and secrets.
+//!   length and free of personal data and secrets; each has a stable
+//!   `message_code()` and its text in English or Chinese (`localized_reason`).
+//! - Enrolment by QR code: [`decode_enrol_qr`] reads a camera frame's luma
+//!   plane, [`decode_enrol_qr_photo`] a photo, into an [`EnrolLink`].
 //!
 //! No panic crosses the FFI: uniffi catches panics at every export (they reach
 //! the shell as an internal error), arguments are checked before the core sees
@@ -29,6 +32,7 @@
 #![allow(unsafe_code)]
 
 mod bytes;
+mod enrol_qr;
 mod error;
 mod facade;
 mod live;
@@ -41,6 +45,7 @@ mod sync;
 mod types;
 
 pub use bytes::ShellBytes;
+pub use enrol_qr::{EnrolLink, decode_enrol_qr, decode_enrol_qr_photo, parse_enrol_link};
 pub use error::{FarmLiveError, Result};
 pub use facade::FarmLive;
 pub use live::{LiveOptions, LiveSession};

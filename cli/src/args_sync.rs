@@ -77,6 +77,14 @@ pub enum HubCommand {
         /// Hours until the code stops working (1 to 168).
         #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u16).range(1..=168))]
         valid_hours: u16,
+        /// Also draw the code as a QR code in the terminal, for the phone
+        /// app to scan: it holds the hub's address (--hub) and the code.
+        #[arg(long, requires = "hub")]
+        qr: bool,
+        /// The hub's address as phones reach it (e.g. http://192.168.1.20:8080),
+        /// put into the QR code.
+        #[arg(long)]
+        hub: Option<String>,
     },
     /// List or remove enrolled devices (run beside the hub's database).
     #[command(subcommand)]
@@ -111,11 +119,15 @@ pub enum DevicesCommand {
 #[derive(Debug, Args)]
 pub struct EnrolArgs {
     /// The hub's address, e.g. https://hub.example.com.
-    #[arg(long)]
-    pub hub: String,
+    #[arg(long, required_unless_present = "qr_image")]
+    pub hub: Option<String>,
     /// The one-time code from the hub operator.
-    #[arg(long)]
-    pub code: String,
+    #[arg(long, required_unless_present = "qr_image")]
+    pub code: Option<String>,
+    /// Read the hub's address and the code from a photo or screenshot of
+    /// the enrolment QR code (JPEG, PNG or WebP), instead of --hub and --code.
+    #[arg(long, value_name = "PHOTO", conflicts_with_all = ["hub", "code"])]
+    pub qr_image: Option<std::path::PathBuf>,
     /// A name for this device.
     #[arg(long, default_value = "farmlive CLI")]
     pub name: String,

@@ -57,6 +57,8 @@ fn buyer(
     std::fs::create_dir_all(data_dir).map_err(|e| Failure {
         bad_input: false,
         message: format!("cannot create {}: {e}", data_dir.display()),
+        localized: None,
+        context: None,
     })?;
     let body = serde_json::to_vec(&SavedBuyer {
         hub: hub.to_owned(),
@@ -80,6 +82,8 @@ fn signed_out(data_dir: &Path) -> impl Fn(farmlive_core::Error) -> Failure + '_ 
                 message: format!(
                     "{e} — this buyer's sign-in is no longer valid here and was forgotten; run the command again to sign up anew"
                 ),
+                localized: None,
+                context: None,
             };
         }
         e.into()

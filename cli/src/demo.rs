@@ -248,11 +248,13 @@ pub fn run(args: &DemoArgs) -> CmdResult {
         return Err(Failure {
             bad_input: false,
             message: "the agent's and the farmer's devices did not converge".into(),
+            localized: None,
+            context: None,
         });
     }
 
     println!();
-    Output { json: false }.listings(&farmer.listings(&ListingFilter::default())?);
+    Output::new(false).listings(&farmer.listings(&ListingFilter::default())?);
     println!();
     summary(
         &agent,
@@ -315,6 +317,8 @@ fn offline_session(core: &Core, t: &mut Timer) -> Result<(Vec<Listing>, usize), 
             Ok(_) => Err(Failure {
                 bad_input: false,
                 message: "a text file was accepted as a photo".into(),
+                localized: None,
+                context: None,
             }),
         }
     })?;
@@ -328,6 +332,8 @@ fn offline_session(core: &Core, t: &mut Timer) -> Result<(Vec<Listing>, usize), 
             Ok(_) => Err(Failure {
                 bad_input: false,
                 message: "a negative price was accepted".into(),
+                localized: None,
+                context: None,
             }),
         }
     })?;

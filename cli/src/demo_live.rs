@@ -53,6 +53,8 @@ fn fail(message: impl Into<String>) -> Failure {
     Failure {
         bad_input: false,
         message: message.into(),
+        localized: None,
+        context: None,
     }
 }
 

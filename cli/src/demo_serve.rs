@@ -75,6 +75,8 @@ pub fn run(
     let room = show.room().ok_or_else(|| Failure {
         bad_input: false,
         message: "the show has no room".into(),
+        localized: None,
+        context: None,
     })?;
     let live_price = Money::parse(LIVE_PRICE, Currency::CNY).map_err(Failure::input)?;
     rt.block_on(show.pin(mango, Some(live_price)))?;
@@ -161,6 +163,8 @@ pub fn run(
         return Err(Failure {
             bad_input: false,
             message: "the served show's stream stopped by itself".into(),
+            localized: None,
+            context: None,
         });
     }
     Ok(())

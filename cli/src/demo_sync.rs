@@ -66,6 +66,8 @@ fn hub_failure(e: farmlive_hub::HubError) -> Failure {
     Failure {
         bad_input: false,
         message: format!("the demo hub failed: {e}"),
+        localized: None,
+        context: None,
     }
 }
 
@@ -73,6 +75,8 @@ fn io_failure(what: String) -> impl FnOnce(std::io::Error) -> Failure {
     move |e| Failure {
         bad_input: false,
         message: format!("{what}: {e}"),
+        localized: None,
+        context: None,
     }
 }
 
@@ -171,10 +175,14 @@ pub async fn get(url: &str, limit: usize) -> Result<Fetched, Failure> {
         Ok(Err(e)) => Err(Failure {
             bad_input: false,
             message: format!("GET {url} failed: {e}"),
+            localized: None,
+            context: None,
         }),
         Err(_) => Err(Failure {
             bad_input: false,
             message: format!("GET {url} took more than 10 s"),
+            localized: None,
+            context: None,
         }),
     }
 }

@@ -2,9 +2,11 @@
 //! commands run beside the hub's database (the hub may be running).
 
 use crate::args_sync::DevicesCommand;
+use crate::lang::say;
 use crate::output::{short_id, table};
 use crate::{CmdResult, Failure};
 use farmlive_core::protocol::api::{DeviceInfo, Role};
+use farmlive_core::protocol::{EnrolLink, Message, MsgCode};
 use farmlive_hub::{HubError, Store};
 use std::path::Path;
 
@@ -12,6 +14,8 @@ fn fail(e: HubError) -> Failure {
     Failure {
         bad_input: matches!(e, HubError::BadRequest { .. } | HubError::NotFound(_)),
         message: e.to_string(),
+        localized: None,
+        context: None,
     }
 }
 
@@ -31,16 +35,42 @@ fn date(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// `farmlive hub enrol-code`
-pub fn enrol_code(db: &Path, farms: &[String], role: &str, valid_hours: u16) -> CmdResult {
+/// The catalog word for a role.
+pub fn role_word(role: Role) -> MsgCode {
+    match role {
+        Role::Agent => MsgCode::RoleAgent,
+        _ => MsgCode::RoleFarmer,
+    }
+}
+
+/// `farmlive hub enrol-code`; with `qr_hub`, also the QR code of the enrol
+/// link for that hub address.
+pub fn enrol_code(
+    db: &Path,
+    farms: &[String],
+    role: &str,
+    valid_hours: u16,
+    qr_hub: Option<&str>,
+) -> CmdResult {
     let role = match role {
         "farmer" => Role::Farmer,
         "agent" => Role::Agent,
         other => {
-            return Err(Failure::input(format!(
-                "unknown role {other:?}; use farmer or agent"
-            )));
+            return Err(Failure::input_msg(
+                Message::new(MsgCode::CliUnknownRole).arg("role", other),
+            ));
         }
+    };
+    // Checked before a code is minted: a QR code of a link the app would
+    // refuse helps nobody.
+    let link = match qr_hub {
+        Some(hub) => {
+            let link = EnrolLink::new(hub.trim().trim_end_matches('/'), "CHECK");
+            EnrolLink::parse(&link.to_uri())
+                .map_err(|e| Failure::from(farmlive_core::Error::Qr(e.into())))?;
+            Some(link)
+        }
+        None => None,
     };
     let store = Store::open(db).map_err(fail)?;
     let code = store
@@ -48,11 +78,17 @@ pub fn enrol_code(db: &Path, farms: &[String], role: &str, valid_hours: u16) -> 
         .map_err(fail)?;
     let names: Vec<&str> = code.farms.iter().map(|f| f.name.as_str()).collect();
     println!("{}", code.code);
-    eprintln!(
-        "one-time {} code for {}; valid {valid_hours} hours",
-        role.as_str(),
-        names.join(", ")
-    );
+    let minted = Message::new(MsgCode::CliCodeMinted)
+        .word("role", role_word(role))
+        .arg("farms", names.join(", "))
+        .arg("hours", valid_hours);
+    eprintln!("{}", say(&minted));
+    if let Some(link) = link {
+        let link = EnrolLink::new(link.hub, code.code.clone());
+        print!("{}", crate::qr_text::render(&link.to_uri())?);
+        let hint = Message::new(MsgCode::CliScanToEnrol).arg("hub", &link.hub);
+        eprintln!("{}", say(&hint));
+    }
     Ok(())
 }
 

@@ -3,12 +3,15 @@
 use crate::args::{AddListing, EditListing, ListListings, ListingCommand, PhotoCommand, StockArgs};
 use crate::output::Output;
 use crate::{CmdResult, Failure};
-use farmlive_core::protocol::{Currency, ListingDraft, ListingPatch, ListingStatus, Money, Unit};
+use farmlive_core::protocol::{
+    Currency, ListingDraft, ListingPatch, ListingStatus, Message, Money, MoneyError, Unit,
+};
 use farmlive_core::{Core, ListingFilter};
 
 fn money(price: &str, currency: &str) -> Result<Money, Failure> {
-    let currency = Currency::from_code(currency).map_err(Failure::input)?;
-    Money::parse(price, currency).map_err(Failure::input)
+    let refused = |e: MoneyError| Failure::input_msg(Message::from(&e));
+    let currency = Currency::from_code(currency).map_err(refused)?;
+    Money::parse(price, currency).map_err(refused)
 }
 
 fn unit(name: &str) -> Result<Unit, Failure> {

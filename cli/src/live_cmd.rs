@@ -65,6 +65,8 @@ fn bad(e: LiveError) -> Failure {
     Failure {
         bad_input: e.is_bad_input(),
         message: e.to_string(),
+        localized: None,
+        context: None,
     }
 }
 
@@ -309,6 +311,8 @@ pub fn nothing_reached_the_ingest(to_ingest: bool, last: &LiveStats, target: &st
             Some(e) => format!("no video reached {target}: {e}"),
             None => format!("no video reached {target}: the ingest never accepted the stream"),
         },
+        localized: None,
+        context: None,
     })
 }
 

@@ -1,5 +1,8 @@
 //! `farmlive`: the FarmLive command line.
 //!
+//! Speaks Simplified Chinese under a `zh` locale (`LANG=zh_CN.UTF-8`), with
+//! the words of the protocol's catalog (see `lang.rs`).
+//!
 //! Exit codes: 0 success, 1 failure (disk, database, stored data
 //! unreadable), 2 bad input (a rule broken, an unknown id, a bad photo, bad
 //! arguments).
@@ -21,14 +24,17 @@ mod demo_live;
 mod demo_serve;
 mod demo_sync;
 mod hub_cmd;
+mod lang;
 mod listing_cmd;
 mod live_cmd;
 mod output;
+mod qr_text;
 mod room_cmd;
 mod sync_cmd;
 
 use args::{Cli, Command, FarmCommand};
 use clap::Parser;
+use farmlive_core::protocol::{Lang, Message, MsgCode};
 use farmlive_core::{Core, Error};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,8 +44,13 @@ use std::process::ExitCode;
 pub struct Failure {
     /// True for bad input (exit 2), false for a failure (exit 1).
     pub bad_input: bool,
-    /// What to tell the person.
+    /// What to tell the person (English).
     pub message: String,
+    /// The same as a catalog message, when there is one: shown in the
+    /// locale's language, and its code goes into `--json` errors.
+    pub localized: Option<Message>,
+    /// What the message is about (a file name), put before it.
+    pub context: Option<String>,
 }
 
 impl Failure {
@@ -48,13 +59,38 @@ impl Failure {
         Failure {
             bad_input: true,
             message: message.to_string(),
+            localized: None,
+            context: None,
+        }
+    }
+
+    /// Bad input, as a catalog message.
+    pub fn input_msg(message: Message) -> Failure {
+        Failure {
+            bad_input: true,
+            message: message.render(Lang::En),
+            localized: Some(message),
+            context: None,
         }
     }
 
     /// Prefixes the message with what it is about (e.g. a file name).
     pub fn with_context(mut self, context: &str) -> Failure {
         self.message = format!("{context}: {}", self.message);
+        self.context = Some(match self.context {
+            Some(inner) => format!("{context}: {inner}"),
+            None => context.to_owned(),
+        });
         self
+    }
+
+    /// What to tell the person, in the locale's language.
+    pub fn text(&self) -> String {
+        match (&self.localized, &self.context) {
+            (Some(m), Some(context)) => format!("{context}: {}", lang::say(m)),
+            (Some(m), None) => lang::say(m),
+            (None, _) => self.message.clone(),
+        }
     }
 }
 
@@ -63,6 +99,8 @@ impl From<Error> for Failure {
         Failure {
             bad_input: e.is_bad_input(),
             message: e.to_string(),
+            localized: Some(e.message()),
+            context: None,
         }
     }
 }
@@ -77,12 +115,20 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             if json {
+                let code = failure.localized.as_ref().map(|m| m.code.as_str());
                 let body = serde_json::json!({
-                    "error": { "message": failure.message, "bad_input": failure.bad_input }
+                    "error": {
+                        "message": failure.message,
+                        "bad_input": failure.bad_input,
+                        "code": code,
+                        "localized": failure.text(),
+                        "lang": lang::lang().tag(),
+                    }
                 });
                 eprintln!("{body}");
             } else {
-                eprintln!("error: {}", failure.message);
+                let line = Message::new(MsgCode::CliError).arg("detail", failure.text());
+                eprintln!("{}", lang::say(&line));
             }
             ExitCode::from(if failure.bad_input { 2 } else { 1 })
         }
@@ -100,14 +146,14 @@ fn run(cli: Cli) -> CmdResult {
         Command::Buyer(args) => {
             return buyer_cmd::run(
                 &data_dir(cli.data_dir)?,
-                &output::Output { json: cli.json },
+                &output::Output::new(cli.json),
                 args,
             );
         }
         _ => {}
     }
     let core = open(cli.data_dir)?;
-    let out = output::Output { json: cli.json };
+    let out = output::Output::new(cli.json);
     match cli.command {
         Command::Demo(_) | Command::Hub(_) | Command::Buyer(_) | Command::Live(_) => Ok(()),
         Command::Rooms { id } => room_cmd::rooms(&core, &out, id.as_deref()),
@@ -140,7 +186,7 @@ fn data_dir(data_dir: Option<PathBuf>) -> Result<PathBuf, Failure> {
         Some(dir) => Ok(dir),
         None => dirs::data_dir()
             .map(|d| d.join("farmlive"))
-            .ok_or_else(|| Failure::input("no data directory on this system; pass --data-dir")),
+            .ok_or_else(|| Failure::input_msg(Message::new(MsgCode::CliNoDataDir))),
     }
 }
 

@@ -1,6 +1,8 @@
 //! Printing results: human tables (aligned for Chinese double-width
 //! characters) or JSON.
 
+use farmlive_core::protocol::messages;
+use farmlive_core::protocol::{Lang, ListingStatus, Message, MsgCode};
 use farmlive_core::{Farm, Listing, PendingOp};
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
@@ -23,6 +25,8 @@ pub fn stdout(args: std::fmt::Arguments<'_>) {
 pub struct Output {
     /// JSON instead of tables.
     pub json: bool,
+    /// The language of tables and lines (JSON stays as it is).
+    pub lang: Lang,
 }
 
 /// The short reference shown in tables: the end of the id, which any command accepts.
@@ -74,6 +78,14 @@ pub fn ellipsize(text: &str, max_width: usize) -> String {
 }
 
 impl Output {
+    /// Output in the locale's language.
+    pub fn new(json: bool) -> Output {
+        Output {
+            json,
+            lang: crate::lang::lang(),
+        }
+    }
+
     /// Prints a value as pretty JSON.
     pub fn print_json(&self, value: &impl Serialize) {
         match serde_json::to_string_pretty(value) {
@@ -100,18 +112,32 @@ impl Output {
 
     /// Prints listings as a table, or a JSON array.
     pub fn listings(&self, listings: &[Listing]) {
+        let lang = self.lang;
         if listings.is_empty() && !self.json {
-            println!("No listings.");
+            println!("{}", lang.text(MsgCode::CliNoListings));
             return;
         }
-        let header = ["REF", "TITLE", "PRICE", "STOCK", "STATUS", "PHOTOS"];
+        let header = [
+            MsgCode::HeaderRef,
+            MsgCode::HeaderTitle,
+            MsgCode::HeaderPrice,
+            MsgCode::HeaderStock,
+            MsgCode::HeaderStatus,
+            MsgCode::HeaderPhotos,
+        ]
+        .map(|code| lang.text(code));
         self.list(&listings, listings, &header, |l| {
             vec![
                 short_id(&l.id),
                 ellipsize(&l.title, 32),
-                format!("{}/{}", l.price, l.unit),
-                format!("{} {}", l.stock, l.unit),
-                l.status.to_string(),
+                messages::price_per_unit(&l.price, l.unit, lang),
+                format!("{} {}", l.stock, messages::unit_name(l.unit, lang)),
+                lang.text(match l.status {
+                    ListingStatus::Active => MsgCode::StatusActive,
+                    ListingStatus::Paused => MsgCode::StatusPaused,
+                    ListingStatus::Archived => MsgCode::StatusArchived,
+                })
+                .to_owned(),
                 l.photos.len().to_string(),
             ]
         });
@@ -171,7 +197,8 @@ impl Output {
                 ]
             })
             .collect();
-        println!("{total} operation(s) waiting to sync");
+        let waiting = Message::new(MsgCode::CliOpsWaiting).arg("count", total);
+        println!("{}", waiting.render(self.lang));
         if !rows.is_empty() {
             println!("{}", table(&["SEQ", "KIND", "LISTING", "STAMP"], &rows));
         }

@@ -1,9 +1,11 @@
 //! `farmlive hub | enrol | sync | orders | conflicts`.
 
 use crate::args_sync::{ConflictsCommand, EnrolArgs, HubArgs, HubCommand, OrdersCommand, SyncArgs};
+use crate::lang::say;
 use crate::output::{Output, ellipsize, short_id, table};
 use crate::{CmdResult, Failure};
 use farmlive_core::protocol::{Delivery, OrderAction, OrderStatus};
+use farmlive_core::protocol::{Message, MsgCode};
 use farmlive_core::{CancelToken, Core, Order, OrderFilter, SyncOptions, SyncPhase, SyncProgress};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -17,6 +19,8 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|e| Failure {
             bad_input: false,
             message: format!("cannot start the runtime: {e}"),
+            localized: None,
+            context: None,
         })
 }
 
@@ -25,6 +29,8 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
     let fail = |e: farmlive_hub::HubError| Failure {
         bad_input: matches!(e, farmlive_hub::HubError::BadRequest { .. }),
         message: e.to_string(),
+        localized: None,
+        context: None,
     };
     match args.command {
         Some(HubCommand::EnrolCode {
@@ -32,7 +38,12 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
             farms,
             role,
             valid_hours,
-        }) => return crate::hub_cmd::enrol_code(&db, &farms, &role, valid_hours),
+            qr,
+            hub,
+        }) => {
+            let qr_hub = if qr { hub.as_deref() } else { None };
+            return crate::hub_cmd::enrol_code(&db, &farms, &role, valid_hours, qr_hub);
+        }
         Some(HubCommand::Devices(cmd)) => return crate::hub_cmd::devices(cmd, json),
         None => {}
     }
@@ -93,13 +104,34 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
         .map_err(fail)
 }
 
+/// The hub and code of `farmlive enrol`: given, or read from a QR photo.
+fn enrol_target(args: &EnrolArgs) -> Result<(String, String), Failure> {
+    if let Some(path) = &args.qr_image {
+        let bytes = std::fs::read(path).map_err(|e| {
+            Failure::input_msg(
+                Message::new(MsgCode::CliCannotRead)
+                    .arg("path", path.display())
+                    .arg("detail", e),
+            )
+        })?;
+        let link = farmlive_core::decode_enrol_qr_photo(&bytes)
+            .map_err(|e| Failure::from(e).with_context(&path.display().to_string()))?;
+        return Ok((link.hub, link.code));
+    }
+    match (&args.hub, &args.code) {
+        (Some(hub), Some(code)) => Ok((hub.clone(), code.clone())),
+        _ => Err(Failure::input_msg(Message::new(MsgCode::CliEnrolNeedsCode))),
+    }
+}
+
 /// `farmlive enrol`
 pub fn enrol(core: &Core, out: &Output, args: EnrolArgs) -> CmdResult {
+    let (hub, code) = enrol_target(&args)?;
     let rt = runtime()?;
     let e = if args.again {
-        rt.block_on(core.enrol_again(&args.hub, &args.code, &args.name))?
+        rt.block_on(core.enrol_again(&hub, &code, &args.name))?
     } else {
-        rt.block_on(core.enrol(&args.hub, &args.code, &args.name))?
+        rt.block_on(core.enrol(&hub, &code, &args.name))?
     };
     let waiting = core.pending_count()?;
     if out.json {
@@ -114,14 +146,14 @@ pub fn enrol(core: &Core, out: &Output, args: EnrolArgs) -> CmdResult {
         );
     } else {
         let names: Vec<&str> = e.farms.iter().map(|f| f.name.as_str()).collect();
-        println!(
-            "enrolled with {} as {} for {}",
-            e.hub_url,
-            e.role.as_str(),
-            names.join(", ")
-        );
+        let enrolled = Message::new(MsgCode::CliEnrolled)
+            .arg("hub", &e.hub_url)
+            .word("role", crate::hub_cmd::role_word(e.role))
+            .arg("farms", names.join(", "));
+        println!("{}", say(&enrolled));
         if waiting > 0 {
-            println!("{waiting} unsynced change(s) kept; run `farmlive sync` to send them");
+            let kept = Message::new(MsgCode::CliUnsyncedKept).arg("count", waiting);
+            println!("{}", say(&kept));
         }
     }
     Ok(())
@@ -424,5 +456,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> CmdResult {
         .map_err(|e| Failure {
             bad_input: false,
             message: format!("cannot save the buyer token: {e}"),
+            localized: None,
+            context: None,
         })
 }

@@ -10,25 +10,24 @@ use std::time::Duration;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in the core.
+///
+/// Its `Display` is the English text of its catalog message
+/// ([`Error::message`]); [`Error::localized`] gives it in another language,
+/// [`Error::code`] the stable code.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A listing rule was broken (the message says which).
-    #[error("{0}")]
     Invalid(#[from] ValidationError),
     /// A photo was refused (empty, not a photo, damaged, too large).
-    #[error("{0}")]
     Photo(#[from] PhotoError),
     /// An argument the caller gave is not usable.
-    #[error("{0}")]
     InvalidArgument(String),
     /// Data this device stored (an outbox entry, a pulled order, a room)
     /// cannot be read back, or cannot be encoded to store or send: a fault
     /// of the device, not of what the user gave.
-    #[error("stored data unreadable: {0}")]
     StoredData(String),
     /// No such thing.
-    #[error("no {what} with id {id}")]
     NotFound {
         /// What was looked up ("listing", "photo").
         what: &'static str,
@@ -36,9 +35,6 @@ pub enum Error {
         id: String,
     },
     /// The database was written by a newer app; it is left untouched.
-    #[error(
-        "this data was saved by a newer version of FarmLive (schema {found}; this version reads up to {supported}); update the app"
-    )]
     SchemaTooNew {
         /// Schema version found in the file.
         found: u32,
@@ -46,10 +42,8 @@ pub enum Error {
         supported: u32,
     },
     /// The database is damaged and could not be set aside.
-    #[error("the local database is damaged")]
     Corrupt,
     /// A schema migration failed; the database is unchanged.
-    #[error("could not upgrade the local database ({name}): {message}")]
     Migration {
         /// The migration file.
         name: &'static str,
@@ -57,17 +51,13 @@ pub enum Error {
         message: String,
     },
     /// SQLite failed.
-    #[error("local database error: {0}")]
     Database(#[from] rusqlite::Error),
     /// An order action not allowed now (the message says why).
-    #[error("{0}")]
     Rule(farmlive_protocol::Rejection),
     /// The hub could not be reached or is unavailable; retry later.
-    #[error("could not sync: {0}")]
     Network(String),
     /// The hub answered with an error: it refused the request (4xx), or
     /// it is unavailable (5xx, transient).
-    #[error("{}", hub_text(*status, message))]
     Hub {
         /// HTTP status.
         status: u16,
@@ -79,18 +69,14 @@ pub enum Error {
         retry_after: Option<Duration>,
     },
     /// This device has not been enrolled with a hub.
-    #[error(
-        "this device is not connected to a hub yet; enrol it with a code from the hub operator"
-    )]
     NotEnrolled,
     /// The caller cancelled.
-    #[error("cancelled")]
     Cancelled,
     /// The live stream failed (bad settings, encoder, camera, ingest).
-    #[error("{0}")]
     Live(#[from] farmlive_live::LiveError),
+    /// An enrolment QR code could not be read from a camera frame.
+    Qr(#[from] crate::enrol_qr::QrError),
     /// A file operation failed.
-    #[error("could not {action}: {source}")]
     Io {
         /// What the core was doing.
         action: &'static str,
@@ -173,16 +159,8 @@ impl Error {
                 | Error::Photo(_)
                 | Error::InvalidArgument(_)
                 | Error::NotFound { .. }
+                | Error::Qr(_)
         )
-    }
-}
-
-/// What an [`Error::Hub`] says: a refusal, or (5xx) that the hub is down.
-fn hub_text(status: u16, message: &str) -> String {
-    if status >= 500 {
-        format!("could not sync: {message}")
-    } else {
-        format!("the hub refused: {message}")
     }
 }
 

@@ -14,7 +14,9 @@ mod blobs;
 pub mod clock;
 mod columns;
 mod conflicts;
+pub mod enrol_qr;
 pub mod error;
+pub mod error_message;
 mod farms;
 pub mod hub;
 mod listing_rows;
@@ -32,6 +34,7 @@ mod store;
 pub mod sync;
 
 pub use clock::{Clock, SystemClock};
+pub use enrol_qr::{QrError, decode_enrol_qr, decode_enrol_qr_photo};
 pub use error::{Error, Result};
 pub use farms::Farm;
 pub use hub::{BuyerClient, CancelToken};

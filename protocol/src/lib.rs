@@ -6,10 +6,13 @@
 //! trusts a device's word for it.
 
 pub mod api;
+pub mod catalog;
+pub mod enrol_link;
 pub mod hlc;
 pub mod id;
 pub mod listing;
 pub mod listing_state;
+pub mod messages;
 pub mod money;
 pub mod ops;
 pub mod order;
@@ -21,10 +24,12 @@ pub mod sse;
 pub mod text;
 pub mod unit;
 
+pub use enrol_link::{EnrolLink, EnrolLinkError};
 pub use hlc::Hlc;
 pub use id::{BuyerId, DeviceId, FarmId, ListingId, OpId, OrderId, RoomId};
 pub use listing::{ListingDraft, ListingFields, ListingPatch, ListingStatus, ValidationError};
 pub use listing_state::ListingState;
+pub use messages::{Lang, Message, MsgCode};
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
     BuyerContact, CancelledBy, Delivery, OrderAction, OrderState, OrderStatus, TransitionError,

@@ -1,0 +1,430 @@
+//! Every user-facing message by stable code, in English and Simplified
+//! Chinese: the one place shells, bindings and CLI take their words from.
+//!
+//! A text may hold `{name}` placeholders, filled by
+//! [`crate::messages::Message::render`]. A code, once published, keeps its
+//! meaning: shells may branch on it. Add codes at the end of a group; never
+//! reuse one.
+
+/// Declares [`MsgCode`] with its wire name and its two texts, so that a
+/// code without both texts cannot compile.
+macro_rules! catalog {
+    ($( $(#[$doc:meta])* $variant:ident = $wire:literal { en: $en:literal, zh: $zh:literal, } )*) => {
+        /// A stable message code (its wire name is [`MsgCode::as_str`]).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum MsgCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl MsgCode {
+            /// Every code, in catalog order.
+            pub const ALL: &'static [MsgCode] = &[$(MsgCode::$variant),*];
+
+            /// The stable wire name, e.g. `not_enrolled`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( MsgCode::$variant => $wire, )* }
+            }
+
+            /// The code with this wire name.
+            pub fn parse(wire: &str) -> Option<MsgCode> {
+                match wire { $( $wire => Some(MsgCode::$variant), )* _ => None }
+            }
+
+            /// The English text, with `{name}` placeholders.
+            pub fn en(self) -> &'static str {
+                match self { $( MsgCode::$variant => $en, )* }
+            }
+
+            /// The Simplified Chinese text, with `{name}` placeholders.
+            pub fn zh(self) -> &'static str {
+                match self { $( MsgCode::$variant => $zh, )* }
+            }
+        }
+    };
+}
+
+catalog! {
+    // The device core (core's `Error`).
+    /// An argument the caller gave is not usable; `{detail}` says how.
+    InvalidArgument = "invalid_argument" {
+        en: "{detail}",
+        zh: "输入有误：{detail}",
+    }
+    /// Data this device stored cannot be read back.
+    StoredData = "stored_data" {
+        en: "stored data unreadable: {detail}",
+        zh: "本机保存的数据无法读取：{detail}",
+    }
+    /// No such thing (`{what}` is a catalog noun).
+    NotFound = "not_found" {
+        en: "no {what} with id {id}",
+        zh: "找不到编号为 {id} 的{what}",
+    }
+    /// The database was written by a newer app.
+    SchemaTooNew = "schema_too_new" {
+        en: "this data was saved by a newer version of FarmLive (schema {found}; this version reads up to {supported}); update the app",
+        zh: "这些数据由更新版本的 FarmLive 保存（数据版本 {found}；本版本最高只能读取 {supported}）；请更新应用",
+    }
+    /// The database is damaged.
+    DatabaseCorrupt = "database_corrupt" {
+        en: "the local database is damaged",
+        zh: "本机数据库已损坏",
+    }
+    /// A schema migration failed.
+    MigrationFailed = "migration_failed" {
+        en: "could not upgrade the local database ({name}): {detail}",
+        zh: "无法升级本机数据库（{name}）：{detail}",
+    }
+    /// SQLite failed.
+    DatabaseError = "database_error" {
+        en: "local database error: {detail}",
+        zh: "本机数据库出错：{detail}",
+    }
+    /// The hub could not be reached.
+    NetworkError = "network_error" {
+        en: "could not sync: {detail}",
+        zh: "无法同步：{detail}",
+    }
+    /// The hub is unavailable (5xx).
+    HubUnavailable = "hub_unavailable" {
+        en: "could not sync: {detail}",
+        zh: "无法同步：服务中心暂时不可用，请稍后再试",
+    }
+    /// The hub refused the request; `{hub_code}` is its stable code.
+    HubRefused = "hub_refused" {
+        en: "the hub refused: {detail}",
+        zh: "服务中心拒绝了请求：{detail}",
+    }
+    /// The hub refused: not enough stock.
+    HubOutOfStock = "hub_out_of_stock" {
+        en: "the hub refused: {detail}",
+        zh: "服务中心拒绝了请求：库存不足（{detail}）",
+    }
+    /// The hub refused: the listing is not for sale now.
+    HubNotAvailable = "hub_not_available" {
+        en: "the hub refused: {detail}",
+        zh: "服务中心拒绝了请求：这个商品现在不出售",
+    }
+    /// The hub refused: the live room has ended.
+    HubRoomEnded = "hub_room_ended" {
+        en: "the hub refused: {detail}",
+        zh: "服务中心拒绝了请求：直播已结束",
+    }
+    /// The hub refused a wrong or used enrolment code.
+    HubUnauthorized = "hub_unauthorized" {
+        en: "the hub refused: {detail}",
+        zh: "服务中心拒绝了请求：注册码错误、已用过或已过期；请向管理员要一个新的注册码",
+    }
+    /// This device's token expired.
+    HubTokenExpired = "hub_token_expired" {
+        en: "the hub refused: {detail}",
+        zh: "本设备的登录已过期；请用新的注册码重新注册，未同步的修改会保留",
+    }
+    /// This device was removed by the hub operator.
+    HubDeviceRevoked = "hub_device_revoked" {
+        en: "the hub refused: {detail}",
+        zh: "本设备已被管理员移出农场；请用新的注册码重新注册，未同步的修改会保留",
+    }
+    /// Too many requests.
+    HubRateLimited = "hub_rate_limited" {
+        en: "the hub refused: {detail}",
+        zh: "请求太频繁，请稍后再试",
+    }
+    /// The device is not enrolled.
+    NotEnrolled = "not_enrolled" {
+        en: "this device is not connected to a hub yet; enrol it with a code from the hub operator",
+        zh: "本设备尚未连接服务中心；请用管理员给的注册码注册",
+    }
+    /// The caller cancelled.
+    Cancelled = "cancelled" {
+        en: "cancelled",
+        zh: "已取消",
+    }
+    /// A file operation failed (`{action}` is English, from the code).
+    IoFailed = "io_failed" {
+        en: "could not {action}: {detail}",
+        zh: "文件操作失败（{action}）：{detail}",
+    }
+    /// An order action not allowed now.
+    NotAllowed = "not_allowed" {
+        en: "{detail}",
+        zh: "现在不能这样做：{detail}",
+    }
+    /// The live stream failed.
+    LiveFailed = "live_failed" {
+        en: "{detail}",
+        zh: "直播出错：{detail}",
+    }
+    /// The live session has stopped.
+    LiveStopped = "live_stopped" {
+        en: "the live session has stopped",
+        zh: "直播已结束",
+    }
+    /// Anything else.
+    Failure = "failure" {
+        en: "{detail}",
+        zh: "出错了：{detail}",
+    }
+
+    // Listing rules (protocol's `ValidationError`, `MoneyError`).
+    /// No title.
+    TitleEmpty = "title_empty" {
+        en: "give the listing a title",
+        zh: "请给商品起个标题",
+    }
+    /// Title over the limit.
+    TitleTooLong = "title_too_long" {
+        en: "the title is {len} characters long; keep it to {max}",
+        zh: "标题有 {len} 个字，最多 {max} 个字",
+    }
+    /// A control character in the title.
+    TitleControl = "title_control" {
+        en: "the title contains an invisible control character; retype it",
+        zh: "标题里有看不见的控制字符；请重新输入",
+    }
+    /// Description over the limit.
+    DescriptionTooLong = "description_too_long" {
+        en: "the description is {len} characters long; keep it to {max}",
+        zh: "描述有 {len} 个字，最多 {max} 个字",
+    }
+    /// A control character in the description.
+    DescriptionControl = "description_control" {
+        en: "the description contains an invisible control character; retype it",
+        zh: "描述里有看不见的控制字符；请重新输入",
+    }
+    /// Zero price.
+    PriceNotPositive = "price_not_positive" {
+        en: "price must be more than 0",
+        zh: "价格必须大于 0",
+    }
+    /// Negative stock.
+    StockNegative = "stock_negative" {
+        en: "stock cannot be less than 0",
+        zh: "库存不能少于 0",
+    }
+    /// Too much stock.
+    StockTooLarge = "stock_too_large" {
+        en: "stock cannot be more than {max}",
+        zh: "库存不能超过 {max}",
+    }
+    /// Removing more than is in stock.
+    StockShort = "stock_short" {
+        en: "only {available} in stock; cannot take away {requested}",
+        zh: "库存只有 {available}，不能减去 {requested}",
+    }
+    /// A stock change of zero.
+    StockDeltaZero = "stock_delta_zero" {
+        en: "the stock change must not be 0",
+        zh: "库存变化不能为 0",
+    }
+    /// An archived listing.
+    Archived = "archived" {
+        en: "this listing is archived and can no longer be changed",
+        zh: "这个商品已归档，不能再修改",
+    }
+    /// Too many photos.
+    TooManyPhotos = "too_many_photos" {
+        en: "a listing can have at most {max} photos",
+        zh: "一个商品最多 {max} 张照片",
+    }
+    /// A farm with no name.
+    FarmNameEmpty = "farm_name_empty" {
+        en: "give the farm a name",
+        zh: "请给农场起个名字",
+    }
+    /// A farm name over the limit.
+    FarmNameTooLong = "farm_name_too_long" {
+        en: "the farm name is {len} characters long; keep it to {max}",
+        zh: "农场名有 {len} 个字，最多 {max} 个字",
+    }
+    /// A control character in a farm name.
+    FarmNameControl = "farm_name_control" {
+        en: "the farm name contains an invisible control character; retype it",
+        zh: "农场名里有看不见的控制字符；请重新输入",
+    }
+    /// An edit that changes nothing.
+    NothingToChange = "nothing_to_change" {
+        en: "nothing to change: give at least one new value",
+        zh: "没有要修改的内容：请至少给一个新值",
+    }
+    /// No price given.
+    PriceEmpty = "price_empty" {
+        en: "enter a price, like 12.50",
+        zh: "请输入价格，例如 12.50",
+    }
+    /// The price is not a number.
+    PriceNotANumber = "price_not_a_number" {
+        en: "the price must be a number, like 12.50",
+        zh: "价格必须是数字，例如 12.50",
+    }
+    /// A negative price.
+    PriceNegative = "price_negative" {
+        en: "the price cannot be negative",
+        zh: "价格不能是负数",
+    }
+    /// Too many decimals.
+    PriceTooPrecise = "price_too_precise" {
+        en: "{currency} prices have at most {max} digits after the point",
+        zh: "{currency} 价格小数点后最多 {max} 位",
+    }
+    /// A price too large to store.
+    PriceTooLarge = "price_too_large" {
+        en: "the price is too large",
+        zh: "价格太大",
+    }
+    /// An unsupported currency.
+    CurrencyUnknown = "currency_unknown" {
+        en: "unknown currency {currency:?}; use a code such as CNY, KES or USD",
+        zh: "不认识的货币 {currency:?}；请用 CNY、KES 或 USD 等代码",
+    }
+
+    // Photos (farmlive-photo's `PhotoError`).
+    /// The photo file is empty.
+    PhotoEmpty = "photo_empty" {
+        en: "the photo file is empty",
+        zh: "照片文件是空的",
+    }
+    /// Not a JPEG, PNG or WebP.
+    PhotoNotAPhoto = "photo_not_a_photo" {
+        en: "this file is not a photo (JPEG, PNG or WebP expected)",
+        zh: "这个文件不是照片（需要 JPEG、PNG 或 WebP）",
+    }
+    /// Damaged or incomplete.
+    PhotoDamaged = "photo_damaged" {
+        en: "the photo is damaged or incomplete; take it again",
+        zh: "照片已损坏或不完整；请重新拍一张",
+    }
+    /// Too big (file, pixels or memory), or a kind not supported.
+    PhotoRefused = "photo_refused" {
+        en: "{detail}",
+        zh: "无法使用这张照片（太大或格式不支持）；请换一张",
+    }
+    /// The pipeline failed.
+    PhotoFailed = "photo_failed" {
+        en: "{detail}",
+        zh: "照片处理失败；请再试一次",
+    }
+
+    // Enrolment by QR code.
+    /// A QR code that is not an enrol link.
+    QrNotEnrolLink = "qr_not_enrol_link" {
+        en: "this QR code is not a FarmLive enrolment code",
+        zh: "这个二维码不是 FarmLive 注册码",
+    }
+    /// An enrol link without a usable hub address.
+    QrBadHub = "qr_bad_hub" {
+        en: "the enrolment code has no usable hub address",
+        zh: "注册码里没有可用的服务中心地址",
+    }
+    /// An enrol link without a usable code.
+    QrBadCode = "qr_bad_code" {
+        en: "the enrolment code is missing or damaged",
+        zh: "注册码缺失或已损坏",
+    }
+    /// No QR code found in the picture.
+    QrNotFound = "qr_not_found" {
+        en: "no QR code found; hold the code flat, in the middle, in good light",
+        zh: "没有找到二维码；请把二维码放平、放在画面中间，光线要充足",
+    }
+    /// The frame's sizes do not match its bytes.
+    QrBadFrame = "qr_bad_frame" {
+        en: "the camera frame is not usable: {detail}",
+        zh: "摄像头画面无法使用：{detail}",
+    }
+
+    // Nouns for `not_found`'s `{what}`.
+    /// A listing.
+    NounListing = "noun_listing" { en: "listing", zh: "商品", }
+    /// A photo.
+    NounPhoto = "noun_photo" { en: "photo", zh: "照片", }
+    /// An order.
+    NounOrder = "noun_order" { en: "order", zh: "订单", }
+    /// A farm.
+    NounFarm = "noun_farm" { en: "farm", zh: "农场", }
+    /// A live room.
+    NounRoom = "noun_room" { en: "room", zh: "直播间", }
+    /// A conflict.
+    NounConflict = "noun_conflict" { en: "conflict", zh: "冲突", }
+
+    // The CLI's own messages and main outputs.
+    /// An error on the terminal.
+    CliError = "cli_error" {
+        en: "error: {detail}",
+        zh: "错误：{detail}",
+    }
+    /// No data directory.
+    CliNoDataDir = "cli_no_data_dir" {
+        en: "no data directory on this system; pass --data-dir",
+        zh: "这个系统上没有数据目录；请用 --data-dir 指定",
+    }
+    /// An unknown role.
+    CliUnknownRole = "cli_unknown_role" {
+        en: "unknown role {role:?}; use farmer or agent",
+        zh: "不认识的角色 {role:?}；请用 farmer（农户）或 agent（代理）",
+    }
+    /// `enrol` needs a code.
+    CliEnrolNeedsCode = "cli_enrol_needs_code" {
+        en: "give --hub and --code, or --qr-image with a photo of the enrolment QR code",
+        zh: "请给出 --hub 和 --code，或用 --qr-image 指定注册二维码的照片",
+    }
+    /// A file could not be read.
+    CliCannotRead = "cli_cannot_read" {
+        en: "cannot read {path}: {detail}",
+        zh: "无法读取 {path}：{detail}",
+    }
+    /// `enrol` succeeded.
+    CliEnrolled = "cli_enrolled" {
+        en: "enrolled with {hub} as {role} for {farms}",
+        zh: "已注册到 {hub}，身份：{role}，农场：{farms}",
+    }
+    /// Unsynced changes kept after enrolling.
+    CliUnsyncedKept = "cli_unsynced_kept" {
+        en: "{count} unsynced change(s) kept; run `farmlive sync` to send them",
+        zh: "保留了 {count} 项未同步的修改；运行 `farmlive sync` 发送",
+    }
+    /// A minted enrolment code.
+    CliCodeMinted = "cli_code_minted" {
+        en: "one-time {role} code for {farms}; valid {hours} hours",
+        zh: "一次性{role}注册码，农场：{farms}；{hours} 小时内有效",
+    }
+    /// How to use the printed QR code.
+    CliScanToEnrol = "cli_scan_to_enrol" {
+        en: "scan with the FarmLive app to enrol with {hub}",
+        zh: "用 FarmLive 应用扫码，注册到 {hub}",
+    }
+    /// `farm list` with no farms.
+    CliNoFarms = "cli_no_farms" {
+        en: "no farms yet; add one with `farmlive farm add NAME`",
+        zh: "还没有农场；用 `farmlive farm add 名称` 添加",
+    }
+    /// The farmer role.
+    RoleFarmer = "role_farmer" { en: "farmer", zh: "农户", }
+    /// The field agent role.
+    RoleAgent = "role_agent" { en: "agent", zh: "代理", }
+    /// `listing list` with nothing to show.
+    CliNoListings = "cli_no_listings" { en: "No listings.", zh: "没有商品。", }
+    /// The outbox count.
+    CliOpsWaiting = "cli_ops_waiting" {
+        en: "{count} operation(s) waiting to sync",
+        zh: "{count} 项操作等待同步",
+    }
+    /// Listing table header: the short reference.
+    HeaderRef = "header_ref" { en: "REF", zh: "编号", }
+    /// Listing table header: the title.
+    HeaderTitle = "header_title" { en: "TITLE", zh: "标题", }
+    /// Listing table header: the price.
+    HeaderPrice = "header_price" { en: "PRICE", zh: "价格", }
+    /// Listing table header: the stock.
+    HeaderStock = "header_stock" { en: "STOCK", zh: "库存", }
+    /// Listing table header: the status.
+    HeaderStatus = "header_status" { en: "STATUS", zh: "状态", }
+    /// Listing table header: the number of photos.
+    HeaderPhotos = "header_photos" { en: "PHOTOS", zh: "照片", }
+    /// A listing on sale.
+    StatusActive = "status_active" { en: "active", zh: "在售", }
+    /// A paused listing.
+    StatusPaused = "status_paused" { en: "paused", zh: "暂停", }
+    /// An archived listing.
+    StatusArchived = "status_archived" { en: "archived", zh: "已归档", }
+}
