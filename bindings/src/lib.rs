@@ -43,7 +43,7 @@ mod types;
 pub use bytes::ShellBytes;
 pub use error::{FarmLiveError, Result};
 pub use facade::FarmLive;
-pub use live::{LiveOptions, LiveSession};
+pub use live::{LiveOptions, LiveSession, upright_rotation_degrees};
 pub use log::{LogLevel, LogListener, set_log_listener};
 pub use remote::*;
 pub use room::{LiveRoom, LiveSummary, RoomOptions, RoomPin, ShelfListing};
