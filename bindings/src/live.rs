@@ -66,9 +66,11 @@ pub fn upright_rotation_degrees(
 /// How to go live. Frames and PCM are always pushed by the shell.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct LiveOptions {
-    /// Output width, even (e.g. 1280).
+    /// Output width, even (e.g. 1280; 720 for a portrait stream). Take the
+    /// screen's shape at the start: a picture of the other shape (the phone
+    /// turned later) is letterboxed, never stretched.
     pub width: u32,
-    /// Output height, even (e.g. 720).
+    /// Output height, even (e.g. 720; 1280 for a portrait stream).
     pub height: u32,
     /// Frames per second, 1 to 120.
     pub fps: u32,
