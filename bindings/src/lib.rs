@@ -48,7 +48,7 @@ pub use bytes::ShellBytes;
 pub use enrol_qr::{EnrolLink, decode_enrol_qr, decode_enrol_qr_photo, parse_enrol_link};
 pub use error::{FarmLiveError, Result};
 pub use facade::FarmLive;
-pub use live::{LiveOptions, LiveSession};
+pub use live::{LiveOptions, LiveSession, upright_rotation_degrees};
 pub use log::{LogLevel, LogListener, set_log_listener};
 pub use remote::*;
 pub use room::{LiveRoom, LiveSummary, RoomOptions, RoomPin, ShelfListing};

@@ -22,25 +22,55 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 fn rotation(degrees: u32) -> Result<live::frame::Rotation> {
-    Ok(match degrees {
-        0 => live::frame::Rotation::None,
-        90 => live::frame::Rotation::Cw90,
-        180 => live::frame::Rotation::Cw180,
-        270 => live::frame::Rotation::Cw270,
-        other => {
-            return Err(FarmLiveError::bad_input(format!(
-                "rotation must be 0, 90, 180 or 270 degrees, not {other}"
-            )));
-        }
+    live::frame::Rotation::from_degrees(degrees).ok_or_else(|| {
+        FarmLiveError::bad_input(format!(
+            "rotation must be 0, 90, 180 or 270 degrees, not {degrees}"
+        ))
+    })
+}
+
+/// The `rotation_degrees` to pass with a camera's frames to
+/// [`LiveSession::push_video_frame`]: the clockwise turn that makes the frame
+/// upright on the screen as the phone is held now. Work it out again when the
+/// screen turns.
+///
+/// - `sensor_orientation_degrees`: Android's `CameraCharacteristics.SENSOR_ORIENTATION`;
+///   on iOS 90 for the back camera, whose buffers come in landscape.
+/// - `display_rotation_degrees`: how far the screen is turned from its
+///   natural orientation. Android: `Display.getRotation()` in degrees
+///   (`Surface.ROTATION_90` → 90). iOS: `portrait` 0, `landscapeLeft` 90,
+///   `portraitUpsideDown` 180, `landscapeRight` 270 (`UIDeviceOrientation`).
+/// - `front_facing`: the selfie camera, which turns the other way.
+///
+/// Both angles must be 0, 90, 180 or 270.
+#[uniffi::export]
+pub fn upright_rotation_degrees(
+    sensor_orientation_degrees: u32,
+    display_rotation_degrees: u32,
+    front_facing: bool,
+) -> Result<u32> {
+    live::frame::Rotation::for_camera(
+        sensor_orientation_degrees,
+        display_rotation_degrees,
+        front_facing,
+    )
+    .map(|r| r.degrees())
+    .ok_or_else(|| {
+        FarmLiveError::bad_input(format!(
+            "camera and screen angles must be 0, 90, 180 or 270 degrees, not \
+             {sensor_orientation_degrees} and {display_rotation_degrees}"
+        ))
     })
 }
 
 /// How to go live. Frames and PCM are always pushed by the shell.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct LiveOptions {
-    /// Output width, even (e.g. 1280).
+    /// Output width, even (e.g. 1280; 720 for a portrait stream). Take the
+    /// screen's shape at the start: a picture of the other shape (the phone
+    /// turned later) is letterboxed, never stretched.
     pub width: u32,
-    /// Output height, even (e.g. 720).
+    /// Output height, even (e.g. 720; 1280 for a portrait stream).
     pub height: u32,
     /// Frames per second, 1 to 120.
     pub fps: u32,
@@ -208,8 +238,12 @@ impl LiveSession {
 #[uniffi::export]
 impl LiveSession {
     /// Hands over one camera frame (`rotation_degrees` clockwise to make it
-    /// upright; `timestamp_us` from the camera's clock). Never blocks: when the
-    /// encoder is behind, the frame is dropped and counted.
+    /// upright on the screen, from [`upright_rotation_degrees`];
+    /// `timestamp_us` from the camera's clock). The core turns the frame
+    /// upright and fits it into the stream's size keeping its aspect (black
+    /// bars when the phone is held the other way than at the start; never
+    /// stretched). Never blocks: when the encoder is behind, the frame is
+    /// dropped and counted.
     pub fn push_video_frame(
         &self,
         data: ShellBytes,

@@ -358,6 +358,7 @@ fn live_sessions_refuse_hostile_options_frames_and_pcm() {
     bad_input(s.push_video_frame(frame.clone().into(), 64, 64, PixelFormat::Bgra, 0, 0));
     bad_input(s.push_video_frame(frame.clone().into(), 64, 64, PixelFormat::Nv12, 45, 0));
     bad_input(s.push_video_frame(frame.clone().into(), 64, 64, PixelFormat::Nv12, u32::MAX, 0));
+    bad_input(s.push_video_frame(frame.clone().into(), 64, 64, PixelFormat::Nv12, 450, 0));
     // Another size than the session's is scaled or refused, never a crash.
     let _ = s.push_video_frame(
         vec![7u8; 128 * 96 * 4].into(),
@@ -390,6 +391,23 @@ fn live_sessions_refuse_hostile_options_frames_and_pcm() {
     refused(s.push_video_frame(frame.into(), 64, 64, PixelFormat::Nv12, 0, 0));
     refused(s.push_audio(vec![0; 4].into(), 44_100, 2));
     refused(s.set_bitrate_cap(1));
+}
+
+#[test]
+fn camera_rotations_are_worked_out_or_refused() {
+    // A back camera at 90° held upright, and turned anticlockwise.
+    assert_eq!(
+        upright_rotation_degrees(90, 0, false).expect("portrait"),
+        90
+    );
+    assert_eq!(
+        upright_rotation_degrees(90, 90, false).expect("landscape"),
+        0
+    );
+    assert_eq!(upright_rotation_degrees(270, 90, true).expect("selfie"), 0);
+    bad_input(upright_rotation_degrees(45, 0, false));
+    bad_input(upright_rotation_degrees(90, 360, false));
+    bad_input(upright_rotation_degrees(u32::MAX, u32::MAX, true));
 }
 
 fn recording(d: &tempfile::TempDir, name: &str, room: Option<RoomOptions>) -> LiveOptions {

@@ -5,6 +5,7 @@ use crate::audio::{AudioSource, SAMPLE_RATE};
 use crate::driver::Shared;
 use crate::encode::{AudioEncoder, VideoEncoder};
 use crate::error::LiveError;
+use crate::fit::Fit;
 use crate::flv::{FlvMuxer, FlvTag, encode_tag, file_header};
 use crate::video::{Next, VideoSource};
 use std::io::Write;
@@ -23,6 +24,7 @@ pub(crate) struct Capture {
     pub(crate) to_queue: bool,
     pub(crate) width: u32,
     pub(crate) height: u32,
+    pub(crate) fit: Fit,
     pub(crate) duration_ms: Option<u64>,
 }
 
@@ -140,12 +142,8 @@ impl Capture {
                     self.emit(t)?;
                 }
             }
-            let picture =
-                if frame.frame.width() != self.width || frame.frame.height() != self.height {
-                    frame.frame.scale(self.width, self.height)?
-                } else {
-                    frame.frame
-                };
+            // The picture keeps its aspect when the phone turns (see `fit`).
+            let picture = frame.frame.fit(self.width, self.height, self.fit)?;
             if let Some(encoded) = self.venc.encode(&picture)? {
                 self.shared.frames_encoded.fetch_add(1, Ordering::Relaxed);
                 for t in self.muxer.video(ms, &encoded) {

@@ -4,6 +4,7 @@
 //! any pixel is touched, so a wrong buffer from a shell is an error, never a panic.
 
 use crate::error::LiveError;
+use crate::fit::{Fit, Rect, placement, scale_region};
 
 /// Pixel layouts a caller (a phone shell, a desktop camera) can push.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,21 +334,45 @@ impl I420Frame {
         out
     }
 
-    /// Scales to the given size (bilinear), keeping the whole picture.
+    /// Stretches to the given size (bilinear): the aspect changes with the
+    /// size. The live pipeline never does this; it uses [`I420Frame::fit`].
     pub fn scale(&self, width: u32, height: u32) -> Result<I420Frame, LiveError> {
         check_size(width, height)?;
         if width == self.width && height == self.height {
             return Ok(self.clone());
         }
         let mut out = I420Frame::black(width, height)?;
-        let (sw, sh) = (self.width as usize, self.height as usize);
-        let (dw, dh) = (width as usize, height as usize);
+        self.draw(
+            Rect::full(self.width, self.height),
+            &mut out,
+            Rect::full(width, height),
+        );
+        Ok(out)
+    }
+
+    /// The picture at `width`×`height` with its aspect kept: scaled
+    /// (bilinear) and letterboxed with black bars, or centre-cropped, as
+    /// `fit` says. A frame already of that size is returned as it is.
+    pub fn fit(self, width: u32, height: u32, fit: Fit) -> Result<I420Frame, LiveError> {
+        check_size(width, height)?;
+        if width == self.width && height == self.height {
+            return Ok(self);
+        }
+        let place = placement(self.width, self.height, width, height, fit);
+        let mut out = I420Frame::black(width, height)?;
+        self.draw(place.from, &mut out, place.to);
+        Ok(out)
+    }
+
+    /// Draws `from` of this frame onto `to` of `out`, scaled (even rectangles
+    /// inside both frames).
+    fn draw(&self, from: Rect, out: &mut I420Frame, to: Rect) {
+        let (sw, dw) = (self.width as usize, out.width as usize);
         let (sy, su, sv) = self.planes();
         let (dy, du, dv) = out.planes_mut();
-        scale_plane(sy, sw, sh, dy, dw, dh);
-        scale_plane(su, sw / 2, sh / 2, du, dw / 2, dh / 2);
-        scale_plane(sv, sw / 2, sh / 2, dv, dw / 2, dh / 2);
-        Ok(out)
+        scale_region(sy, sw, from, dy, dw, to);
+        scale_region(su, sw / 2, from.half(), du, dw / 2, to.half());
+        scale_region(sv, sw / 2, from.half(), dv, dw / 2, to.half());
     }
 }
 
@@ -401,28 +426,6 @@ fn rotate_plane(src: &[u8], w: usize, h: usize, dst: &mut [u8], rotation: Rotati
                 Rotation::Cw270 => (w - 1 - col) * h + row,
             };
             dst[idx] = px;
-        }
-    }
-}
-
-fn scale_plane(src: &[u8], sw: usize, sh: usize, dst: &mut [u8], dw: usize, dh: usize) {
-    // 16.16 fixed point, sampling at pixel centres.
-    let step_x = ((sw << 16) / dw) as i64;
-    let step_y = ((sh << 16) / dh) as i64;
-    for dy in 0..dh {
-        let fy = ((dy as i64 * step_y) + step_y / 2 - 0x8000).max(0);
-        let y0 = ((fy >> 16) as usize).min(sh - 1);
-        let y1 = (y0 + 1).min(sh - 1);
-        let wy = fy & 0xffff;
-        for dx in 0..dw {
-            let fx = ((dx as i64 * step_x) + step_x / 2 - 0x8000).max(0);
-            let x0 = ((fx >> 16) as usize).min(sw - 1);
-            let x1 = (x0 + 1).min(sw - 1);
-            let wx = fx & 0xffff;
-            let top = src[y0 * sw + x0] as i64 * (0x10000 - wx) + src[y0 * sw + x1] as i64 * wx;
-            let bot = src[y1 * sw + x0] as i64 * (0x10000 - wx) + src[y1 * sw + x1] as i64 * wx;
-            let val = (top * (0x10000 - wy) + bot * wy + (1 << 31)) >> 32;
-            dst[dy * dw + dx] = val.clamp(0, 255) as u8;
         }
     }
 }

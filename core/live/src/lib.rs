@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! VideoSource  test pattern | Y4M file | frames pushed by a shell | camera (feature `camera`)
-//!   → I420 (from NV12, NV21, YUYV, BGRA) → rotate → scale
+//!   → I420 (from NV12, NV21, YUYV, BGRA) → rotate upright → fit (letterbox or crop, never stretch)
 //!   → VideoEncoder  openh264 | one the shell provides
 //! AudioSource  PCM pushed by a shell | tone | WAV → resampled to 44.1 kHz stereo
 //!   → AudioEncoder  fdk-aac | one the shell provides
@@ -28,6 +28,7 @@ mod capture;
 mod driver;
 pub mod encode;
 mod error;
+pub mod fit;
 pub mod flv;
 pub mod frame;
 mod network;
@@ -35,11 +36,13 @@ pub mod queue;
 pub mod rtmp;
 mod session;
 mod stats;
+pub mod upright;
 mod url;
 pub mod video;
 
 pub use abr::BitrateRange;
 pub use error::LiveError;
+pub use fit::Fit;
 pub use session::{AudioInput, LiveConfig, LiveSession, VideoInput};
 pub use stats::LiveStats;
 pub use url::{IngestUrl, StreamKey};

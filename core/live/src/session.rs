@@ -9,6 +9,7 @@ use crate::capture::Capture;
 use crate::driver::{DriverOptions, Shared};
 use crate::encode::{AudioEncoder, FdkAacEncoder, OpenH264Encoder, VideoEncoder};
 use crate::error::LiveError;
+use crate::fit::Fit;
 use crate::flv::{FlvMuxer, StreamInfo};
 use crate::network::Network;
 use crate::queue::SendQueue;
@@ -62,6 +63,9 @@ pub struct LiveConfig {
     pub width: u32,
     /// Output height (even).
     pub height: u32,
+    /// How a picture of another shape (the phone turned) fills the output
+    /// size: letterboxed by default, never stretched.
+    pub fit: Fit,
     /// Frames per second.
     pub fps: u32,
     /// Video bitrate range for adaptive bitrate.
@@ -99,6 +103,7 @@ impl LiveConfig {
             audio: AudioInput::Tone(440.0),
             width,
             height,
+            fit: Fit::default(),
             fps: 30,
             bitrate: BitrateRange {
                 min_bps: 150_000,
@@ -127,6 +132,7 @@ impl std::fmt::Debug for LiveConfig {
                 "size",
                 &format_args!("{}x{}@{}", self.width, self.height, self.fps),
             )
+            .field("fit", &self.fit)
             .field("bitrate", &self.bitrate)
             .field("ingest", &self.ingest)
             .field("record", &self.record)
@@ -289,6 +295,7 @@ impl LiveSession {
             to_queue: cfg.ingest.is_some(),
             width: cfg.width,
             height: cfg.height,
+            fit: cfg.fit,
             duration_ms: cfg.duration.map(|d| d.as_millis() as u64),
         };
         let capture = std::thread::Builder::new()

@@ -77,8 +77,12 @@ struct GoLiveView: View {
                 room = RoomOptions(title: roomTitle, shelf: listings.map(\.id), farm: nil, playbackUrl: nil)
             }
             let dir = FileManager.default.temporaryDirectory
+            // The stream takes the screen's shape at the start; a later turn
+            // is letterboxed by the core, never stretched.
+            let sideways = UIDevice.current.orientation.isLandscape
             let live = try await LiveBroadcast.start(core: core, options: LiveOptions(
-                width: 1280, height: 720, fps: 30, ingestUrl: ingest.isEmpty ? nil : ingest,
+                width: sideways ? 1280 : 720, height: sideways ? 720 : 1280, fps: 30,
+                ingestUrl: ingest.isEmpty ? nil : ingest,
                 recordPath: dir.appendingPathComponent("last-live.flv").path,
                 videoBitrateBps: 1_500_000, audio: withAudio, room: room))
             let c = LiveCapture(live: live)
@@ -182,7 +186,8 @@ struct GoLiveView: View {
     }
 }
 
-/// AVCaptureSession → FarmLive: video as NV12, audio as 16-bit PCM.
+/// AVCaptureSession → FarmLive: video as NV12 with the rotation that makes it
+/// upright as the phone is held now, audio as 16-bit PCM.
 final class LiveCapture: NSObject, AVCaptureVideoDataOutputSampleBufferDelegate,
     AVCaptureAudioDataOutputSampleBufferDelegate, @unchecked Sendable {
     let live: LiveBroadcast
@@ -190,6 +195,13 @@ final class LiveCapture: NSObject, AVCaptureVideoDataOutputSampleBufferDelegate,
     private let queue = DispatchQueue(label: "farmlive.capture")
     private let videoOut = AVCaptureVideoDataOutput()
     private let audioOut = AVCaptureAudioDataOutput()
+    /// The back camera's buffers are landscape: a sensor at 90° to portrait.
+    private static let sensorDegrees: UInt32 = 90
+    /// Clockwise turn of the frames to upright, set on the main queue as the
+    /// phone turns and read on the capture queue.
+    private let rotationLock = NSLock()
+    private var rotation: UInt32 = LiveCapture.sensorDegrees
+    private var orientationObserver: NSObjectProtocol?
 
     init(live: LiveBroadcast) {
         self.live = live
@@ -217,11 +229,47 @@ final class LiveCapture: NSObject, AVCaptureVideoDataOutputSampleBufferDelegate,
         audioOut.setSampleBufferDelegate(self, queue: queue)
         if session.canAddOutput(audioOut) { session.addOutput(audioOut) }
         session.commitConfiguration()
+        UIDevice.current.beginGeneratingDeviceOrientationNotifications()
+        follow(UIDevice.current.orientation)
+        orientationObserver = NotificationCenter.default.addObserver(
+            forName: UIDevice.orientationDidChangeNotification, object: nil, queue: .main
+        ) { [weak self] _ in
+            self?.follow(UIDevice.current.orientation)
+        }
         queue.async { self.session.startRunning() }
     }
 
     func stopCapture() {
         session.stopRunning()
+        if let observer = orientationObserver {
+            NotificationCenter.default.removeObserver(observer)
+            orientationObserver = nil
+            UIDevice.current.endGeneratingDeviceOrientationNotifications()
+        }
+    }
+
+    /// How far the screen is turned from portrait, as the core counts it
+    /// (`upright_rotation_degrees`); `nil` face up, face down or unknown.
+    static func displayDegrees(_ orientation: UIDeviceOrientation) -> UInt32? {
+        switch orientation {
+        case .portrait: return 0
+        case .landscapeLeft: return 90
+        case .portraitUpsideDown: return 180
+        case .landscapeRight: return 270
+        default: return nil
+        }
+    }
+
+    /// Works the frames' rotation out again for the way the phone is held;
+    /// flat on a table, the last one stays.
+    private func follow(_ orientation: UIDeviceOrientation) {
+        guard let display = Self.displayDegrees(orientation),
+              let upright = try? uprightRotationDegrees(
+                  sensorOrientationDegrees: Self.sensorDegrees, displayRotationDegrees: display, frontFacing: false)
+        else { return }
+        rotationLock.lock()
+        rotation = upright
+        rotationLock.unlock()
     }
 
     func captureOutput(_ output: AVCaptureOutput, didOutput sample: CMSampleBuffer, from connection: AVCaptureConnection) {
@@ -247,21 +295,54 @@ final class LiveCapture: NSObject, AVCaptureVideoDataOutputSampleBufferDelegate,
             width: w, height: h,
             y: UnsafeRawBufferPointer(start: y, count: yRow * h), yBytesPerRow: yRow,
             uv: UnsafeRawBufferPointer(start: uv, count: uvRow * h / 2), uvBytesPerRow: uvRow,
-            rotationDegrees: 0, timestampUs: UInt64(max(0, CMTimeGetSeconds(pts)) * 1_000_000))
+            rotationDegrees: currentRotation(), timestampUs: UInt64(max(0, CMTimeGetSeconds(pts)) * 1_000_000))
         if let frame { try? live.push(frame: frame) }
+    }
+
+    private func currentRotation() -> UInt32 {
+        rotationLock.lock()
+        defer { rotationLock.unlock() }
+        return rotation
     }
 
     private func pushAudio(_ sample: CMSampleBuffer) {
         guard let format = CMSampleBufferGetFormatDescription(sample),
               let asbd = CMAudioFormatDescriptionGetStreamBasicDescription(format)?.pointee,
-              asbd.mBitsPerChannel == 16,
               let block = CMSampleBufferGetDataBuffer(sample) else { return }
         var length = 0
         var pointer: UnsafeMutablePointer<CChar>?
         guard CMBlockBufferGetDataPointer(block, atOffset: 0, lengthAtOffsetOut: nil,
                                           totalLengthOut: &length, dataPointerOut: &pointer) == noErr,
-              let pointer else { return }
-        let pcm = Data(bytes: pointer, count: length)
+              let pointer,
+              let pcm = Self.interleavedS16(UnsafeRawPointer(pointer), length: length, format: asbd)
+        else { return }
         try? live.push(pcm: pcm, sampleRate: UInt32(asbd.mSampleRate), channels: UInt8(asbd.mChannelsPerFrame))
+    }
+
+    /// The samples as interleaved signed 16-bit little-endian PCM, what the
+    /// core takes: 16-bit integers as they are, 32-bit floats (what many
+    /// devices give) scaled and clamped to ±1; `nil` for other layouts
+    /// (big-endian, or channels in separate buffers).
+    static func interleavedS16(_ bytes: UnsafeRawPointer, length: Int,
+                               format asbd: AudioStreamBasicDescription) -> Data? {
+        let flags = asbd.mFormatFlags
+        guard asbd.mFormatID == kAudioFormatLinearPCM, flags & kAudioFormatFlagIsBigEndian == 0,
+              asbd.mChannelsPerFrame == 1 || flags & kAudioFormatFlagIsNonInterleaved == 0
+        else { return nil }
+        let isFloat = flags & kAudioFormatFlagIsFloat != 0
+        if !isFloat && asbd.mBitsPerChannel == 16 {
+            return Data(bytes: bytes, count: length - length % 2)
+        }
+        guard isFloat && asbd.mBitsPerChannel == 32 else { return nil }
+        let count = length / 4
+        var out = Data(count: count * 2)
+        out.withUnsafeMutableBytes { (dst: UnsafeMutableRawBufferPointer) in
+            for i in 0..<count {
+                let f = bytes.loadUnaligned(fromByteOffset: i * 4, as: Float32.self)
+                let s = Int16((max(-1, min(1, f)) * 32767).rounded())
+                dst.storeBytes(of: s.littleEndian, toByteOffset: i * 2, as: Int16.self)
+            }
+        }
+        return out
     }
 }

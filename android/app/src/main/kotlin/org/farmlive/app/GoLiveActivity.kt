@@ -4,6 +4,7 @@ import android.Manifest
 import android.annotation.SuppressLint
 import android.content.Context
 import android.content.pm.PackageManager
+import android.content.res.Configuration
 import android.graphics.ImageFormat
 import android.hardware.camera2.CameraCaptureSession
 import android.hardware.camera2.CameraCharacteristics
@@ -16,6 +17,7 @@ import android.media.MediaRecorder
 import android.os.Bundle
 import android.os.Handler
 import android.os.HandlerThread
+import android.view.Surface
 import android.widget.ArrayAdapter
 import android.widget.Button
 import android.widget.EditText
@@ -36,6 +38,7 @@ import org.farmlive.ffi.LiveOptions
 import org.farmlive.ffi.LiveRoom
 import org.farmlive.ffi.RoomOptions
 import org.farmlive.ffi.ShowEvent
+import org.farmlive.ffi.uprightRotationDegrees
 
 /**
  * Go live and sell: Camera2 frames (YUV_420_888 through an ImageReader) and
@@ -43,6 +46,13 @@ import org.farmlive.ffi.ShowEvent
  * title, the farm's active listings go on a room's shelf: buyers watch,
  * comment and order; the farmer pins one (at a live price, if typed) and sees
  * orders and comments as they arrive, newest first.
+ *
+ * Orientation: the screen turns freely (the manifest keeps the activity alive
+ * across turns). The stream takes the screen's shape at the start (720x1280 in
+ * portrait, 1280x720 in landscape); each frame carries the rotation that makes
+ * it upright on the screen as held now, from the sensor's orientation and the
+ * display's rotation, and the core letterboxes a picture of the other shape
+ * rather than stretching it.
  */
 class GoLiveActivity : ScopedActivity() {
     private lateinit var ingest: EditText
@@ -105,8 +115,10 @@ class GoLiveActivity : ScopedActivity() {
                     }
                     RoomOptions(title = roomTitle, shelf = listings.map { it.id }, farm = null, playbackUrl = null)
                 }
+                val portrait = resources.configuration.orientation == Configuration.ORIENTATION_PORTRAIT
                 val broadcast = LiveBroadcast.start(core, LiveOptions(
-                    width = WIDTH.toUInt(), height = HEIGHT.toUInt(), fps = 30u,
+                    width = (if (portrait) HEIGHT else WIDTH).toUInt(),
+                    height = (if (portrait) WIDTH else HEIGHT).toUInt(), fps = 30u,
                     ingestUrl = ingest.text.toString(),
                     recordPath = filesDir.resolve("last-live.flv").path,
                     videoBitrateBps = 1_500_000u, audio = true, room = room,
@@ -198,13 +210,23 @@ class GoLiveActivity : ScopedActivity() {
         val id = manager.cameraIdList.firstOrNull {
             manager.getCameraCharacteristics(it).get(CameraCharacteristics.LENS_FACING) == CameraCharacteristics.LENS_FACING_BACK
         } ?: manager.cameraIdList.firstOrNull() ?: return
-        val rotation = manager.getCameraCharacteristics(id).get(CameraCharacteristics.SENSOR_ORIENTATION) ?: 0
+        val characteristics = manager.getCameraCharacteristics(id)
+        val sensor = characteristics.get(CameraCharacteristics.SENSOR_ORIENTATION) ?: 0
+        val front = characteristics.get(CameraCharacteristics.LENS_FACING) == CameraCharacteristics.LENS_FACING_FRONT
+        // Worked out again whenever the screen turns (only on the camera thread).
+        var display = -1
+        var rotation = 0
         val handler = Handler(cameraThread.looper)
         val imageReader = ImageReader.newInstance(WIDTH, HEIGHT, ImageFormat.YUV_420_888, 3)
         reader = imageReader
         imageReader.setOnImageAvailableListener({ r ->
             val image = r.acquireLatestImage() ?: return@setOnImageAvailableListener
             try {
+                val now = displayDegrees()
+                if (now != display) {
+                    rotation = uprightRotationDegrees(sensor.toUInt(), now.toUInt(), front).toInt()
+                    display = now
+                }
                 val p = image.planes
                 val frame = CameraFrame.nv12FromPlanes(
                     image.width, image.height,
@@ -242,6 +264,15 @@ class GoLiveActivity : ScopedActivity() {
             override fun onDisconnected(device: CameraDevice) = device.close()
             override fun onError(device: CameraDevice, error: Int) = device.close()
         }, handler)
+    }
+
+    /** How far the screen is turned from the phone's natural orientation, in degrees. */
+    @Suppress("DEPRECATION") // Activity.display needs API 30; minSdk is 24.
+    private fun displayDegrees(): Int = when (windowManager.defaultDisplay.rotation) {
+        Surface.ROTATION_90 -> 90
+        Surface.ROTATION_180 -> 180
+        Surface.ROTATION_270 -> 270
+        else -> 0
     }
 
     @SuppressLint("MissingPermission")
