@@ -43,6 +43,14 @@ final class EnrolSyncModelTests: ModelTestCase {
         let refused = try XCTUnwrap(model.state.error)
         XCTAssertEqual(refused.hubCode, "unauthorized")
         XCTAssertTrue(refused.reason.contains("enrolment code"), refused.reason)
+        // The same refusal in Chinese, from the core's catalog.
+        let zhModel = EnrolModel(core: core, language: "zh-Hans")
+        zhModel.setHubUrl(hub.url)
+        zhModel.setCode("not-a-real-code")
+        let gotZh = await zhModel.submit()
+        XCTAssertFalse(gotZh)
+        let zhReason = try XCTUnwrap(zhModel.state.error).reason
+        XCTAssertTrue(zhReason.contains("注册码错误"), zhReason)
         XCTAssertFalse(refused.needsEnrol)
         XCTAssertFalse(model.state.busy)
         XCTAssertNil(model.state.enrolledHub)
@@ -76,13 +84,16 @@ final class EnrolSyncModelTests: ModelTestCase {
         let core = try await core()
         let lastSync = dir.appendingPathComponent("last-sync")
         let zh = Texts(language: "zh-Hans")
-        // Before enrolling: the sync fails with the core's reason.
+        // Before enrolling: the sync fails with the core's reason, in the
+        // model's language (the core's catalog, as the CLI says it).
         let model = SyncModel(core: core, lastSyncFile: lastSync, texts: zh)
         XCTAssertEqual(model.lastSyncText, "从未同步")
         let got6 = await model.sync()
         XCTAssertNil(got6)
         let notEnrolled = try XCTUnwrap(model.state.error)
-        XCTAssertTrue(notEnrolled.reason.contains("enrol"), notEnrolled.reason)
+        XCTAssertTrue(notEnrolled.reason.contains("尚未连接服务中心"), notEnrolled.reason)
+        XCTAssertNil(notEnrolled.reason.range(of: "[A-Za-z]{3,}", options: .regularExpression),
+                     "no English in the Chinese reason: \(notEnrolled.reason)")
         XCTAssertFalse(model.state.syncing)
         XCTAssertNil(model.state.lastSyncAt)
 

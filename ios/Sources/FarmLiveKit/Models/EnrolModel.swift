@@ -81,7 +81,7 @@ public final class EnrolModel: FarmModel {
         do {
             done = try await core.enrol(hubUrl: s.hubUrl.trimmed, code: s.code.trimmed, deviceName: name)
         } catch {
-            fail(UiError.of(error))
+            fail(UiError.of(error, language: language))
         }
         var next = state
         next.busy = false

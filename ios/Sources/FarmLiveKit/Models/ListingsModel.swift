@@ -87,7 +87,7 @@ public final class ListingsModel: FarmModel {
     public init(core: FarmLive, texts: Texts = .current, limit: UInt32 = 200) {
         self.texts = texts
         self.limit = limit
-        super.init(core: core)
+        super.init(core: core, language: texts.language)
     }
 
     /// The rows the list shows.

@@ -8,14 +8,15 @@ import Foundation
 import Combine
 #endif
 
-/// Something to show the user. `reason` is the core's text for people
-/// (`FarmLiveError.reason()`, never `localizedDescription`, which is a field
-/// dump for logs). `key` is set instead when the model itself refused the
+/// Something to show the user. `reason` is the core's text for people in
+/// the model's language (`FarmLiveError.localizedReason(lang:)`, the core's
+/// catalog keyed by stable code, so the CLI and both shells say the same
+/// thing; never `localizedDescription`, which is a field dump for logs). `key` is set instead when the model itself refused the
 /// input before the core saw it: the screen shows its translated string
 /// (`Texts.error`). `hubCode` is the hub's stable code when the hub refused.
 public struct UiError: Equatable, Sendable {
-    /// The core's text for people (English until the core localises it), or
-    /// the English fallback of `key`.
+    /// The core's text for people in the model's language, or the English
+    /// fallback of `key`.
     public let reason: String
     /// A `Localizable.strings` key, for input the model refused itself.
     public let key: String?
@@ -32,10 +33,11 @@ public struct UiError: Equatable, Sendable {
         self.hubCode = hubCode
     }
 
-    /// A core failure (or, for anything else, its description).
-    public static func of(_ error: Error) -> UiError {
+    /// A core failure in `language` ("en", "zh-Hans"; or, for anything
+    /// else, its description).
+    public static func of(_ error: Error, language: String = Texts.current.language) -> UiError {
         if let e = error as? FarmLiveError {
-            return UiError(reason: e.reason(), hubCode: e.hubCode())
+            return UiError(reason: e.localizedReason(lang: language), hubCode: e.hubCode())
         }
         return UiError(reason: String(describing: error))
     }
@@ -75,9 +77,13 @@ open class FarmModel {
     /// The core every model reads and writes.
     public let core: FarmLive
 
-    /// A model over `core`.
-    public init(core: FarmLive) {
+    /// The language of the core's messages this model shows ("en", "zh-Hans").
+    public let language: String
+
+    /// A model over `core`, showing the core's messages in `language`.
+    public init(core: FarmLive, language: String = Texts.current.language) {
         self.core = core
+        self.language = language
     }
 
     /// Tells observers that `state` is about to change.
@@ -100,7 +106,7 @@ open class FarmModel {
         do {
             return try await Task.detached { try work(core) }.value
         } catch {
-            fail(UiError.of(error))
+            fail(UiError.of(error, language: language))
             return nil
         }
     }

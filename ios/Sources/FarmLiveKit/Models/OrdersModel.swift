@@ -70,7 +70,7 @@ public final class OrdersModel: FarmModel {
     public init(core: FarmLive, texts: Texts = .current, clock: @escaping @Sendable () -> Int64 = { nowMs() }) {
         self.texts = texts
         self.clock = clock
-        super.init(core: core)
+        super.init(core: core, language: texts.language)
     }
 
     /// Reads the orders again (and recomputes the countdowns).

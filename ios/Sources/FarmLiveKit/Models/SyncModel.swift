@@ -51,7 +51,7 @@ public final class SyncModel: FarmModel {
         self.lastSyncFile = lastSyncFile
         self.texts = texts
         self.clock = clock
-        super.init(core: core)
+        super.init(core: core, language: texts.language)
         state.lastSyncAt = readLastSync()
     }
 
@@ -86,7 +86,7 @@ public final class SyncModel: FarmModel {
                 }
             }
         } catch {
-            fail(UiError.of(error))
+            fail(UiError.of(error, language: language))
         }
         var next = state
         next.syncing = false
