@@ -6,6 +6,7 @@ import org.farmlive.ffi.FarmLive
 import org.farmlive.ffi.ListingStatus
 import org.farmlive.ffi.Money
 import org.farmlive.ffi.SellingUnit
+import org.farmlive.testsupport.JpegExif
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull

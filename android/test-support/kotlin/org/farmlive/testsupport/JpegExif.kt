@@ -1,4 +1,4 @@
-package org.farmlive.viewmodel
+package org.farmlive.testsupport
 
 /**
  * Reads a JPEG's EXIF far enough to say whether it carries a GPS position
