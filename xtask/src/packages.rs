@@ -11,8 +11,10 @@ use std::process::Command;
 const BUILD: &[&str] = &["build-essential", "pkg-config", "nasm", "libclang-dev"];
 /// The real peers of the live tests: an RTMP ingest and ffmpeg/ffprobe.
 const LIVE_PEERS: &[&str] = &["nginx", "libnginx-mod-rtmp", "ffmpeg"];
-/// The Kotlin JVM tests (Maven, a JDK) and the Swift tests' chroot.
-const MOBILE: &[&str] = &["maven", "openjdk-17-jdk-headless", "debootstrap"];
+/// The Kotlin JVM tests (Maven, a JDK), the Swift tests' chroot, and aapt
+/// (v1, Debian's; aapt2 is not packaged): it compiles the app's res/ for the
+/// Robolectric tests.
+const MOBILE: &[&str] = &["maven", "openjdk-17-jdk-headless", "debootstrap", "aapt"];
 /// The photo benchmark's peer.
 const VIPS: &[&str] = &["libvips-tools"];
 /// The storefront's browser tests: Debian's Chromium, driven by

@@ -31,6 +31,9 @@ pub struct HubFor {
     pub code: String,
     /// The `farmlive` binary (on the host).
     pub bin: PathBuf,
+    /// The hub's database (on the host), for tests that act as its operator
+    /// (`farmlive hub enrol-code`, `farmlive hub devices revoke`).
+    pub db: PathBuf,
 }
 
 impl HubFor {
@@ -121,6 +124,7 @@ impl TestHub {
             url: self.url.clone(),
             code,
             bin: self.bin.clone(),
+            db: self.db.clone(),
         })
     }
 }

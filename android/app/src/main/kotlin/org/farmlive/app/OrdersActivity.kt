@@ -3,66 +3,105 @@ package org.farmlive.app
 import android.app.AlertDialog
 import android.os.Bundle
 import android.widget.ArrayAdapter
+import android.widget.EditText
+import android.widget.LinearLayout
 import android.widget.ListView
-import kotlinx.coroutines.Dispatchers
+import android.widget.TextView
 import kotlinx.coroutines.launch
-import kotlinx.coroutines.withContext
-import org.farmlive.ffi.Order
-import org.farmlive.ffi.OrderAction
-import org.farmlive.ffi.OrderStatus
-import org.farmlive.ffi.formatMoney
+import org.farmlive.viewmodel.OrderRow
+import org.farmlive.viewmodel.OrderStep
+import org.farmlive.viewmodel.OrdersState
+import org.farmlive.viewmodel.OrdersViewModel
 
-/** Orders, at-risk first; tap one to move it on (accept, pack). */
+/**
+ * Orders, at-risk first with the ship-by countdown; tap one for what can be
+ * done now: accept, pack, ship (carrier and tracking), deliver, cancel (with a
+ * reason). A view over [OrdersViewModel].
+ */
 class OrdersActivity : ScopedActivity() {
+    private lateinit var empty: TextView
     private lateinit var list: ListView
-    private var orders: List<Order> = emptyList()
+    private var vm: OrdersViewModel? = null
+    private var rows: List<OrderRow> = emptyList()
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        list = ListView(this)
-        list.setOnItemClickListener { _, _, position, _ -> act(orders[position]) }
-        setContentView(list)
+        empty = TextView(this).apply { tag = "orders.empty" }
+        list = ListView(this).apply { tag = "orders.list" }
+        list.setOnItemClickListener { _, _, position, _ -> steps(rows[position]) }
+        setContentView(LinearLayout(this).apply {
+            orientation = LinearLayout.VERTICAL
+            listOf(empty, list).forEach { addView(it) }
+        })
+        withCore { core ->
+            val model = OrdersViewModel(core).also { vm = it }
+            scope.launch { model.refresh() }
+            model.state.collect { render(it) }
+        }
     }
 
     override fun onResume() {
         super.onResume()
-        refresh()
+        vm?.let { scope.launch { it.refresh() } }
     }
 
-    private fun refresh() {
-        scope.launch {
-            try {
-                orders = withContext(Dispatchers.IO) { Shell.core(this@OrdersActivity).orders(null) }
-                list.adapter = ArrayAdapter(this@OrdersActivity, android.R.layout.simple_list_item_1, orders.map {
-                    val risk = if (it.atRisk) "⚠ " else ""
-                    "$risk${it.title} × ${it.quantity} — ${formatMoney(it.total)} — ${it.status.name.lowercase()}"
-                })
-            } catch (e: Exception) {
-                show(e)
-            }
-        }
+    private fun row(r: OrderRow): String {
+        val o = r.order
+        val countdown = r.shipIn?.let { left ->
+            if (left < 0) getString(R.string.order_late)
+            else getString(R.string.order_ship_in, (left / 3_600_000).toInt(), (left / 60_000 % 60).toInt())
+        } ?: ""
+        val risk = if (o.atRisk && r.shipIn != null) getString(R.string.order_at_risk) else ""
+        return getString(R.string.order_row, risk, o.title, o.quantity, moneyText(o.total), orderStatusText(o.status), countdown)
     }
 
-    private fun act(order: Order) {
-        val action = when (order.status) {
-            OrderStatus.PLACED -> OrderAction.Accept
-            OrderStatus.ACCEPTED -> OrderAction.Pack
-            else -> return
-        }
+    private fun render(s: OrdersState) {
+        rows = s.rows
+        empty.text = if (!s.loading && s.rows.isEmpty()) getString(R.string.orders_empty) else ""
+        list.adapter = ArrayAdapter(this, android.R.layout.simple_list_item_1, s.rows.map(::row))
+        s.error?.let { show(it); vm?.dismissError() }
+    }
+
+    private fun label(step: OrderStep) = getString(when (step) {
+        OrderStep.ACCEPT -> R.string.step_accept
+        OrderStep.PACK -> R.string.step_pack
+        OrderStep.SHIP -> R.string.step_ship
+        OrderStep.DELIVER -> R.string.step_deliver
+        OrderStep.CANCEL -> R.string.step_cancel
+    })
+
+    private fun steps(r: OrderRow) {
+        if (r.steps.isEmpty()) return
         AlertDialog.Builder(this)
-            .setTitle(order.title)
-            .setMessage(if (action is OrderAction.Accept) "Accept this order?" else "Mark as packed?")
-            .setPositiveButton("Yes") { _, _ ->
-                scope.launch {
-                    try {
-                        withContext(Dispatchers.IO) { Shell.core(this@OrdersActivity).actOnOrder(order.id, action) }
-                        refresh()
-                    } catch (e: Exception) {
-                        show(e)
-                    }
-                }
+            .setTitle(r.order.title)
+            .setItems(r.steps.map(::label).toTypedArray()) { _, which -> step(r, r.steps[which]) }
+            .show()
+    }
+
+    private fun step(r: OrderRow, step: OrderStep) {
+        val model = vm ?: return
+        val id = r.order.id
+        when (step) {
+            OrderStep.ACCEPT -> scope.launch { model.accept(id) }
+            OrderStep.PACK -> scope.launch { model.pack(id) }
+            OrderStep.DELIVER -> scope.launch { model.deliver(id) }
+            OrderStep.SHIP -> ask(r, listOf(R.string.ship_carrier_hint to "ship.carrier", R.string.ship_tracking_hint to "ship.tracking")) {
+                scope.launch { model.ship(id, it[0], it[1]) }
             }
-            .setNegativeButton("No", null)
+            OrderStep.CANCEL -> ask(r, listOf(R.string.cancel_reason_hint to "cancel.reason")) {
+                scope.launch { model.cancel(id, it[0]) }
+            }
+        }
+    }
+
+    /** A dialog with one field per (hint, tag); [done] gets their texts. */
+    private fun ask(r: OrderRow, fields: List<Pair<Int, String>>, done: (List<String>) -> Unit) {
+        val edits = fields.map { (hint, t) -> EditText(this).apply { setHint(hint); tag = t } }
+        AlertDialog.Builder(this)
+            .setTitle(r.order.title)
+            .setView(LinearLayout(this).apply { orientation = LinearLayout.VERTICAL; edits.forEach { addView(it) } })
+            .setPositiveButton(R.string.ok) { _, _ -> done(edits.map { it.text.toString() }) }
+            .setNegativeButton(R.string.back, null)
             .show()
     }
 }

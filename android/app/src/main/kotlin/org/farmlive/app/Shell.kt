@@ -17,9 +17,13 @@ import org.farmlive.ffi.FarmLive
 import org.farmlive.ffi.FarmLiveException
 import org.farmlive.ffi.LogLevel
 import org.farmlive.logLines
+import org.farmlive.viewmodel.ErrorKeys
+import org.farmlive.viewmodel.UiError
+import kotlinx.coroutines.withContext
 
 object Shell {
     @Volatile private var core: FarmLive? = null
+    @Volatile private var coreDir: String? = null
 
     /**
      * For work that must finish even when its screen goes away (ending a live
@@ -27,13 +31,27 @@ object Shell {
      */
     val background = CoroutineScope(SupervisorJob() + Dispatchers.Main)
 
-    /** The process's core, opened on first use (call off the main thread). */
-    fun core(context: Context): FarmLive = core ?: synchronized(this) {
-        core ?: FarmLive.open(context.filesDir.resolve("farmlive").path).also {
-            core = it
-            forwardLogs()
+    /**
+     * The process's core, opened on first use (call off the main thread).
+     * Opened again when the app's files folder changes (only in tests, where
+     * each test gets a fresh app).
+     */
+    fun core(context: Context): FarmLive {
+        val dir = context.filesDir.resolve("farmlive").path
+        core?.takeIf { coreDir == dir }?.let { return it }
+        return synchronized(this) {
+            core?.takeIf { coreDir == dir } ?: FarmLive.open(dir).also {
+                val first = core == null
+                core?.close()
+                core = it
+                coreDir = dir
+                if (first) forwardLogs()
+            }
         }
     }
+
+    /** Where the sync screen keeps the time of the last sync. */
+    fun lastSyncFile(context: Context) = context.filesDir.resolve("last-sync")
 
     @OptIn(kotlinx.coroutines.DelicateCoroutinesApi::class)
     private fun forwardLogs() {
@@ -65,7 +83,23 @@ abstract class ScopedActivity : Activity() {
      * not its `message`, which is uniffi's dump of the fields, for logs.
      */
     fun show(e: Throwable) {
-        val text = (e as? FarmLiveException)?.reason() ?: "Something went wrong"
+        val text = (e as? FarmLiveException)?.reason() ?: getString(R.string.error_generic)
         Toast.makeText(this, text, Toast.LENGTH_LONG).show()
+    }
+
+    /** A view model's error as text: the shell's translation for its own keys, else the core's reason. */
+    fun text(error: UiError): String = when (error.key) {
+        ErrorKeys.STOCK_NOT_A_NUMBER -> getString(R.string.error_stock_not_a_number)
+        ErrorKeys.REQUIRED -> getString(R.string.error_required)
+        ErrorKeys.NOT_NOW -> getString(R.string.error_not_now)
+        else -> error.reason
+    }
+
+    /** Shows a view model's error (see [text]). */
+    fun show(error: UiError) = Toast.makeText(this, text(error), Toast.LENGTH_LONG).show()
+
+    /** Runs [block] with the core, opened off the main thread. */
+    fun withCore(block: suspend (FarmLive) -> Unit) {
+        scope.launch { block(withContext(Dispatchers.IO) { Shell.core(this@ScopedActivity) }) }
     }
 }

@@ -1,0 +1,73 @@
+package org.farmlive.app
+
+import android.content.Intent
+import android.os.Bundle
+import android.widget.ArrayAdapter
+import android.widget.Button
+import android.widget.LinearLayout
+import android.widget.ListView
+import android.widget.TextView
+import kotlinx.coroutines.launch
+import org.farmlive.ffi.Conflict
+import org.farmlive.viewmodel.SyncState
+import org.farmlive.viewmodel.SyncViewModel
+
+/** What waits to sync, the last sync, progress and conflicts to dismiss ([SyncViewModel]). */
+class SyncActivity : ScopedActivity() {
+    private lateinit var pending: TextView
+    private lateinit var last: TextView
+    private lateinit var progress: TextView
+    private lateinit var syncNow: Button
+    private lateinit var conflictsNone: TextView
+    private lateinit var conflicts: ListView
+    private var vm: SyncViewModel? = null
+    private var shown: List<Conflict> = emptyList()
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        pending = TextView(this).apply { tag = "sync.pending" }
+        last = TextView(this).apply { tag = "sync.last" }
+        progress = TextView(this).apply { tag = "sync.progress" }
+        syncNow = Button(this).apply { setText(R.string.sync_now); tag = "sync.now"; setOnClickListener { sync() } }
+        conflictsNone = TextView(this).apply { tag = "sync.conflicts.none" }
+        conflicts = ListView(this).apply { tag = "sync.conflicts" }
+        conflicts.setOnItemClickListener { _, _, position, _ ->
+            vm?.let { m -> scope.launch { m.dismissConflict(shown[position].id) } }
+        }
+        setContentView(LinearLayout(this).apply {
+            orientation = LinearLayout.VERTICAL
+            listOf(pending, last, syncNow, progress, conflictsNone, conflicts).forEach { addView(it) }
+        })
+        withCore { core ->
+            val model = SyncViewModel(core, Shell.lastSyncFile(this)).also { vm = it }
+            scope.launch { model.refresh() }
+            model.state.collect { render(it) }
+        }
+    }
+
+    private fun sync() {
+        val model = vm ?: return
+        scope.launch {
+            model.sync()
+            if (model.state.value.needsEnrol) startActivity(Intent(this@SyncActivity, EnrolActivity::class.java))
+        }
+    }
+
+    private fun render(s: SyncState) {
+        syncNow.isEnabled = !s.syncing
+        pending.text = getString(R.string.sync_pending, s.pending)
+        last.text = s.lastSyncAt?.let { getString(R.string.sync_last, timeText(it)) } ?: getString(R.string.sync_never)
+        val p = s.progress
+        progress.text = when {
+            s.needsEnrol -> getString(R.string.sync_enrol_again)
+            s.error != null -> text(s.error)
+            s.syncing && p != null -> getString(R.string.sync_running, p.opsPushed.toLong(), p.opsTotal.toLong())
+            s.lastReport != null -> getString(R.string.sync_done, s.lastReport.progress.opsPushed.toLong(), s.lastReport.progress.changesPulled.toLong())
+            else -> ""
+        }
+        shown = s.conflicts
+        conflictsNone.text = if (s.conflicts.isEmpty()) getString(R.string.sync_conflicts_none) else ""
+        conflicts.adapter = ArrayAdapter(this, android.R.layout.simple_list_item_1,
+            s.conflicts.map { getString(R.string.conflict_row, it.message) })
+    }
+}
