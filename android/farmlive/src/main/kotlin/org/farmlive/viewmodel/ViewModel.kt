@@ -6,13 +6,15 @@ package org.farmlive.viewmodel
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
+import java.util.Locale
 import org.farmlive.ffi.FarmLive
 import org.farmlive.ffi.FarmLiveException
 
 /**
- * Something to show the user. [reason] is the core's text for people
- * (`FarmLiveException.reason()`, never `message`, which is a field dump for
- * logs). [key] is set instead when the view model itself refused the input
+ * Something to show the user. [reason] is the core's text for people in
+ * the user's language (`FarmLiveException.localizedReason(lang)`: the core's
+ * catalog keyed by stable code, so the CLI and both shells say the same
+ * thing; never `message`, which is a field dump for logs). [key] is set instead when the view model itself refused the input
  * before the core saw it: the shell shows its own translated string for it
  * (see the `error_*` strings of the app). [hubCode] is the hub's stable code
  * when the hub refused.
@@ -25,8 +27,12 @@ data class UiError(val reason: String, val key: String? = null, val hubCode: Str
         /** The hub codes after which only a new enrolment code helps. */
         val ENROL_AGAIN = setOf("token_expired", "device_revoked")
 
-        /** A core failure as the user sees it. */
-        fun of(e: FarmLiveException): UiError = UiError(e.reason(), hubCode = e.hubCode())
+        /**
+         * A core failure as the user sees it, in [language] (a tag such as
+         * `zh-CN` or `en`; the default locale's unless given).
+         */
+        fun of(e: FarmLiveException, language: String = Locale.getDefault().toLanguageTag()): UiError =
+            UiError(e.localizedReason(language), hubCode = e.hubCode())
 
         /** Input the view model refused itself: [key] names the shell's string, [fallback] is English. */
         fun input(key: String, fallback: String): UiError = UiError(fallback, key = key)

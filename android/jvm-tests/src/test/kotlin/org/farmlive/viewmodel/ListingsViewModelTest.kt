@@ -61,6 +61,15 @@ class ListingsViewModelTest {
             // Input the core refuses carries the core's reason.
             assertNull(vm.create(ListingForm(title = "Free", price = "0", stock = "1")))
             assertEquals("price must be more than 0", vm.state.value.error?.reason)
+            // The same refusal in Chinese for a Chinese user: the core's catalog, as the CLI says it.
+            val was = java.util.Locale.getDefault()
+            try {
+                java.util.Locale.setDefault(java.util.Locale.SIMPLIFIED_CHINESE)
+                assertNull(vm.create(ListingForm(title = "Free", price = "0", stock = "1")))
+                assertEquals("价格必须大于 0", vm.state.value.error?.reason)
+            } finally {
+                java.util.Locale.setDefault(was)
+            }
             assertNull(vm.state.value.error?.key)
             assertNull(vm.adjustStock(mango.id, -100), "stock never goes below 0")
             assertNotNull(vm.state.value.error)
