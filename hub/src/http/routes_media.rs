@@ -21,6 +21,7 @@ use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use axum::routing::get;
+use farmlive_protocol::RoomId;
 use farmlive_protocol::api::media;
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -44,9 +45,10 @@ async fn live_flv(
     if let Some(Extension(hangup)) = hangup {
         feed.on_stalled(move || hangup.fire());
     }
-    let body = futures_util::stream::unfold(feed, |mut feed| async move {
+    let player = Player::open(s.clone(), room);
+    let body = futures_util::stream::unfold((feed, player), |(mut feed, player)| async move {
         let bytes = feed.next().await?;
-        Some((Ok::<_, Infallible>(bytes), feed))
+        Some((Ok::<_, Infallible>(bytes), (feed, player)))
     });
     let mut resp = Response::new(Body::from_stream(body));
     let h = resp.headers_mut();
@@ -61,4 +63,24 @@ async fn live_flv(
         HeaderValue::from_static("*"),
     );
     Ok(resp)
+}
+
+/// Counts an HTTP-FLV connection among its room's viewers while its
+/// response lives (see `crate::rooms::Viewers`).
+struct Player {
+    state: Arc<AppState>,
+    room: RoomId,
+}
+
+impl Player {
+    fn open(state: Arc<AppState>, room: RoomId) -> Player {
+        state.store.fanout().viewers().player_open(room);
+        Player { state, room }
+    }
+}
+
+impl Drop for Player {
+    fn drop(&mut self) {
+        self.state.store.fanout().viewers().player_close(self.room);
+    }
 }
