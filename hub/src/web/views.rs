@@ -69,11 +69,14 @@ pub fn price(m: Money) -> String {
     }
 }
 
-/// A listing's first photo's address, if it has one.
+/// The address of a listing's first photo as cards show it, if it has
+/// one: its thumbnail (a few tens of kilobytes, where the listing-size image
+/// weighs hundreds), or the listing-size image if none is listed.
 pub fn photo(l: &PublicListing) -> Option<String> {
-    l.photos
-        .first()
-        .map(|sha| blobs::GET.path_for(sha.as_str()))
+    let thumb = l.thumbnails.first().map(|t| t.sha256.as_str());
+    thumb
+        .or_else(|| l.photos.first().map(String::as_str))
+        .map(|sha| blobs::GET.path_for(sha))
 }
 
 /// A room on the home page.
@@ -102,7 +105,7 @@ pub struct ListingCard {
     pub unit: &'static str,
     /// Units in stock.
     pub stock: i64,
-    /// First photo's address.
+    /// First photo's thumbnail's address.
     pub photo: Option<String>,
 }
 
