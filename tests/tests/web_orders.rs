@@ -57,6 +57,7 @@ fn a_room_page_orders_at_the_live_price_then_the_usual_and_says_when_stock_runs_
             cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
             "{cookie}"
         );
+        assert!(!cookie.contains("Secure"), "a plain-HTTP hub: {cookie}");
         let token = b.token();
         let o = w.order(&token, &first).await;
         assert_eq!(o["unit_price"]["minor"], 800);
@@ -335,5 +336,41 @@ fn page_guests_count_against_the_sign_up_limit() {
             .sign_up(&farmlive_tests::BuyerBuilder::new("Li"), &[])
             .await;
         assert_eq!(s, 429);
+    });
+}
+
+#[test]
+fn behind_an_https_public_url_the_storefronts_cookies_are_secure() {
+    let rt = rt();
+    let w = world(&rt, &["--public-url", "https://shop.example"]);
+    rt.block_on(async {
+        let room = w.room().await;
+        let mut b = Browser::new(&w.hub.url, "en");
+        let mango = w.mango.to_string();
+        let mut fields = order_form(&mango, "1", "s1");
+        fields.extend(CONTACT);
+        let posted = b.post(&format!("/r/{room}/order"), &fields).await;
+        placed(&posted);
+        let cookie = posted
+            .set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with("farmlive_buyer="))
+            .unwrap();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("; Secure"),
+            "{cookie}"
+        );
+        let switched = b.get(&format!("/lang/zh?back=/r/{room}")).await;
+        let lang = switched.set_cookies().join("\n");
+        assert!(
+            lang.starts_with("lang=zh") && lang.contains("; Secure"),
+            "{lang}"
+        );
+        let forgot = b.post("/guest/forget", &[("back", "/")]).await;
+        let cleared = forgot.set_cookies().join("\n");
+        assert!(
+            cleared.contains("farmlive_buyer=;") && cleared.contains("; Secure"),
+            "{cleared}"
+        );
     });
 }
