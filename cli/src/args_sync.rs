@@ -53,6 +53,11 @@ pub struct HubArgs {
     /// host name and RTMP port (NAT, a proxy): e.g. rtmp://live.example.com/live.
     #[arg(long, value_name = "URL")]
     pub rtmp_public: Option<String>,
+    /// The storefront's address as buyers reach it, behind a TLS proxy:
+    /// e.g. https://shop.example.com. An https:// address makes the guest
+    /// cookie Secure (then plain-HTTP visits cannot keep a guest).
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 /// `farmlive hub <operator command>`

@@ -64,6 +64,14 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
         rtmp_public: args.rtmp_public.clone(),
         ..Default::default()
     };
+    if let Some(url) = &args.public_url {
+        if farmlive_hub::public_url_is_https(url).is_none() {
+            return Err(Failure::input(format!(
+                "--public-url {url:?} is not an http:// or https:// address"
+            )));
+        }
+        options.public_url = Some(url.trim().to_owned());
+    }
     if let Some(h) = &args.trusted_proxy_header {
         options.trusted_proxy_header = Some(
             h.trim()

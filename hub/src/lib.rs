@@ -70,6 +70,12 @@ pub struct HubOptions {
     pub ingest: IngestOptions,
     /// The relay's bounds per viewer and GOP cache.
     pub relay: RelayLimits,
+    /// The storefront's address as buyers reach it (`https://shop.example`),
+    /// when that is not this hub's own plain-HTTP address (a TLS proxy in
+    /// front). An `https://` address makes the storefront's cookies
+    /// `Secure`: set by the operator rather than guessed from a request's
+    /// `X-Forwarded-Proto`, which a client could send itself.
+    pub public_url: Option<String>,
 }
 
 impl Default for HubOptions {
@@ -83,8 +89,21 @@ impl Default for HubOptions {
             rtmp_public: None,
             ingest: IngestOptions::default(),
             relay: RelayLimits::default(),
+            public_url: None,
         }
     }
+}
+
+/// Whether a public URL is HTTPS: `Some(true)` for `https://…`,
+/// `Some(false)` for `http://…`, `None` for anything else (refused).
+pub fn public_url_is_https(url: &str) -> Option<bool> {
+    let url = url.trim().to_ascii_lowercase();
+    let (https, host) = if let Some(rest) = url.strip_prefix("https://") {
+        (true, rest)
+    } else {
+        (false, url.strip_prefix("http://")?)
+    };
+    (!host.is_empty() && !host.starts_with('/')).then_some(https)
 }
 
 /// A hub opened on a database file.
@@ -105,6 +124,12 @@ impl Hub {
 
     /// Opens the hub's database at `db` with `options`.
     pub fn open_with(db: &Path, options: HubOptions) -> Result<Hub> {
+        let secure_cookies = match options.public_url.as_deref() {
+            None => false,
+            Some(url) => public_url_is_https(url).ok_or_else(|| {
+                HubError::Internal(format!("the public URL {url:?} is not http(s)://HOST"))
+            })?,
+        };
         let sqlite = Arc::new(SqliteStore::open(db)?);
         let store: Arc<dyn HubStore> = sqlite.clone();
         let hls_root = media::hls_writer::live_root(db);
@@ -124,6 +149,7 @@ impl Hub {
                     options.signup_every,
                 ),
                 media,
+                secure_cookies,
             }),
             sqlite,
             hls_root,
@@ -296,5 +322,32 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_http_or_https_address_is_a_public_url() {
+        assert_eq!(public_url_is_https("https://shop.example"), Some(true));
+        assert_eq!(public_url_is_https(" HTTPS://shop.example/ "), Some(true));
+        assert_eq!(public_url_is_https("http://10.0.0.2:8080"), Some(false));
+        for bad in [
+            "htps://shop.example",
+            "shop.example",
+            "https://",
+            "https:///x",
+            "",
+        ] {
+            assert_eq!(public_url_is_https(bad), None, "{bad}");
+        }
+        let dir = tempfile::tempdir().expect("dir");
+        let options = HubOptions {
+            public_url: Some("ftp://shop.example".into()),
+            ..Default::default()
+        };
+        assert!(Hub::open_with(&dir.path().join("hub.db"), options).is_err());
     }
 }

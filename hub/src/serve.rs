@@ -16,6 +16,9 @@
 //!   sends keep-alives) lives as long as the room.
 //! - **A write timeout**: a response write that makes no progress for this
 //!   long (a client that stopped reading) closes the connection.
+//! - **A hang-up**: a route may close its connection sooner through the
+//!   request's [`Hangup`] (the live relay does when it drops a stalled
+//!   viewer, a few seconds in); other routes keep the write timeout.
 //! - **A body read timeout**: a request body that stops arriving for this
 //!   long fails the request (a 4xx from the extractor) and the connection
 //!   closes, so a client dribbling a body cannot hold a place either.
@@ -34,6 +37,7 @@ pub use options::{
     open_file_limit,
 };
 
+use crate::http::Hangup;
 use axum::Router;
 use farmlive_protocol::api::{ApiError, ApiErrorBody};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -203,12 +207,14 @@ impl Conn {
         } = self;
         let track = Track::new(id, Some(place));
         waiting.wait(&track);
+        let hangup = Hangup::default();
         let service = ConnService {
             router,
             addr,
             body_read_timeout,
             waiting: waiting.clone(),
             track: track.clone(),
+            hangup: hangup.clone(),
         };
         let io = TokioIo::new(WriteDeadline::new(stream, write_timeout));
         let mut conn = pin!(http.serve_connection(io, service));
@@ -223,6 +229,10 @@ impl Conn {
                 }
                 _ = track.evicted.notified() => {
                     tracing::debug!(target: "farmlive::hub", "connection evicted to make room");
+                    break;
+                }
+                _ = hangup.fired() => {
+                    tracing::debug!(target: "farmlive::hub", "connection hung up by its route");
                     break;
                 }
                 _ = stop.wait_for(|s| *s), if !stopping => {

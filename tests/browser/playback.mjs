@@ -142,6 +142,13 @@ try {
 
   result.size = await video.evaluate((v) => [v.videoWidth, v.videoHeight]);
   assert.deepEqual(result.size, [Number(width), Number(height)], "the published size");
+  // The whole picture shows: one of another shape than the player's 16:9
+  // box (a 4:3 phone camera) is letterboxed, never cropped to fill it.
+  result.fit = await video.evaluate((v) => {
+    const box = v.getBoundingClientRect();
+    return { object_fit: getComputedStyle(v).objectFit, box: [Math.round(box.width), Math.round(box.height)] };
+  });
+  assert.equal(result.fit.object_fit, "contain", "the player letterboxes");
 
   const a = await frame();
   await page.waitForTimeout(1000);

@@ -298,3 +298,74 @@ fn a_hub_with_its_ingest_off_hands_out_no_key() {
     assert!(opened.get("ingest").is_none(), "{opened}");
     assert_eq!(opened["status"], "live");
 }
+
+#[test]
+fn players_count_as_viewers_and_a_buyer_who_also_plays_counts_once() {
+    let rt = rt();
+    let hub = HubProcess::start();
+    let room = hub.live_room(&rt);
+    let mut ffmpeg = ffmpeg_publish(&room.ingest, 30);
+    assert_eq!(
+        rt.block_on(wait_on_air(&room.flv, Duration::from_secs(10))),
+        200
+    );
+    let viewers = || -> u64 {
+        rt.block_on(async {
+            let view: serde_json::Value = reqwest::get(format!("{}/v1/rooms/{}", hub.url, room.id))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            view["viewers"].as_u64().unwrap()
+        })
+    };
+    // Counts follow connections opening and closing: poll a moment.
+    let wait_viewers = |n: u64| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut now = viewers();
+        while now != n && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+            now = viewers();
+        }
+        assert_eq!(now, n, "viewers");
+    };
+    wait_viewers(0);
+    let mut one = rt.block_on(FlvViewer::open(&room.flv));
+    let mut two = rt.block_on(FlvViewer::open(&room.flv));
+    assert!(!rt.block_on(one.tags(5, Duration::from_secs(5))).is_empty());
+    assert!(!rt.block_on(two.tags(5, Duration::from_secs(5))).is_empty());
+    wait_viewers(2);
+    // The storefront shows the same count.
+    let page = rt.block_on(async {
+        reqwest::get(format!("{}/r/{}", hub.url, room.id))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    assert!(page.contains(r#"<span id="viewers">2</span>"#), "{page}");
+    // A buyer who follows the room's events while playing (the second
+    // player) counts once: still two.
+    let api = Api::new(&hub.url);
+    let token = rt.block_on(api.buyer("Xiao Wang"));
+    let events = rt.block_on(async {
+        reqwest::Client::new()
+            .get(format!("{}/v1/rooms/{}/events", hub.url, room.id))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+    });
+    assert_eq!(events.status().as_u16(), 200);
+    std::thread::sleep(Duration::from_millis(500));
+    wait_viewers(2);
+    drop(one);
+    drop(two);
+    wait_viewers(1);
+    drop(events);
+    wait_viewers(0);
+    let _ = ffmpeg.kill();
+    let _ = ffmpeg.wait();
+}

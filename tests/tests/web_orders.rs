@@ -57,6 +57,7 @@ fn a_room_page_orders_at_the_live_price_then_the_usual_and_says_when_stock_runs_
             cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
             "{cookie}"
         );
+        assert!(!cookie.contains("Secure"), "a plain-HTTP hub: {cookie}");
         let token = b.token();
         let o = w.order(&token, &first).await;
         assert_eq!(o["unit_price"]["minor"], 800);
@@ -185,6 +186,26 @@ fn the_order_page_shows_the_status_and_cancels_only_while_allowed() {
         assert_eq!(page.status, 200);
         assert!(page.body.contains("Your order is placed") && page.body.contains("Placed"));
         assert!(page.body.contains("Ships by") && page.body.contains("¥10.00"));
+        // Ship-by reads in Beijing time, named; the machine-readable time
+        // stays UTC, and is 72 h after the order was placed.
+        let placed_at = w.order(&b.token(), &first).await["placed_at"]
+            .as_i64()
+            .unwrap();
+        let (iso, shown) = ship_by_on(&page.body);
+        let utc = minutes_since_epoch(iso.strip_suffix('Z').unwrap(), 'T');
+        assert_eq!(
+            utc,
+            (placed_at + 72 * 3_600_000).div_euclid(60_000),
+            "{iso}"
+        );
+        let beijing = shown
+            .strip_suffix(" Beijing time")
+            .unwrap_or_else(|| panic!("{shown}"));
+        assert_eq!(
+            minutes_since_epoch(beijing, ' '),
+            utc + 8 * 60,
+            "{shown} vs {iso}"
+        );
         assert!(
             page.body.contains(&format!("action=\"/o/{first}/cancel\"")),
             "{}",
@@ -335,5 +356,79 @@ fn page_guests_count_against_the_sign_up_limit() {
             .sign_up(&farmlive_tests::BuyerBuilder::new("Li"), &[])
             .await;
         assert_eq!(s, 429);
+    });
+}
+
+/// The ship-by `<time>` of an order page: its `datetime` and its text.
+fn ship_by_on(body: &str) -> (String, String) {
+    let time = body
+        .split("<time datetime=\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("a ship-by time in {body}"));
+    let iso = time.split('"').next().unwrap().to_owned();
+    let shown = time
+        .split('>')
+        .nth(1)
+        .and_then(|t| t.split("</time").next())
+        .unwrap()
+        .to_owned();
+    (iso, shown)
+}
+
+/// Minutes since 1970 of `YYYY-MM-DD{sep}HH:MM` (proleptic Gregorian).
+fn minutes_since_epoch(s: &str, sep: char) -> i64 {
+    let (date, time) = s.split_once(sep).unwrap_or_else(|| panic!("{s}"));
+    let n: Vec<i64> = date
+        .split('-')
+        .chain(time.split(':'))
+        .map(|p| p.parse().unwrap_or_else(|_| panic!("{s}")))
+        .collect();
+    let (y, m, d) = if n[1] <= 2 {
+        (n[0] - 1, n[1] + 9, n[2])
+    } else {
+        (n[0], n[1] - 3, n[2])
+    };
+    // Days from civil (Howard Hinnant), March-based years.
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    days * 1440 + n[3] * 60 + n[4]
+}
+
+#[test]
+fn behind_an_https_public_url_the_storefronts_cookies_are_secure() {
+    let rt = rt();
+    let w = world(&rt, &["--public-url", "https://shop.example"]);
+    rt.block_on(async {
+        let room = w.room().await;
+        let mut b = Browser::new(&w.hub.url, "en");
+        let mango = w.mango.to_string();
+        let mut fields = order_form(&mango, "1", "s1");
+        fields.extend(CONTACT);
+        let posted = b.post(&format!("/r/{room}/order"), &fields).await;
+        placed(&posted);
+        let cookie = posted
+            .set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with("farmlive_buyer="))
+            .unwrap();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("; Secure"),
+            "{cookie}"
+        );
+        let switched = b.get(&format!("/lang/zh?back=/r/{room}")).await;
+        let lang = switched.set_cookies().join("\n");
+        assert!(
+            lang.starts_with("lang=zh") && lang.contains("; Secure"),
+            "{lang}"
+        );
+        let forgot = b.post("/guest/forget", &[("back", "/")]).await;
+        let cleared = forgot.set_cookies().join("\n");
+        assert!(
+            cleared.contains("farmlive_buyer=;") && cleared.contains("; Secure"),
+            "{cleared}"
+        );
     });
 }

@@ -158,3 +158,82 @@ fn a_room_with_an_external_playback_address_lets_only_that_origin_in() {
         );
     });
 }
+
+#[test]
+fn listing_cards_load_the_photos_thumbnail_and_the_hub_serves_it() {
+    let rt = rt();
+    let hub = farmlive_tests::HubProcess::start();
+    let farmer = hub.device(
+        &rt,
+        &["Li orchard"],
+        farmlive_core::protocol::api::Role::Farmer,
+        "phone",
+    );
+    let l = farmer.list("Li orchard", &ListingBuilder::new("Mangoes").stock(5));
+    // The device's own pipeline makes the listing image and the thumbnail.
+    let photo = farmer
+        .core
+        .add_photo_file(l.id, farmlive_tests::photo("phone-12mp-exif-rotated.jpg"))
+        .unwrap();
+    assert_ne!(photo.thumb_sha256, photo.sha256);
+    farmer.sync(&rt);
+    let thumb = std::fs::read(farmer.core.photo_path(&photo.thumb_sha256).unwrap()).unwrap();
+    let full = std::fs::read(farmer.core.photo_path(&photo.sha256).unwrap()).unwrap();
+    assert!(thumb.len() * 3 < full.len(), "a thumbnail is much smaller");
+    rt.block_on(async {
+        // The public listing names the thumbnail, with the photo's shape.
+        let listings: serde_json::Value = reqwest::get(format!("{}/v1/listings", hub.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let listing = listings
+            .as_array()
+            .or_else(|| listings["listings"].as_array())
+            .and_then(|a| a.iter().find(|x| x["id"] == l.id.to_string()))
+            .cloned()
+            .unwrap_or_else(|| panic!("the listing in {listings}"));
+        assert_eq!(listing["photos"][0], photo.sha256);
+        assert_eq!(listing["thumbnails"][0]["sha256"], photo.thumb_sha256);
+        assert_eq!(
+            (
+                listing["thumbnails"][0]["width"].as_u64(),
+                listing["thumbnails"][0]["height"].as_u64()
+            ),
+            (Some(u64::from(photo.width)), Some(u64::from(photo.height)))
+        );
+        // The card loads the thumbnail, lazily, with a size for layout; not
+        // the listing-size image.
+        let mut b = Browser::new(&hub.url, "en");
+        let home = b.get("/").await;
+        assert_eq!(home.status, 200);
+        let card = home
+            .body
+            .split(&format!(r#"id="l-{}""#, l.id))
+            .nth(1)
+            .and_then(|rest| rest.split("</li>").next())
+            .unwrap_or_else(|| panic!("the card in {}", home.body));
+        let img = card
+            .split("<img ")
+            .nth(1)
+            .and_then(|i| i.split('>').next())
+            .unwrap_or_else(|| panic!("an image in {card}"));
+        assert!(
+            img.contains(&format!(r#"src="/v1/blobs/{}""#, photo.thumb_sha256)),
+            "{img}"
+        );
+        assert!(img.contains(r#"loading="lazy""#), "{img}");
+        assert!(
+            img.contains("width=\"") && img.contains("height=\""),
+            "{img}"
+        );
+        assert!(!home.body.contains(&photo.sha256), "no full-size photo");
+        // And the hub serves it to anyone: the device's exact bytes.
+        let served = reqwest::get(format!("{}/v1/blobs/{}", hub.url, photo.thumb_sha256))
+            .await
+            .unwrap();
+        assert_eq!(served.status().as_u16(), 200);
+        assert_eq!(served.bytes().await.unwrap().as_ref(), thumb.as_slice());
+    });
+}

@@ -5,6 +5,7 @@
 
 mod caller;
 mod extract;
+mod hangup;
 mod routes;
 mod routes_blobs;
 mod routes_devices;
@@ -15,6 +16,7 @@ pub mod signup;
 pub(crate) mod sse;
 mod state;
 
+pub(crate) use hangup::Hangup;
 pub use routes::router;
 pub(crate) use routes_hls::router as hls_router;
 pub use state::AppState;

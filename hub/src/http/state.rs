@@ -18,6 +18,9 @@ pub struct AppState {
     pub signups: SignupLimiter,
     /// Live video: the rooms on air and where devices publish.
     pub media: Arc<Media>,
+    /// The storefront is reached over HTTPS (an `https://` public URL):
+    /// its cookies are `Secure`.
+    pub secure_cookies: bool,
 }
 
 /// The state handlers extract.

@@ -48,7 +48,13 @@ struct OnAir {
     publisher: watch::Sender<u64>,
     /// Whether a publisher is connected now.
     publishing: Mutex<bool>,
+    /// What to do when a viewer is dropped for stalling (its driver closes
+    /// the connection: see [`ViewerFeed::on_stalled`]).
+    stall_hooks: Mutex<HashMap<ViewerId, StallHook>>,
 }
+
+/// Called once when its viewer is dropped for stalling.
+type StallHook = Box<dyn FnOnce() + Send>;
 
 impl OnAir {
     fn relay(&self) -> MutexGuard<'_, Relay> {
@@ -170,6 +176,7 @@ impl Media {
                         wake: watch::Sender::new(0),
                         publisher: watch::Sender::new(0),
                         publishing: Mutex::new(false),
+                        stall_hooks: Mutex::new(HashMap::new()),
                     })
                 })
                 .clone()
@@ -276,6 +283,12 @@ impl Publisher {
         if !stalled.is_empty() {
             tracing::info!(target: "farmlive::media", room = %self.room,
                 "dropped {} stalled viewer(s)", stalled.len());
+            let hooks: Vec<StallHook> = {
+                let mut all = lock(&self.on_air.stall_hooks);
+                stalled.iter().filter_map(|id| all.remove(id)).collect()
+            };
+            // Outside the locks: a hook may do anything but call back here.
+            hooks.into_iter().for_each(|hook| hook());
         }
         self.on_air.wake.send_modify(|n| *n += 1);
     }
@@ -309,6 +322,15 @@ pub struct ViewerFeed {
 }
 
 impl ViewerFeed {
+    /// Calls `hook` once if the relay drops this viewer for stalling (it
+    /// took nothing for [`RelayLimits::stall`]). Its driver's socket write
+    /// is stuck then, so [`ViewerFeed::next`] is not being awaited and
+    /// cannot see the end: the hook is how the driver learns to close the
+    /// connection. Never called after the feed is dropped.
+    pub fn on_stalled(&self, hook: impl FnOnce() + Send + 'static) {
+        lock(&self.on_air.stall_hooks).insert(self.id, Box::new(hook));
+    }
+
     /// The next bytes to send, waiting for the publisher if need be; `None`
     /// once the stream is over (or the viewer was dropped for stalling).
     pub async fn next(&mut self) -> Option<Bytes> {
@@ -334,6 +356,7 @@ impl ViewerFeed {
 
 impl Drop for ViewerFeed {
     fn drop(&mut self) {
+        lock(&self.on_air.stall_hooks).remove(&self.id);
         self.on_air.relay().remove_viewer(self.id);
     }
 }

@@ -1,6 +1,15 @@
 //! Who watches which room: distinct buyers with at least one open event
-//! stream. Held in memory only, so counts start at zero when the hub
-//! starts (followers reconnect and count again).
+//! stream, and anonymous players (open HTTP-FLV connections). Held in
+//! memory only, so counts start at zero when the hub starts (followers and
+//! players reconnect and count again).
+//!
+//! A room's count is the larger of the two, not their sum: a buyer's
+//! browser on the room page both follows the events and plays the video,
+//! and must count once. The cost: signed-in followers who do not play
+//! (the `farmlive buyer` simulator, a phone app without the player) are
+//! hidden behind the players while there are more players. HLS players
+//! are not counted: a playlist fetch names no viewer (players behind one
+//! NAT or CDN edge share an address, and a CDN answers most fetches itself).
 
 use farmlive_protocol::{BuyerId, DeviceId, RoomId};
 use std::collections::HashMap;
@@ -20,11 +29,12 @@ pub const STREAMS_PER_DEVICE: u32 = STREAMS_PER_VIEWER;
 #[derive(Debug, PartialEq, Eq)]
 pub struct TooManyStreams;
 
-/// Open connections per buyer per room, and per device.
+/// Open connections per buyer per room, per device, and players per room.
 #[derive(Debug, Default)]
 pub struct Viewers {
     rooms: HashMap<RoomId, HashMap<BuyerId, u32>>,
     devices: HashMap<DeviceId, u32>,
+    players: HashMap<RoomId, u32>,
 }
 
 impl Viewers {
@@ -37,7 +47,8 @@ impl Viewers {
             return Err(TooManyStreams);
         }
         *n += 1;
-        Ok((*n == 1).then(|| count(buyers)))
+        let first = *n == 1;
+        Ok(first.then(|| self.count(room)))
     }
 
     /// A buyer's stream closed. `Some(viewers)` if it was their last, i.e.
@@ -50,16 +61,32 @@ impl Viewers {
             return None;
         }
         buyers.remove(&buyer);
-        let left = count(buyers);
         if buyers.is_empty() {
             self.rooms.remove(&room);
         }
-        Some(left)
+        Some(self.count(room))
     }
 
-    /// Distinct buyers watching `room`.
+    /// Viewers of `room`: distinct buyers following it or players playing
+    /// it, whichever are more (see the module's notes).
     pub fn count(&self, room: RoomId) -> u32 {
-        self.rooms.get(&room).map_or(0, count)
+        let buyers = self.rooms.get(&room).map_or(0, count);
+        buyers.max(self.players.get(&room).copied().unwrap_or(0))
+    }
+
+    /// An anonymous player (an HTTP-FLV connection) starts playing `room`.
+    pub fn player_open(&mut self, room: RoomId) {
+        *self.players.entry(room).or_insert(0) += 1;
+    }
+
+    /// A player of `room` stopped. Unknown rooms are ignored.
+    pub fn player_close(&mut self, room: RoomId) {
+        if let Some(n) = self.players.get_mut(&room) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.players.remove(&room);
+            }
+        }
     }
 
     /// A device opens an event stream; refused past [`STREAMS_PER_DEVICE`].
@@ -85,6 +112,7 @@ impl Viewers {
     /// Forgets a room (it ended; its streams are closing).
     pub fn clear(&mut self, room: RoomId) {
         self.rooms.remove(&room);
+        self.players.remove(&room);
     }
 }
 
@@ -153,6 +181,34 @@ mod tests {
         }
         v.device_close(other);
         assert!(v.devices.is_empty());
+    }
+
+    #[test]
+    fn players_count_and_a_buyer_who_also_plays_counts_once() {
+        let mut v = Viewers::default();
+        let (room, other_room) = (RoomId::new(), RoomId::new());
+        let (wang, li) = (BuyerId::new(), BuyerId::new());
+        v.player_open(room);
+        v.player_open(room);
+        v.player_open(room);
+        assert_eq!(v.count(room), 3, "three anonymous players");
+        assert_eq!(v.count(other_room), 0);
+        // Wang's browser follows and plays: one of the three players.
+        assert_eq!(v.join(room, wang), Ok(Some(3)));
+        v.player_close(room);
+        v.player_close(room);
+        assert_eq!(v.count(room), 1, "Wang, following and playing");
+        assert_eq!(v.join(room, li), Ok(Some(2)), "more followers than players");
+        v.player_close(room);
+        v.player_close(room); // a late close of a player already gone
+        assert_eq!(v.count(room), 2);
+        assert_eq!(v.leave(room, wang), Some(1));
+        assert_eq!(v.leave(room, li), Some(0));
+        assert!(v.players.is_empty() && v.rooms.is_empty(), "nothing kept");
+        v.player_open(room);
+        v.clear(room);
+        v.player_close(room);
+        assert_eq!(v.count(room), 0, "a cleared room forgets its players");
     }
 
     #[test]

@@ -1,8 +1,10 @@
-//! One connection's service: the router with `ConnectInfo`, a request body
+//! One connection's service: the router with `ConnectInfo` and the
+//! connection's [`Hangup`], a request body
 //! that must keep arriving, and the bookkeeping that keeps a connection out
 //! of [`Waiting`] while a request is in flight.
 
 use super::waiting::{Track, Waiting};
+use crate::http::Hangup;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
@@ -26,6 +28,8 @@ pub(super) struct ConnService {
     pub(super) body_read_timeout: Duration,
     pub(super) waiting: Arc<Waiting>,
     pub(super) track: Arc<Track>,
+    /// Fired by a route to close this connection (see [`Hangup`]).
+    pub(super) hangup: Hangup,
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -50,6 +54,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
             })
         });
         req.extensions_mut().insert(ConnectInfo(self.addr));
+        req.extensions_mut().insert(self.hangup.clone());
         let mut router = self.router.clone();
         Box::pin(async move {
             if !live {

@@ -34,24 +34,43 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.trim().to_owned())
 }
 
-/// `Set-Cookie` for the guest's token.
-pub fn set_buyer_cookie(token: &str) -> HeaderValue {
+/// `; Secure` when the storefront is served over HTTPS (the operator's
+/// `--public-url https://…`): the browser then never sends the cookie over
+/// plain HTTP, where anyone on the path could read the guest's token.
+fn secure_attr(secure: bool) -> &'static str {
+    if secure { "; Secure" } else { "" }
+}
+
+/// `Set-Cookie` for the guest's token (`Secure` if `secure`).
+pub fn set_buyer_cookie(token: &str, secure: bool) -> HeaderValue {
     // A token is `flb_` and hex: nothing to escape. Checked anyway, so a
     // change of format cannot produce a broken header.
     let value = format!(
-        "{BUYER_COOKIE}={token}; Path=/; Max-Age={BUYER_COOKIE_MAX_AGE_SECS}; HttpOnly; SameSite=Lax"
+        "{BUYER_COOKIE}={token}; Path=/; Max-Age={BUYER_COOKIE_MAX_AGE_SECS}; HttpOnly; SameSite=Lax{}",
+        secure_attr(secure)
     );
     HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("x=; Max-Age=0"))
 }
 
-/// `Set-Cookie` that forgets the guest.
-pub fn clear_buyer_cookie() -> HeaderValue {
-    HeaderValue::from_static("farmlive_buyer=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")
+/// `Set-Cookie` that forgets the guest (a `Secure` cookie is only
+/// replaced by a `Secure` one).
+pub fn clear_buyer_cookie(secure: bool) -> HeaderValue {
+    if secure {
+        HeaderValue::from_static(
+            "farmlive_buyer=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure",
+        )
+    } else {
+        HeaderValue::from_static("farmlive_buyer=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")
+    }
 }
 
-/// `Set-Cookie` for the language switch (a year; not a secret).
-pub fn set_lang_cookie(code: &'static str) -> HeaderValue {
-    let value = format!("{LANG_COOKIE}={code}; Path=/; Max-Age=31536000; SameSite=Lax");
+/// `Set-Cookie` for the language switch (a year; not a secret, but
+/// `Secure` like the guest's when the storefront is HTTPS).
+pub fn set_lang_cookie(code: &'static str, secure: bool) -> HeaderValue {
+    let value = format!(
+        "{LANG_COOKIE}={code}; Path=/; Max-Age=31536000; SameSite=Lax{}",
+        secure_attr(secure)
+    );
     HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("lang=zh; Path=/"))
 }
 
@@ -80,7 +99,7 @@ pub async fn sign_up(
     state.signups.check(parts)?;
     let s = state.clone();
     let (buyer, token) = blocking(move || s.store.sign_up_buyer(&contact)).await?;
-    Ok((buyer, set_buyer_cookie(&token)))
+    Ok((buyer, set_buyer_cookie(&token, state.secure_cookies)))
 }
 
 /// Refuses a form post that says it comes from another site: an `Origin`
@@ -135,9 +154,38 @@ mod tests {
 
     #[test]
     fn the_guest_cookie_is_http_only_and_lax() {
-        let c = set_buyer_cookie("flb_abc");
+        let c = set_buyer_cookie("flb_abc", false);
         let c = c.to_str().unwrap();
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"), "{c}");
+        assert!(!c.contains("Secure"), "a plain-HTTP hub: {c}");
+    }
+
+    #[test]
+    fn behind_https_every_cookie_is_secure() {
+        let cookies = [
+            set_buyer_cookie("flb_abc", true),
+            clear_buyer_cookie(true),
+            set_lang_cookie("en", true),
+        ];
+        for c in &cookies {
+            let c = c.to_str().unwrap();
+            assert!(c.ends_with("; Secure"), "{c}");
+        }
+        let c = set_buyer_cookie("flb_abc", true);
+        let c = c.to_str().unwrap();
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"), "{c}");
+        assert!(
+            !clear_buyer_cookie(false)
+                .to_str()
+                .unwrap()
+                .contains("Secure")
+        );
+        assert!(
+            !set_lang_cookie("en", false)
+                .to_str()
+                .unwrap()
+                .contains("Secure")
+        );
     }
 
     #[test]

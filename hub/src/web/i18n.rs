@@ -180,6 +180,8 @@ pub struct Strings {
     pub status: &'static str,
     /// Ship-by.
     pub ship_by: &'static str,
+    /// The name of the zone order times are shown in (Beijing time).
+    pub zone: &'static str,
     /// Carrier.
     pub carrier: &'static str,
     /// Tracking number.
@@ -270,6 +272,7 @@ static EN: Strings = Strings {
     order: "Order",
     status: "Status",
     ship_by: "Ships by",
+    zone: "Beijing time",
     carrier: "Carrier",
     tracking: "Tracking number",
     total: "Total",
@@ -342,6 +345,7 @@ static ZH: Strings = Strings {
     order: "订单",
     status: "状态",
     ship_by: "最晚发货",
+    zone: "北京时间",
     carrier: "快递公司",
     tracking: "运单号",
     total: "合计",

@@ -163,12 +163,16 @@ fn local(back: &str) -> &str {
 
 /// `GET /lang/{lang}?back=/r/...`: remembers the language, goes back.
 pub async fn switch_lang(
+    State(s): St,
     Path(code): Path<String>,
     Query(b): Query<Back>,
     headers: HeaderMap,
 ) -> Response {
     match Lang::from_code(&code) {
-        Some(lang) => see_other(local(&b.back), Some(guest::set_lang_cookie(lang.code()))),
+        Some(lang) => see_other(
+            local(&b.back),
+            Some(guest::set_lang_cookie(lang.code(), s.secure_cookies)),
+        ),
         None => error_page(
             &HubError::NotFound("no such language"),
             Lang::of_request(&headers),
@@ -179,11 +183,14 @@ pub async fn switch_lang(
 
 /// `POST /guest/forget`: drops the guest cookie (the next order signs up
 /// a new guest with the details given then).
-pub async fn forget(headers: HeaderMap, Form(b): Form<Back>) -> Response {
+pub async fn forget(State(s): St, headers: HeaderMap, Form(b): Form<Back>) -> Response {
     if let Err(e) = guest::same_site(&headers) {
         return error_page(&e, Lang::of_request(&headers), pages::HOME.path);
     }
-    see_other(local(&b.back), Some(guest::clear_buyer_cookie()))
+    see_other(
+        local(&b.back),
+        Some(guest::clear_buyer_cookie(s.secure_cookies)),
+    )
 }
 
 #[cfg(test)]

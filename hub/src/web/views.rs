@@ -69,11 +69,14 @@ pub fn price(m: Money) -> String {
     }
 }
 
-/// A listing's first photo's address, if it has one.
+/// The address of a listing's first photo as cards show it, if it has
+/// one: its thumbnail (a few tens of kilobytes, where the listing-size image
+/// weighs hundreds), or the listing-size image if none is listed.
 pub fn photo(l: &PublicListing) -> Option<String> {
-    l.photos
-        .first()
-        .map(|sha| blobs::GET.path_for(sha.as_str()))
+    let thumb = l.thumbnails.first().map(|t| t.sha256.as_str());
+    thumb
+        .or_else(|| l.photos.first().map(String::as_str))
+        .map(|sha| blobs::GET.path_for(sha))
 }
 
 /// A room on the home page.
@@ -102,7 +105,7 @@ pub struct ListingCard {
     pub unit: &'static str,
     /// Units in stock.
     pub stock: i64,
-    /// First photo's address.
+    /// First photo's thumbnail's address.
     pub photo: Option<String>,
 }
 
@@ -282,8 +285,10 @@ pub struct OrderPage {
     pub delivery: &'static str,
     /// Still to ship.
     pub awaits_shipping: bool,
-    /// Ship-by, readable (UTC).
+    /// Ship-by, readable, in Beijing time with the zone named.
     pub ship_by: String,
+    /// Ship-by, readable, in UTC (the element's title, for buyers abroad).
+    pub ship_by_utc: String,
     /// Ship-by, ISO 8601.
     pub ship_by_iso: String,
     /// Carrier and tracking number, once shipped.
@@ -332,7 +337,8 @@ impl OrderPage {
                 Delivery::NonContact => t.deliveries[1],
             },
             awaits_shipping: o.status.awaits_shipping(),
-            ship_by: utc_minutes(o.ship_by()),
+            ship_by: beijing_minutes(o.ship_by(), t.zone),
+            ship_by_utc: utc_minutes(o.ship_by()),
             ship_by_iso: iso(o.ship_by()),
             shipment: o
                 .shipment
@@ -383,6 +389,17 @@ pub fn utc_minutes(ms: UnixMillis) -> String {
     format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02} UTC")
 }
 
+/// Beijing time's offset from UTC. Buyers are in China, which keeps one
+/// zone all year (no daylight saving), so a constant is exact.
+const BEIJING_OFFSET_MS: i64 = 8 * 3_600_000;
+
+/// `2026-12-04 19:40 北京时间`: the minute in Beijing time, then `zone`,
+/// the zone's name in the page's language.
+pub fn beijing_minutes(ms: UnixMillis, zone: &str) -> String {
+    let (y, m, d, h, min) = parts(ms.saturating_add(BEIJING_OFFSET_MS));
+    format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02} {zone}")
+}
+
 /// `2026-12-04T11:40Z`.
 fn iso(ms: UnixMillis) -> String {
     let (y, m, d, h, min) = parts(ms);
@@ -399,6 +416,20 @@ mod tests {
         // 2024-02-29 12:34 UTC, a leap day.
         assert_eq!(utc_minutes(1_709_210_040_000), "2024-02-29 12:34 UTC");
         assert_eq!(iso(1_709_210_040_000), "2024-02-29T12:34Z");
+    }
+
+    #[test]
+    fn order_times_read_in_beijing_time_across_the_date_line() {
+        // 2024-02-29 12:34 UTC is 20:34 in Beijing; 20:00 UTC is the next
+        // day there, and the last evening of February rolls into March.
+        assert_eq!(
+            beijing_minutes(1_709_210_040_000, "北京时间"),
+            "2024-02-29 20:34 北京时间"
+        );
+        assert_eq!(
+            beijing_minutes(1_709_236_800_000, "Beijing time"),
+            "2024-03-01 04:00 Beijing time"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `farmlive_hub::run` that `farmlive hub` calls.
 //!
 //! Usage: `farmlive-hubd DB [LISTEN] [--trusted-proxy-header H]
-//! [--signup-burst N] [--rtmp-listen ADDR|off]`; prints `listening
+//! [--signup-burst N] [--rtmp-listen ADDR|off] [--public-url URL]`; prints `listening
 //! http://ADDR`, `code CODE` (a farmer code for "Test farm") and `rtmp
 //! ADDR` (or `rtmp off`), then serves until killed. The RTMP ingest listens
 //! on an ephemeral port of LISTEN's address unless told otherwise (never
@@ -62,6 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--trusted-proxy-header" => options.trusted_proxy_header = Some(value.parse()?),
             "--signup-burst" => options.signup_burst = value.parse()?,
             "--rtmp-listen" => options.rtmp_listen = value.parse()?,
+            "--public-url" => options.public_url = Some(value),
             other => return Err(format!("unknown flag {other}").into()),
         }
     }

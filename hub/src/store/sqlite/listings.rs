@@ -3,7 +3,7 @@
 use super::{Store, from_json};
 use crate::error::Result;
 use farmlive_protocol::ListingState;
-use farmlive_protocol::api::{FarmInfo, PublicListing};
+use farmlive_protocol::api::{FarmInfo, PublicListing, Thumbnail};
 
 /// A listing as buyers see it.
 pub(crate) fn public_listing(s: ListingState, farm_name: String) -> PublicListing {
@@ -18,6 +18,15 @@ pub(crate) fn public_listing(s: ListingState, farm_name: String) -> PublicListin
         unit: s.unit.value,
         price: s.price.value,
         stock: s.stock,
+        thumbnails: s
+            .photos
+            .iter()
+            .map(|p| Thumbnail {
+                sha256: p.photo.thumb_sha256.clone(),
+                width: p.photo.width,
+                height: p.photo.height,
+            })
+            .collect(),
         photos: s.photos.into_iter().map(|p| p.photo.sha256).collect(),
     }
 }
