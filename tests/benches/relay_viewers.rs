@@ -32,7 +32,7 @@ mod machine;
 use farmlive_tests::media::{ffprobe, video_stream, wait_on_air};
 use farmlive_tests::net::ensure_open_file_limit;
 use farmlive_tests::nginx_live::NginxLive;
-use farmlive_tests::procstat::{CpuUse, measure_cpu, memory_kib};
+use farmlive_tests::procstat::{CpuUse, cpu_secs, measure_cpu, memory_kib};
 use farmlive_tests::swarm::{Delivery, Swarm, delivery};
 use farmlive_tests::{HubProcess, rt};
 use std::net::SocketAddr;
@@ -112,6 +112,9 @@ struct Phase {
     /// times the window (percent, sorted): below 100 % a viewer is
     /// falling behind live even if it misses no picture.
     pace: Vec<f64>,
+    /// The viewers' own process (this one) over the window: when it is
+    /// short of CPU, the server's figures measure the client, not itself.
+    client: CpuUse,
 }
 
 impl Phase {
@@ -134,25 +137,40 @@ impl Phase {
     }
 }
 
-/// What one window measured: the server's CPU, the viewers' delivery,
-/// the server's memory, the bytes read, and each viewer's pace.
-type Window = (CpuUse, Delivery, (u64, u64), u64, Vec<f64>);
-
-/// Records `swarm` over `window` while measuring `pid`'s CPU.
-fn window(pid: u32, swarm: &Swarm, window: Duration) -> Window {
+/// Records `swarm` over a window of `win` while measuring the server
+/// `pid`'s CPU and this process's (the viewers'), and prints the phase.
+fn measure(name: String, pid: u32, swarm: &Swarm, win: Duration, baseline: CpuUse) -> Phase {
     swarm.start_recording();
     let before = swarm.bytes();
-    let cpu = measure_cpu(pid, window);
+    let client_before = cpu_secs(std::process::id()).unwrap_or(0.0);
+    let cpu = measure_cpu(pid, win);
+    let client = CpuUse {
+        cpu_secs: cpu_secs(std::process::id()).unwrap_or(0.0) - client_before,
+        wall_secs: cpu.wall_secs,
+    };
     let bytes = swarm.bytes() - before;
     let logs = swarm.stop_recording();
-    let d = delivery(&logs);
-    let expected = d.fps() * cpu.wall_secs;
+    let delivery = delivery(&logs);
+    let expected = delivery.fps() * cpu.wall_secs;
     let mut pace: Vec<f64> = logs
         .iter()
         .map(|l| l.len() as f64 * 100.0 / expected.max(1.0))
         .collect();
     pace.sort_by(f64::total_cmp);
-    (cpu, d, memory_kib(pid).unwrap_or_default(), bytes, pace)
+    let phase = Phase {
+        name,
+        viewers: logs.len(),
+        playing: swarm.playing(),
+        delivery,
+        baseline,
+        window: cpu,
+        memory: memory_kib(pid).unwrap_or_default(),
+        bytes,
+        pace,
+        client,
+    };
+    print_phase(&phase);
+    phase
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -210,6 +228,17 @@ fn print_phase(p: &Phase) {
         p.memory.0 as f64 / 1024.0,
         p.memory.1 as f64 / 1024.0
     );
+    println!(
+        "  the viewers' own process: {:.3} cores, {:.2} ms CPU per MB read",
+        p.client.cores(),
+        p.client.cpu_secs * 1000.0 / (p.bytes as f64 / 1e6).max(1e-9)
+    );
+}
+
+/// Whether every viewer of the phase kept up with live: only then does
+/// CPU per viewer measure the same work on both servers.
+fn kept_pace(p: &Phase) -> bool {
+    percentile(&p.pace, 0.01) >= 95.0
 }
 
 fn hub_phases(
@@ -248,39 +277,21 @@ fn hub_phases(
         summary_of_joins(&swarm)
     );
     std::thread::sleep(WARM_UP);
-    let (cpu, d, memory, bytes, pace) = window(pid, &swarm, win);
-    let one = Phase {
-        name: format!("hub, {viewers} viewers"),
-        viewers,
-        playing: swarm.playing(),
-        delivery: d,
-        baseline: base,
-        window: cpu,
-        memory,
-        bytes,
-        pace,
-    };
-    print_phase(&one);
+    let one = measure(format!("hub, {viewers} viewers"), pid, &swarm, win, base);
 
     let slow = Swarm::flv(rt, addr, &path, throttled, Some(throttle_bps));
     std::thread::sleep(WARM_UP);
     slow.start_recording();
-    let (cpu, d, memory, bytes, pace) = window(pid, &swarm, win);
-    let _ = slow.stop_recording();
-    let two = Phase {
-        name: format!(
+    let two = measure(
+        format!(
             "hub, {viewers} viewers + {throttled} throttled to {throttle_bps} B/s (full-speed viewers' figures)"
         ),
-        viewers,
-        playing: swarm.playing(),
-        delivery: d,
-        baseline: base,
-        window: cpu,
-        memory,
-        bytes,
-        pace,
-    };
-    print_phase(&two);
+        pid,
+        &swarm,
+        win,
+        base,
+    );
+    let _ = slow.stop_recording();
     let logs: Vec<_> = slow.logs.iter().map(|l| l.lock().unwrap()).collect();
     let skips: u64 = logs.iter().map(|l| l.skips).sum();
     let skipped = logs.iter().filter(|l| l.skips > 0).count();
@@ -337,19 +348,13 @@ fn nginx_phase(
         summary_of_joins(&swarm)
     );
     std::thread::sleep(WARM_UP);
-    let (cpu, d, memory, bytes, pace) = window(pid, &swarm, win);
-    let phase = Phase {
-        name: format!("nginx-rtmp, {viewers} RTMP players"),
-        viewers,
-        playing: swarm.playing(),
-        delivery: d,
-        baseline: base,
-        window: cpu,
-        memory,
-        bytes,
-        pace,
-    };
-    print_phase(&phase);
+    let phase = measure(
+        format!("nginx-rtmp, {viewers} RTMP players"),
+        pid,
+        &swarm,
+        win,
+        base,
+    );
     println!("  players' ends: {:?}", swarm.ends());
     let log = nginx.log();
     if !log.trim().is_empty() {
@@ -445,6 +450,9 @@ fn main() {
     row("CPU per MB read (ms)", &|p| {
         format!("{:.2}", p.cpu_ms_per_mb())
     });
+    row("viewers' own process (cores)", &|p| {
+        format!("{:.3}", p.client.cores())
+    });
     row("RSS peak / now (MB)", &|p| {
         format!(
             "{:.1} / {:.1}",
@@ -460,6 +468,17 @@ fn main() {
         ratio(&hub[0]),
         ratio(&hub[1])
     );
+    if !(kept_pace(&hub[0]) && kept_pace(&nginx)) {
+        println!(
+            "  NOT COMPARABLE: a server's viewers fell behind live (pace p1: hub {:.1} %, nginx {:.1} %; \
+             the viewers' process used {:.2} and {:.2} cores), so the servers did unequal work; \
+             compare per MB read, or at a viewer count this machine can read at full pace",
+            percentile(&hub[0].pace, 0.01),
+            percentile(&nginx.pace, 0.01),
+            hub[0].client.cores(),
+            nginx.client.cores()
+        );
+    }
     println!(
         "CPU per MB read, hub / nginx-rtmp: {:.2}× (phase 1), {:.2}× (with throttled viewers)",
         per_mb(&hub[0]),

@@ -14,6 +14,7 @@
 //!   [`Media::attach_sink`] for one room on air now.
 
 use super::relay::{Relay, RelayLimits, TagSink, Take, ViewerId};
+use super::wake::WakeBatch;
 use bytes::Bytes;
 use farmlive_media::flv::FlvTag;
 use farmlive_protocol::RoomId;
@@ -51,6 +52,8 @@ struct OnAir {
     /// What to do when a viewer is dropped for stalling (its driver closes
     /// the connection: see [`ViewerFeed::on_stalled`]).
     stall_hooks: Mutex<HashMap<ViewerId, StallHook>>,
+    /// Which pushes wake the viewers.
+    wake_batch: Mutex<WakeBatch>,
 }
 
 /// Called once when its viewer is dropped for stalling.
@@ -177,6 +180,7 @@ impl Media {
                         publisher: watch::Sender::new(0),
                         publishing: Mutex::new(false),
                         stall_hooks: Mutex::new(HashMap::new()),
+                        wake_batch: Mutex::new(WakeBatch::default()),
                     })
                 })
                 .clone()
@@ -279,7 +283,9 @@ impl Publisher {
         if !self.is_current() {
             return;
         }
-        let stalled = self.on_air.relay().push(tag, Instant::now());
+        let now = Instant::now();
+        let wake = lock(&self.on_air.wake_batch).on_push(tag.kind, tag.header, now);
+        let stalled = self.on_air.relay().push(tag, now);
         if !stalled.is_empty() {
             tracing::info!(target: "farmlive::media", room = %self.room,
                 "dropped {} stalled viewer(s)", stalled.len());
@@ -290,7 +296,9 @@ impl Publisher {
             // Outside the locks: a hook may do anything but call back here.
             hooks.into_iter().for_each(|hook| hook());
         }
-        self.on_air.wake.send_modify(|n| *n += 1);
+        if wake {
+            self.on_air.wake.send_modify(|n| *n += 1);
+        }
     }
 
     /// True while no newer publisher replaced this one and the room's
@@ -342,6 +350,9 @@ impl ViewerFeed {
             self.wake.borrow_and_update();
             let take = self.on_air.relay().take(self.id);
             match take {
+                // One write for all that waited: each piece would cost the
+                // driver a body frame, a chunk header and an iovec.
+                Take::Data(d) if d.len() > 1 => return Some(d.concat().into()),
                 Take::Data(d) => self.pending.extend(d),
                 Take::Wait => {
                     if self.wake.changed().await.is_err() {

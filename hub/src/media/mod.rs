@@ -6,7 +6,7 @@
 //!   know neither the store nor HTTP.
 //! - [`live`]: the rooms on air in this process ([`Media`]), the thin
 //!   driver over the relays that the ingest publishes to and HTTP-FLV
-//!   viewers read from.
+//!   viewers read from; `wake` decides which pushes wake the viewers.
 //! - [`hls_writer`]: a room's HLS (segments, live and replay playlists) and
 //!   its recording, on disk, fed as one of a relay's sinks.
 //! - [`recording`]: the sink factory that gives every room on air its
@@ -22,6 +22,7 @@ pub mod relay;
 mod rtmp;
 mod stream;
 mod viewer;
+mod wake;
 
 pub use ingest::IngestOptions;
 pub use live::{Media, Publisher, SinkFactory, ViewerFeed};
