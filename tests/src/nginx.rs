@@ -9,9 +9,41 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Debian's libnginx-mod-rtmp.
-const RTMP_MODULE: &str = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
+pub(crate) const RTMP_MODULE: &str = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
 
-fn free_port() -> u16 {
+/// Starts nginx under `dir` with `conf` and waits until it listens on
+/// every port; the error log goes to `dir/error.log`.
+pub(crate) fn launch(dir: &Path, conf: &Path, ports: &[u16]) -> Child {
+    assert!(
+        Path::new(RTMP_MODULE).exists(),
+        "libnginx-mod-rtmp is missing: run `cargo xtask setup`"
+    );
+    let child = Command::new("nginx")
+        .arg("-p")
+        .arg(dir)
+        .arg("-e")
+        .arg(dir.join("error.log"))
+        .arg("-c")
+        .arg(conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nginx runs (libnginx-mod-rtmp: `cargo xtask setup`)");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for &port in ports {
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "nginx did not listen on {port}: {}",
+                std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    child
+}
+
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -31,10 +63,6 @@ pub struct NginxHls {
 impl NginxHls {
     /// Starts nginx under `dir` (its config, logs and fragments go there).
     pub fn start(dir: &Path) -> NginxHls {
-        assert!(
-            Path::new(RTMP_MODULE).exists(),
-            "libnginx-mod-rtmp is missing: run `cargo xtask setup`"
-        );
         let (rtmp_port, http_port) = (free_port(), free_port());
         let hls = dir.join("hls");
         std::fs::create_dir_all(&hls).expect("the HLS folder");
@@ -64,28 +92,7 @@ impl NginxHls {
             ),
         )
         .expect("nginx.conf");
-        let child = Command::new("nginx")
-            .arg("-p")
-            .arg(dir)
-            .arg("-e")
-            .arg(dir.join("error.log"))
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nginx runs (libnginx-mod-rtmp: `cargo xtask setup`)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        for port in [rtmp_port, http_port] {
-            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-                assert!(
-                    Instant::now() < deadline,
-                    "nginx did not listen on {port}: {}",
-                    std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
-                );
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
+        let child = launch(dir, &conf, &[rtmp_port, http_port]);
         NginxHls {
             rtmp_port,
             http_port,

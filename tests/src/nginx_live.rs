@@ -3,13 +3,9 @@
 //! peer the hub's HTTP-FLV relay is measured against in the viewers
 //! benchmark.
 
-use std::net::TcpListener;
+use crate::nginx::{RTMP_MODULE, free_port, launch};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// Debian's libnginx-mod-rtmp.
-const RTMP_MODULE: &str = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
+use std::process::Child;
 
 /// A running nginx-rtmp (one process, no master), stopped when dropped.
 pub struct NginxLive {
@@ -23,14 +19,7 @@ impl NginxLive {
     /// Starts nginx under `dir` (config and logs go there) allowing
     /// `connections` connections in its one worker.
     pub fn start(dir: &Path, connections: usize) -> NginxLive {
-        assert!(
-            Path::new(RTMP_MODULE).exists(),
-            "libnginx-mod-rtmp is missing: run `cargo xtask setup`"
-        );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
+        let port = free_port();
         let conf = dir.join("nginx.conf");
         // master_process off: one process, so its CPU is the relay's.
         // multi_accept: the rtmp module's listen has no `backlog=` (511),
@@ -52,26 +41,7 @@ impl NginxLive {
             ),
         )
         .expect("nginx.conf");
-        let child = Command::new("nginx")
-            .arg("-p")
-            .arg(dir)
-            .arg("-e")
-            .arg(dir.join("error.log"))
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nginx runs (libnginx-mod-rtmp: `cargo xtask setup`)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "nginx did not listen on {port}: {}",
-                std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let child = launch(dir, &conf, &[port]);
         NginxLive {
             port,
             dir: dir.to_path_buf(),
