@@ -188,9 +188,10 @@ fn pin_table(label: &str, page: &Value, pinned: &[(i64, u64, u64)]) {
 }
 
 /// The steps a new viewer's page goes through, in order.
-const STEPS: [&str; 9] = [
+const STEPS: [&str; 10] = [
     "html",
     "dom_content_loaded",
+    "player_start",
     "mpegts_js",
     "flv_request",
     "flv_response",
@@ -216,6 +217,11 @@ fn main() {
     } else {
         SHORT
     };
+    // Knobs for a quicker look at one part: new viewers each way, and the
+    // seconds side by side.
+    let knob = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    let viewers = knob("VIEWERS").map_or(viewers, |v| v.max(1) as usize);
+    let seconds = knob("SECONDS").map_or(seconds, |v| v.max(5));
     let began = Instant::now();
     let rt = rt();
     let libs = browser.player_libs();
@@ -363,7 +369,19 @@ fn main() {
                 .collect(),
         )
     };
+    // From player start: the page's own player.js marks it.
+    let from_player = |key: &str| -> Vec<f64> {
+        sorted(
+            result[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|f| Some(f["ms"].as_f64()? - f["steps"]["player_start"].as_f64()?))
+                .collect(),
+        )
+    };
     let (cold, warm) = (ms_of("cold"), ms_of("warm"));
+    let (cold_player, warm_player) = (from_player("cold"), from_player("warm"));
     println!("\ntime to first frame for a new viewer (target p50 <= 500 ms):");
     println!(
         "  {:<52} {:>4} {:>8} {:>8} {:>8}",
@@ -373,6 +391,8 @@ fn main() {
         ("HTTP-FLV: connect -> first keyframe tag", &http),
         ("Chromium, nothing cached: navigation -> first frame", &cold),
         ("Chromium, scripts cached: navigation -> first frame", &warm),
+        ("Chromium, nothing cached: player start -> first frame", &cold_player),
+        ("Chromium, scripts cached: player start -> first frame", &warm_player),
     ] {
         println!(
             "  {name:<52} {:>4} {:>8.0} {:>8.0} {:>8.0}",

@@ -22,7 +22,8 @@
 // Phase 2: time to first frame of the room page, VIEWERS times in a fresh
 // context each (nothing cached) and VIEWERS times in one context (the
 // page's scripts cached after the first): navigation start → first frame
-// presented.
+// presented, and player start (player.js's "farmlive:player-start" mark) →
+// first frame presented.
 // The last line printed is a JSON object of the raw figures.
 //
 // Usage: node latency.mjs CONFIG_JSON, with CONFIG_JSON
@@ -239,6 +240,7 @@ try {
         age: g.firstShownAt - g.firstStamp,
         steps: {
           html: nav.responseEnd,
+          player_start: performance.getEntriesByName("farmlive:player-start")[0]?.startTime ?? null,
           dom_content_loaded: nav.domContentLoadedEventStart,
           mpegts_js: lib ? lib.responseEnd : null,
           ...g.steps,
