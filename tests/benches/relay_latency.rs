@@ -422,6 +422,23 @@ fn main() {
             steps.join(", ")
         );
     }
+    let floor = |step: &str| -> Vec<f64> {
+        sorted(
+            result["floor"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|f| f[step].as_f64())
+                .collect(),
+        )
+    };
+    let floor_dcl = floor("dom_content_loaded");
+    println!(
+        "  floor, the home page (no player) in a fresh context: html {:.0} ms, DOMContentLoaded p50 {:.0} / p99 {:.0} ms",
+        quantile(&floor("html"), 0.5),
+        quantile(&floor_dcl, 0.5),
+        quantile(&floor_dcl, 0.99)
+    );
     println!(
         "  what the first new viewer's page loaded [path, start, end ms]: {}",
         result["cold"][0]["resources"]

@@ -262,6 +262,22 @@ try {
     result.cold.push(await firstFrame(context));
     await context.close();
   }
+  // The floor: the hub's home page (server-rendered, no player) in a
+  // fresh context: when this browser, on this machine, first runs a
+  // page's scripts at all (navigation start → DOMContentLoaded).
+  result.floor = [];
+  for (let i = 0; i < (config.viewers ?? 20); i++) {
+    const context = await phoneContext(browser);
+    const page = await context.newPage();
+    await page.goto(new URL("/", config.room_page).href);
+    result.floor.push(
+      await page.evaluate(() => {
+        const nav = performance.getEntriesByType("navigation")[0];
+        return { html: nav.responseEnd, dom_content_loaded: nav.domContentLoadedEventStart };
+      }),
+    );
+    await context.close();
+  }
   result.warm = [];
   const warm = await phoneContext(browser);
   await warm.addInitScript(watchPage);

@@ -25,7 +25,7 @@ use axum::routing::get;
 use farmlive_protocol::RoomId;
 use farmlive_protocol::api::media;
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Bytes the kernel may hold unsent for one HTTP-FLV viewer (Linux's
 /// `TCP_NOTSENT_LOWAT`): about a quarter second of a 1 Mbit/s stream.
@@ -33,6 +33,19 @@ use std::sync::Arc;
 /// video) for a viewer that reads slowly, which then lags that far behind
 /// live although the relay would have skipped it to the next keyframe.
 pub const UNSENT_MAX: u32 = 32 * 1024;
+
+/// [`UNSENT_MAX`], or `$FARMLIVE_FLV_UNSENT_BYTES` if set (0: no cap, the
+/// kernel's default; for the `relay_slow_viewer` bench's comparison).
+fn unsent_max() -> Option<u32> {
+    static BYTES: OnceLock<u32> = OnceLock::new();
+    let bytes = *BYTES.get_or_init(|| {
+        std::env::var("FARMLIVE_FLV_UNSENT_BYTES")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(UNSENT_MAX)
+    });
+    (bytes > 0).then_some(bytes)
+}
 
 /// The media routes.
 pub fn router() -> Router<Arc<AppState>> {
@@ -53,7 +66,9 @@ async fn live_flv(
     if let Some(Extension(hangup)) = hangup {
         // The relay's bounded queue, not the kernel's send buffer, decides
         // what a slow viewer gets (see `UNSENT_MAX`).
-        if let Err(e) = hangup.limit_unsent(UNSENT_MAX) {
+        if let Some(bytes) = unsent_max()
+            && let Err(e) = hangup.limit_unsent(bytes)
+        {
             tracing::debug!(target: "farmlive::hub", "TCP_NOTSENT_LOWAT: {e}");
         }
         feed.on_stalled(move || hangup.fire());

@@ -359,3 +359,46 @@ fn a_sink_sees_every_tag_and_is_never_dropped() {
     assert!(seen.tags.windows(2).all(|w| w[0].1 <= w[1].1));
     assert_eq!((seen.changes, seen.closed), (1, true));
 }
+
+#[test]
+fn a_viewer_taking_a_little_at_a_time_stays_under_the_bounds() {
+    let now = Instant::now();
+    let mut relay = Relay::new(limits());
+    let v = relay.add_viewer(now);
+    for t in [metadata(), video_header(1), audio_header()] {
+        relay.push(t, now);
+    }
+    // It takes two small tags' worth per frame while the stream sends two
+    // tags and more: its backlog stays in the relay, which skips it.
+    let mut got = Vec::new();
+    let mut later = now;
+    for g in 0..6u32 {
+        for i in 0..10u32 {
+            let ts = (g * 10 + i) * 40;
+            relay.push(if i == 0 { keyframe(ts) } else { inter(ts) }, later);
+            relay.push(audio(ts + 5), later);
+            later += Duration::from_millis(40);
+            if let Take::Data(d) = relay.take_upto(v, 1, later) {
+                assert_eq!(d.len(), 1, "one tag when it asks for one byte");
+                got.extend(d);
+            }
+        }
+    }
+    let stats = relay.viewer_stats(v).expect("still there: it makes progress");
+    assert!(stats.skips >= 1, "its queue overflowed and it skipped: {stats:?}");
+    assert!(stats.queued_tags <= 30);
+    assert!(monotonic(&parse(&got)), "timestamps never go back");
+    // What remains counts as waiting from the last take: not stalled 4 s
+    // on, stalled past the 5 s bound.
+    for t in [keyframe(2_400), inter(2_440), inter(2_480)] {
+        relay.push(t, later);
+    }
+    assert!(matches!(relay.take_upto(v, 1, later), Take::Data(_)));
+    assert!(relay.viewer_stats(v).unwrap().queued_tags > 0);
+    assert!(relay.push(inter(2_520), later + Duration::from_secs(4)).is_empty());
+    assert_eq!(
+        relay.push(inter(2_560), later + Duration::from_secs(6)),
+        vec![v],
+        "a viewer that stops taking is still dropped"
+    );
+}
