@@ -391,8 +391,14 @@ fn main() {
         ("HTTP-FLV: connect -> first keyframe tag", &http),
         ("Chromium, nothing cached: navigation -> first frame", &cold),
         ("Chromium, scripts cached: navigation -> first frame", &warm),
-        ("Chromium, nothing cached: player start -> first frame", &cold_player),
-        ("Chromium, scripts cached: player start -> first frame", &warm_player),
+        (
+            "Chromium, nothing cached: player start -> first frame",
+            &cold_player,
+        ),
+        (
+            "Chromium, scripts cached: player start -> first frame",
+            &warm_player,
+        ),
     ] {
         println!(
             "  {name:<52} {:>4} {:>8.0} {:>8.0} {:>8.0}",

@@ -75,7 +75,8 @@ fn view(url: &str, rate: Option<u64>, stop: Arc<AtomicBool>, seen: Arc<Seen>) {
         "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
-    s.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
     let mut scanner = HttpFlvScanner::default();
     let mut buf = vec![0u8; 4096];
     let began = Instant::now();
@@ -159,11 +160,27 @@ fn phase(label: &str, unsent: Option<&str>, seconds: u64) {
     }
     // Where the backlog sits: the hub's side of each viewer connection
     // (Send-Q: bytes in its send buffer, sent or not), as `ss` sees it.
-    let port = room.flv.rsplit(':').next().unwrap().split('/').next().unwrap();
+    let port = room
+        .flv
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
     let ss = std::process::Command::new("ss")
-        .args(["-tnH", "state", "established", &format!("( sport = :{port} )")])
+        .args([
+            "-tnH",
+            "state",
+            "established",
+            &format!("( sport = :{port} )"),
+        ])
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().replace('\n', " | "))
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .replace('\n', " | ")
+        })
         .unwrap_or_default();
     println!("  {label}: hub sockets (Recv-Q Send-Q local peer): {ss}");
     stop.store(true, Ordering::Relaxed);

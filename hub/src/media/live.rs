@@ -32,12 +32,6 @@ pub trait SinkFactory: Send + Sync {
     fn open(&self, room: RoomId) -> Option<Box<dyn TagSink>>;
 }
 
-/// Bytes a viewer's connection takes from its relay queue at a time: about
-/// what its socket may hold unsent (`TCP_NOTSENT_LOWAT`), so a slow
-/// viewer's backlog stays in the relay's bounded queue, which skips it to
-/// the next keyframe, not in the connection's hands.
-pub const TAKE_BYTES: usize = 32 << 10;
-
 /// How long viewers wait for a publisher that left to come back.
 pub const PUBLISHER_GRACE: Duration = Duration::from_secs(15);
 
@@ -337,8 +331,7 @@ impl ViewerFeed {
         lock(&self.on_air.stall_hooks).insert(self.id, Box::new(hook));
     }
 
-    /// The next bytes to send (taken from the relay [`TAKE_BYTES`] at a
-    /// time), waiting for the publisher if need be; `None`
+    /// The next bytes to send, waiting for the publisher if need be; `None`
     /// once the stream is over (or the viewer was dropped for stalling).
     pub async fn next(&mut self) -> Option<Bytes> {
         loop {
@@ -347,10 +340,7 @@ impl ViewerFeed {
             }
             // Seen before taking: a push after the take changes it again.
             self.wake.borrow_and_update();
-            let take = self
-                .on_air
-                .relay()
-                .take_upto(self.id, TAKE_BYTES, Instant::now());
+            let take = self.on_air.relay().take(self.id);
             match take {
                 Take::Data(d) => self.pending.extend(d),
                 Take::Wait => {

@@ -249,25 +249,6 @@ impl Relay {
         }
     }
 
-    /// As [`Relay::take`], but about `max_bytes` at most (at least one
-    /// tag): what a driver takes to write now. The rest stays in the
-    /// viewer's queue, where its bounds see it, rather than in the
-    /// driver's hands, out of their reach (a driver that took everything
-    /// each time could hold a whole queue's worth besides the queue).
-    pub fn take_upto(&mut self, id: ViewerId, max_bytes: usize, now: Instant) -> Take {
-        let Some(v) = self.viewers.get_mut(&id) else {
-            return Take::End(End::Gone);
-        };
-        let data = v.take_upto(max_bytes, now);
-        if !data.is_empty() {
-            Take::Data(data)
-        } else if let Some(end) = v.end {
-            Take::End(end)
-        } else {
-            Take::Wait
-        }
-    }
-
     /// The viewer left (its connection closed).
     pub fn remove_viewer(&mut self, id: ViewerId) {
         self.viewers.remove(&id);

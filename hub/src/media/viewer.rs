@@ -104,24 +104,6 @@ impl Viewer {
         out
     }
 
-    /// The oldest queued bytes, about `max_bytes` of them (at least one
-    /// tag); the rest stays queued, under the bounds. Taking is progress:
-    /// what remains counts as waiting from `now`.
-    pub(super) fn take_upto(&mut self, max_bytes: usize, now: Instant) -> Vec<Bytes> {
-        let mut out = Vec::new();
-        let mut taken = 0;
-        while taken < max_bytes {
-            let Some((wire, _)) = self.queue.pop_front() else {
-                break;
-            };
-            taken += wire.len();
-            out.push(wire);
-        }
-        self.bytes -= taken;
-        self.waiting_since = (!self.queue.is_empty()).then_some(now);
-        out
-    }
-
     pub(super) fn queued(&self) -> (usize, usize) {
         (self.queue.len(), self.bytes)
     }

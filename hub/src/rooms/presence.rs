@@ -251,7 +251,10 @@ mod tests {
             Decision::Send(RoomEventBody::ViewerLeft { viewers: 999, .. })
         ));
         let d = p.players_changed(room, 998, later + Duration::from_millis(10));
-        assert_eq!(d, Decision::FlushAfter(PRESENCE_EVERY - Duration::from_millis(10)));
+        assert_eq!(
+            d,
+            Decision::FlushAfter(PRESENCE_EVERY - Duration::from_millis(10))
+        );
         p.players_changed(room, 999, later + Duration::from_millis(20));
         assert_eq!(
             p.flush(room, 999, later + PRESENCE_EVERY),
@@ -266,15 +269,19 @@ mod tests {
         let room = RoomId::new();
         let wang = BuyerId::new();
         let t0 = Instant::now();
-        assert!(matches!(
-            p.players_changed(room, 1, t0),
-            Decision::Send(_)
-        ));
+        assert!(matches!(p.players_changed(room, 1, t0), Decision::Send(_)));
         let t1 = t0 + Duration::from_millis(100);
         let d = p.change(room, wang, Change::Joined, "Wang".into(), 2, t1);
         assert!(matches!(d, Decision::FlushAfter(_)));
-        assert_eq!(p.players_changed(room, 3, t1), Decision::Nothing, "scheduled");
-        assert_eq!(p.flush(room, 3, t0 + PRESENCE_EVERY), Some(joined("Wang", 3)));
+        assert_eq!(
+            p.players_changed(room, 3, t1),
+            Decision::Nothing,
+            "scheduled"
+        );
+        assert_eq!(
+            p.flush(room, 3, t0 + PRESENCE_EVERY),
+            Some(joined("Wang", 3))
+        );
     }
 
     #[test]

@@ -259,15 +259,21 @@ mod tests {
     #[test]
     fn one_address_holds_a_few_public_streams_at_most() {
         let mut v = Viewers::default();
-        let (village, other): (IpAddr, IpAddr) =
-            ("203.0.113.7".parse().unwrap(), "198.51.100.1".parse().unwrap());
+        let (village, other): (IpAddr, IpAddr) = (
+            "203.0.113.7".parse().unwrap(),
+            "198.51.100.1".parse().unwrap(),
+        );
         for _ in 0..PUBLIC_STREAMS_PER_ADDRESS {
             assert_eq!(v.public_open(village), Ok(()));
         }
         assert_eq!(v.public_open(village), Err(TooManyStreams));
         assert_eq!(v.public_open(other), Ok(()), "other addresses still open");
         v.public_close(village);
-        assert_eq!(v.public_open(village), Ok(()), "a closed stream frees a place");
+        assert_eq!(
+            v.public_open(village),
+            Ok(()),
+            "a closed stream frees a place"
+        );
         for _ in 0..PUBLIC_STREAMS_PER_ADDRESS {
             v.public_close(village);
         }

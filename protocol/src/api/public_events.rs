@@ -162,7 +162,10 @@ mod tests {
         assert!(json.contains(r#""buyer":"Wang""#), "{json}");
         assert!(!json.contains(&order.to_string()), "no order id: {json}");
         assert!(!json.contains("2400") && !json.contains("non"), "{json}");
-        assert!(!json.contains("total") && !json.contains("delivery"), "{json}");
+        assert!(
+            !json.contains("total") && !json.contains("delivery"),
+            "{json}"
+        );
     }
 
     #[test]
