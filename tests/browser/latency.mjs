@@ -278,6 +278,31 @@ try {
     );
     await context.close();
   }
+  // And the room page itself without its <video> (the same HTML, the
+  // element cut out on the way in): what the video element costs before
+  // the page's scripts run.
+  result.no_video = [];
+  for (let i = 0; i < (config.viewers ?? 20); i++) {
+    const context = await phoneContext(browser);
+    await context.route(config.room_page, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.text()).replace(/<video[\s\S]*?<\/video>/, "");
+      await route.fulfill({ response, body });
+    });
+    const page = await context.newPage();
+    await page.goto(config.room_page);
+    result.no_video.push(
+      await page.evaluate(() => {
+        const nav = performance.getEntriesByType("navigation")[0];
+        return {
+          html: nav.responseEnd,
+          dom_content_loaded: nav.domContentLoadedEventStart,
+          video: document.querySelector("video") !== null,
+        };
+      }),
+    );
+    await context.close();
+  }
   result.warm = [];
   const warm = await phoneContext(browser);
   await warm.addInitScript(watchPage);
