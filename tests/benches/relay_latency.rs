@@ -14,7 +14,8 @@
 //!   API, at T) a few times with a new live price; the room page notes when
 //!   the price changes in its DOM and which stamp the video shows then:
 //!   once as a guest (it follows the room's events) and once without (it
-//!   polls the room), both playing beside the HLS page.
+//!   follows the room's public events; it polled the room every 5 s before
+//!   session 8), both playing beside the HLS page.
 //! - **Time to first frame.** 20 new HTTP-FLV viewers: connect → first
 //!   video keyframe; 20 new room pages in Chromium, nothing cached and
 //!   scripts cached: navigation start → first frame presented.
@@ -64,8 +65,9 @@ const SHORT: Plan = Plan {
 };
 
 /// The pause before pin `k`: 3 s, then 1.3 s longer each time, so the pins
-/// do not keep one phase against the page's 5 s poll (which a fixed 5 s
-/// would, always hitting the same moment of it).
+/// do not keep one phase against a periodic poll (which a fixed 5 s would,
+/// always hitting the same moment of it; pages without a guest polled the
+/// room every 5 s before they followed its public events).
 fn pin_pause(k: i64) -> Duration {
     Duration::from_millis(3000 + 1300 * k as u64)
 }
@@ -341,7 +343,7 @@ fn main() {
     println!("\npin to frame (T = the farmer's pin request sent):");
     pin_table("room page as a guest (SSE)", &result["flv"], &pinned);
     pin_table(
-        "room page without a guest (polls)",
+        "room page without a guest (public events)",
         &result["anon"],
         &pinned,
     );

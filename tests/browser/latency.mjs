@@ -13,7 +13,7 @@
 //
 // Phase 1, side by side: the hub's room page (HTTP-FLV through mpegts.js,
 // as a guest, so the page follows the room's events; and once more without
-// a guest, when the page polls the room instead) and a minimal hls.js
+// a guest, when the page follows the room's public events) and a minimal hls.js
 // page (hls.js defaults, from the same npm folder) on nginx-rtmp's HLS. Once
 // both show stamped frames and have settled it prints "measuring" (the
 // bench then pins listings) and records for SECONDS. The room page also
@@ -191,8 +191,8 @@ try {
   const flv = await flvContext.newPage();
   await flv.goto(config.room_page);
   const hls = await hlsPage(hlsContext, config.hls_url);
-  // A viewer without a guest cookie: the page polls the room instead of
-  // following its events.
+  // A viewer without a guest cookie: the page follows the room's public
+  // events instead of the guest's.
   const anonContext = await phoneContext(browser);
   await anonContext.addInitScript(watchPage);
   const anon = await anonContext.newPage();
