@@ -77,6 +77,8 @@ impl Hangup {
         }
         #[cfg(not(target_os = "linux"))]
         let _ = bytes;
+        #[cfg(all(unix, not(target_os = "linux")))]
+        let _ = self.socket;
         Ok(())
     }
 }
