@@ -207,6 +207,9 @@ impl Conn {
         } = self;
         let track = Track::new(id, Some(place));
         waiting.wait(&track);
+        #[cfg(unix)]
+        let hangup = Hangup::for_socket(std::os::fd::AsRawFd::as_raw_fd(&stream));
+        #[cfg(not(unix))]
         let hangup = Hangup::default();
         let service = ConnService {
             router,

@@ -14,7 +14,8 @@
 //!   API, at T) a few times with a new live price; the room page notes when
 //!   the price changes in its DOM and which stamp the video shows then:
 //!   once as a guest (it follows the room's events) and once without (it
-//!   polls the room), both playing beside the HLS page.
+//!   follows the room's public events; it polled the room every 5 s before
+//!   session 8), both playing beside the HLS page.
 //! - **Time to first frame.** 20 new HTTP-FLV viewers: connect → first
 //!   video keyframe; 20 new room pages in Chromium, nothing cached and
 //!   scripts cached: navigation start → first frame presented.
@@ -64,8 +65,9 @@ const SHORT: Plan = Plan {
 };
 
 /// The pause before pin `k`: 3 s, then 1.3 s longer each time, so the pins
-/// do not keep one phase against the page's 5 s poll (which a fixed 5 s
-/// would, always hitting the same moment of it).
+/// do not keep one phase against a periodic poll (which a fixed 5 s would,
+/// always hitting the same moment of it; pages without a guest polled the
+/// room every 5 s before they followed its public events).
 fn pin_pause(k: i64) -> Duration {
     Duration::from_millis(3000 + 1300 * k as u64)
 }
@@ -188,9 +190,10 @@ fn pin_table(label: &str, page: &Value, pinned: &[(i64, u64, u64)]) {
 }
 
 /// The steps a new viewer's page goes through, in order.
-const STEPS: [&str; 9] = [
+const STEPS: [&str; 10] = [
     "html",
     "dom_content_loaded",
+    "player_start",
     "mpegts_js",
     "flv_request",
     "flv_response",
@@ -216,6 +219,11 @@ fn main() {
     } else {
         SHORT
     };
+    // Knobs for a quicker look at one part: new viewers each way, and the
+    // seconds side by side.
+    let knob = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    let viewers = knob("VIEWERS").map_or(viewers, |v| v.max(1) as usize);
+    let seconds = knob("SECONDS").map_or(seconds, |v| v.max(5));
     let began = Instant::now();
     let rt = rt();
     let libs = browser.player_libs();
@@ -335,7 +343,7 @@ fn main() {
     println!("\npin to frame (T = the farmer's pin request sent):");
     pin_table("room page as a guest (SSE)", &result["flv"], &pinned);
     pin_table(
-        "room page without a guest (polls)",
+        "room page without a guest (public events)",
         &result["anon"],
         &pinned,
     );
@@ -363,7 +371,19 @@ fn main() {
                 .collect(),
         )
     };
+    // From player start: the page's own player.js marks it.
+    let from_player = |key: &str| -> Vec<f64> {
+        sorted(
+            result[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|f| Some(f["ms"].as_f64()? - f["steps"]["player_start"].as_f64()?))
+                .collect(),
+        )
+    };
     let (cold, warm) = (ms_of("cold"), ms_of("warm"));
+    let (cold_player, warm_player) = (from_player("cold"), from_player("warm"));
     println!("\ntime to first frame for a new viewer (target p50 <= 500 ms):");
     println!(
         "  {:<52} {:>4} {:>8} {:>8} {:>8}",
@@ -373,6 +393,14 @@ fn main() {
         ("HTTP-FLV: connect -> first keyframe tag", &http),
         ("Chromium, nothing cached: navigation -> first frame", &cold),
         ("Chromium, scripts cached: navigation -> first frame", &warm),
+        (
+            "Chromium, nothing cached: player start -> first frame",
+            &cold_player,
+        ),
+        (
+            "Chromium, scripts cached: player start -> first frame",
+            &warm_player,
+        ),
     ] {
         println!(
             "  {name:<52} {:>4} {:>8.0} {:>8.0} {:>8.0}",
@@ -402,6 +430,30 @@ fn main() {
             steps.join(", ")
         );
     }
+    let floor_of = |key: &str, step: &str| -> Vec<f64> {
+        sorted(
+            result[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|f| f[step].as_f64())
+                .collect(),
+        )
+    };
+    let floor = |step: &str| floor_of("floor", step);
+    let floor_dcl = floor("dom_content_loaded");
+    let no_video = floor_of("no_video", "dom_content_loaded");
+    println!(
+        "  floor, the home page (no player) in a fresh context: html {:.0} ms, DOMContentLoaded p50 {:.0} / p99 {:.0} ms",
+        quantile(&floor("html"), 0.5),
+        quantile(&floor_dcl, 0.5),
+        quantile(&floor_dcl, 0.99)
+    );
+    println!(
+        "  the room page without its <video>, fresh context: DOMContentLoaded p50 {:.0} / p99 {:.0} ms",
+        quantile(&no_video, 0.5),
+        quantile(&no_video, 0.99)
+    );
     println!(
         "  what the first new viewer's page loaded [path, start, end ms]: {}",
         result["cold"][0]["resources"]

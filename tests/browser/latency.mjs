@@ -13,7 +13,7 @@
 //
 // Phase 1, side by side: the hub's room page (HTTP-FLV through mpegts.js,
 // as a guest, so the page follows the room's events; and once more without
-// a guest, when the page polls the room instead) and a minimal hls.js
+// a guest, when the page follows the room's public events) and a minimal hls.js
 // page (hls.js defaults, from the same npm folder) on nginx-rtmp's HLS. Once
 // both show stamped frames and have settled it prints "measuring" (the
 // bench then pins listings) and records for SECONDS. The room page also
@@ -22,7 +22,8 @@
 // Phase 2: time to first frame of the room page, VIEWERS times in a fresh
 // context each (nothing cached) and VIEWERS times in one context (the
 // page's scripts cached after the first): navigation start → first frame
-// presented.
+// presented, and player start (player.js's "farmlive:player-start" mark) →
+// first frame presented.
 // The last line printed is a JSON object of the raw figures.
 //
 // Usage: node latency.mjs CONFIG_JSON, with CONFIG_JSON
@@ -190,8 +191,8 @@ try {
   const flv = await flvContext.newPage();
   await flv.goto(config.room_page);
   const hls = await hlsPage(hlsContext, config.hls_url);
-  // A viewer without a guest cookie: the page polls the room instead of
-  // following its events.
+  // A viewer without a guest cookie: the page follows the room's public
+  // events instead of the guest's.
   const anonContext = await phoneContext(browser);
   await anonContext.addInitScript(watchPage);
   const anon = await anonContext.newPage();
@@ -239,6 +240,7 @@ try {
         age: g.firstShownAt - g.firstStamp,
         steps: {
           html: nav.responseEnd,
+          player_start: performance.getEntriesByName("farmlive:player-start")[0]?.startTime ?? null,
           dom_content_loaded: nav.domContentLoadedEventStart,
           mpegts_js: lib ? lib.responseEnd : null,
           ...g.steps,
@@ -258,6 +260,47 @@ try {
     const context = await phoneContext(browser);
     await context.addInitScript(watchPage);
     result.cold.push(await firstFrame(context));
+    await context.close();
+  }
+  // The floor: the hub's home page (server-rendered, no player) in a
+  // fresh context: when this browser, on this machine, first runs a
+  // page's scripts at all (navigation start → DOMContentLoaded).
+  result.floor = [];
+  for (let i = 0; i < (config.viewers ?? 20); i++) {
+    const context = await phoneContext(browser);
+    const page = await context.newPage();
+    await page.goto(new URL("/", config.room_page).href);
+    result.floor.push(
+      await page.evaluate(() => {
+        const nav = performance.getEntriesByType("navigation")[0];
+        return { html: nav.responseEnd, dom_content_loaded: nav.domContentLoadedEventStart };
+      }),
+    );
+    await context.close();
+  }
+  // And the room page itself without its <video> (the same HTML, the
+  // element cut out on the way in): what the video element costs before
+  // the page's scripts run.
+  result.no_video = [];
+  for (let i = 0; i < (config.viewers ?? 20); i++) {
+    const context = await phoneContext(browser);
+    await context.route(config.room_page, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.text()).replace(/<video[\s\S]*?<\/video>/, "");
+      await route.fulfill({ response, body });
+    });
+    const page = await context.newPage();
+    await page.goto(config.room_page);
+    result.no_video.push(
+      await page.evaluate(() => {
+        const nav = performance.getEntriesByType("navigation")[0];
+        return {
+          html: nav.responseEnd,
+          dom_content_loaded: nav.domContentLoadedEventStart,
+          video: document.querySelector("video") !== null,
+        };
+      }),
+    );
     await context.close();
   }
   result.warm = [];

@@ -3,7 +3,8 @@
 // air. Mode `live`: the page plays the room's stream by itself (muted
 // autoplay): currentTime advances by at least 3 s, the picture has the
 // published size, a frame drawn to a canvas is not blank and differs from
-// one drawn a second later. EXTRA `comment:TEXT`: the browser then orders
+// one drawn a second later; the page's viewer count shows its own player,
+// rises when a second page plays and falls when that page closes. EXTRA `comment:TEXT`: the browser then orders
 // through the form (becoming a guest) and types TEXT in the comment box.
 // EXTRA `republish`: it prints "republish" (the test then replaces the
 // publisher: the old one leaves, a new one comes) and the picture must go
@@ -126,6 +127,9 @@ try {
     const expected = mode === "live" ? "mpegts" : "native";
     assert.equal(result.engine, expected, "HTTP-FLV through mpegts.js with MSE, else native HLS");
     assert.equal(await video.evaluate((v) => v.muted && !v.controls), true, "live starts muted, no seek bar");
+    // (Shown on the "playing" event, a task that may run just after
+    // currentTime first moves.)
+    await page.locator(".player .unmute").waitFor({ state: "visible", timeout: 5000 });
     assert.ok(await page.locator(".player .unmute").isVisible(), "an unmute button");
   } else {
     assert.equal(result.engine, "hls.js", "Chromium plays the replay through hls.js");
@@ -164,6 +168,29 @@ try {
   assert.equal(await page.locator(".player-note").isVisible(), false, "no note over a playing video");
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: false });
   console.log(`screenshot ${join(artifacts, `${name}.png`)}`);
+
+  if (mode === "live") {
+    // The viewer count: this page (no guest: it follows the room's public
+    // events) sees its own player counted, a second player come, and go.
+    const watching = () => page.evaluate(() => Number(document.getElementById("viewers").textContent));
+    const countAbove = (n) =>
+      page.waitForFunction((n) => Number(document.getElementById("viewers").textContent) > n, n, { timeout: 10000 });
+    await countAbove(0);
+    result.watching = await watching();
+    const otherContext = await phoneContext(browser);
+    const other = await otherContext.newPage();
+    await other.goto(url + roomPath);
+    await other.waitForFunction(() => document.getElementById("player").currentTime > 0, null, {
+      timeout: START_WITHIN_MS,
+    });
+    await countAbove(result.watching);
+    result.watching_two = await watching();
+    await otherContext.close();
+    await page.waitForFunction((n) => Number(document.getElementById("viewers").textContent) < n, result.watching_two, {
+      timeout: 10000,
+    });
+    result.watching_after = await watching();
+  }
 
   if (mode === "live" && extra === "republish") {
     console.log("republish");

@@ -3,11 +3,17 @@
 // listing; a room page shows the pinned live price, takes an order through
 // its form and, once the browser holds a guest, shows a comment typed in
 // its box arriving over the room's event stream; the player libraries the
-// hub serves load and report MSE support. Screenshots of each page
+// hub serves load and report MSE support. Without a guest, the room page
+// follows the room's public events: a new pin (the farmer pins over the
+// API from here, with PIN_URL and TOKEN) shows within seconds, and no
+// request polls the room. Screenshots of each page
 // go to the artifacts folder. No console errors (a blocked script or style
 // would show up as one).
 //
-// Usage: node storefront.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH ENDED_ROOM_PATH
+// Usage: node storefront.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH ENDED_ROOM_PATH PIN_JSON
+//   PIN_JSON: {"url": the room's pin endpoint, "token": the farmer's device
+//   token, "body": a pin request with a new live price, "price": it as the
+//   page shows it, "back": the pin request of the room's ¥8.00 again}
 // Env: FARMLIVE_NPM_DIR (where `npm ci` put playwright-core), CHROMIUM.
 
 import { createRequire } from "node:module";
@@ -15,9 +21,10 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 
-const [url, artifacts, roomPath, endedPath] = process.argv.slice(2);
-if (!url || !artifacts || !roomPath || !endedPath) {
-  console.error("usage: node storefront.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH ENDED_ROOM_PATH");
+const [url, artifacts, roomPath, endedPath, pinJson] = process.argv.slice(2);
+const pin = JSON.parse(pinJson || "null");
+if (!url || !artifacts || !roomPath || !endedPath || !pin) {
+  console.error("usage: node storefront.mjs HUB_URL ARTIFACTS_DIR ROOM_PATH ENDED_ROOM_PATH PIN_JSON");
   process.exit(2);
 }
 const require = createRequire(join(process.env.FARMLIVE_NPM_DIR, "node_modules", "x.js"));
@@ -72,6 +79,30 @@ try {
   assert.equal(await page.locator("#pin-price").textContent(), "¥8.00");
   assert.equal(await page.locator("#pin-usual").textContent(), "¥10.00");
   await shot("room");
+
+  // No guest yet: the page follows the room's public events, so the
+  // farmer's new pin shows without a reload and without polling.
+  const polls = [];
+  page.on("request", (r) => {
+    if (new URL(r.url()).pathname.startsWith("/v1/rooms/") && r.resourceType() === "fetch") polls.push(r.url());
+  });
+  await page.waitForFunction(() => document.getElementById("room").dataset.guest === "false");
+  // The stream is open before the pin (an EventSource fires "open").
+  await page.waitForResponse((r) => r.url().includes("/public-events"), { timeout: 10000 }).catch(() => {});
+  // A new live price, then the old one back (the order below pays it).
+  for (const [body, price] of [[pin.body, pin.price], [pin.back, "¥8.00"]]) {
+    const pinned = await fetch(pin.url, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${pin.token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    assert.equal(pinned.status, 200, "the farmer pins");
+    const sent = Date.now();
+    await page.locator("#pin-price", { hasText: price }).waitFor({ state: "visible", timeout: 5000 });
+    console.log(`pin ${price} shown without a guest after ${Date.now() - sent} ms`);
+  }
+  await page.waitForTimeout(5500); // longer than the old poll's period
+  assert.deepEqual(polls, [], "the page does not poll the room");
 
   // The player libraries the hub serves (from the same npm lock) load under
   // the page's policy and find what they need (MSE) in this browser.

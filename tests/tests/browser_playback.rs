@@ -153,6 +153,11 @@ fn the_room_page_plays_ffmpegs_stream_live_and_then_its_replay() {
     );
     assert!(live["advance_s"].as_f64().unwrap() >= 3.0, "{live}");
     assert!(live["republish_resumed_ms"].is_u64(), "{live}");
+    // Players count as viewers, and a page without a guest hears it.
+    let n = |k: &str| live[k].as_u64().unwrap_or(0);
+    assert!(n("watching") >= 1, "its own player: {live}");
+    assert!(n("watching_two") > n("watching"), "a second player: {live}");
+    assert!(n("watching_after") < n("watching_two"), "it left: {live}");
 
     assert_eq!(wait_exit(&mut ffmpeg, Duration::from_secs(40)), Some(0));
     let ended = rt.block_on(Api::new(&hub.url).end(&room.token, room.id));

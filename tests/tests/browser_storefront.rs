@@ -5,7 +5,8 @@
 //! (`tests/browser/storefront.mjs`) opens the home page and a room page,
 //! orders through the form (and is told when stock runs out), comments
 //! through the box and sees the comment
-//! come back over the event stream, and loads the player libraries the hub
+//! come back over the event stream, sees the farmer's new pin arrive
+//! without a guest (the room's public events, no polling), and loads the player libraries the hub
 //! serves; screenshots go to
 //! `target/artifacts/browser/`.
 //!
@@ -16,7 +17,8 @@
 
 use farmlive_core::OrderFilter;
 use farmlive_core::protocol::api::Role;
-use farmlive_core::protocol::api::pages;
+use farmlive_core::protocol::api::{pages, rooms};
+use farmlive_core::protocol::{Currency, Money};
 use farmlive_tests::api::Api;
 use farmlive_tests::browser::{Browser, artifacts};
 use farmlive_tests::{HubProcess, ListingBuilder, RoomBuilder, rt};
@@ -64,6 +66,14 @@ fn the_storefront_works_in_chromium_at_phone_size() {
             &out_dir.to_string_lossy(),
             &pages::ROOM.path_for(room),
             &pages::ROOM.path_for(ended),
+            &serde_json::json!({
+                "url": format!("{}{}", hub.url, rooms::PIN.path_for(room)),
+                "token": token,
+                "body": { "listing": mango.id, "live_price": Money::from_minor(750, Currency::CNY) },
+                "price": "¥7.50",
+                "back": { "listing": mango.id, "live_price": Money::from_minor(800, Currency::CNY) },
+            })
+            .to_string(),
         ],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -1,5 +1,6 @@
 //! A connection's hang-up: how a route whose response can no longer make
-//! progress asks the server to close the connection now.
+//! progress asks the server to close the connection now; and how it may
+//! bound what the kernel holds unsent for that connection.
 //!
 //! hyper stops polling a response body while the connection cannot write,
 //! so a body cannot end itself when its client stops reading: only the
@@ -12,18 +13,72 @@ use tokio::sync::Notify;
 
 /// Closes the connection a request arrived on, when fired.
 #[derive(Clone, Debug, Default)]
-pub struct Hangup(Arc<Notify>);
+pub struct Hangup {
+    notify: Arc<Notify>,
+    /// The connection's socket, while its task serves the request that
+    /// carries this (see [`Hangup::limit_unsent`]).
+    #[cfg(unix)]
+    socket: Option<std::os::fd::RawFd>,
+}
 
 impl Hangup {
+    /// A hang-up for a connection on `socket`, which must outlive every
+    /// request handler of the connection (the server's connection task
+    /// owns it and runs the handlers).
+    #[cfg(unix)]
+    pub fn for_socket(socket: std::os::fd::RawFd) -> Hangup {
+        Hangup {
+            notify: Arc::default(),
+            socket: Some(socket),
+        }
+    }
+
     /// Asks the connection's task to close the connection (at once, without
     /// finishing the response in flight). Safe from any thread, any time.
     pub fn fire(&self) {
-        self.0.notify_one();
+        self.notify.notify_one();
     }
 
     /// Resolves once [`Hangup::fire`] was called (including before this
     /// was awaited).
     pub async fn fired(&self) {
-        self.0.notified().await;
+        self.notify.notified().await;
+    }
+
+    /// Lets the kernel hold at most about `bytes` not yet sent on this
+    /// connection (`TCP_NOTSENT_LOWAT`): the socket stops taking writes
+    /// past it, so a slow client's backlog stays in the route's own queue
+    /// (which can drop it) instead of in a send buffer of megabytes, whose
+    /// bytes are seconds old when they leave. Bytes already sent and
+    /// waiting for the client's acknowledgement are not counted. Call it
+    /// from the request's handler only (the socket is the connection's).
+    /// Linux only; elsewhere, and without a socket, it does nothing.
+    // One setsockopt that neither socket2 nor rustix offers.
+    #[allow(unsafe_code)]
+    pub fn limit_unsent(&self, bytes: u32) -> std::io::Result<()> {
+        #[cfg(target_os = "linux")]
+        if let Some(fd) = self.socket {
+            let value = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+            // SAFETY: `fd` is the connection's socket, open while its
+            // handlers run (see `for_socket`); the option is an int, passed
+            // by pointer with its size.
+            let rc = unsafe {
+                libc::setsockopt(
+                    fd,
+                    libc::IPPROTO_TCP,
+                    libc::TCP_NOTSENT_LOWAT,
+                    std::ptr::from_ref(&value).cast(),
+                    std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                )
+            };
+            if rc != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = bytes;
+        #[cfg(all(unix, not(target_os = "linux")))]
+        let _ = self.socket;
+        Ok(())
     }
 }

@@ -13,6 +13,7 @@
 //! (the router's compression skips `video/`).
 
 use super::hangup::Hangup;
+use super::sse::schedule_presence;
 use super::state::{AppState, St};
 use crate::error::{HubError, Result};
 use axum::Router;
@@ -24,7 +25,27 @@ use axum::routing::get;
 use farmlive_protocol::RoomId;
 use farmlive_protocol::api::media;
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+/// Bytes the kernel may hold unsent for one HTTP-FLV viewer (Linux's
+/// `TCP_NOTSENT_LOWAT`): about a quarter second of a 1 Mbit/s stream.
+/// Without it the send buffer grows to megabytes (tens of seconds of
+/// video) for a viewer that reads slowly, which then lags that far behind
+/// live although the relay would have skipped it to the next keyframe.
+pub const UNSENT_MAX: u32 = 32 * 1024;
+
+/// [`UNSENT_MAX`], or `$FARMLIVE_FLV_UNSENT_BYTES` if set (0: no cap, the
+/// kernel's default; for the `relay_slow_viewer` bench's comparison).
+fn unsent_max() -> Option<u32> {
+    static BYTES: OnceLock<u32> = OnceLock::new();
+    let bytes = *BYTES.get_or_init(|| {
+        std::env::var("FARMLIVE_FLV_UNSENT_BYTES")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(UNSENT_MAX)
+    });
+    (bytes > 0).then_some(bytes)
+}
 
 /// The media routes.
 pub fn router() -> Router<Arc<AppState>> {
@@ -43,6 +64,13 @@ async fn live_flv(
         .ok_or(HubError::NotFound("this room is not on air"))?;
     // Absent only when the router is served without `crate::serve`.
     if let Some(Extension(hangup)) = hangup {
+        // The relay's bounded queue, not the kernel's send buffer, decides
+        // what a slow viewer gets (see `UNSENT_MAX`).
+        if let Some(bytes) = unsent_max()
+            && let Err(e) = hangup.limit_unsent(bytes)
+        {
+            tracing::debug!(target: "farmlive::hub", "TCP_NOTSENT_LOWAT: {e}");
+        }
         feed.on_stalled(move || hangup.fire());
     }
     let player = Player::open(s.clone(), room);
@@ -75,6 +103,7 @@ struct Player {
 impl Player {
     fn open(state: Arc<AppState>, room: RoomId) -> Player {
         state.store.fanout().viewers().player_open(room);
+        players_changed(state.clone(), room);
         Player { state, room }
     }
 }
@@ -82,5 +111,22 @@ impl Player {
 impl Drop for Player {
     fn drop(&mut self) {
         self.state.store.fanout().viewers().player_close(self.room);
+        players_changed(self.state.clone(), self.room);
+    }
+}
+
+/// Tells the room's followers the viewer count, coalesced (see
+/// `crate::rooms::presence`), off the async threads.
+fn players_changed(state: Arc<AppState>, room: RoomId) {
+    let tell = move || match state.store.players_changed(room) {
+        Ok(Some(after)) => schedule_presence(state, room, after),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(target: "farmlive::hub", "players of {room}: {e}"),
+    };
+    match tokio::runtime::Handle::try_current() {
+        Ok(rt) => {
+            rt.spawn_blocking(tell);
+        }
+        Err(_) => tell(),
     }
 }

@@ -1,4 +1,5 @@
-//! Live-room routes: open, pin, end, comment, order, and follow the events.
+//! Live-room routes: open, pin, end, comment, order, and follow the events
+//! (a buyer's or device's, or anyone's public ones).
 
 use super::caller::{buyer, device};
 use super::extract::{Auth, JsonBody, QueryParams, parse_id};
@@ -6,9 +7,9 @@ use super::sse;
 use super::state::{AppState, St, blocking};
 use crate::error::{HubError, Result};
 use crate::store::interface::ROOM_LIST_MAX;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::header::HOST;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{Extensions, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -20,6 +21,7 @@ use farmlive_protocol::room::{
 };
 use farmlive_protocol::{OrderState, RoomId};
 use serde::Deserialize;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// The live-room routes.
@@ -32,6 +34,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route(rooms::COMMENT.path, post(comment))
         .route(rooms::ORDER.path, post(order))
         .route(rooms::EVENTS.path, get(events))
+        .route(rooms::PUBLIC_EVENTS.path, get(public_events))
 }
 
 fn room_id(raw: &str) -> Result<RoomId> {
@@ -170,5 +173,25 @@ async fn events(
     let cursor = cursor(&headers, q.after.as_deref())?;
     let state = s.clone();
     let sub = blocking(move || sse::subscribe(state, id, &p)).await?;
+    Ok(sse::respond(s, id, cursor, sub).into_response())
+}
+
+/// The room's public events, for anyone (see [`rooms::PUBLIC_EVENTS`]):
+/// resumes like [`events`]; a few streams per client address.
+async fn public_events(
+    State(s): St,
+    extensions: Extensions,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    QueryParams(q): QueryParams<EventsQuery>,
+) -> Result<Response> {
+    let id = room_id(&id)?;
+    let cursor = cursor(&headers, q.after.as_deref())?;
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let client = s.signups.client(peer, &headers);
+    let state = s.clone();
+    let sub = blocking(move || sse::subscribe_public(state, id, client)).await?;
     Ok(sse::respond(s, id, cursor, sub).into_response())
 }

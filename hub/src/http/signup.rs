@@ -53,8 +53,14 @@ impl SignupLimiter {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        let client = client_address(peer, &parts.headers, self.header.as_ref());
-        self.buckets.check(&bucket_key(client))
+        self.buckets.check(&self.client(peer, &parts.headers))
+    }
+
+    /// The client as per-address limits count it: its address (from the
+    /// trusted proxy header when one is configured), an IPv6 client by its
+    /// /64.
+    pub fn client(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> IpAddr {
+        bucket_key(client_address(peer, headers, self.header.as_ref()))
     }
 }
 

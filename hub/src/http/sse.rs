@@ -6,11 +6,12 @@ use crate::error::{HubError, Result};
 use crate::rooms::{Feed, FeedItem, KEEP_ALIVE, Read};
 use crate::store::interface::{Following, Principal};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use farmlive_protocol::room::SSE_EVENT_NAME;
+use farmlive_protocol::room::{RoomStatus, SSE_EVENT_NAME};
 use farmlive_protocol::{BuyerId, DeviceId, RoomId};
 use futures_util::stream::Stream;
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -61,6 +62,23 @@ impl Drop for DeviceStreamGuard {
     }
 }
 
+/// Counts an anonymous public stream against its client address while
+/// it lives.
+struct PublicStreamGuard {
+    state: Arc<AppState>,
+    client: IpAddr,
+}
+
+impl Drop for PublicStreamGuard {
+    fn drop(&mut self) {
+        self.state
+            .store
+            .fanout()
+            .viewers()
+            .public_close(self.client);
+    }
+}
+
 /// Sends the room's waiting presence after `after` (at once if no runtime).
 pub(crate) fn schedule_presence(state: Arc<AppState>, room: RoomId, after: Duration) {
     let flush = move || {
@@ -96,11 +114,14 @@ struct Follower {
     cursor: u64,
     source: Source,
     queue: VecDeque<Arc<FeedItem>>,
+    /// Sends each event's public form (see [`subscribe_public`]).
+    public: bool,
     greeted: bool,
     done: bool,
     closing: watch::Receiver<bool>,
     _viewer: Option<ViewerGuard>,
     _device: Option<DeviceStreamGuard>,
+    _public: Option<PublicStreamGuard>,
 }
 
 /// A follower admitted to a room, a buyer counted as a viewer, a device's
@@ -109,6 +130,7 @@ pub(crate) struct Subscription {
     following: Following,
     viewer: Option<ViewerGuard>,
     device: Option<DeviceStreamGuard>,
+    public: Option<PublicStreamGuard>,
 }
 
 /// Admits `who` to `room` (blocking: run off the async threads). The
@@ -160,6 +182,50 @@ pub(crate) fn subscribe(
         following,
         viewer,
         device,
+        public: None,
+    })
+}
+
+/// Admits an anonymous client at `client` to `room`'s public events
+/// (blocking: run off the async threads): no viewer is counted (its player
+/// is), and the client's address holds at most
+/// [`crate::rooms::PUBLIC_STREAMS_PER_ADDRESS`] such streams, the hub at
+/// most [`crate::rooms::PUBLIC_STREAMS_MAX`]; past them, retry after the
+/// next keep-alive, when closed streams have been noticed.
+pub(crate) fn subscribe_public(
+    state: Arc<AppState>,
+    room: RoomId,
+    client: IpAddr,
+) -> Result<Subscription> {
+    let view = state.store.room(room)?;
+    state
+        .store
+        .fanout()
+        .viewers()
+        .public_open(client)
+        .map_err(|_| HubError::RateLimited {
+            retry_after_secs: KEEP_ALIVE.as_secs(),
+        })?;
+    let public = PublicStreamGuard {
+        state: state.clone(),
+        client,
+    };
+    // An ended room replays from SQLite; a live one follows its feed (a
+    // room ending meanwhile still sends `Ended`, from the feed or SQLite).
+    let following = if view.status == RoomStatus::Ended {
+        Following::Ended
+    } else {
+        Following::Live {
+            feed: state.store.fanout().feeds.feed(room),
+            viewer: None,
+            flush_after: None,
+        }
+    };
+    Ok(Subscription {
+        following,
+        viewer: None,
+        device: None,
+        public: Some(public),
     })
 }
 
@@ -184,10 +250,12 @@ pub(crate) fn respond(
         cursor,
         source,
         queue: VecDeque::new(),
+        public: sub.public.is_some(),
         greeted: false,
         done: false,
         _viewer: sub.viewer,
         _device: sub.device,
+        _public: sub.public,
     };
     let stream = futures_util::stream::unfold(follower, |mut f| async move {
         let event = f.next_event().await?;
@@ -212,7 +280,11 @@ impl Follower {
                     Event::default()
                         .id(item.id.to_string())
                         .event(SSE_EVENT_NAME)
-                        .data(&item.json),
+                        .data(if self.public {
+                            &item.public_json
+                        } else {
+                            &item.json
+                        }),
                 );
             }
             match &mut self.source {

@@ -3,6 +3,7 @@
 
 use crate::error::{HubError, Result};
 use farmlive_protocol::RoomId;
+use farmlive_protocol::api::PublicRoomEvent;
 use farmlive_protocol::room::{RoomEvent, RoomEventBody};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,6 +24,9 @@ pub struct FeedItem {
     pub id: u64,
     /// The whole [`RoomEvent`] as JSON.
     pub json: String,
+    /// What anyone may see of it, as JSON (a
+    /// [`farmlive_protocol::api::PublicRoomEvent`]): made once, like `json`.
+    pub public_json: String,
     /// True for `Ended`: the last event of its room.
     pub ends: bool,
 }
@@ -33,6 +37,8 @@ impl FeedItem {
         Ok(FeedItem {
             id: event.id,
             json: serde_json::to_string(event)
+                .map_err(|e| HubError::Internal(format!("cannot encode an event: {e}")))?,
+            public_json: serde_json::to_string(&PublicRoomEvent::from(event))
                 .map_err(|e| HubError::Internal(format!("cannot encode an event: {e}")))?,
             ends: matches!(event.body, RoomEventBody::Ended),
         })
@@ -257,6 +263,7 @@ mod tests {
         Arc::new(FeedItem {
             id,
             json: format!("{{\"id\":{id}}}"),
+            public_json: format!("{{\"id\":{id}}}"),
             ends,
         })
     }

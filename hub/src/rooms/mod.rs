@@ -31,7 +31,10 @@ mod viewers;
 pub use feed::{ENDED_FEED_TTL, Feed, FeedItem, Feeds, RING_CAPACITY, Read};
 pub use limit::{RateLimiter, SharedLimiter};
 pub use presence::{PRESENCE_EVERY, Presence};
-pub use viewers::{STREAMS_PER_DEVICE, STREAMS_PER_VIEWER, TooManyStreams, Viewers};
+pub use viewers::{
+    PUBLIC_STREAMS_MAX, PUBLIC_STREAMS_PER_ADDRESS, STREAMS_PER_DEVICE, STREAMS_PER_VIEWER,
+    TooManyStreams, Viewers,
+};
 
 use crate::error::Result;
 use farmlive_protocol::room::{COMMENT_BURST, COMMENT_INTERVAL_MS};

@@ -7,11 +7,19 @@
 //! next [`PRESENCE_EVERY`] wait and go out together as one event: the last
 //! change, with the count at that moment. A single buyer who comes and goes
 //! and ends where they began (100 reconnects) sends nothing at all.
+//!
+//! Players (anonymous HTTP-FLV connections) count too: a change of the
+//! player count is coalesced the same way and goes out only if the count
+//! everyone sees changed, named [`PLAYER_NAME`] (a player has no name), so
+//! 1,000 players joining in a second make one or two events, not 1,000.
 
 use farmlive_protocol::room::RoomEventBody;
 use farmlive_protocol::{BuyerId, RoomId};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+
+/// How a player (no buyer) appears in presence events.
+pub const PLAYER_NAME: &str = "viewer";
 
 /// At most one presence event per room this often.
 pub const PRESENCE_EVERY: Duration = Duration::from_secs(1);
@@ -36,10 +44,12 @@ pub enum Decision {
     Nothing,
 }
 
+/// The changes waiting for the next event. `last` is `None` while only
+/// players changed: the event then says whatever the count did.
 #[derive(Debug)]
 struct Pending {
-    first: (BuyerId, Change),
-    last: (BuyerId, Change, String),
+    first: Option<(BuyerId, Change)>,
+    last: Option<(BuyerId, Change, String)>,
     one_buyer: bool,
 }
 
@@ -71,17 +81,42 @@ impl Presence {
         let r = self.rooms.entry(room).or_default();
         match &mut r.pending {
             Some(p) => {
-                p.one_buyer &= p.first.0 == buyer;
-                p.last = (buyer, change, name);
+                let first = *p.first.get_or_insert((buyer, change));
+                p.one_buyer &= first.0 == buyer;
+                p.last = Some((buyer, change, name));
             }
             None => {
                 r.pending = Some(Pending {
-                    first: (buyer, change),
-                    last: (buyer, change, name),
+                    first: Some((buyer, change)),
+                    last: Some((buyer, change, name)),
                     one_buyer: true,
                 })
             }
         }
+        Self::decide(r, count, now)
+    }
+
+    /// The number of players of `room` changed; `count` watch now (buyers
+    /// and players, as [`crate::rooms::Viewers::count`] says).
+    pub fn players_changed(&mut self, room: RoomId, count: u32, now: Instant) -> Decision {
+        let r = self.rooms.entry(room).or_default();
+        match &mut r.pending {
+            Some(p) => p.one_buyer = false,
+            // Nobody sees a change: nothing to send, nothing to wait for.
+            None if count == r.sent_count => return Decision::Nothing,
+            None => {
+                r.pending = Some(Pending {
+                    first: None,
+                    last: None,
+                    one_buyer: false,
+                })
+            }
+        }
+        Self::decide(r, count, now)
+    }
+
+    /// Sends `r`'s pending change now, or schedules it.
+    fn decide(r: &mut RoomPresence, count: u32, now: Instant) -> Decision {
         if r.scheduled {
             return Decision::Nothing;
         }
@@ -107,13 +142,21 @@ impl Presence {
 
     fn take(r: &mut RoomPresence, count: u32, now: Instant) -> Option<RoomEventBody> {
         let p = r.pending.take()?;
-        // One buyer who ends where they began changed nothing anyone sees.
-        if p.one_buyer && p.first.1 != p.last.1 && count == r.sent_count {
-            return None;
-        }
+        let (change, viewer) = match (p.first, p.last) {
+            // One buyer who ends where they began changed nothing anyone sees.
+            (Some(first), Some(last))
+                if p.one_buyer && first.1 != last.1 && count == r.sent_count =>
+            {
+                return None;
+            }
+            (_, Some((_, change, name))) => (change, name),
+            // Only players came and went: only the count tells.
+            (_, None) if count == r.sent_count => return None,
+            (_, None) if count > r.sent_count => (Change::Joined, PLAYER_NAME.to_owned()),
+            (_, None) => (Change::Left, PLAYER_NAME.to_owned()),
+        };
         r.sent_at = Some(now);
         r.sent_count = count;
-        let (_, change, viewer) = p.last;
         Some(match change {
             Change::Joined => RoomEventBody::ViewerJoined {
                 viewer,
@@ -179,6 +222,66 @@ mod tests {
         let t3 = t2 + PRESENCE_EVERY;
         let d = p.change(room, wang, Change::Joined, "Wang".into(), 2, t3);
         assert_eq!(d, Decision::Send(joined("Wang", 2)));
+    }
+
+    #[test]
+    fn a_thousand_players_joining_make_two_events_and_only_count_changes_are_sent() {
+        let mut p = Presence::default();
+        let room = RoomId::new();
+        let t0 = Instant::now();
+        let mut sent = Vec::new();
+        let mut flush_at = None;
+        for i in 1..=1000u32 {
+            let now = t0 + Duration::from_micros(u64::from(i) * 500);
+            match p.players_changed(room, i, now) {
+                Decision::Send(body) => sent.push(body),
+                Decision::FlushAfter(d) => flush_at = Some(now + d),
+                Decision::Nothing => {}
+            }
+        }
+        assert_eq!(sent, [joined(PLAYER_NAME, 1)], "the first at once");
+        let at = flush_at.expect("the rest scheduled");
+        assert_eq!(p.flush(room, 1000, at), Some(joined(PLAYER_NAME, 1000)));
+        // A buyer's page counts once: its player changes nothing anyone sees.
+        let later = at + PRESENCE_EVERY * 2;
+        assert_eq!(p.players_changed(room, 1000, later), Decision::Nothing);
+        // Players leaving: one event, the count after.
+        assert!(matches!(
+            p.players_changed(room, 999, later),
+            Decision::Send(RoomEventBody::ViewerLeft { viewers: 999, .. })
+        ));
+        let d = p.players_changed(room, 998, later + Duration::from_millis(10));
+        assert_eq!(
+            d,
+            Decision::FlushAfter(PRESENCE_EVERY - Duration::from_millis(10))
+        );
+        p.players_changed(room, 999, later + Duration::from_millis(20));
+        assert_eq!(
+            p.flush(room, 999, later + PRESENCE_EVERY),
+            None,
+            "back where it was: nothing"
+        );
+    }
+
+    #[test]
+    fn a_buyer_change_keeps_its_name_when_players_change_too() {
+        let mut p = Presence::default();
+        let room = RoomId::new();
+        let wang = BuyerId::new();
+        let t0 = Instant::now();
+        assert!(matches!(p.players_changed(room, 1, t0), Decision::Send(_)));
+        let t1 = t0 + Duration::from_millis(100);
+        let d = p.change(room, wang, Change::Joined, "Wang".into(), 2, t1);
+        assert!(matches!(d, Decision::FlushAfter(_)));
+        assert_eq!(
+            p.players_changed(room, 3, t1),
+            Decision::Nothing,
+            "scheduled"
+        );
+        assert_eq!(
+            p.flush(room, 3, t0 + PRESENCE_EVERY),
+            Some(joined("Wang", 3))
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@
 
 use farmlive_protocol::{BuyerId, DeviceId, RoomId};
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 /// Event streams one buyer may hold open on one room. A phone needs one;
 /// a few more cover a reconnect racing a half-open old connection, which
@@ -25,6 +26,15 @@ pub const STREAMS_PER_VIEWER: u32 = 4;
 /// half-open connections, as for buyers.
 pub const STREAMS_PER_DEVICE: u32 = STREAMS_PER_VIEWER;
 
+/// Anonymous public event streams (room pages without a buyer) one client
+/// address may hold, over all rooms. Generous: a village behind one
+/// carrier-grade NAT watches together; a script holds no more than this.
+pub const PUBLIC_STREAMS_PER_ADDRESS: u32 = 64;
+
+/// Anonymous public event streams the whole hub holds at most: the rest of
+/// its connections stay for players, buyers and devices.
+pub const PUBLIC_STREAMS_MAX: u32 = 10_000;
+
 /// The buyer already holds [`STREAMS_PER_VIEWER`] streams on the room.
 #[derive(Debug, PartialEq, Eq)]
 pub struct TooManyStreams;
@@ -35,6 +45,9 @@ pub struct Viewers {
     rooms: HashMap<RoomId, HashMap<BuyerId, u32>>,
     devices: HashMap<DeviceId, u32>,
     players: HashMap<RoomId, u32>,
+    /// Public streams per client address, and their total.
+    public: HashMap<IpAddr, u32>,
+    public_total: u32,
 }
 
 impl Viewers {
@@ -107,6 +120,38 @@ impl Viewers {
                 self.devices.remove(&device);
             }
         }
+    }
+
+    /// An anonymous client opens a public event stream; refused past
+    /// [`PUBLIC_STREAMS_PER_ADDRESS`] for its address or
+    /// [`PUBLIC_STREAMS_MAX`] in all.
+    pub fn public_open(&mut self, client: IpAddr) -> Result<(), TooManyStreams> {
+        if self.public_total >= PUBLIC_STREAMS_MAX {
+            return Err(TooManyStreams);
+        }
+        let n = self.public.entry(client).or_insert(0);
+        if *n >= PUBLIC_STREAMS_PER_ADDRESS {
+            return Err(TooManyStreams);
+        }
+        *n += 1;
+        self.public_total += 1;
+        Ok(())
+    }
+
+    /// A public event stream of `client` closed.
+    pub fn public_close(&mut self, client: IpAddr) {
+        if let Some(n) = self.public.get_mut(&client) {
+            *n -= 1;
+            self.public_total = self.public_total.saturating_sub(1);
+            if *n == 0 {
+                self.public.remove(&client);
+            }
+        }
+    }
+
+    /// Players of `room` now (HTTP-FLV connections).
+    pub fn players(&self, room: RoomId) -> u32 {
+        self.players.get(&room).copied().unwrap_or(0)
     }
 
     /// Forgets a room (it ended; its streams are closing).
@@ -209,6 +254,50 @@ mod tests {
         v.clear(room);
         v.player_close(room);
         assert_eq!(v.count(room), 0, "a cleared room forgets its players");
+    }
+
+    #[test]
+    fn one_address_holds_a_few_public_streams_at_most() {
+        let mut v = Viewers::default();
+        let (village, other): (IpAddr, IpAddr) = (
+            "203.0.113.7".parse().unwrap(),
+            "198.51.100.1".parse().unwrap(),
+        );
+        for _ in 0..PUBLIC_STREAMS_PER_ADDRESS {
+            assert_eq!(v.public_open(village), Ok(()));
+        }
+        assert_eq!(v.public_open(village), Err(TooManyStreams));
+        assert_eq!(v.public_open(other), Ok(()), "other addresses still open");
+        v.public_close(village);
+        assert_eq!(
+            v.public_open(village),
+            Ok(()),
+            "a closed stream frees a place"
+        );
+        for _ in 0..PUBLIC_STREAMS_PER_ADDRESS {
+            v.public_close(village);
+        }
+        v.public_close(village); // a late close
+        v.public_close(other);
+        assert!(v.public.is_empty() && v.public_total == 0, "nothing kept");
+    }
+
+    #[test]
+    fn the_hub_holds_a_bounded_number_of_public_streams() {
+        let mut v = Viewers::default();
+        let mut n = 0u32;
+        'fill: for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                let ip = IpAddr::from([10, 0, a, b]);
+                if v.public_open(ip).is_err() {
+                    break 'fill;
+                }
+                n += 1;
+            }
+        }
+        assert_eq!(n, PUBLIC_STREAMS_MAX);
+        v.public_close(IpAddr::from([10, 0, 0, 0]));
+        assert_eq!(v.public_open(IpAddr::from([10, 9, 9, 9])), Ok(()));
     }
 
     #[test]

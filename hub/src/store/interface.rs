@@ -215,6 +215,10 @@ pub trait RoomStore {
     /// A buyer's stream of `room` closed; when to call
     /// [`RoomStore::flush_presence`], if at all.
     fn viewer_left(&self, room: RoomId, buyer: BuyerId) -> Result<Option<Duration>>;
+    /// A player of `room` opened or closed (already counted in
+    /// `fanout().viewers()`); when to call [`RoomStore::flush_presence`],
+    /// if at all.
+    fn players_changed(&self, room: RoomId) -> Result<Option<Duration>>;
     /// Sends the presence of `room` that waited for its turn.
     fn flush_presence(&self, room: RoomId) -> Result<()>;
     /// Stored events of `room` with ids in `(after, upto]`, at most `limit`.

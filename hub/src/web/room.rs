@@ -126,7 +126,7 @@ fn page(
         comment_action: pages::ROOM_COMMENT.path_for(id),
         forget_action: pages::FORGET_GUEST.path,
         events_url: pages::ROOM_EVENTS.path_for(id),
-        room_json_url: rooms::SHOW.path_for(id),
+        public_events_url: rooms::PUBLIC_EVENTS.path_for(id),
         idempotency_key: uuid::Uuid::now_v7().to_string(),
         comments: Vec::new(),
         ticker: Vec::new(),

@@ -243,8 +243,9 @@ pub struct RoomPage {
     pub forget_action: &'static str,
     /// The page's event stream.
     pub events_url: String,
-    /// The room as JSON (polled by the script when there is no guest).
-    pub room_json_url: String,
+    /// The room's public event stream (the script follows it when the
+    /// browser holds no guest buyer).
+    pub public_events_url: String,
     /// A fresh key, so a form posted twice orders once.
     pub idempotency_key: String,
     /// Recent comments, newest first.

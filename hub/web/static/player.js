@@ -183,7 +183,12 @@ function choose() {
   return "";
 }
 
+// Marks when the player first starts (time to first frame is measured
+// from here as well as from navigation start).
+const PLAYER_START = "farmlive:player-start";
+
 async function play() {
+  if (!performance.getEntriesByName(PLAYER_START).length) performance.mark(PLAYER_START);
   const engine = choose();
   video.dataset.engine = engine;
   if (!engine) return; // nothing better than the page's own <source>

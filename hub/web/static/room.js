@@ -1,6 +1,8 @@
 // The live parts of a room page: comments, the orders ticker, the viewer
-// count and the pinned price, from the room's event stream (SSE), and a
-// comment box that posts without leaving the page. The page works without
+// count and the pinned price, from the room's event stream (SSE: the
+// guest's own, or without a guest the room's public one, which carries
+// the same events minus what only buyers see), and a comment box that
+// posts without leaving the page. The page works without
 // this script; it only keeps it current. Plain ES module, no build step.
 
 const room = document.getElementById("room");
@@ -58,6 +60,7 @@ function onEvent(e) {
       break;
     case "viewer_joined":
     case "viewer_left":
+    case "viewers":
       if (viewers) viewers.textContent = String(e.viewers);
       break;
     case "pinned":
@@ -76,10 +79,10 @@ function onEvent(e) {
   }
 }
 
-function follow() {
+function follow(url) {
   // From the last event the page showed; a reconnect resumes by itself
   // (the browser sends Last-Event-ID).
-  const source = new EventSource(`${room.dataset.events}?after=${room.dataset.after || 0}`);
+  const source = new EventSource(`${url}?after=${room.dataset.after || 0}`);
   source.addEventListener("room", (m) => {
     room.dataset.after = m.lastEventId;
     try {
@@ -89,32 +92,8 @@ function follow() {
     }
   });
   source.onerror = () => {
-    if (source.readyState === EventSource.CLOSED) setTimeout(follow, 5000);
+    if (source.readyState === EventSource.CLOSED) setTimeout(() => follow(url), 5000);
   };
-}
-
-// Without a guest the stream is not open to this browser: poll the public
-// room instead, for the viewer count and the pinned price.
-async function poll() {
-  try {
-    const r = await fetch(room.dataset.roomJson, { headers: { accept: "application/json" } });
-    if (r.ok) {
-      const v = await r.json();
-      const viewers = document.getElementById("viewers");
-      if (viewers) viewers.textContent = String(v.viewers);
-      const pinned = v.pin && v.shelf.find((l) => l.id === v.pin.listing);
-      if (pinned) {
-        const live = v.pin.live_price;
-        setPin(pinned.title, money(live || pinned.price), live ? money(pinned.price) : "");
-      } else {
-        document.getElementById("pinned")?.setAttribute("hidden", "");
-      }
-      if (v.status === "ended") return location.reload();
-    }
-  } catch (_) {
-    /* try again later */
-  }
-  setTimeout(poll, 5000);
 }
 
 function commentBox() {
@@ -131,7 +110,6 @@ function commentBox() {
 }
 
 if (room && room.dataset.live === "true") {
-  if (room.dataset.guest === "true") follow();
-  else poll();
+  follow(room.dataset.guest === "true" ? room.dataset.events : room.dataset.publicEvents);
   commentBox();
 }

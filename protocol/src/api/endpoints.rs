@@ -204,6 +204,17 @@ pub mod rooms {
         "/v1/rooms/{id}/events",
         &[E::Invalid, E::NotFound],
     );
+    /// The room's public events as server-sent events, for anyone (no
+    /// token: a room page opened from a shared link): pins, comments, the
+    /// orders ticker, the viewer count and the end, each `data:` a
+    /// [`PublicRoomEvent`](crate::api::PublicRoomEvent) carrying nothing the
+    /// room page does not show everyone. Resumes like [`EVENTS`]; a few
+    /// streams per client address (429 with `Retry-After` past them).
+    pub const PUBLIC_EVENTS: Endpoint<(), crate::api::PublicRoomEvent, RoomId> = Endpoint::new(
+        Method::Get,
+        "/v1/rooms/{id}/public-events",
+        &[E::Invalid, E::NotFound, E::RateLimited],
+    );
 }
 
 /// Live video the hub relays itself, as HTTP-FLV (the low-latency path) and

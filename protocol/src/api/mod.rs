@@ -7,10 +7,12 @@ mod endpoint;
 pub mod endpoints;
 mod error;
 pub mod pages;
+mod public_events;
 
 pub use endpoint::{Call, Empty, Endpoint, Method, NoParam};
 pub use endpoints::{HEALTH, blobs, buyers, devices, media, orders, rooms, sync};
 pub use error::{ApiError, ApiErrorBody, ErrorCode};
+pub use public_events::{PublicEventBody, PublicRoomEvent};
 
 use crate::listing_state::ListingState;
 use crate::ops::Op;

@@ -179,6 +179,10 @@ impl RoomStore for SqliteStore {
         self.db.viewer_left(room, buyer)
     }
 
+    fn players_changed(&self, room: RoomId) -> Result<Option<Duration>> {
+        self.db.players_changed(room)
+    }
+
     fn flush_presence(&self, room: RoomId) -> Result<()> {
         self.db.flush_presence(room)
     }

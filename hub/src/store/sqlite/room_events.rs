@@ -174,6 +174,30 @@ impl Store {
         self.presence(&mut conn, room, buyer, Change::Left, viewers)
     }
 
+    /// A player of `room` opened or closed: a presence event now, later or
+    /// not at all (only if the count changed). The writer is taken only to
+    /// send: a thousand players joining contend for the presence lock, not
+    /// the database.
+    pub(crate) fn players_changed(&self, room: RoomId) -> Result<Option<Duration>> {
+        let count = self.fanout.viewers().count(room);
+        let decision = self
+            .fanout
+            .presence()
+            .players_changed(room, count, Instant::now());
+        match decision {
+            Decision::Send(body) => {
+                let mut conn = self.writer();
+                if load_room(&conn, room)?.is_none_or(|r| r.status != RoomStatus::Live) {
+                    self.fanout.presence().clear(room);
+                    return Ok(None);
+                }
+                self.publish_unstored(&mut conn, room, body).map(|()| None)
+            }
+            Decision::FlushAfter(after) => Ok(Some(after)),
+            Decision::Nothing => Ok(None),
+        }
+    }
+
     /// Sends the presence of `room` that waited for its turn, if the room
     /// is still live.
     pub(crate) fn flush_presence(&self, room: RoomId) -> Result<()> {
