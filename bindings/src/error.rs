@@ -199,7 +199,9 @@ impl FarmLiveError {
         let (candidates, fallback): (Vec<MsgCode>, MsgCode) = match self {
             FarmLiveError::BadInput { .. } => (BAD_INPUT_CODES.to_vec(), C::InvalidArgument),
             FarmLiveError::NotFound { .. } => (vec![C::NotFound], C::InvalidArgument),
-            FarmLiveError::NotAllowed { .. } => (vec![C::NotAllowed], C::NotAllowed),
+            FarmLiveError::NotAllowed { .. } => {
+                (vec![C::NotAllowed, C::DeliveryPhotoMissing], C::NotAllowed)
+            }
             FarmLiveError::NotEnrolled { .. } => (vec![C::NotEnrolled], C::NotEnrolled),
             FarmLiveError::Network { code: Some(_), .. } => {
                 (vec![C::HubUnavailable], C::HubUnavailable)
