@@ -390,4 +390,24 @@ mod tests {
         assert!(matches!(e, FarmLiveError::Storage { .. }), "{e:?}");
         assert!(!e.is_bad_input());
     }
+
+    #[test]
+    fn a_delivery_without_its_photo_keeps_its_code_across_the_ffi() {
+        let rule = farmlive_core::protocol::Delivery::NonContact
+            .check_photo(None)
+            .unwrap_err();
+        let e: FarmLiveError = CoreError::Rule(rule).into();
+        assert!(matches!(e, FarmLiveError::NotAllowed { .. }), "{e:?}");
+        assert_eq!(e.message_code(), "delivery_photo_missing");
+        assert!(e.reason().contains("photo"), "{}", e.reason());
+        let zh = e.localized_reason("zh-CN".into());
+        assert!(zh.contains("照片") && zh.contains("无接触"), "{zh}");
+        // Other refusals still read as "not allowed".
+        let other: FarmLiveError = CoreError::Rule(farmlive_core::protocol::Rejection::new(
+            "transition",
+            "cannot ship",
+        ))
+        .into();
+        assert_eq!(other.message_code(), "not_allowed");
+    }
 }
