@@ -199,7 +199,9 @@ impl FarmLiveError {
         let (candidates, fallback): (Vec<MsgCode>, MsgCode) = match self {
             FarmLiveError::BadInput { .. } => (BAD_INPUT_CODES.to_vec(), C::InvalidArgument),
             FarmLiveError::NotFound { .. } => (vec![C::NotFound], C::InvalidArgument),
-            FarmLiveError::NotAllowed { .. } => (vec![C::NotAllowed], C::NotAllowed),
+            FarmLiveError::NotAllowed { .. } => {
+                (vec![C::NotAllowed, C::DeliveryPhotoMissing], C::NotAllowed)
+            }
             FarmLiveError::NotEnrolled { .. } => (vec![C::NotEnrolled], C::NotEnrolled),
             FarmLiveError::Network { code: Some(_), .. } => {
                 (vec![C::HubUnavailable], C::HubUnavailable)
@@ -387,5 +389,25 @@ mod tests {
         let e: FarmLiveError = CoreError::StoredData("outbox entry 1".into()).into();
         assert!(matches!(e, FarmLiveError::Storage { .. }), "{e:?}");
         assert!(!e.is_bad_input());
+    }
+
+    #[test]
+    fn a_delivery_without_its_photo_keeps_its_code_across_the_ffi() {
+        let rule = farmlive_core::protocol::Delivery::NonContact
+            .check_photo(None)
+            .unwrap_err();
+        let e: FarmLiveError = CoreError::Rule(rule).into();
+        assert!(matches!(e, FarmLiveError::NotAllowed { .. }), "{e:?}");
+        assert_eq!(e.message_code(), "delivery_photo_missing");
+        assert!(e.reason().contains("photo"), "{}", e.reason());
+        let zh = e.localized_reason("zh-CN".into());
+        assert!(zh.contains("照片") && zh.contains("无接触"), "{zh}");
+        // Other refusals still read as "not allowed".
+        let other: FarmLiveError = CoreError::Rule(farmlive_core::protocol::Rejection::new(
+            "transition",
+            "cannot ship",
+        ))
+        .into();
+        assert_eq!(other.message_code(), "not_allowed");
     }
 }

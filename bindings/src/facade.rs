@@ -300,6 +300,26 @@ impl FarmLive {
         Ok(self.core.act_on_order(id, action.into())?.into())
     }
 
+    /// Marks an order delivered, with the photo file at `photo_path`: a
+    /// non-contact order needs one (the parcel at the door), a standard one
+    /// may have one. The photo is oriented, stripped of its metadata (GPS
+    /// too) and resized like a listing photo, and syncs before the order.
+    /// Refused with `delivery_photo_missing` (`NotAllowed`) without a photo
+    /// for a non-contact order, and `BadInput` for a file that is no photo.
+    pub fn deliver(&self, order_id: String, photo_path: Option<String>) -> Result<Order> {
+        let id = parse_id(&order_id, "order")?;
+        if let Some(path) = &photo_path {
+            check_path("photo path", path)?;
+            if !Path::new(path).is_file() {
+                return Err(FarmLiveError::bad_input(
+                    "there is no photo file at that path",
+                ));
+            }
+        }
+        let photo = photo_path.as_deref().map(Path::new);
+        Ok(self.core.deliver_order(id, photo)?.into())
+    }
+
     /// Conflicts sync left for the farmer to see (or all, with `include_resolved`).
     pub fn conflicts(&self, include_resolved: bool) -> Result<Vec<Conflict>> {
         Ok(self.core.conflicts(include_resolved)?)

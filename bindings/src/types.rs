@@ -214,6 +214,11 @@ pub struct Order {
     pub cancel_reason: Option<String>,
     /// How to reach the buyer.
     pub contact: BuyerContact,
+    /// The delivery photo's hash, once delivered with one (its file:
+    /// `photo_path`, once on this device). Defaults to none, so shells'
+    /// own `Order(…)` (previews, tests) need not name it.
+    #[uniffi(default = None)]
+    pub delivery_photo_sha256: Option<String>,
 }
 
 impl From<farmlive_core::Order> for Order {
@@ -238,6 +243,7 @@ impl From<farmlive_core::Order> for Order {
             cancelled_by: s.cancellation.as_ref().map(|c| c.by),
             cancel_reason: s.cancellation.map(|c| c.reason),
             contact: s.contact,
+            delivery_photo_sha256: s.delivery_photo.map(|p| p.sha256),
         }
     }
 }
@@ -257,7 +263,8 @@ pub enum OrderAction {
         /// Tracking number.
         tracking: String,
     },
-    /// The buyer received it.
+    /// The buyer received it, without a photo (a standard order); a
+    /// non-contact order is delivered with `FarmLive::deliver` and a photo.
     Deliver,
     /// The farm will not fulfil it.
     Cancel {
@@ -272,7 +279,7 @@ impl From<OrderAction> for p::OrderAction {
             OrderAction::Accept => p::OrderAction::Accept,
             OrderAction::Pack => p::OrderAction::Pack,
             OrderAction::Ship { carrier, tracking } => p::OrderAction::Ship { carrier, tracking },
-            OrderAction::Deliver => p::OrderAction::Deliver,
+            OrderAction::Deliver => p::OrderAction::Deliver { photo: None },
             OrderAction::Cancel { reason } => p::OrderAction::Cancel {
                 by: p::CancelledBy::Farmer,
                 reason,

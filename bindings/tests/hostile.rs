@@ -220,6 +220,18 @@ fn orders_conflicts_and_money_refuse_hostile_arguments() {
     for id in [String::new(), "x".into(), huge(), UUID_NOBODY.into()] {
         bad_input(fl.order(id.clone()));
         bad_input(fl.act_on_order(id.clone(), OrderAction::Accept));
+        bad_input(fl.deliver(id.clone(), None));
+        bad_input(fl.deliver(id.clone(), Some(huge())));
+    }
+    // A delivery photo path that is no file, or hostile, is refused before
+    // anything is read.
+    for path in [
+        "/nonexistent/door.jpg".to_owned(),
+        "/".to_owned(),
+        huge(),
+        "a\0b".into(),
+    ] {
+        bad_input(fl.deliver(UUID_NOBODY.into(), Some(path)));
     }
     bad_input(fl.act_on_order(
         UUID_NOBODY.into(),

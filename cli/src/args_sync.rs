@@ -197,10 +197,14 @@ pub enum OrdersCommand {
         #[arg(long)]
         reason: String,
     },
-    /// Mark an order delivered.
+    /// Mark an order delivered (a non-contact order needs --photo).
     Deliver {
         /// Order id.
         id: String,
+        /// A photo of the parcel at the door (JPEG, PNG or WebP); its
+        /// metadata and GPS position are removed before it is stored.
+        #[arg(long, value_name = "FILE")]
+        photo: Option<PathBuf>,
     },
 }
 

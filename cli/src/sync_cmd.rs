@@ -372,6 +372,9 @@ fn print_order(out: &Output, o: &Order) {
     if let Some(c) = &s.cancellation {
         println!("  cancelled  by {:?}: {}", c.by, c.reason);
     }
+    if let Some(p) = &s.delivery_photo {
+        println!("  photo      {} ({}x{})", p.sha256, p.width, p.height);
+    }
     if o.pending_sync {
         println!("  (changes not yet synced)");
     }
@@ -412,7 +415,11 @@ pub fn orders(core: &Core, out: &Output, cmd: OrdersCommand) -> CmdResult {
                 reason,
             },
         ),
-        OrdersCommand::Deliver { id } => act(&id, OrderAction::Deliver),
+        OrdersCommand::Deliver { id, photo } => {
+            let order = core.deliver_order(core.find_order_id(&id)?, photo.as_deref())?;
+            print_order(out, &order);
+            Ok(())
+        }
     }
 }
 

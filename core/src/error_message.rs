@@ -35,7 +35,7 @@ impl Error {
                 .arg("name", name)
                 .arg("detail", message),
             Error::Database(e) => Message::new(C::DatabaseError).arg("detail", e),
-            Error::Rule(rejection) => Message::new(C::NotAllowed).arg("detail", &rejection.message),
+            Error::Rule(rejection) => rejection.into(),
             Error::Network(detail) => Message::new(C::NetworkError).arg("detail", detail),
             Error::Hub {
                 status,
@@ -192,6 +192,14 @@ mod tests {
                     "cannot ship",
                 )),
                 "cannot ship",
+            ),
+            (
+                Error::Rule(
+                    farmlive_protocol::Delivery::NonContact
+                        .check_photo(None)
+                        .unwrap_err(),
+                ),
+                "a non-contact order is delivered with a photo of the parcel at the door; take one",
             ),
             (
                 Error::Qr(QrError::NotFound),

@@ -14,6 +14,7 @@ mod blobs;
 pub mod clock;
 mod columns;
 mod conflicts;
+pub mod deliveries;
 pub mod enrol_qr;
 pub mod error;
 pub mod error_message;

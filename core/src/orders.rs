@@ -4,6 +4,7 @@
 
 pub use crate::conflicts::Conflict;
 
+use crate::action::Action;
 use crate::error::{Error, Result};
 use crate::{Core, order_rows};
 use farmlive_protocol::ops::OpBody;
@@ -106,16 +107,20 @@ impl Core {
             },
             other => other,
         };
-        self.act(|a| {
-            let state =
-                order_rows::read_view(&a.tx, id)?.ok_or_else(|| Error::not_found("order", id))?;
-            let next = state.apply(&action, a.now_ms).map_err(Error::Rule)?;
-            a.record(OpBody::OrderAction {
-                order: id,
-                action: action.clone(),
-            })?;
-            order_rows::write_view(&a.tx, &next)
-        })?;
+        self.act(|a| record_order_action(a, id, action))?;
         self.order(id)
     }
+}
+
+/// Checks `action` against the order's local view by the shared state
+/// machine, queues it and writes the new view, in the caller's action.
+pub(crate) fn record_order_action(
+    a: &mut Action<'_>,
+    id: OrderId,
+    action: OrderAction,
+) -> Result<()> {
+    let state = order_rows::read_view(&a.tx, id)?.ok_or_else(|| Error::not_found("order", id))?;
+    let next = state.apply(&action, a.now_ms).map_err(Error::Rule)?;
+    a.record(OpBody::OrderAction { order: id, action })?;
+    order_rows::write_view(&a.tx, &next)
 }

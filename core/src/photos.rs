@@ -23,8 +23,14 @@ impl Core {
         listing: ListingId,
         path: impl AsRef<Path>,
     ) -> Result<ListingPhoto> {
+        let bytes = self.read_photo_file(path.as_ref())?;
+        self.add_photo_bytes(listing, &bytes)
+    }
+
+    /// Reads a photo file for the pipeline, refusing what is not a file and
+    /// reading no more than the pipeline would take.
+    pub(crate) fn read_photo_file(&self, path: &Path) -> Result<Vec<u8>> {
         let max = self.photo_options.limits.max_input_bytes;
-        let path = path.as_ref();
         // Look before opening: opening a FIFO blocks until someone writes to
         // it, and a directory or device is never a photo. A missing file is
         // the caller's mistake too, not a disk failure.
@@ -49,7 +55,7 @@ impl Core {
         file.take(max as u64 + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| Error::io("read the photo", e))?;
-        self.add_photo_bytes(listing, &bytes)
+        Ok(bytes)
     }
 
     /// Adds a photo (JPEG, PNG or WebP bytes) to the end of a listing's photos.
@@ -143,13 +149,16 @@ impl Core {
         Ok(path)
     }
 
-    /// Deletes a blob that nothing references any more: no listing shows it
-    /// and no pending op still needs to upload it.
-    fn collect_blob(&self, sha256: &str) -> Result<()> {
+    /// Deletes a blob that nothing references any more: no listing shows it,
+    /// no order was delivered with it and no pending op still needs to
+    /// upload it.
+    pub(crate) fn collect_blob(&self, sha256: &str) -> Result<()> {
         let conn = self.store.writer();
         let referenced: bool = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM listing_photos WHERE sha256 = ?1 OR thumb_sha256 = ?1)
-                 OR EXISTS (SELECT 1 FROM outbox WHERE kind = 'photo_attach' AND instr(body, ?1) > 0)",
+                 OR EXISTS (SELECT 1 FROM outbox WHERE kind IN ('photo_attach', 'order_action')
+                                                   AND instr(body, ?1) > 0)
+                 OR EXISTS (SELECT 1 FROM orders WHERE instr(state, ?1) > 0 OR instr(base, ?1) > 0)",
             [sha256],
             |r| r.get(0),
         )?;

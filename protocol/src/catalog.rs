@@ -333,6 +333,13 @@ catalog! {
         zh: "摄像头画面无法使用：{detail}",
     }
 
+    // Orders (protocol's order rules).
+    /// A non-contact order marked delivered without a photo.
+    DeliveryPhotoMissing = "delivery_photo_missing" {
+        en: "a non-contact order is delivered with a photo of the parcel at the door; take one",
+        zh: "无接触配送的订单要拍一张包裹放在门口的照片才能标记为已送达；请拍一张",
+    }
+
     // Nouns for `not_found`'s `{what}`.
     /// A listing.
     NounListing = "noun_listing" { en: "listing", zh: "商品", }

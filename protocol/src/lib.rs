@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod catalog;
+pub mod delivery;
 pub mod enrol_link;
 pub mod hlc;
 pub mod id;
@@ -17,6 +18,7 @@ pub mod money;
 pub mod ops;
 pub mod order;
 pub mod order_place;
+pub mod photo_ref;
 pub mod rejection;
 pub mod roles;
 pub mod room;

@@ -321,6 +321,18 @@ impl From<&MoneyError> for Message {
     }
 }
 
+/// A refused change: its own catalog text when the code has one with no
+/// values (a delivery without its photo), else "not allowed" with the
+/// rejection's words.
+impl From<&crate::Rejection> for Message {
+    fn from(r: &crate::Rejection) -> Message {
+        match MsgCode::parse(&r.code) {
+            Some(code @ MsgCode::DeliveryPhotoMissing) => Message::new(code),
+            _ => Message::new(MsgCode::NotAllowed).arg("detail", &r.message),
+        }
+    }
+}
+
 impl From<&crate::enrol_link::EnrolLinkError> for Message {
     fn from(e: &crate::enrol_link::EnrolLinkError) -> Message {
         use crate::enrol_link::EnrolLinkError as E;
@@ -455,6 +467,24 @@ mod tests {
             assert_eq!(Message::from(&e).render(Lang::En), e.to_string());
             assert!(has_han(&Message::from(&e).render(Lang::Zh)));
         }
+    }
+
+    #[test]
+    fn a_delivery_without_its_photo_has_its_own_words_in_both_languages() {
+        let r = crate::Delivery::NonContact.check_photo(None).unwrap_err();
+        let m = Message::from(&r);
+        assert_eq!(m.code, MsgCode::DeliveryPhotoMissing);
+        assert_eq!(m.render(Lang::En), r.message);
+        assert!(
+            m.render(Lang::Zh).contains("照片"),
+            "{}",
+            m.render(Lang::Zh)
+        );
+        let other = Message::from(&crate::Rejection::new("transition", "cannot ship"));
+        assert_eq!(
+            (other.code, other.render(Lang::En)),
+            (MsgCode::NotAllowed, "cannot ship".to_owned())
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use crate::listing::{ListingFields, ListingPatch, ListingStatus};
 use crate::order::OrderAction;
+pub use crate::photo_ref::PhotoRef;
 use crate::{FarmId, Hlc, ListingId, OpId, OrderId};
 use serde::{Deserialize, Serialize};
 
@@ -19,21 +20,6 @@ pub struct Op {
     /// What happened.
     #[serde(flatten)]
     pub body: OpBody,
-}
-
-/// A photo of a listing: two content-addressed JPEG blobs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PhotoRef {
-    /// SHA-256 (lowercase hex) of the listing-size JPEG; also the photo's identity.
-    pub sha256: String,
-    /// SHA-256 of the thumbnail JPEG.
-    pub thumb_sha256: String,
-    /// Listing image width in pixels.
-    pub width: u32,
-    /// Listing image height in pixels.
-    pub height: u32,
-    /// Listing image size in bytes.
-    pub bytes: u64,
 }
 
 /// What an operation does.
@@ -132,6 +118,23 @@ impl OpBody {
         }
     }
 
+    /// The photo blobs (SHA-256) the op refers to, which the hub must hold
+    /// before it takes the op: a listing photo's image and thumbnail, or a
+    /// delivery photo's. A device uploads these before it pushes the op.
+    pub fn photo_blobs(&self) -> Vec<&str> {
+        let photo = match self {
+            OpBody::PhotoAttach { photo, .. } => Some(photo),
+            OpBody::OrderAction {
+                action: OrderAction::Deliver { photo },
+                ..
+            } => photo.as_ref(),
+            _ => None,
+        };
+        photo
+            .map(|p| vec![p.sha256.as_str(), p.thumb_sha256.as_str()])
+            .unwrap_or_default()
+    }
+
     /// The id of the thing the op is about (a listing or an order).
     pub fn entity(&self) -> uuid::Uuid {
         match self {
@@ -177,5 +180,31 @@ mod tests {
     fn unknown_op_types_are_refused() {
         let bad = r#"{"id":"0190f5a4-7b1c-7d2e-8f00-112233445566","at":"0000000000000001-0000000000-0190f5a4-7b1c-7d2e-8f00-112233445566","type":"drop_tables"}"#;
         assert!(serde_json::from_str::<Op>(bad).is_err());
+    }
+
+    #[test]
+    fn listing_and_delivery_photos_name_the_blobs_to_upload_first() {
+        let photo = PhotoRef {
+            sha256: "a".repeat(64),
+            thumb_sha256: "b".repeat(64),
+            width: 1,
+            height: 1,
+            bytes: 1,
+        };
+        let both = [photo.sha256.as_str(), photo.thumb_sha256.as_str()];
+        let attach = OpBody::PhotoAttach {
+            listing: ListingId::new(),
+            photo: photo.clone(),
+            position: 0,
+        };
+        assert_eq!(attach.photo_blobs(), both);
+        let deliver = |photo| OpBody::OrderAction {
+            order: OrderId::new(),
+            action: OrderAction::Deliver { photo },
+        };
+        assert_eq!(deliver(Some(photo.clone())).photo_blobs(), both);
+        assert!(deliver(None).photo_blobs().is_empty());
+        let json = serde_json::to_string(&deliver(Some(photo))).unwrap();
+        assert!(json.contains(r#""action":"deliver","photo":{"#), "{json}");
     }
 }

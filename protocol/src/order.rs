@@ -5,6 +5,8 @@
 //! Orders must ship within 72 hours of being placed; one with under 12 hours
 //! left is at risk and shown first.
 
+pub use crate::delivery::Delivery;
+use crate::photo_ref::PhotoRef;
 use crate::rejection::Rejection;
 use crate::{BuyerId, FarmId, ListingId, Money, OrderId, Unit, UnixMillis};
 use serde::{Deserialize, Serialize};
@@ -87,7 +89,7 @@ impl OrderStatus {
                 }
                 Shipped
             }
-            (Shipped, OrderAction::Deliver) => Delivered,
+            (Shipped, OrderAction::Deliver { .. }) => Delivered,
             (Placed | Accepted, OrderAction::Cancel { reason, .. }) => {
                 let len = reason.trim().chars().count();
                 if len == 0 {
@@ -159,8 +161,14 @@ pub enum OrderAction {
         /// The carrier's tracking number.
         tracking: String,
     },
-    /// The buyer received it.
-    Deliver,
+    /// The buyer received it. A non-contact order carries a photo of the
+    /// parcel at the door ([`Delivery::check_photo`]); older devices sent
+    /// none, so it is optional on the wire.
+    Deliver {
+        /// The delivery photo, uploaded before the op is pushed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        photo: Option<PhotoRef>,
+    },
     /// The order will not be fulfilled.
     Cancel {
         /// Who cancelled.
@@ -177,7 +185,7 @@ impl OrderAction {
             OrderAction::Accept => "accept",
             OrderAction::Pack => "pack",
             OrderAction::Ship { .. } => "ship",
-            OrderAction::Deliver => "mark delivered",
+            OrderAction::Deliver { .. } => "mark delivered",
             OrderAction::Cancel { .. } => "cancel",
         }
     }
@@ -223,33 +231,6 @@ fn hint(from: OrderStatus, action: &str) -> &'static str {
             "; it is already on its way to the buyer"
         }
         _ => "",
-    }
-}
-
-/// How the buyer wants the order delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Delivery {
-    /// Handed over in person.
-    #[default]
-    Standard,
-    /// Left at the door, with a photo on delivery.
-    NonContact,
-}
-
-impl Delivery {
-    /// Stored and wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Delivery::Standard => "standard",
-            Delivery::NonContact => "non_contact",
-        }
-    }
-}
-
-impl fmt::Display for Delivery {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -324,6 +305,10 @@ pub struct OrderState {
     pub cancellation: Option<Cancellation>,
     /// How to reach the buyer.
     pub contact: BuyerContact,
+    /// The photo taken on delivery (always for a non-contact order): the
+    /// buyer's doorstep, so personal data, shown only to the buyer and the farm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_photo: Option<PhotoRef>,
 }
 
 impl OrderState {
@@ -350,6 +335,9 @@ impl OrderState {
                 }
                 _ => Rejection::new("invalid", e.to_string()),
             })?;
+        if let OrderAction::Deliver { photo } = action {
+            self.delivery.check_photo(photo.as_ref())?;
+        }
         let mut next = self.clone();
         next.status = status;
         next.updated_at = now;
@@ -366,6 +354,7 @@ impl OrderState {
                     reason: reason.trim().to_owned(),
                 });
             }
+            OrderAction::Deliver { photo } => next.delivery_photo = photo.clone(),
             _ => {}
         }
         Ok(next)
@@ -422,7 +411,7 @@ mod tests {
             OrderAction::Accept,
             OrderAction::Pack,
             ship(),
-            OrderAction::Deliver,
+            OrderAction::Deliver { photo: None },
         ] {
             s = s.apply(&a).unwrap();
         }
@@ -435,7 +424,7 @@ mod tests {
             OrderAction::Accept,
             OrderAction::Pack,
             ship(),
-            OrderAction::Deliver,
+            OrderAction::Deliver { photo: None },
             cancel(CancelledBy::Buyer),
         ];
         let allowed = [
@@ -522,9 +511,8 @@ mod tests {
         assert_eq!(time_left_to_ship(placed, placed + 70 * hour), 2 * hour);
     }
 
-    #[test]
-    fn a_buyer_cancel_before_accept_reads_as_such() {
-        let order = OrderState {
+    fn non_contact_order() -> OrderState {
+        OrderState {
             id: OrderId::new(),
             listing: ListingId::new(),
             farm: FarmId::new(),
@@ -545,7 +533,13 @@ mod tests {
                 phone: "+86 138 0000 0000".into(),
                 address: "Sanya".into(),
             },
-        };
+            delivery_photo: None,
+        }
+    }
+
+    #[test]
+    fn a_buyer_cancel_before_accept_reads_as_such() {
+        let order = non_contact_order();
         let cancelled = order.apply(&cancel(CancelledBy::Buyer), 5).unwrap();
         assert_eq!(cancelled.status, Cancelled);
         let r = cancelled.apply(&OrderAction::Accept, 6).unwrap_err();
@@ -571,10 +565,6 @@ mod tests {
 
     #[test]
     fn wire_names() {
-        assert_eq!(
-            serde_json::to_string(&Delivery::NonContact).unwrap(),
-            "\"non_contact\""
-        );
         assert_eq!("packed".parse::<OrderStatus>().unwrap(), Packed);
         assert!("lost".parse::<OrderStatus>().is_err());
         let json = serde_json::to_string(&ship()).unwrap();
@@ -582,5 +572,70 @@ mod tests {
             json,
             r#"{"action":"ship","carrier":"SF Express","tracking":"SF1234567"}"#
         );
+    }
+
+    #[test]
+    fn a_non_contact_delivery_keeps_its_photo_and_is_refused_without_one() {
+        let photo = PhotoRef {
+            sha256: "c".repeat(64),
+            thumb_sha256: "d".repeat(64),
+            width: 1280,
+            height: 960,
+            bytes: 99_000,
+        };
+        let shipped = non_contact_order()
+            .apply(&OrderAction::Accept, 1)
+            .unwrap()
+            .apply(&OrderAction::Pack, 2)
+            .unwrap()
+            .apply(&ship(), 3)
+            .unwrap();
+        let bare = shipped
+            .apply(&OrderAction::Deliver { photo: None }, 4)
+            .unwrap_err();
+        assert_eq!(bare.code, crate::delivery::DELIVERY_PHOTO_MISSING);
+        let with = OrderAction::Deliver {
+            photo: Some(photo.clone()),
+        };
+        let delivered = shipped.apply(&with, 4).unwrap();
+        assert_eq!(delivered.status, Delivered);
+        assert_eq!(delivered.delivery_photo, Some(photo.clone()));
+        // A standard order may be delivered without one.
+        let standard = OrderState {
+            delivery: Delivery::Standard,
+            ..shipped.clone()
+        };
+        let plain = standard
+            .apply(&OrderAction::Deliver { photo: None }, 4)
+            .unwrap();
+        assert_eq!((plain.status, plain.delivery_photo), (Delivered, None));
+        // The transition comes first: a placed order is not "missing a photo".
+        let early = non_contact_order()
+            .apply(&OrderAction::Deliver { photo: Some(photo) }, 4)
+            .unwrap_err();
+        assert_eq!(early.code, "transition");
+    }
+
+    #[test]
+    fn a_deliver_without_a_photo_keeps_its_old_wire_form() {
+        // Older devices and hubs sent and stored `{"action":"deliver"}`.
+        let old: OrderAction = serde_json::from_str(r#"{"action":"deliver"}"#).unwrap();
+        assert_eq!(old, OrderAction::Deliver { photo: None });
+        assert_eq!(
+            serde_json::to_string(&OrderAction::Deliver { photo: None }).unwrap(),
+            r#"{"action":"deliver"}"#
+        );
+        let with: OrderAction = serde_json::from_str(&format!(
+            r#"{{"action":"deliver","photo":{{"sha256":"{a}","thumb_sha256":"{a}","width":1,"height":1,"bytes":2}}}}"#,
+            a = "e".repeat(64)
+        ))
+        .unwrap();
+        assert!(matches!(with, OrderAction::Deliver { photo: Some(_) }));
+        // An order stored before delivery photos existed still reads.
+        let mut json = serde_json::to_value(non_contact_order()).unwrap();
+        assert!(json.get("delivery_photo").is_none(), "{json}");
+        json.as_object_mut().unwrap().remove("delivery_photo");
+        let back: OrderState = serde_json::from_value(json).unwrap();
+        assert_eq!(back.delivery_photo, None);
     }
 }

@@ -146,6 +146,7 @@ pub fn place(
         updated_at: order.now,
         shipment: None,
         cancellation: None,
+        delivery_photo: None,
         contact: order.contact,
     };
     Ok(Placed {

@@ -245,7 +245,7 @@ fn the_farmer_fulfils_an_order_offline_and_the_buyer_sees_it() {
         farmer.core.act_on_order(order.id, action).unwrap();
     }
     farmer.sync(&rt);
-    let seen = rt.block_on(wang.get_order(order.id)).unwrap();
+    let seen = rt.block_on(wang.get_order(order.id)).unwrap().order;
     assert_eq!(seen.status, OrderStatus::Shipped);
     assert_eq!(seen.shipment.unwrap().tracking, "SF100200300");
     // A retried order with the same key does not order twice.

@@ -7,7 +7,8 @@ use super::client::{self, HubClient};
 use crate::error::Result;
 use crate::room::{FollowEnd, FollowOptions, RoomLink, stream_room};
 use farmlive_protocol::api::{
-    BuyerSignup, BuyerToken, CancelOrder, PlaceOrder, PublicListing, buyers, orders, rooms,
+    BuyerOrder, BuyerSignup, BuyerToken, CancelOrder, PlaceOrder, PublicListing, buyers, orders,
+    rooms,
 };
 use farmlive_protocol::room::{PostComment, RoomEvent, RoomOrder, RoomView};
 use farmlive_protocol::{BuyerContact, Delivery, ListingId, OrderId, OrderState, RoomId};
@@ -71,9 +72,17 @@ impl BuyerClient {
         self.hub.call(orders::PLACE.call(), &body).await
     }
 
-    /// One of the buyer's orders.
-    pub async fn get_order(&self, id: OrderId) -> Result<OrderState> {
+    /// One of the buyer's orders, with the address of its delivery photo.
+    pub async fn get_order(&self, id: OrderId) -> Result<BuyerOrder> {
         self.hub.fetch(orders::SHOW.call_for(id)).await
+    }
+
+    /// The delivery photo (JPEG bytes) of one of the buyer's orders.
+    pub async fn delivery_photo(&self, id: OrderId) -> Result<Vec<u8>> {
+        let max = farmlive_protocol::api::BLOB_MAX_BYTES as usize;
+        self.hub
+            .fetch_bytes(orders::DELIVERY_PHOTO.call_for(id), max)
+            .await
     }
 
     /// Cancels one of the buyer's orders.

@@ -205,7 +205,13 @@ impl HubClient {
 
     /// Downloads a blob, at most `max` bytes.
     pub(crate) async fn blob_get(&self, sha: &str, max: usize) -> Result<Vec<u8>> {
-        let req = self.request(&blobs::GET.call_for(sha));
+        self.fetch_bytes(blobs::GET.call_for(sha), max).await
+    }
+
+    /// Makes `call`, which sends no body, and reads its raw reply (at most
+    /// `max` bytes).
+    pub(crate) async fn fetch_bytes(&self, call: Call<(), ()>, max: usize) -> Result<Vec<u8>> {
+        let req = self.request(&call);
         read_limited(send(req).await?, max).await
     }
 

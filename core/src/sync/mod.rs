@@ -20,7 +20,7 @@ use crate::{Core, blobs};
 use farmlive_protocol::api::{
     PULL_LIMIT_MAX, PUSH_BATCH_MAX, PushRequest, Role, TOKEN_RENEW_WITHIN_MS,
 };
-use farmlive_protocol::ops::{Op, OpBody};
+use farmlive_protocol::ops::Op;
 use farmlive_protocol::roles::{self, Capability};
 use rusqlite::TransactionBehavior;
 use std::time::Duration;
@@ -174,21 +174,19 @@ impl Run<'_> {
     }
 
     async fn upload_photos_for(&mut self, ops: &[Op]) -> Result<()> {
-        for op in ops {
-            if let OpBody::PhotoAttach { photo, .. } = &op.body {
-                for sha in [&photo.sha256, &photo.thumb_sha256] {
-                    let done: bool = self.core.store.reader().query_row(
-                        "SELECT uploaded FROM blobs WHERE sha256 = ?1",
-                        [sha],
-                        |r| r.get(0),
-                    )?;
-                    if done && self.hub_has(sha).await? {
-                        continue;
-                    }
-                    self.tell(SyncPhase::Photos);
-                    self.upload_blob(sha).await?;
-                }
+        // Listing photos and delivery photos alike: the hub refuses an op
+        // whose photo it does not hold.
+        for sha in ops.iter().flat_map(|op| op.body.photo_blobs()) {
+            let done: bool = self.core.store.reader().query_row(
+                "SELECT uploaded FROM blobs WHERE sha256 = ?1",
+                [sha],
+                |r| r.get(0),
+            )?;
+            if done && self.hub_has(sha).await? {
+                continue;
             }
+            self.tell(SyncPhase::Photos);
+            self.upload_blob(sha).await?;
         }
         Ok(())
     }

@@ -6,7 +6,7 @@
 
 use crate::error::Result;
 use crate::listing_rows::{self, Touch};
-use crate::{conflicts, order_rows, outbox};
+use crate::{blobs, conflicts, order_rows, outbox};
 use farmlive_protocol::api::{ChangeBody, ChangesPage, OpResult, Outcome};
 use farmlive_protocol::listing_state::apply_listing_op;
 use farmlive_protocol::ops::{Op, OpBody};
@@ -103,6 +103,12 @@ pub(crate) fn apply_page(conn: &Connection, page: &ChangesPage, now: i64) -> Res
                 rebuild_listing(conn, s.id, now)?;
             }
             ChangeBody::Order(o) => {
+                if let Some(p) = &o.delivery_photo {
+                    for sha in [&p.sha256, &p.thumb_sha256] {
+                        // Known by hash; another device of the farm took it.
+                        blobs::record_known(conn, sha, p.bytes, now)?;
+                    }
+                }
                 order_rows::write_base(conn, o)?;
                 rebuild_order(conn, o.id)?;
             }
@@ -337,6 +343,7 @@ mod tests {
             shipment: None,
             cancellation: None,
             contact: BuyerContact::default(),
+            delivery_photo: None,
         };
         let page = ChangesPage {
             changes: vec![Change {

@@ -18,6 +18,7 @@ mod state;
 
 pub(crate) use hangup::Hangup;
 pub use routes::router;
+pub(crate) use routes_blobs::jpeg_file;
 pub(crate) use routes_hls::router as hls_router;
 pub use state::AppState;
 pub(crate) use state::blocking;

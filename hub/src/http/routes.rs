@@ -14,8 +14,9 @@ use axum::{Json, Router};
 use farmlive_protocol::OrderState;
 use farmlive_protocol::api;
 use farmlive_protocol::api::{
-    BuyerSignup, BuyerToken, CancelOrder, ChangesPage, EnrolRequest, EnrolResponse, PULL_LIMIT_MAX,
-    PUSH_BATCH_MAX, PlaceOrder, PublicListing, PushRequest, PushResponse, TOKEN_EXPIRES,
+    BuyerOrder, BuyerSignup, BuyerToken, CancelOrder, ChangesPage, EnrolRequest, EnrolResponse,
+    PULL_LIMIT_MAX, PUSH_BATCH_MAX, PlaceOrder, PublicListing, PushRequest, PushResponse,
+    TOKEN_EXPIRES,
 };
 use farmlive_protocol::roles::{self, Capability};
 use serde::Deserialize;
@@ -42,6 +43,10 @@ pub fn router() -> Router<Arc<AppState>> {
         .route(api::orders::PLACE.path, post(place_order))
         .route(api::orders::SHOW.path, get(get_order))
         .route(api::orders::CANCEL.path, post(cancel_order))
+        .route(
+            api::orders::DELIVERY_PHOTO.path,
+            get(routes_blobs::delivery_photo),
+        )
         .merge(routes_rooms::router())
         .merge(routes_devices::router())
         .merge(routes_media::router())
@@ -161,14 +166,15 @@ async fn get_order(
     State(s): St,
     Auth(p): Auth,
     Path(id): Path<String>,
-) -> Result<Json<OrderState>> {
+) -> Result<Json<BuyerOrder>> {
     if let Principal::Device { role, .. } = &p {
         if !roles::allows(*role, Capability::SeeBuyerContact) {
             return Err(HubError::Forbidden(Capability::SeeBuyerContact.refusal()));
         }
     }
     let id = parse_id(&id, "no such order")?;
-    Ok(Json(blocking(move || s.store.order_for(&p, id)).await?))
+    let order = blocking(move || s.store.order_for(&p, id)).await?;
+    Ok(Json(BuyerOrder::new(order)))
 }
 
 async fn cancel_order(

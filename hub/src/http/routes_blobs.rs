@@ -125,8 +125,13 @@ pub(crate) async fn get(
         s.store.open_photo(reader, &sha)
     })
     .await?;
+    jpeg_file(&path, length).await
+}
+
+/// A stored JPEG streamed from disk, cached only by the reader's browser.
+pub(crate) async fn jpeg_file(path: &std::path::Path, length: u64) -> Result<Response> {
     // Collected since the check: as if it never was.
-    let file = tokio::fs::File::open(&path)
+    let file = tokio::fs::File::open(path)
         .await
         .map_err(|_| HubError::NotFound("no such photo"))?;
     let mut resp = Body::from_stream(file_pieces(file)).into_response();
@@ -138,4 +143,23 @@ pub(crate) async fn get(
         HeaderValue::from_static("private, max-age=3600"),
     );
     Ok(resp)
+}
+
+/// `GET /v1/orders/{id}/delivery-photo`: the order's buyer, or a device of
+/// its farm that may see buyers' details, gets the photo; anyone else 404.
+/// Not by hash under `/v1/blobs/`: the photo shows the buyer's door, so
+/// knowing (or guessing) its hash must give no one else access.
+pub(crate) async fn delivery_photo(
+    State(s): St,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    if let Principal::Device { role, .. } = &p {
+        if !farmlive_protocol::roles::allows(*role, Capability::SeeBuyerContact) {
+            return Err(HubError::Forbidden(Capability::SeeBuyerContact.refusal()));
+        }
+    }
+    let id = super::extract::parse_id(&id, "no such order")?;
+    let (path, length) = blocking(move || s.store.open_delivery_photo(&p, id)).await?;
+    jpeg_file(&path, length).await
 }

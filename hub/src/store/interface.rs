@@ -247,6 +247,10 @@ pub trait PhotoStore {
     /// Where a complete photo's bytes are, and their length, if `reader`
     /// may read it.
     fn open_photo(&self, reader: Reader<'_>, sha: &str) -> Result<(PathBuf, u64)>;
+    /// Where an order's delivery photo is, and its length, if `who` may see
+    /// the order (its buyer, or a device of its farm). The photo shows the
+    /// buyer's door: no one else gets it, whoever knows its hash.
+    fn open_delivery_photo(&self, who: &Principal, order: OrderId) -> Result<(PathBuf, u64)>;
     /// Sets the photo bytes each farm may keep.
     fn set_photo_quota(&self, bytes: u64);
     /// Removes expired uploads and unneeded photos as of `now` (ms).

@@ -194,6 +194,8 @@ pub struct Strings {
     pub cancel_reason: &'static str,
     /// Cancellation reason label.
     pub reason: &'static str,
+    /// The delivery photo's label and its image's text alternative.
+    pub delivery_photo: &'static str,
     /// Back to the home page.
     pub home: &'static str,
     /// Order status names, in `OrderStatus::ALL` order.
@@ -279,6 +281,7 @@ static EN: Strings = Strings {
     cancel: "Cancel the order",
     cancel_reason: "Changed my mind",
     reason: "Reason",
+    delivery_photo: "Photo on delivery: your parcel at the door",
     home: "All farms",
     statuses: [
         "Placed",
@@ -352,6 +355,7 @@ static ZH: Strings = Strings {
     cancel: "取消订单",
     cancel_reason: "我不想要了",
     reason: "原因",
+    delivery_photo: "送达照片：放在门口的包裹",
     home: "全部农场",
     statuses: [
         "已下单",

@@ -43,6 +43,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route(pages::ROOM_EVENTS.path, get(room::events))
         .route(pages::ORDER.path, get(shop::order))
         .route(pages::ORDER_CANCEL.path, post(shop::cancel))
+        .route(pages::ORDER_PHOTO.path, get(shop::order_photo))
         .route(pages::LANG.path, get(shop::switch_lang))
         .route(pages::FORGET_GUEST.path, post(shop::forget))
         .route(pages::ASSET.path, get(assets::serve))

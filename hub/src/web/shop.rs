@@ -6,7 +6,7 @@ use super::i18n::Lang;
 use super::respond::{error_page, explain, html, see_other};
 use super::views::{Chrome, HomePage, ListingCard, OrderPage, RoomCard};
 use crate::error::{HubError, Result};
-use crate::http::{AppState, blocking};
+use crate::http::{AppState, blocking, jpeg_file};
 use crate::store::interface::Principal;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -97,6 +97,24 @@ pub async fn order(
         }
         Err(e) => error_page(&e, lang, &here),
     }
+}
+
+/// `GET /o/{order}/delivery-photo`: the delivery photo of this browser's
+/// guest's order (the guest cookie is the credential; 404 for anyone
+/// else, and for an order without one). The photo shows the buyer's door.
+pub async fn order_photo(State(s): St, Path(raw): Path<String>, headers: HeaderMap) -> Response {
+    let lang = Lang::of_request(&headers);
+    let here = pages::ORDER.path_for(&raw);
+    let served: Result<Response> = async {
+        let id = parse_order(&raw)?;
+        let buyer = guest::current(&s, &headers).ok_or(HubError::NotFound("no such order"))?;
+        let s = s.clone();
+        let (path, length) =
+            blocking(move || s.store.open_delivery_photo(&Principal::Buyer(buyer), id)).await?;
+        jpeg_file(&path, length).await
+    }
+    .await;
+    served.unwrap_or_else(|e| error_page(&e, lang, &here))
 }
 
 /// The cancel form.

@@ -300,6 +300,9 @@ pub struct OrderPage {
     pub can_cancel: bool,
     /// The cancel form's address.
     pub cancel_action: String,
+    /// The delivery photo's address (for this browser's guest only), once
+    /// delivered with one.
+    pub delivery_photo: Option<String>,
 }
 
 impl OrderPage {
@@ -348,6 +351,10 @@ impl OrderPage {
             cancelled_reason: o.cancellation.as_ref().map(|c| c.reason.clone()),
             can_cancel,
             cancel_action: pages::ORDER_CANCEL.path_for(o.id),
+            delivery_photo: o
+                .delivery_photo
+                .as_ref()
+                .map(|_| pages::ORDER_PHOTO.path_for(o.id)),
             c,
         }
     }

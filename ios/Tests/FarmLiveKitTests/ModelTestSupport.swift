@@ -53,9 +53,12 @@ struct ModelHub {
         return out
     }
 
-    /// A buyer orders `qty` of `listing`; returns the order's id.
-    func order(_ dir: URL, listing: String, qty: Int) throws -> String {
-        let out = try buyer(dir, "order", "--listing", listing, "--qty", String(qty))
+    /// A buyer orders `qty` of `listing` (left at the door if `nonContact`);
+    /// returns the order's id.
+    func order(_ dir: URL, listing: String, qty: Int, nonContact: Bool = false) throws -> String {
+        let out = nonContact
+            ? try buyer(dir, "order", "--listing", listing, "--qty", String(qty), "--non-contact")
+            : try buyer(dir, "order", "--listing", listing, "--qty", String(qty))
         // "ordered 2 jin … (order <id>)"
         guard let start = out.range(of: "(order "), let end = out[start.upperBound...].firstIndex(of: ")") else {
             XCTFail("no order id in: \(out)")

@@ -7,7 +7,8 @@ import FarmLiveKit
 /// to, in Chinese, against the real core and a real hub on loopback: enrol
 /// by typing the code → a listing with a camera photo → sync → a buyer
 /// orders (the `farmlive buyer` simulator) → accept → pack → ship → deliver,
-/// and a second order cancelled with a reason.
+/// a second order cancelled with a reason, and a third, non-contact,
+/// delivered with a photo.
 final class WholeFlowTests: ModelTestCase {
     @MainActor
     func testEnrolListWithAPhotoSyncThenAcceptPackShipAndDeliverABuyersOrderInChinese() async throws {
@@ -117,6 +118,35 @@ final class WholeFlowTests: ModelTestCase {
         let statuses = orders.state.rows.filter { [orderId, second].contains($0.id) }.map(\.statusText)
         XCTAssertEqual(Set(statuses), ["已送达", "已取消"])
         shown += statuses
+
+        // A third order, non-contact: delivered only with a photo of the
+        // parcel at the door, which loses its GPS and syncs with the order.
+        let third = try hub.order(dir, listing: mango.id, qty: 1, nonContact: true)
+        let doorstep = try await syncUntil(sync, "the non-contact order") { () async -> OrderRow? in
+            await orders.refresh()
+            return orders.state.rows.first { $0.id == third }
+        }
+        XCTAssertTrue(OrdersModel.needsPhoto(doorstep.order))
+        _ = await orders.accept(third)
+        _ = await orders.pack(third)
+        let got14 = await orders.ship(third, carrier: "顺丰", tracking: "SF99")
+        XCTAssertEqual(got14?.status, .shipped)
+        let got15 = await orders.deliver(third)
+        XCTAssertNil(got15, "a non-contact order needs its photo")
+        let noPhoto = try XCTUnwrap(orders.state.error)
+        XCTAssertTrue(noPhoto.reason.contains("照片"), noPhoto.reason)
+        shown.append(noPhoto.reason)
+        let source = testdata.appendingPathComponent("photos/phone-12mp-exif-rotated.jpg")
+        let got16 = await orders.deliver(third, photoPath: source.path)
+        let delivered = try XCTUnwrap(got16, "\(String(describing: orders.state.error))")
+        XCTAssertEqual(delivered.status, .delivered)
+        let sha = try XCTUnwrap(delivered.deliveryPhotoSha256)
+        let stored = try Data(contentsOf: URL(fileURLWithPath: try core.photoPath(sha256: sha)))
+        XCTAssertNotNil(try cameraJpeg().range(of: Data("Exif".utf8)), "the fixture carries EXIF")
+        XCTAssertNil(stored.range(of: Data("Exif".utf8)), "no EXIF, so no GPS")
+        let got17 = await sync.sync()
+        XCTAssertEqual(try XCTUnwrap(got17).rejected, 0, "the hub took the photo and the delivery")
+        XCTAssertEqual(sync.state.pending, 0)
 
         // Stock went down by what was sold and is shown in jin.
         await listings.refresh()

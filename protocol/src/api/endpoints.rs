@@ -105,7 +105,7 @@ pub mod buyers {
 /// Orders placed by buyers.
 pub mod orders {
     use super::*;
-    use crate::api::{CancelOrder, PlaceOrder};
+    use crate::api::{BuyerOrder, CancelOrder, PlaceOrder};
     use crate::{OrderId, OrderState};
 
     /// Places an order; the idempotency key makes a retry place it once.
@@ -121,10 +121,18 @@ pub mod orders {
             E::Forbidden,
         ],
     );
-    /// One of the buyer's orders.
-    pub const SHOW: Endpoint<(), OrderState, OrderId> = Endpoint::new(
+    /// One of the buyer's orders (a device of its farm may read it too).
+    pub const SHOW: Endpoint<(), BuyerOrder, OrderId> = Endpoint::new(
         Method::Get,
         "/v1/orders/{id}",
+        &[E::Invalid, E::NotFound, E::BuyerTokenExpired],
+    );
+    /// The order's delivery photo (JPEG): the buyer's doorstep, so only its
+    /// buyer and a device of its farm get it; anyone else, and an order
+    /// delivered without one, get 404.
+    pub const DELIVERY_PHOTO: Endpoint<(), (), OrderId> = Endpoint::new(
+        Method::Get,
+        "/v1/orders/{id}/delivery-photo",
         &[E::Invalid, E::NotFound, E::BuyerTokenExpired],
     );
     /// The buyer cancels an order.

@@ -313,6 +313,33 @@ pub struct PlaceOrder {
     pub idempotency_key: String,
 }
 
+/// `GET /v1/orders/{id}`: the order, and where its delivery photo is.
+/// Older clients read it as a plain [`OrderState`] (the URL is one more field).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuyerOrder {
+    /// The order.
+    #[serde(flatten)]
+    pub order: OrderState,
+    /// The delivery photo ([`orders::DELIVERY_PHOTO`]), once it was
+    /// delivered with one. Only the order's buyer and its farm may read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_photo_url: Option<String>,
+}
+
+impl BuyerOrder {
+    /// The order with the address of its delivery photo, if it has one.
+    pub fn new(order: OrderState) -> BuyerOrder {
+        let delivery_photo_url = order
+            .delivery_photo
+            .as_ref()
+            .map(|_| orders::DELIVERY_PHOTO.path_for(order.id));
+        BuyerOrder {
+            order,
+            delivery_photo_url,
+        }
+    }
+}
+
 /// `POST /v1/orders/{id}/cancel` by the buyer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CancelOrder {

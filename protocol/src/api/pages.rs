@@ -47,6 +47,9 @@ pub const ROOM_COMMENT: Page = Page::new("/r/{room}/comment");
 pub const ROOM_EVENTS: Page = Page::new("/r/{room}/events");
 /// `GET`: one of the browser's orders.
 pub const ORDER: Page = Page::new("/o/{order}");
+/// `GET`: the order's delivery photo (JPEG), for this browser's guest only
+/// (the guest cookie is the credential, as for [`ORDER`]).
+pub const ORDER_PHOTO: Page = Page::new("/o/{order}/delivery-photo");
 /// `POST` (form): the buyer cancels the order.
 pub const ORDER_CANCEL: Page = Page::new("/o/{order}/cancel");
 /// `GET`: choose the page language (`zh` or `en`), then go back.

@@ -4,7 +4,7 @@
 
 use super::blobs::BlobStore;
 use super::{Store, files};
-use crate::error::Result;
+use crate::error::{HubError, Result};
 use crate::rooms::{Fanout, Feed, FeedItem};
 use crate::store::interface::{
     AccountStore, BlobStatus, ChangeStore, Collected, Following, ListingStore, OrderStore,
@@ -216,6 +216,14 @@ impl PhotoStore for SqliteStore {
 
     fn open_photo(&self, reader: Reader<'_>, sha: &str) -> Result<(PathBuf, u64)> {
         self.blobs.open_for(&self.db, reader, sha)
+    }
+
+    fn open_delivery_photo(&self, who: &Principal, order: OrderId) -> Result<(PathBuf, u64)> {
+        let order = self.db.order_for(who, order)?;
+        let photo = order
+            .delivery_photo
+            .ok_or(HubError::NotFound("this order has no delivery photo"))?;
+        self.blobs.open_checked(&self.db, &photo.sha256)
     }
 
     fn set_photo_quota(&self, bytes: u64) {

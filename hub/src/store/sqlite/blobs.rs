@@ -57,13 +57,14 @@ fn complete_length(conn: &Connection, sha: &str) -> Result<Option<u64>> {
         .optional()?)
 }
 
-/// The farms known to have a photo: those that uploaded it and those whose
-/// listings show it.
+/// The farms known to have a photo: those that uploaded it, those whose
+/// listings show it and those whose orders were delivered with it.
 fn farms_holding(conn: &Connection, sha: &str) -> Result<BTreeSet<String>> {
     let mut stmt = conn.prepare_cached(
         "SELECT farm_id FROM blob_owners WHERE sha256 = ?1
          UNION SELECT l.farm_id FROM listing_blobs lb JOIN listings l ON l.id = lb.listing_id
-               WHERE lb.sha256 = ?1",
+               WHERE lb.sha256 = ?1
+         UNION SELECT farm_id FROM orders WHERE delivery_photo = ?1 OR delivery_thumb = ?1",
     )?;
     let farms = stmt
         .query_map([sha], |r| r.get(0))?
@@ -387,6 +388,18 @@ impl BlobStore {
     }
 }
 
+impl BlobStore {
+    /// Where a complete photo's bytes are, and their length, for a reader
+    /// the caller has already let in (the buyer of the order a delivery
+    /// photo belongs to). Not found if the hub does not hold it.
+    pub(crate) fn open_checked(&self, store: &Store, sha: &str) -> Result<(PathBuf, u64)> {
+        check_sha(sha)?;
+        let length = complete_length(&store.reader(), sha)?;
+        let length = length.ok_or(HubError::NotFound("no such photo"))?;
+        Ok((self.path(sha), length))
+    }
+}
+
 /// Flushes a directory's entries (file creations and renames) to disk.
 fn sync_dir(dir: &std::path::Path) -> std::io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
@@ -409,11 +422,15 @@ pub(super) fn forget_unneeded(
         .prepare("DELETE FROM blob_uploads WHERE updated_at < ?1 RETURNING sha256, device_id")?
         .query_map([uploads_before], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    // A farm's claim lapses unless one of its listings shows the photo.
+    // A farm's claim lapses unless one of its listings shows the photo or
+    // one of its orders was delivered with it.
     conn.execute(
         "DELETE FROM blob_owners WHERE touched_at < ?1 AND NOT EXISTS (
              SELECT 1 FROM listing_blobs lb JOIN listings l ON l.id = lb.listing_id
-             WHERE lb.sha256 = blob_owners.sha256 AND l.farm_id = blob_owners.farm_id)",
+             WHERE lb.sha256 = blob_owners.sha256 AND l.farm_id = blob_owners.farm_id)
+           AND NOT EXISTS (
+             SELECT 1 FROM orders o WHERE o.farm_id = blob_owners.farm_id
+               AND (o.delivery_photo = blob_owners.sha256 OR o.delivery_thumb = blob_owners.sha256))",
         [claims_before],
     )?;
     let orphans: Vec<String> = conn
@@ -421,6 +438,8 @@ pub(super) fn forget_unneeded(
             "DELETE FROM blobs WHERE created_at < ?1
                AND NOT EXISTS (SELECT 1 FROM blob_owners o WHERE o.sha256 = blobs.sha256)
                AND NOT EXISTS (SELECT 1 FROM listing_blobs lb WHERE lb.sha256 = blobs.sha256)
+               AND NOT EXISTS (SELECT 1 FROM orders o
+                               WHERE o.delivery_photo = blobs.sha256 OR o.delivery_thumb = blobs.sha256)
              RETURNING sha256",
         )?
         .query_map(params![claims_before], |r| r.get(0))?

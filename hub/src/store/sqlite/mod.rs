@@ -62,6 +62,10 @@ const MIGRATIONS: &[Migration] = &[
         "005_room_media.sql",
         include_str!("../../../sql/005_room_media.sql"),
     ),
+    Migration::new(
+        "006_delivery_photos.sql",
+        include_str!("../../../sql/006_delivery_photos.sql"),
+    ),
 ];
 
 /// The schema version this hub writes.

@@ -163,7 +163,7 @@ fn apply_one(
     blobs: &BlobStore,
 ) -> Result<Result<(), Rejection>> {
     if let OpBody::OrderAction { order, action } = &op.body {
-        return apply_order_action(conn, farms, *order, action, now);
+        return apply_order_action(conn, farms, *order, action, now, blobs);
     }
     let Some(listing_id) = op.body.listing() else {
         return Ok(Err(Rejection::new("invalid", "unknown operation")));
@@ -207,6 +207,7 @@ fn apply_order_action(
     id: OrderId,
     action: &OrderAction,
     now: i64,
+    blobs: &BlobStore,
 ) -> Result<Result<(), Rejection>> {
     let Some(order) = load_order(conn, id)? else {
         return Ok(Err(Rejection::new("not_found", "no such order")));
@@ -222,6 +223,18 @@ fn apply_order_action(
         },
         other => other.clone(),
     };
+    if let OrderAction::Deliver { photo: Some(photo) } = &action {
+        // The photo is uploaded before the op; a device that skipped it (or
+        // whose upload the hub dropped) is told, and the order stays shipped.
+        for sha in [&photo.sha256, &photo.thumb_sha256] {
+            if !blobs.is_attachable(conn, sha, order.farm)? {
+                return Ok(Err(Rejection::new(
+                    "blob_missing",
+                    "the delivery photo has not finished uploading; sync again",
+                )));
+            }
+        }
+    }
     match order.apply(&action, now) {
         Ok(next) => {
             if next.status == OrderStatus::Cancelled {

@@ -46,10 +46,20 @@ pub(crate) fn load_order(conn: &Connection, id: OrderId) -> Result<Option<OrderS
     state.as_deref().map(from_json).transpose()
 }
 
-/// Saves an order (already inserted) and appends it to the change feed.
+/// Saves an order (already inserted), with the blobs of its delivery photo
+/// (which the collector keeps while the order names them), and appends it
+/// to the change feed.
 pub(crate) fn save_order(conn: &Connection, state: &OrderState) -> Result<()> {
-    conn.prepare_cached("UPDATE orders SET state = ?1 WHERE id = ?2")?
-        .execute(params![to_json(state)?, state.id.to_string()])?;
+    let photo = state.delivery_photo.as_ref();
+    conn.prepare_cached(
+        "UPDATE orders SET state = ?1, delivery_photo = ?2, delivery_thumb = ?3 WHERE id = ?4",
+    )?
+    .execute(params![
+        to_json(state)?,
+        photo.map(|p| &p.sha256),
+        photo.map(|p| &p.thumb_sha256),
+        state.id.to_string()
+    ])?;
     append_change(
         conn,
         state.farm,

@@ -50,8 +50,8 @@ public struct OrdersState: Sendable {
 /// Orders and moving them on: accept, pack, ship with carrier and tracking,
 /// deliver, cancel with a reason. Each action lands locally at once and
 /// syncs later (so it works offline); the hub may still refuse it, which
-/// shows as a conflict on the sync screen. (Delivering with a photo needs a
-/// binding that does not exist yet: `OrderAction.deliver` carries none.)
+/// shows as a conflict on the sync screen. A non-contact order is delivered
+/// with a photo of the parcel at the door (`deliver(_:photoPath:)`).
 @MainActor
 public final class OrdersModel: FarmModel {
     /// The screen's state.
@@ -108,9 +108,24 @@ public final class OrdersModel: FarmModel {
         return await act(id, .ship(carrier: carrier.trimmed, tracking: tracking.trimmed))
     }
 
-    /// The buyer has it.
+    /// The buyer has it. A non-contact order (`needsPhoto`) is delivered with
+    /// `photoPath`, a photo of the parcel at the door from the camera or the
+    /// library: the core orients it, strips its metadata (GPS too), resizes
+    /// it and syncs it before the order. Without one the core refuses, in the
+    /// model's language.
     @discardableResult
-    public func deliver(_ id: String) async -> Order? { await act(id, .deliver) }
+    public func deliver(_ id: String, photoPath: String? = nil) async -> Order? {
+        state.error = nil
+        guard let order = await call(fail, { try $0.deliver(orderId: id, photoPath: photoPath) }) else { return nil }
+        await refresh()
+        return order
+    }
+
+    /// True if delivering `order` needs a photo first: it was ordered
+    /// non-contact (left at the door).
+    public nonisolated static func needsPhoto(_ order: Order) -> Bool {
+        order.delivery == .nonContact
+    }
 
     /// The farm will not fulfil it; `reason` is required and shown to the buyer.
     @discardableResult

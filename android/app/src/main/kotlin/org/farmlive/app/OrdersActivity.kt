@@ -1,13 +1,21 @@
 package org.farmlive.app
 
+import android.Manifest
 import android.app.AlertDialog
+import android.content.Intent
+import android.content.pm.PackageManager
 import android.os.Bundle
+import android.provider.MediaStore
 import android.widget.ArrayAdapter
 import android.widget.EditText
 import android.widget.LinearLayout
 import android.widget.ListView
 import android.widget.TextView
+import android.widget.Toast
+import java.io.File
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 import org.farmlive.viewmodel.OrderRow
 import org.farmlive.viewmodel.OrderStep
 import org.farmlive.viewmodel.OrdersState
@@ -16,13 +24,19 @@ import org.farmlive.viewmodel.OrdersViewModel
 /**
  * Orders, at-risk first with the ship-by countdown; tap one for what can be
  * done now: accept, pack, ship (carrier and tracking), deliver, cancel (with a
- * reason). A view over [OrdersViewModel].
+ * reason). A view over [OrdersViewModel]. A non-contact order is delivered
+ * with a photo of the parcel at the door, from the camera (through
+ * [PhotoProvider] into private storage, asking for the CAMERA permission
+ * first) or the gallery; the core strips its metadata, GPS included.
  */
 class OrdersActivity : ScopedActivity() {
     private lateinit var empty: TextView
     private lateinit var list: ListView
     private var vm: OrdersViewModel? = null
     private var rows: List<OrderRow> = emptyList()
+    /** The order waiting for its delivery photo, and the camera's file for it. */
+    private var delivering: String? = null
+    private var capture: File? = null
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -84,13 +98,80 @@ class OrdersActivity : ScopedActivity() {
         when (step) {
             OrderStep.ACCEPT -> scope.launch { model.accept(id) }
             OrderStep.PACK -> scope.launch { model.pack(id) }
-            OrderStep.DELIVER -> scope.launch { model.deliver(id) }
+            OrderStep.DELIVER -> if (OrdersViewModel.needsPhoto(r.order)) askPhoto(r) else scope.launch { model.deliver(id) }
             OrderStep.SHIP -> ask(r, listOf(R.string.ship_carrier_hint to "ship.carrier", R.string.ship_tracking_hint to "ship.tracking")) {
                 scope.launch { model.ship(id, it[0], it[1]) }
             }
             OrderStep.CANCEL -> ask(r, listOf(R.string.cancel_reason_hint to "cancel.reason")) {
                 scope.launch { model.cancel(id, it[0]) }
             }
+        }
+    }
+
+    /** Asks for the delivery photo of a non-contact order: camera or gallery. */
+    private fun askPhoto(r: OrderRow) {
+        delivering = r.order.id
+        AlertDialog.Builder(this)
+            .setTitle(R.string.deliver_photo_title)
+            .setItems(arrayOf(getString(R.string.form_take_photo), getString(R.string.form_pick_photo))) { _, which ->
+                if (which == 0) takePhoto() else pickPhoto()
+            }
+            .setNegativeButton(R.string.back, null)
+            .show()
+    }
+
+    private fun takePhoto() {
+        if (checkSelfPermission(Manifest.permission.CAMERA) != PackageManager.PERMISSION_GRANTED) {
+            requestPermissions(arrayOf(Manifest.permission.CAMERA), ASK_CAMERA)
+            return
+        }
+        val file = File(PhotoProvider.captures(this), "delivery-${System.currentTimeMillis()}.jpg")
+        capture = file
+        val intent = Intent(MediaStore.ACTION_IMAGE_CAPTURE)
+            .putExtra(MediaStore.EXTRA_OUTPUT, PhotoProvider.uriFor(file))
+            .addFlags(Intent.FLAG_GRANT_WRITE_URI_PERMISSION or Intent.FLAG_GRANT_READ_URI_PERMISSION)
+        startActivityForResult(intent, TAKE_PHOTO)
+    }
+
+    private fun pickPhoto() {
+        startActivityForResult(Intent(Intent.ACTION_GET_CONTENT).setType("image/*"), PICK_PHOTO)
+    }
+
+    override fun onRequestPermissionsResult(requestCode: Int, permissions: Array<out String>, grantResults: IntArray) {
+        super.onRequestPermissionsResult(requestCode, permissions, grantResults)
+        if (requestCode != ASK_CAMERA) return
+        if (grantResults.isNotEmpty() && grantResults[0] == PackageManager.PERMISSION_GRANTED) takePhoto()
+        else Toast.makeText(this, R.string.camera_denied, Toast.LENGTH_LONG).show()
+    }
+
+    @Deprecated("Platform API, kept for a dependency-free shell")
+    override fun onActivityResult(requestCode: Int, resultCode: Int, data: Intent?) {
+        super.onActivityResult(requestCode, resultCode, data)
+        when {
+            resultCode != RESULT_OK -> capture?.delete()
+            requestCode == TAKE_PHOTO -> capture?.takeIf { it.length() > 0 }?.let { deliverWith(it) }
+            requestCode == PICK_PHOTO -> data?.data?.let { uri ->
+                scope.launch {
+                    // A private copy: the core reads a file; the original stays where it was.
+                    val copy = File(PhotoProvider.captures(this@OrdersActivity), "delivery-pick-${System.currentTimeMillis()}.jpg")
+                    val ok = withContext(Dispatchers.IO) {
+                        contentResolver.openInputStream(uri)?.use { input -> copy.outputStream().use { input.copyTo(it) } } != null
+                    }
+                    if (ok) deliverWith(copy)
+                }
+            }
+        }
+    }
+
+    /** Delivers the waiting order with [photo]; the core keeps its own stripped copy, so the file goes. */
+    private fun deliverWith(photo: File) {
+        val model = vm ?: return
+        val id = delivering ?: return
+        scope.launch {
+            model.deliver(id, photo.path)
+            photo.delete()
+            delivering = null
+            capture = null
         }
     }
 
@@ -103,5 +184,11 @@ class OrdersActivity : ScopedActivity() {
             .setPositiveButton(R.string.ok) { _, _ -> done(edits.map { it.text.toString() }) }
             .setNegativeButton(R.string.back, null)
             .show()
+    }
+
+    companion object {
+        private const val TAKE_PHOTO = 11
+        private const val PICK_PHOTO = 12
+        private const val ASK_CAMERA = 13
     }
 }

@@ -5,6 +5,7 @@ import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
+import org.farmlive.ffi.Delivery
 import org.farmlive.ffi.FarmLive
 import org.farmlive.ffi.Order
 import org.farmlive.ffi.OrderAction
@@ -33,7 +34,7 @@ data class OrdersState(
 
 /**
  * Orders and moving them on: accept, pack, ship with carrier and tracking,
- * deliver, cancel with a reason. Each action lands locally at once and syncs
+ * deliver (with a photo when non-contact), cancel with a reason. Each action lands locally at once and syncs
  * later (so it works offline); the hub may still refuse it, which shows as a
  * conflict on the sync screen.
  */
@@ -68,8 +69,15 @@ class OrdersViewModel(
         return act(id, OrderAction.Ship(carrier.trim(), tracking.trim()))
     }
 
-    /** The buyer has it. */
-    suspend fun deliver(id: String): Order? = act(id, OrderAction.Deliver)
+    /**
+     * The buyer has it. A non-contact order ([needsPhoto]) is delivered with [photoPath], a photo of the parcel at
+     * the door from the camera or the gallery: the core orients it, strips its metadata (GPS too), resizes it and
+     * syncs it before the order. Without one the core refuses, in the user's language.
+     */
+    suspend fun deliver(id: String, photoPath: String? = null): Order? {
+        mutable.update { it.copy(error = null) }
+        return core.call(io, ::fail) { deliver(id, photoPath) }?.also { refresh() }
+    }
 
     /** The farm will not fulfil it; [reason] is required and shown to the buyer. */
     suspend fun cancel(id: String, reason: String): Order? {
@@ -91,6 +99,9 @@ class OrdersViewModel(
     private fun fail(e: UiError) = mutable.update { it.copy(error = e) }
 
     companion object {
+        /** True if delivering [order] needs a photo first: it was ordered non-contact (left at the door). */
+        fun needsPhoto(order: Order): Boolean = order.delivery == Delivery.NON_CONTACT
+
         /** What the farmer can do to an order in [status]. */
         fun steps(status: OrderStatus): List<OrderStep> = when (status) {
             OrderStatus.PLACED -> listOf(OrderStep.ACCEPT, OrderStep.CANCEL)

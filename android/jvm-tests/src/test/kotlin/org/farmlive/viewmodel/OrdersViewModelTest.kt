@@ -90,4 +90,51 @@ class OrdersViewModelTest {
             assertEquals(false, delivered.pendingSync)
         }
     }
+
+    @Test
+    fun `a non-contact order is delivered with a photo that loses its GPS and syncs, and not without one`() = runBlocking {
+        val hub = HubTools(dir)
+        val testdata = File(System.getProperty("farmlive.testdata") ?: "../../testdata")
+        FarmLive.open(File(dir, "phone").path).use { core ->
+            val enrol = EnrolViewModel(core)
+            enrol.setHubUrl(hub.url)
+            enrol.setCode(hub.code("VM delivery farm"))
+            assertTrue(enrol.submit(), "error: ${enrol.state.value.error}")
+            val mango = ListingsViewModel(core).create(ListingForm(title = "VM doorstep mangoes", price = "9", stock = "10"))!!
+            val sync = SyncViewModel(core)
+            assertNotNull(sync.sync(), "error: ${sync.state.value.error}")
+            hub.buyer("order", "--listing", mango.id, "--qty", "1", "--non-contact")
+            assertNotNull(sync.sync(), "error: ${sync.state.value.error}")
+
+            val orders = OrdersViewModel(core)
+            orders.refresh()
+            val order = orders.state.value.rows.single().order
+            assertTrue(OrdersViewModel.needsPhoto(order))
+            orders.accept(order.id)
+            orders.pack(order.id)
+            assertEquals(OrderStatus.SHIPPED, orders.ship(order.id, "SF Express", "SF55")?.status)
+
+            assertNull(orders.deliver(order.id), "a non-contact order needs its photo")
+            val refused = orders.state.value.error!!
+            assertTrue(refused.reason.contains("photo"), "reason: ${refused.reason}")
+            assertNull(orders.deliver(order.id, File(testdata, "bad-photos/truncated.jpg").path))
+            assertNotNull(orders.state.value.error)
+            assertEquals(OrderStatus.SHIPPED, core.order(order.id).status)
+
+            val original = File(testdata, "photos/phone-12mp-exif-rotated.jpg")
+            val done = orders.deliver(order.id, original.path)!!
+            assertNull(orders.state.value.error)
+            assertEquals(OrderStatus.DELIVERED, done.status)
+            val sha = done.deliveryPhotoSha256!!
+            val stored = File(core.photoPath(sha)).readBytes()
+            assertTrue(String(original.readBytes(), Charsets.ISO_8859_1).contains("Exif"))
+            assertTrue(!String(stored, Charsets.ISO_8859_1).contains("Exif"), "no EXIF, so no GPS")
+            assertEquals(emptyList<OrderStep>(), orders.state.value.rows.single().steps)
+
+            assertEquals(0uL, sync.sync()?.rejected, "error: ${sync.state.value.error}")
+            val synced = core.order(order.id)
+            assertEquals(false, synced.pendingSync)
+            assertEquals(sha, synced.deliveryPhotoSha256)
+        }
+    }
 }
