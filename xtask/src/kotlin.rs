@@ -163,15 +163,14 @@ pub fn test(lib_dir: &Path, hub: &HubFor) -> Result<(), String> {
     // Android framework jar on Maven Central): no SDK needed.
     run(maven("app-check", lib_dir)?.arg("compile"))
         .map_err(|e| format!("the Android app shell does not compile against android-all: {e}"))?;
-    Ok(())
+    robo_test(lib_dir, hub)
 }
 
 /// The app's activities end to end under Robolectric (`android/robo-tests`),
-/// in English and zh-CN, against the hub in `hub`. Not yet part of `shells`:
-/// Robolectric still asks for the SDK 35 android-all jar (see the module's
-/// pom), so this is wired in once that is settled.
-#[allow(dead_code)]
-pub fn robo_test(lib_dir: &Path, hub: &HubFor) -> Result<(), String> {
+/// in English and zh-CN, against the hub in `hub`. Each flow enrols into a
+/// farm of its own (a fresh name per run), so runs never see each other's
+/// orders on this shared hub.
+fn robo_test(lib_dir: &Path, hub: &HubFor) -> Result<(), String> {
     let mut robo = maven("robo-tests", lib_dir)?;
     robo.envs(hub.vars(&hub.bin.to_string_lossy()))
         .env("FARMLIVE_HUB_DB", &hub.db);

@@ -22,6 +22,9 @@ struct GoLiveView: View {
     @State private var capture: LiveCapture?
     @State private var starting = false
 
+    /// The screen's words (FarmLiveKit's Localizable.strings, en and zh-Hans).
+    private var texts: Texts { model.texts }
+
     /// One line of the live feed (an order, a comment, a notice).
     struct FeedLine: Identifiable {
         let id = UUID()
@@ -30,31 +33,38 @@ struct GoLiveView: View {
 
     var body: some View {
         VStack(spacing: 12) {
-            TextField("rtmp://ingest.example/live/STREAM-KEY", text: $ingest)
+            TextField(texts.string("live_ingest_hint"), text: $ingest)
                 .textFieldStyle(.roundedBorder)
-            TextField("Title to sell live (empty: only stream)", text: $title)
+                .accessibilityLabel(texts.string("live_ingest_hint"))
+            TextField(texts.string("live_title_hint"), text: $title)
                 .textFieldStyle(.roundedBorder)
+                .accessibilityLabel(texts.string("live_title_hint"))
             if capture == nil {
-                Button("Go live") { Task { await start() } }.disabled(starting)
+                Button(texts.string("live_start")) { Task { await start() } }.disabled(starting)
             } else {
-                Button("Stop") { Task { await stop() } }
+                Button(texts.string("live_stop")) { Task { await stop() } }
             }
             Text(status).font(.footnote)
+                .accessibilityLabel(texts.string("live_status"))
+                .accessibilityValue(status)
             if capture != nil && !shelf.isEmpty {
-                Picker("Pin", selection: $selected) {
+                Picker(texts.string("live_pin"), selection: $selected) {
                     ForEach(shelf, id: \.listingId) { l in
-                        Text("\(l.title) · \(l.priceText) · \(l.stock) left").tag(l.listingId)
+                        Text(texts.format("live_shelf_row", l.title, texts.pricePerUnit(l.price, l.unit), "\(l.stock)"))
+                            .tag(l.listingId)
                     }
                 }
-                TextField("Live price while pinned (optional)", text: $livePrice)
+                TextField(texts.string("live_price_hint"), text: $livePrice)
                     .textFieldStyle(.roundedBorder)
+                    .accessibilityLabel(texts.string("live_price_hint"))
                 HStack {
-                    Button("Pin") { Task { await pin() } }
-                    Button("Unpin") { Task { await unpin() } }
+                    Button(texts.string("live_pin")) { Task { await pin() } }
+                    Button(texts.string("live_unpin")) { Task { await unpin() } }
                 }
-                Text(pinned + (viewers > 0 ? " · \(viewers) watching" : "")).font(.footnote)
+                Text(pinned + (viewers > 0 ? texts.format("live_watching", "\(viewers)") : "")).font(.footnote)
             }
             List(feed) { line in Text(line.text) }
+                .accessibilityLabel(texts.string("live_feed"))
         }
         .padding()
     }
@@ -65,7 +75,7 @@ struct GoLiveView: View {
         defer { starting = false }
         // Ask first (Info.plist says why); a refusal is told, not crashed on.
         guard await AVCaptureDevice.requestAccess(for: .video) else {
-            status = "FarmLive needs the camera to go live: allow it in Settings"
+            status = texts.string("live_camera_denied")
             return
         }
         let withAudio = await AVCaptureDevice.requestAccess(for: .audio)
@@ -104,12 +114,13 @@ struct GoLiveView: View {
     func show(room: LiveRoom?) {
         guard let room else {
             shelf = []
-            pinned = "Streaming without a room"
+            pinned = texts.string("live_no_room")
             return
         }
         shelf = room.shelf
         selected = room.pinned?.listingId ?? room.shelf.first?.listingId ?? ""
-        pinned = room.pinned.map { "📌 \($0.title)" } ?? "Nothing pinned"
+        pinned = room.pinned.map { texts.format("live_pinned", $0.title, texts.money($0.livePrice ?? $0.price)) }
+            ?? texts.string("live_nothing_pinned")
         viewers = room.viewers
     }
 
@@ -117,30 +128,31 @@ struct GoLiveView: View {
     func on(_ event: ShowEvent) {
         switch event {
         case let .stats(s):
-            status = String(format: "%.0f fps · %d kbit/s%@", s.fpsOut, s.sentBps / 1000,
-                            s.connected ? " · live" : " · connecting")
+            status = texts.format("live_stats", String(format: "%.0f", s.fpsOut), "\(s.sentBps / 1000)",
+                                  texts.string(s.connected ? "live_link_up" : "live_link_connecting"))
         case let .orderPlaced(o):
-            note("🛒 \(o.buyer): \(o.quantity) × \(o.title) at \(o.unitPriceText)"
-                + (o.livePrice ? " (live price)" : "") + " = \(o.totalText)"
-                + (o.delivery == .nonContact ? " · NON-CONTACT" : ""))
+            note(texts.format("live_order", o.buyer, "\(o.quantity)", o.title, texts.money(o.unitPrice),
+                              o.livePrice ? texts.string("live_order_live_price") : "", texts.money(o.total),
+                              o.delivery == .nonContact ? texts.string("live_order_non_contact") : ""))
         case let .comment(c):
-            note("💬 \(c.author): \(c.text)")
+            note(texts.format("live_comment", c.author, c.text))
         case let .viewerJoined(v), let .viewerLeft(v):
             viewers = v.viewers
         case let .pinned(p):
-            pinned = "📌 \(p.title) at " + (p.livePriceText.map { "\($0) live (usually \(p.priceText))" } ?? p.priceText)
+            pinned = p.livePrice.map { texts.format("live_pinned_live_price", p.title, texts.money($0), texts.money(p.price)) }
+                ?? texts.format("live_pinned", p.title, texts.money(p.price))
         case .unpinned:
-            pinned = "Nothing pinned"
+            pinned = texts.string("live_nothing_pinned")
         case .ended:
-            note("■ The live session ended")
+            note(texts.string("live_ended"))
         case .linkConnected:
             break
-        case let .linkReconnecting(_, _, error):
-            status = "Reconnecting to the room: \(error)"
+        case .linkReconnecting:
+            status = texts.string("live_reconnecting")
         case .ordersSynced:
-            note("✓ New orders are in the orders list")
+            note(texts.string("live_orders_synced"))
         case let .problem(message):
-            note("⚠ \(message)")
+            note(texts.format("live_problem", message))
         }
     }
 
@@ -175,11 +187,11 @@ struct GoLiveView: View {
         UIApplication.shared.isIdleTimerDisabled = false
         do {
             let s = try await c.live.stop()
-            status = "Ended: \(s.stream.framesEncoded) frames, \(s.stream.reconnects) reconnects"
-            if s.room != nil {
-                status += " · \(s.orders) orders, \(s.comments) comments, \(s.peakViewers) watching at most"
-                    + (s.takingsText.map { ", \($0)" } ?? "")
-            }
+            let frames = "\(s.stream.framesEncoded)", reconnects = "\(s.stream.reconnects)"
+            status = s.room == nil
+                ? texts.format("live_summary", frames, reconnects)
+                : texts.format("live_summary_room", frames, reconnects, "\(s.orders)", "\(s.comments)",
+                               "\(s.peakViewers)", s.takings.map(texts.money) ?? texts.money(Money(minor: 0, currency: "CNY")))
         } catch {
             status = describe(error)
         }

@@ -18,6 +18,8 @@ import android.os.Bundle
 import android.os.Handler
 import android.os.HandlerThread
 import android.view.Surface
+import android.view.View
+import android.view.WindowManager
 import android.widget.ArrayAdapter
 import android.widget.Button
 import android.widget.EditText
@@ -34,6 +36,8 @@ import org.farmlive.Plane
 import org.farmlive.ffi.Delivery
 import org.farmlive.ffi.ListingQuery
 import org.farmlive.ffi.ListingStatus
+import org.farmlive.ffi.LiveSummary
+import org.farmlive.ffi.Money
 import org.farmlive.ffi.LiveOptions
 import org.farmlive.ffi.LiveRoom
 import org.farmlive.ffi.RoomOptions
@@ -53,6 +57,11 @@ import org.farmlive.ffi.uprightRotationDegrees
  * it upright on the screen as held now, from the sensor's orientation and the
  * display's rotation, and the core letterboxes a picture of the other shape
  * rather than stretching it.
+ *
+ * CAMERA and RECORD_AUDIO are asked for when missing (at the start, and again
+ * on "Go live"); without them the screen says why and does not start. The
+ * screen stays on while live. With no stream address the session only
+ * records, to `last-live.flv` in the app's files.
  */
 class GoLiveActivity : ScopedActivity() {
     private lateinit var ingest: EditText
@@ -74,17 +83,18 @@ class GoLiveActivity : ScopedActivity() {
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        ingest = EditText(this).apply { hint = "rtmp://ingest.example/live/STREAM-KEY" }
-        title = EditText(this).apply { hint = "Title to sell live (empty: only stream)" }
-        livePrice = EditText(this).apply { hint = "Live price while pinned (optional)" }
-        shelf = Spinner(this)
-        status = TextView(this)
-        pinned = TextView(this)
-        feed = TextView(this)
-        val start = Button(this).apply { text = "Go live"; setOnClickListener { goLive() } }
-        val pin = Button(this).apply { text = "Pin"; setOnClickListener { pinSelected() } }
-        val unpin = Button(this).apply { text = "Unpin"; setOnClickListener { unpin() } }
-        val stop = Button(this).apply { text = "Stop"; setOnClickListener { stopLive() } }
+        ingest = EditText(this).apply { setHint(R.string.live_ingest_hint); tag = "live.ingest"; described(R.string.live_ingest_hint) }
+        title = EditText(this).apply { setHint(R.string.live_title_hint); tag = "live.title"; described(R.string.live_title_hint) }
+        livePrice = EditText(this).apply { setHint(R.string.live_price_hint); tag = "live.price"; described(R.string.live_price_hint) }
+        shelf = Spinner(this).apply { tag = "live.shelf"; described(R.string.live_shelf_desc) }
+        // Read out when they change: the stream's health and the pinned listing.
+        status = TextView(this).apply { tag = "live.status"; described(R.string.live_status_desc); accessibilityLiveRegion = View.ACCESSIBILITY_LIVE_REGION_POLITE }
+        pinned = TextView(this).apply { tag = "live.pinned"; accessibilityLiveRegion = View.ACCESSIBILITY_LIVE_REGION_POLITE }
+        feed = TextView(this).apply { tag = "live.feed"; described(R.string.live_feed_desc) }
+        val start = button(R.string.live_start, "live.start") { goLive() }
+        val pin = button(R.string.live_pin, "live.pin") { pinSelected() }
+        val unpin = button(R.string.live_unpin, "live.unpin") { unpin() }
+        val stop = button(R.string.live_stop, "live.stop") { stopLive() }
         val pins = LinearLayout(this).apply {
             orientation = LinearLayout.HORIZONTAL
             listOf(pin, unpin).forEach { addView(it) }
@@ -94,14 +104,45 @@ class GoLiveActivity : ScopedActivity() {
             orientation = LinearLayout.VERTICAL
             listOf(ingest, title, start, stop, status, shelf, livePrice, pins, pinned, scroll).forEach { addView(it) }
         })
-        requestPermissions(arrayOf(Manifest.permission.CAMERA, Manifest.permission.RECORD_AUDIO), 1)
+        askPermissions()
     }
 
-    private fun granted(permission: String) = checkSelfPermission(permission) == PackageManager.PERMISSION_GRANTED
+    private fun View.described(text: Int) { contentDescription = getString(text) }
+
+    private fun button(text: Int, tag: String, onClick: () -> Unit) = Button(this).apply {
+        setText(text); this.tag = tag; described(text); setOnClickListener { onClick() }
+    }
+
+    private fun missingPermissions() = PERMISSIONS.filter { checkSelfPermission(it) != PackageManager.PERMISSION_GRANTED }
+
+    /** Asks for what is missing; false when something was. */
+    private fun askPermissions(): Boolean {
+        val missing = missingPermissions()
+        if (missing.isEmpty()) return true
+        requestPermissions(missing.toTypedArray(), PERMISSION_REQUEST)
+        return false
+    }
+
+    override fun onRequestPermissionsResult(requestCode: Int, permissions: Array<out String>, grantResults: IntArray) {
+        super.onRequestPermissionsResult(requestCode, permissions, grantResults)
+        if (requestCode != PERMISSION_REQUEST) return
+        status.text = if (missingPermissions().isEmpty()) "" else getString(R.string.live_permissions_needed)
+    }
+
+    /**
+     * The rotation that turns a frame from a camera whose sensor is mounted at
+     * [sensorDegrees] upright on the screen as it is held now.
+     */
+    internal fun frameRotation(sensorDegrees: Int, front: Boolean): Int =
+        uprightRotationDegrees(sensorDegrees.toUInt(), displayDegrees().toUInt(), front).toInt()
+
+    /** Where the camera's frames go while live (the tests push their own here). */
+    internal val broadcast: LiveBroadcast? get() = live
 
     private fun goLive() {
-        if (!granted(Manifest.permission.CAMERA) || !granted(Manifest.permission.RECORD_AUDIO)) {
-            status.text = "Camera and microphone permissions are needed to go live"
+        if (missingPermissions().isNotEmpty()) {
+            status.text = getString(R.string.live_permissions_needed)
+            askPermissions()
             return
         }
         if (live != null) return
@@ -119,11 +160,13 @@ class GoLiveActivity : ScopedActivity() {
                 val broadcast = LiveBroadcast.start(core, LiveOptions(
                     width = (if (portrait) HEIGHT else WIDTH).toUInt(),
                     height = (if (portrait) WIDTH else HEIGHT).toUInt(), fps = 30u,
-                    ingestUrl = ingest.text.toString(),
+                    ingestUrl = ingest.text.toString().trim().ifEmpty { null },
                     recordPath = filesDir.resolve("last-live.flv").path,
                     videoBitrateBps = 1_500_000u, audio = true, room = room,
                 ))
                 live = broadcast
+                // A phone that dims and locks mid-show ends the stream.
+                window.addFlags(WindowManager.LayoutParams.FLAG_KEEP_SCREEN_ON)
                 showRoom(broadcast.room())
                 openCamera(broadcast)
                 startAudio(broadcast)
@@ -137,28 +180,32 @@ class GoLiveActivity : ScopedActivity() {
     /** One event of the session, on the main thread. */
     private fun onEvent(event: ShowEvent) {
         when (event) {
-            is ShowEvent.Stats -> {
+            // Figures still queued when the session stopped must not cover its summary.
+            is ShowEvent.Stats -> if (live != null) {
                 val s = event.stats
-                status.text = "%.0f fps · %d kbit/s%s%s".format(s.fpsOut, (s.sentBps / 1000u).toLong(),
-                    if (s.connected) " · live" else " · connecting", s.lastError?.let { " · $it" } ?: "")
+                // With no stream address the session only records: "live" then means recording.
+                val link = getString(if (s.connected || ingest.text.isBlank()) R.string.live_link_up else R.string.live_link_connecting)
+                status.text = getString(R.string.live_stats, s.fpsOut, (s.sentBps / 1000u).toLong(), link)
             }
             is ShowEvent.OrderPlaced -> {
                 val o = event.order
-                note("🛒 ${o.buyer}: ${o.quantity} × ${o.title} at ${o.unitPriceText}" +
-                    (if (o.livePrice) " (live price)" else "") + " = ${o.totalText}" +
-                    (if (o.delivery == Delivery.NON_CONTACT) " · NON-CONTACT" else ""))
+                note(getString(R.string.live_order, o.buyer, o.quantity, o.title, moneyText(o.unitPrice),
+                    if (o.livePrice) getString(R.string.live_order_live_price) else "", moneyText(o.total),
+                    if (o.delivery == Delivery.NON_CONTACT) getString(R.string.live_order_non_contact) else ""))
             }
-            is ShowEvent.Comment -> note("💬 ${event.comment.author}: ${event.comment.text}")
-            is ShowEvent.ViewerJoined -> pinned.hint = "${event.viewer.viewers} watching"
-            is ShowEvent.ViewerLeft -> pinned.hint = "${event.viewer.viewers} watching"
-            is ShowEvent.Pinned -> pinned.text = "📌 ${event.pin.title} at " +
-                (event.pin.livePriceText?.let { "$it live (usually ${event.pin.priceText})" } ?: event.pin.priceText)
-            is ShowEvent.Unpinned -> pinned.text = "Nothing pinned"
-            is ShowEvent.Ended -> note("■ The live session ended")
+            is ShowEvent.Comment -> note(getString(R.string.live_comment, event.comment.author, event.comment.text))
+            is ShowEvent.ViewerJoined -> pinned.hint = getString(R.string.live_watching, event.viewer.viewers.toInt())
+            is ShowEvent.ViewerLeft -> pinned.hint = getString(R.string.live_watching, event.viewer.viewers.toInt())
+            is ShowEvent.Pinned -> pinned.text = event.pin.livePrice?.let {
+                getString(R.string.live_pinned_live_price, event.pin.title, moneyText(it), moneyText(event.pin.price))
+            } ?: getString(R.string.live_pinned, event.pin.title, moneyText(event.pin.price))
+            is ShowEvent.Unpinned -> pinned.text = getString(R.string.live_nothing_pinned)
+            is ShowEvent.Ended -> note(getString(R.string.live_ended))
             is ShowEvent.LinkConnected -> {}
-            is ShowEvent.LinkReconnecting -> status.text = "Reconnecting to the room: ${event.error}"
-            is ShowEvent.OrdersSynced -> note("✓ New orders are in the orders list")
-            is ShowEvent.Problem -> note("⚠ ${event.message}")
+            is ShowEvent.LinkReconnecting -> status.text = getString(R.string.live_reconnecting)
+            is ShowEvent.OrdersSynced -> note(getString(R.string.live_orders_synced))
+            // The core's own words (for logs); shown as they are.
+            is ShowEvent.Problem -> note(getString(R.string.live_problem, event.message))
         }
     }
 
@@ -171,13 +218,14 @@ class GoLiveActivity : ScopedActivity() {
     private fun showRoom(room: LiveRoom?) {
         if (room == null) {
             shelfIds = emptyList()
-            pinned.text = "Streaming without a room"
+            pinned.text = getString(R.string.live_no_room)
             return
         }
         shelfIds = room.shelf.map { it.listingId }
         shelf.adapter = ArrayAdapter(this, android.R.layout.simple_spinner_item,
-            room.shelf.map { "${it.title} · ${it.priceText} · ${it.stock} left" })
-        pinned.text = room.pinned?.let { "📌 ${it.title}" } ?: "Nothing pinned"
+            room.shelf.map { getString(R.string.live_shelf_row, it.title, moneyText(it.price), unitText(it.unit), it.stock) })
+        pinned.text = room.pinned?.let { getString(R.string.live_pinned, it.title, moneyText(it.livePrice ?: it.price)) }
+            ?: getString(R.string.live_nothing_pinned)
     }
 
     private fun pinSelected() {
@@ -224,7 +272,7 @@ class GoLiveActivity : ScopedActivity() {
             try {
                 val now = displayDegrees()
                 if (now != display) {
-                    rotation = uprightRotationDegrees(sensor.toUInt(), now.toUInt(), front).toInt()
+                    rotation = frameRotation(sensor, front)
                     display = now
                 }
                 val p = image.planes
@@ -256,7 +304,7 @@ class GoLiveActivity : ScopedActivity() {
                     }
 
                     override fun onConfigureFailed(session: CameraCaptureSession) {
-                        runOnUiThread { status.text = "The camera could not start" }
+                        runOnUiThread { status.text = getString(R.string.live_camera_failed) }
                     }
                 }, handler)
             }
@@ -300,6 +348,7 @@ class GoLiveActivity : ScopedActivity() {
     private fun stopLive() {
         val broadcast = live ?: return
         live = null
+        window.clearFlags(WindowManager.LayoutParams.FLAG_KEEP_SCREEN_ON)
         camera?.close()
         reader?.close()
         audioThread?.interrupt()
@@ -311,13 +360,19 @@ class GoLiveActivity : ScopedActivity() {
             try {
                 val s = broadcast.stop()
                 if (isDestroyed) return@launch
-                status.text = "Ended: ${s.stream.framesEncoded} frames, ${s.stream.reconnects} reconnects" +
-                    (if (s.room != null) " · ${s.orders} orders, ${s.comments} comments, " +
-                        "${s.peakViewers} watching at most" + (s.takingsText?.let { ", $it" } ?: "") else "")
+                status.text = summary(s)
             } catch (e: Exception) {
                 if (!isDestroyed) show(e)
             }
         }
+    }
+
+    private fun summary(s: LiveSummary): String {
+        val frames = s.stream.framesEncoded.toLong()
+        val reconnects = s.stream.reconnects.toLong()
+        if (s.room == null) return getString(R.string.live_summary, frames, reconnects)
+        return getString(R.string.live_summary_room, frames, reconnects, s.orders.toLong(), s.comments.toLong(),
+            s.peakViewers.toLong(), moneyText(s.takings ?: Money(0, "CNY")))
     }
 
     override fun onDestroy() {
@@ -330,5 +385,7 @@ class GoLiveActivity : ScopedActivity() {
         const val WIDTH = 1280
         const val HEIGHT = 720
         const val FEED_LINES = 200
+        const val PERMISSION_REQUEST = 1
+        val PERMISSIONS = listOf(Manifest.permission.CAMERA, Manifest.permission.RECORD_AUDIO)
     }
 }

@@ -5,18 +5,22 @@ import android.app.Activity
 import android.app.AlertDialog
 import android.content.Intent
 import android.content.pm.PackageManager
+import android.content.res.Configuration
 import android.net.Uri
 import android.os.Looper
 import android.provider.MediaStore
 import android.view.View
 import android.view.ViewGroup
+import android.view.WindowManager
 import android.widget.EditText
 import android.widget.ListView
 import android.widget.TextView
 import java.io.File
 import java.util.concurrent.TimeUnit
+import org.farmlive.CameraFrame
 import org.farmlive.ffi.ListingQuery
 import org.farmlive.ffi.OrderStatus
+import org.farmlive.ffi.PixelFormat
 import org.farmlive.testsupport.JpegExif
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
@@ -36,13 +40,21 @@ import org.robolectric.shadows.ShadowAlertDialog
 /**
  * The app's real activities end to end under Robolectric, over the real
  * native library and the real hub `cargo xtask shells` starts: enrol → a
- * listing with a camera photo (stored without GPS) → sync → a buyer's order
- * accepted, packed, shipped and delivered. The zh-CN variant runs the same
- * flow and finds no English on any screen.
+ * listing with a camera photo (stored without GPS) → sync → live to an FLV
+ * file with frames pushed at a rotation (checked with ffprobe) → a buyer's
+ * order accepted, packed, shipped and delivered. The zh-CN variant runs the
+ * same flow and finds no English on any screen.
+ *
+ * Each flow enrols into a farm of its own (a fresh name per run): the hub
+ * makes a farm of a name on first use and shares it after, so two runs in
+ * one farm would see each other's listings and orders. (That was the
+ * "flaky" English flow: the zh-CN class used to inherit the English test,
+ * so the English flow ran twice per `mvn test` into one farm, and the second
+ * run's first sync pulled the first run's order: two rows, never the one it
+ * waited for. Runs of one class at a time never showed it.)
  */
 @RunWith(RobolectricTestRunner::class)
-@Config(sdk = [34])
-open class AppFlowTest {
+abstract class AppFlows {
     private val app get() = RuntimeEnvironment.getApplication()
     private val testdata = File(System.getProperty("farmlive.testdata") ?: "../../testdata")
     private val work = File(System.getProperty("java.io.tmpdir"), "robo-${System.nanoTime()}").apply { mkdirs() }
@@ -111,6 +123,9 @@ open class AppFlowTest {
     private fun latestDialog(): AlertDialog = ShadowAlertDialog.getLatestAlertDialog()
         ?: throw AssertionError("no dialog")
 
+    private fun rowsOf(list: ListView): List<String> =
+        (0 until (list.adapter?.count ?: 0)).map { list.adapter.getItem(it).toString() }
+
     /** Taps the order's row, then the step labelled [step] in the dialog. */
     private fun orderStep(orders: OrdersActivity, row: Int, step: Int) {
         val list = orders.tagged<ListView>("orders.list")
@@ -126,7 +141,7 @@ open class AppFlowTest {
     }
 
     fun flow(zh: Boolean) {
-        val farm = if (zh) "Robolectric zh farm" else "Robolectric en farm"
+        val farm = (if (zh) "Robolectric zh farm " else "Robolectric en farm ") + System.nanoTime()
         val title = if (zh) "海南芒果" else "Hainan mangoes"
 
         // Home.
@@ -192,13 +207,15 @@ open class AppFlowTest {
         assertTrue(sync.text("sync.last"), sync.text("sync.last") != sync.getString(R.string.sync_never))
         checkChinese(zh, sync, "PM", "AM")
 
+        goLive(zh, title)
+
         // A buyer orders; the farmer syncs, accepts, packs, ships and delivers.
         buyer("order", "--listing", listing.id, "--qty", "2")
         sync.tagged<View>("sync.now").performClick()
         until("the order arrived") { core.orders(null).isNotEmpty() && sync.tagged<View>("sync.now").isEnabled }
         val orders = open(OrdersActivity::class.java)
         val list = orders.tagged<ListView>("orders.list")
-        until("the orders list") { list.adapter?.count == 1 }
+        until("the orders list", { rowsOf(list).joinToString(" | ") }) { list.adapter?.count == 1 }
         val orderRow = list.adapter.getItem(0).toString()
         assertTrue(orderRow, orderRow.contains(title) && orderRow.contains("¥25.00") && orderRow.contains(orders.getString(R.string.order_placed)))
         checkChinese(zh, orders, title)
@@ -223,11 +240,70 @@ open class AppFlowTest {
         assertEquals(sync.getString(R.string.sync_conflicts_none), sync.text("sync.conflicts.none"))
     }
 
-    @Test
-    fun `enrol, list with a photo, sync and ship an order, in English`() = flow(zh = false)
+    /** ffprobe's `key=value` lines for the first video stream of [file]. */
+    private fun probe(file: File): Map<String, String> {
+        val p = ProcessBuilder("ffprobe", "-v", "error", "-select_streams", "v:0",
+            "-show_entries", "stream=codec_type,width,height:format=duration", "-of", "default=noprint_wrappers=1", file.path)
+            .redirectErrorStream(true).start()
+        val out = p.inputStream.bufferedReader().readText()
+        assertTrue("ffprobe did not finish", p.waitFor(60, TimeUnit.SECONDS))
+        assertEquals("ffprobe: $out", 0, p.exitValue())
+        return out.lines().mapNotNull { l -> l.split('=', limit = 2).takeIf { it.size == 2 }?.let { it[0] to it[1] } }.toMap()
+    }
 
-    @Test
-    fun `camera permission denied, the form explains and nothing crashes`() {
+    /**
+     * Go live with a room for the farm's shelf, recording to a file (no
+     * stream address): frames from a camera whose sensor is mounted at 90°
+     * (most back cameras), the phone held in portrait, so each landscape
+     * frame is turned upright into the portrait stream. Stop; the summary
+     * shows; the recording holds an upright 720x1280 video.
+     */
+    private fun goLive(zh: Boolean, title: String) {
+        shadowOf(app).grantPermissions(Manifest.permission.CAMERA, Manifest.permission.RECORD_AUDIO)
+        val live = open(GoLiveActivity::class.java)
+        assertEquals(Configuration.ORIENTATION_PORTRAIT, live.resources.configuration.orientation)
+        checkChinese(zh, live)
+        for (tag in listOf("live.start", "live.stop", "live.pin", "live.unpin", "live.shelf", "live.ingest", "live.title")) {
+            assertFalse("no content description on $tag", live.tagged<View>(tag).contentDescription.isNullOrBlank())
+        }
+        live.tagged<EditText>("live.title").setText(if (zh) "芒果直播" else "Mango harvest")
+        live.tagged<View>("live.start").performClick()
+        until("live", { live.text("live.status") }) { live.broadcast != null }
+        assertTrue("the screen stays on while live",
+            live.window.attributes.flags and WindowManager.LayoutParams.FLAG_KEEP_SCREEN_ON != 0)
+        val rotation = live.frameRotation(sensorDegrees = 90, front = false)
+        assertEquals("a 90° sensor in portrait", 90, rotation)
+        // A landscape camera frame (1280x720 NV12): a bright band down its left side.
+        val (w, h) = 1280 to 720
+        val frame = ByteArray(CameraFrame.frameSize(w, h)) { i -> if (i < w * h) (if (i % w < w / 4) 235 else 16).toByte() else 128.toByte() }
+        val broadcast = live.broadcast!!
+        for (i in 0 until 30) {
+            broadcast.pushFrame(CameraFrame(frame, w, h, PixelFormat.NV12, rotation, i * 33_333L))
+            shadowOf(Looper.getMainLooper()).idle()
+            Thread.sleep(33)
+        }
+        until("stream figures", { live.text("live.status") }) { live.text("live.status").isNotEmpty() }
+        checkChinese(zh, live, title, if (zh) "芒果直播" else "Mango harvest")
+        live.tagged<View>("live.stop").performClick()
+        // "Ended: N frames, …" (the words before the first number).
+        val ended = live.getString(R.string.live_summary_room, 0L, 0L, 0L, 0L, 0L, "").substringBefore("0")
+        until("the summary", { live.text("live.status") }) { live.text("live.status").startsWith(ended) }
+        assertFalse("the screen may sleep again", live.window.attributes.flags and WindowManager.LayoutParams.FLAG_KEEP_SCREEN_ON != 0)
+        val summary = live.text("live.status")
+        assertTrue("frames were encoded: $summary", Regex("\\d+").find(summary)!!.value.toLong() > 0)
+        checkChinese(zh, live, title, if (zh) "芒果直播" else "Mango harvest")
+
+        val recording = live.filesDir.resolve("last-live.flv")
+        assertTrue("the recording exists", recording.length() > 0)
+        val info = probe(recording)
+        assertEquals(info.toString(), "video", info["codec_type"])
+        assertEquals("portrait width: $info", "720", info["width"])
+        assertEquals("portrait height: $info", "1280", info["height"])
+        assertTrue("duration: $info", (info["duration"]?.toDoubleOrNull() ?: 0.0) > 0.0)
+    }
+
+    /** CAMERA denied on the listing form: it explains, and the gallery still works. */
+    fun cameraDenied() {
         shadowOf(app).denyPermissions(Manifest.permission.CAMERA)
         val form = open(ListingFormActivity::class.java)
         form.tagged<View>("form.take").performClick()
@@ -246,9 +322,22 @@ open class AppFlowTest {
     }
 }
 
+/** The flow in English, and CAMERA denied. */
+@Config(sdk = [34])
+class AppFlowTest : AppFlows() {
+    @Test
+    fun `enrol, list with a photo, sync, go live and ship an order, in English`() = flow(zh = false)
+
+    @Test
+    fun `camera permission denied, the form explains and nothing crashes`() = cameraDenied()
+}
+
 /** The same flow with the phone in Simplified Chinese: no English on any screen. */
 @Config(sdk = [34], qualifiers = "zh-rCN")
-class AppFlowZhTest : AppFlowTest() {
+class AppFlowZhTest : AppFlows() {
     @Test
     fun `the whole flow in zh-CN shows no untranslated string`() = flow(zh = true)
+
+    @Test
+    fun `camera permission denied, in zh-CN`() = cameraDenied()
 }
