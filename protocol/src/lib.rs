@@ -19,6 +19,7 @@ pub mod ops;
 pub mod order;
 pub mod order_place;
 pub mod photo_ref;
+pub mod public;
 pub mod rejection;
 pub mod roles;
 pub mod room;

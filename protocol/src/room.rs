@@ -8,8 +8,8 @@
 //! server-sent events; a follower resumes after the last id it saw and keeps
 //! exactly-once delivery with an [`EventCursor`].
 
-use crate::api::{FarmInfo, PublicListing};
 use crate::order::Delivery;
+use crate::public::{FarmInfo, PublicListing};
 use crate::text::{self, TextProblem};
 use crate::{FarmId, ListingId, Money, OrderId, RoomId, Unit, UnixMillis};
 use serde::{Deserialize, Serialize};
