@@ -11,8 +11,7 @@
 
 use crate::error::{Error, Result};
 use crate::orders::{Order, record_order_action};
-use crate::{Core, blobs};
-use farmlive_protocol::ops::PhotoRef;
+use crate::Core;
 use farmlive_protocol::roles::Capability;
 use farmlive_protocol::{OrderAction, OrderId, OrderStatus};
 use std::path::Path;
@@ -46,35 +45,13 @@ impl Core {
                 Error::Rule,
             ));
         }
-        let processed = farmlive_photo::process(bytes, &self.photo_options)?;
-        let (image, thumb) = (&processed.listing, &processed.thumbnail);
-        let mut written = Vec::new();
-        for blob in [image, thumb] {
-            if self.blobs.put(&blob.sha256, &blob.jpeg)? {
-                written.push(blob.sha256.clone());
-            }
-        }
-        let photo = PhotoRef {
-            sha256: image.sha256.clone(),
-            thumb_sha256: thumb.sha256.clone(),
-            width: image.width,
-            height: image.height,
-            bytes: image.jpeg.len() as u64,
-        };
-        let result = self.act(|a| {
-            for blob in [image, thumb] {
-                blobs::record_stored(&a.tx, &blob.sha256, blob.jpeg.len() as u64, a.now_ms)?;
-            }
-            let action = OrderAction::Deliver { photo: Some(photo) };
+        self.with_new_photo(bytes, |a, new| {
+            new.record(a)?;
+            let action = OrderAction::Deliver {
+                photo: Some(new.photo_ref()),
+            };
             record_order_action(a, id, action)
-        });
-        if let Err(e) = result {
-            // The action rolled back: files written only for it go too.
-            for sha in &written {
-                self.collect_blob(sha)?;
-            }
-            return Err(e);
-        }
+        })?;
         self.order(id)
     }
 }

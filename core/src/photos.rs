@@ -6,9 +6,11 @@
 //! database is never locked while a 12 MP photo is processed. A photo that is
 //! refused writes nothing.
 
+use crate::action::Action;
 use crate::error::{Error, Result};
 use crate::listings::{ListingPhoto, apply_local, load_for_change};
 use crate::{Core, blobs};
+use farmlive_photo::{EncodedImage, ProcessedPhoto};
 use farmlive_protocol::listing::check_photo_count;
 use farmlive_protocol::ops::{OpBody, PhotoRef};
 use farmlive_protocol::{ListingId, ListingStatus, ValidationError};
@@ -70,42 +72,44 @@ impl Core {
         }
         check_photo_count(current.photos.len())?;
 
-        let processed = farmlive_photo::process(bytes, &self.photo_options)?;
-        let (image, thumb) = (&processed.listing, &processed.thumbnail);
-        let mut written = Vec::new();
-        for blob in [image, thumb] {
-            if self.blobs.put(&blob.sha256, &blob.jpeg)? {
-                written.push(blob.sha256.clone());
-            }
-        }
-        let result = self.act(|a| {
+        self.with_new_photo(bytes, |a, new| {
             let existing = load_for_change(a, listing)?;
-            if let Some(photo) = existing.photos.iter().find(|p| p.sha256 == image.sha256) {
+            if let Some(photo) = existing.photos.iter().find(|p| p.sha256 == new.sha256()) {
                 return Ok(photo.clone());
             }
             check_photo_count(existing.photos.len())?;
-            for blob in [image, thumb] {
-                blobs::record_stored(&a.tx, &blob.sha256, blob.jpeg.len() as u64, a.now_ms)?;
-            }
-            let photo = PhotoRef {
-                sha256: image.sha256.clone(),
-                thumb_sha256: thumb.sha256.clone(),
-                width: image.width,
-                height: image.height,
-                bytes: image.jpeg.len() as u64,
-            };
+            new.record(a)?;
             let body = OpBody::PhotoAttach {
                 listing,
-                photo,
+                photo: new.photo_ref(),
                 position: existing.photos.len() as u32,
             };
             // Photos alone do not move the listing up the farmer's lists.
             apply_local(a, listing, body, false)?
                 .photos
                 .into_iter()
-                .find(|p| p.sha256 == image.sha256)
-                .ok_or_else(|| Error::not_found("photo", &image.sha256))
-        });
+                .find(|p| p.sha256 == new.sha256())
+                .ok_or_else(|| Error::not_found("photo", new.sha256()))
+        })
+    }
+
+    /// Runs `bytes` through the photo pipeline, writes the listing image
+    /// and thumbnail to the blob store, then runs `use_it` in one action;
+    /// if the action fails, the files written only for it are deleted.
+    /// The one way a new photo (a listing's, a delivery's) enters the core.
+    pub(crate) fn with_new_photo<T>(
+        &self,
+        bytes: &[u8],
+        use_it: impl FnOnce(&mut Action<'_>, &NewPhoto) -> Result<T>,
+    ) -> Result<T> {
+        let new = NewPhoto(farmlive_photo::process(bytes, &self.photo_options)?);
+        let mut written = Vec::new();
+        for blob in new.blobs() {
+            if self.blobs.put(&blob.sha256, &blob.jpeg)? {
+                written.push(blob.sha256.clone());
+            }
+        }
+        let result = self.act(|a| use_it(a, &new));
         if result.is_err() {
             // The action rolled back: files written only for it go too.
             for sha in &written {
@@ -167,5 +171,40 @@ impl Core {
         }
         blobs::forget(&conn, sha256)?;
         self.blobs.remove(sha256)
+    }
+}
+
+/// A photo through the pipeline, its two files in the blob store, not yet
+/// recorded: see [`Core::with_new_photo`].
+pub(crate) struct NewPhoto(ProcessedPhoto);
+
+impl NewPhoto {
+    fn blobs(&self) -> [&EncodedImage; 2] {
+        [&self.0.listing, &self.0.thumbnail]
+    }
+
+    /// The listing-size image's hash.
+    pub(crate) fn sha256(&self) -> &str {
+        &self.0.listing.sha256
+    }
+
+    /// How ops and orders name it.
+    pub(crate) fn photo_ref(&self) -> PhotoRef {
+        let (image, thumb) = (&self.0.listing, &self.0.thumbnail);
+        PhotoRef {
+            sha256: image.sha256.clone(),
+            thumb_sha256: thumb.sha256.clone(),
+            width: image.width,
+            height: image.height,
+            bytes: image.jpeg.len() as u64,
+        }
+    }
+
+    /// Records both files as stored, in the action that uses them.
+    pub(crate) fn record(&self, a: &Action<'_>) -> Result<()> {
+        for blob in self.blobs() {
+            blobs::record_stored(&a.tx, &blob.sha256, blob.jpeg.len() as u64, a.now_ms)?;
+        }
+        Ok(())
     }
 }
