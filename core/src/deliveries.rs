@@ -9,9 +9,9 @@
 //! The slow part (decoding and encoding) runs before the transaction, and a
 //! delivery that is refused keeps none of the photo's files.
 
+use crate::Core;
 use crate::error::{Error, Result};
 use crate::orders::{Order, record_order_action};
-use crate::Core;
 use farmlive_protocol::roles::Capability;
 use farmlive_protocol::{OrderAction, OrderId, OrderStatus};
 use std::path::Path;

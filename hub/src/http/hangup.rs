@@ -53,32 +53,46 @@ impl Hangup {
     /// waiting for the client's acknowledgement are not counted. Call it
     /// from the request's handler only (the socket is the connection's).
     /// Linux only; elsewhere, and without a socket, it does nothing.
-    // One setsockopt that neither socket2 nor rustix offers.
     #[allow(unsafe_code)]
     pub fn limit_unsent(&self, bytes: u32) -> std::io::Result<()> {
         #[cfg(target_os = "linux")]
         if let Some(fd) = self.socket {
-            let value = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
             // SAFETY: `fd` is the connection's socket, open while its
-            // handlers run (see `for_socket`); the option is an int, passed
-            // by pointer with its size.
-            let rc = unsafe {
-                libc::setsockopt(
-                    fd,
-                    libc::IPPROTO_TCP,
-                    libc::TCP_NOTSENT_LOWAT,
-                    std::ptr::from_ref(&value).cast(),
-                    std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-                )
-            };
-            if rc != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
+            // handlers run (see `for_socket`), and only borrowed here.
+            let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+            socket2::SockRef::from(&fd).set_tcp_notsent_lowat(bytes)?;
         }
         #[cfg(not(target_os = "linux"))]
         let _ = bytes;
         #[cfg(all(unix, not(target_os = "linux")))]
         let _ = self.socket;
         Ok(())
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn the_unsent_limit_reaches_the_socket() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        let before = socket2::SockRef::from(&server).tcp_notsent_lowat().unwrap();
+        Hangup::for_socket(server.as_raw_fd())
+            .limit_unsent(16 * 1024)
+            .unwrap();
+        assert_ne!(before, 16 * 1024);
+        assert_eq!(
+            socket2::SockRef::from(&server).tcp_notsent_lowat().unwrap(),
+            16 * 1024
+        );
+        assert!(
+            Hangup::default().limit_unsent(1).is_ok(),
+            "no socket: nothing to do"
+        );
+        drop(client);
     }
 }
