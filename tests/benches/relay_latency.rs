@@ -259,6 +259,9 @@ fn main() {
         "seconds": seconds,
         "settle_seconds": 3,
         "viewers": viewers,
+        // TRACE=file.json: a Chromium performance trace of the first
+        // uncached room page, to see what its main thread waits on.
+        "trace": std::env::var("TRACE").ok(),
     });
     let mut child = browser.spawn("latency.mjs", &[&config.to_string()]);
     let stdout = child.stdout.take().unwrap();

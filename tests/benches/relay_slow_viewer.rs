@@ -18,7 +18,8 @@
 //! slow viewer lags by whatever the send buffer holds.
 //!
 //! Run: `cargo bench -p farmlive-tests --bench relay_slow_viewer` (about a
-//! minute; `SECONDS` per phase, default 25). Without `--bench` (as `cargo
+//! minute; `SECONDS` per phase, default 25; `GRAIN=1` for a picture that
+//! encodes to the full 1 Mbit/s, `SLOW_BPS` for the slow reader's rate). Without `--bench` (as `cargo
 //! test --all-targets` runs it) a short pass of 6 s per phase.
 
 #![allow(clippy::unwrap_used)]
@@ -135,7 +136,10 @@ fn phase(label: &str, unsent: Option<&str>, seconds: u64) {
         .collect();
     let hub = HubProcess::start_with_env(&env);
     let room = hub.live_room(&rt);
-    let source = SourceConfig::default();
+    let source = SourceConfig {
+        grain: grain(),
+        ..SourceConfig::default()
+    };
     let publisher = StampedSource::start(std::slice::from_ref(&room.ingest), &source);
     let on_air = rt.block_on(wait_on_air(&room.flv, Duration::from_secs(20)));
     assert_eq!(on_air, 200, "the hub relays the stream");
@@ -190,11 +194,12 @@ fn phase(label: &str, unsent: Option<&str>, seconds: u64) {
     publisher.stop();
     let series: Vec<String> = lags.iter().map(|l| format!("{l:.1}")).collect();
     println!(
-        "  {label:<34} lag p50 {:>5.1} s, max {:>5.1} s, last {:>5.1} s; read: full speed {} kB, slow {} kB{}; lag each second: {}",
+        "  {label:<34} lag p50 {:>5.1} s, max {:>5.1} s, last {:>5.1} s; read: full speed {} kB ({} kB/s), slow {} kB{}; lag each second: {}",
         quantile(&lags, 0.5),
         lags.iter().copied().fold(f64::NAN, f64::max),
         lags.last().copied().unwrap_or(f64::NAN),
         fast.bytes.load(Ordering::Relaxed) / 1000,
+        fast.bytes.load(Ordering::Relaxed) / 1000 / began.elapsed().as_secs().max(1),
         slow.bytes.load(Ordering::Relaxed) / 1000,
         if slow.ended.load(Ordering::Relaxed) {
             " (disconnected)"
@@ -214,6 +219,13 @@ fn slow_rate() -> u64 {
         .unwrap_or(8_000)
 }
 
+/// `GRAIN=1`: a noisy picture that encodes to the source's full bit rate
+/// (1 Mbit/s) instead of ≈ 18 kB/s, so buffers sized in bytes are as long
+/// in seconds as with a real camera.
+fn grain() -> bool {
+    std::env::var("GRAIN").is_ok_and(|v| v == "1")
+}
+
 fn main() {
     println!("{}", machine::describe());
     let full = std::env::args().any(|a| a == "--bench");
@@ -222,8 +234,13 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(if full { 25 } else { 6 });
     println!(
-        "a viewer reading at {} B/s ({seconds} s per phase); lag = the full-speed viewer's newest picture − the slow one's:",
-        slow_rate()
+        "a viewer reading at {} B/s ({seconds} s per phase, picture {}); lag = the full-speed viewer's newest picture − the slow one's:",
+        slow_rate(),
+        if grain() {
+            "with grain: full bit rate"
+        } else {
+            "plain"
+        }
     );
     phase("kernel default (no cap)", Some("0"), seconds);
     phase("hub default (TCP_NOTSENT_LOWAT)", None, seconds);

@@ -16,8 +16,15 @@ export async function launch() {
   const { chromium } = requireNpm("playwright-core");
   return chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    // Root in a container has no user namespaces for the sandbox.
-    args: ["--no-sandbox"],
+    args: [
+      // Root in a container has no user namespaces for the sandbox.
+      "--no-sandbox",
+      // Headless chromium is the desktop browser: each new window preloads
+      // its own top-chrome WebUI (the omnibox popup) in a renderer of its
+      // own, 0.6–1 s of CPU that competes with the page on a 2-core
+      // machine. No buyer's phone browser runs it (relay_latency's TRACE).
+      "--disable-features=PreloadTopChromeWebUI,WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup",
+    ],
   });
 }
 

@@ -28,7 +28,8 @@
 //
 // Usage: node latency.mjs CONFIG_JSON, with CONFIG_JSON
 //   {"room_page": URL, "guest_token": TOKEN, "hls_url": URL,
-//    "seconds": N, "settle_seconds": N, "viewers": N}
+//    "seconds": N, "settle_seconds": N, "viewers": N, "trace": PATH|null}
+// With "trace", the first uncached room page's Chromium trace goes to PATH.
 // Env: FARMLIVE_NPM_DIR (where `npm ci` put playwright-core and hls.js),
 // CHROMIUM.
 
@@ -227,8 +228,13 @@ try {
 
   // Phase 2: time to first frame of the room page.
   // (The context runs watchPage in each of its pages.)
-  const firstFrame = async (context) => {
+  const firstFrame = async (context, trace = null) => {
     const page = await context.newPage();
+    if (trace)
+      await browser.startTracing(page, {
+        path: trace,
+        categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "loading", "netlog", "v8", "v8.execute", "toplevel", "blink.user_timing", "navigation"],
+      });
     await page.goto(config.room_page);
     await page.waitForFunction(() => window.__glass.firstFrame !== null, null, { timeout: FIRST_FRAME_WITHIN_MS });
     const f = await page.evaluate(() => {
@@ -252,6 +258,7 @@ try {
           .map((r) => [r.name.replace(location.origin, ""), Math.round(r.startTime), Math.round(r.responseEnd)]),
       };
     });
+    if (trace) await browser.stopTracing();
     await page.close();
     return f;
   };
@@ -259,7 +266,7 @@ try {
   for (let i = 0; i < (config.viewers ?? 20); i++) {
     const context = await phoneContext(browser);
     await context.addInitScript(watchPage);
-    result.cold.push(await firstFrame(context));
+    result.cold.push(await firstFrame(context, i === 0 ? config.trace : null));
     await context.close();
   }
   // The floor: the hub's home page (server-rendered, no player) in a

@@ -106,6 +106,22 @@ pub fn draw_frame(frame: &mut [u8], width: usize, height: usize, index: u64, ms:
     }
 }
 
+/// Noise of ±32 on the grey luma below the stamp band (the band and the
+/// box stay as drawn, so stamps still read back), different each frame.
+pub fn add_grain(luma: &mut [u8], width: usize, index: u64) {
+    // xorshift64: cheap, and plenty random for an encoder.
+    let mut x =
+        0x9E37_79B9_7F4A_7C15u64 ^ (index.wrapping_add(1)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    for px in luma[3 * BLOCK * width..].iter_mut() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if *px == GREY {
+            *px = GREY - 32 + (x & 63) as u8;
+        }
+    }
+}
+
 /// Now, in milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
     SystemTime::now()
@@ -128,6 +144,10 @@ pub struct SourceConfig {
     pub kbps: u32,
     /// How long it publishes at most.
     pub duration: Duration,
+    /// Sensor-like noise on the grey below the band, new each frame, so the
+    /// encoder spends its whole bit rate as on a real camera (the plain
+    /// picture encodes to ≈ 18 kB/s whatever `kbps` says).
+    pub grain: bool,
 }
 
 impl Default for SourceConfig {
@@ -139,6 +159,7 @@ impl Default for SourceConfig {
             gop: 30,
             kbps: 1000,
             duration: Duration::from_secs(240),
+            grain: false,
         }
     }
 }
@@ -233,6 +254,9 @@ fn write_frames(mut stdin: ChildStdin, config: &SourceConfig, stop: &AtomicBool)
             std::thread::sleep(wait);
         }
         draw_frame(&mut frame, w, h, index, now_ms());
+        if config.grain {
+            add_grain(&mut frame[..w * h], w, index);
+        }
         if stdin.write_all(&frame).is_err() {
             break;
         }
@@ -253,6 +277,25 @@ mod tests {
             draw_frame(&mut frame, w, h, ms % 97, ms);
             assert_eq!(read_stamp(&frame[..w * h], w), Some(ms));
         }
+    }
+
+    #[test]
+    fn grain_leaves_the_stamp_readable_and_changes_each_frame() {
+        let (w, h) = (640, 360);
+        let mut a = vec![0u8; w * h * 3 / 2];
+        let mut b = a.clone();
+        draw_frame(&mut a, w, h, 7, 1_764_600_000_123);
+        draw_frame(&mut b, w, h, 8, 1_764_600_000_123);
+        add_grain(&mut a[..w * h], w, 7);
+        add_grain(&mut b[..w * h], w, 8);
+        assert_eq!(read_stamp(&a[..w * h], w), Some(1_764_600_000_123));
+        let below = 3 * BLOCK * w;
+        let differ = a[below..w * h]
+            .iter()
+            .zip(&b[below..w * h])
+            .filter(|(x, y)| x != y)
+            .count();
+        assert!(differ > (w * h - below) / 2, "only {differ} pixels changed");
     }
 
     #[test]
