@@ -33,8 +33,8 @@ mod waiting;
 mod write_deadline;
 
 pub use options::{
-    BUSY_ANSWERS, BUSY_RETRY_AFTER_SECS, FILE_RESERVE, ServeOptions, default_max_connections,
-    open_file_limit,
+    BUSY_ANSWERS, BUSY_RETRY_AFTER_SECS, FILE_RESERVE, ServeOptions, WRITE_BUFFER_MAX,
+    default_max_connections, open_file_limit,
 };
 
 use crate::http::Hangup;
@@ -103,6 +103,9 @@ pub(crate) async fn serve(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout)
+        // hyper's default (~400 kB) holds seconds of a slow viewer's live
+        // stream out of the relay's bounds.
+        .max_buf_size(WRITE_BUFFER_MAX)
         .keep_alive(true);
     let accept_failed = Throttle::new(Duration::from_secs(5));
     let full = Throttle::new(Duration::from_secs(10));

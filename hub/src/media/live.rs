@@ -36,6 +36,14 @@ pub trait SinkFactory: Send + Sync {
 /// How long viewers wait for a publisher that left to come back.
 pub const PUBLISHER_GRACE: Duration = Duration::from_secs(15);
 
+/// The most one [`ViewerFeed::next`] takes from the relay (whole tags; a
+/// larger keyframe still goes whole). The driver's write buffer and the
+/// socket hold about this much each, so a slow viewer's backlog stays in
+/// the relay, whose bounds skip it to the next keyframe; a whole queue
+/// taken at once would sit in write buffers no bound sees
+/// (`relay_slow_viewer` bench, session 9).
+const TAKE_MAX: usize = 32 << 10;
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -348,7 +356,7 @@ impl ViewerFeed {
             }
             // Seen before taking: a push after the take changes it again.
             self.wake.borrow_and_update();
-            let take = self.on_air.relay().take(self.id);
+            let take = self.on_air.relay().take_upto(self.id, TAKE_MAX);
             match take {
                 // One write for all that waited: each piece would cost the
                 // driver a body frame, a chunk header and an iovec.

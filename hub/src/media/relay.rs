@@ -234,12 +234,21 @@ impl Relay {
         id
     }
 
-    /// What `id` may send now. Taking counts as progress.
+    /// What `id` may send now: everything queued. Taking counts as progress.
     pub fn take(&mut self, id: ViewerId) -> Take {
+        self.take_upto(id, usize::MAX)
+    }
+
+    /// What `id` may send now, whole tags up to `max_bytes` (at least one).
+    /// The rest stays queued, under the relay's bounds: a driver that takes
+    /// only what its socket can soon send keeps a slow viewer's backlog
+    /// here, where a skip to the next keyframe can drop it, rather than in
+    /// write buffers no bound sees. Taking counts as progress.
+    pub fn take_upto(&mut self, id: ViewerId, max_bytes: usize) -> Take {
         let Some(v) = self.viewers.get_mut(&id) else {
             return Take::End(End::Gone);
         };
-        let data = v.take();
+        let data = v.take(max_bytes);
         if !data.is_empty() {
             Take::Data(data)
         } else if let Some(end) = v.end {

@@ -359,3 +359,71 @@ fn a_sink_sees_every_tag_and_is_never_dropped() {
     assert!(seen.tags.windows(2).all(|w| w[0].1 <= w[1].1));
     assert_eq!((seen.changes, seen.closed), (1, true));
 }
+
+#[test]
+fn a_bounded_take_gives_whole_tags_and_leaves_the_rest_queued() {
+    let now = Instant::now();
+    let mut relay = Relay::new(limits());
+    publish(&mut relay, now, 0, 1);
+    let v = relay.add_viewer(now);
+    let before = relay.viewer_stats(v).expect("there");
+    // Too small for any tag: still one (the FLV file header) goes.
+    let Take::Data(one) = relay.take_upto(v, 1) else {
+        panic!("data")
+    };
+    assert_eq!(one.len(), 1);
+    let Take::Data(some) = relay.take_upto(v, 100) else {
+        panic!("data")
+    };
+    let taken: usize = some.iter().map(Bytes::len).sum();
+    assert!(taken <= 100 && !some.is_empty(), "{taken} bytes");
+    let after = relay.viewer_stats(v).expect("there");
+    assert_eq!(after.queued_tags, before.queued_tags - 1 - some.len());
+    assert_eq!(
+        after.queued_bytes,
+        before.queued_bytes - one[0].len() - taken
+    );
+    // The rest, in order, is the stream a whole take would have given.
+    let rest = take(&mut relay, v);
+    let tags = parse(&[one, some, rest].concat());
+    assert_eq!(tags.len(), 3 + 20, "the headers and the GOP, nothing lost");
+    assert!(monotonic(&tags));
+}
+
+#[test]
+fn a_viewer_slower_than_the_stream_stays_within_the_queue_bound_of_live() {
+    // A driver that takes only what its socket can soon send (one tag a
+    // tick here, half of what is pushed) keeps the backlog in the relay,
+    // so its media-time bound holds the viewer's lag.
+    let now = Instant::now();
+    let mut relay = Relay::new(RelayLimits {
+        queue_ms: 1_000,
+        queue_tags: 1_000,
+        ..limits()
+    });
+    let slow = relay.add_viewer(now);
+    for t in [metadata(), video_header(1), audio_header()] {
+        relay.push(t, now);
+    }
+    let mut got = Vec::new();
+    let mut worst_lag = 0;
+    for i in 0..300u32 {
+        let ts = i * 40;
+        relay.push(if i % 10 == 0 { keyframe(ts) } else { inter(ts) }, now);
+        relay.push(audio(ts + 5), now);
+        if let Take::Data(d) = relay.take_upto(slow, 1) {
+            got.extend(d);
+        }
+        if let Some(newest) = parse(&got).last().filter(|t| t.kind == 9) {
+            worst_lag = worst_lag.max(ts - newest.timestamp_ms);
+        }
+    }
+    let stats = relay.viewer_stats(slow).expect("there");
+    assert!(stats.skips >= 3, "{stats:?}");
+    assert!(
+        worst_lag <= 1_000 + 40,
+        "lag {worst_lag} ms past the 1 s bound"
+    );
+    let tags = parse(&got);
+    assert!(monotonic(&tags));
+}

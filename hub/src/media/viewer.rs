@@ -58,7 +58,9 @@ impl Viewer {
 
     /// Queues one encoded tag stamped `ts`.
     pub(super) fn push(&mut self, wire: Bytes, ts: u32, now: Instant) {
-        if self.queue.is_empty() {
+        // The stall clock starts at the first push after a take (or with
+        // an empty queue): what waits has waited since then.
+        if self.waiting_since.is_none() {
             self.waiting_since = Some(now);
         }
         self.bytes += wire.len();
@@ -96,10 +98,21 @@ impl Viewer {
             .is_some_and(|since| now.saturating_duration_since(since) >= stall)
     }
 
-    /// Everything queued, in order.
-    pub(super) fn take(&mut self) -> Vec<Bytes> {
-        let out = self.queue.drain(..).map(|(wire, _)| wire).collect();
-        self.bytes = 0;
+    /// Queued tags in order, whole, up to `max_bytes` (at least one tag, so
+    /// a tag larger than that still goes). What stays queued stays within
+    /// the bounds, which is what lets them see a slow viewer's backlog.
+    pub(super) fn take(&mut self, max_bytes: usize) -> Vec<Bytes> {
+        let mut out = Vec::new();
+        let mut taken = 0;
+        while let Some((wire, _)) = self.queue.front() {
+            if !out.is_empty() && taken + wire.len() > max_bytes {
+                break;
+            }
+            taken += wire.len();
+            let (wire, _) = self.queue.pop_front().expect("front was there");
+            out.push(wire);
+        }
+        self.bytes -= taken;
         self.waiting_since = None;
         out
     }

@@ -15,6 +15,11 @@ pub const BUSY_ANSWERS: usize = 32;
 /// What a client over the cap is told to wait, in seconds.
 pub const BUSY_RETRY_AFTER_SECS: u64 = 2;
 
+/// The most hyper buffers of one connection's response (and request head)
+/// before it waits for the socket: small, so a live stream's backlog stays
+/// in the relay's bounded queue (hyper's default is ~400 kB).
+pub const WRITE_BUFFER_MAX: usize = 64 << 10;
+
 /// The most connections a default cap allows, whatever the file limit.
 const CAP_CEILING: u64 = 16_384;
 
