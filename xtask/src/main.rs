@@ -70,13 +70,28 @@ fn main() -> ExitCode {
 /// Runs a command, failing with its exit status.
 pub fn run(cmd: &mut Command) -> Result<(), String> {
     eprintln!("$ {}", describe(cmd));
+    let started = std::time::Instant::now();
     let status = cmd
         .status()
         .map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
+    // Where a CI run's minutes go (BENCHMARKS.md, "What a clean CI run costs").
+    eprintln!(
+        "xtask: {:.0} s for `{}`",
+        started.elapsed().as_secs_f64(),
+        short(&describe(cmd))
+    );
     if status.success() {
         Ok(())
     } else {
         Err(format!("`{}` failed ({status})", describe(cmd)))
+    }
+}
+
+/// A command line cut to its first 100 characters, for the timing lines.
+fn short(line: &str) -> String {
+    match line.char_indices().nth(100) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line.to_owned(),
     }
 }
 
