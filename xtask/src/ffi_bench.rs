@@ -24,7 +24,8 @@ const ANDROID_TARGETS: &[&str] = &[
 
 fn mib(bytes: u64) -> String {
     format!(
-        "{:.2} MiB ({bytes} bytes)",
+        "{:.2} MB, {:.2} MiB ({bytes} bytes; the limit is 12 MB)",
+        bytes as f64 / 1e6,
         bytes as f64 / (1024.0 * 1024.0)
     )
 }
