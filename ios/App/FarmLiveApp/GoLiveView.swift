@@ -33,6 +33,11 @@ struct GoLiveView: View {
 
     var body: some View {
         VStack(spacing: 12) {
+            if let capture {
+                CameraPreview(session: capture.session, label: texts.string("live_preview"))
+                    .aspectRatio(9 / 16, contentMode: .fit)
+                    .frame(maxHeight: 320)
+            }
             TextField(texts.string("live_ingest_hint"), text: $ingest)
                 .textFieldStyle(.roundedBorder)
                 .accessibilityLabel(texts.string("live_ingest_hint"))
@@ -203,7 +208,8 @@ struct GoLiveView: View {
 final class LiveCapture: NSObject, AVCaptureVideoDataOutputSampleBufferDelegate,
     AVCaptureAudioDataOutputSampleBufferDelegate, @unchecked Sendable {
     let live: LiveBroadcast
-    private let session = AVCaptureSession()
+    /// Also the preview's ([CameraPreview]): one session, one camera.
+    let session = AVCaptureSession()
     private let queue = DispatchQueue(label: "farmlive.capture")
     private let videoOut = AVCaptureVideoDataOutput()
     private let audioOut = AVCaptureAudioDataOutput()
@@ -356,5 +362,42 @@ final class LiveCapture: NSObject, AVCaptureVideoDataOutputSampleBufferDelegate,
             }
         }
         return out
+    }
+}
+
+/// The camera's picture while live, before encoding (an
+/// AVCaptureVideoPreviewLayer on the capture session): fitted, never
+/// stretched, and turned with the screen.
+struct CameraPreview: UIViewRepresentable {
+    let session: AVCaptureSession
+    let label: String
+
+    final class PreviewView: UIView {
+        override class var layerClass: AnyClass { AVCaptureVideoPreviewLayer.self }
+        var preview: AVCaptureVideoPreviewLayer { layer as! AVCaptureVideoPreviewLayer }
+
+        override func layoutSubviews() {
+            super.layoutSubviews()
+            // UIInterfaceOrientation and AVCaptureVideoOrientation share raw values.
+            guard let connection = preview.connection, connection.isVideoOrientationSupported,
+                  let turned = window?.windowScene?.interfaceOrientation,
+                  let orientation = AVCaptureVideoOrientation(rawValue: turned.rawValue) else { return }
+            connection.videoOrientation = orientation
+        }
+    }
+
+    func makeUIView(context: Context) -> PreviewView {
+        let view = PreviewView()
+        view.preview.session = session
+        view.preview.videoGravity = .resizeAspect
+        view.isAccessibilityElement = true
+        view.accessibilityTraits = .image
+        view.accessibilityLabel = label
+        return view
+    }
+
+    func updateUIView(_ view: PreviewView, context: Context) {
+        view.preview.session = session
+        view.accessibilityLabel = label
     }
 }
