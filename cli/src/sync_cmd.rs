@@ -47,7 +47,7 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
         Some(HubCommand::Devices(cmd)) => return crate::hub_cmd::devices(cmd, json),
         None => {}
     }
-    let db_shown = args.db.display().to_string();
+    let db_shown = args.db.to_string();
     farmlive_hub::install_log_subscriber();
     let mut serve = farmlive_hub::ServeOptions {
         header_read_timeout: std::time::Duration::from_secs(args.header_timeout),

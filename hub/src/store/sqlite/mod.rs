@@ -25,6 +25,7 @@ mod listing_blobs;
 mod listings;
 #[cfg(test)]
 mod one_writer;
+mod operator;
 mod ops;
 mod orders;
 mod records;
@@ -32,7 +33,7 @@ mod room_events;
 mod room_records;
 mod rooms;
 
-pub use accounts::{CODE_TTL_MAX_MS, CODE_TTL_MS, DEVICE_TOKEN_TTL_MS, EnrolCode};
+pub use accounts::DEVICE_TOKEN_TTL_MS;
 pub use backend::SqliteStore;
 pub use blob_gc::{COLLECT_EVERY, ORPHAN_GRACE_MS, PHOTO_QUOTA_ENV, UPLOAD_EXPIRY_MS};
 pub use blob_quota::PHOTO_QUOTA_DEFAULT;
