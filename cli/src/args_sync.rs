@@ -96,6 +96,14 @@ pub enum HubCommand {
     /// List or remove enrolled devices (run beside the hub's database).
     #[command(subcommand)]
     Devices(DevicesCommand),
+    /// Bring the hub's database to this hub's schema (a no-op when it is
+    /// there; a hub on SQLite also does it when it starts). Refuses a
+    /// database from a newer hub.
+    Migrate {
+        /// The hub's database: a SQLite file or a postgres:// URL.
+        #[arg(long, default_value = "farmlive-hub.db")]
+        db: DbTarget,
+    },
 }
 
 /// `farmlive hub devices ...`

@@ -99,6 +99,19 @@ pub fn enrol_code(
     Ok(())
 }
 
+/// `farmlive hub migrate`: the schema version before and after.
+pub fn migrate(db: &DbTarget) -> CmdResult {
+    let done = crate::sync_cmd::runtime()?
+        .block_on(farmlive_hub::store::migrate(db))
+        .map_err(fail)?;
+    if done.from == done.to {
+        println!("{db}: schema {} already; nothing to do", done.to);
+    } else {
+        println!("{db}: schema {} (was {})", done.to, done.from);
+    }
+    Ok(())
+}
+
 fn device_json(
     d: &DeviceInfo,
     farm_names: &dyn Fn(&DeviceInfo) -> Vec<String>,

@@ -45,6 +45,7 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
             return crate::hub_cmd::enrol_code(&db, &farms, &role, valid_hours, qr_hub);
         }
         Some(HubCommand::Devices(cmd)) => return crate::hub_cmd::devices(cmd, json),
+        Some(HubCommand::Migrate { db }) => return crate::hub_cmd::migrate(&db),
         None => {}
     }
     let db_shown = args.db.to_string();

@@ -65,7 +65,7 @@ pub enum HubError {
     /// The database was written by a newer hub. Only `Store::open` returns
     /// it, so the hub refuses to start rather than answer with 500s.
     #[error(
-        "the hub database has schema {found}, newer than this hub reads ({supported}); update the hub, or point --db at another file"
+        "the hub database has schema {found}, newer than this hub reads ({supported}); update the hub, or point --db at another database"
     )]
     SchemaTooNew {
         /// `user_version` found in the file.

@@ -15,6 +15,7 @@ pub mod media;
 pub mod net;
 pub mod nginx;
 pub mod nginx_live;
+pub mod pg;
 pub mod procstat;
 pub mod proxy;
 pub mod rooms;

@@ -6,14 +6,17 @@
 //! crate's errors; nothing here knows HTTP.
 
 pub mod interface;
+mod pg_migrate;
 pub mod sqlite;
 mod target;
 
+pub use farmlive_sqlite::Migrated;
 pub use interface::{
     AccountStore, BlobStatus, CODE_TTL_MAX_MS, CODE_TTL_MS, Census, ChangeStore, Collected,
     EnrolCode, Following, HubStore, ListingStore, OperatorStore, OrderStore, PhotoStore, Principal,
     ROOM_LIST_MAX, Reader, RoomStore, Uploader,
 };
+pub use pg_migrate::{PG_MIGRATIONS, PG_SCHEMA_VERSION, migrate_postgres};
 pub use sqlite::{
     BUYER_TOKEN_TTL_MS, BlobStore, COLLECT_EVERY, DEVICE_TOKEN_TTL_MS, OPERATOR, ORPHAN_GRACE_MS,
     PHOTO_QUOTA_DEFAULT, PHOTO_QUOTA_ENV, SCHEMA_VERSION, SqliteStore, Store, UPLOAD_EXPIRY_MS,
@@ -34,5 +37,15 @@ pub fn open(target: &DbTarget) -> Result<Arc<dyn OperatorStore>> {
     match target {
         DbTarget::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path)?)),
         DbTarget::Postgres(_) => Err(HubError::NotBuilt(POSTGRES_NOT_BUILT)),
+    }
+}
+
+/// Brings the database `target` names to the schema this hub writes (a
+/// no-op when it is there): `farmlive hub migrate`. A SQLite file is
+/// migrated as a hub opening it would; PostgreSQL by [`migrate_postgres`].
+pub async fn migrate(target: &DbTarget) -> Result<Migrated> {
+    match target {
+        DbTarget::Sqlite(path) => sqlite::migrate_file(path),
+        DbTarget::Postgres(url) => migrate_postgres(url).await,
     }
 }

@@ -46,9 +46,14 @@ impl std::str::FromStr for DbTarget {
         if trimmed.is_empty() {
             return Err("the database is empty: name a SQLite file or a postgres:// URL".into());
         }
-        let lower = trimmed.to_ascii_lowercase();
-        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-            return Ok(DbTarget::Postgres(trimmed.to_owned()));
+        if let Some((scheme, rest)) = trimmed.split_once("://")
+            && ["postgres", "postgresql"].contains(&scheme.to_ascii_lowercase().as_str())
+        {
+            // The client takes only the lower-case schemes.
+            return Ok(DbTarget::Postgres(format!(
+                "{}://{rest}",
+                scheme.to_ascii_lowercase()
+            )));
         }
         if let Some((scheme, _)) = trimmed.split_once("://")
             && !scheme.is_empty()
@@ -135,7 +140,10 @@ mod tests {
             "POSTGRES://hub@db.example/farmlive",
         ] {
             let target: DbTarget = url.parse().expect("url");
-            assert!(matches!(target, DbTarget::Postgres(_)), "{url}");
+            let DbTarget::Postgres(kept) = &target else {
+                panic!("{url}: {target:?}")
+            };
+            assert!(kept.starts_with("postgres"), "{kept}");
             assert_eq!(target.sqlite_path(), None);
         }
         for bad in ["", "  ", "mysql://hub@db/x", "sqlite://hub.db"] {
