@@ -1,6 +1,7 @@
 //! Arguments of the hub, sync, orders and buyer commands.
 
 use clap::{Args, Subcommand};
+use farmlive_hub::DbTarget;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -14,9 +15,10 @@ pub struct HubArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// The hub's database file (photos go beside it).
+    /// The hub's database: a SQLite file (photos go beside it), or a
+    /// postgres:// URL (serving from PostgreSQL is not built yet).
     #[arg(long, default_value = "farmlive-hub.db")]
-    pub db: PathBuf,
+    pub db: DbTarget,
     /// Farm for the farmer enrolment code printed at the first start (a new
     /// database); later codes come from `farmlive hub enrol-code`.
     #[arg(long, default_value = "My farm")]
@@ -70,9 +72,9 @@ pub enum HubCommand {
     /// enrol` on it; its unsynced changes are kept and sent. Unused codes
     /// simply expire; minting a new one does not cancel older ones.
     EnrolCode {
-        /// The hub's database file.
+        /// The hub's database: a SQLite file or a postgres:// URL.
         #[arg(long, default_value = "farmlive-hub.db")]
-        db: PathBuf,
+        db: DbTarget,
         /// Farm(s) the device will list for (repeat for an agent).
         #[arg(long = "farm", required = true)]
         farms: Vec<String>,
@@ -94,6 +96,14 @@ pub enum HubCommand {
     /// List or remove enrolled devices (run beside the hub's database).
     #[command(subcommand)]
     Devices(DevicesCommand),
+    /// Bring the hub's database to this hub's schema (a no-op when it is
+    /// there; a hub on SQLite also does it when it starts). Refuses a
+    /// database from a newer hub.
+    Migrate {
+        /// The hub's database: a SQLite file or a postgres:// URL.
+        #[arg(long, default_value = "farmlive-hub.db")]
+        db: DbTarget,
+    },
 }
 
 /// `farmlive hub devices ...`
@@ -101,9 +111,9 @@ pub enum HubCommand {
 pub enum DevicesCommand {
     /// Every enrolled device: id, name, role, farms, token expiry, removed.
     List {
-        /// The hub's database file.
+        /// The hub's database: a SQLite file or a postgres:// URL.
         #[arg(long, default_value = "farmlive-hub.db")]
-        db: PathBuf,
+        db: DbTarget,
         /// Only devices of this farm.
         #[arg(long)]
         farm: Option<String>,
@@ -114,9 +124,9 @@ pub enum DevicesCommand {
     Revoke {
         /// The device's id (or its last characters, as `list` shows).
         id: String,
-        /// The hub's database file.
+        /// The hub's database: a SQLite file or a postgres:// URL.
         #[arg(long, default_value = "farmlive-hub.db")]
-        db: PathBuf,
+        db: DbTarget,
     },
 }
 

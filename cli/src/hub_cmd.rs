@@ -1,5 +1,6 @@
 //! `farmlive hub enrol-code | devices list | devices revoke`: operator
-//! commands run beside the hub's database (the hub may be running).
+//! commands run beside the hub's database (the hub may be running). They
+//! reach it through the store's operator interface, whichever database it is.
 
 use crate::args_sync::DevicesCommand;
 use crate::lang::say;
@@ -7,8 +8,9 @@ use crate::output::{short_id, table};
 use crate::{CmdResult, Failure};
 use farmlive_core::protocol::api::{DeviceInfo, Role};
 use farmlive_core::protocol::{EnrolLink, Message, MsgCode};
-use farmlive_hub::{HubError, Store};
-use std::path::Path;
+use farmlive_hub::store::OperatorStore;
+use farmlive_hub::{DbTarget, HubError};
+use std::sync::Arc;
 
 fn fail(e: HubError) -> Failure {
     Failure {
@@ -17,6 +19,11 @@ fn fail(e: HubError) -> Failure {
         localized: None,
         context: None,
     }
+}
+
+/// The hub's database, as operators use it.
+fn open(db: &DbTarget) -> Result<Arc<dyn OperatorStore>, Failure> {
+    farmlive_hub::store::open(db).map_err(fail)
 }
 
 /// UTC date of a ms timestamp, e.g. `2026-12-01`.
@@ -46,7 +53,7 @@ pub fn role_word(role: Role) -> MsgCode {
 /// `farmlive hub enrol-code`; with `qr_hub`, also the QR code of the enrol
 /// link for that hub address.
 pub fn enrol_code(
-    db: &Path,
+    db: &DbTarget,
     farms: &[String],
     role: &str,
     valid_hours: u16,
@@ -72,7 +79,7 @@ pub fn enrol_code(
         }
         None => None,
     };
-    let store = Store::open(db).map_err(fail)?;
+    let store = open(db)?;
     let code = store
         .mint_enrol_code_for(farms, role, i64::from(valid_hours) * 3_600_000)
         .map_err(fail)?;
@@ -88,6 +95,19 @@ pub fn enrol_code(
         print!("{}", crate::qr_text::render(&link.to_uri())?);
         let hint = Message::new(MsgCode::CliScanToEnrol).arg("hub", &link.hub);
         eprintln!("{}", say(&hint));
+    }
+    Ok(())
+}
+
+/// `farmlive hub migrate`: the schema version before and after.
+pub fn migrate(db: &DbTarget) -> CmdResult {
+    let done = crate::sync_cmd::runtime()?
+        .block_on(farmlive_hub::store::migrate(db))
+        .map_err(fail)?;
+    if done.from == done.to {
+        println!("{db}: schema {} already; nothing to do", done.to);
+    } else {
+        println!("{db}: schema {} (was {})", done.to, done.from);
     }
     Ok(())
 }
@@ -108,13 +128,15 @@ pub fn devices(cmd: DevicesCommand, json: bool) -> CmdResult {
         DevicesCommand::List { db, farm } => (db, farm, None),
         DevicesCommand::Revoke { id, db } => (db, None, Some(id)),
     };
-    if !db.exists() {
+    if let Some(file) = db.sqlite_path()
+        && !file.exists()
+    {
         return Err(Failure::input(format!(
             "no hub database at {}; pass --db",
-            db.display()
+            file.display()
         )));
     }
-    let store = Store::open(&db).map_err(fail)?;
+    let store = open(&db)?;
     let all = store.devices(None).map_err(fail)?;
     let farm_names = |d: &DeviceInfo| -> Vec<String> {
         d.farms

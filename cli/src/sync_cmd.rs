@@ -45,9 +45,10 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
             return crate::hub_cmd::enrol_code(&db, &farms, &role, valid_hours, qr_hub);
         }
         Some(HubCommand::Devices(cmd)) => return crate::hub_cmd::devices(cmd, json),
+        Some(HubCommand::Migrate { db }) => return crate::hub_cmd::migrate(&db),
         None => {}
     }
-    let db_shown = args.db.display().to_string();
+    let db_shown = args.db.to_string();
     farmlive_hub::install_log_subscriber();
     let mut serve = farmlive_hub::ServeOptions {
         header_read_timeout: std::time::Duration::from_secs(args.header_timeout),

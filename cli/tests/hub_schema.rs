@@ -28,3 +28,37 @@ fn the_hub_refuses_a_database_from_a_newer_hub_with_a_clear_message() {
     assert!(stderr.contains("update the hub"), "{stderr}");
     assert!(!stdout.contains("listening"), "it must not serve: {stdout}");
 }
+
+#[test]
+fn a_postgres_database_is_understood_and_refused_clearly_until_that_store_exists() {
+    let url = "postgres://hub:s3cret@127.0.0.1:1/farmlive";
+    for args in [
+        vec!["hub", "--listen", "127.0.0.1:0", "--db", url],
+        vec!["hub", "enrol-code", "--farm", "Li farm", "--db", url],
+        vec!["hub", "devices", "list", "--db", url],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_farmlive"))
+            .args(&args)
+            .env_remove("FARMLIVE_DATA_DIR")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("PostgreSQL is not built yet"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stdout.contains("listening"), "it must not serve: {stdout}");
+        assert!(!format!("{stdout}{stderr}").contains("s3cret"));
+    }
+    // Another scheme is a wrong argument, not a file name.
+    let out = Command::new(env!("CARGO_BIN_EXE_farmlive"))
+        .args(["hub", "--listen", "127.0.0.1:0", "--db", "mysql://hub@db/x"])
+        .env_remove("FARMLIVE_DATA_DIR")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("mysql://"), "{stderr}");
+}

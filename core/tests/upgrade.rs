@@ -96,8 +96,9 @@ impl Hub {
         }
     }
 
-    fn store(&self) -> farmlive_hub::Store {
-        farmlive_hub::Store::open(&self.db).unwrap()
+    /// The hub's database, opened beside the running hub, as operators reach it.
+    fn store(&self) -> std::sync::Arc<dyn farmlive_hub::OperatorStore> {
+        farmlive_hub::store::open(&farmlive_hub::DbTarget::from(self.db.as_path())).unwrap()
     }
 }
 

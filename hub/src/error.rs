@@ -58,10 +58,14 @@ pub enum HubError {
     /// A bug or a database failure.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The operator asked for something this hub cannot do yet (serving
+    /// from PostgreSQL); only opening a database returns it.
+    #[error("{0}")]
+    NotBuilt(&'static str),
     /// The database was written by a newer hub. Only `Store::open` returns
     /// it, so the hub refuses to start rather than answer with 500s.
     #[error(
-        "the hub database has schema {found}, newer than this hub reads ({supported}); update the hub, or point --db at another file"
+        "the hub database has schema {found}, newer than this hub reads ({supported}); update the hub, or point --db at another database"
     )]
     SchemaTooNew {
         /// `user_version` found in the file.
@@ -106,7 +110,10 @@ impl HubError {
             }
             HubError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
             HubError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
-            HubError::Io(_) | HubError::Internal(_) | HubError::SchemaTooNew { .. } => {
+            HubError::Io(_)
+            | HubError::Internal(_)
+            | HubError::NotBuilt(_)
+            | HubError::SchemaTooNew { .. } => {
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
             }
         }

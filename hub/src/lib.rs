@@ -34,7 +34,7 @@ pub use logs::install_log_subscriber;
 pub use media::ingest::RtmpListen;
 pub use media::{IngestOptions, Media, RelayLimits};
 pub use serve::ServeOptions;
-pub use store::{EnrolCode, SqliteStore, Store};
+pub use store::{DbTarget, EnrolCode, OperatorStore, SqliteStore, Store};
 
 use axum::extract::DefaultBodyLimit;
 use farmlive_protocol::api::BODY_MAX_BYTES;
@@ -106,11 +106,11 @@ pub fn public_url_is_https(url: &str) -> Option<bool> {
     (!host.is_empty() && !host.starts_with('/')).then_some(https)
 }
 
-/// A hub opened on a database file.
+/// A hub opened on a database.
 pub struct Hub {
     state: Arc<AppState>,
-    /// The same store as `state.store`, as SQLite, for operator commands.
-    sqlite: Arc<SqliteStore>,
+    /// The same store as `state.store`, for operator commands.
+    operator: Arc<dyn OperatorStore>,
     /// Where rooms' HLS and recordings live (`<db>.live`).
     hls_root: std::path::PathBuf,
 }
@@ -119,20 +119,25 @@ impl Hub {
     /// Opens the hub's database at `db` (photos go in `<db>.blobs/`), with
     /// the default options.
     pub fn open(db: &Path) -> Result<Hub> {
-        Hub::open_with(db, HubOptions::default())
+        Hub::open_with(&DbTarget::from(db), HubOptions::default())
     }
 
-    /// Opens the hub's database at `db` with `options`.
-    pub fn open_with(db: &Path, options: HubOptions) -> Result<Hub> {
+    /// Opens the hub's database `db` (a SQLite file today) with `options`.
+    pub fn open_with(db: &DbTarget, options: HubOptions) -> Result<Hub> {
         let secure_cookies = match options.public_url.as_deref() {
             None => false,
             Some(url) => public_url_is_https(url).ok_or_else(|| {
                 HubError::Internal(format!("the public URL {url:?} is not http(s)://HOST"))
             })?,
         };
-        let sqlite = Arc::new(SqliteStore::open(db)?);
-        let store: Arc<dyn HubStore> = sqlite.clone();
-        let hls_root = media::hls_writer::live_root(db);
+        let operator = store::open(db)?;
+        let store: Arc<dyn HubStore> = operator.clone().into_hub_store();
+        // Live media goes beside the SQLite file (`store::open` refused
+        // anything else).
+        let file = db
+            .sqlite_path()
+            .ok_or(HubError::NotBuilt(store::POSTGRES_NOT_BUILT))?;
+        let hls_root = media::hls_writer::live_root(file);
         let media = Arc::new(Media::new(options.relay, options.rtmp_public));
         // Every room on air is served as HLS and recorded.
         media.set_sink_factory(Arc::new(media::recording::HlsRecorder::new(
@@ -151,14 +156,15 @@ impl Hub {
                 media,
                 secure_cookies,
             }),
-            sqlite,
+            operator,
             hls_root,
         })
     }
 
-    /// The database, for operator commands (minting enrolment codes).
-    pub fn store(&self) -> &Store {
-        self.sqlite.db()
+    /// The database, for operator commands (minting enrolment codes) and
+    /// tests.
+    pub fn store(&self) -> &dyn OperatorStore {
+        self.operator.as_ref()
     }
 
     /// The HTTP application: routes, gzip both ways, body limits, a
@@ -254,13 +260,13 @@ pub struct Ready {
     pub rtmp: Option<std::net::SocketAddr>,
 }
 
-/// Opens the hub at `db`, listens on `listen`, mints a farmer enrolment
+/// Opens the hub on `db`, listens on `listen`, mints a farmer enrolment
 /// code for `farm` if the database is new, calls `ready`, and serves with
 /// `options` until Ctrl-C or SIGTERM. Everything the hub writes is private
 /// to its user (files 0600, folders 0700).
 pub async fn run(
     listen: std::net::SocketAddr,
-    db: &Path,
+    db: &DbTarget,
     farm: &str,
     options: HubOptions,
     ready: impl FnOnce(&Ready),
@@ -348,6 +354,17 @@ mod tests {
             public_url: Some("ftp://shop.example".into()),
             ..Default::default()
         };
-        assert!(Hub::open_with(&dir.path().join("hub.db"), options).is_err());
+        let db = DbTarget::from(dir.path().join("hub.db"));
+        assert!(Hub::open_with(&db, options).is_err());
+    }
+
+    #[test]
+    fn a_postgres_hub_says_it_is_not_built_yet() {
+        let db: DbTarget = "postgres://hub@127.0.0.1:1/farmlive".parse().expect("url");
+        let err = Hub::open_with(&db, HubOptions::default())
+            .err()
+            .expect("refused");
+        assert!(matches!(err, HubError::NotBuilt(_)), "{err:?}");
+        assert!(err.to_string().contains("not built yet"), "{err}");
     }
 }

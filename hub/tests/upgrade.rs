@@ -105,7 +105,7 @@ fn a_hub_database_from_each_older_schema_is_upgraded_with_its_data_working() {
         // progress (its declared length is reserved against the quota).
         let uploading = if version >= 3 { 40960 } else { 0 };
         assert_eq!(
-            blobs.usage(store, farm).unwrap(),
+            blobs.usage(&Store::open(&db).unwrap(), farm).unwrap(),
             2229 + 3037 + uploading,
             "v{version}"
         );

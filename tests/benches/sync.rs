@@ -75,7 +75,7 @@ fn main() {
             )
             .unwrap();
     }
-    let hub_before = Snapshot::take(&hub.sql());
+    let hub_before = Snapshot::take(&hub.sqlite());
     // Time the push phase alone: until the sync turns to pulling.
     let pushed_at = std::sync::Mutex::new(None);
     let start = Instant::now();
@@ -97,7 +97,7 @@ fn main() {
     let push_s = pushed_at.lock().unwrap().unwrap().as_secs_f64();
     let push_rate = report.progress.ops_pushed as f64 / push_s;
     let bytes_per_op = report.progress.push_bytes as f64 / report.progress.ops_pushed as f64;
-    let hub_written = hub_before.written_since(&hub.sql());
+    let hub_written = hub_before.written_since(&hub.sqlite());
 
     // Pull: a fresh device pulls all 10,000 changes.
     let puller = hub.device(&rt, &["Bench farm"], Role::Farmer, "puller");

@@ -15,6 +15,7 @@ pub mod media;
 pub mod net;
 pub mod nginx;
 pub mod nginx_live;
+pub mod pg;
 pub mod procstat;
 pub mod proxy;
 pub mod rooms;
@@ -25,8 +26,8 @@ pub mod swarm;
 pub use builders::{BuyerBuilder, ListingBuilder, OrderBuilder, RoomBuilder, order};
 pub use stamp::{now_ms, stamp_now};
 
-use farmlive_core::protocol::RoomId;
 use farmlive_core::protocol::api::Role;
+use farmlive_core::protocol::{ListingState, RoomId};
 use farmlive_core::sync::BuyerClient;
 use farmlive_core::{CancelToken, Core, SyncOptions, SyncReport};
 use std::io::{BufRead, BufReader};
@@ -138,9 +139,15 @@ impl HubProcess {
         self.child.id()
     }
 
-    /// The hub's store, opened beside the running process (SQLite WAL).
-    pub fn store(&self) -> farmlive_hub::Store {
-        farmlive_hub::Store::open(&self.db).unwrap()
+    /// Which database the hub runs on.
+    pub fn target(&self) -> farmlive_hub::DbTarget {
+        farmlive_hub::DbTarget::from(self.db.as_path())
+    }
+
+    /// The hub's store, opened beside the running process, as operators
+    /// reach it: through the store interface, whichever database it is.
+    pub fn store(&self) -> std::sync::Arc<dyn farmlive_hub::OperatorStore> {
+        farmlive_hub::store::open(&self.target()).unwrap()
     }
 
     /// A one-time code for `farms` and `role`.
@@ -166,22 +173,45 @@ impl HubProcess {
         rt.block_on(BuyerBuilder::new(name).sign_up(&self.url))
     }
 
+    /// How many of each record the hub holds.
+    pub fn census(&self) -> farmlive_hub::store::Census {
+        self.store().census().unwrap()
+    }
+
+    /// A room's stored events as the hub keeps them, in id order: each
+    /// event's id and its JSON.
+    pub fn stored_room_events(&self, room: RoomId) -> Vec<(u64, String)> {
+        let items = self.store().room_events(room, 0, None, u32::MAX).unwrap();
+        items.iter().map(|e| (e.id, e.json.clone())).collect()
+    }
+
     /// The ids of a room's events as the hub stored them, in order.
     pub fn room_event_ids(&self, room: RoomId) -> Vec<u64> {
-        let conn = self.sql();
-        let sql = "SELECT id FROM room_events WHERE room_id = ?1 ORDER BY id";
-        let mut stmt = conn.prepare(sql).unwrap();
-        let rows = stmt.query_map([room.to_string()], |r| r.get::<_, i64>(0));
-        rows.unwrap().map(|r| r.unwrap() as u64).collect()
+        self.stored_room_events(room)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
     }
 
-    /// The number `sql` (a `SELECT COUNT(*) ...`) finds in the hub's database.
-    pub fn count(&self, sql: &str, params: impl rusqlite::Params) -> i64 {
-        self.sql().query_row(sql, params, |r| r.get(0)).unwrap()
+    /// A listing as the hub holds it (panics if it has none).
+    pub fn listing(&self, id: farmlive_core::protocol::ListingId) -> ListingState {
+        self.store()
+            .listing(id)
+            .unwrap()
+            .expect("the hub holds the listing")
     }
 
-    /// A raw connection to the hub's database, for assertions.
-    pub fn sql(&self) -> rusqlite::Connection {
+    /// SQLite only: the number `sql` (a `SELECT COUNT(*) ...`) finds in the
+    /// hub's file. For tests about what the file itself holds (secrets
+    /// kept hashed, and the like); others ask [`HubProcess::census`] or
+    /// [`HubProcess::store`].
+    pub fn sqlite_count(&self, sql: &str, params: impl rusqlite::Params) -> i64 {
+        self.sqlite().query_row(sql, params, |r| r.get(0)).unwrap()
+    }
+
+    /// SQLite only: a raw connection to the hub's file, for tests about the
+    /// file itself (what it stores, corrupting it, an older hub's rows).
+    pub fn sqlite(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(&self.db).unwrap()
     }
 

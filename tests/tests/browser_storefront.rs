@@ -97,7 +97,7 @@ fn the_storefront_works_in_chromium_at_phone_size() {
     }
     // The order the browser placed reaches the farmer's device, at the live
     // price, and took its stock.
-    let orders = hub.count("SELECT COUNT(*) FROM orders", []);
+    let orders = hub.census().orders;
     assert_eq!(orders, 1, "{stdout}");
     farmer.sync(&rt);
     let on_phone = farmer.core.orders(&OrderFilter::default()).unwrap();

@@ -146,19 +146,14 @@ fn a_non_contact_delivery_photo_goes_through_the_pipeline_syncs_and_only_its_buy
     assert_eq!(report.rejected, 0);
     assert_eq!(report.progress.photos_uploaded, 2);
     assert_eq!(core.pending_count().unwrap(), 0);
+    let store = hub.store();
+    for sha in [&photo.sha256, &photo.thumb_sha256] {
+        assert!(store.photo_complete(sha).unwrap(), "{sha} complete");
+    }
     assert_eq!(
-        hub.count(
-            "SELECT count(*) FROM blobs WHERE sha256 IN (?1, ?2) AND complete = 1",
-            [&photo.sha256, &photo.thumb_sha256],
-        ),
-        2
-    );
-    assert_eq!(
-        hub.count(
-            "SELECT count(*) FROM orders WHERE id = ?1 AND delivery_photo = ?2 AND delivery_thumb = ?3",
-            [&s.order.to_string(), &photo.sha256, &photo.thumb_sha256],
-        ),
-        1
+        store.order_photo_refs(s.order).unwrap(),
+        Some((photo.sha256.clone(), photo.thumb_sha256.clone())),
+        "the order holds both against collection"
     );
     let synced = core.order(s.order).unwrap();
     assert!(!synced.pending_sync);

@@ -8,7 +8,7 @@
 
 use farmlive_core::protocol::api::Role;
 use farmlive_core::{Error, SyncOptions};
-use farmlive_hub::store::{BlobStore, Collected, ORPHAN_GRACE_MS};
+use farmlive_hub::store::{Collected, ORPHAN_GRACE_MS};
 use farmlive_tests::api::Api;
 use farmlive_tests::blobs::{MIB, sha_hex};
 use farmlive_tests::{Device, HubProcess, ListingBuilder, rt};
@@ -37,12 +37,7 @@ fn listing(rt: &tokio::runtime::Runtime, device: &Device, farm: &str, title: &st
 
 /// Runs the hub's collector as of `now`, from beside the running process.
 fn collect(hub: &HubProcess, now: i64) -> Collected {
-    let mut dir = hub.db.clone();
-    dir.set_extension("blobs");
-    BlobStore::new(dir)
-        .unwrap()
-        .collect_garbage(&hub.store(), now)
-        .unwrap()
+    hub.store().collect_photos(now).unwrap()
 }
 
 fn now_ms() -> i64 {

@@ -85,17 +85,9 @@ fn the_hub_refuses_stamps_that_wrap_or_run_ahead_and_later_edits_still_win() {
     };
     farmer.core.edit_listing(listing, patch).unwrap();
     farmer.sync(&rt);
-    let state: String = hub
-        .sql()
-        .query_row(
-            "SELECT state FROM listings WHERE id = ?1",
-            [listing.to_string()],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let state: Value = serde_json::from_str(&state).unwrap();
     assert_eq!(
-        state["title"]["value"], "Sweet mangoes",
+        hub.listing(listing).title.value,
+        "Sweet mangoes",
         "the later edit won on the hub"
     );
 }
@@ -110,8 +102,8 @@ fn a_device_pulling_a_poisoned_stamp_keeps_a_sane_clock() {
         .id;
     farmer.sync(&rt);
     // A hub from before the fix accepted a poisoned stamp: put one in its
-    // change feed, as such a hub would have.
-    let sql = hub.sql();
+    // change feed, as such a hub would have (into the SQLite file itself).
+    let sql = hub.sqlite();
     let (farm, state): (String, String) = sql
         .query_row(
             "SELECT farm_id, state FROM changes WHERE entity_id = ?1 ORDER BY seq DESC LIMIT 1",

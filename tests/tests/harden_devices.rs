@@ -17,13 +17,8 @@ use std::path::Path;
 const DAY_MS: i64 = 86_400_000;
 
 fn hub_expiry(hub: &HubProcess, id: DeviceId) -> i64 {
-    hub.sql()
-        .query_row(
-            "SELECT expires_at FROM devices WHERE id = ?1",
-            [id.to_string()],
-            |r| r.get(0),
-        )
-        .unwrap()
+    let devices = hub.store().devices(None).unwrap();
+    devices.iter().find(|d| d.id == id).unwrap().expires_at
 }
 
 fn refused(result: farmlive_core::Result<farmlive_core::SyncReport>) -> (String, String) {
@@ -76,16 +71,12 @@ fn an_expired_device_enrols_again_and_its_queued_ops_are_pushed_once() {
     assert_eq!(report.progress.ops_pushed, queued);
     assert_eq!(report.rejected, 0);
     assert_eq!(dev.core.pending_count().unwrap(), 0);
-    let titles: Vec<String> = hub
-        .sql()
-        .prepare("SELECT json_extract(state, '$.title.value') FROM listings ORDER BY 1")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+    let mut titles: Vec<String> = (hub.store().listings().unwrap().into_iter())
+        .map(|l| l.title.value)
         .collect();
+    titles.sort();
     assert_eq!(titles, ["Lychees", "Mangoes", "Papayas", "Pomelos"]);
-    let devices = hub.count("SELECT COUNT(*) FROM devices", []);
+    let devices = hub.census().devices;
     assert_eq!(devices, 1, "enrolled again under its own id");
 }
 
@@ -177,8 +168,9 @@ fn the_stored_code_hash_is_keyed_not_plain_sha256() {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
+    // What the SQLite file itself keeps of the code.
     let hashes: Vec<String> = hub
-        .sql()
+        .sqlite()
         .prepare("SELECT code_hash FROM enrol_codes")
         .unwrap()
         .query_map([], |r| r.get(0))
@@ -210,7 +202,7 @@ fn a_restarted_hub_mints_no_code_of_its_own() {
         async move {
             farmlive_hub::run(
                 "127.0.0.1:0".parse().unwrap(),
-                &db,
+                &farmlive_hub::DbTarget::from(db),
                 "Test farm",
                 farmlive_hub::HubOptions::default(),
                 |r| {
@@ -223,14 +215,8 @@ fn a_restarted_hub_mints_no_code_of_its_own() {
     let minted = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
     serving.abort();
     assert!(!minted, "a restart mints no code");
-    let unused: i64 = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row(
-            "SELECT COUNT(*) FROM enrol_codes WHERE used_at IS NULL",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let store = farmlive_hub::store::open(&farmlive_hub::DbTarget::from(db)).unwrap();
+    let unused = store.census().unwrap().unused_codes;
     assert_eq!(unused, 1, "only the first start's code");
 }
 
@@ -314,15 +300,7 @@ fn an_expired_buyer_token_is_refused_with_its_own_code_and_use_renews_it() {
     };
     let probe = format!("/v1/orders/{}", farmlive_core::protocol::OrderId::new());
     let ask = |token: &str| rt.block_on(api.send(Method::GET, &probe, Some(token), None, &[]));
-    let expiry = |buyer: BuyerId| -> i64 {
-        hub.sql()
-            .query_row(
-                "SELECT expires_at FROM buyers WHERE id = ?1",
-                [buyer.to_string()],
-                |r| r.get(0),
-            )
-            .unwrap()
-    };
+    let expiry = |buyer: BuyerId| -> i64 { hub.store().buyer_expires_at(buyer).unwrap() };
 
     let (old, old_token) = signup("Old");
     hub.store().expire_buyer(old, 0).unwrap();

@@ -179,7 +179,7 @@ async fn raw_get(
 /// with one listing that a second farmer device created and synced.
 fn farmer_room(hub: &Hubd, rt: &tokio::runtime::Runtime, api: &Api) -> (String, String) {
     let code = || {
-        farmlive_hub::Store::open(&hub.db)
+        farmlive_hub::store::open(&farmlive_hub::DbTarget::from(hub.db.as_path()))
             .unwrap()
             .mint_enrol_code(&["Net farm".to_owned()], Role::Farmer)
             .unwrap()

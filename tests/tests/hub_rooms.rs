@@ -370,9 +370,7 @@ fn buyers_watching_are_counted_once_and_leave_when_they_disconnect() {
         assert_eq!(kinds(&farm.rest().await), ["unpinned", "ended"]);
         drop(y1);
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let last = *w.hub.room_event_ids(room).last().unwrap() as i64;
-        let sql = "SELECT body FROM room_events WHERE id = ?1";
-        let body: String = w.hub.sql().query_row(sql, [last], |r| r.get(0)).unwrap();
+        let (_, body) = w.hub.stored_room_events(room).pop().unwrap();
         assert!(body.contains("\"ended\""), "{body}");
         assert_eq!(viewers(api.view(&y, room).await), 0);
     });

@@ -8,7 +8,7 @@
 mod ingest;
 
 use farmlive_core::protocol::api::Role;
-use farmlive_core::protocol::room::{RoomEvent, RoomEventBody};
+use farmlive_core::protocol::room::{RoomEvent, RoomEventBody, RoomStatus};
 use farmlive_core::protocol::{Currency, Delivery, ListingId, Money, OrderId};
 use farmlive_core::sync::BuyerClient;
 use farmlive_core::{
@@ -396,15 +396,7 @@ fn fifty_buyers_at_once_never_take_stock_below_zero() {
     });
     rt.block_on(show.stop()).unwrap();
     assert_eq!(orders_seen(&seen.lock().unwrap()).len(), 20);
-    let stock: i64 = hub
-        .sql()
-        .query_row(
-            "SELECT json_extract(state, '$.stock') FROM listings WHERE id = ?1",
-            [mango.to_string()],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(stock, 0);
+    assert_eq!(hub.listing(mango).stock, 0);
     assert_eq!(farmer.core.listing(mango).unwrap().stock, 0);
 }
 
@@ -426,18 +418,12 @@ fn a_show_dropped_without_stop_ends_its_room() {
         .block_on(Show::start(farmer.core.clone(), config, listener))
         .unwrap();
     let room = show.room().unwrap().id;
-    let status = || -> String {
-        hub.sql()
-            .query_row(
-                "SELECT status FROM rooms WHERE id = ?1",
-                [room.to_string()],
-                |r| r.get(0),
-            )
-            .unwrap()
-    };
-    assert_eq!(status(), "live");
+    let status = || hub.store().room(room).unwrap().status;
+    assert_eq!(status(), RoomStatus::Live);
     drop(show);
-    wait_for("the dropped show's room to end", || status() == "ended");
+    wait_for("the dropped show's room to end", || {
+        status() == RoomStatus::Ended
+    });
 }
 
 #[test]

@@ -140,12 +140,12 @@ fn a_wrong_key_is_refused_and_a_room_key_dies_with_the_room() {
     let hub = HubProcess::start();
     let room = hub.live_room(&rt);
     let (server, key) = room.ingest.rsplit_once('/').unwrap();
-    // The hub keeps only a hash of the key.
+    // The hub's SQLite file keeps only a hash of the key.
     let stored =
         "SELECT count(*) FROM rooms WHERE stream_key_hash = ?1 OR state LIKE '%' || ?1 || '%'";
-    assert_eq!(hub.count(stored, [key]), 0);
+    assert_eq!(hub.sqlite_count(stored, [key]), 0);
     let with_key = "SELECT count(*) FROM rooms WHERE stream_key_hash IS NOT NULL";
-    assert_eq!(hub.count(with_key, []), 1);
+    assert_eq!(hub.sqlite_count(with_key, []), 1);
 
     let mut wrong = ffmpeg_publish(&format!("{server}/sk_{}", "0".repeat(64)), 3);
     let code = wait_exit(&mut wrong, Duration::from_secs(10));
@@ -175,7 +175,7 @@ fn a_wrong_key_is_refused_and_a_room_key_dies_with_the_room() {
         "the publisher was cut off: {code:?}"
     );
     assert_eq!(rt.block_on(wait_on_air(&room.flv, Duration::ZERO)), 404);
-    assert_eq!(hub.count(with_key, []), 0, "revoked with the room");
+    assert_eq!(hub.sqlite_count(with_key, []), 0, "revoked with the room");
 
     // The ended room's key publishes no more.
     let mut again = ffmpeg_publish(&room.ingest, 3);

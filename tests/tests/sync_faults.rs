@@ -16,35 +16,22 @@ use std::time::Duration;
 /// Checks the hub holds exactly what the device made: every op applied once,
 /// every listing with the stock its ops add up to, every photo complete.
 fn assert_hub_matches(hub: &HubProcess, ops_made: u64, expected: &HashMap<String, i64>) {
-    let sql = hub.sql();
-    let applied = hub.count("SELECT count(*) FROM applied_ops", []) as u64;
-    let rejected = hub.count(
-        "SELECT count(*) FROM applied_ops WHERE outcome NOT LIKE '%\"applied\"%'",
-        [],
-    );
+    let census = hub.census();
+    let (applied, rejected) = (census.ops, census.refused_ops);
     assert_eq!(
         applied, ops_made,
         "every op reached the hub, none twice (op ids are unique keys)"
     );
     assert_eq!(rejected, 0, "nothing was refused");
-    let mut stmt = sql.prepare("SELECT id, state FROM listings").unwrap();
-    let stocks: HashMap<String, i64> = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .unwrap()
-        .map(|r| {
-            let (id, state) = r.unwrap();
-            let v: serde_json::Value = serde_json::from_str(&state).unwrap();
-            (id, v["stock"].as_i64().unwrap())
-        })
+    let stocks: HashMap<String, i64> = (hub.store().listings().unwrap().into_iter())
+        .map(|l| (l.id.to_string(), l.stock))
         .collect();
     assert_eq!(
         &stocks, expected,
         "a delta applied twice or lost would show here"
     );
-    let incomplete = hub.count("SELECT count(*) FROM blobs WHERE complete = 0", []);
-    assert_eq!(incomplete, 0);
-    let uploading = hub.count("SELECT count(*) FROM blob_uploads", []);
-    assert_eq!(uploading, 0, "no upload left half-way");
+    assert_eq!(census.incomplete_photos, 0);
+    assert_eq!(census.uploads, 0, "no upload left half-way");
 }
 
 #[test]

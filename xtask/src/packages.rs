@@ -15,6 +15,10 @@ const LIVE_PEERS: &[&str] = &["nginx", "libnginx-mod-rtmp", "ffmpeg"];
 /// (v1, Debian's; aapt2 is not packaged): it compiles the app's res/ for the
 /// Robolectric tests.
 const MOBILE: &[&str] = &["maven", "openjdk-17-jdk-headless", "debootstrap", "aapt"];
+/// The hub's PostgreSQL store: the tests start throwaway clusters with its
+/// `initdb` and `postgres` (as the `postgres` user when run as root); the
+/// package's own cluster is left alone.
+const DATABASE: &[&str] = &["postgresql-15"];
 /// The photo benchmark's peer.
 const VIPS: &[&str] = &["libvips-tools"];
 /// The storefront's browser tests: Debian's Chromium, driven by
@@ -23,13 +27,13 @@ const VIPS: &[&str] = &["libvips-tools"];
 const BROWSER: &[&str] = &["chromium", "fonts-wqy-microhei"];
 
 /// Needed to build and run every test.
-pub const TEST: &[&[&str]] = &[BUILD, LIVE_PEERS, MOBILE, BROWSER];
+pub const TEST: &[&[&str]] = &[BUILD, LIVE_PEERS, DATABASE, MOBILE, BROWSER];
 /// Needed to build and run the demo.
 pub const DEMO: &[&[&str]] = &[BUILD];
 /// Needed for the benchmarks and their peers.
-pub const BENCH: &[&[&str]] = &[BUILD, LIVE_PEERS, VIPS];
+pub const BENCH: &[&[&str]] = &[BUILD, LIVE_PEERS, DATABASE, VIPS];
 /// Everything.
-pub const ALL: &[&[&str]] = &[BUILD, LIVE_PEERS, MOBILE, VIPS, BROWSER];
+pub const ALL: &[&[&str]] = &[BUILD, LIVE_PEERS, DATABASE, MOBILE, VIPS, BROWSER];
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")

@@ -10,7 +10,7 @@ pub struct TestHub {
     pub code: String,
     /// A second handle on the hub's database, for the operator's part.
     #[allow(dead_code)] // not every test file plays the operator
-    pub store: farmlive_hub::Store,
+    pub store: Arc<dyn farmlive_hub::OperatorStore>,
     _rt: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
 }
@@ -45,7 +45,7 @@ pub fn hub_with(farm: &str, max_connections: usize) -> TestHub {
     TestHub {
         url: format!("http://{addr}"),
         code,
-        store: farmlive_hub::Store::open(&db).expect("store"),
+        store: farmlive_hub::store::open(&farmlive_hub::DbTarget::from(db)).expect("store"),
         _rt: rt,
         _dir: dir,
     }

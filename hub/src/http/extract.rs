@@ -81,7 +81,12 @@ impl FromRequestParts<Arc<AppState>> for Auth {
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() <= 128)
             .ok_or(HubError::Unauthorized("malformed Authorization header"))?;
-        state.store.authenticate(token).map(Auth)
+        // On a blocking thread, like every store call: a store may block
+        // (on a lock, or on its own client runtime) while it looks.
+        let (store, token) = (state.store.clone(), token.to_owned());
+        super::state::blocking(move || store.authenticate(&token))
+            .await
+            .map(Auth)
     }
 }
 

@@ -22,16 +22,22 @@
 //! [`Fanout`] after the commit that stores them, in commit order; an
 //! implementation owns one `Fanout` and publishes to it (see
 //! [`RoomStore::fanout`]).
+//!
+//! **Operators and tests** reach a store through [`OperatorStore`] (minting
+//! codes, reading what a hub holds), never through a concrete backend, so
+//! the same commands and tests serve any database.
 
 use crate::error::Result;
 use crate::rooms::{Fanout, Feed, FeedItem};
 use farmlive_protocol::api::{
-    ChangesPage, DeviceInfo, EnrolRequest, EnrolResponse, OpResult, PlaceOrder, PublicListing,
-    Role, TokenRenewal,
+    ChangesPage, DeviceInfo, EnrolRequest, EnrolResponse, FarmInfo, OpResult, PlaceOrder,
+    PublicListing, Role, TokenRenewal,
 };
 use farmlive_protocol::ops::Op;
 use farmlive_protocol::room::{OpenRoom, PinRequest, RoomEvent, RoomOrder, RoomView, StreamKey};
-use farmlive_protocol::{BuyerContact, BuyerId, DeviceId, FarmId, OrderId, OrderState, RoomId};
+use farmlive_protocol::{
+    BuyerContact, BuyerId, DeviceId, FarmId, ListingId, ListingState, OrderId, OrderState, RoomId,
+};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -39,6 +45,55 @@ use std::time::Duration;
 
 /// Most rooms in one `GET /v1/rooms`.
 pub const ROOM_LIST_MAX: u32 = 50;
+/// How long an enrolment code stays valid unless the operator says otherwise.
+pub const CODE_TTL_MS: i64 = 24 * 3_600_000;
+/// The longest an operator may make a code last.
+pub const CODE_TTL_MAX_MS: i64 = 7 * 24 * 3_600_000;
+
+/// A freshly minted enrolment code. The code itself is a secret.
+pub struct EnrolCode {
+    /// The code to give to the device's user.
+    pub code: String,
+    /// The role it grants.
+    pub role: Role,
+    /// The farms it grants.
+    pub farms: Vec<FarmInfo>,
+    /// When it stops working (UTC ms).
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for EnrolCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolCode")
+            .field("code", &"<redacted>")
+            .field("role", &self.role)
+            .field("farms", &self.farms)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// How many of each kind of record a hub holds: what an operator (or a
+/// test) checks without knowing the database's tables.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Census {
+    /// Devices ever enrolled (revoked ones included).
+    pub devices: u64,
+    /// Listings, in any status.
+    pub listings: u64,
+    /// Orders, in any status.
+    pub orders: u64,
+    /// Device ops the hub has recorded an outcome for (each op id once).
+    pub ops: u64,
+    /// Of those, the ops that were refused rather than applied.
+    pub refused_ops: u64,
+    /// Photos whose bytes have not all arrived and been verified.
+    pub incomplete_photos: u64,
+    /// Uploads in progress (one per device and photo).
+    pub uploads: u64,
+    /// Enrolment codes never used (expired ones included).
+    pub unused_codes: u64,
+}
 
 /// Who is calling.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,6 +310,49 @@ pub trait PhotoStore {
     fn set_photo_quota(&self, bytes: u64);
     /// Removes expired uploads and unneeded photos as of `now` (ms).
     fn collect_photos(&self, now: i64) -> Result<Collected>;
+}
+
+/// What operator commands (`farmlive hub enrol-code`, `devices`), the
+/// hub's first start and tests ask of a hub database beyond the HTTP
+/// layer's needs. It includes all of [`HubStore`].
+pub trait OperatorStore: HubStore {
+    /// This store as the HTTP layer's interface (the same database).
+    fn into_hub_store(self: Arc<Self>) -> Arc<dyn HubStore>;
+    /// True if opening it created the database (the hub's first start).
+    fn is_fresh(&self) -> bool;
+    /// Mints a one-time enrolment code for `role` on the named farms
+    /// (created if new), valid for `ttl_ms` (a minute to
+    /// [`CODE_TTL_MAX_MS`]). A farmer code names exactly one farm. Only a
+    /// keyed hash of the code is stored.
+    fn mint_enrol_code_for(
+        &self,
+        farm_names: &[String],
+        role: Role,
+        ttl_ms: i64,
+    ) -> Result<EnrolCode>;
+    /// [`OperatorStore::mint_enrol_code_for`], valid for [`CODE_TTL_MS`].
+    fn mint_enrol_code(&self, farm_names: &[String], role: Role) -> Result<EnrolCode> {
+        self.mint_enrol_code_for(farm_names, role, CODE_TTL_MS)
+    }
+    /// A farm's name.
+    fn farm_name(&self, farm: FarmId) -> Result<String>;
+    /// How many of each record the hub holds.
+    fn census(&self) -> Result<Census>;
+    /// Every listing the hub holds, in any status, in no particular order.
+    fn listings(&self) -> Result<Vec<ListingState>>;
+    /// One listing as the hub holds it.
+    fn listing(&self, id: ListingId) -> Result<Option<ListingState>>;
+    /// The hashes of the photo and thumbnail an order holds against photo
+    /// collection (its delivery photo, as recorded beside the order).
+    fn order_photo_refs(&self, id: OrderId) -> Result<Option<(String, String)>>;
+    /// True if the photo `sha` is complete (all bytes verified).
+    fn photo_complete(&self, sha: &str) -> Result<bool>;
+    /// When a buyer's token expires (UTC ms).
+    fn buyer_expires_at(&self, buyer: BuyerId) -> Result<i64>;
+    /// Test hook: sets a device's token expiry (to age a device).
+    fn expire_device(&self, device: DeviceId, at_ms: i64) -> Result<()>;
+    /// Test hook: sets a buyer's token expiry (to age a buyer).
+    fn expire_buyer(&self, buyer: BuyerId, at_ms: i64) -> Result<()>;
 }
 
 /// Everything the HTTP layer needs: a hub database.

@@ -1,18 +1,51 @@
-//! The hub's store: the interface the HTTP layer uses ([`interface`]), and
-//! its SQLite implementation ([`sqlite`]).
+//! The hub's store: the interface the HTTP layer and operators use
+//! ([`interface`]), which database a hub runs on ([`DbTarget`], [`open`]),
+//! and its SQLite implementation ([`sqlite`]).
 //!
 //! Below it sits only the in-memory room fan-out (`crate::rooms`) and the
 //! crate's errors; nothing here knows HTTP.
 
 pub mod interface;
+mod pg_migrate;
 pub mod sqlite;
+mod target;
 
+pub use farmlive_sqlite::Migrated;
 pub use interface::{
-    AccountStore, BlobStatus, ChangeStore, Collected, Following, HubStore, ListingStore,
-    OrderStore, PhotoStore, Principal, ROOM_LIST_MAX, Reader, RoomStore, Uploader,
+    AccountStore, BlobStatus, CODE_TTL_MAX_MS, CODE_TTL_MS, Census, ChangeStore, Collected,
+    EnrolCode, Following, HubStore, ListingStore, OperatorStore, OrderStore, PhotoStore, Principal,
+    ROOM_LIST_MAX, Reader, RoomStore, Uploader,
 };
+pub use pg_migrate::{PG_MIGRATIONS, PG_SCHEMA_VERSION, migrate_postgres};
 pub use sqlite::{
-    BUYER_TOKEN_TTL_MS, BlobStore, CODE_TTL_MAX_MS, CODE_TTL_MS, COLLECT_EVERY,
-    DEVICE_TOKEN_TTL_MS, EnrolCode, OPERATOR, ORPHAN_GRACE_MS, PHOTO_QUOTA_DEFAULT,
-    PHOTO_QUOTA_ENV, SCHEMA_VERSION, SqliteStore, Store, UPLOAD_EXPIRY_MS, now_ms, secret_path,
+    BUYER_TOKEN_TTL_MS, BlobStore, COLLECT_EVERY, DEVICE_TOKEN_TTL_MS, OPERATOR, ORPHAN_GRACE_MS,
+    PHOTO_QUOTA_DEFAULT, PHOTO_QUOTA_ENV, SCHEMA_VERSION, SqliteStore, Store, UPLOAD_EXPIRY_MS,
+    now_ms, secret_path,
 };
+pub use target::DbTarget;
+
+use crate::error::{HubError, Result};
+use std::sync::Arc;
+
+/// What a hub says when asked to serve from PostgreSQL before that store exists.
+pub const POSTGRES_NOT_BUILT: &str = "serving a hub from PostgreSQL is not built yet: \
+     run the hub on a SQLite file (--db PATH)";
+
+/// Opens (creating and migrating) the hub database `target` names, for the
+/// HTTP layer ([`OperatorStore::into_hub_store`]) and operators alike.
+pub fn open(target: &DbTarget) -> Result<Arc<dyn OperatorStore>> {
+    match target {
+        DbTarget::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path)?)),
+        DbTarget::Postgres(_) => Err(HubError::NotBuilt(POSTGRES_NOT_BUILT)),
+    }
+}
+
+/// Brings the database `target` names to the schema this hub writes (a
+/// no-op when it is there): `farmlive hub migrate`. A SQLite file is
+/// migrated as a hub opening it would; PostgreSQL by [`migrate_postgres`].
+pub async fn migrate(target: &DbTarget) -> Result<Migrated> {
+    match target {
+        DbTarget::Sqlite(path) => sqlite::migrate_file(path),
+        DbTarget::Postgres(url) => migrate_postgres(url).await,
+    }
+}

@@ -76,13 +76,14 @@ pub fn set_lang_cookie(code: &'static str, secure: bool) -> HeaderValue {
 
 /// The guest buyer whose cookie the request carries, if the hub still
 /// knows the token (unknown or expired: none, and the next order signs up
-/// a fresh guest).
-pub fn current(state: &AppState, headers: &HeaderMap) -> Option<BuyerId> {
+/// a fresh guest). Looked up on a blocking thread, like every store call.
+pub async fn current(state: &AppState, headers: &HeaderMap) -> Option<BuyerId> {
     let token = cookie(headers, BUYER_COOKIE)?;
     if token.is_empty() || token.len() > 128 {
         return None;
     }
-    match state.store.authenticate(&token) {
+    let store = state.store.clone();
+    match blocking(move || store.authenticate(&token)).await {
         Ok(Principal::Buyer(b)) => Some(b),
         _ => None,
     }

@@ -57,7 +57,10 @@ pub fn explain(err: &HubError, t: &Strings) -> (StatusCode, String) {
         HubError::Denied { message, .. } => (StatusCode::UNAUTHORIZED, other(message)),
         HubError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, other(&err.to_string())),
         HubError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, other(&err.to_string())),
-        HubError::Io(_) | HubError::Internal(_) | HubError::SchemaTooNew { .. } => {
+        HubError::Io(_)
+        | HubError::Internal(_)
+        | HubError::NotBuilt(_)
+        | HubError::SchemaTooNew { .. } => {
             tracing::error!(target: "farmlive::hub", "page: {err}");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,

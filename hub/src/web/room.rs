@@ -189,7 +189,7 @@ pub async fn show(State(s): St, Path(raw): Path<String>, headers: HeaderMap) -> 
     };
     match view {
         Ok(view) => {
-            let guest = guest::current(&s, &headers).is_some();
+            let guest = guest::current(&s, &headers).await.is_some();
             let mut p = page(&view, lang, guest, None, OrderFormValues::default(), None);
             (p.comments, p.ticker) = recent(&s, &view).await;
             respond(StatusCode::OK, &view, &p)
@@ -260,7 +260,7 @@ pub async fn order(
         }
         resp
     };
-    let (buyer, cookie) = match guest::current(&s, headers) {
+    let (buyer, cookie) = match guest::current(&s, headers).await {
         Some(b) => (b, None),
         None => {
             let contact = BuyerContact {
@@ -361,8 +361,9 @@ async fn post_comment(
 ) -> Result<()> {
     guest::same_site(headers)?;
     let id = parse_room(raw)?;
-    let buyer: BuyerId =
-        guest::current(s, headers).ok_or(HubError::Unauthorized("order once to comment"))?;
+    let buyer: BuyerId = guest::current(s, headers)
+        .await
+        .ok_or(HubError::Unauthorized("order once to comment"))?;
     let text = validate_comment(&text).map_err(|e| HubError::bad_request("invalid", e))?;
     s.comments.check(buyer, id)?;
     let st = s.clone();
@@ -388,6 +389,7 @@ pub async fn events(
     let result: Result<Response> = async {
         let id = parse_room(&raw)?;
         let buyer = guest::current(&s, &headers)
+            .await
             .ok_or(HubError::Unauthorized("no guest buyer in this browser"))?;
         let cursor = headers
             .get("last-event-id")

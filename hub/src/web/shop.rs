@@ -72,7 +72,9 @@ async fn load(
     raw: &str,
 ) -> Result<farmlive_protocol::OrderState> {
     let id = parse_order(raw)?;
-    let buyer = guest::current(s, headers).ok_or(HubError::NotFound("no such order"))?;
+    let buyer = guest::current(s, headers)
+        .await
+        .ok_or(HubError::NotFound("no such order"))?;
     let s = s.clone();
     blocking(move || s.store.order_for(&Principal::Buyer(buyer), id)).await
 }
@@ -107,7 +109,9 @@ pub async fn order_photo(State(s): St, Path(raw): Path<String>, headers: HeaderM
     let here = pages::ORDER.path_for(&raw);
     let served: Result<Response> = async {
         let id = parse_order(&raw)?;
-        let buyer = guest::current(&s, &headers).ok_or(HubError::NotFound("no such order"))?;
+        let buyer = guest::current(&s, &headers)
+            .await
+            .ok_or(HubError::NotFound("no such order"))?;
         let s = s.clone();
         let (path, length) =
             blocking(move || s.store.open_delivery_photo(&Principal::Buyer(buyer), id)).await?;
@@ -138,7 +142,9 @@ pub async fn cancel(
     let done: Result<()> = async {
         guest::same_site(&headers)?;
         let id = parse_order(&raw)?;
-        let buyer = guest::current(&s, &headers).ok_or(HubError::NotFound("no such order"))?;
+        let buyer = guest::current(&s, &headers)
+            .await
+            .ok_or(HubError::NotFound("no such order"))?;
         let reason = match f.reason.trim() {
             "" => lang.strings().cancel_reason.to_owned(),
             r => r.to_owned(),

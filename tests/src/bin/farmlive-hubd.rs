@@ -8,7 +8,8 @@
 //! on an ephemeral port of LISTEN's address unless told otherwise (never
 //! on 1935, which parallel tests would fight over).
 //! The hub mints that code only on its first start; on a restart (an
-//! existing database) this harness mints one through the store instead.
+//! existing database) this harness mints one through the store's operator
+//! interface instead. DB is a SQLite file or a postgres:// URL.
 //! Logs go to stderr, filtered by `RUST_LOG` (default `info`), as with
 //! `farmlive hub`. Tests may change the server's limits with
 //! `FARMLIVE_HUBD_MAX_CONNECTIONS`, `FARMLIVE_HUBD_HEADER_TIMEOUT_MS`,
@@ -43,7 +44,10 @@ fn options() -> Result<farmlive_hub::ServeOptions, Box<dyn std::error::Error>> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     farmlive_hub::install_log_subscriber();
     let mut args = std::env::args().skip(1);
-    let db = args.next().ok_or("usage: farmlive-hubd DB [LISTEN]")?;
+    let db: farmlive_hub::DbTarget = args
+        .next()
+        .ok_or("usage: farmlive-hubd DB [LISTEN]")?
+        .parse()?;
     let listen = args
         .next()
         .unwrap_or_else(|| "127.0.0.1:0".into())
@@ -72,7 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     rt.block_on(farmlive_hub::run(
         listen,
-        std::path::Path::new(&db),
+        &db,
         "Test farm",
         options,
         |ready| {
@@ -80,7 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let _ = writeln!(out, "listening http://{}", ready.addr);
             let code = match &ready.code {
                 Some(code) => code.code.clone(),
-                None => farmlive_hub::Store::open(std::path::Path::new(&db))
+                None => farmlive_hub::store::open(&db)
                     .and_then(|s| {
                         s.mint_enrol_code(
                             &["Test farm".to_owned()],

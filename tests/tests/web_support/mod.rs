@@ -229,8 +229,8 @@ impl World {
             .await
     }
 
-    pub fn orders(&self) -> i64 {
-        self.hub.count("SELECT COUNT(*) FROM orders", [])
+    pub fn orders(&self) -> u64 {
+        self.hub.census().orders
     }
 }
 

@@ -4,45 +4,18 @@
 
 use super::{Store, from_json, now_ms, to_json};
 use crate::error::{HubError, Result};
-use crate::store::interface::Principal;
+use crate::store::interface::{CODE_TTL_MAX_MS, CODE_TTL_MS, EnrolCode, Principal};
 use farmlive_protocol::FarmId;
 use farmlive_protocol::api::{FarmInfo, Role};
 use farmlive_protocol::listing::validate_farm_name;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-/// How long an enrolment code stays valid unless the operator says otherwise.
-pub const CODE_TTL_MS: i64 = 24 * 3_600_000;
-/// The longest an operator may make a code last.
-pub const CODE_TTL_MAX_MS: i64 = 7 * 24 * 3_600_000;
 /// How long a device token stays valid; devices renew it within
 /// [`farmlive_protocol::api::TOKEN_RENEW_WITHIN_MS`] of the end.
 pub const DEVICE_TOKEN_TTL_MS: i64 = 365 * 24 * 3_600_000;
 /// Crockford base32: no I, L, O, U — easy to read out over a bad phone line.
 const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/// A freshly minted enrolment code. The code itself is a secret.
-pub struct EnrolCode {
-    /// The code to give to the device's user.
-    pub code: String,
-    /// The role it grants.
-    pub role: Role,
-    /// The farms it grants.
-    pub farms: Vec<FarmInfo>,
-    /// When it stops working (UTC ms).
-    pub expires_at: i64,
-}
-
-impl std::fmt::Debug for EnrolCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EnrolCode")
-            .field("code", &"<redacted>")
-            .field("role", &self.role)
-            .field("farms", &self.farms)
-            .field("expires_at", &self.expires_at)
-            .finish()
-    }
-}
 
 /// SHA-256 hex of a bearer token (256 random bits: a plain hash is safe).
 pub(crate) fn hash_token(token: &str) -> String {

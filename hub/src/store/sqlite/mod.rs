@@ -25,6 +25,7 @@ mod listing_blobs;
 mod listings;
 #[cfg(test)]
 mod one_writer;
+mod operator;
 mod ops;
 mod orders;
 mod records;
@@ -32,7 +33,7 @@ mod room_events;
 mod room_records;
 mod rooms;
 
-pub use accounts::{CODE_TTL_MAX_MS, CODE_TTL_MS, DEVICE_TOKEN_TTL_MS, EnrolCode};
+pub use accounts::DEVICE_TOKEN_TTL_MS;
 pub use backend::SqliteStore;
 pub use blob_gc::{COLLECT_EVERY, ORPHAN_GRACE_MS, PHOTO_QUOTA_ENV, UPLOAD_EXPIRY_MS};
 pub use blob_quota::PHOTO_QUOTA_DEFAULT;
@@ -141,6 +142,23 @@ impl Store {
     }
 }
 
+/// Brings the SQLite file at `path` to [`SCHEMA_VERSION`] (creating it if
+/// new), exactly as a hub opening it does; what it found and did.
+pub fn migrate_file(path: &Path) -> Result<farmlive_sqlite::Migrated> {
+    let from = if path.exists() {
+        let conn = connect(path)?;
+        let found: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        found
+    } else {
+        0
+    };
+    backend::SqliteStore::open(path)?;
+    Ok(farmlive_sqlite::Migrated {
+        from,
+        to: SCHEMA_VERSION,
+    })
+}
+
 /// Parses a JSON column.
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
     Ok(farmlive_sqlite::from_json("JSON", text)?)
@@ -176,6 +194,17 @@ mod migration_tests {
         if let Err(e) = farmlive_sqlite::check_migration_folder(dir.as_ref(), MIGRATIONS) {
             panic!("hub/sql and MIGRATIONS disagree: {e}");
         }
+    }
+
+    #[test]
+    fn migrating_a_file_makes_it_once_then_does_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("hub.db");
+        let made = migrate_file(&db).expect("migrate");
+        assert_eq!((made.from, made.to), (0, SCHEMA_VERSION));
+        let again = migrate_file(&db).expect("again");
+        assert_eq!((again.from, again.to), (SCHEMA_VERSION, SCHEMA_VERSION));
+        assert!(!Store::open(&db).expect("open").is_fresh());
     }
 }
 

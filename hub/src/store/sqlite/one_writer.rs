@@ -6,26 +6,51 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Table → the one module that writes it (paths under `hub/src/`).
-const WRITERS: &[(&str, &str)] = &[
-    ("applied_ops", "store/sqlite/ops.rs"),
-    ("blob_owners", "store/sqlite/blobs.rs"),
-    ("blob_uploads", "store/sqlite/blobs.rs"),
-    ("blobs", "store/sqlite/blobs.rs"),
-    ("buyers", "store/sqlite/buyers.rs"),
-    ("changes", "store/sqlite/records.rs"),
-    ("device_farms", "store/sqlite/devices.rs"),
-    ("devices", "store/sqlite/devices.rs"),
-    ("enrol_codes", "store/sqlite/accounts.rs"),
-    ("farms", "store/sqlite/accounts.rs"),
-    ("listing_blobs", "store/sqlite/listing_blobs.rs"),
-    ("listings", "store/sqlite/records.rs"),
-    ("orders", "store/sqlite/records.rs"),
-    ("room_events", "store/sqlite/room_events.rs"),
-    ("rooms", "store/sqlite/room_records.rs"),
-    // SQLite's own table, holding the id sequence of `room_events`.
-    ("sqlite_sequence", "store/sqlite/room_events.rs"),
-];
+/// One database backend: the folder of its modules (under `hub/src/`),
+/// its migrations (under `hub/`), and table → the one module (in that
+/// folder) that writes it. Each backend has its own map, so a second
+/// backend's writer of `listings` is not a second writer of SQLite's.
+struct Backend {
+    src: &'static str,
+    sql: &'static str,
+    writers: &'static [(&'static str, &'static str)],
+    /// The database's own tables (not in the migrations) that code writes.
+    internal: &'static [&'static str],
+}
+
+const BACKENDS: &[Backend] = &[Backend {
+    src: "store/sqlite",
+    sql: "sql",
+    writers: &[
+        ("applied_ops", "ops.rs"),
+        ("blob_owners", "blobs.rs"),
+        ("blob_uploads", "blobs.rs"),
+        ("blobs", "blobs.rs"),
+        ("buyers", "buyers.rs"),
+        ("changes", "records.rs"),
+        ("device_farms", "devices.rs"),
+        ("devices", "devices.rs"),
+        ("enrol_codes", "accounts.rs"),
+        ("farms", "accounts.rs"),
+        ("listing_blobs", "listing_blobs.rs"),
+        ("listings", "records.rs"),
+        ("orders", "records.rs"),
+        ("room_events", "room_events.rs"),
+        ("rooms", "room_records.rs"),
+        // SQLite's own table, holding the id sequence of `room_events`.
+        ("sqlite_sequence", "room_events.rs"),
+    ],
+    internal: &["sqlite_sequence"],
+}];
+
+/// The backend whose folder holds `rel` (a path under `hub/src/`); `""`
+/// for code outside every backend, which may write no table at all.
+fn backend_of(rel: &str) -> &'static str {
+    BACKENDS
+        .iter()
+        .find(|b| rel.starts_with(&format!("{}/", b.src)))
+        .map_or("", |b| b.src)
+}
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("read src") {
@@ -67,7 +92,11 @@ fn written_tables(code: &str) -> BTreeSet<String> {
 fn schema_tables(sql_dir: &Path) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for entry in std::fs::read_dir(sql_dir).expect("read sql") {
-        let sql = std::fs::read_to_string(entry.expect("entry").path()).expect("read");
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "sql") {
+            continue;
+        }
+        let sql = std::fs::read_to_string(path).expect("read");
         let words: Vec<&str> = sql.split_whitespace().collect();
         for w in words.windows(3) {
             if w[0] == "CREATE" && w[1] == "TABLE" {
@@ -84,7 +113,8 @@ fn every_table_has_exactly_one_writer_module() {
     let src = root.join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    let mut writers: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // (backend folder, table) → the modules that write it.
+    let mut writers: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
     for file in files {
         let rel = file
             .strip_prefix(&src)
@@ -98,24 +128,44 @@ fn every_table_has_exactly_one_writer_module() {
         // Test modules set up their own rows; only the hub's code counts.
         let code = text.split("#[cfg(test)]").next().unwrap_or_default();
         for table in written_tables(code) {
-            writers.entry(table).or_default().insert(rel.clone());
+            let key = (backend_of(&rel).to_string(), table);
+            writers.entry(key).or_default().insert(rel.clone());
         }
     }
-    let expected: BTreeMap<String, BTreeSet<String>> = WRITERS
+    let expected: BTreeMap<(String, String), BTreeSet<String>> = BACKENDS
         .iter()
-        .map(|(t, m)| (t.to_string(), BTreeSet::from([m.to_string()])))
-        .collect();
-    assert_eq!(writers, expected, "table → the modules that write it");
-    let listed: BTreeSet<String> = WRITERS
-        .iter()
-        .map(|(t, _)| t.to_string())
-        .filter(|t| t != "sqlite_sequence")
+        .flat_map(|b| {
+            b.writers.iter().map(move |(t, m)| {
+                let module = format!("{}/{m}", b.src);
+                ((b.src.to_string(), t.to_string()), BTreeSet::from([module]))
+            })
+        })
         .collect();
     assert_eq!(
-        listed,
-        schema_tables(&root.join("sql")),
-        "every table of the schema has a writer"
+        writers, expected,
+        "(backend, table) → the modules that write it"
     );
+    for b in BACKENDS {
+        let listed: BTreeSet<String> = b
+            .writers
+            .iter()
+            .map(|(t, _)| t.to_string())
+            .filter(|t| !b.internal.contains(&t.as_str()))
+            .collect();
+        assert_eq!(
+            listed,
+            schema_tables(&root.join(b.sql)),
+            "every table of {}'s schema has a writer",
+            b.src
+        );
+    }
+}
+
+#[test]
+fn a_write_outside_a_backend_or_in_another_backend_is_told_apart() {
+    assert_eq!(backend_of("store/sqlite/records.rs"), "store/sqlite");
+    assert_eq!(backend_of("store/sqlite_extra/records.rs"), "");
+    assert_eq!(backend_of("http/routes.rs"), "");
 }
 
 #[test]
