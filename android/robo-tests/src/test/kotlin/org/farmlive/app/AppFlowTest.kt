@@ -6,6 +6,8 @@ import android.app.AlertDialog
 import android.content.Intent
 import android.content.pm.PackageManager
 import android.content.res.Configuration
+import android.hardware.camera2.CameraCharacteristics
+import android.hardware.camera2.CameraManager
 import android.net.Uri
 import android.os.Looper
 import android.provider.MediaStore
@@ -23,10 +25,14 @@ import java.util.concurrent.TimeUnit
 import org.farmlive.CameraFrame
 import org.farmlive.ffi.Delivery
 import org.farmlive.ffi.FarmLive
+import org.farmlive.ffi.FarmLiveException
 import org.farmlive.ffi.ListingQuery
 import org.farmlive.ffi.OrderStatus
 import org.farmlive.ffi.PixelFormat
+import org.farmlive.ffi.decodeEnrolQr
 import org.farmlive.testsupport.JpegExif
+import org.farmlive.testsupport.TerminalQr
+import org.farmlive.viewmodel.UiError
 import org.json.JSONObject
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
@@ -44,6 +50,7 @@ import org.robolectric.RuntimeEnvironment
 import org.robolectric.Shadows.shadowOf
 import org.robolectric.annotation.Config
 import org.robolectric.shadows.ShadowAlertDialog
+import org.robolectric.shadows.ShadowCameraCharacteristics
 
 /**
  * The app's real activities end to end under Robolectric, over the real
@@ -52,8 +59,8 @@ import org.robolectric.shadows.ShadowAlertDialog
  * file with frames pushed at a rotation (checked with ffprobe) → a buyer's
  * order accepted, packed, shipped and delivered → a non-contact order
  * delivered with a camera photo that the hub then serves to its buyer. Also:
- * the camera and microphone refused. The zh-CN variant runs the same and
- * finds no English on any screen.
+ * enrolment by scanning the CLI's QR code, and the camera and microphone
+ * refused. The zh-CN variant runs the same and finds no English on any screen.
  *
  * Each flow enrols into a farm of its own (a fresh name per run): the hub
  * makes a farm of a name on first use and shares it after, so two runs in
@@ -462,6 +469,93 @@ abstract class AppFlows {
         assertFalse("still nothing recorded", live.filesDir.resolve("last-live.flv").exists())
     }
 
+    /** A back camera (sensor at 90°) for Robolectric's camera service, so the screens' Camera2 code runs. */
+    private fun addBackCamera() {
+        val characteristics = ShadowCameraCharacteristics.newCameraCharacteristics()
+        shadowOf(characteristics).set(CameraCharacteristics.LENS_FACING, CameraCharacteristics.LENS_FACING_BACK)
+        shadowOf(characteristics).set(CameraCharacteristics.SENSOR_ORIENTATION, 90)
+        shadowOf(app.getSystemService(CameraManager::class.java)).addCamera("0", characteristics)
+    }
+
+    /**
+     * `farmlive hub enrol-code --qr` for a fresh farm: its stdout (the code's
+     * line, then the QR code in half blocks), without the notes on stderr.
+     */
+    private fun printedQr(farm: String): String {
+        val args = listOf(env("FARMLIVE_BIN"), "hub", "enrol-code", "--farm", farm, "--role", "farmer",
+            "--db", env("FARMLIVE_HUB_DB"), "--qr", "--hub", env("FARMLIVE_HUB_URL"))
+        val p = ProcessBuilder(args).redirectError(ProcessBuilder.Redirect.DISCARD).start()
+        val out = p.inputStream.bufferedReader().readText()
+        assertTrue("enrol-code --qr did not finish", p.waitFor(60, TimeUnit.SECONDS))
+        assertEquals(out, 0, p.exitValue())
+        return out
+    }
+
+    /**
+     * Enrolment by scanning: "Scan QR code" asks for CAMERA (a refusal is
+     * explained), then opens the back camera (Camera2, Robolectric's camera
+     * service); a frame without a code says how to hold it and scanning goes
+     * on; the frame holding the QR code the CLI printed enrols the phone into
+     * that farm, and the camera stops. Only the frames are simulated: they
+     * enter where the ImageReader's luma planes do.
+     */
+    fun scanEnrol(zh: Boolean) {
+        val farm = (if (zh) "Robolectric zh scan farm " else "Robolectric en scan farm ") + System.nanoTime()
+        val printed = printedQr(farm)
+        addBackCamera()
+        shadowOf(app).denyPermissions(Manifest.permission.CAMERA)
+        val enrol = open(EnrolActivity::class.java)
+        until("the enrol screen") { enrol.text("enrol.status") == enrol.getString(R.string.enrol_not_yet) }
+        assertFalse("no content description on the scan button", enrol.tagged<View>("enrol.scan").contentDescription.isNullOrBlank())
+        checkChinese(zh, enrol)
+        enrol.tagged<EditText>("enrol.device").setText("Robolectric scanner")
+
+        // Refused: explained, no camera.
+        enrol.tagged<View>("enrol.scan").performClick()
+        val asked = shadowOf(enrol).lastRequestedPermission ?: throw AssertionError("CAMERA was not asked for")
+        assertEquals(listOf(Manifest.permission.CAMERA), asked.requestedPermissions.toList())
+        enrol.onRequestPermissionsResult(asked.requestCode, asked.requestedPermissions, intArrayOf(PackageManager.PERMISSION_DENIED))
+        shadowOf(Looper.getMainLooper()).idle()
+        assertEquals(enrol.getString(R.string.enrol_scan_denied), enrol.text("enrol.status"))
+        assertFalse(enrol.scanning)
+        checkChinese(zh, enrol)
+
+        // Allowed: the camera opens and scanning starts.
+        shadowOf(app).grantPermissions(Manifest.permission.CAMERA)
+        enrol.tagged<View>("enrol.scan").performClick()
+        until("scanning", { enrol.text("enrol.status") }) { enrol.scanning && enrol.text("enrol.status") == enrol.getString(R.string.enrol_scanning) }
+        checkChinese(zh, enrol)
+
+        // A frame with no code in it: told how to hold the code; still scanning, not enrolled.
+        val (w, h, stride) = Triple(1280, 720, 1344)
+        val blank = ByteArray(stride * (h - 1) + w) { 120 }
+        val noCode = try {
+            decodeEnrolQr(w.toUInt(), h.toUInt(), stride.toUInt(), blank)
+            throw AssertionError("a blank frame held a code")
+        } catch (e: FarmLiveException) {
+            assertEquals("qr_not_found", e.messageCode())
+            UiError.of(e).reason
+        }
+        enrol.onLumaFrame(blank, w, h, stride)
+        until("the no-code hint", { enrol.text("enrol.status") }) { enrol.text("enrol.status") == noCode }
+        assertTrue(enrol.scanning)
+        assertNull(Shell.core(app).hubUrl())
+        checkChinese(zh, enrol)
+
+        // The operator's QR code in view (the plane as ImageReader gives it: the last row unpadded).
+        val frame = TerminalQr.lumaFrame(printed, w, h, stride, module = 5, left = 420, top = 140).copyOf(stride * (h - 1) + w)
+        enrol.onLumaFrame(frame, w, h, stride)
+        val hub = env("FARMLIVE_HUB_URL")
+        until("enrolled by scan", { enrol.text("enrol.status") }) { enrol.text("enrol.status") == enrol.getString(R.string.enrol_done, hub) }
+        assertFalse("the camera stops once enrolled", enrol.scanning)
+        assertEquals(hub, enrol.text("enrol.hub"))
+        assertEquals(hub, Shell.core(app).hubUrl())
+        checkChinese(zh, enrol, hub)
+        // Enrolled into the farm the code was minted for.
+        val farms = Shell.core(app).farms().map { it.name }
+        assertTrue("farms: $farms", farm in farms)
+    }
+
     /** CAMERA denied on the listing form: it explains, and the gallery still works. */
     fun cameraDenied() {
         shadowOf(app).denyPermissions(Manifest.permission.CAMERA)
@@ -493,6 +587,9 @@ class AppFlowTest : AppFlows() {
 
     @Test
     fun `camera and microphone denied, going live explains and records nothing`() = liveDenied(zh = false)
+
+    @Test
+    fun `enrol by scanning the QR code the CLI prints`() = scanEnrol(zh = false)
 }
 
 /** The same flow with the phone in Simplified Chinese: no English on any screen. */
@@ -506,4 +603,7 @@ class AppFlowZhTest : AppFlows() {
 
     @Test
     fun `camera and microphone denied when going live, in zh-CN`() = liveDenied(zh = true)
+
+    @Test
+    fun `enrol by scanning the QR code, in zh-CN`() = scanEnrol(zh = true)
 }
