@@ -6,11 +6,13 @@ import android.app.AlertDialog
 import android.content.Intent
 import android.content.pm.PackageManager
 import android.content.res.Configuration
+import android.graphics.SurfaceTexture
 import android.hardware.camera2.CameraCharacteristics
 import android.hardware.camera2.CameraManager
 import android.net.Uri
 import android.os.Looper
 import android.provider.MediaStore
+import android.view.TextureView
 import android.view.View
 import android.view.ViewGroup
 import android.view.WindowManager
@@ -381,15 +383,28 @@ abstract class AppFlows {
      */
     private fun goLive(zh: Boolean, title: String) {
         shadowOf(app).grantPermissions(Manifest.permission.CAMERA, Manifest.permission.RECORD_AUDIO)
+        // A camera for the screen's Camera2 code (its frames come from the test below).
+        addBackCamera()
         val live = open(GoLiveActivity::class.java)
         assertEquals(Configuration.ORIENTATION_PORTRAIT, live.resources.configuration.orientation)
         checkChinese(zh, live)
-        for (tag in listOf("live.start", "live.stop", "live.pin", "live.unpin", "live.shelf", "live.ingest", "live.title")) {
+        for (tag in listOf("live.start", "live.stop", "live.pin", "live.unpin", "live.shelf", "live.ingest", "live.title", "live.preview")) {
             assertFalse("no content description on $tag", live.tagged<View>(tag).contentDescription.isNullOrBlank())
         }
+        val preview = live.tagged<TextureView>("live.preview")
+        assertEquals(View.VISIBLE, preview.visibility)
+        assertEquals(View.IMPORTANT_FOR_ACCESSIBILITY_YES, preview.importantForAccessibility)
+        assertTrue("the preview has room on screen", preview.layoutParams.height > 0)
         live.tagged<EditText>("live.title").setText(if (zh) "芒果直播" else "Mango harvest")
         live.tagged<View>("live.start").performClick()
         until("live", { live.text("live.status") }) { live.broadcast != null }
+        // The camera's session starts with the ImageReader alone (the host draws no TextureView);
+        // when the preview's surface arrives, the session is remade with it as a second output.
+        until("the camera session") { live.cameraSession }
+        assertFalse(live.previewing)
+        preview.setSurfaceTexture(SurfaceTexture(0))
+        preview.surfaceTextureListener!!.onSurfaceTextureAvailable(preview.surfaceTexture!!, 720, 540)
+        until("the preview in the session") { live.previewing }
         assertTrue("the screen stays on while live",
             live.window.attributes.flags and WindowManager.LayoutParams.FLAG_KEEP_SCREEN_ON != 0)
         val rotation = live.frameRotation(sensorDegrees = 90, front = false)
@@ -409,6 +424,7 @@ abstract class AppFlows {
         // "Ended: N frames, …" (the words before the first number).
         val ended = live.getString(R.string.live_summary_room, 0L, 0L, 0L, 0L, 0L, "").substringBefore("0")
         until("the summary", { live.text("live.status") }) { live.text("live.status").startsWith(ended) }
+        assertFalse("the camera is let go", live.cameraSession || live.previewing)
         assertFalse("the screen may sleep again", live.window.attributes.flags and WindowManager.LayoutParams.FLAG_KEEP_SCREEN_ON != 0)
         val summary = live.text("live.status")
         assertTrue("frames were encoded: $summary", Regex("\\d+").find(summary)!!.value.toLong() > 0)
