@@ -6,6 +6,9 @@ import android.content.Context
 import android.content.pm.PackageManager
 import android.content.res.Configuration
 import android.graphics.ImageFormat
+import android.graphics.Matrix
+import android.graphics.RectF
+import android.graphics.SurfaceTexture
 import android.hardware.camera2.CameraCaptureSession
 import android.hardware.camera2.CameraCharacteristics
 import android.hardware.camera2.CameraDevice
@@ -18,6 +21,7 @@ import android.os.Bundle
 import android.os.Handler
 import android.os.HandlerThread
 import android.view.Surface
+import android.view.TextureView
 import android.view.View
 import android.view.WindowManager
 import android.widget.ArrayAdapter
@@ -58,6 +62,11 @@ import org.farmlive.ffi.uprightRotationDegrees
  * display's rotation, and the core letterboxes a picture of the other shape
  * rather than stretching it.
  *
+ * Preview: a [TextureView] is the camera session's second output beside the
+ * ImageReader, so the farmer sees what is streamed; it joins the session
+ * whenever its surface is there (a session already running is remade with
+ * it), turned to the screen as held.
+ *
  * CAMERA and RECORD_AUDIO are asked for when missing (at the start, and again
  * on "Go live"); without them the screen says why and does not start. The
  * screen stays on while live. With no stream address the session only
@@ -71,6 +80,7 @@ class GoLiveActivity : ScopedActivity() {
     private lateinit var status: TextView
     private lateinit var pinned: TextView
     private lateinit var feed: TextView
+    private lateinit var preview: TextureView
     private var live: LiveBroadcast? = null
     private var shelfIds: List<String> = emptyList()
     private val feedLines = ArrayDeque<String>()
@@ -80,6 +90,12 @@ class GoLiveActivity : ScopedActivity() {
     private var audioThread: Thread? = null
     private val cameraThread = HandlerThread("camera").apply { start() }
     private var frameBuffer: ByteArray? = null
+    @Volatile private var session: CameraCaptureSession? = null
+    /** The camera's capture session runs (tests read it). */
+    internal val cameraSession: Boolean get() = session != null
+    /** The session runs with the preview as an output (tests read it). */
+    @Volatile internal var previewing = false
+        private set
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -91,6 +107,12 @@ class GoLiveActivity : ScopedActivity() {
         status = TextView(this).apply { tag = "live.status"; described(R.string.live_status_desc); accessibilityLiveRegion = View.ACCESSIBILITY_LIVE_REGION_POLITE }
         pinned = TextView(this).apply { tag = "live.pinned"; accessibilityLiveRegion = View.ACCESSIBILITY_LIVE_REGION_POLITE }
         feed = TextView(this).apply { tag = "live.feed"; described(R.string.live_feed_desc) }
+        preview = TextureView(this).apply {
+            tag = "live.preview"; described(R.string.live_preview_desc)
+            importantForAccessibility = View.IMPORTANT_FOR_ACCESSIBILITY_YES
+            layoutParams = LinearLayout.LayoutParams(LinearLayout.LayoutParams.MATCH_PARENT, (PREVIEW_DP * resources.displayMetrics.density).toInt())
+            surfaceTextureListener = previewListener
+        }
         val start = button(R.string.live_start, "live.start") { goLive() }
         val pin = button(R.string.live_pin, "live.pin") { pinSelected() }
         val unpin = button(R.string.live_unpin, "live.unpin") { unpin() }
@@ -102,7 +124,7 @@ class GoLiveActivity : ScopedActivity() {
         val scroll = ScrollView(this).apply { addView(feed) }
         setContentView(LinearLayout(this).apply {
             orientation = LinearLayout.VERTICAL
-            listOf(ingest, title, start, stop, status, shelf, livePrice, pins, pinned, scroll).forEach { addView(it) }
+            listOf(preview, ingest, title, start, stop, status, shelf, livePrice, pins, pinned, scroll).forEach { addView(it) }
         })
         askPermissions()
     }
@@ -293,25 +315,104 @@ class GoLiveActivity : ScopedActivity() {
         }, handler)
         manager.openCamera(id, object : CameraDevice.StateCallback() {
             override fun onOpened(device: CameraDevice) {
+                // Stopped while the camera was opening.
+                if (live == null) return device.close()
                 camera = device
-                val request = device.createCaptureRequest(CameraDevice.TEMPLATE_RECORD).apply {
-                    addTarget(imageReader.surface)
-                }.build()
-                @Suppress("DEPRECATION")
-                device.createCaptureSession(listOf(imageReader.surface), object : CameraCaptureSession.StateCallback() {
-                    override fun onConfigured(session: CameraCaptureSession) {
-                        session.setRepeatingRequest(request, null, handler)
-                    }
-
-                    override fun onConfigureFailed(session: CameraCaptureSession) {
-                        runOnUiThread { status.text = getString(R.string.live_camera_failed) }
-                    }
-                }, handler)
+                startSession(device, imageReader)
             }
 
             override fun onDisconnected(device: CameraDevice) = device.close()
             override fun onError(device: CameraDevice, error: Int) = device.close()
         }, handler)
+    }
+
+    /**
+     * The capture session: the ImageReader (the stream's frames), and the
+     * preview when its surface is there. Called again when the preview's
+     * surface arrives after the camera opened. On the camera thread.
+     */
+    private fun startSession(device: CameraDevice, imageReader: ImageReader) {
+        try {
+            configure(device, imageReader)
+        } catch (e: Exception) {
+            // A camera closed meanwhile (the show stopped) is no failure.
+            if (camera === device) runOnUiThread { status.text = getString(R.string.live_camera_failed) }
+        }
+    }
+
+    private fun configure(device: CameraDevice, imageReader: ImageReader) {
+        val texture = preview.surfaceTexture?.takeIf { preview.isAvailable }
+        val shown = texture?.let {
+            it.setDefaultBufferSize(WIDTH, HEIGHT)
+            Surface(it)
+        }
+        val outputs = listOfNotNull(imageReader.surface, shown)
+        val request = device.createCaptureRequest(CameraDevice.TEMPLATE_RECORD).apply {
+            outputs.forEach { addTarget(it) }
+        }.build()
+        session?.close()
+        @Suppress("DEPRECATION") // SessionConfiguration needs API 28; minSdk is 24.
+        device.createCaptureSession(outputs, object : CameraCaptureSession.StateCallback() {
+            override fun onConfigured(session: CameraCaptureSession) {
+                if (camera !== device) return session.close()
+                this@GoLiveActivity.session = session
+                session.setRepeatingRequest(request, null, Handler(cameraThread.looper))
+                previewing = shown != null
+            }
+
+            override fun onConfigureFailed(session: CameraCaptureSession) {
+                runOnUiThread { status.text = getString(R.string.live_camera_failed) }
+            }
+        }, Handler(cameraThread.looper))
+    }
+
+    /** The preview's surface comes and goes with the view; the session follows it. */
+    private val previewListener = object : TextureView.SurfaceTextureListener {
+        override fun onSurfaceTextureAvailable(texture: SurfaceTexture, width: Int, height: Int) {
+            turnPreview(width, height)
+            val device = camera ?: return
+            val imageReader = reader ?: return
+            Handler(cameraThread.looper).post { if (camera === device) startSession(device, imageReader) }
+        }
+
+        override fun onSurfaceTextureSizeChanged(texture: SurfaceTexture, width: Int, height: Int) = turnPreview(width, height)
+        override fun onSurfaceTextureDestroyed(texture: SurfaceTexture): Boolean {
+            previewing = false
+            return true
+        }
+
+        override fun onSurfaceTextureUpdated(texture: SurfaceTexture) {}
+    }
+
+    /**
+     * Fits the preview's picture to the screen as held, letterboxed, never
+     * stretched. The camera's buffers are landscape (WIDTH x HEIGHT) from a
+     * sensor mounted at 90° (most back cameras); the TextureView stretches
+     * them over the whole view unless its transform says otherwise. Upright
+     * (portrait) the system already turns them, so only the shape is
+     * corrected; turned a quarter, the transform turns them back as well.
+     */
+    private fun turnPreview(viewWidth: Int, viewHeight: Int) {
+        if (viewWidth == 0 || viewHeight == 0) return
+        val degrees = displayDegrees()
+        val matrix = Matrix()
+        val view = RectF(0f, 0f, viewWidth.toFloat(), viewHeight.toFloat())
+        val (cx, cy) = view.centerX() to view.centerY()
+        if (degrees == 90 || degrees == 270) {
+            val buffer = RectF(0f, 0f, HEIGHT.toFloat(), WIDTH.toFloat())
+            buffer.offset(cx - buffer.centerX(), cy - buffer.centerY())
+            matrix.setRectToRect(view, buffer, Matrix.ScaleToFit.FILL)
+            val scale = minOf(viewHeight.toFloat() / HEIGHT, viewWidth.toFloat() / WIDTH)
+            matrix.postScale(scale, scale, cx, cy)
+            matrix.postRotate((degrees - 180).toFloat(), cx, cy)
+        } else {
+            // A portrait picture (HEIGHT wide, WIDTH tall) fitted inside the view.
+            val fitWidth = minOf(viewWidth.toFloat(), viewHeight.toFloat() * HEIGHT / WIDTH)
+            val fitHeight = fitWidth * WIDTH / HEIGHT
+            matrix.setScale(fitWidth / viewWidth, fitHeight / viewHeight, cx, cy)
+            if (degrees == 180) matrix.postRotate(180f, cx, cy)
+        }
+        preview.setTransform(matrix)
     }
 
     /** How far the screen is turned from the phone's natural orientation, in degrees. */
@@ -349,8 +450,13 @@ class GoLiveActivity : ScopedActivity() {
         val broadcast = live ?: return
         live = null
         window.clearFlags(WindowManager.LayoutParams.FLAG_KEEP_SCREEN_ON)
+        session?.close()
+        session = null
+        previewing = false
         camera?.close()
+        camera = null
         reader?.close()
+        reader = null
         audioThread?.interrupt()
         audio?.stop()
         audio?.release()
@@ -385,6 +491,8 @@ class GoLiveActivity : ScopedActivity() {
         const val WIDTH = 1280
         const val HEIGHT = 720
         const val FEED_LINES = 200
+        /** The preview's height on screen. */
+        const val PREVIEW_DP = 180
         const val PERMISSION_REQUEST = 1
         val PERMISSIONS = listOf(Manifest.permission.CAMERA, Manifest.permission.RECORD_AUDIO)
     }

@@ -1,10 +1,7 @@
 package org.farmlive.app
 
-import android.Manifest
 import android.content.Intent
-import android.content.pm.PackageManager
 import android.os.Bundle
-import android.provider.MediaStore
 import android.text.InputType
 import android.widget.ArrayAdapter
 import android.widget.Button
@@ -23,10 +20,10 @@ import org.farmlive.viewmodel.ListingsViewModel
 
 /**
  * A new listing, or an existing one (extra [LISTING_ID]) edited, with a photo
- * from the camera or the gallery. The camera writes into app-private storage
- * through [PhotoProvider] (never MediaStore): the CAMERA permission is asked
- * first and a refusal explained. The core strips EXIF (GPS included) when it
- * takes the photo; the capture file is then deleted.
+ * from the camera or the gallery through [PhotoCapture] (app-private storage,
+ * never MediaStore; the CAMERA permission asked first and a refusal
+ * explained). The core strips EXIF (GPS included) when it takes the photo;
+ * the capture file is then deleted.
  */
 class ListingFormActivity : ScopedActivity() {
     private lateinit var title: EditText
@@ -37,8 +34,9 @@ class ListingFormActivity : ScopedActivity() {
     private lateinit var note: TextView
     private var vm: ListingsViewModel? = null
     private var editing: String? = null
-    private var capture: File? = null
     private var photo: File? = null
+    private val photos = PhotoCapture(this, "capture",
+        onDenied = { note.setText(R.string.camera_denied) }, onPhoto = { photoReady(it) })
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -56,8 +54,8 @@ class ListingFormActivity : ScopedActivity() {
             tag = "form.unit"
         }
         note = TextView(this).apply { tag = "form.note" }
-        val take = Button(this).apply { setText(R.string.form_take_photo); tag = "form.take"; setOnClickListener { takePhoto() } }
-        val pick = Button(this).apply { setText(R.string.form_pick_photo); tag = "form.pick"; setOnClickListener { pickPhoto() } }
+        val take = Button(this).apply { setText(R.string.form_take_photo); tag = "form.take"; setOnClickListener { photos.take() } }
+        val pick = Button(this).apply { setText(R.string.form_pick_photo); tag = "form.pick"; setOnClickListener { photos.pick() } }
         val save = Button(this).apply { setText(R.string.form_save); tag = "form.save"; setOnClickListener { save() } }
         setContentView(LinearLayout(this).apply {
             orientation = LinearLayout.VERTICAL
@@ -79,49 +77,15 @@ class ListingFormActivity : ScopedActivity() {
         }
     }
 
-    private fun granted(permission: String) = checkSelfPermission(permission) == PackageManager.PERMISSION_GRANTED
-
-    private fun takePhoto() {
-        if (!granted(Manifest.permission.CAMERA)) {
-            requestPermissions(arrayOf(Manifest.permission.CAMERA), ASK_CAMERA)
-            return
-        }
-        val file = File(PhotoProvider.captures(this), "capture-${System.currentTimeMillis()}.jpg")
-        capture = file
-        val intent = Intent(MediaStore.ACTION_IMAGE_CAPTURE)
-            .putExtra(MediaStore.EXTRA_OUTPUT, PhotoProvider.uriFor(file))
-            .addFlags(Intent.FLAG_GRANT_WRITE_URI_PERMISSION or Intent.FLAG_GRANT_READ_URI_PERMISSION)
-        startActivityForResult(intent, TAKE_PHOTO)
-    }
-
-    private fun pickPhoto() {
-        startActivityForResult(Intent(Intent.ACTION_GET_CONTENT).setType("image/*"), PICK_PHOTO)
-    }
-
     override fun onRequestPermissionsResult(requestCode: Int, permissions: Array<out String>, grantResults: IntArray) {
         super.onRequestPermissionsResult(requestCode, permissions, grantResults)
-        if (requestCode != ASK_CAMERA) return
-        if (grantResults.isNotEmpty() && grantResults[0] == PackageManager.PERMISSION_GRANTED) takePhoto()
-        else note.setText(R.string.camera_denied)
+        photos.onPermissionResult(requestCode, grantResults)
     }
 
     @Deprecated("Platform API, kept for a dependency-free shell")
     override fun onActivityResult(requestCode: Int, resultCode: Int, data: Intent?) {
         super.onActivityResult(requestCode, resultCode, data)
-        when {
-            resultCode != RESULT_OK -> capture?.delete()
-            requestCode == TAKE_PHOTO -> capture?.takeIf { it.length() > 0 }?.let { photoReady(it) }
-            requestCode == PICK_PHOTO -> data?.data?.let { uri ->
-                scope.launch {
-                    // A private copy: the core reads a file; the original stays where it was.
-                    val copy = File(PhotoProvider.captures(this@ListingFormActivity), "pick-${System.currentTimeMillis()}.jpg")
-                    val ok = withContext(Dispatchers.IO) {
-                        contentResolver.openInputStream(uri)?.use { input -> copy.outputStream().use { input.copyTo(it) } } != null
-                    }
-                    if (ok) photoReady(copy)
-                }
-            }
-        }
+        photos.onActivityResult(requestCode, resultCode, data)
     }
 
     private fun photoReady(file: File) {
@@ -150,9 +114,6 @@ class ListingFormActivity : ScopedActivity() {
     companion object {
         /** Intent extra: the id of the listing to edit. */
         const val LISTING_ID = "listing_id"
-        private const val TAKE_PHOTO = 1
-        private const val PICK_PHOTO = 2
-        private const val ASK_CAMERA = 3
         private val UNITS = listOf(SellingUnit.JIN, SellingUnit.KG, SellingUnit.G, SellingUnit.PIECE,
             SellingUnit.BOX, SellingUnit.BUNCH, SellingUnit.DOZEN)
     }

@@ -1,11 +1,8 @@
 package org.farmlive.app
 
-import android.Manifest
 import android.app.AlertDialog
 import android.content.Intent
-import android.content.pm.PackageManager
 import android.os.Bundle
-import android.provider.MediaStore
 import android.widget.ArrayAdapter
 import android.widget.EditText
 import android.widget.LinearLayout
@@ -13,9 +10,7 @@ import android.widget.ListView
 import android.widget.TextView
 import android.widget.Toast
 import java.io.File
-import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
-import kotlinx.coroutines.withContext
 import org.farmlive.viewmodel.OrderRow
 import org.farmlive.viewmodel.OrderStep
 import org.farmlive.viewmodel.OrdersState
@@ -25,18 +20,19 @@ import org.farmlive.viewmodel.OrdersViewModel
  * Orders, at-risk first with the ship-by countdown; tap one for what can be
  * done now: accept, pack, ship (carrier and tracking), deliver, cancel (with a
  * reason). A view over [OrdersViewModel]. A non-contact order is delivered
- * with a photo of the parcel at the door, from the camera (through
- * [PhotoProvider] into private storage, asking for the CAMERA permission
- * first) or the gallery; the core strips its metadata, GPS included.
+ * with a photo of the parcel at the door, from the camera or the gallery
+ * through [PhotoCapture]; the core strips its metadata, GPS included.
  */
 class OrdersActivity : ScopedActivity() {
     private lateinit var empty: TextView
     private lateinit var list: ListView
     private var vm: OrdersViewModel? = null
     private var rows: List<OrderRow> = emptyList()
-    /** The order waiting for its delivery photo, and the camera's file for it. */
+    /** The order waiting for its delivery photo. */
     private var delivering: String? = null
-    private var capture: File? = null
+    private val photos = PhotoCapture(this, "delivery",
+        onDenied = { Toast.makeText(this, R.string.camera_denied, Toast.LENGTH_LONG).show() },
+        onPhoto = { deliverWith(it) })
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -114,53 +110,21 @@ class OrdersActivity : ScopedActivity() {
         AlertDialog.Builder(this)
             .setTitle(R.string.deliver_photo_title)
             .setItems(arrayOf(getString(R.string.form_take_photo), getString(R.string.form_pick_photo))) { _, which ->
-                if (which == 0) takePhoto() else pickPhoto()
+                if (which == 0) photos.take() else photos.pick()
             }
             .setNegativeButton(R.string.back, null)
             .show()
     }
 
-    private fun takePhoto() {
-        if (checkSelfPermission(Manifest.permission.CAMERA) != PackageManager.PERMISSION_GRANTED) {
-            requestPermissions(arrayOf(Manifest.permission.CAMERA), ASK_CAMERA)
-            return
-        }
-        val file = File(PhotoProvider.captures(this), "delivery-${System.currentTimeMillis()}.jpg")
-        capture = file
-        val intent = Intent(MediaStore.ACTION_IMAGE_CAPTURE)
-            .putExtra(MediaStore.EXTRA_OUTPUT, PhotoProvider.uriFor(file))
-            .addFlags(Intent.FLAG_GRANT_WRITE_URI_PERMISSION or Intent.FLAG_GRANT_READ_URI_PERMISSION)
-        startActivityForResult(intent, TAKE_PHOTO)
-    }
-
-    private fun pickPhoto() {
-        startActivityForResult(Intent(Intent.ACTION_GET_CONTENT).setType("image/*"), PICK_PHOTO)
-    }
-
     override fun onRequestPermissionsResult(requestCode: Int, permissions: Array<out String>, grantResults: IntArray) {
         super.onRequestPermissionsResult(requestCode, permissions, grantResults)
-        if (requestCode != ASK_CAMERA) return
-        if (grantResults.isNotEmpty() && grantResults[0] == PackageManager.PERMISSION_GRANTED) takePhoto()
-        else Toast.makeText(this, R.string.camera_denied, Toast.LENGTH_LONG).show()
+        photos.onPermissionResult(requestCode, grantResults)
     }
 
     @Deprecated("Platform API, kept for a dependency-free shell")
     override fun onActivityResult(requestCode: Int, resultCode: Int, data: Intent?) {
         super.onActivityResult(requestCode, resultCode, data)
-        when {
-            resultCode != RESULT_OK -> capture?.delete()
-            requestCode == TAKE_PHOTO -> capture?.takeIf { it.length() > 0 }?.let { deliverWith(it) }
-            requestCode == PICK_PHOTO -> data?.data?.let { uri ->
-                scope.launch {
-                    // A private copy: the core reads a file; the original stays where it was.
-                    val copy = File(PhotoProvider.captures(this@OrdersActivity), "delivery-pick-${System.currentTimeMillis()}.jpg")
-                    val ok = withContext(Dispatchers.IO) {
-                        contentResolver.openInputStream(uri)?.use { input -> copy.outputStream().use { input.copyTo(it) } } != null
-                    }
-                    if (ok) deliverWith(copy)
-                }
-            }
-        }
+        photos.onActivityResult(requestCode, resultCode, data)
     }
 
     /** Delivers the waiting order with [photo]; the core keeps its own stripped copy, so the file goes. */
@@ -171,7 +135,6 @@ class OrdersActivity : ScopedActivity() {
             model.deliver(id, photo.path)
             photo.delete()
             delivering = null
-            capture = null
         }
     }
 
@@ -184,11 +147,5 @@ class OrdersActivity : ScopedActivity() {
             .setPositiveButton(R.string.ok) { _, _ -> done(edits.map { it.text.toString() }) }
             .setNegativeButton(R.string.back, null)
             .show()
-    }
-
-    companion object {
-        private const val TAKE_PHOTO = 11
-        private const val PICK_PHOTO = 12
-        private const val ASK_CAMERA = 13
     }
 }

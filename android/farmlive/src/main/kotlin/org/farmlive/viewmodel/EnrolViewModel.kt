@@ -7,6 +7,7 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import org.farmlive.ffi.Enrolment
 import org.farmlive.ffi.FarmLive
+import org.farmlive.ffi.decodeEnrolQr
 
 /** What the enrol screen shows. */
 data class EnrolState(
@@ -29,8 +30,23 @@ data class EnrolState(
     val canSubmit: Boolean get() = !busy && hubUrl.isNotBlank() && code.isNotBlank()
 }
 
+/** What one camera frame gave while scanning for an enrolment QR code. */
+enum class ScanResult {
+    /** No enrolment code could be read from the frame: the error says what to do; keep scanning. */
+    NO_CODE,
+    /** A code was read and this device is enrolled: stop scanning. */
+    ENROLLED,
+    /** A code was read but the hub refused it (used, expired, unreachable): the error says why; stop scanning. */
+    REFUSED,
+    /** An enrolment is already under way: the frame was not read. */
+    BUSY,
+}
+
 /**
- * Enrolling this device with a hub by typing the operator's one-time code.
+ * Enrolling this device with a hub by typing the operator's one-time code,
+ * or by scanning its QR code (`farmlive hub enrol-code --qr` prints one):
+ * the shell feeds camera frames to [scan], which reads the code with the
+ * core's decoder and enrols.
  * Enrolling again (after the hub removed the device or its token expired)
  * keeps everything not yet synced: the core keeps the outbox and the next
  * sync pushes it with the new token.
@@ -78,6 +94,25 @@ class EnrolViewModel(
             else it.copy(busy = false, enrolment = done, enrolledHub = done.hubUrl, code = "")
         }
         return done != null
+    }
+
+    /**
+     * One camera frame while scanning: its luma (Y) plane, [width] × [height]
+     * pixels, rows [rowStride] bytes apart (the first plane of an
+     * ImageReader's YUV_420_888 image, or of an NV12/I420 frame; the last
+     * row may be short). The core reads the enrolment QR code in it; a code
+     * fills the hub address and the code and enrols at once. Without a
+     * readable enrolment code (none in view, blurred, another QR code) the
+     * state's error says what to do, in the user's language, and the camera
+     * should keep going. Decoding runs on the IO dispatcher.
+     */
+    suspend fun scan(luma: ByteArray, width: Int, height: Int, rowStride: Int): ScanResult {
+        if (mutable.value.busy) return ScanResult.BUSY
+        val link = core.call(io, ::fail) {
+            decodeEnrolQr(width.toUInt(), height.toUInt(), rowStride.toUInt(), luma)
+        } ?: return ScanResult.NO_CODE
+        mutable.update { it.copy(hubUrl = link.hub, code = link.code, error = null) }
+        return if (submit()) ScanResult.ENROLLED else ScanResult.REFUSED
     }
 
     private fun fail(e: UiError) = mutable.update { it.copy(error = e) }

@@ -6,9 +6,13 @@ import android.app.AlertDialog
 import android.content.Intent
 import android.content.pm.PackageManager
 import android.content.res.Configuration
+import android.graphics.SurfaceTexture
+import android.hardware.camera2.CameraCharacteristics
+import android.hardware.camera2.CameraManager
 import android.net.Uri
 import android.os.Looper
 import android.provider.MediaStore
+import android.view.TextureView
 import android.view.View
 import android.view.ViewGroup
 import android.view.WindowManager
@@ -16,15 +20,27 @@ import android.widget.EditText
 import android.widget.ListView
 import android.widget.TextView
 import java.io.File
+import java.net.HttpURLConnection
+import java.net.URL
+import java.security.MessageDigest
 import java.util.concurrent.TimeUnit
 import org.farmlive.CameraFrame
+import org.farmlive.ffi.Delivery
+import org.farmlive.ffi.FarmLive
+import org.farmlive.ffi.FarmLiveException
 import org.farmlive.ffi.ListingQuery
 import org.farmlive.ffi.OrderStatus
 import org.farmlive.ffi.PixelFormat
+import org.farmlive.ffi.decodeEnrolQr
 import org.farmlive.testsupport.JpegExif
+import org.farmlive.testsupport.TerminalQr
+import org.farmlive.viewmodel.UiError
+import org.json.JSONObject
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
+import org.junit.Assert.assertNotEquals
 import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertNotSame
 import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
@@ -36,14 +52,17 @@ import org.robolectric.RuntimeEnvironment
 import org.robolectric.Shadows.shadowOf
 import org.robolectric.annotation.Config
 import org.robolectric.shadows.ShadowAlertDialog
+import org.robolectric.shadows.ShadowCameraCharacteristics
 
 /**
  * The app's real activities end to end under Robolectric, over the real
  * native library and the real hub `cargo xtask shells` starts: enrol → a
  * listing with a camera photo (stored without GPS) → sync → live to an FLV
  * file with frames pushed at a rotation (checked with ffprobe) → a buyer's
- * order accepted, packed, shipped and delivered. The zh-CN variant runs the
- * same flow and finds no English on any screen.
+ * order accepted, packed, shipped and delivered → a non-contact order
+ * delivered with a camera photo that the hub then serves to its buyer. Also:
+ * enrolment by scanning the CLI's QR code, and the camera and microphone
+ * refused. The zh-CN variant runs the same and finds no English on any screen.
  *
  * Each flow enrols into a farm of its own (a fresh name per run): the hub
  * makes a farm of a name on first use and shares it after, so two runs in
@@ -238,6 +257,110 @@ abstract class AppFlows {
         sync.tagged<View>("sync.now").performClick()
         until("delivered and synced") { !core.order(id).pendingSync && sync.tagged<View>("sync.now").isEnabled }
         assertEquals(sync.getString(R.string.sync_conflicts_none), sync.text("sync.conflicts.none"))
+
+        deliverNonContact(zh, core, sync, listing.id, title)
+    }
+
+    /** The row of [list] that [match] picks (rows move as orders change status). */
+    private fun rowWhere(list: ListView, match: (String) -> Boolean): Int =
+        rowsOf(list).indexOfFirst(match).also { assertTrue("no such row in ${rowsOf(list)}", it >= 0) }
+
+    /** The lowercase hex SHA-256 of [bytes] (how the core names a photo). */
+    private fun sha256(bytes: ByteArray) = MessageDigest.getInstance("SHA-256").digest(bytes).joinToString("") { "%02x".format(it) }
+
+    /** GET [path] from the hub as the buyer the CLI signed up (its saved token), or with no token: status and body. */
+    private fun hubGet(path: String, asBuyer: Boolean): Pair<Int, ByteArray> {
+        val c = URL(env("FARMLIVE_HUB_URL") + path).openConnection() as HttpURLConnection
+        if (asBuyer) {
+            val token = JSONObject(File(work, "buyer/buyer.json").readText()).getString("token")
+            c.setRequestProperty("Authorization", "Bearer $token")
+        }
+        try {
+            val status = c.responseCode
+            val body = (if (status < 400) c.inputStream else c.errorStream)?.use { it.readBytes() } ?: ByteArray(0)
+            return status to body
+        } finally {
+            c.disconnect()
+        }
+    }
+
+    /**
+     * A non-contact order (left at the door): "Mark delivered" asks for a
+     * photo of the parcel (Back leaves it shipped), the camera app's photo,
+     * which carries GPS, is given, and the order is delivered with it. After a
+     * sync the hub holds that photo for the order: its buyer gets it over
+     * HTTP (byte for byte the core's stripped copy, no GPS), nobody else does.
+     */
+    private fun deliverNonContact(zh: Boolean, core: FarmLive, sync: SyncActivity, listingId: String, title: String) {
+        buyer("order", "--listing", listingId, "--qty", "1", "--non-contact")
+        sync.tagged<View>("sync.now").performClick()
+        until("the non-contact order arrived") { core.orders(null).size == 2 && sync.tagged<View>("sync.now").isEnabled }
+        val id = core.orders(null).single { it.delivery == Delivery.NON_CONTACT }.id
+        val orders = open(OrdersActivity::class.java)
+        val list = orders.tagged<ListView>("orders.list")
+        until("both orders listed", { rowsOf(list).joinToString(" | ") }) { list.adapter?.count == 2 }
+        // The new order is the one of 1 unit (the first was for 2).
+        val mine: (String) -> Boolean = { it.contains("× 1 ·") }
+        orderStep(orders, rowWhere(list, mine), R.string.step_accept)
+        // Each step waits for the list too: the next tap reads the row's steps.
+        until("accepted") { core.order(id).status == OrderStatus.ACCEPTED && rowsOf(list).any { mine(it) && it.contains(orders.getString(R.string.order_accepted)) } }
+        orderStep(orders, rowWhere(list, mine), R.string.step_pack)
+        until("packed") { core.order(id).status == OrderStatus.PACKED && rowsOf(list).any { mine(it) && it.contains(orders.getString(R.string.order_packed)) } }
+        orderStep(orders, rowWhere(list, mine), R.string.step_ship)
+        val ship = latestDialog()
+        ship.window!!.decorView.findViewWithTag<EditText>("ship.carrier").setText(if (zh) "顺丰速运" else "SF Express")
+        ship.window!!.decorView.findViewWithTag<EditText>("ship.tracking").setText("9876543210")
+        ship.getButton(AlertDialog.BUTTON_POSITIVE).performClick()
+        until("shipped") { core.order(id).status == OrderStatus.SHIPPED && rowsOf(list).any { mine(it) && it.contains(orders.getString(R.string.order_shipped)) } }
+
+        // "Mark delivered" asks for the photo first; Back delivers nothing.
+        orderStep(orders, rowWhere(list, mine), R.string.step_deliver)
+        val ask = latestDialog()
+        assertEquals(orders.getString(R.string.deliver_photo_title), shadowOf(ask).title.toString())
+        val choices = (0 until ask.listView.adapter.count).map { ask.listView.adapter.getItem(it).toString() }
+        assertEquals(listOf(orders.getString(R.string.form_take_photo), orders.getString(R.string.form_pick_photo)), choices)
+        if (zh) for (t in choices + shadowOf(ask).title.toString()) assertFalse("untranslated: $t", t.any { it in 'a'..'z' || it in 'A'..'Z' })
+        ask.getButton(AlertDialog.BUTTON_NEGATIVE).performClick()
+        shadowOf(Looper.getMainLooper()).idle()
+        assertEquals("no photo, no delivery", OrderStatus.SHIPPED, core.order(id).status)
+        assertTrue("no camera without a choice", startedActions(orders).isEmpty())
+
+        orderStep(orders, rowWhere(list, mine), R.string.step_deliver)
+        latestDialog().listView.performItemClick(null, 0, 0)
+        shadowOf(Looper.getMainLooper()).idle()
+        val capture = shadowOf(orders).nextStartedActivityForResult ?: throw AssertionError("no camera intent")
+        assertEquals(MediaStore.ACTION_IMAGE_CAPTURE, capture.intent.action)
+        @Suppress("DEPRECATION")
+        val out = capture.intent.getParcelableExtra<Uri>(MediaStore.EXTRA_OUTPUT)!!
+        assertEquals("the camera writes into the app's own files, not MediaStore", PhotoProvider.AUTHORITY, out.authority)
+        val original = File(testdata, "photos/phone-12mp-exif-rotated.jpg").readBytes()
+        assertTrue("the test photo carries GPS", JpegExif.hasGps(original))
+        Robolectric.setupContentProvider(PhotoProvider::class.java, PhotoProvider.AUTHORITY)
+        app.contentResolver.openOutputStream(out)!!.use { it.write(original) }
+        shadowOf(orders).receiveResult(capture.intent, Activity.RESULT_OK, null)
+        until("delivered with its photo", { rowsOf(list).joinToString(" | ") }) {
+            core.order(id).status == OrderStatus.DELIVERED && core.order(id).deliveryPhotoSha256 != null &&
+                rowsOf(list).any { mine(it) && it.contains(orders.getString(R.string.order_delivered)) }
+        }
+        val sha = core.order(id).deliveryPhotoSha256!!
+        val stored = File(core.photoPath(sha)).readBytes()
+        assertFalse("the stored delivery photo has no GPS", JpegExif.hasGps(stored))
+        until("the capture is deleted once the core has its copy") { PhotoProvider.captures(app).listFiles()!!.isEmpty() }
+        checkChinese(zh, orders, title)
+
+        sync.tagged<View>("sync.now").performClick()
+        until("the delivery synced") { !core.order(id).pendingSync && sync.tagged<View>("sync.now").isEnabled }
+        // The hub, as the buyer sees it.
+        val (status, json) = hubGet("/v1/orders/$id", asBuyer = true)
+        assertEquals(String(json), 200, status)
+        val order = JSONObject(String(json))
+        assertEquals("delivered", order.getString("status"))
+        val url = order.getString("delivery_photo_url")
+        val (photoStatus, photo) = hubGet(url, asBuyer = true)
+        assertEquals(200, photoStatus)
+        assertEquals("the hub serves the photo the phone took, as the core stored it", sha, sha256(photo))
+        assertFalse("the hub's copy has no GPS", JpegExif.hasGps(photo))
+        assertNotEquals("without the buyer's token: not served", 200, hubGet(url, asBuyer = false).first)
     }
 
     /** ffprobe's `key=value` lines for the first video stream of [file]. */
@@ -260,15 +383,28 @@ abstract class AppFlows {
      */
     private fun goLive(zh: Boolean, title: String) {
         shadowOf(app).grantPermissions(Manifest.permission.CAMERA, Manifest.permission.RECORD_AUDIO)
+        // A camera for the screen's Camera2 code (its frames come from the test below).
+        addBackCamera()
         val live = open(GoLiveActivity::class.java)
         assertEquals(Configuration.ORIENTATION_PORTRAIT, live.resources.configuration.orientation)
         checkChinese(zh, live)
-        for (tag in listOf("live.start", "live.stop", "live.pin", "live.unpin", "live.shelf", "live.ingest", "live.title")) {
+        for (tag in listOf("live.start", "live.stop", "live.pin", "live.unpin", "live.shelf", "live.ingest", "live.title", "live.preview")) {
             assertFalse("no content description on $tag", live.tagged<View>(tag).contentDescription.isNullOrBlank())
         }
+        val preview = live.tagged<TextureView>("live.preview")
+        assertEquals(View.VISIBLE, preview.visibility)
+        assertEquals(View.IMPORTANT_FOR_ACCESSIBILITY_YES, preview.importantForAccessibility)
+        assertTrue("the preview has room on screen", preview.layoutParams.height > 0)
         live.tagged<EditText>("live.title").setText(if (zh) "芒果直播" else "Mango harvest")
         live.tagged<View>("live.start").performClick()
         until("live", { live.text("live.status") }) { live.broadcast != null }
+        // The camera's session starts with the ImageReader alone (the host draws no TextureView);
+        // when the preview's surface arrives, the session is remade with it as a second output.
+        until("the camera session") { live.cameraSession }
+        assertFalse(live.previewing)
+        preview.setSurfaceTexture(SurfaceTexture(0))
+        preview.surfaceTextureListener!!.onSurfaceTextureAvailable(preview.surfaceTexture!!, 720, 540)
+        until("the preview in the session") { live.previewing }
         assertTrue("the screen stays on while live",
             live.window.attributes.flags and WindowManager.LayoutParams.FLAG_KEEP_SCREEN_ON != 0)
         val rotation = live.frameRotation(sensorDegrees = 90, front = false)
@@ -288,6 +424,7 @@ abstract class AppFlows {
         // "Ended: N frames, …" (the words before the first number).
         val ended = live.getString(R.string.live_summary_room, 0L, 0L, 0L, 0L, 0L, "").substringBefore("0")
         until("the summary", { live.text("live.status") }) { live.text("live.status").startsWith(ended) }
+        assertFalse("the camera is let go", live.cameraSession || live.previewing)
         assertFalse("the screen may sleep again", live.window.attributes.flags and WindowManager.LayoutParams.FLAG_KEEP_SCREEN_ON != 0)
         val summary = live.text("live.status")
         assertTrue("frames were encoded: $summary", Regex("\\d+").find(summary)!!.value.toLong() > 0)
@@ -300,6 +437,139 @@ abstract class AppFlows {
         assertEquals("portrait width: $info", "720", info["width"])
         assertEquals("portrait height: $info", "1280", info["height"])
         assertTrue("duration: $info", (info["duration"]?.toDoubleOrNull() ?: 0.0) > 0.0)
+    }
+
+    /**
+     * Going live with CAMERA and RECORD_AUDIO refused: the screen asks for
+     * both when it opens, explains the refusal, asks again (for what is still
+     * missing) on "Go live" without starting, records nothing, keeps the
+     * screen's normal sleep, and closes without a crash.
+     */
+    fun liveDenied(zh: Boolean) {
+        shadowOf(app).denyPermissions(Manifest.permission.CAMERA, Manifest.permission.RECORD_AUDIO)
+        val controller = Robolectric.buildActivity(GoLiveActivity::class.java).setup()
+        val live = controller.get()
+        val asked = shadowOf(live).lastRequestedPermission ?: throw AssertionError("nothing was asked for")
+        assertEquals(setOf(Manifest.permission.CAMERA, Manifest.permission.RECORD_AUDIO), asked.requestedPermissions.toSet())
+        live.onRequestPermissionsResult(asked.requestCode, asked.requestedPermissions,
+            IntArray(asked.requestedPermissions.size) { PackageManager.PERMISSION_DENIED })
+        shadowOf(Looper.getMainLooper()).idle()
+        val needed = live.getString(R.string.live_permissions_needed)
+        assertEquals(needed, live.text("live.status"))
+        checkChinese(zh, live)
+
+        live.tagged<EditText>("live.title").setText(if (zh) "芒果直播" else "Mango harvest")
+        live.tagged<View>("live.start").performClick()
+        shadowOf(Looper.getMainLooper()).idle()
+        val again = shadowOf(live).lastRequestedPermission
+        assertNotSame("asked again on Go live", asked, again)
+        assertEquals(setOf(Manifest.permission.CAMERA, Manifest.permission.RECORD_AUDIO), again.requestedPermissions.toSet())
+        assertNull("not live without the permissions", live.broadcast)
+        assertEquals(needed, live.text("live.status"))
+
+        // The camera allowed in Settings, the microphone still refused: only that is asked for, still not live.
+        shadowOf(app).grantPermissions(Manifest.permission.CAMERA)
+        live.tagged<View>("live.start").performClick()
+        shadowOf(Looper.getMainLooper()).idle()
+        assertEquals(listOf(Manifest.permission.RECORD_AUDIO), shadowOf(live).lastRequestedPermission.requestedPermissions.toList())
+        assertNull(live.broadcast)
+        assertEquals(needed, live.text("live.status"))
+        checkChinese(zh, live)
+
+        assertFalse("the screen may sleep", live.window.attributes.flags and WindowManager.LayoutParams.FLAG_KEEP_SCREEN_ON != 0)
+        assertFalse("nothing recorded", live.filesDir.resolve("last-live.flv").exists())
+        assertFalse(live.isFinishing)
+        live.tagged<View>("live.stop").performClick()
+        controller.pause().stop().destroy()
+        shadowOf(Looper.getMainLooper()).idle()
+        assertFalse("still nothing recorded", live.filesDir.resolve("last-live.flv").exists())
+    }
+
+    /** A back camera (sensor at 90°) for Robolectric's camera service, so the screens' Camera2 code runs. */
+    private fun addBackCamera() {
+        val characteristics = ShadowCameraCharacteristics.newCameraCharacteristics()
+        shadowOf(characteristics).set(CameraCharacteristics.LENS_FACING, CameraCharacteristics.LENS_FACING_BACK)
+        shadowOf(characteristics).set(CameraCharacteristics.SENSOR_ORIENTATION, 90)
+        shadowOf(app.getSystemService(CameraManager::class.java)).addCamera("0", characteristics)
+    }
+
+    /**
+     * `farmlive hub enrol-code --qr` for a fresh farm: its stdout (the code's
+     * line, then the QR code in half blocks), without the notes on stderr.
+     */
+    private fun printedQr(farm: String): String {
+        val args = listOf(env("FARMLIVE_BIN"), "hub", "enrol-code", "--farm", farm, "--role", "farmer",
+            "--db", env("FARMLIVE_HUB_DB"), "--qr", "--hub", env("FARMLIVE_HUB_URL"))
+        val p = ProcessBuilder(args).redirectError(ProcessBuilder.Redirect.DISCARD).start()
+        val out = p.inputStream.bufferedReader().readText()
+        assertTrue("enrol-code --qr did not finish", p.waitFor(60, TimeUnit.SECONDS))
+        assertEquals(out, 0, p.exitValue())
+        return out
+    }
+
+    /**
+     * Enrolment by scanning: "Scan QR code" asks for CAMERA (a refusal is
+     * explained), then opens the back camera (Camera2, Robolectric's camera
+     * service); a frame without a code says how to hold it and scanning goes
+     * on; the frame holding the QR code the CLI printed enrols the phone into
+     * that farm, and the camera stops. Only the frames are simulated: they
+     * enter where the ImageReader's luma planes do.
+     */
+    fun scanEnrol(zh: Boolean) {
+        val farm = (if (zh) "Robolectric zh scan farm " else "Robolectric en scan farm ") + System.nanoTime()
+        val printed = printedQr(farm)
+        addBackCamera()
+        shadowOf(app).denyPermissions(Manifest.permission.CAMERA)
+        val enrol = open(EnrolActivity::class.java)
+        until("the enrol screen") { enrol.text("enrol.status") == enrol.getString(R.string.enrol_not_yet) }
+        assertFalse("no content description on the scan button", enrol.tagged<View>("enrol.scan").contentDescription.isNullOrBlank())
+        checkChinese(zh, enrol)
+        enrol.tagged<EditText>("enrol.device").setText("Robolectric scanner")
+
+        // Refused: explained, no camera.
+        enrol.tagged<View>("enrol.scan").performClick()
+        val asked = shadowOf(enrol).lastRequestedPermission ?: throw AssertionError("CAMERA was not asked for")
+        assertEquals(listOf(Manifest.permission.CAMERA), asked.requestedPermissions.toList())
+        enrol.onRequestPermissionsResult(asked.requestCode, asked.requestedPermissions, intArrayOf(PackageManager.PERMISSION_DENIED))
+        shadowOf(Looper.getMainLooper()).idle()
+        assertEquals(enrol.getString(R.string.enrol_scan_denied), enrol.text("enrol.status"))
+        assertFalse(enrol.scanning)
+        checkChinese(zh, enrol)
+
+        // Allowed: the camera opens and scanning starts.
+        shadowOf(app).grantPermissions(Manifest.permission.CAMERA)
+        enrol.tagged<View>("enrol.scan").performClick()
+        until("scanning", { enrol.text("enrol.status") }) { enrol.scanning && enrol.text("enrol.status") == enrol.getString(R.string.enrol_scanning) }
+        checkChinese(zh, enrol)
+
+        // A frame with no code in it: told how to hold the code; still scanning, not enrolled.
+        val (w, h, stride) = Triple(1280, 720, 1344)
+        val blank = ByteArray(stride * (h - 1) + w) { 120 }
+        val noCode = try {
+            decodeEnrolQr(w.toUInt(), h.toUInt(), stride.toUInt(), blank)
+            throw AssertionError("a blank frame held a code")
+        } catch (e: FarmLiveException) {
+            assertEquals("qr_not_found", e.messageCode())
+            UiError.of(e).reason
+        }
+        enrol.onLumaFrame(blank, w, h, stride)
+        until("the no-code hint", { enrol.text("enrol.status") }) { enrol.text("enrol.status") == noCode }
+        assertTrue(enrol.scanning)
+        assertNull(Shell.core(app).hubUrl())
+        checkChinese(zh, enrol)
+
+        // The operator's QR code in view (the plane as ImageReader gives it: the last row unpadded).
+        val frame = TerminalQr.lumaFrame(printed, w, h, stride, module = 5, left = 420, top = 140).copyOf(stride * (h - 1) + w)
+        enrol.onLumaFrame(frame, w, h, stride)
+        val hub = env("FARMLIVE_HUB_URL")
+        until("enrolled by scan", { enrol.text("enrol.status") }) { enrol.text("enrol.status") == enrol.getString(R.string.enrol_done, hub) }
+        assertFalse("the camera stops once enrolled", enrol.scanning)
+        assertEquals(hub, enrol.text("enrol.hub"))
+        assertEquals(hub, Shell.core(app).hubUrl())
+        checkChinese(zh, enrol, hub)
+        // Enrolled into the farm the code was minted for.
+        val farms = Shell.core(app).farms().map { it.name }
+        assertTrue("farms: $farms", farm in farms)
     }
 
     /** CAMERA denied on the listing form: it explains, and the gallery still works. */
@@ -330,6 +600,12 @@ class AppFlowTest : AppFlows() {
 
     @Test
     fun `camera permission denied, the form explains and nothing crashes`() = cameraDenied()
+
+    @Test
+    fun `camera and microphone denied, going live explains and records nothing`() = liveDenied(zh = false)
+
+    @Test
+    fun `enrol by scanning the QR code the CLI prints`() = scanEnrol(zh = false)
 }
 
 /** The same flow with the phone in Simplified Chinese: no English on any screen. */
@@ -340,4 +616,10 @@ class AppFlowZhTest : AppFlows() {
 
     @Test
     fun `camera permission denied, in zh-CN`() = cameraDenied()
+
+    @Test
+    fun `camera and microphone denied when going live, in zh-CN`() = liveDenied(zh = true)
+
+    @Test
+    fun `enrol by scanning the QR code, in zh-CN`() = scanEnrol(zh = true)
 }
