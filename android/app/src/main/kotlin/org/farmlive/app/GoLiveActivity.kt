@@ -91,6 +91,8 @@ class GoLiveActivity : ScopedActivity() {
     private val cameraThread = HandlerThread("camera").apply { start() }
     private var frameBuffer: ByteArray? = null
     @Volatile private var session: CameraCaptureSession? = null
+    /** The Surface over the preview's texture that the running session draws into (released when replaced). */
+    @Volatile private var previewSurface: Surface? = null
     /** The camera's capture session runs (tests read it). */
     internal val cameraSession: Boolean get() = session != null
     /** The session runs with the preview as an output (tests read it). */
@@ -354,13 +356,21 @@ class GoLiveActivity : ScopedActivity() {
         @Suppress("DEPRECATION") // SessionConfiguration needs API 28; minSdk is 24.
         device.createCaptureSession(outputs, object : CameraCaptureSession.StateCallback() {
             override fun onConfigured(session: CameraCaptureSession) {
-                if (camera !== device) return session.close()
+                if (camera !== device) {
+                    session.close()
+                    shown?.release()
+                    return
+                }
                 this@GoLiveActivity.session = session
                 session.setRepeatingRequest(request, null, Handler(cameraThread.looper))
                 previewing = shown != null
+                // The session before this one (closed) drew into the old surface.
+                previewSurface?.takeIf { it !== shown }?.release()
+                previewSurface = shown
             }
 
             override fun onConfigureFailed(session: CameraCaptureSession) {
+                shown?.release()
                 runOnUiThread { status.text = getString(R.string.live_camera_failed) }
             }
         }, Handler(cameraThread.looper))
@@ -378,6 +388,12 @@ class GoLiveActivity : ScopedActivity() {
         override fun onSurfaceTextureSizeChanged(texture: SurfaceTexture, width: Int, height: Int) = turnPreview(width, height)
         override fun onSurfaceTextureDestroyed(texture: SurfaceTexture): Boolean {
             previewing = false
+            // The session goes on with the ImageReader alone (and lets the preview's surface go).
+            val device = camera
+            val imageReader = reader
+            if (device != null && imageReader != null) {
+                Handler(cameraThread.looper).post { if (camera === device) startSession(device, imageReader) }
+            }
             return true
         }
 
@@ -455,6 +471,8 @@ class GoLiveActivity : ScopedActivity() {
         previewing = false
         camera?.close()
         camera = null
+        previewSurface?.release()
+        previewSurface = null
         reader?.close()
         reader = null
         audioThread?.interrupt()

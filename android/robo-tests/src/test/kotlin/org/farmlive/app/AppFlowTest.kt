@@ -7,18 +7,14 @@ import android.content.Intent
 import android.content.pm.PackageManager
 import android.content.res.Configuration
 import android.graphics.SurfaceTexture
-import android.hardware.camera2.CameraCharacteristics
-import android.hardware.camera2.CameraManager
 import android.net.Uri
 import android.os.Looper
 import android.provider.MediaStore
 import android.view.TextureView
 import android.view.View
-import android.view.ViewGroup
 import android.view.WindowManager
 import android.widget.EditText
 import android.widget.ListView
-import android.widget.TextView
 import java.io.File
 import java.net.HttpURLConnection
 import java.net.URL
@@ -39,20 +35,15 @@ import org.json.JSONObject
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNotEquals
-import org.junit.Assert.assertNotNull
 import org.junit.Assert.assertNotSame
 import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
-import org.junit.Assert.fail
 import org.junit.Test
 import org.junit.runner.RunWith
 import org.robolectric.Robolectric
 import org.robolectric.RobolectricTestRunner
-import org.robolectric.RuntimeEnvironment
 import org.robolectric.Shadows.shadowOf
 import org.robolectric.annotation.Config
-import org.robolectric.shadows.ShadowAlertDialog
-import org.robolectric.shadows.ShadowCameraCharacteristics
 
 /**
  * The app's real activities end to end under Robolectric, over the real
@@ -73,78 +64,7 @@ import org.robolectric.shadows.ShadowCameraCharacteristics
  * waited for. Runs of one class at a time never showed it.)
  */
 @RunWith(RobolectricTestRunner::class)
-abstract class AppFlows {
-    private val app get() = RuntimeEnvironment.getApplication()
-    private val testdata = File(System.getProperty("farmlive.testdata") ?: "../../testdata")
-    private val work = File(System.getProperty("java.io.tmpdir"), "robo-${System.nanoTime()}").apply { mkdirs() }
-
-    private fun env(name: String): String = System.getenv(name)?.takeIf { it.isNotBlank() }
-        ?: throw AssertionError("$name is not set: run these tests through `cargo xtask shells`")
-
-    private fun farmlive(vararg args: String): String {
-        val p = ProcessBuilder(listOf(env("FARMLIVE_BIN")) + args).redirectErrorStream(true).start()
-        val out = p.inputStream.bufferedReader().readText()
-        assertTrue("`farmlive ${args.joinToString(" ")}` did not finish", p.waitFor(60, TimeUnit.SECONDS))
-        assertEquals("`farmlive ${args.joinToString(" ")}`: $out", 0, p.exitValue())
-        return out
-    }
-
-    private fun code(farm: String) =
-        // The code is the first line; the CLI's note on stderr follows it (streams merged).
-        farmlive("hub", "enrol-code", "--farm", farm, "--role", "farmer", "--db", env("FARMLIVE_HUB_DB")).lineSequence().first().trim()
-
-    private fun buyer(vararg args: String) =
-        farmlive("--data-dir", File(work, "buyer").path, "buyer", "--hub", env("FARMLIVE_HUB_URL"), *args)
-
-    /** Runs the main looper (and so the screens' coroutines) until [done], within a generous bound. */
-    private fun until(what: String, seen: () -> String = { "" }, done: () -> Boolean) {
-        val end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60)
-        while (true) {
-            shadowOf(Looper.getMainLooper()).idle()
-            if (done()) return
-            if (System.nanoTime() > end) fail("timed out waiting for: $what; seen: ${seen()}")
-            Thread.sleep(20)
-        }
-    }
-
-    private fun <T : Activity> open(cls: Class<T>, intent: Intent? = null): T =
-        (if (intent == null) Robolectric.buildActivity(cls) else Robolectric.buildActivity(cls, intent)).setup().get()
-
-    private fun <V : View> Activity.tagged(tag: String): V =
-        window.decorView.findViewWithTag<V>(tag) ?: throw AssertionError("no view tagged $tag")
-
-    private fun Activity.text(tag: String): String = tagged<TextView>(tag).text.toString()
-
-    /** Every text and hint a person sees on [root], except what they typed themselves. */
-    private fun shown(root: View): List<String> = when (root) {
-        is ListView -> (0 until (root.adapter?.count ?: 0)).map { root.adapter.getItem(it).toString() }
-        is EditText -> listOfNotNull(root.hint?.toString())
-        is TextView -> listOf(root.text.toString())
-        is ViewGroup -> (0 until root.childCount).flatMap { shown(root.getChildAt(it)) }
-        else -> emptyList()
-    }.filter { it.isNotBlank() }
-
-    /** In zh-CN: no Latin letters on [a]'s screen (typed text and [allowed] aside). */
-    private fun checkChinese(zh: Boolean, a: Activity, vararg allowed: String) {
-        if (!zh) return
-        val texts = shown(a.window.decorView)
-        assertTrue("nothing shown on ${a.javaClass.simpleName}", texts.isNotEmpty())
-        for (t in texts) {
-            val rest = allowed.fold(t) { acc, ok -> acc.replace(ok, "") }
-            assertFalse("untranslated on ${a.javaClass.simpleName}: \"$t\"", rest.any { it in 'a'..'z' || it in 'A'..'Z' })
-        }
-    }
-
-    /** The actions of the activities [a] started for a result since the last call. */
-    private fun startedActions(a: Activity): List<String?> =
-        generateSequence { shadowOf(a).nextStartedActivityForResult }.map { it.intent.action }.toList()
-
-    private fun latestDialog(): AlertDialog = ShadowAlertDialog.getLatestAlertDialog()
-        ?: throw AssertionError("no dialog")
-
-    private fun rowsOf(list: ListView): List<String> =
-        (0 until (list.adapter?.count ?: 0)).map { list.adapter.getItem(it).toString() }
-
+abstract class AppFlows : RoboScreens() {
     /** Taps the order's row, then the step labelled [step] in the dialog. */
     private fun orderStep(orders: OrdersActivity, row: Int, step: Int) {
         val list = orders.tagged<ListView>("orders.list")
@@ -485,27 +405,6 @@ abstract class AppFlows {
         assertFalse("still nothing recorded", live.filesDir.resolve("last-live.flv").exists())
     }
 
-    /** A back camera (sensor at 90°) for Robolectric's camera service, so the screens' Camera2 code runs. */
-    private fun addBackCamera() {
-        val characteristics = ShadowCameraCharacteristics.newCameraCharacteristics()
-        shadowOf(characteristics).set(CameraCharacteristics.LENS_FACING, CameraCharacteristics.LENS_FACING_BACK)
-        shadowOf(characteristics).set(CameraCharacteristics.SENSOR_ORIENTATION, 90)
-        shadowOf(app.getSystemService(CameraManager::class.java)).addCamera("0", characteristics)
-    }
-
-    /**
-     * `farmlive hub enrol-code --qr` for a fresh farm: its stdout (the code's
-     * line, then the QR code in half blocks), without the notes on stderr.
-     */
-    private fun printedQr(farm: String): String {
-        val args = listOf(env("FARMLIVE_BIN"), "hub", "enrol-code", "--farm", farm, "--role", "farmer",
-            "--db", env("FARMLIVE_HUB_DB"), "--qr", "--hub", env("FARMLIVE_HUB_URL"))
-        val p = ProcessBuilder(args).redirectError(ProcessBuilder.Redirect.DISCARD).start()
-        val out = p.inputStream.bufferedReader().readText()
-        assertTrue("enrol-code --qr did not finish", p.waitFor(60, TimeUnit.SECONDS))
-        assertEquals(out, 0, p.exitValue())
-        return out
-    }
 
     /**
      * Enrolment by scanning: "Scan QR code" asks for CAMERA (a refusal is
