@@ -69,7 +69,7 @@ final class LocalizationTests: ModelTestCase {
         XCTAssertEqual(zh.lastSync(0, now: 3 * hour), "3 小时前同步")
         XCTAssertEqual(zh.error(.input(ErrorKeys.required, "fill it")), "请填写所有字段")
         XCTAssertEqual(zh.error(UiError(reason: "gone", hubCode: "device_revoked")),
-                       "此手机需要重新绑定。未同步的内容会保留。")
+                       "此手机需要重新注册。未同步的内容会保留。")
         XCTAssertEqual(zh.error(UiError(reason: "price must be more than 0")), "price must be more than 0",
                        "the core's reason until the core localises it")
     }
