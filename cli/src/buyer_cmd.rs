@@ -4,7 +4,8 @@
 use crate::args_sync::{BuyerArgs, BuyerCommand, BuyerIdentity};
 use crate::output::{Output, ellipsize};
 use crate::room_cmd::describe;
-use crate::sync_cmd::{runtime, write_private};
+use crate::runtime::runtime;
+use crate::sync_cmd::write_private;
 use crate::{CmdResult, Failure};
 use farmlive_core::protocol::room::RoomView;
 use farmlive_core::protocol::{BuyerContact, Delivery, RoomId};

@@ -146,7 +146,7 @@ pub fn run(args: &DemoArgs) -> CmdResult {
     let dir = demo_dir(args)?;
     println!("FarmLive demo — a field agent's day offline, then the farm sells");
     println!("data directory: {}\n", dir.display());
-    let rt = crate::sync_cmd::runtime()?;
+    let rt = crate::runtime::runtime()?;
     let mut t = Timer {
         total: Duration::ZERO,
     };

@@ -101,7 +101,7 @@ pub fn enrol_code(
 
 /// `farmlive hub migrate`: the schema version before and after.
 pub fn migrate(db: &DbTarget) -> CmdResult {
-    let done = crate::sync_cmd::runtime()?
+    let done = crate::runtime::runtime()?
         .block_on(farmlive_hub::store::migrate(db))
         .map_err(fail)?;
     if done.from == done.to {

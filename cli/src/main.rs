@@ -30,6 +30,7 @@ mod live_cmd;
 mod output;
 mod qr_text;
 mod room_cmd;
+mod runtime;
 mod sync_cmd;
 
 use args::{Cli, Command, FarmCommand};

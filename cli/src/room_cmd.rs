@@ -97,7 +97,7 @@ pub fn run(data_dir: &Path, args: LiveArgs, json: bool) -> CmdResult {
         .as_ref()
         .map(|u| u.to_string())
         .unwrap_or_default();
-    let rt = crate::sync_cmd::runtime()?;
+    let rt = crate::runtime::runtime()?;
     let (tx, rx) = mpsc::channel::<Ui>();
     let listener = {
         let tx = tx.clone();

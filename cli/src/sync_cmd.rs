@@ -3,26 +3,13 @@
 use crate::args_sync::{ConflictsCommand, EnrolArgs, HubArgs, HubCommand, OrdersCommand, SyncArgs};
 use crate::lang::say;
 use crate::output::{Output, ellipsize, short_id, table};
+use crate::runtime::runtime;
 use crate::{CmdResult, Failure};
 use farmlive_core::protocol::{Delivery, OrderAction, OrderStatus};
 use farmlive_core::protocol::{Message, MsgCode};
 use farmlive_core::{CancelToken, Core, Order, OrderFilter, SyncOptions, SyncPhase, SyncProgress};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-
-/// A tokio runtime for the network commands.
-pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure {
-            bad_input: false,
-            message: format!("cannot start the runtime: {e}"),
-            localized: None,
-            context: None,
-        })
-}
 
 /// `farmlive hub`: serve, or an operator command.
 pub fn hub(args: HubArgs, json: bool) -> CmdResult {
