@@ -1,13 +1,11 @@
 package org.farmlive.app
 
 import android.Manifest
-import android.app.Activity
 import android.app.AlertDialog
 import android.content.Intent
 import android.content.pm.PackageManager
 import android.content.res.Configuration
 import android.graphics.SurfaceTexture
-import android.net.Uri
 import android.os.Looper
 import android.provider.MediaStore
 import android.view.TextureView
@@ -105,17 +103,7 @@ abstract class AppFlows : RoboScreens() {
         form.tagged<EditText>("form.price").setText("12.5")
         form.tagged<EditText>("form.stock").setText("40")
         form.tagged<View>("form.take").performClick()
-        val capture = shadowOf(form).nextStartedActivityForResult ?: throw AssertionError("no camera intent")
-        assertEquals(MediaStore.ACTION_IMAGE_CAPTURE, capture.intent.action)
-        @Suppress("DEPRECATION")
-        val out = capture.intent.getParcelableExtra<Uri>(MediaStore.EXTRA_OUTPUT)!!
-        assertEquals("the camera writes into the app's own files, not MediaStore", PhotoProvider.AUTHORITY, out.authority)
-        val original = File(testdata, "photos/phone-12mp-exif-rotated.jpg").readBytes()
-        assertTrue("the test photo carries GPS", JpegExif.hasGps(original))
-        // The camera app writes through the provider.
-        Robolectric.setupContentProvider(PhotoProvider::class.java, PhotoProvider.AUTHORITY)
-        app.contentResolver.openOutputStream(out)!!.use { it.write(original) }
-        shadowOf(form).receiveResult(capture.intent, Activity.RESULT_OK, null)
+        answerCamera(form)
         until("the photo is ready") { form.text("form.note") == form.getString(R.string.form_photo_ready) }
         form.tagged<View>("form.save").performClick()
         until("the listing is saved") { form.isFinishing }
@@ -248,16 +236,7 @@ abstract class AppFlows : RoboScreens() {
         orderStep(orders, rowWhere(list, mine), R.string.step_deliver)
         latestDialog().listView.performItemClick(null, 0, 0)
         shadowOf(Looper.getMainLooper()).idle()
-        val capture = shadowOf(orders).nextStartedActivityForResult ?: throw AssertionError("no camera intent")
-        assertEquals(MediaStore.ACTION_IMAGE_CAPTURE, capture.intent.action)
-        @Suppress("DEPRECATION")
-        val out = capture.intent.getParcelableExtra<Uri>(MediaStore.EXTRA_OUTPUT)!!
-        assertEquals("the camera writes into the app's own files, not MediaStore", PhotoProvider.AUTHORITY, out.authority)
-        val original = File(testdata, "photos/phone-12mp-exif-rotated.jpg").readBytes()
-        assertTrue("the test photo carries GPS", JpegExif.hasGps(original))
-        Robolectric.setupContentProvider(PhotoProvider::class.java, PhotoProvider.AUTHORITY)
-        app.contentResolver.openOutputStream(out)!!.use { it.write(original) }
-        shadowOf(orders).receiveResult(capture.intent, Activity.RESULT_OK, null)
+        answerCamera(orders)
         until("delivered with its photo", { rowsOf(list).joinToString(" | ") }) {
             core.order(id).status == OrderStatus.DELIVERED && core.order(id).deliveryPhotoSha256 != null &&
                 rowsOf(list).any { mine(it) && it.contains(orders.getString(R.string.order_delivered)) }

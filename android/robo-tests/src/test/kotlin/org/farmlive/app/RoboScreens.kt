@@ -5,7 +5,9 @@ import android.app.AlertDialog
 import android.content.Intent
 import android.hardware.camera2.CameraCharacteristics
 import android.hardware.camera2.CameraManager
+import android.net.Uri
 import android.os.Looper
+import android.provider.MediaStore
 import android.view.View
 import android.view.ViewGroup
 import android.widget.EditText
@@ -13,6 +15,7 @@ import android.widget.ListView
 import android.widget.TextView
 import java.io.File
 import java.util.concurrent.TimeUnit
+import org.farmlive.testsupport.JpegExif
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertTrue
@@ -52,6 +55,25 @@ abstract class RoboScreens {
 
     protected fun buyer(vararg args: String) =
         farmlive("--data-dir", File(work, "buyer").path, "buyer", "--hub", env("FARMLIVE_HUB_URL"), *args)
+
+    /**
+     * Answers the camera intent [screen] just started with the test photo
+     * (a phone's, with GPS), written as a camera app would: through the
+     * app's own [PhotoProvider], never MediaStore. The photo's bytes.
+     */
+    protected fun answerCamera(screen: Activity): ByteArray {
+        val capture = shadowOf(screen).nextStartedActivityForResult ?: throw AssertionError("no camera intent")
+        assertEquals(MediaStore.ACTION_IMAGE_CAPTURE, capture.intent.action)
+        @Suppress("DEPRECATION")
+        val out = capture.intent.getParcelableExtra<Uri>(MediaStore.EXTRA_OUTPUT)!!
+        assertEquals("the camera writes into the app's own files, not MediaStore", PhotoProvider.AUTHORITY, out.authority)
+        val original = File(testdata, "photos/phone-12mp-exif-rotated.jpg").readBytes()
+        assertTrue("the test photo carries GPS", JpegExif.hasGps(original))
+        Robolectric.setupContentProvider(PhotoProvider::class.java, PhotoProvider.AUTHORITY)
+        app.contentResolver.openOutputStream(out)!!.use { it.write(original) }
+        shadowOf(screen).receiveResult(capture.intent, Activity.RESULT_OK, null)
+        return original
+    }
 
     /** Runs the main looper (and so the screens' coroutines) until [done], within a generous bound. */
     protected fun until(what: String, seen: () -> String = { "" }, done: () -> Boolean) {
