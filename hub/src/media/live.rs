@@ -358,8 +358,8 @@ impl ViewerFeed {
             self.wake.borrow_and_update();
             let take = self.on_air.relay().take_upto(self.id, TAKE_MAX);
             match take {
-                // One write for all that waited: each piece would cost the
-                // driver a body frame, a chunk header and an iovec.
+                // One write for what was taken (up to TAKE_MAX): each piece
+                // would cost the driver a body frame, a chunk header and an iovec.
                 Take::Data(d) if d.len() > 1 => return Some(d.concat().into()),
                 Take::Data(d) => self.pending.extend(d),
                 Take::Wait => {
