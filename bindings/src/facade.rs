@@ -325,8 +325,18 @@ impl FarmLive {
         Ok(self.core.conflicts(include_resolved)?)
     }
 
-    /// Dismisses a conflict once the farmer has seen it.
+    /// Dismisses a conflict once the farmer has seen it: the hub's state
+    /// stands.
     pub fn resolve_conflict(&self, conflict_id: i64) -> Result<()> {
         Ok(self.core.resolve_conflict(conflict_id)?)
+    }
+
+    /// Makes the refused change again, stamped now, and closes the
+    /// conflict: for when its cause is gone (the phone's date is right
+    /// again, the listing was resumed, stock came in). If the rules still
+    /// refuse it here, that refusal is the error (`NotAllowed` with the
+    /// hub's code), nothing is queued and the conflict stays open.
+    pub fn retry_conflict(&self, conflict_id: i64) -> Result<()> {
+        Ok(self.core.retry_conflict(conflict_id)?)
     }
 }

@@ -8,9 +8,45 @@ use crate::facade::{FarmLive, check_text};
 use crate::remote::{SyncProgress, SyncReport};
 use crate::runtime;
 use crate::types::{Enrolment, Farm};
+use farmlive_core::Conflict;
+use farmlive_core::protocol::Lang;
 use farmlive_core::{CancelToken, SyncOptions};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+
+/// Where syncing stands (see [`FarmLive::sync_status`]).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncStatus {
+    /// Operations waiting to be pushed.
+    pub pending_ops: u64,
+    /// Refused operations not yet dismissed or retried.
+    pub open_conflicts: u64,
+    /// When a sync last finished (UTC ms); `None` if never.
+    pub last_sync_at: Option<i64>,
+    /// The latest attempt, if it failed after the last finished sync.
+    pub last_failure: Option<SyncFailure>,
+}
+
+/// A sync attempt that failed.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncFailure {
+    /// When (UTC ms).
+    pub at: i64,
+    /// The message's stable code (the catalog's key, as
+    /// `FarmLiveError.messageCode()` gives it).
+    pub code: String,
+    /// What went wrong, in the language asked for.
+    pub message: String,
+}
+
+/// What a conflict means, for people, in `lang` (`zh-CN`, `zh_CN.UTF-8`,
+/// `en`: Simplified Chinese for `zh…`, else English): the catalog's words
+/// for the refusal's code (the same the CLI says); English keeps the rules'
+/// own words (`conflict.message`).
+#[uniffi::export]
+pub fn conflict_message(conflict: Conflict, lang: String) -> String {
+    conflict.message_in(Lang::from_tag(&lang))
+}
 
 /// Receives sync progress (from a background thread).
 #[uniffi::export(with_foreign)]
@@ -86,6 +122,26 @@ impl FarmLive {
         .await;
         guard.0 = None;
         out
+    }
+
+    /// Where syncing stands: the outbox, open conflicts, when the last sync
+    /// finished and why the latest attempt failed (if it did), with that
+    /// failure's message in `lang` (`zh-CN`, `zh_CN.UTF-8`, `en`: Simplified
+    /// Chinese for `zh…`, else English). Kept by the core, so a sync run in
+    /// the background (WorkManager, BGTaskScheduler) shows here too.
+    pub fn sync_status(&self, lang: String) -> Result<SyncStatus> {
+        let status = self.core.sync_status()?;
+        let lang = Lang::from_tag(&lang);
+        Ok(SyncStatus {
+            pending_ops: status.pending_ops,
+            open_conflicts: status.open_conflicts,
+            last_sync_at: status.last_sync_at,
+            last_failure: status.last_failure.map(|f| SyncFailure {
+                at: f.at,
+                message: f.message(lang).to_owned(),
+                code: f.code,
+            }),
+        })
     }
 
     /// Asks a running sync to stop at its next safe point (it then fails

@@ -227,8 +227,15 @@ pub enum ConflictsCommand {
         #[arg(long)]
         all: bool,
     },
-    /// Dismiss a conflict once seen.
+    /// Dismiss a conflict once seen: the hub's state stands.
     Resolve {
+        /// Its number.
+        id: i64,
+    },
+    /// Make the refused change again, stamped now, once its cause is gone
+    /// (the phone's date corrected, the listing resumed); refused here if
+    /// the rules still refuse it.
+    Retry {
         /// Its number.
         id: i64,
     },

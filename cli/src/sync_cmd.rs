@@ -431,7 +431,7 @@ pub fn conflicts(core: &Core, out: &Output, cmd: ConflictsCommand) -> CmdResult 
                             c.id.to_string(),
                             c.kind.clone(),
                             short_id(&c.entity_id),
-                            c.message.clone(),
+                            c.message_in(out.lang),
                         ]
                     })
                     .collect();
@@ -442,6 +442,11 @@ pub fn conflicts(core: &Core, out: &Output, cmd: ConflictsCommand) -> CmdResult 
         ConflictsCommand::Resolve { id } => {
             core.resolve_conflict(id)?;
             println!("conflict {id} dismissed");
+            Ok(())
+        }
+        ConflictsCommand::Retry { id } => {
+            core.retry_conflict(id)?;
+            println!("conflict {id}: the change is made again and goes with the next sync");
             Ok(())
         }
     }

@@ -4,6 +4,7 @@ use crate::error::Result;
 use crate::meta::{get_meta, set_meta};
 use crate::store::Store;
 use crate::{Core, outbox};
+use farmlive_protocol::hlc::MAX_AHEAD_MS;
 use farmlive_protocol::ops::{Op, OpBody};
 use farmlive_protocol::roles;
 use farmlive_protocol::{DeviceId, Hlc, OpId};
@@ -62,9 +63,25 @@ impl Action<'_> {
 impl Core {
     /// Takes in a stamp seen from the hub so later local edits sort after it.
     pub(crate) fn observe(&self, stamp: Hlc) -> Result<()> {
+        // The writer before the clock, as in `act`: the other order could
+        // deadlock against an action on another thread.
+        let writer = self.store.writer();
         let mut hlc = self.hlc.lock().unwrap_or_else(|p| p.into_inner());
         hlc.observe(stamp, self.now_ms());
-        set_meta(&self.store.writer(), HLC_KEY, &hlc.last().to_string())?;
+        set_meta(&writer, HLC_KEY, &hlc.last().to_string())?;
+        Ok(())
+    }
+
+    /// Pulls this device's clock back within what the hub accepts, given
+    /// the hub's time (see `HlcClock::rewind_to`): after a phone's date
+    /// was set ahead and corrected, its next edits are accepted at once.
+    pub(crate) fn rewind_clock(&self, hub_now_ms: i64) -> Result<()> {
+        let writer = self.store.writer();
+        let mut hlc = self.hlc.lock().unwrap_or_else(|p| p.into_inner());
+        if hlc.rewind_to(hub_now_ms.saturating_add(MAX_AHEAD_MS)) {
+            set_meta(&writer, HLC_KEY, &hlc.last().to_string())?;
+            tracing::info!(target: "farmlive::sync", "this device's clock ran ahead of the hub's; pulled it back");
+        }
         Ok(())
     }
 

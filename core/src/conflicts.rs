@@ -1,9 +1,10 @@
-//! Ops the hub refused, kept for the user to see and dismiss. The one
-//! writer of the `conflicts` table.
+//! Ops the hub refused, kept for the user to see, then dismiss or retry.
+//! The one writer of the `conflicts` table.
 
-use crate::Core;
 use crate::error::{Error, Result};
-use rusqlite::{Connection, params};
+use crate::{Core, listings, orders};
+use farmlive_protocol::ops::{Op, OpBody};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 /// An op the hub refused, for the user to see and dismiss.
@@ -21,6 +22,15 @@ pub struct Conflict {
     pub message: String,
     /// When the hub refused it (UTC ms).
     pub created_at: i64,
+}
+
+impl Conflict {
+    /// What happened, for people, in `lang`: the catalog's words for the
+    /// refusal's code; English keeps the rules' own words ([`Self::message`]).
+    pub fn message_in(&self, lang: farmlive_protocol::Lang) -> String {
+        let refusal = farmlive_protocol::Rejection::new(&self.code, self.message.as_str());
+        farmlive_protocol::Message::from(&refusal).render(lang)
+    }
 }
 
 /// Keeps a refused op (its kind, entity and JSON body) with the hub's code
@@ -72,16 +82,55 @@ impl Core {
         Ok(conflicts)
     }
 
-    /// Dismisses a conflict once the user has seen it.
+    /// Dismisses a conflict once the user has seen it: the hub's state
+    /// stands.
     pub fn resolve_conflict(&self, id: i64) -> Result<()> {
         let now = self.now_ms();
-        let changed = self.store.writer().execute(
-            "UPDATE conflicts SET resolved_at = ?1 WHERE id = ?2 AND resolved_at IS NULL",
-            params![now, id],
-        )?;
-        if changed == 0 {
-            return Err(Error::not_found("open conflict", id));
-        }
-        Ok(())
+        close(&self.store.writer(), id, now)
     }
+
+    /// Makes the refused change again, as a new change stamped now, and
+    /// closes the conflict: for a refusal that no longer holds (the phone's
+    /// date was wrong and is now right; the listing was resumed; stock came
+    /// in). The change is checked against this device's current view by
+    /// the hub's own rules first; if they still refuse it, that refusal is
+    /// returned (as [`Error::Rule`]), nothing is queued and the conflict
+    /// stays open.
+    pub fn retry_conflict(&self, id: i64) -> Result<()> {
+        self.act(|a| {
+            let refused: Option<String> =
+                a.tx.query_row(
+                    "SELECT op FROM conflicts WHERE id = ?1 AND resolved_at IS NULL",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let refused = refused.ok_or_else(|| Error::not_found("open conflict", id))?;
+            let op: Op = farmlive_sqlite::from_json("refused operation", &refused)?;
+            match op.body {
+                OpBody::OrderAction { order, action } => {
+                    orders::record_order_action(a, order, action)?;
+                }
+                body => {
+                    let listing = body
+                        .listing()
+                        .ok_or_else(|| Error::not_found("listing of the refused change", id))?;
+                    listings::apply_local(a, listing, body, true)?;
+                }
+            }
+            close(&a.tx, id, a.now_ms)
+        })
+    }
+}
+
+/// Closes an open conflict (dismissed or retried).
+fn close(conn: &Connection, id: i64, now: i64) -> Result<()> {
+    let changed = conn.execute(
+        "UPDATE conflicts SET resolved_at = ?1 WHERE id = ?2 AND resolved_at IS NULL",
+        params![now, id],
+    )?;
+    if changed == 0 {
+        return Err(Error::not_found("open conflict", id));
+    }
+    Ok(())
 }

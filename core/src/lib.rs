@@ -45,7 +45,9 @@ pub use outbox::PendingOp;
 pub use room::{FollowEnd, FollowOptions, RoomLink, RoomRecord, RoomSetup};
 pub use show::{Show, ShowConfig, ShowEvent, ShowListener, ShowSummary};
 pub use store::{DB_FILE, LATEST_VERSION as SCHEMA_VERSION, OpenReport};
-pub use sync::{Enrolment, SyncOptions, SyncPhase, SyncProgress, SyncReport};
+pub use sync::{
+    Enrolment, SyncFailure, SyncOptions, SyncPhase, SyncProgress, SyncReport, SyncStatus,
+};
 
 pub use farmlive_photo::{PhotoError, PipelineOptions};
 pub use farmlive_protocol as protocol;

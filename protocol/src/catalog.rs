@@ -340,6 +340,65 @@ catalog! {
         zh: "无接触配送的订单要拍一张包裹放在门口的照片才能标记为已送达；请拍一张",
     }
 
+    // A change the rules refused, on the hub (a conflict) or here first:
+    // by the refusal's code (`Rejection::code`). English keeps the rules'
+    // own words (`{detail}`); Chinese says what they mean.
+    /// The change was stamped ahead of the hub's clock.
+    RefusedClockAhead = "refused_clock_ahead" {
+        en: "{detail}",
+        zh: "手机的日期和时间不对，服务中心没有接受这项更改；请把日期和时间调对，再重试",
+    }
+    /// The listing was archived (on another device).
+    RefusedArchived = "refused_archived" {
+        en: "{detail}",
+        zh: "这个商品已归档，不能再修改",
+    }
+    /// Stock would go below zero.
+    RefusedStockNegative = "refused_stock_negative" {
+        en: "{detail}",
+        zh: "库存不够，不能减这么多",
+    }
+    /// Too many photos on one listing.
+    RefusedTooManyPhotos = "refused_too_many_photos" {
+        en: "{detail}",
+        zh: "这个商品的照片太多了",
+    }
+    /// The order's status does not allow this action now.
+    RefusedTransition = "refused_transition" {
+        en: "{detail}",
+        zh: "订单现在的状态不能这样操作",
+    }
+    /// The buyer cancelled the order first.
+    RefusedCancelledByBuyer = "refused_cancelled_by_buyer" {
+        en: "{detail}",
+        zh: "买家在你处理之前已取消了这个订单",
+    }
+    /// Another farm's listing or order.
+    RefusedForbidden = "refused_forbidden" {
+        en: "{detail}",
+        zh: "本设备不能修改别的农场的商品或订单",
+    }
+    /// This device's role may not do this.
+    RefusedRole = "refused_role" {
+        en: "{detail}",
+        zh: "本设备的角色不能做这件事",
+    }
+    /// The listing or order no longer exists.
+    RefusedGone = "refused_gone" {
+        en: "{detail}",
+        zh: "这个商品或订单已不存在",
+    }
+    /// The listing exists already.
+    RefusedExists = "refused_exists" {
+        en: "{detail}",
+        zh: "这个商品已经存在",
+    }
+    /// A photo the change needs had not finished uploading.
+    RefusedPhotoMissing = "refused_photo_missing" {
+        en: "{detail}",
+        zh: "照片还没有上传完；请再同步一次",
+    }
+
     // Nouns for `not_found`'s `{what}`.
     /// A listing.
     NounListing = "noun_listing" { en: "listing", zh: "商品", }

@@ -188,6 +188,23 @@ impl HlcClock {
         }
     }
 
+    /// Pulls the clock back to `ceiling_ms` if it ran past it; true if it
+    /// did. A phone whose date was set ahead keeps handing out stamps from
+    /// that future after the date is corrected, and the hub refuses them
+    /// until real time catches up. With `ceiling_ms` the hub's time plus
+    /// [`MAX_AHEAD_MS`] (the latest stamp the hub can have accepted), the
+    /// next stamp still sorts after every accepted one.
+    pub fn rewind_to(&mut self, ceiling_ms: UnixMillis) -> bool {
+        if self.last.wall_ms <= ceiling_ms {
+            return false;
+        }
+        // The counter at its top: the next stamp moves to ceiling + 1 ms,
+        // after every stamp at the ceiling itself.
+        self.last.wall_ms = ceiling_ms;
+        self.last.counter = u32::MAX;
+        true
+    }
+
     fn bump_counter(&mut self) {
         match self.last.counter.checked_add(1) {
             Some(c) => self.last.counter = c,
@@ -226,6 +243,28 @@ mod tests {
         let next = phone.tick(1_000);
         assert!(next > remote, "{next} should follow {remote}");
         assert_eq!(next.wall_ms, 5_000);
+    }
+
+    #[test]
+    fn a_clock_set_ahead_is_pulled_back_yet_still_sorts_after_the_ceiling() {
+        let hub_now = 1_000_000;
+        let ceiling = hub_now + MAX_AHEAD_MS;
+        let mut phone = HlcClock::new(DeviceId::new(), None);
+        let accepted = phone.tick(ceiling); // the latest stamp the hub could accept
+        phone.tick(hub_now + 86_400_000); // the phone's date a day ahead
+        assert!(phone.rewind_to(ceiling));
+        assert!(!phone.rewind_to(ceiling), "a second rewind changes nothing");
+        // The date corrected: the next stamp is accepted by the hub a
+        // moment later and still sorts after the accepted one.
+        let next = phone.tick(hub_now + 10);
+        assert!(next > accepted, "{next} should follow {accepted}");
+        assert!(next.check_not_ahead(hub_now + 1).is_ok(), "{next}");
+        assert!(phone.tick(hub_now + 20) > next);
+        // A clock not past the ceiling is left alone.
+        let mut behind = HlcClock::new(DeviceId::new(), None);
+        let stamp = behind.tick(hub_now);
+        assert!(!behind.rewind_to(ceiling));
+        assert_eq!(behind.last(), stamp);
     }
 
     #[test]

@@ -326,11 +326,31 @@ impl From<&MoneyError> for Message {
 /// rejection's words.
 impl From<&crate::Rejection> for Message {
     fn from(r: &crate::Rejection) -> Message {
-        match MsgCode::parse(&r.code) {
-            Some(code @ MsgCode::DeliveryPhotoMissing) => Message::new(code),
-            _ => Message::new(MsgCode::NotAllowed).arg("detail", &r.message),
+        if MsgCode::parse(&r.code) == Some(MsgCode::DeliveryPhotoMissing) {
+            return Message::new(MsgCode::DeliveryPhotoMissing);
         }
+        let code = refusal_code(&r.code).unwrap_or(MsgCode::NotAllowed);
+        Message::new(code).arg("detail", &r.message)
     }
+}
+
+/// The catalog's code for a refusal's code (`Rejection::code`), where the
+/// catalog has its own words for it.
+fn refusal_code(code: &str) -> Option<MsgCode> {
+    Some(match code {
+        "clock_ahead" => MsgCode::RefusedClockAhead,
+        "archived" => MsgCode::RefusedArchived,
+        "stock_negative" => MsgCode::RefusedStockNegative,
+        "too_many_photos" => MsgCode::RefusedTooManyPhotos,
+        "transition" => MsgCode::RefusedTransition,
+        "cancelled_by_buyer" => MsgCode::RefusedCancelledByBuyer,
+        "forbidden" => MsgCode::RefusedForbidden,
+        "not_allowed" => MsgCode::RefusedRole,
+        "not_found" => MsgCode::RefusedGone,
+        "exists" => MsgCode::RefusedExists,
+        "blob_missing" => MsgCode::RefusedPhotoMissing,
+        _ => return None,
+    })
 }
 
 impl From<&crate::enrol_link::EnrolLinkError> for Message {
@@ -483,8 +503,43 @@ mod tests {
         let other = Message::from(&crate::Rejection::new("transition", "cannot ship"));
         assert_eq!(
             (other.code, other.render(Lang::En)),
-            (MsgCode::NotAllowed, "cannot ship".to_owned())
+            (MsgCode::RefusedTransition, "cannot ship".to_owned())
         );
+        let unknown = Message::from(&crate::Rejection::new("new_rule", "not today"));
+        assert_eq!(
+            (unknown.code, unknown.render(Lang::En)),
+            (MsgCode::NotAllowed, "not today".to_owned())
+        );
+    }
+
+    #[test]
+    fn every_refusal_the_rules_make_reads_in_chinese_without_english_words() {
+        let codes = [
+            "clock_ahead",
+            "archived",
+            "stock_negative",
+            "too_many_photos",
+            "transition",
+            "cancelled_by_buyer",
+            "forbidden",
+            "not_allowed",
+            "not_found",
+            "exists",
+            "blob_missing",
+        ];
+        for code in codes {
+            let r = crate::Rejection::new(code, "the rules' English words");
+            let m = Message::from(&r);
+            assert_ne!(m.code, MsgCode::NotAllowed, "{code} has its own words");
+            assert_eq!(
+                m.render(Lang::En),
+                r.message,
+                "{code}: English keeps the rules' words"
+            );
+            let zh = m.render(Lang::Zh);
+            assert!(has_han(&zh), "{code}: {zh}");
+            assert!(!zh.contains("English"), "{code}: {zh}");
+        }
     }
 
     #[test]

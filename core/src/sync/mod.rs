@@ -7,12 +7,14 @@
 //! so a sync killed anywhere continues next time without loss or duplicates.
 
 mod enrol;
+mod status;
 pub(crate) mod view;
 
 // The hub link's public types, also here where sync's callers look for them
 // (`SyncOptions::backoff`); their home is `crate::hub`.
 pub use crate::hub::{Backoff, BuyerClient, CancelToken};
 pub use enrol::Enrolment;
+pub use status::{SyncFailure, SyncStatus};
 
 use crate::error::{Error, Result};
 use crate::hub::{HubClient, client, retry};
@@ -294,6 +296,9 @@ impl Run<'_> {
             if let Some(stamp) = newest {
                 self.core.observe(stamp)?;
             }
+            if let Some(hub_now) = page.hub_time_ms {
+                self.core.rewind_clock(hub_now)?;
+            }
             self.progress.changes_pulled += page.changes.len() as u64;
             if !page.more {
                 return Ok(());
@@ -413,6 +418,7 @@ impl Core {
                 tracing::warn!(target: "farmlive::sync", "could not note the refused token: {e}");
             }
         }
+        self.note_sync_outcome(&result);
         result
     }
 

@@ -101,7 +101,7 @@ final class AppModel: ObservableObject {
             self.core = core
             enrol = EnrolModel(core: core)
             listings = ListingsModel(core: core, texts: texts)
-            sync = SyncModel(core: core, lastSyncFile: dir.appendingPathComponent("last-sync"), texts: texts)
+            sync = SyncModel(core: core, texts: texts)
             orders = OrdersModel(core: core, texts: texts)
             Task.detached {
                 for await line in try logLines(minLevel: .info) {

@@ -12,6 +12,9 @@ struct SyncView: View {
             Section {
                 Text(model.pendingText)
                 Text(model.lastSyncText).font(.footnote)
+                if let failure = model.lastFailureText {
+                    Text(failure).font(.footnote).foregroundColor(.orange)
+                }
                 if let progress = model.progressText, model.state.syncing {
                     HStack { ProgressView(); Text(progress) }
                 }
@@ -25,10 +28,15 @@ struct SyncView: View {
                 Section(header: Text(texts.string("sync_conflicts"))) {
                     ForEach(model.state.conflicts, id: \.id) { conflict in
                         VStack(alignment: .leading) {
-                            Text(conflict.message)
-                            Button(texts.string("sync_dismiss")) {
-                                Task { await model.dismissConflict(conflict.id) }
-                            }
+                            Text(model.describe(conflict))
+                            HStack {
+                                Button(texts.string("sync_retry")) {
+                                    Task { await model.retryConflict(conflict.id) }
+                                }
+                                Button(texts.string("sync_dismiss")) {
+                                    Task { await model.dismissConflict(conflict.id) }
+                                }
+                            }.buttonStyle(.borderless)
                         }
                     }
                 }

@@ -82,11 +82,10 @@ final class EnrolSyncModelTests: ModelTestCase {
     @MainActor
     func testSyncShowsTheOutboxProgressAndLastSyncAndRemembersIt() async throws {
         let core = try await core()
-        let lastSync = dir.appendingPathComponent("last-sync")
         let zh = Texts(language: "zh-Hans")
         // Before enrolling: the sync fails with the core's reason, in the
         // model's language (the core's catalog, as the CLI says it).
-        let model = SyncModel(core: core, lastSyncFile: lastSync, texts: zh)
+        let model = SyncModel(core: core, texts: zh)
         XCTAssertEqual(model.lastSyncText, "从未同步")
         let got6 = await model.sync()
         XCTAssertNil(got6)
@@ -96,6 +95,10 @@ final class EnrolSyncModelTests: ModelTestCase {
                      "no English in the Chinese reason: \(notEnrolled.reason)")
         XCTAssertFalse(model.state.syncing)
         XCTAssertNil(model.state.lastSyncAt)
+        // The core noted the failed attempt, in the model's language.
+        XCTAssertEqual(model.state.lastFailure?.code, "not_enrolled")
+        let failed = try XCTUnwrap(model.lastFailureText)
+        XCTAssertTrue(failed.hasPrefix("上次尝试失败：") && failed.contains("尚未连接服务中心"), failed)
 
         let hub = try ModelHub.required()
         _ = try await core.enrol(hubUrl: hub.url, code: try hub.code(.sync), deviceName: "Swift sync phone")
@@ -123,11 +126,14 @@ final class EnrolSyncModelTests: ModelTestCase {
         XCTAssertFalse(model.state.syncing)
         let at = try XCTUnwrap(model.state.lastSyncAt)
         XCTAssertEqual(model.lastSyncText, "刚刚同步")
+        XCTAssertNil(model.state.lastFailure, "a finished sync clears the failure")
+        XCTAssertNil(model.lastFailureText)
         XCTAssertTrue(try XCTUnwrap(model.progressText).hasPrefix("完成："), model.progressText ?? "")
 
-        // The last sync's time survives a restart (a new model over the file).
-        let later = SyncModel(core: core, lastSyncFile: lastSync, texts: Texts(language: "en"),
-                              clock: { at + 5 * 60_000 })
+        // The last sync's time is the core's: a new model (a restart, or
+        // the screen opened after a background sync) reads it.
+        let later = SyncModel(core: core, texts: Texts(language: "en"), clock: { at + 5 * 60_000 })
+        await later.refresh()
         XCTAssertEqual(later.state.lastSyncAt, at)
         XCTAssertEqual(later.lastSyncText, "Synced 5 min ago")
     }
@@ -160,9 +166,21 @@ final class EnrolSyncModelTests: ModelTestCase {
         let conflict = try XCTUnwrap(sync.state.conflicts.first)
         XCTAssertEqual(conflict.entityId, orderId)
         XCTAssertFalse(conflict.message.isEmpty)
+        XCTAssertEqual(SyncModel(core: core, texts: Texts(language: "en")).describe(conflict), conflict.message,
+                       "English keeps the rules' words")
+        let zh = SyncModel(core: core, texts: Texts(language: "zh-Hans")).describe(conflict)
+        XCTAssertTrue(zh.contains("买家"), zh)
+        XCTAssertNil(zh.range(of: "[A-Za-z]", options: .regularExpression), "no English: \(zh)")
         await orders.refresh()
         XCTAssertEqual(orders.state.rows.first { $0.id == orderId }?.order.status, .cancelled,
                        "the hub's state stands")
+        // Trying the accept again is refused here by the same rules (the
+        // order is cancelled): nothing is queued and the conflict stays.
+        let retried = await sync.retryConflict(conflict.id)
+        XCTAssertFalse(retried)
+        XCTAssertNotNil(sync.state.error)
+        XCTAssertEqual(sync.state.conflicts.map(\.id), [conflict.id])
+        XCTAssertEqual(sync.state.pending, 0)
         await sync.dismissConflict(conflict.id)
         XCTAssertNil(sync.state.error)
         XCTAssertEqual(sync.state.conflicts.count, 0)

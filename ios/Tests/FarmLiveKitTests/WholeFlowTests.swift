@@ -17,7 +17,7 @@ final class WholeFlowTests: ModelTestCase {
         let core = try await core()
         let enrol = EnrolModel(core: core)
         let listings = ListingsModel(core: core, texts: zh)
-        let sync = SyncModel(core: core, lastSyncFile: dir.appendingPathComponent("last-sync"), texts: zh)
+        let sync = SyncModel(core: core, texts: zh)
         let orders = OrdersModel(core: core, texts: zh)
         // What each screen shows, gathered as a person would read it.
         var shown: [String] = []

@@ -9,15 +9,19 @@ public struct SyncState: Sendable {
     public var pending: UInt64 = 0
     /// The first waiting changes, oldest first.
     public var pendingOps: [PendingOp] = []
-    /// When the last sync finished (UTC ms), nil if never.
+    /// When the last sync finished (UTC ms), nil if never: the core's
+    /// record, so a sync run by the background task counts.
     public var lastSyncAt: Int64?
+    /// The latest sync attempt, if it failed after the last finished sync
+    /// (also in the background), its message in the model's language.
+    public var lastFailure: SyncFailure?
     /// A sync is running.
     public var syncing = false
     /// The running (or last) sync's figures.
     public var progress: SyncProgress?
     /// What the last finished sync did.
     public var lastReport: SyncReport?
-    /// Changes the hub refused, for the farmer to see and dismiss.
+    /// Changes the hub refused, for the farmer to see, then retry or dismiss.
     public var conflicts: [Conflict] = []
     /// Why the last sync failed.
     public var error: UiError?
@@ -27,10 +31,11 @@ public struct SyncState: Sendable {
     public var needsEnrol: Bool { error?.needsEnrol ?? false }
 }
 
-/// The outbox, syncing and its conflicts. The core keeps no "last synced"
-/// time that the bindings expose, so this model keeps it in `lastSyncFile`
-/// (in the app's data folder) when given one. The app runs `sync()` from the
-/// screen, when the network returns and from a BGTaskScheduler task.
+/// The outbox, syncing and its conflicts. When the last sync finished and
+/// why the latest attempt failed come from the core (`syncStatus`), which
+/// notes every sync, so one run by `BackgroundSync` shows here too. The app
+/// runs `sync()` from the screen, when the network returns and from a
+/// BGTaskScheduler task.
 @MainActor
 public final class SyncModel: FarmModel {
     /// The screen's state.
@@ -41,27 +46,29 @@ public final class SyncModel: FarmModel {
 
     /// The language of `summary` and `progressText`.
     public let texts: Texts
-    private let lastSyncFile: URL?
     private let clock: @Sendable () -> Int64
 
-    /// A model over `core`; `lastSyncFile` keeps the last sync's time
-    /// across launches; `clock` gives UTC ms (tests pass their own).
-    public init(core: FarmLive, lastSyncFile: URL? = nil, texts: Texts = .current,
+    /// A model over `core`; `clock` gives UTC ms for "5 min ago" (tests
+    /// pass their own). The state is empty until `refresh()` or `sync()`.
+    public init(core: FarmLive, texts: Texts = .current,
                 clock: @escaping @Sendable () -> Int64 = { nowMs() }) {
-        self.lastSyncFile = lastSyncFile
         self.texts = texts
         self.clock = clock
         super.init(core: core, language: texts.language)
-        state.lastSyncAt = readLastSync()
     }
 
     /// Reads the outbox and the conflicts again.
     public func refresh() async {
+        let lang = language
         guard let read = await call(fail, { core in
-            (try core.pendingCount(), try core.pendingOps(limit: 20), try core.conflicts(includeResolved: false))
+            (try core.syncStatus(lang: lang), try core.pendingOps(limit: 20), try core.conflicts(includeResolved: false))
         }) else { return }
         var next = state
-        (next.pending, next.pendingOps, next.conflicts) = read
+        let status: SyncStatus
+        (status, next.pendingOps, next.conflicts) = read
+        next.pending = status.pendingOps
+        next.lastSyncAt = status.lastSyncAt
+        next.lastFailure = status.lastFailure
         state = next
     }
 
@@ -91,11 +98,8 @@ public final class SyncModel: FarmModel {
         var next = state
         next.syncing = false
         if let report {
-            let at = clock()
-            writeLastSync(at)
             next.lastReport = report
             next.progress = report.progress
-            next.lastSyncAt = at
         }
         state = next
         await refresh()
@@ -107,11 +111,23 @@ public final class SyncModel: FarmModel {
         core.cancelSync()
     }
 
-    /// Dismisses a conflict once the farmer has seen it. The hub's state
-    /// stands (the refused change is not retried): what the bindings offer.
+    /// Dismisses a conflict once the farmer has seen it: the hub's state stands.
     public func dismissConflict(_ id: Int64) async {
+        state.error = nil
         let done: Void? = await call(fail) { try $0.resolveConflict(conflictId: id) }
         if done != nil { await refresh() }
+    }
+
+    /// Makes the refused change again, stamped now, once its cause is gone
+    /// (the phone's date corrected, the listing resumed). Returns false with
+    /// `state.error` set when the rules still refuse it; the conflict then
+    /// stays. The change goes out with the next sync.
+    @discardableResult
+    public func retryConflict(_ id: Int64) async -> Bool {
+        state.error = nil
+        let done: Void? = await call(fail) { try $0.retryConflict(conflictId: id) }
+        await refresh()
+        return done != nil
     }
 
     /// "Waiting to sync: 3" / "待同步：3".
@@ -119,6 +135,13 @@ public final class SyncModel: FarmModel {
 
     /// When the last sync finished, relative to now ("Never synced" before one).
     public var lastSyncText: String { texts.lastSync(state.lastSyncAt, now: clock()) }
+
+    /// "The last try failed: …" (the core's reason, in the model's
+    /// language) when the latest attempt failed after the last finished
+    /// sync; nil otherwise.
+    public var lastFailureText: String? {
+        state.lastFailure.map { texts.format("sync_failed", $0.message) }
+    }
 
     /// The running sync's step and figures, nil when none ran.
     public var progressText: String? { state.progress.map(texts.progress) }
@@ -128,20 +151,13 @@ public final class SyncModel: FarmModel {
         state.error = nil
     }
 
+    /// What `conflict` means, in the model's language (the core's catalog,
+    /// as the CLI says it).
+    public func describe(_ conflict: Conflict) -> String {
+        conflictMessage(conflict: conflict, lang: language)
+    }
+
     private func fail(_ e: UiError) {
         state.error = e
-    }
-
-    private func readLastSync() -> Int64? {
-        guard let file = lastSyncFile, let text = try? String(contentsOf: file, encoding: .utf8) else {
-            return nil
-        }
-        return Int64(text.trimmed)
-    }
-
-    private func writeLastSync(_ at: Int64) {
-        // Atomic: written whole then renamed, so a crash never leaves half a number.
-        guard let file = lastSyncFile else { return }
-        try? String(at).write(to: file, atomically: true, encoding: .utf8)
     }
 }

@@ -50,9 +50,6 @@ object Shell {
         }
     }
 
-    /** Where the sync screen keeps the time of the last sync. */
-    fun lastSyncFile(context: Context) = context.filesDir.resolve("last-sync")
-
     @OptIn(kotlinx.coroutines.DelicateCoroutinesApi::class)
     private fun forwardLogs() {
         GlobalScope.launch(Dispatchers.Default) {

@@ -1,5 +1,6 @@
 package org.farmlive.app
 
+import android.app.AlertDialog
 import android.content.Intent
 import android.os.Bundle
 import android.widget.ArrayAdapter
@@ -12,10 +13,14 @@ import org.farmlive.ffi.Conflict
 import org.farmlive.viewmodel.SyncState
 import org.farmlive.viewmodel.SyncViewModel
 
-/** What waits to sync, the last sync, progress and conflicts to dismiss ([SyncViewModel]). */
+/**
+ * What waits to sync, the last sync (or the failed attempt since), progress,
+ * and conflicts to retry or dismiss ([SyncViewModel]).
+ */
 class SyncActivity : ScopedActivity() {
     private lateinit var pending: TextView
     private lateinit var last: TextView
+    private lateinit var failure: TextView
     private lateinit var progress: TextView
     private lateinit var syncNow: Button
     private lateinit var conflictsNone: TextView
@@ -27,19 +32,18 @@ class SyncActivity : ScopedActivity() {
         super.onCreate(savedInstanceState)
         pending = TextView(this).apply { tag = "sync.pending" }
         last = TextView(this).apply { tag = "sync.last" }
+        failure = TextView(this).apply { tag = "sync.failure" }
         progress = TextView(this).apply { tag = "sync.progress" }
         syncNow = Button(this).apply { setText(R.string.sync_now); tag = "sync.now"; setOnClickListener { sync() } }
         conflictsNone = TextView(this).apply { tag = "sync.conflicts.none" }
         conflicts = ListView(this).apply { tag = "sync.conflicts" }
-        conflicts.setOnItemClickListener { _, _, position, _ ->
-            vm?.let { m -> scope.launch { m.dismissConflict(shown[position].id) } }
-        }
+        conflicts.setOnItemClickListener { _, _, position, _ -> choose(shown[position]) }
         setContentView(LinearLayout(this).apply {
             orientation = LinearLayout.VERTICAL
-            listOf(pending, last, syncNow, progress, conflictsNone, conflicts).forEach { addView(it) }
+            listOf(pending, last, failure, syncNow, progress, conflictsNone, conflicts).forEach { addView(it) }
         })
         withCore { core ->
-            val model = SyncViewModel(core, Shell.lastSyncFile(this)).also { vm = it }
+            val model = SyncViewModel(core).also { vm = it }
             scope.launch { model.refresh() }
             model.state.collect { render(it) }
         }
@@ -53,10 +57,22 @@ class SyncActivity : ScopedActivity() {
         }
     }
 
+    /** Retry (the change goes again with the next sync) or dismiss (the hub's state stands). */
+    private fun choose(conflict: Conflict) {
+        val model = vm ?: return
+        AlertDialog.Builder(this)
+            .setMessage(getString(R.string.conflict_row, model.describe(conflict)))
+            .setPositiveButton(R.string.conflict_retry) { _, _ -> scope.launch { model.retryConflict(conflict.id) } }
+            .setNegativeButton(R.string.conflict_dismiss) { _, _ -> scope.launch { model.dismissConflict(conflict.id) } }
+            .setNeutralButton(android.R.string.cancel, null)
+            .show()
+    }
+
     private fun render(s: SyncState) {
         syncNow.isEnabled = !s.syncing
         pending.text = getString(R.string.sync_pending, s.pending)
         last.text = s.lastSyncAt?.let { getString(R.string.sync_last, timeText(it)) } ?: getString(R.string.sync_never)
+        failure.text = s.lastFailure?.let { getString(R.string.sync_failed, timeText(it.at), it.message) } ?: ""
         val p = s.progress
         progress.text = when {
             s.needsEnrol -> getString(R.string.sync_enrol_again)
@@ -68,6 +84,6 @@ class SyncActivity : ScopedActivity() {
         shown = s.conflicts
         conflictsNone.text = if (s.conflicts.isEmpty()) getString(R.string.sync_conflicts_none) else ""
         conflicts.adapter = ArrayAdapter(this, android.R.layout.simple_list_item_1,
-            s.conflicts.map { getString(R.string.conflict_row, it.message) })
+            s.conflicts.map { c -> getString(R.string.conflict_row, vm?.describe(c) ?: c.message) })
     }
 }

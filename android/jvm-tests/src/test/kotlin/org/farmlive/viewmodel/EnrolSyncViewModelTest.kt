@@ -52,10 +52,9 @@ class EnrolSyncViewModelTest {
 
             val listings = ListingsViewModel(core)
             listings.create(ListingForm(title = "VM sync mangoes", price = "12.5", stock = "40"))!!
-            val lastSync = File(dir, "last-sync")
-            val sync = SyncViewModel(core, lastSync)
-            assertNull(sync.state.value.lastSyncAt)
+            val sync = SyncViewModel(core)
             sync.refresh()
+            assertNull(sync.state.value.lastSyncAt)
             assertTrue(sync.state.value.pending >= 1, "state: ${sync.state.value}")
             assertEquals("listing_create", sync.state.value.pendingOps.first().kind)
 
@@ -69,8 +68,11 @@ class EnrolSyncViewModelTest {
                 assertEquals(report.progress, progress)
                 assertEquals(emptyList<Any>(), conflicts)
             }
-            // The last sync time outlives the view model (and the process).
-            assertEquals(sync.state.value.lastSyncAt, SyncViewModel(core, lastSync).state.value.lastSyncAt)
+            // The last sync time is the core's: it outlives the view model (and
+            // the process), and a sync run elsewhere (WorkManager) shows too.
+            val again = SyncViewModel(core).apply { refresh() }
+            assertEquals(sync.state.value.lastSyncAt, again.state.value.lastSyncAt)
+            assertNull(again.state.value.lastFailure)
 
             // The operator removes the phone; work done meanwhile stays on it.
             hub.revoke(core.deviceId())
@@ -80,6 +82,13 @@ class EnrolSyncViewModelTest {
             assertEquals("device_revoked", sync.state.value.error?.hubCode)
             assertTrue(sync.state.value.pending >= 1)
             val waiting = sync.state.value.pending
+            // The failure is noted by the core, in the language asked for.
+            val failure = requireNotNull(SyncViewModel(core, "zh-CN").apply { refresh() }.state.value.lastFailure) {
+                "a failed sync is noted"
+            }
+            assertEquals("hub_device_revoked", failure.code)
+            assertTrue(failure.message.any { it in '\u4e00'..'\u9fff' }, failure.message)
+            assertEquals(again.state.value.lastSyncAt, sync.state.value.lastSyncAt, "a failure is no sync")
 
             enrol.setCode(hub.code("VM sync farm"))
             assertTrue(enrol.submit(), "error: ${enrol.state.value.error}")
@@ -88,6 +97,7 @@ class EnrolSyncViewModelTest {
             assertNotNull(sync.sync(), "error: ${sync.state.value.error}")
             assertEquals(0L, sync.state.value.pending)
             assertFalse(sync.state.value.needsEnrol)
+            assertNull(sync.state.value.lastFailure, "a finished sync clears the failure")
             val seen = hub.buyer("listings")
             assertTrue(seen.contains("VM sync lychees") && seen.contains("VM sync mangoes"), seen)
         }

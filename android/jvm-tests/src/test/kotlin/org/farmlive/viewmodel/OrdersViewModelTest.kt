@@ -6,6 +6,7 @@ import org.farmlive.ffi.Delivery
 import org.farmlive.ffi.FarmLive
 import org.farmlive.ffi.OrderStatus
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
@@ -79,10 +80,20 @@ class OrdersViewModelTest {
             assertNotNull(conflict, "state: ${sync.state.value}")
             assertEquals(raced, conflict!!.entityId)
             assertTrue(conflict.message.isNotBlank())
+            assertEquals(conflict.message, SyncViewModel(core, "en").describe(conflict), "English keeps the rules' words")
+            val zh = SyncViewModel(core, "zh-CN").describe(conflict)
+            assertTrue(zh.contains("买家") && zh.none { it in 'a'..'z' }, zh)
             orders.refresh()
             assertEquals(OrderStatus.CANCELLED, orders.state.value.rows.single { it.order.id == raced }.order.status,
                 "the hub's state stands")
+            // Accepting again is refused here by the same rules (the order is
+            // cancelled): nothing is queued and the conflict stays.
+            assertFalse(sync.retryConflict(conflict.id))
+            assertNotNull(sync.state.value.error)
+            assertEquals(listOf(conflict.id), sync.state.value.conflicts.map { it.id })
+            assertEquals(0L, sync.state.value.pending)
             sync.dismissConflict(conflict.id)
+            assertNull(sync.state.value.error)
             assertEquals(emptyList<Any>(), sync.state.value.conflicts)
             assertEquals(0L, sync.state.value.pending)
             val delivered = core.order(shipped)
