@@ -23,7 +23,7 @@
 //! them, and calls into foreign listeners are wrapped in `catch_unwind`.
 //!
 //! Generate the bindings with `cargo xtask bindings` (the `uniffi-bindgen`
-//! binary of this crate, `--features cli`, in library mode).
+//! binary of the `farmlive-bindgen` package beside this one, in library mode).
 
 // uniffi's macros expand to `extern "C"` scaffolding with `#[unsafe(no_mangle)]`
 // and unsafe FFI glue; besides that generated code, the only unsafe in this

@@ -3,7 +3,7 @@
 
 use farmlive_core::protocol::messages;
 use farmlive_core::protocol::{Lang, ListingStatus, Message, MsgCode};
-use farmlive_core::{Farm, Listing, PendingOp};
+use farmlive_core::{Conflict, Farm, Listing, PendingOp};
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
@@ -108,6 +108,30 @@ impl Output {
         }
         let rows: Vec<Vec<String>> = items.iter().map(row).collect();
         println!("{}", table(header, &rows));
+    }
+
+    /// Prints conflicts as a table (what happened in the output's
+    /// language), or a JSON array.
+    pub fn conflicts(&self, conflicts: &[Conflict]) {
+        let lang = self.lang;
+        if conflicts.is_empty() && !self.json {
+            println!("{}", lang.text(MsgCode::CliNoConflicts));
+            return;
+        }
+        let header = [
+            "#",
+            lang.text(MsgCode::HeaderKind),
+            lang.text(MsgCode::HeaderAbout),
+            lang.text(MsgCode::HeaderWhatHappened),
+        ];
+        self.list(&conflicts, conflicts, &header, |c| {
+            vec![
+                c.id.to_string(),
+                c.kind.clone(),
+                short_id(&c.entity_id),
+                c.message_in(lang),
+            ]
+        });
     }
 
     /// Prints listings as a table, or a JSON array.

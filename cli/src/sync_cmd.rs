@@ -413,43 +413,19 @@ pub fn orders(core: &Core, out: &Output, cmd: OrdersCommand) -> CmdResult {
 
 /// `farmlive conflicts ...`
 pub fn conflicts(core: &Core, out: &Output, cmd: ConflictsCommand) -> CmdResult {
+    let said = |code: MsgCode, id: i64| Message::new(code).arg("id", id).render(out.lang);
     match cmd {
-        ConflictsCommand::List { all } => {
-            let list = core.conflicts(all)?;
-            if out.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&list).unwrap_or_default()
-                );
-            } else if list.is_empty() {
-                println!("No conflicts.");
-            } else {
-                let rows: Vec<Vec<String>> = list
-                    .iter()
-                    .map(|c| {
-                        vec![
-                            c.id.to_string(),
-                            c.kind.clone(),
-                            short_id(&c.entity_id),
-                            c.message_in(out.lang),
-                        ]
-                    })
-                    .collect();
-                println!("{}", table(&["#", "KIND", "ABOUT", "WHAT HAPPENED"], &rows));
-            }
-            Ok(())
-        }
+        ConflictsCommand::List { all } => out.conflicts(&core.conflicts(all)?),
         ConflictsCommand::Resolve { id } => {
             core.resolve_conflict(id)?;
-            println!("conflict {id} dismissed");
-            Ok(())
+            println!("{}", said(MsgCode::CliConflictDismissed, id));
         }
         ConflictsCommand::Retry { id } => {
             core.retry_conflict(id)?;
-            println!("conflict {id}: the change is made again and goes with the next sync");
-            Ok(())
+            println!("{}", said(MsgCode::CliConflictRetried, id));
         }
     }
+    Ok(())
 }
 
 /// Writes a file only its owner can read (it holds a token).

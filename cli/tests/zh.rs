@@ -144,6 +144,12 @@ fn a_phone_enrols_from_the_printed_qr_code_and_everything_is_said_in_chinese() {
     assert_all_chinese(&table);
     let outbox = stdout(&zh(&phone, &["outbox"]));
     assert!(outbox.contains("项操作等待同步"), "{outbox}");
+    let conflicts = stdout(&zh(&phone, &["conflicts", "list"]));
+    assert_eq!(conflicts.trim(), "没有冲突。");
+    let retry = zh(&phone, &["conflicts", "retry", "7"]);
+    assert_ne!(retry.status.code(), Some(0));
+    assert!(stderr(&retry).starts_with("错误："), "{}", stderr(&retry));
+    assert_all_chinese(&stderr(&retry));
 
     // Errors: a broken rule, a bad price, a zero price, a photo without a code.
     let leaf = common::testdata("photos/leaf-2560x1600.jpg");

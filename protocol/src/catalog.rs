@@ -475,6 +475,24 @@ catalog! {
         en: "{count} operation(s) waiting to sync",
         zh: "{count} 项操作等待同步",
     }
+    /// `conflicts list` with nothing to show.
+    CliNoConflicts = "cli_no_conflicts" { en: "No conflicts.", zh: "没有冲突。", }
+    /// A conflict dismissed.
+    CliConflictDismissed = "cli_conflict_dismissed" {
+        en: "conflict {id} dismissed",
+        zh: "冲突 {id} 已忽略",
+    }
+    /// A conflict's change made again.
+    CliConflictRetried = "cli_conflict_retried" {
+        en: "conflict {id}: the change is made again and goes with the next sync",
+        zh: "冲突 {id}：更改已重新做好，下次同步时发送",
+    }
+    /// Conflict table header: the kind of change.
+    HeaderKind = "header_kind" { en: "KIND", zh: "类型", }
+    /// Conflict table header: the listing or order it was about.
+    HeaderAbout = "header_about" { en: "ABOUT", zh: "对象", }
+    /// Conflict table header: what happened.
+    HeaderWhatHappened = "header_what_happened" { en: "WHAT HAPPENED", zh: "原因", }
     /// Listing table header: the short reference.
     HeaderRef = "header_ref" { en: "REF", zh: "编号", }
     /// Listing table header: the title.

@@ -73,23 +73,23 @@ pub fn build_host(profile: &str) -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-fn bindgen(lib: &Path, language: &str, out: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+/// Builds uniffi's generator (the `farmlive-bindgen` package) and returns
+/// its executable. Alone, so the FFI library already built is not touched.
+fn build_bindgen() -> Result<PathBuf, String> {
     run(cargo()
-        .args([
-            "run",
-            "--quiet",
-            "-p",
-            "farmlive-ffi",
-            "--features",
-            "cli",
-            "--bin",
-            "uniffi-bindgen",
-            "--",
-            "generate",
-            "--no-format",
-            "--library",
-        ])
+        .args(["build", "-p", "farmlive-bindgen", "--bin", "uniffi-bindgen"])
+        .current_dir(root()))?;
+    let exe = target_dir()?.join("debug").join("uniffi-bindgen");
+    if !exe.is_file() {
+        return Err(format!("the build made no {}", exe.display()));
+    }
+    Ok(exe)
+}
+
+fn bindgen(exe: &Path, lib: &Path, language: &str, out: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    run(std::process::Command::new(exe)
+        .args(["generate", "--no-format", "--library"])
         .arg(lib)
         .args(["--language", language, "--out-dir"])
         .arg(out)
@@ -114,14 +114,15 @@ fn rename(from: &Path, to: &Path) -> Result<(), String> {
 /// Generates Kotlin and Swift from the library in `lib_dir`.
 pub fn generate(lib_dir: &Path) -> Result<(), String> {
     let lib = lib_dir.join(LIB_FILE);
+    let exe = build_bindgen()?;
     let root = root();
     let kotlin = root.join("android/build/generated/kotlin");
     fresh_dir(&kotlin)?;
-    bindgen(&lib, "kotlin", &kotlin)?;
+    bindgen(&exe, &lib, "kotlin", &kotlin)?;
     let swift = root.join("ios/.build-generated");
     fresh_dir(&swift)?;
     let raw = swift.join("raw");
-    bindgen(&lib, "swift", &raw)?;
+    bindgen(&exe, &lib, "swift", &raw)?;
     rename(
         &raw.join("FarmLiveFFI.swift"),
         &swift.join("FarmLiveFFI/FarmLiveFFI.swift"),
@@ -142,6 +143,21 @@ pub fn generate(lib_dir: &Path) -> Result<(), String> {
 /// `cargo xtask bindings`: build the debug host library and generate.
 pub fn task() -> Result<PathBuf, String> {
     let dir = build_host("debug")?;
+    generate(&dir)?;
+    Ok(dir)
+}
+
+/// After `cargo test --workspace`: that build made the host library (a
+/// cdylib is one of farmlive-ffi's crate types), with the workspace's
+/// features, in `debug/deps` (only `cargo build` copies it up a level).
+/// `cargo build -p farmlive-ffi` would resolve features for that package
+/// alone and rebuild tokio, hyper, reqwest... under it (≈ 150 s in CI) for
+/// the same code; so use it, and generate from it.
+pub fn task_after_tests() -> Result<PathBuf, String> {
+    let dir = target_dir()?.join("debug").join("deps");
+    if !dir.join(LIB_FILE).is_file() {
+        return task();
+    }
     generate(&dir)?;
     Ok(dir)
 }

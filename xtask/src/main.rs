@@ -114,13 +114,29 @@ fn test(extra: &[String]) -> Result<(), String> {
         .args(extra))?;
     // Doc tests are not part of --all-targets.
     run(cargo().args(["test", "--workspace", "--doc"]))?;
-    shells(&[])
+    // The library the test build made serves the shells, unless extra
+    // arguments (another profile, features) built something else.
+    let library = if extra.is_empty() {
+        bindings::task_after_tests
+    } else {
+        bindings::task
+    };
+    shells_over(&[], library)
 }
 
 /// The Kotlin and Swift shells' tests, against the real generated bindings
 /// and a real hub on loopback (stopped when `hub` drops). `test` ends with
 /// them; `shells` runs only them, `shells kotlin` / `shells swift` one language.
 fn shells(which: &[String]) -> Result<(), String> {
+    shells_over(which, bindings::task)
+}
+
+/// The shells' tests over the host library that `library` builds (or finds)
+/// and generates the bindings from.
+fn shells_over(
+    which: &[String],
+    library: fn() -> Result<std::path::PathBuf, String>,
+) -> Result<(), String> {
     let (kotlin, swift) = match which {
         [] => (true, true),
         [one] if one == "kotlin" => (true, false),
@@ -131,7 +147,7 @@ fn shells(which: &[String]) -> Result<(), String> {
             ));
         }
     };
-    let lib_dir = bindings::task()?;
+    let lib_dir = library()?;
     let hub = test_hub::TestHub::start()?;
     if kotlin {
         kotlin::test(&lib_dir, &hub.for_farm("Kotlin test farm")?)?;
