@@ -7,6 +7,7 @@
 
 pub mod interface;
 mod pg_migrate;
+pub(crate) mod rules;
 pub mod sqlite;
 mod target;
 

@@ -36,10 +36,7 @@ impl CodeKey {
     }
 }
 
-/// Lowercase hex of bytes.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub(crate) use crate::store::rules::accounts::hex;
 
 /// `<db>.secret`: the code key's file beside the database.
 pub fn secret_path(db: &Path) -> PathBuf {

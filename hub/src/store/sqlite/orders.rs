@@ -2,7 +2,9 @@
 //! atomically), reading and cancelling their own. The rows are written
 //! through `records`.
 
-use super::records::{insert_order, load_listing, load_order, restock, save_listing, save_order};
+use super::records::{
+    SqliteRecords, insert_order, load_listing, load_order, save_listing, save_order,
+};
 use super::room_events::{Emitted, append_event, commit};
 use super::room_records::{RoomRecord, live_rooms_of_farm, load_room};
 use super::{Store, from_json, now_ms};
@@ -207,7 +209,7 @@ impl Store {
         let next = order
             .apply(&action, now_ms())
             .map_err(|r| HubError::Conflict("transition", r.message))?;
-        restock(&tx, &next)?;
+        crate::store::rules::ops::restock(&mut SqliteRecords(&tx), &next)?;
         save_order(&tx, &next)?;
         tx.commit()?;
         Ok(next)

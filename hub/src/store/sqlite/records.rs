@@ -5,6 +5,7 @@
 
 use super::{from_json, to_json};
 use crate::error::Result;
+use crate::store::rules::ops::OpRecords;
 use farmlive_protocol::api::ChangeBody;
 use farmlive_protocol::{FarmId, ListingId, ListingState, OrderId, OrderState};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -83,13 +84,30 @@ pub(crate) fn append_change(
     Ok(())
 }
 
-/// Puts back the units of a cancelled order.
-pub(crate) fn restock(conn: &Connection, order: &OrderState) -> Result<()> {
-    if let Some(mut listing) = load_listing(conn, order.listing)? {
-        listing.stock = listing.stock.saturating_add(order.quantity);
-        save_listing(conn, &listing)?;
+/// A transaction's listings and orders, as the shared op rules
+/// ([`crate::store::rules::ops`]) read and write them.
+pub(crate) struct SqliteRecords<'a>(pub(crate) &'a Connection);
+
+impl OpRecords for SqliteRecords<'_> {
+    fn load_listing(&mut self, id: ListingId) -> Result<Option<ListingState>> {
+        load_listing(self.0, id)
     }
-    Ok(())
+
+    fn save_listing(&mut self, state: &ListingState) -> Result<()> {
+        save_listing(self.0, state)
+    }
+
+    fn load_order(&mut self, id: OrderId) -> Result<Option<OrderState>> {
+        load_order(self.0, id)
+    }
+
+    fn save_order(&mut self, state: &OrderState) -> Result<()> {
+        save_order(self.0, state)
+    }
+
+    fn is_attachable(&mut self, sha: &str, farm: FarmId) -> Result<bool> {
+        super::blobs::BlobStore::is_attachable(self.0, sha, farm)
+    }
 }
 
 /// Inserts a new order under the buyer's idempotency key and appends it to
