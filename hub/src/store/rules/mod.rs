@@ -1,9 +1,11 @@
 //! The store's rules, shared by every backend: what an op does
-//! ([`ops`]) and what accounts may do ([`accounts`]). The backends
+//! ([`ops`]), what accounts may do ([`accounts`]) and what buyers see
+//! of a listing ([`listings`]). The backends
 //! (`sqlite/`, `postgres/`) hold only SQL and transaction plumbing, and
 //! call these, so each rule is written once.
 
 pub(crate) mod accounts;
+pub(crate) mod listings;
 pub(crate) mod ops;
 
 pub use accounts::{BUYER_TOKEN_TTL_MS, DEVICE_TOKEN_TTL_MS, OPERATOR};
