@@ -19,6 +19,7 @@
 //!   (`counters.rs`), whose row lock is held to the commit: transactions
 //!   commit in the order of their numbers and a rollback uses none, so a
 //!   reader never sees seq N+1 without N.
+//!
 //! Not SERIALIZABLE: every push updates the one counter row, and under
 //! SERIALIZABLE concurrent updates of a row fail (and retry) rather than
 //! wait. A deadlock between two batches locking listings in different
