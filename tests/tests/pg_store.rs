@@ -142,3 +142,37 @@ fn racing_pushes_apply_each_op_once_and_keep_every_stock_edit() {
     assert_eq!(held.stock, 100 - 2 * EDITS as i64, "no edit lost");
     assert_eq!(hub.store.census().unwrap().ops, 1 + 2 * EDITS as u64);
 }
+
+/// One phone enrolling twice at once (two codes for its farm, say a retry
+/// on another process): both succeed, one after the other, and the hub
+/// holds one device, signed in with the later token.
+#[test]
+fn one_device_enrolling_twice_at_once_is_one_device() {
+    use farmlive_core::protocol::DeviceId;
+    use farmlive_core::protocol::api::EnrolRequest;
+    let hub = InProcessHub::start(StoreKind::Postgres);
+    for round in 0..5 {
+        let phone = DeviceId::new();
+        let requests: Vec<EnrolRequest> = (0..2)
+            .map(|_| EnrolRequest {
+                code: hub.code(&["Li farm"], Role::Farmer),
+                device_name: "phone".into(),
+                device_id: phone,
+            })
+            .collect();
+        let tokens: Vec<String> = std::thread::scope(|s| {
+            let racers: Vec<_> = requests
+                .iter()
+                .map(|req| s.spawn(|| hub.store.enrol(req).unwrap().token))
+                .collect();
+            racers.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        let devices = hub.store.devices(None).unwrap();
+        assert_eq!(devices.len(), round + 1, "one device per phone");
+        let working = tokens
+            .iter()
+            .filter(|t| hub.store.authenticate(t).is_ok())
+            .count();
+        assert_eq!(working, 1, "the later enrolment's token only");
+    }
+}

@@ -17,6 +17,9 @@ use farmlive_protocol::api::{DeviceInfo, EnrolRequest, EnrolResponse, FarmInfo, 
 use farmlive_protocol::{DeviceId, FarmId};
 use std::collections::BTreeSet;
 
+/// The advisory lock namespace of device ids (`pg_advisory_xact_lock(int, int)`).
+const DEVICE_LOCK: i32 = 0x464C_4456; // "FLDV"
+
 fn device_farms(conn: &Conn<'_>, id: &str) -> Result<BTreeSet<FarmId>> {
     Ok(conn
         .query(
@@ -57,9 +60,14 @@ impl PgStore {
         conn.transaction("BEGIN", |tx| {
             let now = now_ms();
             let (role, farm_ids) = code_grant(tx, &code_hash, now)?;
-            // The device's row, locked: two enrolments of one device take turns.
+            // The device's id, locked (its row may not exist yet): two
+            // enrolments of one device take turns, the second finding the first's row.
+            tx.execute(
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                &[&DEVICE_LOCK, &id],
+            )?;
             let known: Option<String> = tx
-                .query_opt("SELECT role FROM devices WHERE id = $1 FOR UPDATE", &[&id])?
+                .query_opt("SELECT role FROM devices WHERE id = $1", &[&id])?
                 .map(|r| r.get(0));
             let token = new_token("fld")?;
             let expires_at = now + DEVICE_TOKEN_TTL_MS;
