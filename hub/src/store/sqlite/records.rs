@@ -6,8 +6,11 @@
 use super::{from_json, to_json};
 use crate::error::Result;
 use crate::store::rules::ops::OpRecords;
+use crate::store::rules::orders::OrderRecords;
 use farmlive_protocol::api::ChangeBody;
-use farmlive_protocol::{FarmId, ListingId, ListingState, OrderId, OrderState};
+use farmlive_protocol::{
+    BuyerContact, BuyerId, FarmId, ListingId, ListingState, OrderId, OrderState,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub(crate) fn load_listing(conn: &Connection, id: ListingId) -> Result<Option<ListingState>> {
@@ -124,4 +127,32 @@ pub(crate) fn insert_order(conn: &Connection, order: &OrderState, key: &str) -> 
         &order.id.to_string(),
         &ChangeBody::Order(Box::new(order.clone())),
     )
+}
+
+impl OrderRecords for SqliteRecords<'_> {
+    fn order_by_key(&mut self, buyer: BuyerId, key: &str) -> Result<Option<OrderState>> {
+        // The one writer's IMMEDIATE transaction already keeps a
+        // concurrent placement with the same key out.
+        let state: Option<String> = self
+            .0
+            .prepare_cached(
+                "SELECT state FROM orders WHERE buyer_id = ?1 AND idempotency_key = ?2",
+            )?
+            .query_row(params![buyer.to_string(), key], |r| r.get(0))
+            .optional()?;
+        state.as_deref().map(from_json).transpose()
+    }
+
+    fn buyer_contact(&mut self, buyer: BuyerId) -> Result<BuyerContact> {
+        let contact: String = self.0.query_row(
+            "SELECT contact FROM buyers WHERE id = ?1",
+            [buyer.to_string()],
+            |r| r.get(0),
+        )?;
+        from_json(&contact)
+    }
+
+    fn insert_order(&mut self, order: &OrderState, key: &str) -> Result<()> {
+        insert_order(self.0, order, key)
+    }
 }
