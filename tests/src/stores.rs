@@ -3,8 +3,8 @@
 //! database on this test binary's shared cluster, see [`crate::pg`]),
 //! built through the same `farmlive_hub::Hub` the hub process runs.
 //!
-//! `farmlive hub --db postgres://…` still refuses to serve (orders, rooms
-//! and photos are not built on PostgreSQL yet), so the PostgreSQL hub is
+//! `farmlive hub --db postgres://…` still refuses to serve (rooms and
+//! photos are not built on PostgreSQL yet), so the PostgreSQL hub is
 //! built here over an open [`farmlive_hub::PgStore`] with
 //! `Hub::over_store`. Tests written with [`both_stores!`] run the same
 //! body once per store.
@@ -102,6 +102,26 @@ impl InProcessHub {
     pub fn code(&self, farms: &[&str], role: farmlive_core::protocol::api::Role) -> String {
         let farms: Vec<String> = farms.iter().map(|f| f.to_string()).collect();
         self.store.mint_enrol_code(&farms, role).unwrap().code
+    }
+
+    /// A new device enrolled here with a fresh code for `farms` and `role`.
+    pub fn device(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        farms: &[&str],
+        role: farmlive_core::protocol::api::Role,
+        name: &str,
+    ) -> crate::Device {
+        crate::Device::enrolled(rt, &self.url, &self.code(farms, role), name)
+    }
+
+    /// A buyer named `name` signed up through the device's buyer client.
+    pub fn buyer(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        name: &str,
+    ) -> farmlive_core::sync::BuyerClient {
+        rt.block_on(crate::BuyerBuilder::new(name).sign_up(&self.url))
     }
 }
 

@@ -1,6 +1,7 @@
 //! What only the PostgreSQL store has to show (the API suite shared with
 //! SQLite is `sync_stores.rs`): it opens only a database `farmlive hub
-//! migrate` made, areas not built on it yet answer 501 naming the area,
+//! migrate` made, areas not built on it yet (rooms, photos) answer 501
+//! naming the area,
 //! and concurrent pushes over several connections keep every op exactly
 //! once and every stock edit.
 
@@ -8,7 +9,7 @@
 
 use farmlive_core::protocol::api::{Outcome, PushResponse, Role};
 use farmlive_core::protocol::ops::Op;
-use farmlive_core::protocol::{ListingId, OrderId};
+use farmlive_core::protocol::{ListingId, OrderId, RoomId};
 use farmlive_hub::store::PgStore;
 use farmlive_tests::api::Api;
 use farmlive_tests::pg::{PgCluster, database_of};
@@ -48,12 +49,18 @@ fn areas_not_built_yet_answer_501_naming_the_area() {
     let api = Api::new(&hub.url);
     rt.block_on(async {
         let buyer = api.buyer("Mei").await;
+        // Orders are built (an unknown one is not found); an order placed
+        // in a room needs the rooms, which are not.
         let order = format!("/v1/orders/{}", OrderId::new());
         let (status, body) = api.call(Method::GET, &order, &buyer, json!(null)).await;
+        assert_eq!(status, 404, "{body}");
+        let in_room = format!("/v1/rooms/{}/orders", RoomId::new());
+        let room_order = json!({ "quantity": 1, "delivery": "standard", "idempotency_key": "k" });
+        let (status, body) = api.call(Method::POST, &in_room, &buyer, room_order).await;
         assert_eq!(status, 501, "{body}");
         let message = body["error"]["message"].as_str().unwrap();
         assert!(
-            message.contains("orders are not built on PostgreSQL yet"),
+            message.contains("live rooms are not built on PostgreSQL yet"),
             "{body}"
         );
         let (status, body) = api

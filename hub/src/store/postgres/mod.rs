@@ -3,16 +3,19 @@
 //! transactions of its own. Several hub processes may share one database.
 //!
 //! Built so far: accounts (farms, codes, devices, buyers), pushing ops and
-//! pulling changes, public listings, and what operators ask. Orders, rooms
-//! and photos answer [`HubError::NotBuilt`] (501) naming the area, and
-//! `farmlive hub --db postgres://…` refuses to serve until they exist.
+//! pulling changes, public listings, buyers' orders from the shop (place,
+//! read, cancel), and what operators ask. Rooms (with orders placed in a
+//! room) and photos answer [`HubError::NotBuilt`] (501) naming the area,
+//! and `farmlive hub --db postgres://…` refuses to serve until they exist.
 //!
 //! **Concurrency.** SQLite's single writer made each write atomic against
 //! every other; here several connections (and processes) write at once,
 //! so each write transaction runs at READ COMMITTED with explicit locks:
-//! - a listing or an order is locked (`pg_advisory_xact_lock` on its id,
-//!   which also covers a listing not created yet) before it is read for
-//!   an update, so two ops on it apply one after the other;
+//! - a listing or an order is locked (`FOR UPDATE`, and for a listing not
+//!   created yet `pg_advisory_xact_lock` on its id) before it is read for
+//!   an update, so two ops on it, or two buyers of its stock, take turns;
+//! - a buyer's idempotency key is locked (advisory) before it is looked
+//!   up, so the same key twice at once is one order;
 //! - an op id is claimed first (`INSERT … ON CONFLICT DO NOTHING`): a
 //!   concurrent repeat waits for the first to commit, then reads its outcome;
 //! - change-feed numbers are taken last, from the `feed_counters` row
@@ -44,10 +47,11 @@ mod listing_blobs;
 mod listings;
 mod operator;
 mod ops;
+mod orders;
 mod pool;
 mod records;
 
-pub use backend::{ORDERS_NOT_BUILT, PHOTOS_NOT_BUILT, PgStore, ROOMS_NOT_BUILT};
+pub use backend::{PHOTOS_NOT_BUILT, PgStore, ROOMS_NOT_BUILT};
 
 use crate::error::{HubError, Result};
 use crate::store::now_ms;

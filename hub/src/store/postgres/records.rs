@@ -7,11 +7,24 @@ use super::pool::Conn;
 use super::{blobs, counters, from_json, to_json};
 use crate::error::Result;
 use crate::store::rules::ops::OpRecords;
+use crate::store::rules::orders::OrderRecords;
 use farmlive_protocol::api::ChangeBody;
-use farmlive_protocol::{FarmId, ListingId, ListingState, OrderId, OrderState};
+use farmlive_protocol::{
+    BuyerContact, BuyerId, FarmId, ListingId, ListingState, OrderId, OrderState,
+};
 
 /// The advisory lock namespace of listing ids (`pg_advisory_xact_lock(int, int)`).
 const LISTING_LOCK: i32 = 0x464C_4C49; // "FLLI"
+
+/// The advisory lock namespace of (buyer, idempotency key) pairs.
+const ORDER_KEY_LOCK: i32 = 0x464C_4F4B; // "FLOK"
+
+/// An order as stored, unlocked (a read outside a write).
+pub(super) fn read_order(conn: &Conn<'_>, id: OrderId) -> Result<Option<OrderState>> {
+    conn.query_opt("SELECT state FROM orders WHERE id = $1", &[&id.to_string()])?
+        .map(|r| from_json(&r.get::<_, String>(0)))
+        .transpose()
+}
 
 /// A listing as stored, unlocked (a read outside a write).
 pub(super) fn read_listing(conn: &Conn<'_>, id: ListingId) -> Result<Option<ListingState>> {
@@ -152,5 +165,53 @@ impl OpRecords for PgRecords<'_, '_> {
 
     fn is_attachable(&mut self, sha: &str, farm: FarmId) -> Result<bool> {
         blobs::is_attachable(self.conn, sha, farm)
+    }
+}
+
+impl OrderRecords for PgRecords<'_, '_> {
+    fn order_by_key(&mut self, buyer: BuyerId, key: &str) -> Result<Option<OrderState>> {
+        let buyer = buyer.to_string();
+        // Lock the pair first: a concurrent placement with the same key
+        // waits here, then finds this one's order (no duplicate-key 500).
+        self.conn.execute(
+            "SELECT pg_advisory_xact_lock($1, hashtext($2 || ' ' || $3))",
+            &[&ORDER_KEY_LOCK, &buyer, &key],
+        )?;
+        self.conn
+            .query_opt(
+                "SELECT state FROM orders WHERE buyer_id = $1 AND idempotency_key = $2",
+                &[&buyer, &key],
+            )?
+            .map(|r| from_json(&r.get::<_, String>(0)))
+            .transpose()
+    }
+
+    fn buyer_contact(&mut self, buyer: BuyerId) -> Result<BuyerContact> {
+        let row = self.conn.query_one(
+            "SELECT contact FROM buyers WHERE id = $1",
+            &[&buyer.to_string()],
+        )?;
+        from_json(&row.get::<_, String>(0))
+    }
+
+    fn insert_order(&mut self, order: &OrderState, key: &str) -> Result<()> {
+        let id = order.id.to_string();
+        self.conn.execute(
+            "INSERT INTO orders (id, buyer_id, farm_id, idempotency_key, state)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &id,
+                &order.buyer.to_string(),
+                &order.farm.to_string(),
+                &key,
+                &to_json(order)?,
+            ],
+        )?;
+        self.change(
+            order.farm,
+            "order",
+            id,
+            &ChangeBody::Order(Box::new(order.clone())),
+        )
     }
 }
