@@ -1,12 +1,13 @@
 //! Buyers' orders (place, replay a key, race for the last boxes, cancel,
-//! read) through the real HTTP hub on loopback, with the same assertions
+//! a cancel racing the farmer's accept, read) through the real HTTP hub on loopback, with the same assertions
 //! over each store: SQLite and PostgreSQL. The farmer's phone is a real
 //! core that pulls the orders and stock from the change feed.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use farmlive_core::protocol::api::Role;
-use farmlive_core::protocol::{Delivery, OrderStatus};
+use farmlive_core::protocol::api::{Outcome, PushResponse, Role};
+use farmlive_core::protocol::ops::Op;
+use farmlive_core::protocol::{Delivery, OrderAction, OrderStatus};
 use farmlive_core::sync::BuyerClient;
 use farmlive_core::{Error, OrderFilter};
 use farmlive_tests::api::Api;
@@ -223,4 +224,80 @@ fn a_buyer_cannot_read_or_cancel_another_buyers_order(kind: StoreKind) {
     assert_eq!(still.order.status, OrderStatus::Placed, "untouched by Mei");
     farmer.sync(&rt);
     assert_eq!(farmer.core.listing(l.id).unwrap().stock, 18);
+}
+
+both_stores!(
+    cancel_races_pack,
+    super::a_buyer_cancel_racing_the_farmers_pack_has_one_winner
+);
+/// The buyer cancels while the farmer's phone pushes its acceptance and
+/// packing in one batch (a buyer may cancel only before packing), five
+/// times over:
+/// each time exactly one of them wins, and the stock matches (cancelled
+/// units back, packed ones still taken).
+fn a_buyer_cancel_racing_the_farmers_pack_has_one_winner(kind: StoreKind) {
+    let rt = rt();
+    let hub = InProcessHub::start(kind);
+    let farmer = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
+    let l = farmer.list("Li orchard", &ListingBuilder::new("Mangoes").stock(20));
+    farmer.sync(&rt);
+    let wang = Arc::new(hub.buyer(&rt, "Wang"));
+    let api = Arc::new(Api::new(&hub.url));
+    let token = farmer.token();
+    let mut packed = 0;
+    for i in 0..5 {
+        let order = rt
+            .block_on(wang.order(l.id, 1, Delivery::Standard, &format!("o{i}")))
+            .unwrap();
+        farmer.sync(&rt);
+        farmer
+            .core
+            .act_on_order(order.id, OrderAction::Accept)
+            .unwrap();
+        farmer
+            .core
+            .act_on_order(order.id, OrderAction::Pack)
+            .unwrap();
+        let ops: Vec<Op> = farmer
+            .core
+            .pending_ops(u32::MAX)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.op)
+            .collect();
+        assert_eq!(ops.len(), 2, "accept, then pack: {ops:?}");
+        let (api, token, wang2) = (api.clone(), token.clone(), wang.clone());
+        let push = async move {
+            let body = json!({ "ops": ops });
+            api.call(Method::POST, "/v1/ops", &token, body).await
+        };
+        let cancel = async move { wang2.cancel(order.id, "changed my mind").await };
+        let (pushed, cancelled) = rt.block_on(async {
+            let push = tokio::spawn(push);
+            let cancel = tokio::spawn(cancel);
+            (push.await.unwrap(), cancel.await.unwrap())
+        });
+        assert_eq!(pushed.0, 200, "{}", pushed.1);
+        let resp: PushResponse = serde_json::from_value(pushed.1).unwrap();
+        match (&resp.results[1].outcome, &cancelled) {
+            (Outcome::Applied, Err(_)) => {
+                assert!(refused(&cancelled, 409, "transition"), "{cancelled:?}");
+                packed += 1;
+            }
+            (Outcome::Rejected { .. }, Ok(c)) => {
+                assert_eq!(c.status, OrderStatus::Cancelled);
+            }
+            other => panic!("not exactly one winner: {other:?}"),
+        }
+        farmer.sync(&rt);
+        farmer.core.conflicts(false).unwrap().iter().for_each(|c| {
+            farmer.core.resolve_conflict(c.id).unwrap();
+        });
+    }
+    let stock = farmer.core.listing(l.id).unwrap().stock;
+    assert_eq!(
+        stock,
+        20 - packed,
+        "packed units stay taken, cancelled come back"
+    );
 }
