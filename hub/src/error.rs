@@ -58,10 +58,23 @@ pub enum HubError {
     /// A bug or a database failure.
     #[error("internal error: {0}")]
     Internal(String),
-    /// The operator asked for something this hub cannot do yet (serving
-    /// from PostgreSQL); only opening a database returns it.
+    /// Something this hub cannot do yet on its database (serving from
+    /// PostgreSQL; an area of the PostgreSQL store not built yet): a 501
+    /// whose message names what is missing (it holds no secret).
     #[error("{0}")]
     NotBuilt(&'static str),
+    /// The PostgreSQL database has no schema or an older one: the operator
+    /// runs `farmlive hub migrate` first (a hub never migrates a shared
+    /// database by itself at start).
+    #[error(
+        "the PostgreSQL database has schema {found}, older than this hub's ({wanted}): run `farmlive hub migrate --db URL` first"
+    )]
+    SchemaTooOld {
+        /// The version found (0: no schema).
+        found: u32,
+        /// The version this hub writes.
+        wanted: u32,
+    },
     /// The database was written by a newer hub. Only `Store::open` returns
     /// it, so the hub refuses to start rather than answer with 500s.
     #[error(
@@ -110,10 +123,11 @@ impl HubError {
             }
             HubError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
             HubError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            HubError::NotBuilt(_) => (StatusCode::NOT_IMPLEMENTED, ErrorCode::Internal),
             HubError::Io(_)
             | HubError::Internal(_)
-            | HubError::NotBuilt(_)
-            | HubError::SchemaTooNew { .. } => {
+            | HubError::SchemaTooNew { .. }
+            | HubError::SchemaTooOld { .. } => {
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
             }
         }
@@ -134,7 +148,9 @@ fn declared(code: &str) -> ErrorCode {
 impl IntoResponse for HubError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let message = if status.is_server_error() {
+        // A server error's detail stays in the log; what is not built
+        // yet is said as it is (it names an area, nothing secret).
+        let message = if status.is_server_error() && !matches!(self, HubError::NotBuilt(_)) {
             // The detail goes to the log only, under the request's id; the
             // client gets the id to quote.
             match crate::logs::current_request_id() {
@@ -219,6 +235,9 @@ mod tests {
         assert_eq!((status.as_u16(), code), (429, ErrorCode::RateLimited));
         let (status, code) = HubError::device_revoked("the farmer").status_and_code();
         assert_eq!((status.as_u16(), code), (401, ErrorCode::DeviceRevoked));
+        let (status, code) =
+            HubError::NotBuilt("orders are not built on PostgreSQL yet").status_and_code();
+        assert_eq!((status.as_u16(), code), (501, ErrorCode::Internal));
         let (_, code) = HubError::Conflict("out_of_stock", "gone".into()).status_and_code();
         assert_eq!(code, ErrorCode::OutOfStock);
     }

@@ -106,6 +106,16 @@ pub fn public_url_is_https(url: &str) -> Option<bool> {
     (!host.is_empty() && !host.starts_with('/')).then_some(https)
 }
 
+/// Whether the storefront's cookies are `Secure` (an `https://` public URL).
+fn secure_cookies(options: &HubOptions) -> Result<bool> {
+    Ok(match options.public_url.as_deref() {
+        None => false,
+        Some(url) => public_url_is_https(url).ok_or_else(|| {
+            HubError::Internal(format!("the public URL {url:?} is not http(s)://HOST"))
+        })?,
+    })
+}
+
 /// A hub opened on a database.
 pub struct Hub {
     state: Arc<AppState>,
@@ -124,20 +134,40 @@ impl Hub {
 
     /// Opens the hub's database `db` (a SQLite file today) with `options`.
     pub fn open_with(db: &DbTarget, options: HubOptions) -> Result<Hub> {
-        let secure_cookies = match options.public_url.as_deref() {
-            None => false,
-            Some(url) => public_url_is_https(url).ok_or_else(|| {
-                HubError::Internal(format!("the public URL {url:?} is not http(s)://HOST"))
-            })?,
-        };
+        let secure_cookies = secure_cookies(&options)?;
         let operator = store::open(db)?;
-        let store: Arc<dyn HubStore> = operator.clone().into_hub_store();
         // Live media goes beside the SQLite file (`store::open` refused
         // anything else).
         let file = db
             .sqlite_path()
             .ok_or(HubError::NotBuilt(store::POSTGRES_NOT_BUILT))?;
-        let hls_root = media::hls_writer::live_root(file);
+        Hub::with_store(
+            operator,
+            media::hls_writer::live_root(file),
+            options,
+            secure_cookies,
+        )
+    }
+
+    /// A hub over an open store (any backend), its rooms' HLS and
+    /// recordings under `hls_root`: how tests serve the parts of the
+    /// PostgreSQL store built so far, which `open_with` still refuses.
+    pub fn over_store(
+        operator: Arc<dyn OperatorStore>,
+        hls_root: std::path::PathBuf,
+        options: HubOptions,
+    ) -> Result<Hub> {
+        let secure_cookies = secure_cookies(&options)?;
+        Hub::with_store(operator, hls_root, options, secure_cookies)
+    }
+
+    fn with_store(
+        operator: Arc<dyn OperatorStore>,
+        hls_root: std::path::PathBuf,
+        options: HubOptions,
+        secure_cookies: bool,
+    ) -> Result<Hub> {
+        let store: Arc<dyn HubStore> = operator.clone().into_hub_store();
         let media = Arc::new(Media::new(options.relay, options.rtmp_public));
         // Every room on air is served as HLS and recorded.
         media.set_sink_factory(Arc::new(media::recording::HlsRecorder::new(

@@ -21,6 +21,7 @@ pub mod proxy;
 pub mod rooms;
 pub mod rtmp_play;
 pub mod stamp;
+pub mod stores;
 pub mod swarm;
 
 pub use builders::{BuyerBuilder, ListingBuilder, OrderBuilder, RoomBuilder, order};

@@ -4,14 +4,14 @@
 //! the HTTP layer does not change.
 //!
 //! **Synchronous on purpose.** The SQLite store blocks (one writer
-//! connection behind a mutex), so every handler already runs each store
-//! call on `tokio::task::spawn_blocking` (`http::blocking`); the only call
-//! made on an async thread is [`AccountStore::authenticate`], a short
-//! indexed read. A PostgreSQL implementation fits as it is with a blocking
-//! client (the `postgres` crate, with a connection pool) on those same
-//! blocking threads. Should it want an async client instead, these traits
-//! would turn into `async fn`s and the handlers would await them in place of
-//! `blocking(...)`: a mechanical change to the call sites, not to the layers.
+//! connection behind a mutex), so every handler runs each store call on
+//! `tokio::task::spawn_blocking` (`http::blocking`),
+//! [`AccountStore::authenticate`] included. The PostgreSQL implementation
+//! ([`super::postgres`]) fits as it is: its pool waits for each statement
+//! on those same blocking threads (`postgres/pool.rs`). Should a store
+//! want to await instead, these traits would turn into `async fn`s and
+//! the handlers would await them in place of `blocking(...)`: a mechanical
+//! change to the call sites, not to the layers.
 //!
 //! **Transactions stay inside an implementation.** Each method is one unit
 //! of work (one transaction where it writes), so the rules that need

@@ -1,12 +1,16 @@
 //! The hub's store: the interface the HTTP layer and operators use
 //! ([`interface`]), which database a hub runs on ([`DbTarget`], [`open`]),
-//! and its SQLite implementation ([`sqlite`]).
+//! its SQLite implementation ([`sqlite`]), its PostgreSQL one
+//! ([`postgres`], the sync path so far), and the rules both share
+//! (`rules`).
 //!
 //! Below it sits only the in-memory room fan-out (`crate::rooms`) and the
 //! crate's errors; nothing here knows HTTP.
 
 pub mod interface;
 mod pg_migrate;
+pub mod postgres;
+pub(crate) mod rules;
 pub mod sqlite;
 mod target;
 
@@ -17,6 +21,7 @@ pub use interface::{
     ROOM_LIST_MAX, Reader, RoomStore, Uploader,
 };
 pub use pg_migrate::{PG_MIGRATIONS, PG_SCHEMA_VERSION, migrate_postgres};
+pub use postgres::PgStore;
 pub use sqlite::{
     BUYER_TOKEN_TTL_MS, BlobStore, COLLECT_EVERY, DEVICE_TOKEN_TTL_MS, OPERATOR, ORPHAN_GRACE_MS,
     PHOTO_QUOTA_DEFAULT, PHOTO_QUOTA_ENV, SCHEMA_VERSION, SqliteStore, Store, UPLOAD_EXPIRY_MS,

@@ -60,7 +60,8 @@ pub fn explain(err: &HubError, t: &Strings) -> (StatusCode, String) {
         HubError::Io(_)
         | HubError::Internal(_)
         | HubError::NotBuilt(_)
-        | HubError::SchemaTooNew { .. } => {
+        | HubError::SchemaTooNew { .. }
+        | HubError::SchemaTooOld { .. } => {
             tracing::error!(target: "farmlive::hub", "page: {err}");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -2,58 +2,14 @@
 //! and who a token belongs to. Devices are in `devices.rs`, buyers in
 //! `buyers.rs`.
 
-use super::{Store, from_json, now_ms, to_json};
+use super::{Store, now_ms, to_json};
 use crate::error::{HubError, Result};
-use crate::store::interface::{CODE_TTL_MAX_MS, CODE_TTL_MS, EnrolCode, Principal};
+use crate::store::interface::{EnrolCode, Principal};
+use crate::store::rules::accounts::{CodeRow, check_code_request, new_code, normalise_code};
 use farmlive_protocol::FarmId;
 use farmlive_protocol::api::{FarmInfo, Role};
 use farmlive_protocol::listing::validate_farm_name;
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
-
-/// How long a device token stays valid; devices renew it within
-/// [`farmlive_protocol::api::TOKEN_RENEW_WITHIN_MS`] of the end.
-pub const DEVICE_TOKEN_TTL_MS: i64 = 365 * 24 * 3_600_000;
-/// Crockford base32: no I, L, O, U — easy to read out over a bad phone line.
-const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/// SHA-256 hex of a bearer token (256 random bits: a plain hash is safe).
-pub(crate) fn hash_token(token: &str) -> String {
-    super::files::hex(&Sha256::digest(token.as_bytes()))
-}
-
-pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N]> {
-    let mut buf = [0u8; N];
-    getrandom::fill(&mut buf).map_err(|e| HubError::Internal(format!("no randomness: {e}")))?;
-    Ok(buf)
-}
-
-/// A new bearer token: a prefix naming its kind, then 256 random bits.
-pub(crate) fn new_token(prefix: &str) -> Result<String> {
-    Ok(format!(
-        "{prefix}_{}",
-        super::files::hex(&random_bytes::<32>()?)
-    ))
-}
-
-pub(crate) fn normalise_code(code: &str) -> String {
-    code.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| match c.to_ascii_uppercase() {
-            'O' => '0',
-            'I' | 'L' => '1',
-            other => other,
-        })
-        .collect()
-}
-
-pub(crate) fn role_from(s: &str) -> Role {
-    if s == "agent" {
-        Role::Agent
-    } else {
-        Role::Farmer
-    }
-}
 
 impl Store {
     /// Finds or creates a farm by name.
@@ -96,38 +52,23 @@ impl Store {
     /// Mints a one-time enrolment code for `role` on the named farms
     /// (created if new), valid for a day. A farmer code names exactly one farm.
     pub fn mint_enrol_code(&self, farm_names: &[String], role: Role) -> Result<EnrolCode> {
-        self.mint_enrol_code_for(farm_names, role, CODE_TTL_MS)
+        self.mint_enrol_code_for(farm_names, role, crate::store::CODE_TTL_MS)
     }
 
     /// [`Store::mint_enrol_code`], valid for `ttl_ms` (at most
-    /// [`CODE_TTL_MAX_MS`]). Only a keyed hash of the code is stored.
+    /// [`crate::store::CODE_TTL_MAX_MS`]). Only a keyed hash of the code is stored.
     pub fn mint_enrol_code_for(
         &self,
         farm_names: &[String],
         role: Role,
         ttl_ms: i64,
     ) -> Result<EnrolCode> {
-        if farm_names.is_empty() || (role == Role::Farmer && farm_names.len() != 1) {
-            return Err(HubError::bad_request(
-                "invalid",
-                "a farmer code names one farm; an agent code one or more",
-            ));
-        }
-        if !(60_000..=CODE_TTL_MAX_MS).contains(&ttl_ms) {
-            return Err(HubError::bad_request(
-                "invalid",
-                "a code lasts from a minute to 7 days",
-            ));
-        }
+        check_code_request(farm_names, role, ttl_ms)?;
         let farms = farm_names
             .iter()
             .map(|n| self.farm(n))
             .collect::<Result<Vec<_>>>()?;
-        let raw = random_bytes::<10>()?;
-        let code: String = raw
-            .iter()
-            .map(|b| CODE_ALPHABET[(*b as usize) % CODE_ALPHABET.len()] as char)
-            .collect();
+        let (code, pretty) = new_code()?;
         let ids: Vec<FarmId> = farms.iter().map(|f| f.id).collect();
         let expires_at = now_ms() + ttl_ms;
         self.writer().execute(
@@ -139,7 +80,6 @@ impl Store {
                 expires_at
             ],
         )?;
-        let pretty = format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..]);
         Ok(EnrolCode {
             code: pretty,
             role,
@@ -172,32 +112,21 @@ pub(super) fn code_grant(
     code_hash: &str,
     now: i64,
 ) -> Result<(Role, Vec<FarmId>)> {
-    let row: Option<(String, String, i64, Option<i64>)> = conn
+    let row = conn
         .query_row(
             "SELECT role, farms, expires_at, used_at FROM enrol_codes WHERE code_hash = ?1",
             [code_hash],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| {
+                Ok(CodeRow {
+                    role: r.get(0)?,
+                    farms: r.get(1)?,
+                    expires_at: r.get(2)?,
+                    used_at: r.get(3)?,
+                })
+            },
         )
         .optional()?;
-    let (role, farms) = match row {
-        Some((role, farms, expires, None)) if expires > now => (role, farms),
-        Some((_, _, _, Some(_))) => {
-            return Err(HubError::Unauthorized(
-                "this enrolment code was already used; ask for a new one",
-            ));
-        }
-        Some(_) => {
-            return Err(HubError::Unauthorized(
-                "this enrolment code has expired; ask for a new one",
-            ));
-        }
-        None => {
-            return Err(HubError::Unauthorized(
-                "unknown enrolment code; check it and try again",
-            ));
-        }
-    };
-    Ok((role_from(&role), from_json(&farms)?))
+    crate::store::rules::accounts::code_grant(row, now)
 }
 
 /// Marks a code used by `device` (inside the enrolment's transaction).

@@ -91,7 +91,7 @@ impl ChangeStore for SqliteStore {
         device: &str,
         ops: &[Op],
     ) -> Result<Vec<OpResult>> {
-        self.db.push(farms, role, device, ops, &self.blobs)
+        self.db.push(farms, role, device, ops)
     }
 
     fn changes(

@@ -168,7 +168,7 @@ impl BlobStore {
 
     /// True if `farm` may attach the photo to a listing: it is complete and
     /// the farm uploaded it or already shows it.
-    pub(crate) fn is_attachable(&self, conn: &Connection, sha: &str, farm: FarmId) -> Result<bool> {
+    pub(crate) fn is_attachable(conn: &Connection, sha: &str, farm: FarmId) -> Result<bool> {
         Ok(complete_length(conn, sha)?.is_some()
             && farms_holding(conn, sha)?.contains(&farm.to_string()))
     }

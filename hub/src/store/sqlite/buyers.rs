@@ -6,37 +6,18 @@
 //! half a year. An expired token is answered 401 `buyer_token_expired`;
 //! the buyer signs up again.
 
-use super::accounts::{hash_token, new_token};
 use super::{Store, now_ms, to_json};
 use crate::error::{HubError, Result};
-use farmlive_protocol::api::BUYER_TOKEN_EXPIRED;
+use crate::store::rules::accounts::{
+    BUYER_TOKEN_TTL_MS, buyer_contact, buyer_token, hash_token, new_token,
+};
 use farmlive_protocol::{BuyerContact, BuyerId};
 use rusqlite::{OptionalExtension, params};
-
-/// How long a buyer token lasts after its last use.
-pub const BUYER_TOKEN_TTL_MS: i64 = 180 * 24 * 3_600_000;
-/// The expiry is moved forward only when it is at least this stale.
-const SLIDE_STEP_MS: i64 = 24 * 3_600_000;
 
 impl Store {
     /// Signs up a buyer; returns their token.
     pub fn sign_up_buyer(&self, contact: &BuyerContact) -> Result<(BuyerId, String)> {
-        let clean = |s: &str, max: usize, what: &str| {
-            farmlive_protocol::text::clean(s, max, false)
-                .ok()
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| {
-                    HubError::bad_request(
-                        "invalid",
-                        format!("give a {what} of at most {max} characters"),
-                    )
-                })
-        };
-        let contact = BuyerContact {
-            name: clean(&contact.name, 60, "name")?,
-            phone: clean(&contact.phone, 32, "phone number")?,
-            address: clean(&contact.address, 300, "delivery address")?,
-        };
+        let contact = buyer_contact(contact)?;
         let id = BuyerId::new();
         let token = new_token("flb")?;
         let now = now_ms();
@@ -60,17 +41,10 @@ impl Store {
             .query_row([hash_token(token)], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let (id, expires) = row.ok_or(HubError::Unauthorized("unknown token; sign up again"))?;
-        let now = now_ms();
-        if expires <= now {
-            return Err(HubError::Denied {
-                code: BUYER_TOKEN_EXPIRED,
-                message: "your sign-in has expired after six months unused; sign up again".into(),
-            });
-        }
-        if expires < now + BUYER_TOKEN_TTL_MS - SLIDE_STEP_MS {
+        if let Some(slid) = buyer_token(expires, now_ms())? {
             self.writer().execute(
                 "UPDATE buyers SET expires_at = ?2 WHERE id = ?1",
-                params![id, now + BUYER_TOKEN_TTL_MS],
+                params![id, slid],
             )?;
         }
         id.parse()

@@ -13,21 +13,18 @@
 //! and revokes it. Codes are one-time, expire within a day by default, and
 //! are stored only as keyed hashes.
 
-use super::accounts::{
-    DEVICE_TOKEN_TTL_MS, code_grant, hash_token, mark_code_used, new_token, role_from,
-};
+use super::accounts::{code_grant, mark_code_used};
 use super::{Store, now_ms};
 use crate::error::{HubError, Result};
 use crate::store::interface::Principal;
-use farmlive_protocol::api::{
-    DeviceInfo, EnrolRequest, EnrolResponse, FarmInfo, TOKEN_EXPIRED, TokenRenewal,
+use crate::store::rules::accounts::{
+    DEVICE_TOKEN_TTL_MS, DeviceTokenRow, check_enrol_again, device_principal, hash_token,
+    new_token, revocation, role_from,
 };
+use farmlive_protocol::api::{DeviceInfo, EnrolRequest, EnrolResponse, FarmInfo, TokenRenewal};
 use farmlive_protocol::{DeviceId, FarmId};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::collections::BTreeSet;
-
-/// Who removed a device, when the hub operator did.
-pub const OPERATOR: &str = "the hub operator";
 
 fn device_farms(conn: &Connection, id: &str) -> Result<BTreeSet<FarmId>> {
     Ok(conn
@@ -49,29 +46,22 @@ fn device_info(conn: &Connection, id: &str) -> Result<Option<DeviceInfo>> {
     let Some((name, role, enrolled_at, expires_at, revoked_at)) = row else {
         return Ok(None);
     };
-    Ok(Some(DeviceInfo {
-        id: id
-            .parse()
-            .map_err(|_| HubError::Internal("bad device id".into()))?,
+    let farms = device_farms(conn, id)?;
+    crate::store::rules::accounts::device_info(
+        id,
         name,
-        role: role_from(&role),
-        farms: device_farms(conn, id)?.into_iter().collect(),
-        enrolled_at,
-        expires_at,
-        revoked_at,
-    }))
+        &role,
+        farms,
+        (enrolled_at, expires_at, revoked_at),
+    )
+    .map(Some)
 }
 
 impl Store {
     /// Enrols a device with a one-time code (or enrols it again: see the
     /// module docs); returns its token. Any older token of it stops working.
     pub fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse> {
-        let name = farmlive_protocol::text::clean(&req.device_name, 60, false)
-            .ok()
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| {
-                HubError::bad_request("invalid", "give the device a name of at most 60 characters")
-            })?;
+        let name = crate::store::rules::accounts::device_name(&req.device_name)?;
         let code_hash = self.code_hash(&req.code);
         let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -87,12 +77,7 @@ impl Store {
         let expires_at = now + DEVICE_TOKEN_TTL_MS;
         if let Some(known_role) = known {
             let had = device_farms(&tx, &id)?;
-            if role_from(&known_role) != role || !had.iter().all(|f| farm_ids.contains(f)) {
-                return Err(HubError::Conflict(
-                    "device_exists",
-                    "this device is enrolled with another role or other farms; enrol it again with a code for the same role and farm(s)".into(),
-                ));
-            }
+            check_enrol_again(role_from(&known_role), &had, role, &farm_ids)?;
             tx.execute(
                 "UPDATE devices SET name = ?2, token_hash = ?3, expires_at = ?4, revoked_at = NULL,
                         revoked_by = NULL, next_token_hash = NULL, next_expires_at = NULL
@@ -134,9 +119,7 @@ impl Store {
     pub(super) fn authenticate_device(&self, token: &str) -> Result<Principal> {
         let hash = hash_token(token);
         let now = now_ms();
-        /// id, role, expiry, revoked by, called with the current token, renewed token's expiry.
-        type Row = (String, String, i64, Option<String>, bool, Option<i64>);
-        let row: Option<Row> = self
+        let row = self
             .reader()
             .prepare_cached(
                 "SELECT id, role, expires_at, CASE WHEN revoked_at IS NULL THEN NULL ELSE COALESCE(revoked_by, 'the hub operator') END,
@@ -144,19 +127,17 @@ impl Store {
                  FROM devices WHERE token_hash = ?1 OR next_token_hash = ?1",
             )?
             .query_row([&hash], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                Ok(DeviceTokenRow {
+                    id: r.get(0)?,
+                    role: r.get(1)?,
+                    expires_at: r.get(2)?,
+                    revoked_by: r.get(3)?,
+                    current: r.get(4)?,
+                    next_expires_at: r.get(5)?,
+                })
             })
             .optional()?;
-        let (id, role, expires, revoked_by, current, next_expires) =
-            row.ok_or(HubError::Unauthorized(
-                "unknown token; ask the farmer for a new code and run farmlive enrol",
-            ))?;
-        if let Some(by) = revoked_by {
-            return Err(HubError::device_revoked(&by));
-        }
-        let expires = if current {
-            expires
-        } else {
+        let promote = |id: &str| -> Result<()> {
             // The renewed token's first use: it becomes the current one and
             // the old one stops working.
             self.writer().execute(
@@ -165,28 +146,9 @@ impl Store {
                  WHERE id = ?1 AND next_token_hash = ?2",
                 params![id, hash],
             )?;
-            next_expires.unwrap_or(0)
+            Ok(())
         };
-        if expires <= now {
-            return Err(HubError::Denied {
-                code: TOKEN_EXPIRED,
-                message: "this device's token has expired; ask the farmer for a new code and run farmlive enrol — its unsynced changes are kept and sent afterwards".into(),
-            });
-        }
-        let farms = self
-            .reader()
-            .prepare_cached("SELECT farm_id FROM device_farms WHERE device_id = ?1")?
-            .query_map([&id], |r| r.get::<_, String>(0))?
-            .filter_map(|r| r.ok()?.parse().ok())
-            .collect();
-        Ok(Principal::Device {
-            id: id
-                .parse()
-                .map_err(|_| HubError::Internal("bad device id".into()))?,
-            role: role_from(&role),
-            farms,
-            token_expires_at: expires,
-        })
+        device_principal(row, now, promote, |id| device_farms(&self.reader(), id))
     }
 
     /// A fresh token for an enrolled device. Its current token keeps
@@ -237,17 +199,8 @@ impl Store {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let had = device_farms(&tx, &id)?;
         let known = device_info(&tx, &id)?.is_some();
-        let visible = match farms {
-            None => known,
-            Some(mine) => had.iter().any(|f| mine.contains(f)),
-        };
-        if !visible {
-            return Err(HubError::NotFound("no such device on this farm"));
-        }
-        let keep: Vec<&FarmId> = match farms {
-            None => vec![],
-            Some(mine) => had.iter().filter(|f| !mine.contains(f)).collect(),
-        };
+        let keep = revocation(known, &had, farms)
+            .ok_or(HubError::NotFound("no such device on this farm"))?;
         if keep.is_empty() {
             tx.execute(
                 "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2), revoked_by = COALESCE(revoked_by, ?3),

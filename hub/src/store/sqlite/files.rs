@@ -36,10 +36,7 @@ impl CodeKey {
     }
 }
 
-/// Lowercase hex of bytes.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub(crate) use crate::store::rules::accounts::hex;
 
 /// `<db>.secret`: the code key's file beside the database.
 pub fn secret_path(db: &Path) -> PathBuf {
@@ -55,7 +52,13 @@ fn io(what: &str, path: &Path, e: std::io::Error) -> HubError {
 /// Reads the code key beside `db`, creating it (32 random bytes, 0600) on
 /// first open. Two processes opening at once agree: only one creates it.
 pub(crate) fn load_or_create_key(db: &Path) -> Result<CodeKey> {
-    let path = secret_path(db);
+    load_or_create_key_at(&secret_path(db))
+}
+
+/// Reads the code key at `path`, creating it (32 random bytes, 0600) if
+/// missing. Two processes opening at once agree: only one creates it.
+pub(crate) fn load_or_create_key_at(path: &Path) -> Result<CodeKey> {
+    let path = path.to_owned();
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     private_mode(&mut opts);

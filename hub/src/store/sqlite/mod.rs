@@ -20,7 +20,7 @@ mod blob_quota;
 mod blobs;
 mod buyers;
 mod devices;
-mod files;
+pub(crate) mod files;
 mod listing_blobs;
 mod listings;
 #[cfg(test)]
@@ -33,13 +33,11 @@ mod room_events;
 mod room_records;
 mod rooms;
 
-pub use accounts::DEVICE_TOKEN_TTL_MS;
+pub use crate::store::rules::{BUYER_TOKEN_TTL_MS, DEVICE_TOKEN_TTL_MS, OPERATOR};
 pub use backend::SqliteStore;
 pub use blob_gc::{COLLECT_EVERY, ORPHAN_GRACE_MS, PHOTO_QUOTA_ENV, UPLOAD_EXPIRY_MS};
 pub use blob_quota::PHOTO_QUOTA_DEFAULT;
 pub use blobs::BlobStore;
-pub use buyers::BUYER_TOKEN_TTL_MS;
-pub use devices::OPERATOR;
 pub use files::secret_path;
 
 use crate::error::{HubError, Result};

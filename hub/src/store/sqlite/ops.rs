@@ -1,36 +1,18 @@
 //! Applying pushed ops exactly once (the one writer of `applied_ops`), and
 //! the change feed devices pull.
+//!
+//! What each op does is decided by the shared rules
+//! ([`crate::store::rules::ops`]); this file holds the SQL.
 
-use super::blobs::BlobStore;
-use super::records::{load_listing, load_order, restock, save_listing, save_order};
+use super::records::SqliteRecords;
 use super::{Store, from_json, now_ms, to_json};
 use crate::error::{HubError, Result};
+use crate::store::rules::ops::{apply_op, repeat_outcome};
+use farmlive_protocol::FarmId;
 use farmlive_protocol::api::{Change, ChangesPage, OpResult, Outcome, Role};
-use farmlive_protocol::listing_state::apply_listing_op;
-use farmlive_protocol::ops::{Op, OpBody};
-use farmlive_protocol::roles;
-use farmlive_protocol::{CancelledBy, FarmId, OrderAction, OrderId, OrderStatus, Rejection};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use farmlive_protocol::ops::Op;
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::collections::BTreeSet;
-
-fn forbidden() -> Rejection {
-    Rejection::new(
-        "forbidden",
-        "this device may not change another farm's listings or orders",
-    )
-}
-
-/// An op stamped too far in the future: applying it would make every later
-/// edit of the same field lose to it, on every device.
-fn clock_ahead(ahead: farmlive_protocol::hlc::ClockAhead) -> Rejection {
-    Rejection::new(
-        "clock_ahead",
-        format!(
-            "this change is stamped {} minutes ahead of the hub's clock; set the phone's date and time, then edit again",
-            (ahead.ahead_ms + 59_999) / 60_000
-        ),
-    )
-}
 
 impl Store {
     /// Applies a batch of a device's ops in order, in one transaction; each
@@ -44,7 +26,6 @@ impl Store {
         role: Role,
         device: &str,
         ops: &[Op],
-        blobs: &BlobStore,
     ) -> Result<Vec<OpResult>> {
         let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -56,21 +37,9 @@ impl Store {
                 .query_row([op.id.to_string()], |r| r.get(0))
                 .optional()?;
             let outcome = match earlier {
-                Some(json) => match from_json::<Outcome>(&json)? {
-                    Outcome::Applied | Outcome::Duplicate => Outcome::Duplicate,
-                    rejected => rejected,
-                },
+                Some(json) => repeat_outcome(from_json::<Outcome>(&json)?),
                 None => {
-                    let allowed = roles::check(role, roles::needed_for(&op.body))
-                        .and_then(|()| op.at.check_not_ahead(now).map_err(clock_ahead));
-                    let applied = match allowed {
-                        Ok(()) => apply_one(&tx, farms, op, now, blobs)?,
-                        Err(rejection) => Err(rejection),
-                    };
-                    let outcome = match applied {
-                        Ok(()) => Outcome::Applied,
-                        Err(rejection) => Outcome::Rejected { rejection },
-                    };
+                    let outcome = apply_op(&mut SqliteRecords(&tx), farms, role, op, now)?;
                     tx.prepare_cached("INSERT INTO applied_ops (op_id, device_id, outcome, applied_at) VALUES (?1, ?2, ?3, ?4)")?
                         .execute(params![op.id.to_string(), device, to_json(&outcome)?, now])?;
                     outcome
@@ -151,99 +120,6 @@ impl Store {
             more,
             hub_time_ms: Some(now_ms()),
         })
-    }
-}
-
-/// Applies one op; the outer error is a database failure, the inner a rejection.
-fn apply_one(
-    conn: &Connection,
-    farms: &BTreeSet<FarmId>,
-    op: &Op,
-    now: i64,
-    blobs: &BlobStore,
-) -> Result<Result<(), Rejection>> {
-    if let OpBody::OrderAction { order, action } = &op.body {
-        return apply_order_action(conn, farms, *order, action, now, blobs);
-    }
-    let Some(listing_id) = op.body.listing() else {
-        return Ok(Err(Rejection::new("invalid", "unknown operation")));
-    };
-    let current = load_listing(conn, listing_id)?;
-    let farm = match (&current, &op.body) {
-        (Some(s), _) => s.farm,
-        (None, OpBody::ListingCreate { farm, .. }) => *farm,
-        (None, _) => {
-            return Ok(Err(Rejection::new(
-                "not_found",
-                "this listing no longer exists",
-            )));
-        }
-    };
-    if !farms.contains(&farm) {
-        return Ok(Err(forbidden()));
-    }
-    if let OpBody::PhotoAttach { photo, .. } = &op.body {
-        for sha in [&photo.sha256, &photo.thumb_sha256] {
-            if !blobs.is_attachable(conn, sha, farm)? {
-                return Ok(Err(Rejection::new(
-                    "blob_missing",
-                    "the photo has not finished uploading",
-                )));
-            }
-        }
-    }
-    match apply_listing_op(current.as_ref(), op) {
-        Ok(next) => {
-            save_listing(conn, &next)?;
-            Ok(Ok(()))
-        }
-        Err(rejection) => Ok(Err(rejection)),
-    }
-}
-
-fn apply_order_action(
-    conn: &Connection,
-    farms: &BTreeSet<FarmId>,
-    id: OrderId,
-    action: &OrderAction,
-    now: i64,
-    blobs: &BlobStore,
-) -> Result<Result<(), Rejection>> {
-    let Some(order) = load_order(conn, id)? else {
-        return Ok(Err(Rejection::new("not_found", "no such order")));
-    };
-    if !farms.contains(&order.farm) {
-        return Ok(Err(forbidden()));
-    }
-    // A device acts for the farm: its cancellations are the farmer's, whatever it says.
-    let action = match action {
-        OrderAction::Cancel { reason, .. } => OrderAction::Cancel {
-            by: CancelledBy::Farmer,
-            reason: reason.clone(),
-        },
-        other => other.clone(),
-    };
-    if let OrderAction::Deliver { photo: Some(photo) } = &action {
-        // The photo is uploaded before the op; a device that skipped it (or
-        // whose upload the hub dropped) is told, and the order stays shipped.
-        for sha in [&photo.sha256, &photo.thumb_sha256] {
-            if !blobs.is_attachable(conn, sha, order.farm)? {
-                return Ok(Err(Rejection::new(
-                    "blob_missing",
-                    "the delivery photo has not finished uploading; sync again",
-                )));
-            }
-        }
-    }
-    match order.apply(&action, now) {
-        Ok(next) => {
-            if next.status == OrderStatus::Cancelled {
-                restock(conn, &next)?;
-            }
-            save_order(conn, &next)?;
-            Ok(Ok(()))
-        }
-        Err(rejection) => Ok(Err(rejection)),
     }
 }
 

@@ -2,37 +2,18 @@
 //! atomically), reading and cancelling their own. The rows are written
 //! through `records`.
 
-use super::records::{insert_order, load_listing, load_order, restock, save_listing, save_order};
+use super::records::{SqliteRecords, load_order};
 use super::room_events::{Emitted, append_event, commit};
 use super::room_records::{RoomRecord, live_rooms_of_farm, load_room};
-use super::{Store, from_json, now_ms};
+use super::{Store, now_ms};
 use crate::error::{HubError, Result};
 use crate::store::interface::Principal;
+use crate::store::rules::orders::{self, OrderRequest, Start};
 use farmlive_protocol::api::PlaceOrder;
-use farmlive_protocol::order_place::{self, NewOrder, PlaceRefusal, Placed, check_request};
+use farmlive_protocol::order_place::Placed;
 use farmlive_protocol::room::{RoomEventBody, RoomOrder, RoomStatus, display_name};
-use farmlive_protocol::{
-    BuyerContact, BuyerId, CancelledBy, Delivery, ListingId, OrderAction, OrderId, OrderState,
-    RoomId,
-};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-
-/// The hub's answer to an order the placement rules refuse.
-fn refused(r: PlaceRefusal) -> HubError {
-    if r.is_bad_request() {
-        HubError::bad_request(r.code(), r)
-    } else {
-        HubError::Conflict(r.code(), r.to_string())
-    }
-}
-
-/// An order as either route asks for it.
-struct OrderRequest<'a> {
-    listing: Option<ListingId>,
-    quantity: i64,
-    delivery: Delivery,
-    idempotency_key: &'a str,
-}
+use farmlive_protocol::{BuyerId, ListingId, OrderId, OrderState, RoomId};
+use rusqlite::{Connection, TransactionBehavior};
 
 /// Which listing an order from `room` buys: the one asked for, or the
 /// pinned one; it must be on the shelf of a live room.
@@ -70,13 +51,7 @@ impl Store {
     /// Places an order. The same idempotency key from the same buyer returns
     /// the first order (`false`: not created now).
     pub fn place_order(&self, buyer: BuyerId, req: &PlaceOrder) -> Result<(OrderState, bool)> {
-        let order = OrderRequest {
-            listing: Some(req.listing),
-            quantity: req.quantity,
-            delivery: req.delivery,
-            idempotency_key: &req.idempotency_key,
-        };
-        self.place(buyer, &order, None)
+        self.place(buyer, &OrderRequest::of_place(req), None)
     }
 
     /// Places an order from a live room: the listing defaults to the pinned
@@ -87,46 +62,33 @@ impl Store {
         room: RoomId,
         req: &RoomOrder,
     ) -> Result<(OrderState, bool)> {
-        let order = OrderRequest {
-            listing: req.listing,
-            quantity: req.quantity,
-            delivery: req.delivery,
-            idempotency_key: &req.idempotency_key,
-        };
-        self.place(buyer, &order, Some(room))
+        self.place(buyer, &OrderRequest::of_room(req), Some(room))
     }
 
-    /// One transaction: replay check, room checks, then the placement rules
-    /// (`order_place::place`: stock check and decrement, the price, live
-    /// while pinned in a live room, and the new order), stored with an
-    /// `OrderPlaced` event in every live room of the farm whose shelf holds
-    /// the listing.
+    /// One transaction: the request and its key (`rules::orders::start`),
+    /// the room checks, then the placement rules (`rules::orders::place`:
+    /// stock check and decrement, the price, live while pinned in a live
+    /// room, and the new order), stored with an `OrderPlaced` event in
+    /// every live room of the farm whose shelf holds the listing.
     fn place(
         &self,
         buyer: BuyerId,
         req: &OrderRequest<'_>,
         room: Option<RoomId>,
     ) -> Result<(OrderState, bool)> {
-        let key = check_request(req.idempotency_key, req.quantity).map_err(refused)?;
         let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let existing: Option<String> = tx
-            .query_row(
-                "SELECT state FROM orders WHERE buyer_id = ?1 AND idempotency_key = ?2",
-                params![buyer.to_string(), key],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(state) = existing {
-            return Ok((from_json(&state)?, false));
-        }
+        let mut records = SqliteRecords(&tx);
+        let key = match orders::start(&mut records, buyer, req)? {
+            Start::Replay(first) => return Ok((*first, false)),
+            Start::New(key) => key,
+        };
         let listing_id = match room {
             None => req.listing,
             Some(room) => Some(room_listing(&tx, room, req.listing)?),
         }
         .ok_or(HubError::NotFound("no such listing"))?;
-        let listing =
-            load_listing(&tx, listing_id)?.ok_or(HubError::NotFound("no such listing"))?;
+        let listing = orders::listing(&mut records, listing_id)?;
         let rooms: Vec<RoomRecord> = live_rooms_of_farm(&tx, listing.farm)?
             .into_iter()
             .filter(|r| r.shelf.contains(&listing.id))
@@ -137,28 +99,11 @@ impl Store {
                 .filter(|p| p.listing == listing.id)
                 .map(|p| (r.status, p))
         });
-        let contact: String = tx.query_row(
-            "SELECT contact FROM buyers WHERE id = ?1",
-            [buyer.to_string()],
-            |r| r.get(0),
-        )?;
         let now = now_ms();
-        let new_order = NewOrder {
-            id: OrderId::new(),
-            buyer,
-            contact: from_json::<BuyerContact>(&contact)?,
-            quantity: req.quantity,
-            delivery: req.delivery,
-            now,
-        };
         let Placed {
-            order,
-            listing,
-            live_price,
-        } = order_place::place(&listing, new_order, pinned_in).map_err(refused)?;
+            order, live_price, ..
+        } = orders::place(&mut records, buyer, req, key, &listing, pinned_in, now)?;
         let (unit_price, total) = (order.unit_price, order.total);
-        save_listing(&tx, &listing)?;
-        insert_order(&tx, &order, key)?;
         let mut emitted = Emitted::new();
         for r in &rooms {
             let body = RoomEventBody::OrderPlaced {
@@ -179,36 +124,17 @@ impl Store {
         Ok((order, true))
     }
 
-    /// An order, if `who` may see it: its buyer, or a device of its farm.
-    /// Anyone else is told it does not exist.
+    /// An order, if `who` may see it (`rules::orders::visible`).
     pub fn order_for(&self, who: &Principal, id: OrderId) -> Result<OrderState> {
-        let order = load_order(&self.reader(), id)?.ok_or(HubError::NotFound("no such order"))?;
-        let allowed = match who {
-            Principal::Buyer(b) => *b == order.buyer,
-            Principal::Device { farms, .. } => farms.contains(&order.farm),
-        };
-        if !allowed {
-            return Err(HubError::NotFound("no such order"));
-        }
-        Ok(order)
+        orders::visible(who, load_order(&self.reader(), id)?)
     }
 
-    /// The buyer cancels their own order (only before it is packed).
+    /// The buyer cancels their own order (`rules::orders::cancel_by_buyer`:
+    /// only before it is packed; the units go back in stock).
     pub fn cancel_by_buyer(&self, buyer: BuyerId, id: OrderId, reason: &str) -> Result<OrderState> {
         let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let order = load_order(&tx, id)?
-            .filter(|o| o.buyer == buyer)
-            .ok_or(HubError::NotFound("no such order"))?;
-        let action = OrderAction::Cancel {
-            by: CancelledBy::Buyer,
-            reason: reason.to_owned(),
-        };
-        let next = order
-            .apply(&action, now_ms())
-            .map_err(|r| HubError::Conflict("transition", r.message))?;
-        restock(&tx, &next)?;
-        save_order(&tx, &next)?;
+        let next = orders::cancel_by_buyer(&mut SqliteRecords(&tx), buyer, id, reason, now_ms())?;
         tx.commit()?;
         Ok(next)
     }

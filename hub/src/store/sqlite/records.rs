@@ -5,8 +5,12 @@
 
 use super::{from_json, to_json};
 use crate::error::Result;
+use crate::store::rules::ops::OpRecords;
+use crate::store::rules::orders::OrderRecords;
 use farmlive_protocol::api::ChangeBody;
-use farmlive_protocol::{FarmId, ListingId, ListingState, OrderId, OrderState};
+use farmlive_protocol::{
+    BuyerContact, BuyerId, FarmId, ListingId, ListingState, OrderId, OrderState,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub(crate) fn load_listing(conn: &Connection, id: ListingId) -> Result<Option<ListingState>> {
@@ -83,13 +87,30 @@ pub(crate) fn append_change(
     Ok(())
 }
 
-/// Puts back the units of a cancelled order.
-pub(crate) fn restock(conn: &Connection, order: &OrderState) -> Result<()> {
-    if let Some(mut listing) = load_listing(conn, order.listing)? {
-        listing.stock = listing.stock.saturating_add(order.quantity);
-        save_listing(conn, &listing)?;
+/// A transaction's listings and orders, as the shared op rules
+/// ([`crate::store::rules::ops`]) read and write them.
+pub(crate) struct SqliteRecords<'a>(pub(crate) &'a Connection);
+
+impl OpRecords for SqliteRecords<'_> {
+    fn load_listing(&mut self, id: ListingId) -> Result<Option<ListingState>> {
+        load_listing(self.0, id)
     }
-    Ok(())
+
+    fn save_listing(&mut self, state: &ListingState) -> Result<()> {
+        save_listing(self.0, state)
+    }
+
+    fn load_order(&mut self, id: OrderId) -> Result<Option<OrderState>> {
+        load_order(self.0, id)
+    }
+
+    fn save_order(&mut self, state: &OrderState) -> Result<()> {
+        save_order(self.0, state)
+    }
+
+    fn is_attachable(&mut self, sha: &str, farm: FarmId) -> Result<bool> {
+        super::blobs::BlobStore::is_attachable(self.0, sha, farm)
+    }
 }
 
 /// Inserts a new order under the buyer's idempotency key and appends it to
@@ -106,4 +127,32 @@ pub(crate) fn insert_order(conn: &Connection, order: &OrderState, key: &str) -> 
         &order.id.to_string(),
         &ChangeBody::Order(Box::new(order.clone())),
     )
+}
+
+impl OrderRecords for SqliteRecords<'_> {
+    fn order_by_key(&mut self, buyer: BuyerId, key: &str) -> Result<Option<OrderState>> {
+        // The one writer's IMMEDIATE transaction already keeps a
+        // concurrent placement with the same key out.
+        let state: Option<String> = self
+            .0
+            .prepare_cached(
+                "SELECT state FROM orders WHERE buyer_id = ?1 AND idempotency_key = ?2",
+            )?
+            .query_row(params![buyer.to_string(), key], |r| r.get(0))
+            .optional()?;
+        state.as_deref().map(from_json).transpose()
+    }
+
+    fn buyer_contact(&mut self, buyer: BuyerId) -> Result<BuyerContact> {
+        let contact: String = self.0.query_row(
+            "SELECT contact FROM buyers WHERE id = ?1",
+            [buyer.to_string()],
+            |r| r.get(0),
+        )?;
+        from_json(&contact)
+    }
+
+    fn insert_order(&mut self, order: &OrderState, key: &str) -> Result<()> {
+        insert_order(self.0, order, key)
+    }
 }

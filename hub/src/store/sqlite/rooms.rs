@@ -2,8 +2,6 @@
 //! and the farm's device fetch. Every change is one immediate transaction
 //! that appends its events; they are published after commit.
 
-use super::accounts::{hash_token, new_token};
-use super::listings::public_listing;
 use super::records::load_listing;
 use super::room_events::{Emitted, append_event, buyer_display_name, commit};
 use super::room_records::{
@@ -14,6 +12,8 @@ use super::{Store, from_json, now_ms};
 use crate::error::{HubError, Result};
 use crate::rooms::Feed;
 use crate::store::interface::ROOM_LIST_MAX;
+use crate::store::rules::accounts::{hash_token, new_token};
+use crate::store::rules::listings::public_listing;
 use farmlive_protocol::api::{FarmInfo, media};
 use farmlive_protocol::room::{
     OpenRoom, Pin, PinRequest, RoomError, RoomEvent, RoomEventBody, RoomStatus, RoomView,

@@ -1,0 +1,93 @@
+//! The hub's PostgreSQL store: the same tables as SQLite's (from
+//! `hub/sql-pg/`), the same rules (`store/rules/`, shared), and SQL and
+//! transactions of its own. Several hub processes may share one database.
+//!
+//! Built so far: accounts (farms, codes, devices, buyers), pushing ops and
+//! pulling changes, public listings, buyers' orders from the shop (place,
+//! read, cancel), and what operators ask. Rooms (with orders placed in a
+//! room) and photos answer [`HubError::NotBuilt`] (501) naming the area,
+//! and `farmlive hub --db postgres://…` refuses to serve until they exist.
+//!
+//! **Concurrency.** SQLite's single writer made each write atomic against
+//! every other; here several connections (and processes) write at once,
+//! so each write transaction runs at READ COMMITTED with explicit locks:
+//! - a listing or an order is locked (`FOR UPDATE`, and for a listing not
+//!   created yet `pg_advisory_xact_lock` on its id) before it is read for
+//!   an update, so two ops on it, or two buyers of its stock, take turns;
+//! - a buyer's idempotency key is locked (advisory) before it is looked
+//!   up, so the same key twice at once is one order;
+//! - an op id is claimed first (`INSERT … ON CONFLICT DO NOTHING`): a
+//!   concurrent repeat waits for the first to commit, then reads its outcome;
+//! - change-feed numbers are taken last, from the `feed_counters` row
+//!   (`counters.rs`), whose row lock is held to the commit: transactions
+//!   commit in the order of their numbers and a rollback uses none, so a
+//!   reader never sees seq N+1 without N.
+//!
+//! Not SERIALIZABLE: every push updates the one counter row, and under
+//! SERIALIZABLE concurrent updates of a row fail (and retry) rather than
+//! wait. A deadlock between two batches locking listings in different
+//! orders aborts one; it is run again (`pool.rs`, `Conn::transaction`).
+//!
+//! Each table has one writer module, as in `sqlite/`:
+//! - `farms`, `enrol_codes`: `accounts`
+//! - `devices`, `device_farms`: `devices`
+//! - `buyers`: `buyers`
+//! - `listings`, `orders`, `changes`: `records`
+//! - `listing_blobs`: `listing_blobs`
+//! - `applied_ops`: `ops`
+//! - `feed_counters`: `counters`
+
+mod accounts;
+mod backend;
+mod blobs;
+mod buyers;
+mod counters;
+mod devices;
+mod listing_blobs;
+mod listings;
+mod operator;
+mod ops;
+mod orders;
+mod pool;
+mod records;
+
+pub use backend::{PHOTOS_NOT_BUILT, PgStore, ROOMS_NOT_BUILT};
+
+use crate::error::{HubError, Result};
+use crate::store::now_ms;
+use crate::store::pg_migrate::PG_SCHEMA_VERSION;
+use pool::Conn;
+use tokio_postgres::error::SqlState;
+
+/// Parses a JSON column.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    Ok(farmlive_sqlite::from_json("JSON", text)?)
+}
+
+/// Encodes a value for a JSON column.
+pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
+    Ok(farmlive_sqlite::to_json("value", value)?)
+}
+
+/// Checks the database's schema is the one this hub writes: none or an
+/// older one asks for `farmlive hub migrate`; a newer one is refused.
+fn check_schema(conn: &Conn<'_>) -> Result<()> {
+    let found = match conn.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[]) {
+        Ok(row) => u32::try_from(row.get::<_, i32>(0)).unwrap_or(0),
+        Err(_) if conn.last_code() == Some(SqlState::UNDEFINED_TABLE) => 0,
+        Err(e) => return Err(e),
+    };
+    if found > PG_SCHEMA_VERSION {
+        return Err(HubError::SchemaTooNew {
+            found,
+            supported: PG_SCHEMA_VERSION,
+        });
+    }
+    if found < PG_SCHEMA_VERSION {
+        return Err(HubError::SchemaTooOld {
+            found,
+            wanted: PG_SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
