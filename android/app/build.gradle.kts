@@ -1,6 +1,7 @@
-// The thin FarmLive app shell: platform APIs only (Activity, Camera2,
-// AudioRecord, widgets), so that it also compiles against android-all in the
-// host tests; everything else is the core's.
+// The thin FarmLive app shell: platform APIs (Activity, Camera2,
+// AudioRecord, widgets) and WorkManager for background sync, so that it also
+// compiles against android-all (plus the unpacked AndroidX jar) in the host
+// tests; everything else is the core's.
 plugins {
     id("com.android.application")
     id("org.jetbrains.kotlin.android")
@@ -32,4 +33,8 @@ android {
 dependencies {
     implementation(project(":farmlive"))
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
+    // Background sync (SyncWorker); the host tests unpack the same version
+    // (android/androidx/pom.xml). Its manifest brings the services, receivers
+    // and permissions; ours removes its androidx.startup initializer (FarmLiveApp).
+    implementation("androidx.work:work-runtime:2.10.0")
 }

@@ -14,6 +14,14 @@
 //! has no raw-resource ("legacy") mode any more, so this is the way to real
 //! `getString` lookups, locale qualifiers included. Gradle builds keep packing
 //! the same `res/` folders with aapt2.
+//!
+//! WorkManager (`androidx.work:work-runtime`, background sync) comes as AARs,
+//! which Maven fetches but cannot put on a classpath: [androidx] unpacks them
+//! (`android/androidx/pom.xml` names the one we use; Maven resolves the rest)
+//! into one `androidx.jar` of classes, which both Maven projects name as a
+//! system dependency, and compiles work-runtime's own `res/` (its
+//! `R.bool.enable_system_*` switches) with the app's, under an
+//! `androidx.work.R` of the same ids, as Gradle's resource merge would.
 
 use crate::bindings::root;
 use crate::run;
@@ -56,8 +64,115 @@ const APP_PACKAGE: &str = "org.farmlive.app";
 /// The Android framework jar the resources link against (what android-all holds).
 const ANDROID_ALL: &str = "org.robolectric:android-all:14-robolectric-10818077";
 
-/// Compiles the app's `res/` with aapt into `resources.ap_`, writes `R.kt`
-/// from aapt's symbol list and Robolectric's `test_config.properties`.
+/// The AARs whose `res/` joins the app's, with the package of their `R`.
+const AAR_RES: &[(&str, &str)] = &[("work-runtime", "androidx.work")];
+
+/// Unpacks the AndroidX dependencies (`android/androidx/pom.xml`, with what
+/// they need) into `out/androidx.jar` (every AAR's `classes.jar` and every
+/// plain jar, merged) and `out/aar/NAME/` (each AAR's `res/` and `R.txt`).
+/// Kotlin's own jars stay out: the Maven projects pin their versions.
+fn androidx(out: &Path) -> Result<(), String> {
+    let io = |e: std::io::Error| format!("{}: {e}", out.display());
+    let deps = out.join("androidx-deps");
+    let classes = out.join("androidx-classes");
+    std::fs::create_dir_all(&classes).map_err(io)?;
+    run(Command::new("mvn")
+        .args([
+            "-B",
+            "--no-transfer-progress",
+            "-q",
+            "dependency:copy-dependencies",
+        ])
+        .arg(format!("-DoutputDirectory={}", deps.display()))
+        .arg("-DexcludeGroupIds=org.jetbrains.kotlin,org.jetbrains.kotlinx,org.jetbrains")
+        .arg("-Dmdep.stripVersion=true")
+        .current_dir(root().join("android/androidx")))?;
+    let mut files: Vec<_> = std::fs::read_dir(&deps)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    for file in files {
+        let name = file
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        match file.extension().and_then(|e| e.to_str()) {
+            Some("aar") => {
+                let dir = out.join("aar").join(&name);
+                std::fs::create_dir_all(&dir).map_err(io)?;
+                run(Command::new("jar").arg("xf").arg(&file).current_dir(&dir))?;
+                let jar = dir.join("classes.jar");
+                if jar.is_file() {
+                    run(Command::new("jar")
+                        .arg("xf")
+                        .arg(&jar)
+                        .current_dir(&classes))?;
+                }
+            }
+            Some("jar") => run(Command::new("jar")
+                .arg("xf")
+                .arg(&file)
+                .current_dir(&classes))?,
+            _ => {}
+        }
+    }
+    // Multi-release and module descriptors of single jars mean nothing merged.
+    let _ = std::fs::remove_file(classes.join("module-info.class"));
+    let _ = std::fs::remove_dir_all(classes.join("META-INF/versions"));
+    run(Command::new("jar")
+        .arg("cf")
+        .arg(out.join("androidx.jar"))
+        .arg("-C")
+        .arg(&classes)
+        .arg("."))
+}
+
+/// The app's manifest as aapt v1 takes it: with its package, and without the
+/// elements that only amend what the libraries' manifests bring (Gradle's
+/// manifest merger): `tools:node="merge"` elements go whole (aapt merges no
+/// library manifest, so there is nothing to amend), `tools:node="remove"`
+/// ones too (nothing to remove them from).
+fn aapt_manifest(manifest: &str) -> Result<String, String> {
+    let tag = r#"<manifest xmlns:android="http://schemas.android.com/apk/res/android""#;
+    if !manifest.contains(tag) {
+        return Err("the app's AndroidManifest.xml does not start as expected".into());
+    }
+    let mut out = manifest.replacen(tag, &format!(r#"{tag} package="{APP_PACKAGE}""#), 1);
+    while let Some(at) = out.find(r#"tools:node="merge""#) {
+        let start = out[..at]
+            .rfind('<')
+            .ok_or("tools:node outside an element")?;
+        let name: String = out[start + 1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        let close = format!("</{name}>");
+        let end = at
+            + out[at..]
+                .find(&close)
+                .ok_or("a merged element must be closed")?
+            + close.len();
+        out.replace_range(start..end, "");
+    }
+    while let Some(at) = out.find(r#"tools:node="remove""#) {
+        let start = out[..at]
+            .rfind('<')
+            .ok_or("tools:node outside an element")?;
+        let end = at
+            + out[at..]
+                .find("/>")
+                .ok_or("a removed element must be self-closing")?
+            + 2;
+        out.replace_range(start..end, "");
+    }
+    Ok(out)
+}
+
+/// Compiles the app's `res/` (and the AARs' of [AAR_RES]) with aapt into
+/// `resources.ap_`, writes `R.kt` for the app and each AAR from aapt's symbol
+/// list, and Robolectric's `test_config.properties`.
 fn app_resources() -> Result<(), String> {
     let root = root();
     let out = res_dir();
@@ -66,6 +181,7 @@ fn app_resources() -> Result<(), String> {
     std::fs::create_dir_all(out.join("classpath/com/android/tools")).map_err(io)?;
     std::fs::create_dir_all(out.join("kotlin/org/farmlive/app")).map_err(io)?;
     std::fs::create_dir_all(out.join("java")).map_err(io)?;
+    androidx(&out)?;
     // The framework's resources, from the same Maven artifact Robolectric uses.
     run(Command::new("mvn")
         .args(["-B", "--no-transfer-progress", "-q", "dependency:copy"])
@@ -75,29 +191,31 @@ fn app_resources() -> Result<(), String> {
         .current_dir(root.join("android/app-check")))?;
     let app = root.join("android/app/src/main");
     let manifest = std::fs::read_to_string(app.join("AndroidManifest.xml")).map_err(io)?;
-    let tag = r#"<manifest xmlns:android="http://schemas.android.com/apk/res/android""#;
-    if !manifest.contains(tag) {
-        return Err("the app's AndroidManifest.xml does not start as expected".into());
-    }
-    let manifest = manifest.replacen(tag, &format!(r#"{tag} package="{APP_PACKAGE}""#), 1);
+    let manifest = aapt_manifest(&manifest)?;
     std::fs::write(out.join("AndroidManifest.xml"), manifest).map_err(io)?;
     if Command::new("aapt").arg("version").output().is_err() {
         return Err("the Robolectric tests need aapt; `cargo xtask setup` installs it".into());
     }
-    run(Command::new("aapt")
-        .args([
-            "package",
-            "-f",
-            "-m",
-            "--min-sdk-version",
-            "24",
-            "--target-sdk-version",
-            "34",
-        ])
-        .arg("-M")
-        .arg(out.join("AndroidManifest.xml"))
-        .arg("-S")
-        .arg(app.join("res"))
+    let mut aapt = Command::new("aapt");
+    aapt.args([
+        "package",
+        "-f",
+        "-m",
+        "--min-sdk-version",
+        "24",
+        "--target-sdk-version",
+        "34",
+        // The AARs' res/ folders add to the app's, which wins on a clash.
+        "--auto-add-overlay",
+    ])
+    .arg("-M")
+    .arg(out.join("AndroidManifest.xml"))
+    .arg("-S")
+    .arg(app.join("res"));
+    for (aar, _) in AAR_RES {
+        aapt.arg("-S").arg(out.join("aar").join(aar).join("res"));
+    }
+    run(aapt
         .arg("-I")
         .arg(out.join("android-all.jar"))
         .arg("-J")
@@ -109,9 +227,25 @@ fn app_resources() -> Result<(), String> {
     let symbols = std::fs::read_to_string(out.join("R.txt")).map_err(io)?;
     std::fs::write(
         out.join("kotlin/org/farmlive/app/R.kt"),
-        r_kotlin(&symbols)?,
+        r_kotlin(&symbols, APP_PACKAGE, None)?,
     )
     .map_err(io)?;
+    for (aar, package) in AAR_RES {
+        // The AAR's R.txt names its resources (ids 0: they are given at the app's build).
+        let own = std::fs::read_to_string(out.join("aar").join(aar).join("R.txt")).map_err(io)?;
+        let names: std::collections::BTreeSet<(&str, &str)> = own
+            .lines()
+            .filter_map(
+                |l| match l.split_whitespace().collect::<Vec<_>>().as_slice() {
+                    ["int", kind, name, _] => Some((*kind, *name)),
+                    _ => None,
+                },
+            )
+            .collect();
+        let dir = out.join("kotlin").join(package.replace('.', "/"));
+        std::fs::create_dir_all(&dir).map_err(io)?;
+        std::fs::write(dir.join("R.kt"), r_kotlin(&symbols, package, Some(&names))?).map_err(io)?;
+    }
     let config = format!(
         "android_merged_manifest={}\nandroid_resource_apk={}\nandroid_custom_package={APP_PACKAGE}\n",
         out.join("AndroidManifest.xml").display(),
@@ -124,18 +258,24 @@ fn app_resources() -> Result<(), String> {
     .map_err(io)
 }
 
-/// `R` as Kotlin from aapt's `R.txt` (`int string app_name 0x7f020000` lines):
-/// the same ids as the compiled resources, for the shell's `R.string.x`.
-fn r_kotlin(symbols: &str) -> Result<String, String> {
+/// `R` of `package` as Kotlin from aapt's `R.txt` (`int string app_name
+/// 0x7f020000` lines): the same ids as the compiled resources, for the shell's
+/// `R.string.x` (and a library's `R`, with only its own names when `only`).
+fn r_kotlin(
+    symbols: &str,
+    package: &str,
+    only: Option<&std::collections::BTreeSet<(&str, &str)>>,
+) -> Result<String, String> {
     let mut types: std::collections::BTreeMap<&str, Vec<(&str, &str)>> = Default::default();
     for line in symbols.lines().filter(|l| !l.trim().is_empty()) {
         match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+            ["int", kind, name, _] if only.is_some_and(|o| !o.contains(&(*kind, *name))) => {}
             ["int", kind, name, id] => types.entry(kind).or_default().push((name, id)),
             _ => return Err(format!("R.txt: unexpected line {line:?}")),
         }
     }
     let mut kt = format!(
-        "// Generated by `cargo xtask` from aapt's R.txt: do not edit.\npackage {APP_PACKAGE}\n\n\
+        "// Generated by `cargo xtask` from aapt's R.txt: do not edit.\npackage {package}\n\n\
          @Suppress(\"ClassName\", \"ObjectPropertyName\")\nobject R {{\n"
     );
     for (kind, names) in types {

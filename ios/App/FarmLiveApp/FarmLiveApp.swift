@@ -20,7 +20,7 @@ struct FarmLiveApp: App {
         let app = AppModel()
         _model = StateObject(wrappedValue: app)
         // Must be registered before launch finishes (BGTaskScheduler's rule).
-        BackgroundSync.register(app: app)
+        SyncTasks.register(app: app)
     }
 
     var body: some Scene {
@@ -30,7 +30,7 @@ struct FarmLiveApp: App {
                 .task { await model.open() }
         }
         .onChange(of: phase) { phase in
-            if phase == .background { BackgroundSync.schedule() }
+            if phase == .background, model.isEnrolled { SyncTasks.schedule() }
         }
     }
 }
@@ -132,14 +132,24 @@ final class AppModel: ObservableObject {
         return true
     }
 
-    /// The background task's work: open the core if the app was launched for it, then sync.
-    func syncInBackground() async -> Bool {
+    /// Enrolled with a hub (background sync is scheduled only then).
+    var isEnrolled: Bool { (try? core?.hubUrl()) != nil }
+
+    /// For a background task: the core, opened if the app was launched for it.
+    func openForBackground() async -> FarmLive? {
         await open()
-        return await syncNow()
+        return core
+    }
+
+    /// After a background sync: the screens read what it changed.
+    func afterBackgroundSync() async {
+        await listings?.refresh()
+        await orders?.refresh()
+        await sync?.refresh()
     }
 
     /// Syncs when the network comes back while the app is open (in the
-    /// background, BackgroundSync's task asks for network connectivity).
+    /// background, SyncTasks' processing task asks for network connectivity).
     private func watchNetwork() {
         let monitor = NWPathMonitor()
         var wasOnline = true
@@ -155,32 +165,60 @@ final class AppModel: ObservableObject {
     }
 }
 
-/// Background sync with BGTaskScheduler: a processing task that needs the
-/// network, so iOS runs it when the network is back. Its identifier is in
-/// Info.plist (BGTaskSchedulerPermittedIdentifiers).
-enum BackgroundSync {
-    static let identifier = "org.farmlive.app.sync"
+/// Background sync with BGTaskScheduler: registering, scheduling and
+/// reporting only; the run itself (one core sync, the deadline, whether to
+/// reschedule) is FarmLiveKit's `BackgroundSync`, tested on Linux. Two tasks,
+/// both in Info.plist (BGTaskSchedulerPermittedIdentifiers): an app refresh
+/// ("fetch" mode) that iOS runs now and then, and a processing task that
+/// needs the network, so iOS runs it when the network is back ("processing").
+enum SyncTasks {
+    /// The periodic refresh (BGAppRefreshTask).
+    static let refresh = "org.farmlive.app.refresh"
+    /// The sync once the network is there (BGProcessingTask).
+    static let sync = "org.farmlive.app.sync"
 
+    /// Registers both tasks; must run before launch finishes (BGTaskScheduler's rule).
     static func register(app: AppModel) {
-        BGTaskScheduler.shared.register(forTaskWithIdentifier: identifier, using: nil) { task in
-            schedule() // the next one
-            let work = Task { @MainActor in
-                let ok = await app.syncInBackground()
-                task.setTaskCompleted(success: ok)
-            }
-            task.expirationHandler = {
-                // The core stops the sync at its next safe point; the next sync continues.
-                Task { @MainActor in app.sync?.cancel() }
-                work.cancel()
+        for id in [refresh, sync] {
+            BGTaskScheduler.shared.register(forTaskWithIdentifier: id, using: nil) { task in
+                let work = Task { @MainActor in
+                    guard let core = await app.openForBackground() else {
+                        schedule()
+                        task.setTaskCompleted(success: false)
+                        return
+                    }
+                    let run = BackgroundSync(core: core)
+                    // The deadline cancels this task: the core stops at its next safe point.
+                    let outcome = await withTaskCancellationHandler {
+                        await run.run()
+                    } onCancel: {
+                        run.expire()
+                    }
+                    await app.afterBackgroundSync()
+                    if outcome.reschedule { schedule() } else { cancel() }
+                    task.setTaskCompleted(success: outcome.success)
+                }
+                task.expirationHandler = { work.cancel() }
             }
         }
     }
 
+    /// Asks for the next runs (replacing any pending request of the same id).
     static func schedule() {
-        let request = BGProcessingTaskRequest(identifier: identifier)
-        request.requiresNetworkConnectivity = true
-        request.earliestBeginDate = Date(timeIntervalSinceNow: 15 * 60)
-        try? BGTaskScheduler.shared.submit(request)
+        let periodic = BGAppRefreshTaskRequest(identifier: refresh)
+        periodic.earliestBeginDate = Date(timeIntervalSinceNow: 60 * 60)
+        try? BGTaskScheduler.shared.submit(periodic)
+        let online = BGProcessingTaskRequest(identifier: sync)
+        online.requiresNetworkConnectivity = true
+        online.requiresExternalPower = false
+        online.earliestBeginDate = Date(timeIntervalSinceNow: 15 * 60)
+        try? BGTaskScheduler.shared.submit(online)
+    }
+
+    /// Not enrolled (or must enrol again): no background runs until the farmer enrols.
+    static func cancel() {
+        BGTaskScheduler.shared.cancel(taskRequestWithIdentifier: refresh)
+        BGTaskScheduler.shared.cancel(taskRequestWithIdentifier: sync)
     }
 }
 

@@ -26,12 +26,18 @@ final class AppShellFilesTests: XCTestCase {
         }
         XCTAssertEqual(plist["CFBundleLocalizations"] as? [String], ["en", "zh-Hans"])
         XCTAssertTrue((plist["UIBackgroundModes"] as? [String] ?? []).contains("processing"))
+        XCTAssertTrue((plist["UIBackgroundModes"] as? [String] ?? []).contains("fetch"), "app refresh needs fetch")
         let ids = try XCTUnwrap(plist["BGTaskSchedulerPermittedIdentifiers"] as? [String])
+        XCTAssertEqual(ids.count, 2, "an app refresh and a processing task: \(ids)")
         let source = try String(contentsOf: app.appendingPathComponent("FarmLiveApp.swift"), encoding: .utf8)
         for id in ids {
             XCTAssertTrue(source.contains("\"\(id)\""), "the app registers \(id)")
         }
         XCTAssertTrue(source.contains("BGTaskScheduler.shared.register"))
+        for request in ["BGAppRefreshTaskRequest", "BGProcessingTaskRequest", "requiresNetworkConnectivity = true",
+                        "BackgroundSync(core:", "expirationHandler"] {
+            XCTAssertTrue(source.contains(request), "the app's background sync uses \(request)")
+        }
 
         let en = try strings("en")
         let zh = try strings("zh-Hans")

@@ -14,7 +14,7 @@ struct ModelHub {
 
     /// Indexes into `codes`: one per test that enrols.
     enum Code: Int {
-        case enrol = 0, sync, flow, conflict
+        case enrol = 0, sync, flow, conflict, background
     }
 
     /// The hub, or a failure saying how to run the tests.

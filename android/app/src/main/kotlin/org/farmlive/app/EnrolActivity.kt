@@ -6,7 +6,6 @@ import android.os.Bundle
 import android.text.InputType
 import android.widget.Button
 import android.widget.EditText
-import android.widget.LinearLayout
 import android.widget.TextView
 import kotlinx.coroutines.launch
 import org.farmlive.viewmodel.EnrolState
@@ -46,10 +45,7 @@ class EnrolActivity : ScopedActivity() {
             setOnClickListener { startScan() }
         }
         status = TextView(this).apply { tag = "enrol.status" }
-        setContentView(LinearLayout(this).apply {
-            orientation = LinearLayout.VERTICAL
-            listOf(hub, code, device, submit, scan, status).forEach { addView(it) }
-        })
+        setContentView(scrollingColumn(hub, code, device, submit, scan, status))
         withCore { core ->
             val model = EnrolViewModel(core).also { vm = it }
             model.load()

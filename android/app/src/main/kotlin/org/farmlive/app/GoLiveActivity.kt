@@ -28,7 +28,6 @@ import android.widget.ArrayAdapter
 import android.widget.Button
 import android.widget.EditText
 import android.widget.LinearLayout
-import android.widget.ScrollView
 import android.widget.Spinner
 import android.widget.TextView
 import kotlinx.coroutines.Dispatchers
@@ -123,11 +122,10 @@ class GoLiveActivity : ScopedActivity() {
             orientation = LinearLayout.HORIZONTAL
             listOf(pin, unpin).forEach { addView(it) }
         }
-        val scroll = ScrollView(this).apply { addView(feed) }
-        setContentView(LinearLayout(this).apply {
-            orientation = LinearLayout.VERTICAL
-            listOf(preview, ingest, title, start, stop, status, shelf, livePrice, pins, pinned, scroll).forEach { addView(it) }
-        })
+        // One scrolling column (the feed at its end grows it): at large text
+        // the screen is taller than the phone, and a second ScrollView inside
+        // would not scroll.
+        setContentView(scrollingColumn(preview, ingest, title, start, stop, status, shelf, livePrice, pins, pinned, feed))
         askPermissions()
     }
 

@@ -6,7 +6,6 @@ import android.text.InputType
 import android.widget.ArrayAdapter
 import android.widget.Button
 import android.widget.EditText
-import android.widget.LinearLayout
 import android.widget.Spinner
 import android.widget.TextView
 import android.widget.Toast
@@ -57,10 +56,7 @@ class ListingFormActivity : ScopedActivity() {
         val take = Button(this).apply { setText(R.string.form_take_photo); tag = "form.take"; setOnClickListener { photos.take() } }
         val pick = Button(this).apply { setText(R.string.form_pick_photo); tag = "form.pick"; setOnClickListener { photos.pick() } }
         val save = Button(this).apply { setText(R.string.form_save); tag = "form.save"; setOnClickListener { save() } }
-        setContentView(LinearLayout(this).apply {
-            orientation = LinearLayout.VERTICAL
-            listOf(title, description, price, unit, stock, take, pick, note, save).forEach { addView(it) }
-        })
+        setContentView(scrollingColumn(title, description, price, unit, stock, take, pick, note, save))
         // Editing: stock has its own actions on the list.
         if (editing != null) stock.isEnabled = false
         withCore { core ->

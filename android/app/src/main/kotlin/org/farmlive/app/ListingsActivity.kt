@@ -8,7 +8,6 @@ import android.text.InputType
 import android.text.TextWatcher
 import android.widget.ArrayAdapter
 import android.widget.EditText
-import android.widget.LinearLayout
 import android.widget.ListView
 import android.widget.TextView
 import kotlinx.coroutines.launch
@@ -31,10 +30,7 @@ class ListingsActivity : ScopedActivity() {
         empty = TextView(this).apply { tag = "listings.empty" }
         list = ListView(this).apply { tag = "listings.list" }
         list.setOnItemClickListener { _, _, position, _ -> actions(items[position]) }
-        setContentView(LinearLayout(this).apply {
-            orientation = LinearLayout.VERTICAL
-            listOf(search, empty, list).forEach { addView(it) }
-        })
+        setContentView(headerOverList(list, search, empty))
         search.addTextChangedListener(object : TextWatcher {
             override fun beforeTextChanged(s: CharSequence?, a: Int, b: Int, c: Int) {}
             override fun onTextChanged(s: CharSequence?, a: Int, b: Int, c: Int) {}

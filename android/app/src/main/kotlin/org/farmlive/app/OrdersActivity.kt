@@ -39,10 +39,7 @@ class OrdersActivity : ScopedActivity() {
         empty = TextView(this).apply { tag = "orders.empty" }
         list = ListView(this).apply { tag = "orders.list" }
         list.setOnItemClickListener { _, _, position, _ -> steps(rows[position]) }
-        setContentView(LinearLayout(this).apply {
-            orientation = LinearLayout.VERTICAL
-            listOf(empty, list).forEach { addView(it) }
-        })
+        setContentView(headerOverList(list, empty))
         withCore { core ->
             val model = OrdersViewModel(core).also { vm = it }
             scope.launch { model.refresh() }

@@ -50,6 +50,19 @@ object Shell {
         }
     }
 
+    /**
+     * The core for background work (scheduling, [SyncWorker]): like [core],
+     * but `null` instead of closing a core open for another app folder. An
+     * app has one folder; the host tests have one per test, and background
+     * work left over from an earlier test must never close the running
+     * test's core under it.
+     */
+    fun coreForBackground(context: Context): FarmLive? {
+        val dir = context.filesDir.resolve("farmlive").path
+        synchronized(this) { if (core != null && coreDir != dir) return null }
+        return core(context)
+    }
+
     @OptIn(kotlinx.coroutines.DelicateCoroutinesApi::class)
     private fun forwardLogs() {
         GlobalScope.launch(Dispatchers.Default) {
@@ -73,6 +86,12 @@ abstract class ScopedActivity : Activity() {
     override fun onDestroy() {
         scope.cancel()
         super.onDestroy()
+    }
+
+    /** Leaving a screen with changes waiting: sync them in the background once the network is there. */
+    override fun onStop() {
+        super.onStop()
+        SyncScheduler.scheduleSoon(this)
     }
 
     /**

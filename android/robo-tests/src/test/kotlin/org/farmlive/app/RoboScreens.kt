@@ -7,6 +7,15 @@ import android.hardware.camera2.CameraCharacteristics
 import android.hardware.camera2.CameraManager
 import android.net.Uri
 import android.os.Looper
+import android.util.Log
+import androidx.work.Configuration
+import androidx.work.impl.Processor
+import androidx.work.impl.WorkDatabase
+import androidx.work.impl.WorkManagerImpl
+import androidx.work.impl.close
+import androidx.work.impl.constraints.trackers.Trackers
+import androidx.work.impl.utils.taskexecutor.WorkManagerTaskExecutor
+import java.util.concurrent.Executor
 import android.provider.MediaStore
 import android.view.View
 import android.view.ViewGroup
@@ -16,6 +25,8 @@ import android.widget.TextView
 import java.io.File
 import java.util.concurrent.TimeUnit
 import org.farmlive.testsupport.JpegExif
+import org.junit.After
+import org.junit.Before
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertTrue
@@ -37,6 +48,46 @@ abstract class RoboScreens {
     protected val app get() = RuntimeEnvironment.getApplication()
     protected val testdata = File(System.getProperty("farmlive.testdata") ?: "../../testdata")
     protected val work = File(System.getProperty("java.io.tmpdir"), "robo-${System.nanoTime()}").apply { mkdirs() }
+
+    /** The clock of [workManager], which the background-sync test moves past backoff delays. */
+    protected class WorkClock : androidx.work.Clock {
+        @Volatile var now: Long = System.currentTimeMillis()
+        override fun currentTimeMillis(): Long = now
+    }
+
+    protected val workClock = WorkClock()
+
+    /**
+     * WorkManager for this test's app (what work-testing's helper would do;
+     * that artifact does not resolve here): the app's own configuration with
+     * executors that run at once, [workClock], its database in memory, and no
+     * scheduler: work waits ENQUEUED until a test starts it (see
+     * SyncWorkerTest). Installed before each test, since WorkManager is a
+     * process-wide singleton and Robolectric gives each test a new app.
+     */
+    protected lateinit var workManager: WorkManagerImpl
+
+    @Before
+    fun startWorkManager() {
+        val now = Executor { it.run() }
+        val config = Configuration.Builder((app as FarmLiveApp).workManagerConfiguration)
+            .setExecutor(now).setTaskExecutor(now).setClock(workClock).setMinimumLoggingLevel(Log.DEBUG).build()
+        val tasks = WorkManagerTaskExecutor(config.taskExecutor)
+        val db = WorkDatabase.create(app, config.taskExecutor, config.clock, true)
+        workManager = WorkManagerImpl(app, config, tasks, db, emptyList(), Processor(app, config, tasks, db), Trackers(app, tasks))
+        WorkManagerImpl.setDelegate(workManager)
+    }
+
+    /**
+     * Closes this test's WorkManager but leaves it installed until the next
+     * test's: scheduling left running by a screen of this test then fails
+     * (and is logged) instead of starting a real WorkManager for a finished
+     * test's app, whose workers would run on behind the tests' backs.
+     */
+    @After
+    fun stopWorkManager() {
+        workManager.close()
+    }
 
     protected fun env(name: String): String = System.getenv(name)?.takeIf { it.isNotBlank() }
         ?: throw AssertionError("$name is not set: run these tests through `cargo xtask shells`")
