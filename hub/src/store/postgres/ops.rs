@@ -6,7 +6,7 @@ use super::backend::PgStore;
 use super::records::PgRecords;
 use super::{from_json, now_ms, to_json};
 use crate::error::Result;
-use crate::store::rules::ops::{apply_op, repeat_outcome};
+use crate::store::rules::ops::{apply_op, empty_page, feed_start, repeat_outcome};
 use farmlive_protocol::FarmId;
 use farmlive_protocol::api::{Change, ChangesPage, OpResult, Outcome, Role};
 use farmlive_protocol::ops::Op;
@@ -70,16 +70,8 @@ impl PgStore {
         limit: u32,
         orders: bool,
     ) -> Result<ChangesPage> {
-        let after_seq = match i64::try_from(after) {
-            Ok(seq) if !farms.is_empty() => seq,
-            _ => {
-                return Ok(ChangesPage {
-                    changes: vec![],
-                    next: after,
-                    more: false,
-                    hub_time_ms: Some(now_ms()),
-                });
-            }
+        let Some(after_seq) = feed_start(farms, after) else {
+            return Ok(empty_page(after, now_ms()));
         };
         let farm_ids: Vec<String> = farms.iter().map(ToString::to_string).collect();
         let conn = self.pool.get()?;

@@ -8,7 +8,7 @@
 //! and keeps only the SQL and the exactly-once bookkeeping itself.
 
 use crate::error::Result;
-use farmlive_protocol::api::{Outcome, Role};
+use farmlive_protocol::api::{ChangesPage, Outcome, Role};
 use farmlive_protocol::listing_state::apply_listing_op;
 use farmlive_protocol::ops::{Op, OpBody};
 use farmlive_protocol::roles;
@@ -17,6 +17,24 @@ use farmlive_protocol::{
     Rejection,
 };
 use std::collections::BTreeSet;
+
+/// Where a pull starts: the cursor as a sequence number, or `None` when the
+/// pull sees nothing: no farms, or a cursor past every sequence number a
+/// store can hold (it must not wrap to a negative number and see
+/// everything).
+pub(crate) fn feed_start(farms: &BTreeSet<FarmId>, after: u64) -> Option<i64> {
+    i64::try_from(after).ok().filter(|_| !farms.is_empty())
+}
+
+/// The answer to a pull that sees nothing ([`feed_start`] gave `None`).
+pub(crate) fn empty_page(after: u64, hub_time_ms: i64) -> ChangesPage {
+    ChangesPage {
+        changes: vec![],
+        next: after,
+        more: false,
+        hub_time_ms: Some(hub_time_ms),
+    }
+}
 
 /// The records one push transaction reads and writes, as a backend keeps
 /// them. Every save also appends the record to the change feed (in the

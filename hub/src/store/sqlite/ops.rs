@@ -7,7 +7,7 @@
 use super::records::SqliteRecords;
 use super::{Store, from_json, now_ms, to_json};
 use crate::error::{HubError, Result};
-use crate::store::rules::ops::{apply_op, repeat_outcome};
+use crate::store::rules::ops::{apply_op, empty_page, feed_start, repeat_outcome};
 use farmlive_protocol::FarmId;
 use farmlive_protocol::api::{Change, ChangesPage, OpResult, Outcome, Role};
 use farmlive_protocol::ops::Op;
@@ -61,18 +61,8 @@ impl Store {
         limit: u32,
         orders: bool,
     ) -> Result<ChangesPage> {
-        // A cursor past every sequence number SQLite can hold sees nothing
-        // (it must not wrap to a negative number and see everything).
-        let after_seq = match i64::try_from(after) {
-            Ok(seq) if !farms.is_empty() => seq,
-            _ => {
-                return Ok(ChangesPage {
-                    changes: vec![],
-                    next: after,
-                    more: false,
-                    hub_time_ms: Some(now_ms()),
-                });
-            }
+        let Some(after_seq) = feed_start(farms, after) else {
+            return Ok(empty_page(after, now_ms()));
         };
         let placeholders = vec!["?"; farms.len()].join(",");
         let kinds = if orders { "" } else { "AND kind <> 'order'" };
