@@ -1,9 +1,9 @@
-//! Ops the hub refused, kept for the user to see, then dismiss or retry.
-//! The one writer of the `conflicts` table.
+//! Ops the hub refused, kept for the user to see, then dismiss or retry
+//! (`conflict_retry`). The one writer of the `conflicts` table.
 
+use crate::Core;
 use crate::error::{Error, Result};
-use crate::{Core, listings, orders};
-use farmlive_protocol::ops::{Op, OpBody};
+use farmlive_protocol::ops::Op;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -88,43 +88,23 @@ impl Core {
         let now = self.now_ms();
         close(&self.store.writer(), id, now)
     }
+}
 
-    /// Makes the refused change again, as a new change stamped now, and
-    /// closes the conflict: for a refusal that no longer holds (the phone's
-    /// date was wrong and is now right; the listing was resumed; stock came
-    /// in). The change is checked against this device's current view by
-    /// the hub's own rules first; if they still refuse it, that refusal is
-    /// returned (as [`Error::Rule`]), nothing is queued and the conflict
-    /// stays open.
-    pub fn retry_conflict(&self, id: i64) -> Result<()> {
-        self.act(|a| {
-            let refused: Option<String> =
-                a.tx.query_row(
-                    "SELECT op FROM conflicts WHERE id = ?1 AND resolved_at IS NULL",
-                    [id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let refused = refused.ok_or_else(|| Error::not_found("open conflict", id))?;
-            let op: Op = farmlive_sqlite::from_json("refused operation", &refused)?;
-            match op.body {
-                OpBody::OrderAction { order, action } => {
-                    orders::record_order_action(a, order, action)?;
-                }
-                body => {
-                    let listing = body
-                        .listing()
-                        .ok_or_else(|| Error::not_found("listing of the refused change", id))?;
-                    listings::apply_local(a, listing, body, true)?;
-                }
-            }
-            close(&a.tx, id, a.now_ms)
-        })
-    }
+/// The refused op of open conflict `id`.
+pub(crate) fn open_op(conn: &Connection, id: i64) -> Result<Op> {
+    let refused: Option<String> = conn
+        .query_row(
+            "SELECT op FROM conflicts WHERE id = ?1 AND resolved_at IS NULL",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let refused = refused.ok_or_else(|| Error::not_found("open conflict", id))?;
+    Ok(farmlive_sqlite::from_json("refused operation", &refused)?)
 }
 
 /// Closes an open conflict (dismissed or retried).
-fn close(conn: &Connection, id: i64, now: i64) -> Result<()> {
+pub(crate) fn close(conn: &Connection, id: i64, now: i64) -> Result<()> {
     let changed = conn.execute(
         "UPDATE conflicts SET resolved_at = ?1 WHERE id = ?2 AND resolved_at IS NULL",
         params![now, id],

@@ -13,6 +13,7 @@ mod action;
 mod blobs;
 pub mod clock;
 mod columns;
+mod conflict_retry;
 mod conflicts;
 pub mod deliveries;
 pub mod enrol_qr;
