@@ -6,7 +6,9 @@ use super::backend::PgStore;
 use super::records::PgRecords;
 use super::{from_json, now_ms, to_json};
 use crate::error::Result;
-use crate::store::rules::ops::{apply_op, empty_page, feed_start, repeat_outcome};
+use crate::store::rules::ops::{
+    apply_op, changes_page, empty_page, feed_start, page_fetch, repeat_outcome,
+};
 use farmlive_protocol::FarmId;
 use farmlive_protocol::api::{Change, ChangesPage, OpResult, Outcome, Role};
 use farmlive_protocol::ops::Op;
@@ -76,13 +78,13 @@ impl PgStore {
         let farm_ids: Vec<String> = farms.iter().map(ToString::to_string).collect();
         let conn = self.pool.get()?;
         // One snapshot: the page and the newest seq below agree.
-        let (mut changes, newest) =
+        let (changes, newest) =
             conn.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", |tx| {
                 let rows = tx.query(
                     "SELECT seq, state FROM changes
                      WHERE seq > $1 AND farm_id = ANY($2) AND ($3 OR kind <> 'order')
                      ORDER BY seq LIMIT $4",
-                    &[&after_seq, &farm_ids, &orders, &(i64::from(limit) + 1)],
+                    &[&after_seq, &farm_ids, &orders, &page_fetch(limit)],
                 )?;
                 let changes = rows
                     .iter()
@@ -101,19 +103,6 @@ impl PgStore {
                 };
                 Ok((changes, newest))
             })?;
-        let more = changes.len() > limit as usize;
-        changes.truncate(limit as usize);
-        let mut next = changes.last().map_or(after, |c| c.seq);
-        if !orders && !more {
-            // Nothing else for this device up to the newest change: skip
-            // the orders it may not see, so they are not scanned again.
-            next = next.max(u64::try_from(newest).unwrap_or(0));
-        }
-        Ok(ChangesPage {
-            changes,
-            next,
-            more,
-            hub_time_ms: Some(now_ms()),
-        })
+        changes_page(after, limit, orders, changes, || Ok(newest), now_ms())
     }
 }

@@ -8,7 +8,7 @@
 //! and keeps only the SQL and the exactly-once bookkeeping itself.
 
 use crate::error::Result;
-use farmlive_protocol::api::{ChangesPage, Outcome, Role};
+use farmlive_protocol::api::{Change, ChangesPage, Outcome, Role};
 use farmlive_protocol::listing_state::apply_listing_op;
 use farmlive_protocol::ops::{Op, OpBody};
 use farmlive_protocol::roles;
@@ -34,6 +34,38 @@ pub(crate) fn empty_page(after: u64, hub_time_ms: i64) -> ChangesPage {
         more: false,
         hub_time_ms: Some(hub_time_ms),
     }
+}
+
+/// How many changes a pull reads for a page of `limit`: one more, to know
+/// whether more follow.
+pub(crate) fn page_fetch(limit: u32) -> i64 {
+    i64::from(limit) + 1
+}
+
+/// A pull's page from the changes read after `after` (up to
+/// [`page_fetch`] of them). Without `orders`, when nothing more follows,
+/// the cursor moves past the orders this device may not see up to the
+/// feed's `newest` seq (asked only then), so they are not scanned again.
+pub(crate) fn changes_page(
+    after: u64,
+    limit: u32,
+    orders: bool,
+    mut changes: Vec<Change>,
+    newest: impl FnOnce() -> Result<i64>,
+    hub_time_ms: i64,
+) -> Result<ChangesPage> {
+    let more = changes.len() > limit as usize;
+    changes.truncate(limit as usize);
+    let mut next = changes.last().map_or(after, |c| c.seq);
+    if !orders && !more {
+        next = next.max(u64::try_from(newest()?).unwrap_or(0));
+    }
+    Ok(ChangesPage {
+        changes,
+        next,
+        more,
+        hub_time_ms: Some(hub_time_ms),
+    })
 }
 
 /// The records one push transaction reads and writes, as a backend keeps

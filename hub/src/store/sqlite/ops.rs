@@ -7,7 +7,9 @@
 use super::records::SqliteRecords;
 use super::{Store, from_json, now_ms, to_json};
 use crate::error::{HubError, Result};
-use crate::store::rules::ops::{apply_op, empty_page, feed_start, repeat_outcome};
+use crate::store::rules::ops::{
+    apply_op, changes_page, empty_page, feed_start, page_fetch, repeat_outcome,
+};
 use farmlive_protocol::FarmId;
 use farmlive_protocol::api::{Change, ChangesPage, OpResult, Outcome, Role};
 use farmlive_protocol::ops::Op;
@@ -79,7 +81,7 @@ impl Store {
                 .iter()
                 .map(|f| rusqlite::types::Value::from(f.to_string())),
         );
-        args.push((i64::from(limit) + 1).into());
+        args.push(page_fetch(limit).into());
         let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
         })?;
@@ -92,24 +94,14 @@ impl Store {
             });
         }
         drop(stmt);
-        let more = changes.len() > limit as usize;
-        changes.truncate(limit as usize);
-        let mut next = changes.last().map_or(after, |c| c.seq);
-        if !orders && !more {
-            // Nothing else for this device up to the newest change: skip
-            // the orders it may not see, so they are not scanned again.
-            let newest: i64 =
+        let newest = || {
+            Ok(
                 tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| {
                     r.get(0)
-                })?;
-            next = next.max(u64::try_from(newest).unwrap_or(0));
-        }
-        Ok(ChangesPage {
-            changes,
-            next,
-            more,
-            hub_time_ms: Some(now_ms()),
-        })
+                })?,
+            )
+        };
+        changes_page(after, limit, orders, changes, newest, now_ms())
     }
 }
 
