@@ -15,10 +15,9 @@ pub struct HubArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// The hub's database: a SQLite file (photos go beside it), or a
-    /// postgres:// URL (serving from PostgreSQL is not built yet).
-    #[arg(long, default_value = "farmlive-hub.db")]
-    pub db: DbTarget,
+    /// The hub's database, and where its files go.
+    #[command(flatten)]
+    pub store: HubDb,
     /// Farm for the farmer enrolment code printed at the first start (a new
     /// database); later codes come from `farmlive hub enrol-code`.
     #[arg(long, default_value = "My farm")]
@@ -62,6 +61,36 @@ pub struct HubArgs {
     pub public_url: Option<String>,
 }
 
+/// A hub's database and where its files go: `--db`, `--hub-data`,
+/// `--secret-file`.
+#[derive(Debug, Args)]
+pub struct HubDb {
+    /// The hub's database: a SQLite file (photos, live media and the code
+    /// key go beside it), or a postgres:// URL (then name --hub-data).
+    #[arg(long, default_value = "farmlive-hub.db")]
+    pub db: DbTarget,
+    /// For a hub on PostgreSQL: the folder for its photos, live media and
+    /// code key, shared by every process of the hub (e.g. on one machine,
+    /// or a network mount).
+    #[arg(long = "hub-data", value_name = "DIR")]
+    pub hub_data: Option<PathBuf>,
+    /// For a hub on PostgreSQL: the file holding the key that hashes
+    /// enrolment codes, when not DIR/hub.secret. Every process must read
+    /// the same key, or codes minted by one are refused by another.
+    #[arg(long, value_name = "FILE")]
+    pub secret_file: Option<PathBuf>,
+}
+
+impl HubDb {
+    /// Where the hub's files go.
+    pub fn files(&self) -> farmlive_hub::HubFiles {
+        farmlive_hub::HubFiles {
+            data_dir: self.hub_data.clone(),
+            secret_file: self.secret_file.clone(),
+        }
+    }
+}
+
 /// `farmlive hub <operator command>`
 #[derive(Debug, Subcommand)]
 pub enum HubCommand {
@@ -72,9 +101,9 @@ pub enum HubCommand {
     /// enrol` on it; its unsynced changes are kept and sent. Unused codes
     /// simply expire; minting a new one does not cancel older ones.
     EnrolCode {
-        /// The hub's database: a SQLite file or a postgres:// URL.
-        #[arg(long, default_value = "farmlive-hub.db")]
-        db: DbTarget,
+        /// The hub's database (and, on PostgreSQL, its data folder).
+        #[command(flatten)]
+        store: HubDb,
         /// Farm(s) the device will list for (repeat for an agent).
         #[arg(long = "farm", required = true)]
         farms: Vec<String>,
@@ -111,9 +140,9 @@ pub enum HubCommand {
 pub enum DevicesCommand {
     /// Every enrolled device: id, name, role, farms, token expiry, removed.
     List {
-        /// The hub's database: a SQLite file or a postgres:// URL.
-        #[arg(long, default_value = "farmlive-hub.db")]
-        db: DbTarget,
+        /// The hub's database (and, on PostgreSQL, its data folder).
+        #[command(flatten)]
+        store: HubDb,
         /// Only devices of this farm.
         #[arg(long)]
         farm: Option<String>,
@@ -124,9 +153,9 @@ pub enum DevicesCommand {
     Revoke {
         /// The device's id (or its last characters, as `list` shows).
         id: String,
-        /// The hub's database: a SQLite file or a postgres:// URL.
-        #[arg(long, default_value = "farmlive-hub.db")]
-        db: DbTarget,
+        /// The hub's database (and, on PostgreSQL, its data folder).
+        #[command(flatten)]
+        store: HubDb,
     },
 }
 

@@ -2,7 +2,7 @@
 //! commands run beside the hub's database (the hub may be running). They
 //! reach it through the store's operator interface, whichever database it is.
 
-use crate::args_sync::DevicesCommand;
+use crate::args_sync::{DevicesCommand, HubDb};
 use crate::lang::say;
 use crate::output::{short_id, table};
 use crate::{CmdResult, Failure};
@@ -22,8 +22,8 @@ fn fail(e: HubError) -> Failure {
 }
 
 /// The hub's database, as operators use it.
-fn open(db: &DbTarget) -> Result<Arc<dyn OperatorStore>, Failure> {
-    farmlive_hub::store::open(db).map_err(fail)
+fn open(store: &HubDb) -> Result<Arc<dyn OperatorStore>, Failure> {
+    farmlive_hub::store::open_with(&store.db, &store.files()).map_err(fail)
 }
 
 /// UTC date of a ms timestamp, e.g. `2026-12-01`.
@@ -53,7 +53,7 @@ pub fn role_word(role: Role) -> MsgCode {
 /// `farmlive hub enrol-code`; with `qr_hub`, also the QR code of the enrol
 /// link for that hub address.
 pub fn enrol_code(
-    db: &DbTarget,
+    db: &HubDb,
     farms: &[String],
     role: &str,
     valid_hours: u16,
@@ -125,10 +125,10 @@ fn device_json(
 /// `farmlive hub devices list|revoke`
 pub fn devices(cmd: DevicesCommand, json: bool) -> CmdResult {
     let (db, farm, revoke) = match cmd {
-        DevicesCommand::List { db, farm } => (db, farm, None),
-        DevicesCommand::Revoke { id, db } => (db, None, Some(id)),
+        DevicesCommand::List { store, farm } => (store, farm, None),
+        DevicesCommand::Revoke { id, store } => (store, None, Some(id)),
     };
-    if let Some(file) = db.sqlite_path()
+    if let Some(file) = db.db.sqlite_path()
         && !file.exists()
     {
         return Err(Failure::input(format!(

@@ -21,7 +21,7 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
     };
     match args.command {
         Some(HubCommand::EnrolCode {
-            db,
+            store,
             farms,
             role,
             valid_hours,
@@ -29,13 +29,13 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
             hub,
         }) => {
             let qr_hub = if qr { hub.as_deref() } else { None };
-            return crate::hub_cmd::enrol_code(&db, &farms, &role, valid_hours, qr_hub);
+            return crate::hub_cmd::enrol_code(&store, &farms, &role, valid_hours, qr_hub);
         }
         Some(HubCommand::Devices(cmd)) => return crate::hub_cmd::devices(cmd, json),
         Some(HubCommand::Migrate { db }) => return crate::hub_cmd::migrate(&db),
         None => {}
     }
-    let db_shown = args.db.to_string();
+    let db_shown = args.store.db.to_string();
     farmlive_hub::install_log_subscriber();
     let mut serve = farmlive_hub::ServeOptions {
         header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
@@ -50,6 +50,7 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
         serve,
         rtmp_listen: args.rtmp_listen.unwrap_or_default(),
         rtmp_public: args.rtmp_public.clone(),
+        files: args.store.files(),
         ..Default::default()
     };
     if let Some(url) = &args.public_url {
@@ -70,7 +71,7 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
     runtime()?
         .block_on(farmlive_hub::run(
             args.listen,
-            &args.db,
+            &args.store.db,
             &args.farm,
             options,
             |ready| {

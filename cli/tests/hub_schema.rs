@@ -30,7 +30,7 @@ fn the_hub_refuses_a_database_from_a_newer_hub_with_a_clear_message() {
 }
 
 #[test]
-fn a_postgres_database_is_understood_and_refused_clearly_until_that_store_exists() {
+fn a_postgres_database_without_a_data_folder_is_refused_clearly() {
     let url = "postgres://hub:s3cret@127.0.0.1:1/farmlive";
     for args in [
         vec!["hub", "--listen", "127.0.0.1:0", "--db", url],
@@ -45,10 +45,7 @@ fn a_postgres_database_is_understood_and_refused_clearly_until_that_store_exists
         let stderr = String::from_utf8_lossy(&out.stderr);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
-        assert!(
-            stderr.contains("PostgreSQL is not built yet"),
-            "{args:?}: {stderr}"
-        );
+        assert!(stderr.contains("--hub-data"), "{args:?}: {stderr}");
         assert!(!stdout.contains("listening"), "it must not serve: {stdout}");
         assert!(!format!("{stdout}{stderr}").contains("s3cret"));
     }

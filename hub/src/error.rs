@@ -63,6 +63,11 @@ pub enum HubError {
     /// whose message names what is missing (it holds no secret).
     #[error("{0}")]
     NotBuilt(&'static str),
+    /// The hub was started with settings that do not fit together (e.g. a
+    /// hub on PostgreSQL without a data folder): said at start, never to a
+    /// client.
+    #[error("{0}")]
+    Setup(String),
     /// The PostgreSQL database has no schema or an older one: the operator
     /// runs `farmlive hub migrate` first (a hub never migrates a shared
     /// database by itself at start).
@@ -126,6 +131,7 @@ impl HubError {
             HubError::NotBuilt(_) => (StatusCode::NOT_IMPLEMENTED, ErrorCode::Internal),
             HubError::Io(_)
             | HubError::Internal(_)
+            | HubError::Setup(_)
             | HubError::SchemaTooNew { .. }
             | HubError::SchemaTooOld { .. } => {
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)

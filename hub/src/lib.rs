@@ -34,7 +34,7 @@ pub use logs::install_log_subscriber;
 pub use media::ingest::RtmpListen;
 pub use media::{IngestOptions, Media, RelayLimits};
 pub use serve::ServeOptions;
-pub use store::{DbTarget, EnrolCode, OperatorStore, SqliteStore, Store};
+pub use store::{DbTarget, EnrolCode, HubFiles, OperatorStore, SqliteStore, Store};
 
 use axum::extract::DefaultBodyLimit;
 use farmlive_protocol::api::BODY_MAX_BYTES;
@@ -76,6 +76,9 @@ pub struct HubOptions {
     /// `Secure`: set by the operator rather than guessed from a request's
     /// `X-Forwarded-Proto`, which a client could send itself.
     pub public_url: Option<String>,
+    /// Where photos, live media and the code key go when the database is
+    /// on PostgreSQL (see [`store::HubFiles`]).
+    pub files: store::HubFiles,
 }
 
 impl Default for HubOptions {
@@ -90,6 +93,7 @@ impl Default for HubOptions {
             ingest: IngestOptions::default(),
             relay: RelayLimits::default(),
             public_url: None,
+            files: store::HubFiles::default(),
         }
     }
 }
@@ -132,26 +136,21 @@ impl Hub {
         Hub::open_with(&DbTarget::from(db), HubOptions::default())
     }
 
-    /// Opens the hub's database `db` (a SQLite file today) with `options`.
+    /// Opens the hub's database `db` (a SQLite file, or PostgreSQL with
+    /// `options.files` naming its data folder) with `options`.
     pub fn open_with(db: &DbTarget, options: HubOptions) -> Result<Hub> {
         let secure_cookies = secure_cookies(&options)?;
-        let operator = store::open(db)?;
-        // Live media goes beside the SQLite file (`store::open` refused
-        // anything else).
-        let file = db
-            .sqlite_path()
-            .ok_or(HubError::NotBuilt(store::POSTGRES_NOT_BUILT))?;
-        Hub::with_store(
-            operator,
-            media::hls_writer::live_root(file),
-            options,
-            secure_cookies,
-        )
+        let operator = store::open_with(db, &options.files)?;
+        let hls_root = match db {
+            DbTarget::Sqlite(file) => media::hls_writer::live_root(file),
+            DbTarget::Postgres(_) => options.files.for_postgres()?.0.join("live"),
+        };
+        Hub::with_store(operator, hls_root, options, secure_cookies)
     }
 
     /// A hub over an open store (any backend), its rooms' HLS and
-    /// recordings under `hls_root`: how tests serve the parts of the
-    /// PostgreSQL store built so far, which `open_with` still refuses.
+    /// recordings under `hls_root`: how tests serve several hubs in one
+    /// process over one database.
     pub fn over_store(
         operator: Arc<dyn OperatorStore>,
         hls_root: std::path::PathBuf,
@@ -305,16 +304,23 @@ pub async fn run(
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let serve_options = options.serve.clone();
     let (rtmp_listen, ingest_options) = (options.rtmp_listen, options.ingest.clone());
-    let hub = Hub::open_with(db, options)?;
+    // Opening a store blocks (a PostgreSQL store waits on its own runtime,
+    // which must not run inside this one): on a blocking thread.
+    let (db, farm) = (db.clone(), farm.to_owned());
+    let (hub, code) = http::blocking(move || {
+        let hub = Hub::open_with(&db, options)?;
+        let code = if hub.store().is_fresh() {
+            Some(
+                hub.store()
+                    .mint_enrol_code(&[farm], farmlive_protocol::api::Role::Farmer)?,
+            )
+        } else {
+            None
+        };
+        Ok((hub, code))
+    })
+    .await?;
     upkeep::start(&hub.state.store)?;
-    let code = if hub.store().is_fresh() {
-        Some(
-            hub.store()
-                .mint_enrol_code(&[farm.to_owned()], farmlive_protocol::api::Role::Farmer)?,
-        )
-    } else {
-        None
-    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| HubError::Io(format!("cannot listen on {listen}: {e}")))?;
@@ -389,12 +395,25 @@ mod tests {
     }
 
     #[test]
-    fn a_postgres_hub_says_it_is_not_built_yet() {
+    fn a_postgres_hub_needs_a_data_folder_and_a_sqlite_hub_takes_none() {
         let db: DbTarget = "postgres://hub@127.0.0.1:1/farmlive".parse().expect("url");
         let err = Hub::open_with(&db, HubOptions::default())
             .err()
             .expect("refused");
-        assert!(matches!(err, HubError::NotBuilt(_)), "{err:?}");
-        assert!(err.to_string().contains("not built yet"), "{err}");
+        assert!(matches!(err, HubError::Setup(_)), "{err:?}");
+        assert!(err.to_string().contains("--hub-data"), "{err}");
+
+        let dir = tempfile::tempdir().expect("dir");
+        let options = HubOptions {
+            files: store::HubFiles::in_dir(dir.path().join("data")),
+            ..Default::default()
+        };
+        let file = DbTarget::from(dir.path().join("hub.db"));
+        let err = Hub::open_with(&file, options).err().expect("refused");
+        assert!(err.to_string().contains("beside the file"), "{err}");
+        assert!(
+            !dir.path().join("hub.db").exists(),
+            "refused before opening"
+        );
     }
 }

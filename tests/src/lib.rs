@@ -50,8 +50,12 @@ pub struct HubProcess {
     child: Child,
     /// Its base URL.
     pub url: String,
-    /// Its database file.
+    /// Its database file (SQLite); for a hub on PostgreSQL, its data folder.
     pub db: PathBuf,
+    /// Its database.
+    target: farmlive_hub::DbTarget,
+    /// Where its files go (a hub on PostgreSQL names its data folder).
+    files: farmlive_hub::HubFiles,
     /// The farmer code for "Test farm" it printed at start.
     pub code: String,
     /// Where its RTMP ingest listens (`127.0.0.1:PORT`), unless it is off.
@@ -93,11 +97,45 @@ impl HubProcess {
         Self::spawn(db, listen, &[], &[])
     }
 
+    /// Starts a hub process on the PostgreSQL database `url` (migrated),
+    /// its photos, live media and code key in `data_dir`, listening on
+    /// `listen`: one of several processes of one hub when they share both.
+    pub fn start_on_postgres(url: &str, data_dir: &Path, listen: &str) -> HubProcess {
+        let files = farmlive_hub::HubFiles::in_dir(data_dir);
+        let target = farmlive_hub::DbTarget::Postgres(url.to_owned());
+        Self::spawn_on(target, files, listen, &[], &[])
+    }
+
     fn spawn(db: &Path, listen: &str, env: &[(&str, &str)], flags: &[&str]) -> HubProcess {
-        let mut child = Command::new(bin("farmlive-hubd"))
+        let target = farmlive_hub::DbTarget::from(db);
+        Self::spawn_on(
+            target,
+            farmlive_hub::HubFiles::default(),
+            listen,
+            env,
+            flags,
+        )
+    }
+
+    fn spawn_on(
+        target: farmlive_hub::DbTarget,
+        files: farmlive_hub::HubFiles,
+        listen: &str,
+        env: &[(&str, &str)],
+        flags: &[&str],
+    ) -> HubProcess {
+        let mut command = Command::new(bin("farmlive-hubd"));
+        match &target {
+            farmlive_hub::DbTarget::Sqlite(file) => command.arg(file),
+            farmlive_hub::DbTarget::Postgres(url) => command.arg(url),
+        };
+        if let Some(dir) = &files.data_dir {
+            command.arg(listen).arg("--hub-data").arg(dir);
+        } else {
+            command.arg(listen);
+        }
+        let mut child = command
             .envs(env.iter().copied())
-            .arg(db)
-            .arg(listen)
             .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -125,10 +163,17 @@ impl HubProcess {
             .strip_prefix("rtmp ")
             .unwrap()
             .to_owned();
+        let db = match (&target, &files.data_dir) {
+            (farmlive_hub::DbTarget::Sqlite(file), _) => file.clone(),
+            (_, Some(dir)) => dir.clone(),
+            (_, None) => PathBuf::new(),
+        };
         HubProcess {
             child,
             url,
-            db: db.to_owned(),
+            db,
+            target,
+            files,
             code,
             rtmp: (rtmp != "off").then_some(rtmp),
             _dir: None,
@@ -142,13 +187,13 @@ impl HubProcess {
 
     /// Which database the hub runs on.
     pub fn target(&self) -> farmlive_hub::DbTarget {
-        farmlive_hub::DbTarget::from(self.db.as_path())
+        self.target.clone()
     }
 
     /// The hub's store, opened beside the running process, as operators
     /// reach it: through the store interface, whichever database it is.
     pub fn store(&self) -> std::sync::Arc<dyn farmlive_hub::OperatorStore> {
-        farmlive_hub::store::open(&self.target()).unwrap()
+        farmlive_hub::store::open_with(&self.target, &self.files).unwrap()
     }
 
     /// A one-time code for `farms` and `role`.

@@ -3,11 +3,11 @@
 //! database on this test binary's shared cluster, see [`crate::pg`]),
 //! built through the same `farmlive_hub::Hub` the hub process runs.
 //!
-//! `farmlive hub --db postgres://…` still refuses to serve (rooms and
-//! photos are not built on PostgreSQL yet), so the PostgreSQL hub is
-//! built here over an open [`farmlive_hub::PgStore`] with
-//! `Hub::over_store`. Tests written with [`both_stores!`] run the same
-//! body once per store.
+//! The PostgreSQL hub is built here over an open
+//! [`farmlive_hub::PgStore`] with `Hub::over_store`, so a test can serve
+//! two hubs over one database in one process; hubs as their own processes
+//! are `HubProcess::start_on_postgres` (tests/tests/scale_pg.rs). Tests
+//! written with [`both_stores!`] run the same body once per store.
 
 use crate::pg::PgCluster;
 use farmlive_hub::store::{DbTarget, OperatorStore, PgStore};

@@ -1,8 +1,8 @@
 //! `farmlive hub migrate` on a real PostgreSQL (a throwaway cluster, see
 //! `farmlive_tests::pg`): the schema is made once, a second run changes
 //! nothing, hubs migrating at once take turns, and a database from a newer
-//! hub is refused with a clear message and left as it was. Serving from
-//! PostgreSQL is not built yet, and the hub says so.
+//! hub is refused with a clear message and left as it was; and `farmlive
+//! hub` serves from it once migrated, with its data folder.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
@@ -160,15 +160,86 @@ fn a_database_from_a_newer_hub_is_refused_and_left_as_it_was() {
     );
 }
 
+/// The operator's whole path with the `farmlive` command: a hub on
+/// PostgreSQL needs a data folder and a migrated database, says so when
+/// either is missing, then serves; codes minted by `farmlive hub
+/// enrol-code` beside it enrol a real device, which syncs, and `devices
+/// list` shows it.
 #[test]
-fn a_hub_on_postgres_says_serving_from_it_is_not_built_yet() {
+fn farmlive_hub_serves_from_postgres_once_migrated_with_a_data_folder() {
     let pg = PgCluster::shared();
     let url = pg.create_database();
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+
     let out = farmlive(&["hub", "--listen", "127.0.0.1:0", "--db", &url]);
     let said = text(&out);
     assert_eq!(out.status.code(), Some(1), "{said}");
-    assert!(said.contains("PostgreSQL is not built yet"), "{said}");
+    assert!(said.contains("--hub-data"), "{said}");
     assert!(!said.contains("listening"), "{said}");
+
+    let serve = ["hub", "--listen", "127.0.0.1:0", "--rtmp-listen", "off"];
+    let out = farmlive(&[&serve[..], &["--db", &url, "--hub-data", dir]].concat());
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("farmlive hub migrate"), "{said}");
+
+    let out = farmlive(&["hub", "migrate", "--db", &url]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let mut hub = Command::new(bin("farmlive"))
+        .args(serve)
+        .args(["--db", &url, "--hub-data", dir])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(hub.stdout.take().unwrap()));
+    let first = lines.next().unwrap().unwrap();
+    let address = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+
+    let minted = farmlive(&[
+        "hub",
+        "enrol-code",
+        "--farm",
+        "Li farm",
+        "--db",
+        &url,
+        "--hub-data",
+        dir,
+    ]);
+    assert_eq!(minted.status.code(), Some(0), "{}", text(&minted));
+    let code = String::from_utf8_lossy(&minted.stdout).trim().to_owned();
+    let rt = farmlive_tests::rt();
+    let phone = farmlive_tests::Device::enrolled(&rt, &address, &code, "Li's phone");
+    phone.list(
+        "Li farm",
+        &farmlive_tests::ListingBuilder::new("Pomelos").stock(40),
+    );
+    let report = phone.sync(&rt);
+    assert_eq!(report.progress.ops_pushed, 1, "{report:?}");
+
+    let listed = farmlive(&[
+        "--json",
+        "hub",
+        "devices",
+        "list",
+        "--db",
+        &url,
+        "--hub-data",
+        dir,
+    ]);
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed));
+    assert!(text(&listed).contains("Li's phone"), "{}", text(&listed));
+    assert!(
+        std::fs::metadata(data.path().join("hub.secret")).is_ok(),
+        "the code key is kept in the data folder"
+    );
+    let _ = hub.kill();
+    let _ = hub.wait();
 }
 
 #[test]

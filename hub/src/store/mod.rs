@@ -1,7 +1,7 @@
 //! The hub's store: the interface the HTTP layer and operators use
 //! ([`interface`]), which database a hub runs on ([`DbTarget`], [`open`]),
 //! its SQLite implementation ([`sqlite`]), its PostgreSQL one
-//! ([`postgres`], the sync path so far), and the rules both share
+//! ([`postgres`]), and the rules both share
 //! (`rules`).
 //!
 //! Below it sits only the in-memory room fan-out (`crate::rooms`) and the
@@ -27,21 +27,37 @@ pub use sqlite::{
     PHOTO_QUOTA_DEFAULT, PHOTO_QUOTA_ENV, SCHEMA_VERSION, SqliteStore, Store, UPLOAD_EXPIRY_MS,
     now_ms, secret_path,
 };
-pub use target::DbTarget;
+pub use target::{DATA_DIR_NEEDED, DbTarget, HubFiles};
 
 use crate::error::{HubError, Result};
 use std::sync::Arc;
 
-/// What a hub says when asked to serve from PostgreSQL before that store exists.
-pub const POSTGRES_NOT_BUILT: &str = "serving a hub from PostgreSQL is not built yet: \
-     run the hub on a SQLite file (--db PATH)";
-
-/// Opens (creating and migrating) the hub database `target` names, for the
-/// HTTP layer ([`OperatorStore::into_hub_store`]) and operators alike.
+/// Opens (creating and migrating) the hub database `target` names, with
+/// its files where they go by default: [`open_with`] without a data folder
+/// (enough for a SQLite file; a hub on PostgreSQL is refused, naming
+/// `--data-dir`).
 pub fn open(target: &DbTarget) -> Result<Arc<dyn OperatorStore>> {
+    open_with(target, &HubFiles::default())
+}
+
+/// Opens the hub database `target` names, with its photos and code key
+/// where `files` says, for the HTTP layer ([`OperatorStore::into_hub_store`])
+/// and operators alike. A SQLite file is created and migrated; a
+/// PostgreSQL database must have been migrated (`farmlive hub migrate`).
+pub fn open_with(target: &DbTarget, files: &HubFiles) -> Result<Arc<dyn OperatorStore>> {
+    files.check_for(target)?;
     match target {
         DbTarget::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path)?)),
-        DbTarget::Postgres(_) => Err(HubError::NotBuilt(POSTGRES_NOT_BUILT)),
+        DbTarget::Postgres(url) => {
+            let (dir, secret) = files.for_postgres()?;
+            std::fs::create_dir_all(&dir).map_err(|e| {
+                HubError::Io(format!(
+                    "cannot make the data folder {}: {e}",
+                    dir.display()
+                ))
+            })?;
+            Ok(Arc::new(PgStore::open(url, &secret)?))
+        }
     }
 }
 

@@ -3,6 +3,68 @@
 
 use std::path::{Path, PathBuf};
 
+/// Where a hub keeps what is not in its database: photos, live media (HLS
+/// and recordings) and the key that hashes enrolment codes.
+///
+/// A hub on a SQLite file keeps them beside the file (`<db>.blobs/`,
+/// `<db>.live/`, `<db>.secret`) unless told otherwise. A hub on PostgreSQL
+/// must be told (`--hub-data`): its processes share the database, and they
+/// must share these too, so guessing a folder from the working directory
+/// would let two processes disagree silently (a code minted by one would be
+/// refused by the other).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HubFiles {
+    /// The folder for photos (`blobs/`), live media (`live/`) and, unless
+    /// `secret_file` is given, the code key (`hub.secret`).
+    pub data_dir: Option<PathBuf>,
+    /// The code key's file, when not in the data folder: e.g. one copied
+    /// to each machine of a hub whose photos are in shared object storage.
+    pub secret_file: Option<PathBuf>,
+}
+
+/// Why a hub on PostgreSQL cannot open without a data folder.
+pub const DATA_DIR_NEEDED: &str = "a hub on PostgreSQL keeps photos, live media and its code key \
+     outside the database: name the folder every process of this hub shares with --hub-data DIR";
+
+impl HubFiles {
+    /// Files in `dir`.
+    pub fn in_dir(dir: impl Into<PathBuf>) -> HubFiles {
+        HubFiles {
+            data_dir: Some(dir.into()),
+            secret_file: None,
+        }
+    }
+
+    /// Checks these fit a hub on `target`: a SQLite hub keeps its files
+    /// beside its database and takes neither folder nor key file (refused
+    /// rather than ignored, so nobody believes photos went elsewhere).
+    pub fn check_for(&self, target: &DbTarget) -> crate::error::Result<()> {
+        if matches!(target, DbTarget::Sqlite(_))
+            && (self.data_dir.is_some() || self.secret_file.is_some())
+        {
+            return Err(crate::error::HubError::Setup(
+                "a hub on a SQLite file keeps its photos, live media and code key beside the \
+                 file; --hub-data and --secret-file are for a hub on PostgreSQL"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A PostgreSQL hub's data folder and code key file.
+    pub fn for_postgres(&self) -> crate::error::Result<(PathBuf, PathBuf)> {
+        let dir = self
+            .data_dir
+            .clone()
+            .ok_or_else(|| crate::error::HubError::Setup(DATA_DIR_NEEDED.into()))?;
+        let secret = self
+            .secret_file
+            .clone()
+            .unwrap_or_else(|| dir.join("hub.secret"));
+        Ok((dir, secret))
+    }
+}
+
 /// A hub database: a SQLite file, or a PostgreSQL connection URL
 /// (`postgres://…` or `postgresql://…`). The URL may hold a password, so
 /// [`std::fmt::Debug`] and [`std::fmt::Display`] show it without one.

@@ -60,6 +60,7 @@ pub fn explain(err: &HubError, t: &Strings) -> (StatusCode, String) {
         HubError::Io(_)
         | HubError::Internal(_)
         | HubError::NotBuilt(_)
+        | HubError::Setup(_)
         | HubError::SchemaTooNew { .. }
         | HubError::SchemaTooOld { .. } => {
             tracing::error!(target: "farmlive::hub", "page: {err}");

@@ -2,7 +2,8 @@
 //! `farmlive_hub::run` that `farmlive hub` calls.
 //!
 //! Usage: `farmlive-hubd DB [LISTEN] [--trusted-proxy-header H]
-//! [--signup-burst N] [--rtmp-listen ADDR|off] [--public-url URL]`; prints `listening
+//! [--signup-burst N] [--rtmp-listen ADDR|off] [--public-url URL]
+//! [--hub-data DIR] [--secret-file FILE]`; prints `listening
 //! http://ADDR`, `code CODE` (a farmer code for "Test farm") and `rtmp
 //! ADDR` (or `rtmp off`), then serves until killed. The RTMP ingest listens
 //! on an ephemeral port of LISTEN's address unless told otherwise (never
@@ -67,9 +68,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--signup-burst" => options.signup_burst = value.parse()?,
             "--rtmp-listen" => options.rtmp_listen = value.parse()?,
             "--public-url" => options.public_url = Some(value),
+            "--hub-data" => options.files.data_dir = Some(value.into()),
+            "--secret-file" => options.files.secret_file = Some(value.into()),
             other => return Err(format!("unknown flag {other}").into()),
         }
     }
+    let files = options.files.clone();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -84,15 +88,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let _ = writeln!(out, "listening http://{}", ready.addr);
             let code = match &ready.code {
                 Some(code) => code.code.clone(),
-                None => farmlive_hub::store::open(&db)
-                    .and_then(|s| {
-                        s.mint_enrol_code(
-                            &["Test farm".to_owned()],
-                            farmlive_core::protocol::api::Role::Farmer,
-                        )
+                // A store blocks on its own runtime (PostgreSQL's): not
+                // on this async thread.
+                None => std::thread::scope(|s| {
+                    s.spawn(|| {
+                        farmlive_hub::store::open_with(&db, &files)
+                            .and_then(|s| {
+                                s.mint_enrol_code(
+                                    &["Test farm".to_owned()],
+                                    farmlive_core::protocol::api::Role::Farmer,
+                                )
+                            })
+                            .map(|c| c.code)
+                            .unwrap_or_default()
                     })
-                    .map(|c| c.code)
-                    .unwrap_or_default(),
+                    .join()
+                    .unwrap_or_default()
+                }),
             };
             let _ = writeln!(out, "code {code}");
             match ready.rtmp {
