@@ -40,6 +40,15 @@ pub struct HubArgs {
     /// and its connection is closed.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub body_timeout: u64,
+    /// Seconds to keep accepting after SIGTERM or Ctrl-C while /readyz
+    /// answers 503, so a load balancer in front stops sending new work
+    /// first (a rolling restart).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=600))]
+    pub drain_grace: u64,
+    /// Then seconds that requests in flight get to finish before their
+    /// connections are cut.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub drain_timeout: u64,
     /// Behind a reverse proxy: the header it sets to the client's address
     /// (e.g. x-forwarded-for), used to limit sign-ups per client. Without
     /// it, the TCP peer is the client and such headers are ignored.

@@ -41,6 +41,8 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
         header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
         write_timeout: std::time::Duration::from_secs(args.write_timeout),
         body_read_timeout: std::time::Duration::from_secs(args.body_timeout),
+        drain_grace: std::time::Duration::from_secs(args.drain_grace),
+        drain_timeout: std::time::Duration::from_secs(args.drain_timeout),
         ..Default::default()
     };
     if let Some(n) = args.max_connections {

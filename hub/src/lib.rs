@@ -184,6 +184,7 @@ impl Hub {
                 ),
                 media,
                 secure_cookies,
+                health: http::health::Health::default(),
             }),
             operator,
             hls_root,
@@ -259,9 +260,11 @@ impl Hub {
     }
 
     /// Serves on `listener` with `options` (connection cap and timeouts,
-    /// see [`serve`]) until `shutdown` resolves. Open room event streams
-    /// are closed then, so that shutdown does not wait on them; requests in
-    /// flight finish.
+    /// see [`serve`]) until `shutdown` resolves. Then it drains: `/readyz`
+    /// answers 503, open room event streams end with a reconnect hint (so
+    /// that shutdown does not wait on them), new connections are still
+    /// taken for `options.drain_grace`, and requests in flight get
+    /// `options.drain_timeout` to finish.
     pub async fn serve_with(
         self,
         listener: tokio::net::TcpListener,
@@ -269,9 +272,21 @@ impl Hub {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let state = self.state.clone();
+        let grace = options.drain_grace;
         let shutdown = async move {
             shutdown.await;
+            // Not ready first, so a load balancer sends new work elsewhere;
+            // event streams end now with a reconnect hint (they come back
+            // through the balancer to another process, resuming from
+            // their last event id); then accept for the grace.
+            state.health.start_draining();
             state.store.fanout().close_streams();
+            tracing::info!(
+                target: "farmlive::hub",
+                grace_ms = grace.as_millis() as u64,
+                "shutting down: not ready, event streams closed"
+            );
+            tokio::time::sleep(grace).await;
         };
         serve::serve(self.router(), listener, options, shutdown).await
     }

@@ -25,7 +25,8 @@
 //! - Every request carries `ConnectInfo<SocketAddr>`, as with
 //!   `into_make_service_with_connect_info`.
 //! - Graceful shutdown: no new connections; idle ones close, requests in
-//!   flight finish (room event streams are ended by the caller).
+//!   flight finish within the drain timeout (room event streams are ended
+//!   by the caller, which also reports not ready first).
 
 mod options;
 mod service;
@@ -177,10 +178,19 @@ pub(crate) async fn serve(
     }
     drop(listener);
     let _ = stop_tx.send(true);
-    // Every connection holds a place until it ends.
-    let _ = places
-        .acquire_many(u32::try_from(cap).unwrap_or(u32::MAX))
-        .await;
+    // Every connection holds a place until it ends; those still busy when
+    // the drain timeout ends are cut (dropped with the runtime).
+    let all = u32::try_from(cap).unwrap_or(u32::MAX);
+    if tokio::time::timeout(options.drain_timeout, places.acquire_many(all))
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            target: "farmlive::hub",
+            busy = cap - places.available_permits(),
+            "requests still in flight after the drain timeout; cutting them"
+        );
+    }
     Ok(())
 }
 

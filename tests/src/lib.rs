@@ -82,6 +82,11 @@ impl HubProcess {
         hub
     }
 
+    /// Starts a hub on `db` with these environment variables.
+    pub fn start_with_env_at(db: &Path, env: &[(&str, &str)]) -> HubProcess {
+        Self::spawn(db, "127.0.0.1:0", env, &[])
+    }
+
     /// Starts a hub with a fresh database and `farmlive-hubd` flags
     /// (`--trusted-proxy-header H`, `--signup-burst N`).
     pub fn start_with(flags: &[&str]) -> HubProcess {
@@ -101,9 +106,19 @@ impl HubProcess {
     /// its photos, live media and code key in `data_dir`, listening on
     /// `listen`: one of several processes of one hub when they share both.
     pub fn start_on_postgres(url: &str, data_dir: &Path, listen: &str) -> HubProcess {
+        Self::start_on_postgres_with_env(url, data_dir, listen, &[])
+    }
+
+    /// [`HubProcess::start_on_postgres`] with these environment variables.
+    pub fn start_on_postgres_with_env(
+        url: &str,
+        data_dir: &Path,
+        listen: &str,
+        env: &[(&str, &str)],
+    ) -> HubProcess {
         let files = farmlive_hub::HubFiles::in_dir(data_dir);
         let target = farmlive_hub::DbTarget::Postgres(url.to_owned());
-        Self::spawn_on(target, files, listen, &[], &[])
+        Self::spawn_on(target, files, listen, env, &[])
     }
 
     fn spawn(db: &Path, listen: &str, env: &[(&str, &str)], flags: &[&str]) -> HubProcess {
@@ -264,8 +279,18 @@ impl HubProcess {
     /// Asks the process to shut down (SIGTERM) and waits up to `within`
     /// for it to exit. True if it did.
     pub fn terminate(&mut self, within: std::time::Duration) -> bool {
+        self.send_term();
+        self.wait_exit(within)
+    }
+
+    /// Asks the process to shut down (SIGTERM), without waiting.
+    pub fn send_term(&self) {
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    }
+
+    /// Waits up to `within` for the process to exit. True if it did.
+    pub fn wait_exit(&mut self, within: std::time::Duration) -> bool {
         let deadline = std::time::Instant::now() + within;
         while std::time::Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {

@@ -139,6 +139,11 @@ impl Follower {
         out
     }
 
+    /// The reconnect delay the hub last sent (`retry:`), in ms.
+    pub fn retry_ms(&self) -> Option<u64> {
+        self.decoder.retry_ms()
+    }
+
     /// The next event's body; fails if the stream ends first.
     pub async fn body(&mut self) -> RoomEventBody {
         self.next().await.expect("the stream ended early").body

@@ -6,6 +6,7 @@
 mod caller;
 mod extract;
 mod hangup;
+pub mod health;
 mod routes;
 mod routes_blobs;
 mod routes_devices;

@@ -26,6 +26,8 @@ use std::sync::Arc;
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route(api::HEALTH.path, get(|| async { "ok" }))
+        .route(api::LIVE.path, get(super::health::live))
+        .route(api::READY.path, get(super::health::ready))
         .route(
             api::devices::ENROL.path,
             post(enrol).get(routes_devices::list),

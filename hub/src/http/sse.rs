@@ -271,8 +271,15 @@ impl Follower {
             return Some(Event::default().retry(RETRY));
         }
         loop {
-            if self.done || *self.closing.borrow() {
+            if self.done {
                 return None;
+            }
+            if *self.closing.borrow() {
+                // This process is shutting down: say so, and when to come
+                // back (through the load balancer, to another process,
+                // with Last-Event-ID).
+                self.done = true;
+                return Some(Event::default().comment("draining").retry(RETRY));
             }
             if let Some(item) = self.queue.pop_front() {
                 self.done = item.ends;

@@ -21,6 +21,8 @@ pub struct AppState {
     /// The storefront is reached over HTTPS (an `https://` public URL):
     /// its cookies are `Secure`.
     pub secure_cookies: bool,
+    /// Whether this process is shutting down (readiness).
+    pub health: super::health::Health,
 }
 
 /// The state handlers extract.

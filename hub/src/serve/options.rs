@@ -40,6 +40,13 @@ pub struct ServeOptions {
     /// How long a request body may stop arriving before the request fails
     /// and the connection is closed. Default 30 s.
     pub body_read_timeout: Duration,
+    /// After a shutdown is asked for, how long the process keeps accepting
+    /// while it reports not ready, so a load balancer stops sending it
+    /// work first. Default 0 (nothing in front to tell).
+    pub drain_grace: Duration,
+    /// Then how long requests in flight get to finish before their
+    /// connections are cut. Default 30 s.
+    pub drain_timeout: Duration,
 }
 
 impl Default for ServeOptions {
@@ -49,6 +56,8 @@ impl Default for ServeOptions {
             header_read_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(30),
             body_read_timeout: Duration::from_secs(30),
+            drain_grace: Duration::ZERO,
+            drain_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -355,14 +355,30 @@ pub trait OperatorStore: HubStore {
     fn expire_buyer(&self, buyer: BuyerId, at_ms: i64) -> Result<()>;
 }
 
+/// Whether the database answers, for the readiness probe.
+pub trait HealthStore {
+    /// One round trip to the database (a reader, or a pooled connection);
+    /// an error says it cannot serve now.
+    fn ping(&self) -> Result<()>;
+}
+
 /// Everything the HTTP layer needs: a hub database.
 pub trait HubStore:
-    AccountStore + ChangeStore + ListingStore + OrderStore + RoomStore + PhotoStore + Send + Sync
+    AccountStore
+    + ChangeStore
+    + ListingStore
+    + OrderStore
+    + RoomStore
+    + PhotoStore
+    + HealthStore
+    + Send
+    + Sync
 {
 }
 
 impl<T> HubStore for T where
     T: AccountStore
+        + HealthStore
         + ChangeStore
         + ListingStore
         + OrderStore

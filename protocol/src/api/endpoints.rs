@@ -7,6 +7,17 @@ use super::error::ErrorCode as E;
 /// The hub is up: `GET` answers `ok` as plain text.
 pub const HEALTH: Endpoint<(), ()> = Endpoint::new(Method::Get, "/v1/health", &[]);
 
+/// Liveness, for a process supervisor: `GET` answers `live` (plain text)
+/// while the process serves at all; it does not ask the database, so a
+/// database outage does not get every process restarted.
+pub const LIVE: Endpoint<(), ()> = Endpoint::new(Method::Get, "/livez", &[]);
+
+/// Readiness, for a load balancer: `GET` answers `ready` (200) while this
+/// process takes new work (its database answers and it is not shutting
+/// down), else 503 with the reason as plain text (`draining`, or
+/// `database unavailable`). Unversioned, as load balancers expect it.
+pub const READY: Endpoint<(), ()> = Endpoint::new(Method::Get, "/readyz", &[]);
+
 /// Devices: enrolment, token renewal, the farm's list, removal.
 pub mod devices {
     use super::*;

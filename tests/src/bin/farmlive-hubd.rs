@@ -14,7 +14,8 @@
 //! Logs go to stderr, filtered by `RUST_LOG` (default `info`), as with
 //! `farmlive hub`. Tests may change the server's limits with
 //! `FARMLIVE_HUBD_MAX_CONNECTIONS`, `FARMLIVE_HUBD_HEADER_TIMEOUT_MS`,
-//! `FARMLIVE_HUBD_WRITE_TIMEOUT_MS` and `FARMLIVE_HUBD_BODY_TIMEOUT_MS`.
+//! `FARMLIVE_HUBD_WRITE_TIMEOUT_MS`, `FARMLIVE_HUBD_BODY_TIMEOUT_MS`,
+//! `FARMLIVE_HUBD_DRAIN_GRACE_MS` and `FARMLIVE_HUBD_DRAIN_TIMEOUT_MS`.
 
 use std::io::Write;
 
@@ -38,6 +39,12 @@ fn options() -> Result<farmlive_hub::ServeOptions, Box<dyn std::error::Error>> {
     }
     if let Some(ms) = var("FARMLIVE_HUBD_BODY_TIMEOUT_MS")? {
         o.body_read_timeout = std::time::Duration::from_millis(ms);
+    }
+    if let Some(ms) = var("FARMLIVE_HUBD_DRAIN_GRACE_MS")? {
+        o.drain_grace = std::time::Duration::from_millis(ms);
+    }
+    if let Some(ms) = var("FARMLIVE_HUBD_DRAIN_TIMEOUT_MS")? {
+        o.drain_timeout = std::time::Duration::from_millis(ms);
     }
     Ok(o)
 }

@@ -7,8 +7,8 @@ use super::pool::Pool;
 use crate::error::{HubError, Result};
 use crate::rooms::{Fanout, Feed, FeedItem};
 use crate::store::interface::{
-    AccountStore, BlobStatus, ChangeStore, Collected, Following, ListingStore, OrderStore,
-    PhotoStore, Principal, Reader, RoomStore, Uploader,
+    AccountStore, BlobStatus, ChangeStore, Collected, Following, HealthStore, ListingStore,
+    OrderStore, PhotoStore, Principal, Reader, RoomStore, Uploader,
 };
 use crate::store::sqlite::files::{CodeKey, load_or_create_key_at};
 use farmlive_protocol::api::{
@@ -110,6 +110,12 @@ impl ChangeStore for PgStore {
         orders: bool,
     ) -> Result<ChangesPage> {
         self.changes_after(farms, after, limit, orders)
+    }
+}
+
+impl HealthStore for PgStore {
+    fn ping(&self) -> Result<()> {
+        self.pool.get()?.execute("SELECT 1", &[]).map(drop)
     }
 }
 

@@ -7,8 +7,8 @@ use super::{Store, files};
 use crate::error::{HubError, Result};
 use crate::rooms::{Fanout, Feed, FeedItem};
 use crate::store::interface::{
-    AccountStore, BlobStatus, ChangeStore, Collected, Following, ListingStore, OrderStore,
-    PhotoStore, Principal, Reader, RoomStore, Uploader,
+    AccountStore, BlobStatus, ChangeStore, Collected, Following, HealthStore, ListingStore,
+    OrderStore, PhotoStore, Principal, Reader, RoomStore, Uploader,
 };
 use farmlive_protocol::api::{
     ChangesPage, DeviceInfo, EnrolRequest, EnrolResponse, OpResult, PlaceOrder, PublicListing,
@@ -102,6 +102,15 @@ impl ChangeStore for SqliteStore {
         orders: bool,
     ) -> Result<ChangesPage> {
         self.db.changes(farms, after, limit, orders)
+    }
+}
+
+impl HealthStore for SqliteStore {
+    fn ping(&self) -> Result<()> {
+        self.db
+            .reader()
+            .query_row("SELECT 1", [], |_| Ok(()))
+            .map_err(|e| HubError::Internal(format!("the database does not answer: {e}")))
     }
 }
 
