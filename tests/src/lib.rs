@@ -61,23 +61,43 @@ pub struct HubProcess {
     /// Where its RTMP ingest listens (`127.0.0.1:PORT`), unless it is off.
     pub rtmp: Option<String>,
     _dir: Option<tempfile::TempDir>,
+    _cluster: Option<std::sync::Arc<pg::PgCluster>>,
 }
 
 impl HubProcess {
-    /// Starts a hub with a fresh database.
+    /// Starts a hub with a fresh database: a SQLite file, or with
+    /// `FARMLIVE_TEST_STORE=postgres` a fresh PostgreSQL database (see
+    /// [`test_store`]), so one suite runs over either store.
     pub fn start() -> HubProcess {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("hub.db");
-        let mut hub = Self::start_at(&db, "127.0.0.1:0");
-        hub._dir = Some(dir);
-        hub
+        Self::fresh(&[], &[])
     }
 
     /// Starts a hub with a fresh database and these environment variables.
     pub fn start_with_env(env: &[(&str, &str)]) -> HubProcess {
+        Self::fresh(env, &[])
+    }
+
+    /// Starts a hub with a fresh database and `farmlive-hubd` flags
+    /// (`--trusted-proxy-header H`, `--signup-burst N`).
+    pub fn start_with(flags: &[&str]) -> HubProcess {
+        Self::fresh(&[], flags)
+    }
+
+    fn fresh(env: &[(&str, &str)], flags: &[&str]) -> HubProcess {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("hub.db");
-        let mut hub = Self::spawn(&db, "127.0.0.1:0", env, &[]);
+        let mut hub = match test_store() {
+            stores::StoreKind::Sqlite => {
+                Self::spawn(&dir.path().join("hub.db"), "127.0.0.1:0", env, flags)
+            }
+            stores::StoreKind::Postgres => {
+                let (cluster, url) = stores::migrated_database();
+                let target = farmlive_hub::DbTarget::Postgres(url);
+                let files = farmlive_hub::HubFiles::in_dir(dir.path().join("data"));
+                let mut hub = Self::spawn_on(target, files, "127.0.0.1:0", env, flags);
+                hub._cluster = Some(cluster);
+                hub
+            }
+        };
         hub._dir = Some(dir);
         hub
     }
@@ -85,16 +105,6 @@ impl HubProcess {
     /// Starts a hub on `db` with these environment variables.
     pub fn start_with_env_at(db: &Path, env: &[(&str, &str)]) -> HubProcess {
         Self::spawn(db, "127.0.0.1:0", env, &[])
-    }
-
-    /// Starts a hub with a fresh database and `farmlive-hubd` flags
-    /// (`--trusted-proxy-header H`, `--signup-burst N`).
-    pub fn start_with(flags: &[&str]) -> HubProcess {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("hub.db");
-        let mut hub = Self::spawn(&db, "127.0.0.1:0", &[], flags);
-        hub._dir = Some(dir);
-        hub
     }
 
     /// Starts a hub on `db` listening on `listen`.
@@ -192,6 +202,7 @@ impl HubProcess {
             code,
             rtmp: (rtmp != "off").then_some(rtmp),
             _dir: None,
+            _cluster: None,
         }
     }
 
@@ -311,6 +322,17 @@ impl HubProcess {
 impl Drop for HubProcess {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// The store [`HubProcess::start`] runs hubs on: PostgreSQL when
+/// `FARMLIVE_TEST_STORE=postgres` (how `cargo xtask test` runs the hub API
+/// suite a second time), else SQLite.
+pub fn test_store() -> stores::StoreKind {
+    match std::env::var("FARMLIVE_TEST_STORE").as_deref() {
+        Ok("postgres") => stores::StoreKind::Postgres,
+        Ok("sqlite") | Err(_) => stores::StoreKind::Sqlite,
+        Ok(other) => panic!("FARMLIVE_TEST_STORE={other}: use sqlite or postgres"),
     }
 }
 

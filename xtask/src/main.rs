@@ -107,6 +107,23 @@ fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
+/// The hub API test files that `test` runs a second time with every hub
+/// process on PostgreSQL (`FARMLIVE_TEST_STORE=postgres`, see
+/// `farmlive_tests::test_store`). Files that read the SQLite file itself
+/// (harden_devices, relay_hub) stay SQLite only; the *_stores files run
+/// over both stores by themselves.
+const POSTGRES_SUITE: &[&str] = &[
+    "hub_api",
+    "hub_rooms",
+    "sync",
+    "sync_faults",
+    "harden_roles",
+    "harden_inputs",
+    "live_selling",
+    "deliver_photo",
+    "storefront_public_events",
+];
+
 fn test(extra: &[String]) -> Result<(), String> {
     packages::ensure(packages::TEST)?;
     run(cargo()
@@ -114,6 +131,15 @@ fn test(extra: &[String]) -> Result<(), String> {
         .args(extra))?;
     // Doc tests are not part of --all-targets.
     run(cargo().args(["test", "--workspace", "--doc"]))?;
+    // The hub API suite again, every hub process on a fresh PostgreSQL
+    // database: the same tests, not a copy (the binaries are built: this
+    // costs only their run time).
+    let mut again = cargo();
+    again.args(["test", "-p", "farmlive-tests"]);
+    for suite in POSTGRES_SUITE {
+        again.args(["--test", suite]);
+    }
+    run(again.args(extra).env("FARMLIVE_TEST_STORE", "postgres"))?;
     // The library the test build made serves the shells, unless extra
     // arguments (another profile, features) built something else.
     let library = if extra.is_empty() {
