@@ -116,19 +116,21 @@ impl HubProcess {
     /// its photos, live media and code key in `data_dir`, listening on
     /// `listen`: one of several processes of one hub when they share both.
     pub fn start_on_postgres(url: &str, data_dir: &Path, listen: &str) -> HubProcess {
-        Self::start_on_postgres_with_env(url, data_dir, listen, &[])
+        Self::start_on_postgres_with(url, data_dir, listen, &[], &[])
     }
 
-    /// [`HubProcess::start_on_postgres`] with these environment variables.
-    pub fn start_on_postgres_with_env(
+    /// [`HubProcess::start_on_postgres`] with these environment variables
+    /// and `farmlive-hubd` flags.
+    pub fn start_on_postgres_with(
         url: &str,
         data_dir: &Path,
         listen: &str,
         env: &[(&str, &str)],
+        flags: &[&str],
     ) -> HubProcess {
         let files = farmlive_hub::HubFiles::in_dir(data_dir);
         let target = farmlive_hub::DbTarget::Postgres(url.to_owned());
-        Self::spawn_on(target, files, listen, env, &[])
+        Self::spawn_on(target, files, listen, env, flags)
     }
 
     fn spawn(db: &Path, listen: &str, env: &[(&str, &str)], flags: &[&str]) -> HubProcess {

@@ -75,8 +75,24 @@ impl PgCluster {
         cluster
     }
 
-    /// A new cluster of its own.
+    /// A new cluster of its own, for tests: no fsync, no synchronous
+    /// commit (nothing here must survive a power cut).
     pub fn start() -> PgCluster {
+        PgCluster::launch(&[
+            ("fsync", "off"),
+            ("synchronous_commit", "off"),
+            ("full_page_writes", "off"),
+        ])
+    }
+
+    /// A new cluster with PostgreSQL's durable defaults (fsync, synchronous
+    /// commit, full-page writes), for benchmarks beside a SQLite hub that
+    /// syncs every commit.
+    pub fn start_durable() -> PgCluster {
+        PgCluster::launch(&[])
+    }
+
+    fn launch(settings: &[(&str, &str)]) -> PgCluster {
         // Short (a socket path has ~107 bytes), and 0755: the server's user
         // must reach its folders inside.
         let dir = PathBuf::from(
@@ -121,8 +137,12 @@ impl PgCluster {
             .arg(&data)
             .arg("-k")
             .arg(&socket)
-            .args(["-c", "listen_addresses=", "-c", "fsync=off"])
-            .args(["-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
+            .args(["-c", "listen_addresses="])
+            .args(
+                settings
+                    .iter()
+                    .flat_map(|(k, v)| ["-c".to_owned(), format!("{k}={v}")]),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)

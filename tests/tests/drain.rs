@@ -146,7 +146,7 @@ fn a_stopping_postgres_process_drains() {
     let (_cluster, url) = migrated_database();
     let data = tempfile::tempdir().unwrap();
     let env = [("FARMLIVE_HUBD_DRAIN_GRACE_MS", GRACE_MS)];
-    let hub = HubProcess::start_on_postgres_with_env(&url, data.path(), "127.0.0.1:0", &env);
+    let hub = HubProcess::start_on_postgres_with(&url, data.path(), "127.0.0.1:0", &env, &[]);
     a_stopping_process_drains(hub, || {
         HubProcess::start_on_postgres(&url, data.path(), "127.0.0.1:0")
     });
