@@ -54,12 +54,35 @@ pub enum Command {
         /// A room id: list its stored events.
         id: Option<String>,
     },
+    /// The farm's sales from the synced orders: today, the last 7 days,
+    /// the season, on air and off air, a sparkline per week, best sellers.
+    Stats(StatsArgs),
     /// Operations waiting to be synced.
     Outbox {
         /// Show at most this many.
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+}
+
+/// Arguments of `farmlive stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Only this farm (default: every farm of this device).
+    #[arg(long)]
+    pub farm: Option<String>,
+    /// Weeks in the season, this one included.
+    #[arg(long, default_value_t = farmlive_core::protocol::sales::SEASON_WEEKS,
+          value_parser = clap::value_parser!(u32).range(1..=104))]
+    pub weeks: u32,
+    /// Best sellers to list.
+    #[arg(long, default_value_t = farmlive_core::protocol::sales::TOP_LISTINGS,
+          value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub top: u32,
+    /// The farm's offset from UTC for its days and weeks (e.g. +08:00).
+    /// Default: this machine's zone.
+    #[arg(long, value_name = "+HH:MM", allow_hyphen_values = true)]
+    pub utc_offset: Option<String>,
 }
 
 /// Arguments of `farmlive demo`.

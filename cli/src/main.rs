@@ -31,6 +31,7 @@ mod output;
 mod qr_text;
 mod room_cmd;
 mod runtime;
+mod stats_cmd;
 mod sync_cmd;
 
 use args::{Cli, Command, FarmCommand};
@@ -161,6 +162,7 @@ fn run(cli: Cli) -> CmdResult {
         Command::Enrol(args) => sync_cmd::enrol(&core, &out, args),
         Command::Sync(args) => sync_cmd::sync(&core, &out, args),
         Command::Orders(cmd) => sync_cmd::orders(&core, &out, cmd),
+        Command::Stats(args) => stats_cmd::run(&core, &out, args),
         Command::Conflicts(cmd) => sync_cmd::conflicts(&core, &out, cmd),
         Command::Farm(FarmCommand::Add { name }) => {
             let farm = core.add_farm(&name)?;

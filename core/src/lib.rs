@@ -30,6 +30,7 @@ mod outbox;
 pub mod photos;
 mod private;
 pub mod room;
+mod sales;
 mod search;
 pub mod show;
 mod store;

@@ -511,4 +511,35 @@ catalog! {
     StatusPaused = "status_paused" { en: "paused", zh: "暂停", }
     /// An archived listing.
     StatusArchived = "status_archived" { en: "archived", zh: "已归档", }
+
+    // The farm's sales (`farmlive stats`, the apps' sales screen).
+    /// No sale among the synced orders.
+    SalesNone = "sales_none" {
+        en: "no sales yet: orders appear here once synced",
+        zh: "还没有销售：订单同步后显示在这里",
+    }
+    /// Sales table header: the period.
+    HeaderPeriod = "header_period" { en: "PERIOD", zh: "时段", }
+    /// Sales table header: the number of orders.
+    HeaderOrders = "header_orders" { en: "ORDERS", zh: "订单", }
+    /// Sales table header: the money taken.
+    HeaderRevenue = "header_revenue" { en: "REVENUE", zh: "销售额", }
+    /// Sales table header: the quantity sold.
+    HeaderSold = "header_sold" { en: "SOLD", zh: "销量", }
+    /// Sales period: today.
+    SalesToday = "sales_today" { en: "today", zh: "今天", }
+    /// Sales period: the last seven days.
+    SalesLast7Days = "sales_last_7_days" { en: "last 7 days", zh: "近 7 天", }
+    /// Sales period: the season.
+    SalesSeason = "sales_season" { en: "season ({weeks} weeks)", zh: "本季（{weeks} 周）", }
+    /// The season's sales made in live shows.
+    SalesOnAir = "sales_on_air" { en: "  on air", zh: "  直播中", }
+    /// The season's sales made outside live shows.
+    SalesOffAir = "sales_off_air" { en: "  off air", zh: "  非直播", }
+    /// The weekly revenue line's label.
+    SalesWeeklyRevenue = "sales_weekly_revenue" { en: "revenue by week", zh: "每周销售额", }
+    /// The weekly weight line's label.
+    SalesWeeklyWeight = "sales_weekly_weight" { en: "kg by week", zh: "每周销量（公斤）", }
+    /// The best sellers' heading.
+    SalesTop = "sales_top" { en: "best sellers this season", zh: "本季畅销", }
 }

@@ -23,6 +23,7 @@ pub mod public;
 pub mod rejection;
 pub mod roles;
 pub mod room;
+pub mod sales;
 pub mod sse;
 pub mod text;
 pub mod unit;

@@ -380,6 +380,37 @@ pub fn unit_name(unit: Unit, lang: Lang) -> &'static str {
     }
 }
 
+/// A weight the local way: `850.5 kg` / `850.5 公斤` below a tonne, then
+/// `1.25 t` / `1.25 吨` (the farmers' measure of a season).
+pub fn weight_text(grams: u64, lang: Lang) -> String {
+    let (value, unit) = if grams >= 1_000_000 {
+        (format!("{:.2}", grams as f64 / 1e6), ["t", "吨"])
+    } else {
+        let kg = grams as f64 / 1e3;
+        let text = format!("{kg:.1}");
+        (
+            text.strip_suffix(".0").map_or(text.clone(), str::to_owned),
+            ["kg", "公斤"],
+        )
+    };
+    match lang {
+        Lang::En => format!("{value} {}", unit[0]),
+        Lang::Zh => format!("{value} {}", unit[1]),
+    }
+}
+
+/// Quantities of counted units: `3 box, 12 piece` / `3 箱、12 个`.
+pub fn counted_text(counted: &[(Unit, i64)], lang: Lang) -> String {
+    let parts: Vec<String> = counted
+        .iter()
+        .map(|(unit, n)| format!("{n} {}", unit_name(*unit, lang)))
+        .collect();
+    parts.join(match lang {
+        Lang::En => ", ",
+        Lang::Zh => "、",
+    })
+}
+
 /// A price the local way: `¥12.50` for yuan in Chinese (two decimals, as
 /// CNY has), `12.50 CNY` in English; other currencies keep their code.
 pub fn money_text(money: &Money, lang: Lang) -> String {
@@ -546,6 +577,13 @@ mod tests {
     fn units_and_money_the_local_way() {
         let price = Money::from_minor(1250, Currency::CNY);
         assert_eq!(price_per_unit(&price, Unit::Jin, Lang::Zh), "¥12.50/斤");
+        assert_eq!(weight_text(850_500, Lang::En), "850.5 kg");
+        assert_eq!(weight_text(2_000, Lang::Zh), "2 公斤");
+        assert_eq!(weight_text(1_250_000, Lang::Zh), "1.25 吨");
+        assert_eq!(weight_text(1_000_000, Lang::En), "1.00 t");
+        let counted = [(Unit::Box, 3), (Unit::Piece, 12)];
+        assert_eq!(counted_text(&counted, Lang::Zh), "3 箱、12 个");
+        assert_eq!(counted_text(&counted, Lang::En), "3 box, 12 piece");
         assert_eq!(price_per_unit(&price, Unit::Jin, Lang::En), "12.50 CNY/jin");
         assert_eq!(
             money_text(&Money::from_minor(5, Currency::CNY), Lang::Zh),

@@ -309,6 +309,11 @@ pub struct OrderState {
     /// buyer's doorstep, so personal data, shown only to the buyer and the farm.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_photo: Option<PhotoRef>,
+    /// The live room whose shelf held the listing when the order was
+    /// placed: an on-air sale. `None` for an order placed off air (and for
+    /// orders from hubs before this field existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<crate::RoomId>,
 }
 
 impl OrderState {
@@ -534,6 +539,7 @@ mod tests {
                 address: "Sanya".into(),
             },
             delivery_photo: None,
+            room: None,
         }
     }
 

@@ -86,6 +86,9 @@ pub struct NewOrder {
     pub delivery: Delivery,
     /// When (UTC ms).
     pub now: UnixMillis,
+    /// The live room the listing was on the shelf of when ordered, if any
+    /// (an on-air sale, whichever page the buyer ordered from).
+    pub on_air: Option<crate::RoomId>,
 }
 
 /// The outcome of [`place`].
@@ -148,6 +151,7 @@ pub fn place(
         cancellation: None,
         delivery_photo: None,
         contact: order.contact,
+        room: order.on_air,
     };
     Ok(Placed {
         order: state,
@@ -186,6 +190,7 @@ mod tests {
             quantity,
             delivery: Delivery::NonContact,
             now: 42,
+            on_air: None,
         }
     }
 

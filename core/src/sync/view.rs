@@ -344,6 +344,7 @@ mod tests {
             cancellation: None,
             contact: BuyerContact::default(),
             delivery_photo: None,
+            room: None,
         };
         let page = ChangesPage {
             changes: vec![Change {

@@ -35,8 +35,16 @@ impl PgStore {
                 Start::New(key) => key,
             };
             let listing = orders::listing(&mut records, req.listing)?;
-            let placed =
-                orders::place(&mut records, buyer, &request, key, &listing, None, now_ms())?;
+            let placed = orders::place(
+                &mut records,
+                buyer,
+                &request,
+                key,
+                &listing,
+                None,
+                None,
+                now_ms(),
+            )?;
             records.finish()?;
             Ok((placed.order, true))
         })

@@ -16,7 +16,7 @@ use farmlive_protocol::order_place::{self, NewOrder, PlaceRefusal, Placed, check
 use farmlive_protocol::room::{Pin, RoomOrder, RoomStatus};
 use farmlive_protocol::{
     BuyerContact, BuyerId, CancelledBy, Delivery, ListingId, ListingState, OrderAction, OrderId,
-    OrderState,
+    OrderState, RoomId,
 };
 
 /// The records an order placement reads and writes, beyond an op's.
@@ -109,6 +109,9 @@ pub(crate) fn listing(records: &mut impl OrderRecords, id: ListingId) -> Result<
 /// placement rules (`order_place::place`: active listing, stock, price,
 /// the live price while `pinned` in a live room), then the listing with
 /// its stock taken and the new order, saved in the same transaction.
+/// `on_air` is a live room whose shelf holds the listing (the order is an
+/// on-air sale, whichever page it came from).
+#[allow(clippy::too_many_arguments)] // one placement's inputs, each named
 pub(crate) fn place(
     records: &mut impl OrderRecords,
     buyer: BuyerId,
@@ -116,6 +119,7 @@ pub(crate) fn place(
     key: &str,
     listing: &ListingState,
     pinned: Option<(RoomStatus, &Pin)>,
+    on_air: Option<RoomId>,
     now: i64,
 ) -> Result<Placed> {
     let new_order = NewOrder {
@@ -125,6 +129,7 @@ pub(crate) fn place(
         quantity: req.quantity,
         delivery: req.delivery,
         now,
+        on_air,
     };
     let placed = order_place::place(listing, new_order, pinned).map_err(refused)?;
     records.save_listing(&placed.listing)?;

@@ -102,7 +102,16 @@ impl Store {
         let now = now_ms();
         let Placed {
             order, live_price, ..
-        } = orders::place(&mut records, buyer, req, key, &listing, pinned_in, now)?;
+        } = orders::place(
+            &mut records,
+            buyer,
+            req,
+            key,
+            &listing,
+            pinned_in,
+            rooms.first().map(|r| r.id),
+            now,
+        )?;
         let (unit_price, total) = (order.unit_price, order.total);
         let mut emitted = Emitted::new();
         for r in &rooms {
