@@ -40,6 +40,7 @@ mod log;
 mod remote;
 mod room;
 mod runtime;
+mod sales;
 mod show;
 mod sync;
 mod types;

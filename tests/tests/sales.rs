@@ -80,7 +80,11 @@ fn the_devices_sales_are_the_sums_of_the_orders_placed_through_the_hub() {
     assert_eq!(report.today.orders, 4, "the cancelled order is not a sale");
     assert_eq!(report.today.revenue_minor(Currency::CNY), revenue);
     assert_eq!(revenue, 10 * 800 + 3 * 12_000 + 6 * 780 + 2 * 780);
-    assert_eq!(report.today.grams, (10 + 6 + 2) * 500, "斤 weighed as 500 g");
+    assert_eq!(
+        report.today.grams,
+        (10 + 6 + 2) * 500,
+        "斤 weighed as 500 g"
+    );
     assert_eq!(report.today.counted, vec![(Unit::Box, 3)]);
     assert_eq!(report.season, report.today);
     assert_eq!(
@@ -100,7 +104,11 @@ fn the_devices_sales_are_the_sums_of_the_orders_placed_through_the_hub() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains("今天"), "{text}");
     assert!(text.contains("9 公斤"), "{text}");
     assert!(text.contains("3 箱"), "{text}");
