@@ -219,6 +219,9 @@ pub struct Order {
     /// own `Order(…)` (previews, tests) need not name it.
     #[uniffi(default = None)]
     pub delivery_photo_sha256: Option<String>,
+    /// Still waiting to ship past its ship-by (72 h): the buyer may cancel.
+    #[uniffi(default = false)]
+    pub overdue: bool,
 }
 
 impl From<farmlive_core::Order> for Order {
@@ -238,6 +241,7 @@ impl From<farmlive_core::Order> for Order {
             ship_by: o.ship_by,
             at_risk: o.at_risk,
             pending_sync: o.pending_sync,
+            overdue: o.overdue,
             carrier: s.shipment.as_ref().map(|x| x.carrier.clone()),
             tracking: s.shipment.map(|x| x.tracking),
             cancelled_by: s.cancellation.as_ref().map(|c| c.by),

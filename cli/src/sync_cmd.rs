@@ -302,7 +302,7 @@ fn print_orders(out: &Output, orders: &[Order]) {
             };
             vec![
                 short_id(&s.id),
-                format!("{}{}", if o.at_risk { "⚠ " } else { "" }, s.status),
+                format!("{}{}", risk_mark(o), s.status),
                 ellipsize(&s.title, 24),
                 format!("{} {}", s.quantity, s.unit),
                 s.total.to_string(),
@@ -331,6 +331,17 @@ fn print_orders(out: &Output, orders: &[Order]) {
     );
 }
 
+/// The mark before an order's status: overdue, at risk, or none.
+fn risk_mark(o: &Order) -> &'static str {
+    if o.overdue {
+        "⏰ "
+    } else if o.at_risk {
+        "⚠ "
+    } else {
+        ""
+    }
+}
+
 fn print_order(out: &Output, o: &Order) {
     if out.json {
         println!("{}", serde_json::to_string_pretty(o).unwrap_or_default());
@@ -341,7 +352,13 @@ fn print_order(out: &Output, o: &Order) {
         "Order {}  {}{}",
         s.id,
         s.status,
-        if o.at_risk { "  ⚠ AT RISK" } else { "" }
+        if o.overdue {
+            "  ⏰ OVERDUE: past its ship-by; the buyer may cancel"
+        } else if o.at_risk {
+            "  ⚠ AT RISK"
+        } else {
+            ""
+        }
     );
     println!(
         "  item       {} × {} {} @ {} = {}",

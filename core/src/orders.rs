@@ -23,6 +23,9 @@ pub struct Order {
     pub ship_by: i64,
     /// Waiting to ship with under 12 hours left.
     pub at_risk: bool,
+    /// Still waiting to ship past its ship-by: the 72-hour promise is
+    /// broken (the buyer may cancel it).
+    pub overdue: bool,
     /// Has local actions not yet synced.
     pub pending_sync: bool,
 }
@@ -39,6 +42,7 @@ impl Core {
         Order {
             ship_by: state.ship_by(),
             at_risk: state.is_at_risk(now),
+            overdue: state.is_overdue(now),
             pending_sync,
             state,
         }

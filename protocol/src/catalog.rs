@@ -542,4 +542,16 @@ catalog! {
     SalesWeeklyWeight = "sales_weekly_weight" { en: "kg by week", zh: "每周销量（公斤）", }
     /// The best sellers' heading.
     SalesTop = "sales_top" { en: "best sellers this season", zh: "本季畅销", }
+
+    // Delivery routes and the 72-hour promise.
+    /// An order to a city no route from the farm reaches.
+    RouteUnserved = "route_unserved" {
+        en: "this farm does not deliver to {city} yet; it delivers to {nearest}",
+        zh: "该农场暂不配送到{city}；可配送的最近城市：{nearest}",
+    }
+    /// An order to a farm with no route at all.
+    RouteNoneFromFarm = "route_none_from_farm" {
+        en: "this farm has no delivery routes yet, so it cannot deliver to {city}",
+        zh: "该农场还没有配送线路，无法配送到{city}",
+    }
 }

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod catalog;
+pub mod cities;
 pub mod delivery;
 pub mod enrol_link;
 pub mod hlc;
@@ -23,6 +24,7 @@ pub mod public;
 pub mod rejection;
 pub mod roles;
 pub mod room;
+pub mod routes;
 pub mod sales;
 pub mod sse;
 pub mod text;

@@ -321,8 +321,23 @@ impl OrderState {
     /// that say what the other side did ("the buyer cancelled this order
     /// before you could accept it").
     pub fn apply(&self, action: &OrderAction, now: UnixMillis) -> Result<OrderState, Rejection> {
-        let status = self
-            .status
+        // The 72-hour promise: once it is broken, the buyer may cancel even
+        // a packed order (still the same checks on the reason).
+        let overdue_cancel = self.status == OrderStatus::Packed
+            && self.is_overdue(now)
+            && matches!(
+                action,
+                OrderAction::Cancel {
+                    by: CancelledBy::Buyer,
+                    ..
+                }
+            );
+        let from = if overdue_cancel {
+            OrderStatus::Accepted
+        } else {
+            self.status
+        };
+        let status = from
             .apply(action)
             .map_err(|e| match (&e, &self.cancellation) {
                 (TransitionError::NotAllowed { .. }, Some(c)) if c.by == CancelledBy::Buyer => {
@@ -374,6 +389,35 @@ impl OrderState {
     pub fn is_at_risk(&self, now: UnixMillis) -> bool {
         is_at_risk(self.status, self.placed_at, now)
     }
+
+    /// True when it still waits to ship past its ship-by: the promise is
+    /// broken, and the buyer may cancel it.
+    pub fn is_overdue(&self, now: UnixMillis) -> bool {
+        is_overdue(self.status, self.placed_at, now)
+    }
+}
+
+/// True when an order still waiting to ship is past its ship-by.
+pub fn is_overdue(status: OrderStatus, placed_at: UnixMillis, now: UnixMillis) -> bool {
+    status.awaits_shipping() && now > ship_by(placed_at)
+}
+
+/// Hours before the ship-by at which the farmer is reminded of an order
+/// still waiting to ship.
+pub const SHIP_REMINDER_HOURS: [u32; 2] = [12, 2];
+
+/// The reminders ([`SHIP_REMINDER_HOURS`]) whose moment falls after `from`
+/// and at or before `to`, for an order placed at `placed_at`: what a timer
+/// that last looked at `from` and looks now at `to` must send, each once.
+pub fn reminders_between(placed_at: UnixMillis, from: UnixMillis, to: UnixMillis) -> Vec<u32> {
+    let due = ship_by(placed_at);
+    SHIP_REMINDER_HOURS
+        .into_iter()
+        .filter(|h| {
+            let at = due - i64::from(*h) * 3_600_000;
+            from < at && at <= to
+        })
+        .collect()
 }
 
 /// When an order placed at `placed_at` must ship by.
@@ -514,6 +558,49 @@ mod tests {
             "shipped orders are not at risk"
         );
         assert_eq!(time_left_to_ship(placed, placed + 70 * hour), 2 * hour);
+    }
+
+    #[test]
+    fn a_broken_promise_lets_the_buyer_cancel_even_a_packed_order() {
+        let hour = 3_600_000;
+        let mut order = non_contact_order();
+        order.status = Packed;
+        let cancel = |by| OrderAction::Cancel {
+            by,
+            reason: "it never came".into(),
+        };
+        assert!(!order.is_overdue(72 * hour));
+        assert!(order.apply(&cancel(CancelledBy::Buyer), 72 * hour).is_err());
+        assert!(order.is_overdue(72 * hour + 1));
+        let cancelled = order
+            .apply(&cancel(CancelledBy::Buyer), 72 * hour + 1)
+            .unwrap();
+        assert_eq!(cancelled.status, Cancelled);
+        assert!(
+            order
+                .apply(&cancel(CancelledBy::Farmer), 80 * hour)
+                .is_err(),
+            "only the buyer, whose promise was broken"
+        );
+        order.status = Shipped;
+        assert!(!order.is_overdue(80 * hour), "shipped late is not waiting");
+    }
+
+    #[test]
+    fn reminders_come_at_12_and_2_hours_before_the_ship_by_each_once() {
+        let hour = 3_600_000;
+        assert_eq!(reminders_between(0, 0, 59 * hour), Vec::<u32>::new());
+        assert_eq!(reminders_between(0, 59 * hour, 60 * hour), [12]);
+        assert_eq!(reminders_between(0, 60 * hour, 70 * hour), [2]);
+        assert_eq!(
+            reminders_between(0, 0, 80 * hour),
+            [12, 2],
+            "a device away all along"
+        );
+        assert_eq!(
+            reminders_between(0, 70 * hour, 80 * hour),
+            Vec::<u32>::new()
+        );
     }
 
     fn non_contact_order() -> OrderState {

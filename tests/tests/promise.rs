@@ -1,0 +1,114 @@
+//! The 72-hour promise kept by a real hub and a real phone: an order packed
+//! but not shipped by its ship-by is overdue on the farmer's device, and
+//! its buyer may then cancel it (before, a packed order cannot be
+//! cancelled); the stock comes back and the phone learns it at its next
+//! sync.
+//!
+//! The order is made 73 hours old by rewriting its placing time in the
+//! hub's SQLite file (the hub reads its clock, which a test cannot move).
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use farmlive_core::protocol::api::Role;
+use farmlive_core::protocol::{Delivery, OrderAction, OrderStatus};
+use farmlive_core::{Clock, Core, CoreOptions, Error, SystemClock};
+use std::sync::Arc;
+
+/// The system clock, `0` ms ahead.
+struct Ahead(i64);
+
+impl Clock for Ahead {
+    fn now_ms(&self) -> i64 {
+        SystemClock.now_ms() + self.0
+    }
+}
+use farmlive_tests::{BuyerBuilder, HubProcess, ListingBuilder, now_ms, rt};
+
+#[test]
+fn a_packed_order_past_its_ship_by_is_overdue_and_its_buyer_may_cancel_it() {
+    let rt = rt();
+    let hub = HubProcess::start();
+    let phone = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
+    let mangoes = phone
+        .list("Li orchard", &ListingBuilder::new("Mangoes").stock(20))
+        .id;
+    phone.sync(&rt);
+    let buyer = rt.block_on(BuyerBuilder::new("Wang").sign_up(&hub.url));
+    let order = rt
+        .block_on(buyer.order(mangoes, 5, Delivery::Standard, "k"))
+        .unwrap();
+    phone.sync(&rt);
+    phone
+        .core
+        .act_on_order(order.id, OrderAction::Accept)
+        .unwrap();
+    phone
+        .core
+        .act_on_order(order.id, OrderAction::Pack)
+        .unwrap();
+    phone.sync(&rt);
+
+    let refused = rt.block_on(buyer.cancel(order.id, "too slow"));
+    assert!(
+        matches!(&refused, Err(Error::Hub { status: 409, .. })),
+        "packed and within 72 h: not cancellable: {refused:?}"
+    );
+
+    // 73 hours ago.
+    let placed = now_ms() - 73 * 3_600_000;
+    let db = hub.sqlite();
+    let state: String = db
+        .query_row(
+            "SELECT state FROM orders WHERE id = ?1",
+            [order.id.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&state).unwrap();
+    v["placed_at"] = placed.into();
+    db.execute(
+        "UPDATE orders SET state = ?1 WHERE id = ?2",
+        [v.to_string(), order.id.to_string()],
+    )
+    .unwrap();
+    drop(db);
+
+    let cancelled = rt
+        .block_on(buyer.cancel(order.id, "it never shipped"))
+        .unwrap();
+    assert_eq!(cancelled.status, OrderStatus::Cancelled);
+    assert_eq!(hub.listing(mangoes).stock, 20, "the five come back");
+    phone.sync(&rt);
+    let mine = phone.core.order(order.id).unwrap();
+    assert_eq!(mine.state.status, OrderStatus::Cancelled);
+    assert!(!mine.overdue, "a cancelled order waits for nothing");
+}
+
+#[test]
+fn an_order_waiting_past_its_ship_by_is_flagged_overdue_on_the_device() {
+    let rt = rt();
+    let hub = HubProcess::start();
+    let phone = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
+    let mangoes = phone
+        .list("Li orchard", &ListingBuilder::new("Mangoes").stock(20))
+        .id;
+    phone.sync(&rt);
+    let buyer = rt.block_on(BuyerBuilder::new("Wang").sign_up(&hub.url));
+    let order = rt
+        .block_on(buyer.order(mangoes, 1, Delivery::Standard, "k"))
+        .unwrap();
+    phone.sync(&rt);
+    let now = phone.core.order(order.id).unwrap();
+    assert!(!now.overdue && !now.at_risk);
+    // The same device's data, read with its clock 73 hours on.
+    let later = Core::open_with(
+        phone.dir.path(),
+        CoreOptions {
+            clock: Arc::new(Ahead(73 * 3_600_000)),
+            ..CoreOptions::default()
+        },
+    )
+    .unwrap();
+    let then = later.order(order.id).unwrap();
+    assert!(then.overdue && then.at_risk, "{then:?}");
+}
