@@ -134,6 +134,10 @@ pub enum HubCommand {
     /// List or remove enrolled devices (run beside the hub's database).
     #[command(subcommand)]
     Devices(DevicesCommand),
+    /// Delivery routes: import them from CSV, list them, set a farm's
+    /// origin, or list the cities FarmLive knows.
+    #[command(subcommand)]
+    Routes(RoutesCommand),
     /// Bring the hub's database to this hub's schema (a no-op when it is
     /// there; a hub on SQLite also does it when it starts). Refuses a
     /// database from a newer hub.
@@ -142,6 +146,41 @@ pub enum HubCommand {
         #[arg(long, default_value = "farmlive-hub.db")]
         db: DbTarget,
     },
+}
+
+/// `farmlive hub routes ...`
+#[derive(Debug, Subcommand)]
+pub enum RoutesCommand {
+    /// Add routes from a CSV file with the header
+    /// `origin,destination,carrier,transit_days` (cities by id, Chinese
+    /// name or pinyin; 1 to 14 days). A route already there is replaced.
+    /// Nothing is stored unless every line is good.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// The hub's database (and, on PostgreSQL, its data folder).
+        #[command(flatten)]
+        store: HubDb,
+    },
+    /// Every route, and each farm's origin.
+    List {
+        /// The hub's database (and, on PostgreSQL, its data folder).
+        #[command(flatten)]
+        store: HubDb,
+    },
+    /// Set where a farm's orders leave from (its routes start there).
+    Origin {
+        /// The farm's name.
+        #[arg(long)]
+        farm: String,
+        /// The city (id, Chinese name or pinyin), e.g. haikou.
+        city: String,
+        /// The hub's database (and, on PostgreSQL, its data folder).
+        #[command(flatten)]
+        store: HubDb,
+    },
+    /// The cities routes may name: id, Chinese, pinyin, province.
+    Cities,
 }
 
 /// `farmlive hub devices ...`
@@ -332,8 +371,24 @@ pub enum BuyerCommand {
         /// Leave at the door.
         #[arg(long)]
         non_contact: bool,
+        /// The city it goes to (id, Chinese name or pinyin: beijing, 北京,
+        /// Beijing): the farm must have a route there; the order then shows
+        /// its promised delivery date. Run `farmlive buyer quote` first to
+        /// see it.
+        #[arg(long)]
+        city: Option<String>,
         #[command(flatten)]
         who: BuyerIdentity,
+    },
+    /// What ordering a listing to a city would promise now: carrier,
+    /// transit, ship-by and delivery dates (or the nearest served cities).
+    Quote {
+        /// Listing id.
+        #[arg(long)]
+        listing: String,
+        /// The city (id, Chinese name or pinyin).
+        #[arg(long)]
+        city: String,
     },
     /// Cancel one of your orders.
     Cancel {

@@ -209,6 +209,7 @@ pub fn run(data_dir: &Path, out: &Output, args: BuyerArgs) -> CmdResult {
             room: which,
             qty,
             non_contact,
+            city,
             who,
         } => {
             let client = buyer(&rt, data_dir, &hub, who)?;
@@ -229,7 +230,7 @@ pub fn run(data_dir: &Path, out: &Output, args: BuyerArgs) -> CmdResult {
                         .map_err(signed_out(data_dir))?
                 }
                 (None, Some(listing)) => rt
-                    .block_on(client.order(listing, qty, delivery, &key))
+                    .block_on(client.order_to(listing, qty, delivery, &key, city.as_deref()))
                     .map_err(signed_out(data_dir))?,
                 (None, None) => return Err(Failure::input("say --listing ID or --room ROOM")),
             };
@@ -244,6 +245,34 @@ pub fn run(data_dir: &Path, out: &Output, args: BuyerArgs) -> CmdResult {
                     order.unit_price,
                     order.total,
                     order.id
+                );
+                if let Some(route) = &order.route {
+                    println!(
+                        "to {} by {} ({} days on the road): ships by {}, arrives by {}",
+                        route.city,
+                        route.carrier,
+                        route.transit_days,
+                        crate::stats_cmd::local_date(order.ship_by()),
+                        crate::stats_cmd::local_date(route.promised_by)
+                    );
+                }
+            }
+            Ok(())
+        }
+        BuyerCommand::Quote { listing, city } => {
+            let client = BuyerClient::with_token(&hub, "")?;
+            let listing = listing.parse().map_err(Failure::input)?;
+            let q = rt.block_on(client.delivery_quote(listing, &city))?;
+            if out.json {
+                out.print_json(&q);
+            } else {
+                println!(
+                    "to {} by {} ({} days on the road): if ordered now, ships by {} and arrives by {}",
+                    q.city,
+                    q.carrier,
+                    q.transit_days,
+                    crate::stats_cmd::local_date(q.ship_by),
+                    crate::stats_cmd::local_date(q.promised_by)
                 );
             }
             Ok(())

@@ -22,12 +22,12 @@ fn fail(e: HubError) -> Failure {
 }
 
 /// The hub's database, as operators use it.
-fn open(store: &HubDb) -> Result<Arc<dyn OperatorStore>, Failure> {
+pub fn open(store: &HubDb) -> Result<Arc<dyn OperatorStore>, Failure> {
     farmlive_hub::store::open_with(&store.db, &store.files()).map_err(fail)
 }
 
 /// UTC date of a ms timestamp, e.g. `2026-12-01`.
-fn date(ms: i64) -> String {
+pub fn date(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     // Civil from days (Howard Hinnant's algorithm).
     let z = days + 719_468;

@@ -30,6 +30,7 @@ mod live_cmd;
 mod output;
 mod qr_text;
 mod room_cmd;
+mod routes_cmd;
 mod runtime;
 mod stats_cmd;
 mod sync_cmd;

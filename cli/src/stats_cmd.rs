@@ -34,6 +34,11 @@ pub fn parse_offset(text: &str) -> Result<i32, String> {
     Ok(sign * (h * 60 + m))
 }
 
+/// The local date of a UTC ms time, e.g. `2026-12-05`.
+pub fn local_date(ms: i64) -> String {
+    crate::hub_cmd::date(ms + i64::from(local_offset()) * 60_000)
+}
+
 /// This machine's offset from UTC now, as `date +%z` says (it follows `TZ`
 /// and /etc/localtime); China's if it cannot say.
 fn local_offset() -> i32 {

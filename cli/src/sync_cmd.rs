@@ -33,6 +33,9 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
         }
         Some(HubCommand::Devices(cmd)) => return crate::hub_cmd::devices(cmd, json),
         Some(HubCommand::Migrate { db }) => return crate::hub_cmd::migrate(&db),
+        Some(HubCommand::Routes(cmd)) => {
+            return crate::routes_cmd::run(cmd, &crate::output::Output::new(json));
+        }
         None => {}
     }
     let db_shown = args.store.db.to_string();

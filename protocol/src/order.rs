@@ -314,6 +314,23 @@ pub struct OrderState {
     /// orders from hubs before this field existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<crate::RoomId>,
+    /// Where it goes and what was promised, when the buyer chose a city.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<OrderRoute>,
+}
+
+/// The route an order travels and the date promised to its buyer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRoute {
+    /// The destination city's id ([`crate::cities`]).
+    pub city: String,
+    /// Who carries it.
+    pub carrier: String,
+    /// Days on the road after shipping.
+    pub transit_days: u32,
+    /// Promised arrival (UTC ms): the ship-by plus the transit
+    /// ([`crate::routes::promised_delivery`]).
+    pub promised_by: UnixMillis,
 }
 
 impl OrderState {
@@ -627,6 +644,7 @@ mod tests {
             },
             delivery_photo: None,
             room: None,
+            route: None,
         }
     }
 

@@ -89,6 +89,8 @@ pub struct NewOrder {
     /// The live room the listing was on the shelf of when ordered, if any
     /// (an on-air sale, whichever page the buyer ordered from).
     pub on_air: Option<crate::RoomId>,
+    /// The route chosen for the buyer's city, if they named one.
+    pub route: Option<crate::order::OrderRoute>,
 }
 
 /// The outcome of [`place`].
@@ -152,6 +154,7 @@ pub fn place(
         delivery_photo: None,
         contact: order.contact,
         room: order.on_air,
+        route: order.route,
     };
     Ok(Placed {
         order: state,
@@ -191,6 +194,7 @@ mod tests {
             delivery: Delivery::NonContact,
             now: 42,
             on_air: None,
+            route: None,
         }
     }
 

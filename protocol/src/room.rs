@@ -234,6 +234,9 @@ pub struct RoomOrder {
     pub delivery: Delivery,
     /// Makes a retried request place the order once (1–64 characters).
     pub idempotency_key: String,
+    /// The city it goes to, as in [`crate::api::PlaceOrder::destination`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
 }
 
 /// One thing that happened in a room.

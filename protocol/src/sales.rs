@@ -279,6 +279,7 @@ mod tests {
             contact: BuyerContact::default(),
             delivery_photo: None,
             room: None,
+            route: None,
         }
     }
 

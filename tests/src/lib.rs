@@ -218,6 +218,17 @@ impl HubProcess {
         self.target.clone()
     }
 
+    /// The `farmlive hub …` arguments naming this hub's database (and, on
+    /// PostgreSQL, its data folder), for operator commands beside it.
+    pub fn db_args(&self) -> Vec<String> {
+        let mut args = vec!["--db".to_owned(), self.target.to_string()];
+        if let Some(dir) = &self.files.data_dir {
+            args.push("--hub-data".to_owned());
+            args.push(dir.display().to_string());
+        }
+        args
+    }
+
     /// The hub's store, opened beside the running process, as operators
     /// reach it: through the store interface, whichever database it is.
     pub fn store(&self) -> std::sync::Arc<dyn farmlive_hub::OperatorStore> {

@@ -10,6 +10,9 @@ use farmlive_tests::bin;
 use farmlive_tests::pg::{PgCluster, database_of};
 use std::process::{Command, Output};
 
+/// The schema this hub's migrations make.
+const LATEST: u32 = farmlive_hub::store::PG_SCHEMA_VERSION;
+
 /// The real `farmlive` command (built by `cargo test --workspace`, or
 /// `cargo build -p farmlive`).
 fn farmlive(args: &[&str]) -> Output {
@@ -52,7 +55,7 @@ fn migrate_makes_the_schema_once_and_a_second_run_is_a_no_op() {
     let first = farmlive(&["hub", "migrate", "--db", &url]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
     assert!(
-        text(&first).contains("schema 1 (was 0)"),
+        text(&first).contains(&format!("schema {LATEST} (was 0)")),
         "{}",
         text(&first)
     );
@@ -66,6 +69,7 @@ fn migrate_makes_the_schema_once_and_a_second_run_is_a_no_op() {
         "device_farms",
         "devices",
         "enrol_codes",
+        "farm_origins",
         "farms",
         "feed_counters",
         "listing_blobs",
@@ -73,10 +77,14 @@ fn migrate_makes_the_schema_once_and_a_second_run_is_a_no_op() {
         "orders",
         "room_events",
         "rooms",
+        "routes",
         "schema_version",
     ];
     assert_eq!(tables(&pg, &db), expected);
-    assert_eq!(pg.psql(&db, "SELECT version FROM schema_version"), "1");
+    assert_eq!(
+        pg.psql(&db, "SELECT max(version) FROM schema_version"),
+        LATEST.to_string()
+    );
     assert_eq!(
         pg.psql(&db, "SELECT name || '=' || n FROM feed_counters ORDER BY 1"),
         "changes=0\nroom_events=0"
@@ -102,11 +110,15 @@ fn migrate_makes_the_schema_once_and_a_second_run_is_a_no_op() {
     let again = farmlive(&["hub", "migrate", "--db", &url]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
     assert!(
-        text(&again).contains("schema 1 already; nothing to do"),
+        text(&again).contains(&format!("schema {LATEST} already; nothing to do")),
         "{}",
         text(&again)
     );
-    assert_eq!(pg.psql(&db, "SELECT count(*) FROM schema_version"), "1");
+    assert_eq!(
+        pg.psql(&db, "SELECT count(*) FROM schema_version"),
+        LATEST.to_string(),
+        "one row per migration, each once"
+    );
     assert_eq!(pg.psql(&db, "SELECT count(*) FROM rooms"), "1", "data kept");
 }
 
@@ -130,7 +142,10 @@ fn hubs_migrating_at_once_take_turns() {
         .filter(|o| text(o).contains("(was 0)"))
         .count();
     assert_eq!(made, 1, "exactly one run made the schema");
-    assert_eq!(pg.psql(&db, "SELECT count(*) FROM schema_version"), "1");
+    assert_eq!(
+        pg.psql(&db, "SELECT count(*) FROM schema_version"),
+        LATEST.to_string()
+    );
 }
 
 #[test]
@@ -142,12 +157,12 @@ fn a_database_from_a_newer_hub_is_refused_and_left_as_it_was() {
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
     pg.psql(
         &db,
-        "INSERT INTO schema_version (version, applied_at) VALUES (7, 0)",
+        "INSERT INTO schema_version (version, applied_at) VALUES (97, 0)",
     );
     let refused = farmlive(&["hub", "migrate", "--db", &url]);
     let said = text(&refused);
     assert_eq!(refused.status.code(), Some(1), "{said}");
-    assert!(said.contains("schema 7"), "{said}");
+    assert!(said.contains("schema 97"), "{said}");
     assert!(said.contains("newer than this hub"), "{said}");
     assert!(said.contains("update the hub"), "{said}");
     assert_eq!(
@@ -155,7 +170,11 @@ fn a_database_from_a_newer_hub_is_refused_and_left_as_it_was() {
             &db,
             "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"
         ),
-        "1,7",
+        (1..=LATEST)
+            .map(|v| v.to_string())
+            .chain(["97".to_owned()])
+            .collect::<Vec<_>>()
+            .join(","),
         "nothing changed"
     );
 }

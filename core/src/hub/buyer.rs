@@ -7,8 +7,8 @@ use super::client::{self, HubClient};
 use crate::error::Result;
 use crate::room::{FollowEnd, FollowOptions, RoomLink, stream_room};
 use farmlive_protocol::api::{
-    BuyerOrder, BuyerSignup, BuyerToken, CancelOrder, PlaceOrder, PublicListing, buyers, orders,
-    rooms,
+    BuyerOrder, BuyerSignup, BuyerToken, CancelOrder, DeliveryQuote, PlaceOrder, PublicListing,
+    buyers, orders, rooms,
 };
 use farmlive_protocol::room::{PostComment, RoomEvent, RoomOrder, RoomView};
 use farmlive_protocol::{BuyerContact, Delivery, ListingId, OrderId, OrderState, RoomId};
@@ -63,13 +63,43 @@ impl BuyerClient {
         delivery: Delivery,
         idempotency_key: &str,
     ) -> Result<OrderState> {
+        self.order_to(listing, quantity, delivery, idempotency_key, None)
+            .await
+    }
+
+    /// Orders `quantity` units to `destination` (a city: id, Chinese name
+    /// or pinyin): refused with the nearest served cities if no route from
+    /// the farm reaches it; the order carries the promised date.
+    pub async fn order_to(
+        &self,
+        listing: ListingId,
+        quantity: i64,
+        delivery: Delivery,
+        idempotency_key: &str,
+        destination: Option<&str>,
+    ) -> Result<OrderState> {
         let body = PlaceOrder {
             listing,
             quantity,
             delivery,
             idempotency_key: idempotency_key.to_owned(),
+            destination: destination.map(str::to_owned),
         };
         self.hub.call(orders::PLACE.call(), &body).await
+    }
+
+    /// What ordering `listing` to `city` would promise now: the carrier,
+    /// the transit and the dates; refused with the nearest served cities if
+    /// no route reaches it.
+    pub async fn delivery_quote(&self, listing: ListingId, city: &str) -> Result<DeliveryQuote> {
+        // Named the way the buyer likes; sent as its id (plain ASCII).
+        let city = farmlive_protocol::cities::find_city(city).ok_or_else(|| {
+            crate::Error::InvalidArgument(format!("{city:?} is not a city FarmLive delivers to"))
+        })?;
+        let query = format!("city={}", city.id);
+        self.hub
+            .fetch(buyers::DELIVERY.call_for(listing).with_query(&query))
+            .await
     }
 
     /// One of the buyer's orders, with the address of its delivery photo.
@@ -126,6 +156,7 @@ impl BuyerClient {
             quantity,
             delivery,
             idempotency_key: idempotency_key.to_owned(),
+            destination: None,
         };
         self.hub.call(rooms::ORDER.call_for(room), &body).await
     }

@@ -345,6 +345,7 @@ mod tests {
             contact: BuyerContact::default(),
             delivery_photo: None,
             room: None,
+            route: None,
         };
         let page = ChangesPage {
             changes: vec![Change {

@@ -42,6 +42,7 @@ pub fn router() -> Router<Arc<AppState>> {
         )
         .route(api::buyers::SIGN_UP.path, post(sign_up))
         .route(api::buyers::LISTINGS.path, get(listings))
+        .route(api::buyers::DELIVERY.path, get(delivery_quote))
         .route(api::orders::PLACE.path, post(place_order))
         .route(api::orders::SHOW.path, get(get_order))
         .route(api::orders::CANCEL.path, post(cancel_order))
@@ -144,6 +145,17 @@ async fn listings(
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
     Ok(Json(
         blocking(move || s.store.public_listings(limit)).await?,
+    ))
+}
+
+async fn delivery_quote(
+    State(s): St,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<api::DeliveryQuery>,
+) -> Result<Json<api::DeliveryQuote>> {
+    let listing = parse_id(&id, "no such listing")?;
+    Ok(Json(
+        blocking(move || s.store.delivery_quote(listing, &q.city)).await?,
     ))
 }
 

@@ -223,6 +223,13 @@ pub trait ChangeStore {
 pub trait ListingStore {
     /// Active listings, newest first, at most `limit`.
     fn public_listings(&self, limit: u32) -> Result<Vec<PublicListing>>;
+    /// What ordering `listing` now to `city` (id, Chinese name or pinyin)
+    /// would promise; 409 `unserved_city` naming the nearest served cities.
+    fn delivery_quote(
+        &self,
+        listing: ListingId,
+        city: &str,
+    ) -> Result<farmlive_protocol::api::DeliveryQuote>;
 }
 
 /// Buyers' orders.
@@ -336,6 +343,16 @@ pub trait OperatorStore: HubStore {
     }
     /// A farm's name.
     fn farm_name(&self, farm: FarmId) -> Result<String>;
+    /// Adds delivery routes (`farmlive hub routes import`), replacing any
+    /// with the same origin and destination; how many were written.
+    fn import_routes(&self, routes: &[farmlive_protocol::routes::Route]) -> Result<usize>;
+    /// Every delivery route, by origin then destination.
+    fn routes(&self) -> Result<Vec<farmlive_protocol::routes::Route>>;
+    /// Sets where the farm named `farm` (which must exist) ships from: a
+    /// city (id, Chinese name or pinyin).
+    fn set_farm_origin(&self, farm: &str, city: &str) -> Result<()>;
+    /// Each farm with an origin: its name and the city's id.
+    fn farm_origins(&self) -> Result<Vec<(String, String)>>;
     /// How many of each record the hub holds.
     fn census(&self) -> Result<Census>;
     /// Every listing the hub holds, in any status, in no particular order.

@@ -14,10 +14,13 @@ use farmlive_sqlite::{Migrated, Migration};
 
 /// The PostgreSQL migrations, in order; migration `i` brings the schema to
 /// version `i + 1`.
-pub const PG_MIGRATIONS: &[Migration] = &[Migration::new(
-    "001_init.sql",
-    include_str!("../../sql-pg/001_init.sql"),
-)];
+pub const PG_MIGRATIONS: &[Migration] = &[
+    Migration::new("001_init.sql", include_str!("../../sql-pg/001_init.sql")),
+    Migration::new(
+        "002_routes.sql",
+        include_str!("../../sql-pg/002_routes.sql"),
+    ),
+];
 
 /// The PostgreSQL schema version this hub writes.
 pub const PG_SCHEMA_VERSION: u32 = PG_MIGRATIONS.len() as u32;

@@ -294,6 +294,7 @@ pub async fn order(
             Delivery::Standard
         },
         idempotency_key: f.idempotency_key.trim().to_owned(),
+        destination: None,
     };
     let (st, room) = (s.clone(), view.id);
     match blocking(move || st.store.place_room_order(buyer, room, &req)).await {

@@ -111,6 +111,13 @@ pub mod buyers {
     /// Active listings, public.
     pub const LISTINGS: Endpoint<(), Vec<PublicListing>> =
         Endpoint::new(Method::Get, "/v1/listings", &[E::Invalid]);
+    /// What a buyer in a city is promised before ordering a listing (query:
+    /// [`crate::api::DeliveryQuery`]), public.
+    pub const DELIVERY: Endpoint<(), crate::api::DeliveryQuote, crate::ListingId> = Endpoint::new(
+        Method::Get,
+        "/v1/listings/{id}/delivery",
+        &[E::Invalid, E::NotFound, E::UnservedCity],
+    );
 }
 
 /// Orders placed by buyers.
@@ -128,6 +135,7 @@ pub mod orders {
             E::NotFound,
             E::NotAvailable,
             E::OutOfStock,
+            E::UnservedCity,
             E::BuyerTokenExpired,
             E::Forbidden,
         ],

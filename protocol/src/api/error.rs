@@ -88,6 +88,9 @@ error_codes! {
     NotAvailable = "not_available",
     /// 409: not enough stock for the order.
     OutOfStock = "out_of_stock",
+    /// 409: no delivery route from the farm reaches the buyer's city (the
+    /// message names the nearest cities it does reach).
+    UnservedCity = "unserved_city",
     /// 409: the farm's photo storage is full.
     QuotaExceeded = "quota_exceeded",
     /// 409: the live room has ended.

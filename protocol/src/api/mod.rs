@@ -266,6 +266,35 @@ pub struct PlaceOrder {
     pub delivery: Delivery,
     /// Makes a retried request place the order once (any string, ≤ 64 chars).
     pub idempotency_key: String,
+    /// The city it goes to (id, Chinese name or pinyin, see
+    /// [`crate::cities`]): the farm must have a route there, and the order
+    /// carries the promised delivery date. Orders without one are placed
+    /// as before (an address in free text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+}
+
+/// `GET /v1/listings/{id}/delivery?city=…`: what a buyer is promised
+/// before ordering.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryQuote {
+    /// The city's id.
+    pub city: String,
+    /// Who carries it.
+    pub carrier: String,
+    /// Days on the road after shipping.
+    pub transit_days: u32,
+    /// When it would ship by if ordered now (UTC ms): now + 72 h.
+    pub ship_by: crate::UnixMillis,
+    /// When it would arrive by (UTC ms): the ship-by plus the transit.
+    pub promised_by: crate::UnixMillis,
+}
+
+/// The query of [`DeliveryQuote`]'s endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryQuery {
+    /// The city (id, Chinese name or pinyin).
+    pub city: String,
 }
 
 /// `GET /v1/orders/{id}`: the order, and where its delivery photo is.

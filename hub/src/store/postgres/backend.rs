@@ -120,6 +120,19 @@ impl HealthStore for PgStore {
 }
 
 impl ListingStore for PgStore {
+    fn delivery_quote(
+        &self,
+        listing: farmlive_protocol::ListingId,
+        city: &str,
+    ) -> Result<farmlive_protocol::api::DeliveryQuote> {
+        crate::store::rules::routes::quote_for(
+            crate::store::OperatorStore::listing(self, listing)?,
+            city,
+            |farm| self.routes_of_farm(farm),
+            crate::store::now_ms(),
+        )
+    }
+
     fn public_listings(&self, limit: u32) -> Result<Vec<PublicListing>> {
         self.active_listings(limit)
     }

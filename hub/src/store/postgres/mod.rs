@@ -36,6 +36,7 @@
 //! - `listing_blobs`: `listing_blobs`
 //! - `applied_ops`: `ops`
 //! - `feed_counters`: `counters`
+//! - `routes`, `farm_origins`: `routes`
 
 mod accounts;
 mod backend;
@@ -50,6 +51,7 @@ mod ops;
 mod orders;
 mod pool;
 mod records;
+mod routes;
 
 pub use backend::{PHOTOS_NOT_BUILT, PgStore, ROOMS_NOT_BUILT};
 

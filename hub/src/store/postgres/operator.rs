@@ -34,6 +34,24 @@ impl OperatorStore for PgStore {
         self.farm_name_of(farm)
     }
 
+    fn import_routes(&self, routes: &[farmlive_protocol::routes::Route]) -> Result<usize> {
+        self.import_all_routes(routes)
+    }
+
+    fn routes(&self) -> Result<Vec<farmlive_protocol::routes::Route>> {
+        self.every_route()
+    }
+
+    fn set_farm_origin(&self, farm: &str, city: &str) -> Result<()> {
+        let city = crate::store::rules::routes::destination(city)?;
+        let farm = self.existing_farm(farm)?;
+        self.set_farm_origin_city(farm, city.id)
+    }
+
+    fn farm_origins(&self) -> Result<Vec<(String, String)>> {
+        self.farm_origin_list()
+    }
+
     fn census(&self) -> Result<Census> {
         let row = self.pool.get()?.query_one(
             "SELECT (SELECT COUNT(*) FROM devices),

@@ -8,6 +8,7 @@ use super::{blobs, counters, from_json, to_json};
 use crate::error::Result;
 use crate::store::rules::ops::OpRecords;
 use crate::store::rules::orders::OrderRecords;
+use crate::store::rules::routes::FarmRoutes;
 use farmlive_protocol::api::ChangeBody;
 use farmlive_protocol::{
     BuyerContact, BuyerId, FarmId, ListingId, ListingState, OrderId, OrderState,
@@ -213,5 +214,9 @@ impl OrderRecords for PgRecords<'_, '_> {
             id,
             &ChangeBody::Order(Box::new(order.clone())),
         )
+    }
+
+    fn farm_routes(&mut self, farm: FarmId) -> Result<FarmRoutes> {
+        super::routes::farm_routes(self.conn, farm)
     }
 }

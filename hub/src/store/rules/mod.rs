@@ -8,5 +8,6 @@ pub(crate) mod accounts;
 pub(crate) mod listings;
 pub(crate) mod ops;
 pub(crate) mod orders;
+pub(crate) mod routes;
 
 pub use accounts::{BUYER_TOKEN_TTL_MS, DEVICE_TOKEN_TTL_MS, OPERATOR};

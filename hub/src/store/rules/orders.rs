@@ -15,8 +15,8 @@ use farmlive_protocol::api::PlaceOrder;
 use farmlive_protocol::order_place::{self, NewOrder, PlaceRefusal, Placed, check_request};
 use farmlive_protocol::room::{Pin, RoomOrder, RoomStatus};
 use farmlive_protocol::{
-    BuyerContact, BuyerId, CancelledBy, Delivery, ListingId, ListingState, OrderAction, OrderId,
-    OrderState, RoomId,
+    BuyerContact, BuyerId, CancelledBy, Delivery, FarmId, ListingId, ListingState, OrderAction,
+    OrderId, OrderState, RoomId,
 };
 
 /// The records an order placement reads and writes, beyond an op's.
@@ -30,6 +30,8 @@ pub(crate) trait OrderRecords: OpRecords {
     /// Inserts a new order under the buyer's idempotency key and appends
     /// it to the change feed.
     fn insert_order(&mut self, order: &OrderState, key: &str) -> Result<()>;
+    /// The farm's origin and the routes from it.
+    fn farm_routes(&mut self, farm: FarmId) -> Result<super::routes::FarmRoutes>;
 }
 
 /// The hub's answer to an order the placement rules refuse.
@@ -51,6 +53,8 @@ pub(crate) struct OrderRequest<'a> {
     pub(crate) delivery: Delivery,
     /// The buyer's key: the same key is the same order.
     pub(crate) idempotency_key: &'a str,
+    /// The city it goes to, if the buyer named one.
+    pub(crate) destination: Option<&'a str>,
 }
 
 impl<'a> OrderRequest<'a> {
@@ -61,6 +65,7 @@ impl<'a> OrderRequest<'a> {
             quantity: req.quantity,
             delivery: req.delivery,
             idempotency_key: &req.idempotency_key,
+            destination: req.destination.as_deref(),
         }
     }
 
@@ -71,6 +76,7 @@ impl<'a> OrderRequest<'a> {
             quantity: req.quantity,
             delivery: req.delivery,
             idempotency_key: &req.idempotency_key,
+            destination: req.destination.as_deref(),
         }
     }
 }
@@ -122,6 +128,16 @@ pub(crate) fn place(
     on_air: Option<RoomId>,
     now: i64,
 ) -> Result<Placed> {
+    // A named city must be served by a route from the farm's origin: the
+    // order then carries the route and its promised date.
+    let route = match req.destination {
+        Some(text) => {
+            let city = super::routes::destination(text)?;
+            let farm = records.farm_routes(listing.farm)?;
+            Some(super::routes::order_route(&farm, city, now)?)
+        }
+        None => None,
+    };
     let new_order = NewOrder {
         id: OrderId::new(),
         buyer,
@@ -130,6 +146,7 @@ pub(crate) fn place(
         delivery: req.delivery,
         now,
         on_air,
+        route,
     };
     let placed = order_place::place(listing, new_order, pinned).map_err(refused)?;
     records.save_listing(&placed.listing)?;

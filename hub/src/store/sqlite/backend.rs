@@ -115,6 +115,19 @@ impl HealthStore for SqliteStore {
 }
 
 impl ListingStore for SqliteStore {
+    fn delivery_quote(
+        &self,
+        listing: farmlive_protocol::ListingId,
+        city: &str,
+    ) -> Result<farmlive_protocol::api::DeliveryQuote> {
+        crate::store::rules::routes::quote_for(
+            crate::store::OperatorStore::listing(self, listing)?,
+            city,
+            |farm| self.db.routes_of_farm(farm),
+            crate::store::now_ms(),
+        )
+    }
+
     fn public_listings(&self, limit: u32) -> Result<Vec<PublicListing>> {
         self.db.public_listings(limit)
     }

@@ -32,6 +32,7 @@ mod records;
 mod room_events;
 mod room_records;
 mod rooms;
+mod routes;
 
 pub use crate::store::rules::{BUYER_TOKEN_TTL_MS, DEVICE_TOKEN_TTL_MS, OPERATOR};
 pub use backend::SqliteStore;
@@ -64,6 +65,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration::new(
         "006_delivery_photos.sql",
         include_str!("../../../sql/006_delivery_photos.sql"),
+    ),
+    Migration::new(
+        "007_routes.sql",
+        include_str!("../../../sql/007_routes.sql"),
     ),
 ];
 

@@ -41,6 +41,8 @@ const BACKENDS: &[Backend] = &[
             ("orders", "records.rs"),
             ("room_events", "room_events.rs"),
             ("rooms", "room_records.rs"),
+            ("routes", "routes.rs"),
+            ("farm_origins", "routes.rs"),
             // SQLite's own table, holding the id sequence of `room_events`.
             ("sqlite_sequence", "room_events.rs"),
         ],
@@ -63,6 +65,8 @@ const BACKENDS: &[Backend] = &[
             ("listing_blobs", "listing_blobs.rs"),
             ("listings", "records.rs"),
             ("orders", "records.rs"),
+            ("routes", "routes.rs"),
+            ("farm_origins", "routes.rs"),
         ],
         internal: &[],
         // Photos and rooms: not built on PostgreSQL yet (`postgres/backend.rs`).

@@ -99,6 +99,24 @@ impl OperatorStore for SqliteStore {
         self.db().farm_name(farm)
     }
 
+    fn import_routes(&self, routes: &[farmlive_protocol::routes::Route]) -> Result<usize> {
+        self.db().import_routes(routes)
+    }
+
+    fn routes(&self) -> Result<Vec<farmlive_protocol::routes::Route>> {
+        self.db().all_routes()
+    }
+
+    fn set_farm_origin(&self, farm: &str, city: &str) -> Result<()> {
+        let city = crate::store::rules::routes::destination(city)?;
+        let farm = self.db().existing_farm(farm)?;
+        self.db().set_origin(farm, city.id)
+    }
+
+    fn farm_origins(&self) -> Result<Vec<(String, String)>> {
+        self.db().origins()
+    }
+
     fn census(&self) -> Result<Census> {
         self.db().census()
     }

@@ -7,6 +7,7 @@ use super::{from_json, to_json};
 use crate::error::Result;
 use crate::store::rules::ops::OpRecords;
 use crate::store::rules::orders::OrderRecords;
+use crate::store::rules::routes::FarmRoutes;
 use farmlive_protocol::api::ChangeBody;
 use farmlive_protocol::{
     BuyerContact, BuyerId, FarmId, ListingId, ListingState, OrderId, OrderState,
@@ -154,5 +155,9 @@ impl OrderRecords for SqliteRecords<'_> {
 
     fn insert_order(&mut self, order: &OrderState, key: &str) -> Result<()> {
         insert_order(self.0, order, key)
+    }
+
+    fn farm_routes(&mut self, farm: FarmId) -> Result<FarmRoutes> {
+        super::routes::farm_routes(self.0, farm)
     }
 }
