@@ -293,6 +293,26 @@ pub enum OrdersCommand {
         #[arg(long, value_name = "FILE")]
         photo: Option<PathBuf>,
     },
+    /// The dispatch manifest: orders still to ship, by route and ship-by
+    /// day; a summary here, the CSV and the printable labels in files.
+    Manifest {
+        /// Only orders to this city (id, Chinese name or pinyin).
+        #[arg(long, value_name = "CITY")]
+        route: Option<String>,
+        /// Only orders to ship by this day (YYYY-MM-DD, local).
+        #[arg(long)]
+        day: Option<String>,
+        /// Write the CSV here.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// Write the printable labels (HTML, A4) here.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// The farm's offset from UTC for its days (e.g. +08:00). Default:
+        /// this machine's zone.
+        #[arg(long, value_name = "+HH:MM", allow_hyphen_values = true)]
+        utc_offset: Option<String>,
+    },
 }
 
 /// `farmlive conflicts ...`

@@ -39,6 +39,94 @@ pub fn local_date(ms: i64) -> String {
     crate::hub_cmd::date(ms + i64::from(local_offset()) * 60_000)
 }
 
+/// `YYYY-MM-DD` as days since 1970-01-01.
+fn parse_day(text: &str) -> Result<i64, String> {
+    let bad = || format!("{text:?} is not a day like 2026-12-05");
+    let mut parts = text.trim().splitn(3, '-').map(str::parse::<i64>);
+    let (Some(Ok(y)), Some(Ok(m)), Some(Ok(d))) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad());
+    };
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return Err(bad());
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let day = era * 146_097 + doe - 719_468;
+    if farmlive_core::manifest::civil_date(day) != text.trim() {
+        return Err(bad());
+    }
+    Ok(day)
+}
+
+/// `farmlive orders manifest`
+pub fn manifest(
+    core: &Core,
+    out: &Output,
+    route: Option<String>,
+    day: Option<String>,
+    csv: Option<std::path::PathBuf>,
+    html: Option<std::path::PathBuf>,
+    utc_offset: Option<String>,
+) -> CmdResult {
+    let utc_offset_minutes = match &utc_offset {
+        Some(t) => parse_offset(t).map_err(Failure::input)?,
+        None => local_offset(),
+    };
+    let day = day
+        .as_deref()
+        .map(parse_day)
+        .transpose()
+        .map_err(Failure::input)?;
+    let filter = farmlive_core::manifest::ManifestFilter {
+        city: route,
+        day,
+        utc_offset_minutes,
+    };
+    let m = core.manifest(&filter)?;
+    let write = |path: &std::path::Path, text: String| {
+        std::fs::write(path, text)
+            .map_err(|e| Failure::input(format!("cannot write {}: {e}", path.display())))
+    };
+    if let Some(path) = &csv {
+        write(path, m.to_csv())?;
+    }
+    if let Some(path) = &html {
+        write(path, m.to_html(out.lang))?;
+    }
+    if out.json {
+        out.print_json(&m);
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = m
+        .groups
+        .iter()
+        .map(|g| {
+            let non_contact = g.lines.iter().filter(|l| l.non_contact).count();
+            vec![
+                farmlive_core::manifest::civil_date(g.day),
+                g.city.clone(),
+                g.carrier.clone(),
+                g.lines.len().to_string(),
+                non_contact.to_string(),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        table(
+            &["SHIP BY", "CITY", "CARRIER", "ORDERS", "NON-CONTACT"],
+            &rows
+        )
+    );
+    println!("{} orders", m.len());
+    Ok(())
+}
+
 /// This machine's offset from UTC now, as `date +%z` says (it follows `TZ`
 /// and /etc/localtime); China's if it cannot say.
 fn local_offset() -> i32 {
@@ -201,6 +289,14 @@ mod tests {
         assert_eq!(parse_offset("0"), Ok(0));
         assert!(parse_offset("+25:00").is_err());
         assert!(parse_offset("east").is_err());
+    }
+
+    #[test]
+    fn days_parse_as_calendar_dates_only() {
+        assert_eq!(parse_day("1970-01-01"), Ok(0));
+        assert_eq!(parse_day("2026-12-02"), Ok(20_789));
+        assert!(parse_day("2026-02-30").is_err(), "no such day");
+        assert!(parse_day("tomorrow").is_err());
     }
 
     #[test]

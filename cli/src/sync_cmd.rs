@@ -399,6 +399,13 @@ pub fn orders(core: &Core, out: &Output, cmd: OrdersCommand) -> CmdResult {
         Ok(())
     };
     match cmd {
+        OrdersCommand::Manifest {
+            route,
+            day,
+            csv,
+            html,
+            utc_offset,
+        } => crate::stats_cmd::manifest(core, out, route, day, csv, html, utc_offset),
         OrdersCommand::List { status } => {
             let status = status
                 .as_deref()

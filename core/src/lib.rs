@@ -23,6 +23,7 @@ mod farms;
 pub mod hub;
 mod listing_rows;
 pub mod listings;
+pub mod manifest;
 mod meta;
 mod order_rows;
 pub mod orders;

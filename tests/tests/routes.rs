@@ -8,6 +8,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
+use farmlive_core::manifest::ManifestFilter;
 use farmlive_core::protocol::api::Role;
 use farmlive_core::protocol::order::ship_by;
 use farmlive_core::protocol::{Delivery, ListingId};
@@ -134,6 +135,64 @@ fn routes_then_orders(hub: HubProcess) {
     let orders = phone.core.orders(&OrderFilter::default()).unwrap();
     assert_eq!(orders.len(), 1);
     assert_eq!(orders[0].state.route, Some(route));
+
+    // Loading the trucks: more orders, then the manifest lists each once.
+    for (key, city) in [("k4", Some("beijing")), ("k5", Some("上海")), ("k6", None)] {
+        rt.block_on(buyer.order_to(mangoes, 1, Delivery::NonContact, key, city))
+            .unwrap();
+    }
+    phone.sync(&rt);
+    let all = phone
+        .core
+        .manifest(&ManifestFilter {
+            utc_offset_minutes: 480,
+            ..Default::default()
+        })
+        .unwrap();
+    let mut ids: Vec<&str> = all
+        .groups
+        .iter()
+        .flat_map(|g| g.lines.iter().map(|l| l.order.as_str()))
+        .collect();
+    assert_eq!(ids.len(), 4);
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 4, "each order once");
+    let cities: Vec<&str> = all.groups.iter().map(|g| g.city.as_str()).collect();
+    assert_eq!(cities, ["-", "beijing", "shanghai"]);
+    let html = all.to_html(farmlive_core::protocol::Lang::Zh);
+    assert_eq!(html.matches("<svg").count(), 4, "one label per order");
+    assert!(html.contains("北京") && html.contains("无接触配送"));
+
+    let csv = dir.path().join("beijing.csv");
+    let out = Command::new(bin("farmlive"))
+        .args([
+            "orders",
+            "manifest",
+            "--route",
+            "Beijing",
+            "--utc-offset",
+            "+08:00",
+            "--csv",
+        ])
+        .arg(&csv)
+        .env("FARMLIVE_DATA_DIR", phone.dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("2 orders"), "{}", text(&out));
+    let rows = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(
+        rows.lines().count(),
+        3,
+        "header and two Beijing orders: {rows}"
+    );
+    assert!(
+        rows.lines()
+            .skip(1)
+            .all(|l| l.contains(",beijing,Hainan Cold Chain,")),
+        "{rows}"
+    );
 }
 
 #[test]
