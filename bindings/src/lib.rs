@@ -37,6 +37,7 @@ mod error;
 mod facade;
 mod live;
 mod log;
+mod manifest;
 mod remote;
 mod room;
 mod runtime;
