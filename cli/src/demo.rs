@@ -188,6 +188,12 @@ pub fn run(args: &DemoArgs) -> CmdResult {
         Ok((core, FARMS[0].to_owned()))
     })?;
     timed_sync(&mut t, "the farmer's phone pulls", &farmer)?;
+    t.step("a buyer in Beijing sees the promise, orders", || {
+        Ok((
+            (),
+            crate::demo_promise::route_orders(&rt, &hub, listings[0].id)?,
+        ))
+    })?;
     let farmer = Arc::new(farmer);
     let live = crate::demo_live::run(
         &rt,
@@ -220,6 +226,9 @@ pub fn run(args: &DemoArgs) -> CmdResult {
         );
     }
     println!();
+    t.step("the dispatch manifest for the trucks", || {
+        Ok(((), crate::demo_promise::manifest(&farmer, &dir)?))
+    })?;
     t.step("the farmer accepts, packs and ships", || {
         let n = demo_sync::fulfil(&farmer)?;
         Ok((
@@ -253,6 +262,9 @@ pub fn run(args: &DemoArgs) -> CmdResult {
         });
     }
 
+    t.step("the farm's sales", || {
+        Ok(((), crate::demo_promise::sales(&farmer)?))
+    })?;
     println!();
     Output::new(false).listings(&farmer.listings(&ListingFilter::default())?);
     println!();

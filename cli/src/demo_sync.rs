@@ -89,6 +89,14 @@ pub const SERVE_LISTEN: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
 /// Starts a hub with its data in `dir`, serving HTTP on `listen` and RTMP
 /// on a free port of the same address. With `fallback`, an HTTP address
 /// already taken gives way to a free port (and the demo says so).
+/// The demo farm's routes: Hainan's fruit to Beijing in three days, to
+/// Shanghai in two, to Guangzhou in one.
+const DEMO_ROUTES: &str = "origin,destination,carrier,transit_days
+haikou,北京,海南冷链 Hainan Cold Chain,3
+haikou,上海,海南冷链 Hainan Cold Chain,2
+haikou,广州,SF Express,1
+";
+
 pub fn start_hub(
     rt: &Runtime,
     dir: &Path,
@@ -108,6 +116,15 @@ pub fn start_hub(
         .mint_enrol_code(&both[..1], Role::Farmer)
         .map_err(hub_failure)?
         .code;
+    // The programme's trucks from Hainan (issue 15): the farm ships from
+    // Haikou to three cities; others are refused naming these.
+    let routes = farmlive_core::protocol::routes::parse_csv(DEMO_ROUTES).map_err(|e| {
+        io_failure("the demo's routes".into())(std::io::Error::other(format!("{e:?}")))
+    })?;
+    hub.store().import_routes(&routes).map_err(hub_failure)?;
+    hub.store()
+        .set_farm_origin(farms[0], "haikou")
+        .map_err(hub_failure)?;
     let bind = |at: SocketAddr| rt.block_on(tokio::net::TcpListener::bind(at));
     let listener = match bind(listen) {
         Ok(l) => l,
