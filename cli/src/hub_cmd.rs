@@ -12,7 +12,8 @@ use farmlive_hub::store::OperatorStore;
 use farmlive_hub::{DbTarget, HubError};
 use std::sync::Arc;
 
-fn fail(e: HubError) -> Failure {
+/// A hub error as the command's failure (a refusal is bad input).
+pub fn fail(e: HubError) -> Failure {
     Failure {
         bad_input: matches!(e, HubError::BadRequest { .. } | HubError::NotFound(_)),
         message: e.to_string(),

@@ -2,20 +2,11 @@
 //! delivery routes (issue 15), through the store's operator interface.
 
 use crate::args_sync::RoutesCommand;
+use crate::hub_cmd::fail;
 use crate::output::{Output, table};
 use crate::{CmdResult, Failure};
 use farmlive_core::protocol::cities::cities;
 use farmlive_core::protocol::routes::parse_csv;
-use farmlive_hub::HubError;
-
-fn fail(e: HubError) -> Failure {
-    Failure {
-        bad_input: matches!(e, HubError::BadRequest { .. } | HubError::NotFound(_)),
-        message: e.to_string(),
-        localized: None,
-        context: None,
-    }
-}
 
 /// `farmlive hub routes …`
 pub fn run(cmd: RoutesCommand, out: &Output) -> CmdResult {

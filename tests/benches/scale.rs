@@ -151,13 +151,7 @@ fn measure(hubs: &[HubProcess], pg: Option<(&PgCluster, &str)>, load: &Load) -> 
                 .create_listing(farm, draft(&title, 1_000_000))
                 .unwrap();
         }
-        let ops: Vec<Op> = d
-            .core
-            .pending_ops(u32::MAX)
-            .unwrap()
-            .into_iter()
-            .map(|p| p.op)
-            .collect();
+        let ops: Vec<Op> = d.pending();
         work.push((at(i), d.token(), ops));
     }
     let listings: Vec<ListingId> = devices[0]

@@ -410,6 +410,12 @@ impl Device {
             .unwrap()
     }
 
+    /// The ops this device has not pushed yet, oldest first (to push raw).
+    pub fn pending(&self) -> Vec<farmlive_core::protocol::ops::Op> {
+        let ops = self.core.pending_ops(u32::MAX).unwrap();
+        ops.into_iter().map(|p| p.op).collect()
+    }
+
     /// The id of the farm named `name` on this device.
     pub fn farm(&self, name: &str) -> farmlive_core::protocol::FarmId {
         self.core.resolve_farm(Some(name)).unwrap().id

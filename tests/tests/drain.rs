@@ -86,13 +86,7 @@ fn a_stopping_process_drains(mut hub: HubProcess, restart: impl FnOnce() -> HubP
     let mut stream = stream.unwrap();
 
     phone.core.adjust_stock(listing, -5).unwrap();
-    let ops: Vec<Op> = phone
-        .core
-        .pending_ops(10)
-        .unwrap()
-        .into_iter()
-        .map(|p| p.op)
-        .collect();
+    let ops: Vec<Op> = phone.pending();
     let push = SlowPush::start(&hub.url, &token, &ops);
     std::thread::sleep(Duration::from_millis(200));
     hub.send_term();

@@ -22,10 +22,20 @@ impl Clock for Ahead {
         SystemClock.now_ms() + self.0
     }
 }
-use farmlive_tests::{BuyerBuilder, HubProcess, ListingBuilder, now_ms, rt};
+use farmlive_tests::{BuyerBuilder, Device, HubProcess, ListingBuilder, now_ms, rt};
 
-#[test]
-fn a_packed_order_past_its_ship_by_is_overdue_and_its_buyer_may_cancel_it() {
+/// A farm's phone with 20 mangoes listed and synced, and a buyer's order.
+struct World {
+    rt: tokio::runtime::Runtime,
+    hub: HubProcess,
+    phone: Device,
+    buyer: farmlive_core::sync::BuyerClient,
+    mangoes: farmlive_core::protocol::ListingId,
+    order: farmlive_core::protocol::OrderState,
+}
+
+/// [`World`] with an order of `quantity`, synced to the phone.
+fn ordered(quantity: i64) -> World {
     let rt = rt();
     let hub = HubProcess::start();
     let phone = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
@@ -35,9 +45,29 @@ fn a_packed_order_past_its_ship_by_is_overdue_and_its_buyer_may_cancel_it() {
     phone.sync(&rt);
     let buyer = rt.block_on(BuyerBuilder::new("Wang").sign_up(&hub.url));
     let order = rt
-        .block_on(buyer.order(mangoes, 5, Delivery::Standard, "k"))
+        .block_on(buyer.order(mangoes, quantity, Delivery::Standard, "k"))
         .unwrap();
     phone.sync(&rt);
+    World {
+        rt,
+        hub,
+        phone,
+        buyer,
+        mangoes,
+        order,
+    }
+}
+
+#[test]
+fn a_packed_order_past_its_ship_by_is_overdue_and_its_buyer_may_cancel_it() {
+    let World {
+        rt,
+        hub,
+        phone,
+        buyer,
+        mangoes,
+        order,
+    } = ordered(5);
     phone
         .core
         .act_on_order(order.id, OrderAction::Accept)
@@ -86,18 +116,7 @@ fn a_packed_order_past_its_ship_by_is_overdue_and_its_buyer_may_cancel_it() {
 
 #[test]
 fn an_order_waiting_past_its_ship_by_is_flagged_overdue_on_the_device() {
-    let rt = rt();
-    let hub = HubProcess::start();
-    let phone = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
-    let mangoes = phone
-        .list("Li orchard", &ListingBuilder::new("Mangoes").stock(20))
-        .id;
-    phone.sync(&rt);
-    let buyer = rt.block_on(BuyerBuilder::new("Wang").sign_up(&hub.url));
-    let order = rt
-        .block_on(buyer.order(mangoes, 1, Delivery::Standard, "k"))
-        .unwrap();
-    phone.sync(&rt);
+    let World { phone, order, .. } = ordered(1);
     let now = phone.core.order(order.id).unwrap();
     assert!(!now.overdue && !now.at_risk);
     // The same device's data, read with its clock 73 hours on.

@@ -179,13 +179,7 @@ fn ops_pushed_through_alternating_processes_with_kills_apply_exactly_once() {
     for _ in 0..EDITS {
         phone.core.adjust_stock(listing, -1).unwrap();
     }
-    let ops: Vec<Op> = phone
-        .core
-        .pending_ops(u32::MAX)
-        .unwrap()
-        .into_iter()
-        .map(|p| p.op)
-        .collect();
+    let ops: Vec<Op> = phone.pending();
     assert_eq!(ops.len(), EDITS);
     let token = phone.token();
     let http = reqwest::Client::new();

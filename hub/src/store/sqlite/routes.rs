@@ -9,6 +9,26 @@ use farmlive_protocol::cities::city;
 use farmlive_protocol::routes::Route;
 use rusqlite::{Connection, OptionalExtension, params};
 
+/// The routes `sql` selects (origin, destination, carrier, days) with
+/// `params`, skipping any whose city is no longer known.
+fn routes_of(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Route>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt
+        .query_map(params, |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(o, d, c, t)| stored_route(&o, &d, c, t))
+        .collect())
+}
+
 /// `farm`'s origin and the routes from it.
 pub(super) fn farm_routes(conn: &Connection, farm: FarmId) -> Result<FarmRoutes> {
     let origin: Option<String> = conn
@@ -18,22 +38,11 @@ pub(super) fn farm_routes(conn: &Connection, farm: FarmId) -> Result<FarmRoutes>
     let Some(origin) = origin.as_deref().and_then(city) else {
         return Ok(FarmRoutes::default());
     };
-    let mut stmt = conn.prepare_cached(
+    let routes = routes_of(
+        conn,
         "SELECT origin, destination, carrier, transit_days FROM routes WHERE origin = ?1",
+        [origin.id],
     )?;
-    let routes = stmt
-        .query_map([origin.id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get(2)?,
-                r.get(3)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?
-        .into_iter()
-        .filter_map(|(o, d, c, t)| stored_route(&o, &d, c, t))
-        .collect();
     Ok(FarmRoutes {
         origin: Some(origin.id),
         routes,
@@ -60,24 +69,11 @@ impl Store {
 
     /// Every route, by origin then destination.
     pub fn all_routes(&self) -> Result<Vec<Route>> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
+        routes_of(
+            &self.reader(),
             "SELECT origin, destination, carrier, transit_days FROM routes ORDER BY origin, destination",
-        )?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(o, d, c, t)| stored_route(&o, &d, c, t))
-            .collect())
+            [],
+        )
     }
 
     /// Sets the farm named `farm`'s origin to the city `origin` (an id).
