@@ -58,10 +58,16 @@ fn comment(text: &str) -> Value {
     json!({ "text": text })
 }
 
-/// The ids of a room's stored events, as `hub` reads them.
-fn stored_ids(hub: &InProcessHub, room: RoomId) -> Vec<u64> {
-    let items = hub.store.room_events(room, 0, None, u32::MAX).unwrap();
-    items.iter().map(|e| e.id).collect()
+/// The ids of a room's stored events, as `hub` reads them (on a blocking
+/// thread, as the HTTP layer calls the store).
+async fn stored_ids(hub: &InProcessHub, room: RoomId) -> Vec<u64> {
+    let store = hub.store.clone();
+    tokio::task::spawn_blocking(move || {
+        let items = store.room_events(room, 0, None, u32::MAX).unwrap();
+        items.iter().map(|e| e.id).collect()
+    })
+    .await
+    .unwrap()
 }
 
 both_stores!(room_life, super::open_pin_order_comment_end_and_resume);
@@ -148,7 +154,7 @@ fn open_pin_order_comment_end_and_resume(kind: StoreKind) {
             }
             other => panic!("expected the order, got {other:?}"),
         }
-        let stored = stored_ids(&hub, room);
+        let stored = stored_ids(&hub, room).await;
         assert_eq!(ids(&events), stored, "the stream is the stored events");
         assert!(stored.windows(2).all(|w| w[0] < w[1]));
         let view = api.view(&f.token, room).await;
@@ -227,7 +233,7 @@ fn a_farm_has_one_live_room_even_when_opening_at_once(kind: StoreKind) {
                 live_views += 1;
                 assert_eq!(view["id"].as_str(), Some(live[0]));
             } else {
-                let ended = stored_ids(&hub, *room);
+                let ended = stored_ids(&hub, *room).await;
                 assert!(!ended.is_empty(), "an ended room stored its end");
             }
         }
@@ -290,8 +296,8 @@ fn an_order_through_one_hub_reaches_a_follower_on_the_other_exactly_once() {
             other => panic!("expected the order, got {other:?}"),
         }
         api_b.end(&f.token, room).await;
-        let stored = stored_ids(&a, room);
-        assert_eq!(stored, stored_ids(&b, room), "one database");
+        let stored = stored_ids(&a, room).await;
+        assert_eq!(stored, stored_ids(&b, room).await, "one database");
         let rest_b = farmer_b.rest().await;
         assert_eq!(
             kinds(&rest_b),
@@ -333,7 +339,7 @@ fn a_stream_resumed_on_the_other_hub_gets_exactly_the_missed_events_in_order() {
             let listing = if i % 2 == 0 { f.mango } else { f.lychee };
             api_a.pin(&f.token, room, listing, None).await;
         }
-        let stored = stored_ids(&a, room);
+        let stored = stored_ids(&a, room).await;
         assert_eq!(stored.len(), 299);
         let mut from_start = api_b.follow(room, &f.token, Some(0)).await;
         let mut mid = api_b.follow(room, &f.token, Some(stored[120])).await;
@@ -367,7 +373,7 @@ fn a_stream_resumed_on_the_other_hub_gets_exactly_the_missed_events_in_order() {
         }
         api_a.end(&f.token, room).await;
         let seen = stored[298];
-        let stored = stored_ids(&b, room);
+        let stored = stored_ids(&b, room).await;
         assert!(stored.len() > 299 + 60, "{} events", stored.len());
         let want: Vec<u64> = stored.iter().copied().filter(|id| *id > seen).collect();
         for mut follower in [from_start, mid, late] {
