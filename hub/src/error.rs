@@ -242,7 +242,7 @@ mod tests {
         let (status, code) = HubError::device_revoked("the farmer").status_and_code();
         assert_eq!((status.as_u16(), code), (401, ErrorCode::DeviceRevoked));
         let (status, code) =
-            HubError::NotBuilt("live rooms are not built on PostgreSQL yet").status_and_code();
+            HubError::NotBuilt("photos are not built on PostgreSQL yet").status_and_code();
         assert_eq!((status.as_u16(), code), (501, ErrorCode::Internal));
         let (_, code) = HubError::Conflict("out_of_stock", "gone".into()).status_and_code();
         assert_eq!(code, ErrorCode::OutOfStock);

@@ -4,10 +4,11 @@
 //! built through the same `farmlive_hub::Hub` the hub process runs.
 //!
 //! The PostgreSQL hub is built here over an open
-//! [`farmlive_hub::PgStore`] with `Hub::over_store`, so a test can serve
-//! two hubs over one database in one process; hubs as their own processes
-//! are `HubProcess::start_on_postgres` (tests/tests/scale_pg.rs). Tests
-//! written with [`both_stores!`] run the same body once per store.
+//! [`farmlive_hub::PgStore`] with `Hub::over_store`. Tests written with
+//! [`both_stores!`] run the same body once per store;
+//! [`InProcessHub::start_on`] starts a second hub on one database, as a
+//! second process would be; hubs as their own processes are
+//! `HubProcess::start_on_postgres` (tests/tests/scale_pg.rs).
 
 use crate::pg::PgCluster;
 use farmlive_hub::store::{DbTarget, OperatorStore, PgStore};
@@ -32,6 +33,9 @@ pub struct InProcessHub {
     pub kind: StoreKind,
     /// The PostgreSQL database's URL, if it runs on one.
     pub pg_url: Option<String>,
+    /// The file of its enrolment codes' key (every hub of one database
+    /// shares it).
+    pub secret: std::path::PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<std::thread::JoinHandle<()>>,
     _cluster: Option<Arc<PgCluster>>,
@@ -66,6 +70,38 @@ impl InProcessHub {
                 (Arc::new(store), Some(cluster), Some(url))
             }
         };
+        let secret = dir.path().join(match kind {
+            StoreKind::Sqlite => "hub.db.secret",
+            StoreKind::Postgres => "hub.secret",
+        });
+        Self::serve(store, kind, pg_url, cluster, dir, secret)
+    }
+
+    /// Starts a second hub process's worth (its own pool, `LISTEN`
+    /// connection and in-memory feeds) over the migrated PostgreSQL
+    /// database at `pg_url`, which another hub serves; `secret` is that
+    /// hub's code key file (see [`InProcessHub::secret`]).
+    pub fn start_on(pg_url: &str, secret: &std::path::Path) -> InProcessHub {
+        let dir = tempfile::tempdir().unwrap();
+        let store = PgStore::open(pg_url, secret).unwrap();
+        Self::serve(
+            Arc::new(store),
+            StoreKind::Postgres,
+            Some(pg_url.to_owned()),
+            Some(PgCluster::shared()),
+            dir,
+            secret.to_owned(),
+        )
+    }
+
+    fn serve(
+        store: Arc<dyn OperatorStore>,
+        kind: StoreKind,
+        pg_url: Option<String>,
+        cluster: Option<Arc<PgCluster>>,
+        dir: tempfile::TempDir,
+        secret: std::path::PathBuf,
+    ) -> InProcessHub {
         let hub = farmlive_hub::Hub::over_store(
             store.clone(),
             dir.path().join("live"),
@@ -91,6 +127,7 @@ impl InProcessHub {
             store,
             kind,
             pg_url,
+            secret,
             stop: Some(stop),
             server: Some(server),
             _cluster: cluster,

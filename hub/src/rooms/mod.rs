@@ -39,7 +39,7 @@ pub use viewers::{
 use crate::error::Result;
 use farmlive_protocol::room::{COMMENT_BURST, COMMENT_INTERVAL_MS};
 use farmlive_protocol::{BuyerId, RoomId};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -70,6 +70,18 @@ impl Fanout {
             viewers: Mutex::new(Viewers::default()),
             presence: Mutex::new(Presence::default()),
             closing: watch::Sender::new(false),
+        }
+    }
+
+    /// Publishes committed events in id order (see [`Feeds::publish`]);
+    /// a room's `Ended` also forgets its viewers and pending presence.
+    pub fn publish(&self, items: &[(RoomId, Arc<FeedItem>)]) {
+        self.feeds.publish(items);
+        for (room, item) in items {
+            if item.ends {
+                self.viewers().clear(*room);
+                self.presence().clear(*room);
+            }
         }
     }
 

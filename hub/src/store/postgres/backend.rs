@@ -1,7 +1,7 @@
 //! The PostgreSQL store's face: the store traits, each method one unit of
-//! work (the SQL is in the area's module). Areas not built on PostgreSQL
-//! yet answer [`HubError::NotBuilt`] naming the area: never a panic, never
-//! a pretend success.
+//! work (the SQL is in the area's module). Photos, not built on PostgreSQL
+//! yet, answer [`HubError::NotBuilt`]: never a panic, never a pretend
+//! success.
 
 use super::pool::Pool;
 use crate::error::{HubError, Result};
@@ -10,6 +10,7 @@ use crate::store::interface::{
     AccountStore, BlobStatus, ChangeStore, Collected, Following, HealthStore, ListingStore,
     OrderStore, PhotoStore, Principal, Reader, RoomStore, Uploader,
 };
+use crate::store::rules::orders::OrderRequest;
 use crate::store::sqlite::files::{CodeKey, load_or_create_key_at};
 use farmlive_protocol::api::{
     ChangesPage, DeviceInfo, EnrolRequest, EnrolResponse, OpResult, PlaceOrder, PublicListing,
@@ -23,8 +24,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// What rooms answer until they are built on PostgreSQL.
-pub const ROOMS_NOT_BUILT: &str = "live rooms are not built on PostgreSQL yet";
 /// What photos answer until they are built on PostgreSQL.
 pub const PHOTOS_NOT_BUILT: &str = "photos are not built on PostgreSQL yet";
 
@@ -32,9 +31,9 @@ pub const PHOTOS_NOT_BUILT: &str = "photos are not built on PostgreSQL yet";
 pub struct PgStore {
     pub(super) pool: Pool,
     pub(super) code_key: CodeKey,
-    /// The live rooms' feeds: empty until rooms are built here; the HTTP
-    /// layer still closes their streams at shutdown.
-    fanout: Fanout,
+    /// The live rooms' feeds, viewers and presence in this process; every
+    /// process's committed events reach it through `listen.rs`.
+    pub(super) fanout: Arc<Fanout>,
 }
 
 impl PgStore {
@@ -48,10 +47,11 @@ impl PgStore {
         let pool = Pool::open(url)?;
         super::check_schema(&pool.get()?)?;
         let code_key = load_or_create_key_at(secret)?;
+        let fanout = super::listen::start(&pool)?;
         Ok(PgStore {
             pool,
             code_key,
-            fanout: Fanout::new(0),
+            fanout,
         })
     }
 }
@@ -140,12 +140,16 @@ impl ListingStore for PgStore {
 
 impl OrderStore for PgStore {
     fn place_order(&self, buyer: BuyerId, req: &PlaceOrder) -> Result<(OrderState, bool)> {
-        self.place_shop_order(buyer, req)
+        self.place_buyer_order(buyer, &OrderRequest::of_place(req), None)
     }
 
-    /// A room order needs the rooms (the shelf, the pin), not built here.
-    fn place_room_order(&self, _: BuyerId, _: RoomId, _: &RoomOrder) -> Result<(OrderState, bool)> {
-        Err(HubError::NotBuilt(ROOMS_NOT_BUILT))
+    fn place_room_order(
+        &self,
+        buyer: BuyerId,
+        room: RoomId,
+        req: &RoomOrder,
+    ) -> Result<(OrderState, bool)> {
+        self.place_buyer_order(buyer, &OrderRequest::of_room(req), Some(room))
     }
 
     fn order_for(&self, who: &Principal, id: OrderId) -> Result<OrderState> {
@@ -162,56 +166,62 @@ impl RoomStore for PgStore {
         &self.fanout
     }
 
-    fn room(&self, _: RoomId) -> Result<RoomView> {
-        Err(HubError::NotBuilt(ROOMS_NOT_BUILT))
+    fn room(&self, id: RoomId) -> Result<RoomView> {
+        self.read_room(id)
     }
 
-    fn live_rooms(&self, _: u32) -> Result<Vec<RoomView>> {
-        Err(HubError::NotBuilt(ROOMS_NOT_BUILT))
+    fn live_rooms(&self, limit: u32) -> Result<Vec<RoomView>> {
+        self.read_live_rooms(limit)
     }
 
-    fn open_room(&self, _: &BTreeSet<FarmId>, _: &OpenRoom) -> Result<(RoomView, StreamKey)> {
-        Err(HubError::NotBuilt(ROOMS_NOT_BUILT))
+    fn open_room(&self, farms: &BTreeSet<FarmId>, req: &OpenRoom) -> Result<(RoomView, StreamKey)> {
+        self.open_live_room(farms, req)
     }
 
-    fn publishing_room(&self, _: &StreamKey) -> Result<Option<(RoomId, Arc<Feed>)>> {
-        Err(HubError::NotBuilt(ROOMS_NOT_BUILT))
+    fn publishing_room(&self, key: &StreamKey) -> Result<Option<(RoomId, Arc<Feed>)>> {
+        self.room_of_stream_key(key)
     }
 
-    fn pin(&self, _: &BTreeSet<FarmId>, _: RoomId, _: &PinRequest) -> Result<RoomView> {
-        Err(HubError::NotBuilt(ROOMS_NOT_BUILT))
+    fn pin(&self, farms: &BTreeSet<FarmId>, id: RoomId, req: &PinRequest) -> Result<RoomView> {
+        self.pin_listing(farms, id, req)
     }
 
-    fn unpin(&self, _: &BTreeSet<FarmId>, _: RoomId) -> Result<RoomView> {
-        Err(HubError::NotBuilt(ROOMS_NOT_BUILT))
+    fn unpin(&self, farms: &BTreeSet<FarmId>, id: RoomId) -> Result<RoomView> {
+        self.unpin_listing(farms, id)
     }
 
-    fn end_room(&self, _: &BTreeSet<FarmId>, _: RoomId) -> Result<RoomView> {
-        Err(HubError::NotBuilt(ROOMS_NOT_BUILT))
+    fn end_room(&self, farms: &BTreeSet<FarmId>, id: RoomId) -> Result<RoomView> {
+        self.end_live_room(farms, id)
     }
 
-    fn post_comment(&self, _: BuyerId, _: RoomId, _: String) -> Result<RoomEvent> {
-        Err(HubError::NotBuilt(ROOMS_NOT_BUILT))
+    fn post_comment(&self, buyer: BuyerId, id: RoomId, text: String) -> Result<RoomEvent> {
+        self.comment(buyer, id, text)
     }
 
-    fn follow(&self, _: RoomId, _: &Principal) -> Result<Following> {
-        Err(HubError::NotBuilt(ROOMS_NOT_BUILT))
+    fn follow(&self, room: RoomId, who: &Principal) -> Result<Following> {
+        self.follow_room(room, who)
     }
 
-    fn viewer_left(&self, _: RoomId, _: BuyerId) -> Result<Option<Duration>> {
-        Err(HubError::NotBuilt(ROOMS_NOT_BUILT))
+    fn viewer_left(&self, room: RoomId, buyer: BuyerId) -> Result<Option<Duration>> {
+        self.leave_room(room, buyer)
     }
 
-    fn players_changed(&self, _: RoomId) -> Result<Option<Duration>> {
-        Err(HubError::NotBuilt(ROOMS_NOT_BUILT))
+    fn players_changed(&self, room: RoomId) -> Result<Option<Duration>> {
+        self.room_players_changed(room)
     }
 
-    fn flush_presence(&self, _: RoomId) -> Result<()> {
-        Err(HubError::NotBuilt(ROOMS_NOT_BUILT))
+    fn flush_presence(&self, room: RoomId) -> Result<()> {
+        self.flush_room_presence(room)
     }
 
-    fn room_events(&self, _: RoomId, _: u64, _: Option<u64>, _: u32) -> Result<Vec<Arc<FeedItem>>> {
-        Err(HubError::NotBuilt(ROOMS_NOT_BUILT))
+    fn room_events(
+        &self,
+        room: RoomId,
+        after: u64,
+        upto: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<Arc<FeedItem>>> {
+        self.read_room_events(room, after, upto, limit)
     }
 }
 

@@ -2,12 +2,22 @@
 //! expire and slide (the rules: `store/rules/accounts.rs`).
 
 use super::backend::PgStore;
-use super::{now_ms, to_json};
+use super::pool::Conn;
+use super::{from_json, now_ms, to_json};
 use crate::error::{HubError, Result};
 use crate::store::rules::accounts::{
     BUYER_TOKEN_TTL_MS, buyer_contact, buyer_token, hash_token, new_token,
 };
 use farmlive_protocol::{BuyerContact, BuyerId};
+
+/// How to reach a buyer (orders and rooms show their name).
+pub(super) fn contact(conn: &Conn<'_>, buyer: BuyerId) -> Result<BuyerContact> {
+    let row = conn.query_one(
+        "SELECT contact FROM buyers WHERE id = $1",
+        &[&buyer.to_string()],
+    )?;
+    from_json(&row.get::<_, String>(0))
+}
 
 impl PgStore {
     /// Signs up a buyer; returns their id and token.

@@ -3,10 +3,11 @@
 //! transactions of its own. Several hub processes may share one database.
 //!
 //! Built so far: accounts (farms, codes, devices, buyers), pushing ops and
-//! pulling changes, public listings, buyers' orders from the shop (place,
-//! read, cancel), and what operators ask. Rooms (with orders placed in a
-//! room) and photos answer [`HubError::NotBuilt`] (501) naming the area,
-//! and `farmlive hub --db postgres://…` refuses to serve until they exist.
+//! pulling changes, public listings, buyers' orders (from the shop or a
+//! live room: place, read, cancel), live rooms and their events across
+//! processes (`listen.rs`), and what operators ask. Photos answer
+//! [`HubError::NotBuilt`] (501), and `farmlive hub --db postgres://…`
+//! refuses to serve until they exist.
 //!
 //! **Concurrency.** SQLite's single writer made each write atomic against
 //! every other; here several connections (and processes) write at once,
@@ -35,8 +36,19 @@
 //! - `listings`, `orders`, `changes`: `records`
 //! - `listing_blobs`: `listing_blobs`
 //! - `applied_ops`: `ops`
+//! - `rooms`: `room_records`
+//! - `room_events`: `room_events` (its ids from `counters`)
 //! - `feed_counters`: `counters`
 //! - `routes`, `farm_origins`: `routes`
+//!
+//! **Room events across processes.** A transaction that stores room
+//! events takes their ids last (after the change feed's), from the
+//! `room_events` counter, and `NOTIFY`s in the same transaction; it does
+//! not publish them itself. Each process's `listen.rs` hears every
+//! commit, its own included, in commit (= id) order and publishes into
+//! its in-memory feeds, so a follower on any process gets each event
+//! once, in order; `Last-Event-ID` resumes from the table on any process.
+//! Viewer counts, presence coalescing and comment limits stay per process.
 
 mod accounts;
 mod backend;
@@ -44,6 +56,7 @@ mod blobs;
 mod buyers;
 mod counters;
 mod devices;
+mod listen;
 mod listing_blobs;
 mod listings;
 mod operator;
@@ -51,9 +64,12 @@ mod ops;
 mod orders;
 mod pool;
 mod records;
+mod room_events;
+mod room_records;
+mod rooms;
 mod routes;
 
-pub use backend::{PHOTOS_NOT_BUILT, PgStore, ROOMS_NOT_BUILT};
+pub use backend::{PHOTOS_NOT_BUILT, PgStore};
 
 use crate::error::{HubError, Result};
 use crate::store::now_ms;

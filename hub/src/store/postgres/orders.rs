@@ -1,52 +1,60 @@
-//! Buyers' orders on PostgreSQL: placing, reading and cancelling their
-//! own. The rules are `store/rules/orders.rs`; the rows are written
+//! Buyers' orders on PostgreSQL: placing them (from the shop or a live
+//! room), reading and cancelling their own. The rules are `store/rules/orders.rs`; the rows are written
 //! through `records.rs`. This file holds the transactions.
 //!
 //! Two buyers never both buy the last box: the placement reads the
 //! listing `FOR UPDATE` (in `PgRecords::load_listing`), so the second
 //! waits for the first's commit and then sees the stock it left. The
 //! same idempotency key twice is one order: the (buyer, key) pair is
-//! locked before it is looked up (`PgRecords::order_by_key`).
+//! locked before it is looked up (`PgRecords::order_by_key`). The rooms
+//! showing the listing are read `FOR SHARE`, so none ends before the
+//! order's `OrderPlaced` is stored.
 
 use super::backend::PgStore;
 use super::now_ms;
 use super::records::{PgRecords, read_order};
+use super::room_records::RoomLock;
+use super::rooms::PgRooms;
 use crate::error::Result;
 use crate::store::interface::Principal;
 use crate::store::rules::orders::{self, OrderRequest, Start};
-use farmlive_protocol::api::PlaceOrder;
-use farmlive_protocol::{BuyerId, OrderId, OrderState};
+use crate::store::rules::rooms as rules_rooms;
+use farmlive_protocol::{BuyerId, OrderId, OrderState, RoomId};
 
 impl PgStore {
-    /// Places an order from the shop (`false`: the same key's first
-    /// order, not created now). Rooms are not built on PostgreSQL, so no
-    /// room is live: no pin's price applies and no room hears of it.
-    pub(super) fn place_shop_order(
+    /// Places an order from the shop, or from `room` (`false`: the same
+    /// key's first order, not created now). One transaction: the key
+    /// (`rules::orders::start`), then `rules::rooms::place_order` (the
+    /// room's listing, the stock, the live price while pinned in a live
+    /// room), with an `OrderPlaced` event in every live room of the farm
+    /// showing the listing; the change feed's numbers are taken before
+    /// the room events' (`counters.rs`).
+    pub(super) fn place_buyer_order(
         &self,
         buyer: BuyerId,
-        req: &PlaceOrder,
+        req: &OrderRequest<'_>,
+        room: Option<RoomId>,
     ) -> Result<(OrderState, bool)> {
-        let request = OrderRequest::of_place(req);
         let conn = self.pool.get()?;
         conn.transaction("BEGIN", |tx| {
             let mut records = PgRecords::new(tx);
-            let key = match orders::start(&mut records, buyer, &request)? {
+            let key = match orders::start(&mut records, buyer, req)? {
                 Start::Replay(first) => return Ok((*first, false)),
                 Start::New(key) => key,
             };
-            let listing = orders::listing(&mut records, req.listing)?;
-            let placed = orders::place(
+            let mut rooms = PgRooms::new(tx, RoomLock::Share);
+            let order = rules_rooms::place_order(
                 &mut records,
+                &mut rooms,
                 buyer,
-                &request,
+                req,
                 key,
-                &listing,
-                None,
-                None,
+                room,
                 now_ms(),
             )?;
             records.finish()?;
-            Ok((placed.order, true))
+            rooms.finish()?;
+            Ok((order, true))
         })
     }
 

@@ -4,8 +4,8 @@
 //! `store/interface.rs`). The pool owns a two-thread tokio runtime that
 //! drives every connection's socket; a store call takes a connection and
 //! waits for each statement with `Runtime::block_on`. One runtime for the
-//! whole pool, not one per connection as the `postgres` crate would make,
-//! and the same runtime will carry the `LISTEN` connection later.
+//! whole pool, not one per connection as the `postgres` crate would make;
+//! the same runtime carries the `LISTEN` connection (`listen.rs`).
 //!
 //! Each pooled connection caches its prepared statements (by their SQL
 //! text, which is always a `&'static str`), so a statement costs one round
@@ -69,6 +69,23 @@ impl Pool {
         };
         drop(pool.get()?);
         Ok(pool)
+    }
+
+    /// The server's address and credentials (for the `LISTEN` connection).
+    pub(super) fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Runs `future` to completion on the pool's runtime (from a thread
+    /// that is not one of a runtime's async threads).
+    pub(super) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.rt().block_on(future)
+    }
+
+    /// Runs `future` in the background on the pool's runtime, until the
+    /// pool is dropped.
+    pub(super) fn spawn(&self, future: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.rt().spawn(future);
     }
 
     fn rt(&self) -> &tokio::runtime::Runtime {

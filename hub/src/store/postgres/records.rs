@@ -188,11 +188,7 @@ impl OrderRecords for PgRecords<'_, '_> {
     }
 
     fn buyer_contact(&mut self, buyer: BuyerId) -> Result<BuyerContact> {
-        let row = self.conn.query_one(
-            "SELECT contact FROM buyers WHERE id = $1",
-            &[&buyer.to_string()],
-        )?;
-        from_json(&row.get::<_, String>(0))
+        super::buyers::contact(self.conn, buyer)
     }
 
     fn insert_order(&mut self, order: &OrderState, key: &str) -> Result<()> {

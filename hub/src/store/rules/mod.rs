@@ -1,13 +1,16 @@
 //! The store's rules, shared by every backend: what an op does
-//! ([`ops`]), how buyers order ([`orders`]), what accounts may do ([`accounts`]) and what buyers see
-//! of a listing ([`listings`]). The backends
+//! ([`ops`]), how buyers order ([`orders`]), what accounts may do ([`accounts`]), what buyers see
+//! of a listing ([`listings`]), live rooms ([`rooms`]) and following them
+//! with viewers' presence ([`following`]). The backends
 //! (`sqlite/`, `postgres/`) hold only SQL and transaction plumbing, and
 //! call these, so each rule is written once.
 
 pub(crate) mod accounts;
+pub(crate) mod following;
 pub(crate) mod listings;
 pub(crate) mod ops;
 pub(crate) mod orders;
+pub(crate) mod rooms;
 pub(crate) mod routes;
 
 pub use accounts::{BUYER_TOKEN_TTL_MS, DEVICE_TOKEN_TTL_MS, OPERATOR};

@@ -2,18 +2,17 @@
 //! commit, following a room, and viewers joining and leaving (coalesced
 //! presence events that are published but never stored).
 
-use super::room_records::load_room;
+use super::room_records::{RoomRecord, load_room};
 use super::{Store, from_json, now_ms, to_json};
 use crate::error::{HubError, Result};
-use crate::rooms::presence::{Change, Decision};
-use crate::rooms::{Fanout, FeedItem, KEEP_ALIVE};
+use crate::rooms::{Fanout, FeedItem};
 use crate::store::interface::{Following, Principal};
-use farmlive_protocol::roles::{Capability, allows};
-use farmlive_protocol::room::{RoomEvent, RoomEventBody, RoomStatus, display_name};
+use crate::store::rules::following::{self, LiveRoom};
+use farmlive_protocol::room::{RoomEvent, RoomEventBody, RoomStatus};
 use farmlive_protocol::{BuyerContact, BuyerId, RoomId};
 use rusqlite::{Connection, Transaction, TransactionBehavior, params};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, MutexGuard};
+use std::time::Duration;
 
 /// Events appended in a transaction, to publish once it commits.
 pub(crate) type Emitted = Vec<(RoomId, Arc<FeedItem>)>;
@@ -39,27 +38,73 @@ pub(crate) fn append_event(
 /// holds the writer, so publications happen in commit order, i.e. id order.
 pub(crate) fn commit(tx: Transaction<'_>, fanout: &Fanout, emitted: Emitted) -> Result<()> {
     tx.commit()?;
-    fanout.feeds.publish(&emitted);
-    for (room, item) in &emitted {
-        if item.ends {
-            fanout.viewers().clear(*room);
-            fanout.presence().clear(*room);
-        }
-    }
+    fanout.publish(&emitted);
     Ok(())
 }
 
-/// How a buyer appears in rooms.
-pub(crate) fn buyer_display_name(conn: &Connection, buyer: BuyerId) -> Result<String> {
+/// How to reach a buyer (rooms show their display name).
+pub(crate) fn buyer_contact(conn: &Connection, buyer: BuyerId) -> Result<BuyerContact> {
     let contact: String = conn
         .prepare_cached("SELECT contact FROM buyers WHERE id = ?1")?
         .query_row([buyer.to_string()], |r| r.get(0))?;
-    let contact: BuyerContact = from_json(&contact)?;
-    Ok(display_name(&contact.name))
+    from_json(&contact)
 }
 
 fn sql_id(id: u64) -> i64 {
     i64::try_from(id).unwrap_or(i64::MAX)
+}
+
+/// Following and presence on SQLite: the writer, taken when first
+/// needed and held to the end of the call, orders them against commits.
+struct SqliteLive<'s> {
+    store: &'s Store,
+    writer: Option<MutexGuard<'s, Connection>>,
+}
+
+impl<'s> SqliteLive<'s> {
+    fn new(store: &'s Store) -> Self {
+        SqliteLive {
+            store,
+            writer: None,
+        }
+    }
+
+    fn conn(&mut self) -> &mut Connection {
+        self.writer.get_or_insert_with(|| self.store.writer())
+    }
+}
+
+impl LiveRoom for SqliteLive<'_> {
+    fn fanout(&self) -> &Fanout {
+        &self.store.fanout
+    }
+
+    fn hold(&mut self) -> Result<()> {
+        self.conn();
+        Ok(())
+    }
+
+    fn load(&mut self, room: RoomId) -> Result<Option<RoomRecord>> {
+        load_room(self.conn(), room)
+    }
+
+    fn still_live(&mut self, _: RoomId) -> Result<bool> {
+        // The writer was held since the room was read live: nothing ended it.
+        Ok(true)
+    }
+
+    fn contact(&mut self, buyer: BuyerId) -> Result<BuyerContact> {
+        buyer_contact(self.conn(), buyer)
+    }
+
+    fn send_if_live(&mut self, room: RoomId, body: RoomEventBody) -> Result<bool> {
+        if load_room(self.conn(), room)?.is_none_or(|r| r.status != RoomStatus::Live) {
+            return Ok(false);
+        }
+        let store = self.store;
+        store.publish_unstored(self.conn(), room, body)?;
+        Ok(true)
+    }
 }
 
 impl Store {
@@ -107,131 +152,27 @@ impl Store {
         Ok(out)
     }
 
-    /// Starts following `room` as `who`: the farm's devices and any buyer.
-    /// A buyer on a live room becomes a viewer (`ViewerJoined` on their
-    /// first connection). Runs under the writer, so the room's status and
-    /// its feed agree: if it is live now, its `Ended` reaches this feed.
+    /// Starts following `room` as `who` (`rules::following::follow`).
+    /// Runs under the writer, so the room's status and its feed agree: if
+    /// it is live now, its `Ended` reaches this feed.
     pub(crate) fn follow(&self, room: RoomId, who: &Principal) -> Result<Following> {
-        let mut conn = self.writer();
-        let rec = load_room(&conn, room)?.ok_or(HubError::NotFound("no such room"))?;
-        if let Principal::Device { farms, role, .. } = who {
-            if !allows(*role, Capability::RunRooms) {
-                return Err(HubError::Forbidden(Capability::RunRooms.refusal()));
-            }
-            if !farms.contains(&rec.farm) {
-                return Err(HubError::Forbidden(
-                    "only the farm's devices and buyers may follow a room",
-                ));
-            }
-        }
-        if rec.status == RoomStatus::Ended {
-            return Ok(Following::Ended);
-        }
-        let feed = self.fanout.feeds.feed(room);
-        let Principal::Buyer(buyer) = who else {
-            return Ok(Following::Live {
-                feed,
-                viewer: None,
-                flush_after: None,
-            });
-        };
-        // A stale stream is noticed at the next keep-alive: retry after it.
-        let joined =
-            self.fanout
-                .viewers()
-                .join(room, *buyer)
-                .map_err(|_| HubError::RateLimited {
-                    retry_after_secs: KEEP_ALIVE.as_secs(),
-                })?;
-        let mut flush_after = None;
-        if let Some(viewers) = joined {
-            match self.presence(&mut conn, room, *buyer, Change::Joined, viewers) {
-                Ok(after) => flush_after = after,
-                Err(e) => {
-                    self.fanout.viewers().leave(room, *buyer);
-                    return Err(e);
-                }
-            }
-        }
-        Ok(Following::Live {
-            feed,
-            viewer: Some(*buyer),
-            flush_after,
-        })
+        following::follow(&mut SqliteLive::new(self), room, who)
     }
 
-    /// A buyer's stream of `room` closed: if it was their last and the room
-    /// is still live, they left (no event follows `Ended`). Returns when to
-    /// call [`Store::flush_presence`], if at all.
+    /// A buyer's stream of `room` closed (`rules::following::viewer_left`).
     pub(crate) fn viewer_left(&self, room: RoomId, buyer: BuyerId) -> Result<Option<Duration>> {
-        let mut conn = self.writer();
-        let Some(viewers) = self.fanout.viewers().leave(room, buyer) else {
-            return Ok(None);
-        };
-        if load_room(&conn, room)?.is_none_or(|r| r.status != RoomStatus::Live) {
-            return Ok(None);
-        }
-        self.presence(&mut conn, room, buyer, Change::Left, viewers)
+        following::viewer_left(&mut SqliteLive::new(self), room, buyer)
     }
 
-    /// A player of `room` opened or closed: a presence event now, later or
-    /// not at all (only if the count changed). The writer is taken only to
-    /// send: a thousand players joining contend for the presence lock, not
-    /// the database.
+    /// A player of `room` opened or closed (`rules::following::players_changed`).
     pub(crate) fn players_changed(&self, room: RoomId) -> Result<Option<Duration>> {
-        let count = self.fanout.viewers().count(room);
-        let decision = self
-            .fanout
-            .presence()
-            .players_changed(room, count, Instant::now());
-        match decision {
-            Decision::Send(body) => {
-                let mut conn = self.writer();
-                if load_room(&conn, room)?.is_none_or(|r| r.status != RoomStatus::Live) {
-                    self.fanout.presence().clear(room);
-                    return Ok(None);
-                }
-                self.publish_unstored(&mut conn, room, body).map(|()| None)
-            }
-            Decision::FlushAfter(after) => Ok(Some(after)),
-            Decision::Nothing => Ok(None),
-        }
+        following::players_changed(&mut SqliteLive::new(self), room)
     }
 
     /// Sends the presence of `room` that waited for its turn, if the room
     /// is still live.
     pub(crate) fn flush_presence(&self, room: RoomId) -> Result<()> {
-        let mut conn = self.writer();
-        let count = self.fanout.viewers().count(room);
-        let Some(body) = self.fanout.presence().flush(room, count, Instant::now()) else {
-            return Ok(());
-        };
-        if load_room(&conn, room)?.is_none_or(|r| r.status != RoomStatus::Live) {
-            self.fanout.presence().clear(room);
-            return Ok(());
-        }
-        self.publish_unstored(&mut conn, room, body)
-    }
-
-    /// A viewer change, under the writer: sent now, later, or not at all.
-    fn presence(
-        &self,
-        conn: &mut Connection,
-        room: RoomId,
-        buyer: BuyerId,
-        change: Change,
-        viewers: u32,
-    ) -> Result<Option<Duration>> {
-        let name = buyer_display_name(conn, buyer)?;
-        let decision =
-            self.fanout
-                .presence()
-                .change(room, buyer, change, name, viewers, Instant::now());
-        match decision {
-            Decision::Send(body) => self.publish_unstored(conn, room, body).map(|()| None),
-            Decision::FlushAfter(after) => Ok(Some(after)),
-            Decision::Nothing => Ok(None),
-        }
+        following::flush_presence(&mut SqliteLive::new(self), room)
     }
 
     /// Publishes an event that is not stored: it takes the next id of
@@ -263,7 +204,6 @@ impl Store {
             body,
         };
         self.fanout
-            .feeds
             .publish(&[(room, Arc::new(FeedItem::new(&event)?))]);
         Ok(())
     }

@@ -1,28 +1,12 @@
-//! Rooms as stored (table `rooms`, its one writer): the record, loading
-//! and saving it, and each live room's stream key (as a hash; revoked when
-//! the room is saved ended).
+//! Rooms as stored (table `rooms`, its one writer): loading and saving
+//! the record (`rules/rooms.rs`), and each live room's stream key (as a
+//! hash; revoked when the room is saved ended).
 
 use super::{from_json, to_json};
 use crate::error::Result;
-use farmlive_protocol::room::{Pin, RoomStatus};
-use farmlive_protocol::{FarmId, ListingId, RoomId};
+pub(crate) use crate::store::rules::rooms::RoomRecord;
+use farmlive_protocol::{FarmId, RoomId};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
-
-/// A room as stored (`rooms.state`). Viewers and the last event id are not
-/// stored here: the first lives in memory, the second in `room_events`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct RoomRecord {
-    pub id: RoomId,
-    pub farm: FarmId,
-    pub title: String,
-    pub shelf: Vec<ListingId>,
-    pub pin: Option<Pin>,
-    pub playback_url: Option<String>,
-    pub status: RoomStatus,
-    pub opened_at: i64,
-    pub ended_at: Option<i64>,
-}
 
 pub(crate) fn load_room(conn: &Connection, id: RoomId) -> Result<Option<RoomRecord>> {
     let state: Option<String> = conn

@@ -1,0 +1,222 @@
+//! Room events across processes: one dedicated connection per hub process
+//! runs `LISTEN farmlive_events`, and a task on the pool's runtime
+//! publishes into this process's [`Fanout`] every event any process
+//! commits, its own included, in id order.
+//!
+//! Why that order holds: event ids come from the `room_events` counter,
+//! whose row lock is held to the commit, so transactions commit in id
+//! order; PostgreSQL delivers notifications at commit, in commit order.
+//! A stored event's notification names the last id its transaction took,
+//! and the task reads the rows in `(high_water, that id]`: every id in
+//! that range is committed (or was a presence event, published when its
+//! own, earlier, notification came). A presence event's notification
+//! carries the event itself.
+//!
+//! Notifications are not replayed to a listener that was away: when the
+//! connection is lost, the task connects again, listens again, and reads
+//! every stored event after its high water before it goes on (presence
+//! events sent meanwhile are lost; the next one carries the count).
+
+use super::room_events::event_of_row;
+use crate::error::{HubError, Result};
+use crate::rooms::{Fanout, FeedItem};
+use farmlive_protocol::RoomId;
+use farmlive_protocol::room::RoomEvent;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_postgres::{AsyncMessage, Client, Config, NoTls};
+
+/// The channel every hub process listens on.
+pub(super) const CHANNEL: &str = "farmlive_events";
+
+/// Rows read per query when catching up.
+const PAGE: i64 = 500;
+/// The first wait before connecting again; it doubles up to [`RETRY_MAX`].
+const RETRY_FIRST: Duration = Duration::from_millis(100);
+/// The longest wait between two attempts to connect again.
+const RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// The notification of a transaction that stored events up to `last`.
+pub(super) fn stored_payload(last: i64) -> String {
+    last.to_string()
+}
+
+/// The notification of a presence event (not stored): the event itself.
+pub(super) fn unstored_payload(event: &RoomEvent) -> Result<String> {
+    super::to_json(event)
+}
+
+/// What a notification says.
+#[derive(Debug, PartialEq)]
+enum Note {
+    /// Events are stored up to this id.
+    Stored(u64),
+    /// An event that is not stored.
+    Unstored(RoomEvent),
+}
+
+impl Note {
+    fn parse(payload: &str) -> Option<Note> {
+        if payload.starts_with('{') {
+            serde_json::from_str(payload).ok().map(Note::Unstored)
+        } else {
+            payload.parse().ok().map(Note::Stored)
+        }
+    }
+}
+
+/// An open listening connection: its client (to read rows) and the
+/// notifications its connection task forwards. The receiver ends when
+/// the connection does.
+pub(super) struct Link {
+    client: Client,
+    notes: mpsc::UnboundedReceiver<String>,
+}
+
+/// Connects and listens. Returns once `LISTEN` is in force: every commit
+/// after this reaches the link.
+pub(super) async fn connect(config: &Config) -> std::result::Result<Link, tokio_postgres::Error> {
+    let (client, mut connection) = config.connect(NoTls).await?;
+    let (tx, notes) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        // Drives the socket; ends (dropping `tx`) when the link is lost.
+        while let Some(Ok(message)) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+            if let AsyncMessage::Notification(n) = message {
+                if n.channel() == CHANNEL && tx.send(n.payload().to_owned()).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    client.batch_execute("LISTEN farmlive_events").await?;
+    Ok(Link { client, notes })
+}
+
+/// Publishes, until the runtime stops, every event committed after
+/// `high_water` (the fan-out's own), listening on `link`, and on a new
+/// link whenever it is lost.
+pub(super) async fn run(config: Config, fanout: Arc<Fanout>, mut link: Link, high_water: u64) {
+    let mut high = high_water;
+    loop {
+        let Some(payload) = link.notes.recv().await else {
+            link = reconnect(&config, &fanout, &mut high).await;
+            continue;
+        };
+        let done = match Note::parse(&payload) {
+            Some(Note::Stored(last)) if last > high => {
+                catch_up(&link.client, &fanout, &mut high, last).await
+            }
+            Some(Note::Unstored(event)) if event.id > high => {
+                publish_one(&fanout, &mut high, event);
+                Ok(())
+            }
+            Some(_) => Ok(()), // already published
+            None => {
+                tracing::warn!(target: "farmlive::hub", "unreadable room event notification");
+                Ok(())
+            }
+        };
+        if let Err(e) = done {
+            tracing::warn!(target: "farmlive::hub", "room events: {e}; listening again");
+            link = reconnect(&config, &fanout, &mut high).await;
+        }
+    }
+}
+
+/// Connects and listens again, then publishes what was committed while
+/// away; tries until it succeeds.
+async fn reconnect(config: &Config, fanout: &Fanout, high: &mut u64) -> Link {
+    let mut wait = RETRY_FIRST;
+    loop {
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(RETRY_MAX);
+        let link = match connect(config).await {
+            Ok(link) => link,
+            Err(e) => {
+                tracing::warn!(target: "farmlive::hub", "room events: cannot listen: {}",
+                    super::pool::pg_error(&e));
+                continue;
+            }
+        };
+        match catch_up(&link.client, fanout, high, u64::MAX).await {
+            Ok(()) => return link,
+            Err(e) => tracing::warn!(target: "farmlive::hub", "room events: {e}"),
+        }
+    }
+}
+
+/// Publishes the stored events with ids in `(high, upto]`, in id order.
+async fn catch_up(client: &Client, fanout: &Fanout, high: &mut u64, upto: u64) -> Result<()> {
+    let upto = i64::try_from(upto).unwrap_or(i64::MAX);
+    loop {
+        let after = i64::try_from(*high).unwrap_or(i64::MAX);
+        let rows = client
+            .query(
+                "SELECT id, room_id, at, body FROM room_events
+                 WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3",
+                &[&after, &upto, &PAGE],
+            )
+            .await
+            .map_err(|e| super::pool::pg_error(&e))?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let event = event_of_row(row)?;
+            items.push((event.room, Arc::new(FeedItem::new(&event)?)));
+        }
+        if let Some((_, last)) = items.last() {
+            *high = last.id;
+        }
+        fanout.publish(&items);
+        if (rows.len() as i64) < PAGE {
+            return Ok(());
+        }
+    }
+}
+
+fn publish_one(fanout: &Fanout, high: &mut u64, event: RoomEvent) {
+    let room: RoomId = event.room;
+    match FeedItem::new(&event) {
+        Ok(item) => {
+            *high = event.id;
+            fanout.publish(&[(room, Arc::new(item))]);
+        }
+        Err(e) => tracing::warn!(target: "farmlive::hub", "room events: {e}"),
+    }
+}
+
+/// Starts listening for this store: returns the fan-out, whose high water
+/// is the last id taken when `LISTEN` was in force, and starts the task
+/// that publishes into it on the pool's runtime.
+pub(super) fn start(pool: &super::pool::Pool) -> Result<Arc<Fanout>> {
+    let config = pool.config().clone();
+    let link = pool
+        .block_on(connect(&config))
+        .map_err(|e| super::pool::pg_error(&e))?;
+    let taken = super::counters::room_events_taken(&pool.get()?)?;
+    let high_water =
+        u64::try_from(taken).map_err(|_| HubError::Internal("negative event id".into()))?;
+    let fanout = Arc::new(Fanout::new(high_water));
+    pool.spawn(run(config, fanout.clone(), link, high_water));
+    Ok(fanout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use farmlive_protocol::room::RoomEventBody;
+
+    #[test]
+    fn notifications_say_what_to_publish() {
+        assert_eq!(Note::parse(&stored_payload(42)), Some(Note::Stored(42)));
+        let event = RoomEvent {
+            id: 7,
+            room: RoomId::new(),
+            at: 1,
+            body: RoomEventBody::Ended,
+        };
+        let payload = unstored_payload(&event).unwrap_or_default();
+        assert_eq!(Note::parse(&payload), Some(Note::Unstored(event)));
+        assert_eq!(Note::parse("nonsense"), None);
+    }
+}
