@@ -231,14 +231,25 @@ impl HubProcess {
 
     /// The hub's store, opened beside the running process, as operators
     /// reach it: through the store interface, whichever database it is.
+    /// Not from inside an async block with PostgreSQL (its calls block on
+    /// a runtime of their own): the helpers below run it on a thread.
     pub fn store(&self) -> std::sync::Arc<dyn farmlive_hub::OperatorStore> {
         farmlive_hub::store::open_with(&self.target, &self.files).unwrap()
+    }
+
+    /// `f` over the hub's store on a thread of its own, so that it may be
+    /// called from async test code with either store.
+    fn with_store<T: Send>(
+        &self,
+        f: impl FnOnce(&dyn farmlive_hub::OperatorStore) -> T + Send,
+    ) -> T {
+        std::thread::scope(|s| s.spawn(|| f(self.store().as_ref())).join().unwrap())
     }
 
     /// A one-time code for `farms` and `role`.
     pub fn code(&self, farms: &[&str], role: Role) -> String {
         let farms: Vec<String> = farms.iter().map(|f| f.to_string()).collect();
-        self.store().mint_enrol_code(&farms, role).unwrap().code
+        self.with_store(|s| s.mint_enrol_code(&farms, role).unwrap().code)
     }
 
     /// A new device enrolled here with a fresh code for `farms` and `role`.
@@ -260,14 +271,16 @@ impl HubProcess {
 
     /// How many of each record the hub holds.
     pub fn census(&self) -> farmlive_hub::store::Census {
-        self.store().census().unwrap()
+        self.with_store(|s| s.census().unwrap())
     }
 
     /// A room's stored events as the hub keeps them, in id order: each
     /// event's id and its JSON.
     pub fn stored_room_events(&self, room: RoomId) -> Vec<(u64, String)> {
-        let items = self.store().room_events(room, 0, None, u32::MAX).unwrap();
-        items.iter().map(|e| (e.id, e.json.clone())).collect()
+        self.with_store(|s| {
+            let items = s.room_events(room, 0, None, u32::MAX).unwrap();
+            items.iter().map(|e| (e.id, e.json.clone())).collect()
+        })
     }
 
     /// The ids of a room's events as the hub stored them, in order.
@@ -280,9 +293,7 @@ impl HubProcess {
 
     /// A listing as the hub holds it (panics if it has none).
     pub fn listing(&self, id: farmlive_core::protocol::ListingId) -> ListingState {
-        self.store()
-            .listing(id)
-            .unwrap()
+        self.with_store(|s| s.listing(id).unwrap())
             .expect("the hub holds the listing")
     }
 

@@ -104,19 +104,30 @@ impl PgStore {
     }
 
     /// Runs `work` on the rooms (read as `lock` says) in one transaction,
-    /// and stores its events; the value and the last event stored.
+    /// and stores its events; the value and the events stored, in order.
     fn room_write<T>(
         &self,
         lock: RoomLock,
         mut work: impl FnMut(&Self, &mut PgRooms<'_, '_>) -> Result<T>,
-    ) -> Result<(T, Option<RoomEvent>)> {
+    ) -> Result<(T, Vec<RoomEvent>)> {
         let conn = self.pool.get()?;
         conn.transaction("BEGIN", |tx| {
             let mut records = PgRooms::new(tx, lock);
             let value = work(self, &mut records)?;
-            let last = records.finish()?.pop();
-            Ok((value, last))
+            let stored = records.finish()?;
+            Ok((value, stored))
         })
+    }
+
+    /// `view` as of the commit: a write's events get their ids only as it
+    /// commits (`PgRooms::finish`), after the view was read inside it, so
+    /// its `last_event` is moved up to the last id this write stored in
+    /// that room.
+    fn as_committed(mut view: RoomView, stored: Vec<RoomEvent>) -> RoomView {
+        for e in stored.iter().filter(|e| e.room == view.id) {
+            view.last_event = view.last_event.max(e.id);
+        }
+        view
     }
 
     /// A room, as anyone signed in sees it.
@@ -151,11 +162,11 @@ impl PgStore {
         req: &OpenRoom,
     ) -> Result<(RoomView, StreamKey)> {
         let checked = rooms::check_open(farms, req)?;
-        let ((view, key), _) = self.room_write(RoomLock::Update, |store, records| {
+        let ((view, key), stored) = self.room_write(RoomLock::Update, |store, records| {
             let (rec, key) = rooms::open(records, req, checked.clone(), now_ms())?;
             Ok((store.view(records, &rec)?, key))
         })?;
-        Ok((view, key))
+        Ok((Self::as_committed(view, stored), key))
     }
 
     /// The live room `key` publishes to, and its feed. The feed is taken
@@ -186,7 +197,7 @@ impl PgStore {
             let rec = rooms::pin(records, farms, id, req, now_ms())?;
             store.view(records, &rec)
         })
-        .map(|(view, _)| view)
+        .map(|(view, stored)| Self::as_committed(view, stored))
     }
 
     /// Unpins the pinned listing, if any.
@@ -195,7 +206,7 @@ impl PgStore {
             let rec = rooms::unpin(records, farms, id, now_ms())?;
             store.view(records, &rec)
         })
-        .map(|(view, _)| view)
+        .map(|(view, stored)| Self::as_committed(view, stored))
     }
 
     /// Ends a room; ending an ended room returns it unchanged.
@@ -204,14 +215,16 @@ impl PgStore {
             let rec = rooms::end(records, farms, id, now_ms())?;
             store.view(records, &rec)
         })
-        .map(|(view, _)| view)
+        .map(|(view, stored)| Self::as_committed(view, stored))
     }
 
     /// A buyer's comment (already validated) in a live room.
     pub(super) fn comment(&self, buyer: BuyerId, id: RoomId, text: String) -> Result<RoomEvent> {
-        let ((), event) = self.room_write(RoomLock::Share, |_, records| {
+        let ((), mut stored) = self.room_write(RoomLock::Share, |_, records| {
             rooms::comment(records, buyer, id, text.clone(), now_ms())
         })?;
-        event.ok_or_else(|| HubError::Internal("a comment appended no event".into()))
+        stored
+            .pop()
+            .ok_or_else(|| HubError::Internal("a comment appended no event".into()))
     }
 }
