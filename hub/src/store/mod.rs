@@ -8,6 +8,7 @@
 //! crate's errors; nothing here knows HTTP.
 
 pub mod interface;
+pub mod objects;
 mod pg_migrate;
 pub mod postgres;
 pub(crate) mod rules;
@@ -17,8 +18,8 @@ mod target;
 pub use farmlive_sqlite::Migrated;
 pub use interface::{
     AccountStore, BlobStatus, CODE_TTL_MAX_MS, CODE_TTL_MS, Census, ChangeStore, Collected,
-    EnrolCode, Following, HubStore, ListingStore, OperatorStore, OrderStore, PhotoStore, Principal,
-    ROOM_LIST_MAX, Reader, RoomStore, Uploader,
+    EnrolCode, Following, HubStore, ListingStore, OperatorStore, OrderStore, PhotoBytes,
+    PhotoSource, PhotoStore, Principal, ROOM_LIST_MAX, Reader, RoomStore, Uploader,
 };
 pub use pg_migrate::{PG_MIGRATIONS, PG_SCHEMA_VERSION, migrate_postgres};
 pub use postgres::PgStore;

@@ -4,8 +4,10 @@
 //!
 //! Built so far: accounts (farms, codes, devices, buyers), pushing ops and
 //! pulling changes, public listings, buyers' orders from the shop (place,
-//! read, cancel), and what operators ask. Rooms (with orders placed in a
-//! room) and photos answer [`HubError::NotBuilt`] (501) naming the area,
+//! read, cancel), photos (resumable uploads, reads, quota, collection;
+//! their bytes in a [`PhotoStorage`](crate::store::objects::PhotoStorage)
+//! every process shares), and what operators ask. Rooms (with orders
+//! placed in a room) answer [`HubError::NotBuilt`] (501) naming the area,
 //! and `farmlive hub --db postgres://…` refuses to serve until they exist.
 //!
 //! **Concurrency.** SQLite's single writer made each write atomic against
@@ -36,9 +38,12 @@
 //! - `listing_blobs`: `listing_blobs`
 //! - `applied_ops`: `ops`
 //! - `feed_counters`: `counters`
+//! - `blobs`, `blob_owners`, `blob_uploads`: `blobs` (locks: see there)
 
 mod accounts;
 mod backend;
+mod blob_gc;
+mod blob_quota;
 mod blobs;
 mod buyers;
 mod counters;
@@ -51,7 +56,7 @@ mod orders;
 mod pool;
 mod records;
 
-pub use backend::{PHOTOS_NOT_BUILT, PgStore, ROOMS_NOT_BUILT};
+pub use backend::{PgStore, ROOMS_NOT_BUILT};
 
 use crate::error::{HubError, Result};
 use crate::store::now_ms;

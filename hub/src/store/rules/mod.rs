@@ -1,6 +1,6 @@
 //! The store's rules, shared by every backend: what an op does
 //! ([`ops`]), how buyers order ([`orders`]), what accounts may do ([`accounts`]) and what buyers see
-//! of a listing ([`listings`]). The backends
+//! of a listing ([`listings`]) and how photos upload and read ([`photos`]). The backends
 //! (`sqlite/`, `postgres/`) hold only SQL and transaction plumbing, and
 //! call these, so each rule is written once.
 
@@ -8,5 +8,9 @@ pub(crate) mod accounts;
 pub(crate) mod listings;
 pub(crate) mod ops;
 pub(crate) mod orders;
+pub(crate) mod photos;
 
 pub use accounts::{BUYER_TOKEN_TTL_MS, DEVICE_TOKEN_TTL_MS, OPERATOR};
+pub use photos::{
+    COLLECT_EVERY, ORPHAN_GRACE_MS, PHOTO_QUOTA_DEFAULT, PHOTO_QUOTA_ENV, UPLOAD_EXPIRY_MS,
+};

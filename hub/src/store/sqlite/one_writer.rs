@@ -52,6 +52,9 @@ const BACKENDS: &[Backend] = &[
         sql: "sql-pg",
         writers: &[
             ("applied_ops", "ops.rs"),
+            ("blob_owners", "blobs.rs"),
+            ("blob_uploads", "blobs.rs"),
+            ("blobs", "blobs.rs"),
             ("buyers", "buyers.rs"),
             ("changes", "records.rs"),
             ("device_farms", "devices.rs"),
@@ -65,14 +68,8 @@ const BACKENDS: &[Backend] = &[
             ("orders", "records.rs"),
         ],
         internal: &[],
-        // Photos and rooms: not built on PostgreSQL yet (`postgres/backend.rs`).
-        unbuilt: &[
-            "blob_owners",
-            "blob_uploads",
-            "blobs",
-            "room_events",
-            "rooms",
-        ],
+        // Rooms: not built on PostgreSQL yet (`postgres/backend.rs`).
+        unbuilt: &["room_events", "rooms"],
     },
 ];
 
