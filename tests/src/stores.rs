@@ -3,15 +3,17 @@
 //! database on this test binary's shared cluster, see [`crate::pg`]),
 //! built through the same `farmlive_hub::Hub` the hub process runs.
 //!
-//! The PostgreSQL hub is built here over an open
-//! [`farmlive_hub::PgStore`] with `Hub::over_store`. Tests written with
-//! [`both_stores!`] run the same body once per store;
-//! [`InProcessHub::start_on`] starts a second hub on one database, as a
-//! second process would be; hubs as their own processes are
-//! `HubProcess::start_on_postgres` (tests/tests/scale_pg.rs).
+//! `farmlive hub --db postgres://…` still refuses to serve (rooms are not
+//! built on PostgreSQL yet), so the PostgreSQL hub is built here over an
+//! open [`farmlive_hub::PgStore`] with `Hub::over_store`, its photos in a
+//! local directory. Tests written with [`both_stores!`] run the same body
+//! once per store; [`InProcessHub::another_process`] starts a second hub
+//! over the same PostgreSQL database and photo directory.
 
 use crate::pg::PgCluster;
+use farmlive_hub::store::objects::PhotoStorage;
 use farmlive_hub::store::{DbTarget, OperatorStore, PgStore};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Which database a hub runs on.
@@ -33,9 +35,10 @@ pub struct InProcessHub {
     pub kind: StoreKind,
     /// The PostgreSQL database's URL, if it runs on one.
     pub pg_url: Option<String>,
-    /// The file of its enrolment codes' key (every hub of one database
-    /// shares it).
-    pub secret: std::path::PathBuf,
+    /// The folder of its photo bytes (`hub.blobs` beside a SQLite file).
+    pub photo_dir: PathBuf,
+    /// Its code key file (PostgreSQL; every process of a hub shares it).
+    secret: PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<std::thread::JoinHandle<()>>,
     _cluster: Option<Arc<PgCluster>>,
@@ -59,48 +62,49 @@ impl InProcessHub {
     /// Starts a hub over a new, empty store of `kind`.
     pub fn start(kind: StoreKind) -> InProcessHub {
         let dir = tempfile::tempdir().unwrap();
-        let (store, cluster, pg_url): (Arc<dyn OperatorStore>, _, _) = match kind {
+        let secret = dir.path().join("hub.secret");
+        match kind {
             StoreKind::Sqlite => {
                 let target = DbTarget::Sqlite(dir.path().join("hub.db"));
-                (farmlive_hub::store::open(&target).unwrap(), None, None)
+                let store = farmlive_hub::store::open(&target).unwrap();
+                let photos = dir.path().join("hub.blobs");
+                Self::serve(store, kind, None, None, photos, secret, dir)
             }
             StoreKind::Postgres => {
                 let (cluster, url) = migrated_database();
-                let store = PgStore::open(&url, &dir.path().join("hub.secret")).unwrap();
-                (Arc::new(store), Some(cluster), Some(url))
+                let photos = dir.path().join("photos");
+                let store = open_pg(&url, &secret, &photos);
+                Self::serve(store, kind, Some(cluster), Some(url), photos, secret, dir)
             }
-        };
-        let secret = dir.path().join(match kind {
-            StoreKind::Sqlite => "hub.db.secret",
-            StoreKind::Postgres => "hub.secret",
-        });
-        Self::serve(store, kind, pg_url, cluster, dir, secret)
+        }
     }
 
-    /// Starts a second hub process's worth (its own pool, `LISTEN`
-    /// connection and in-memory feeds) over the migrated PostgreSQL
-    /// database at `pg_url`, which another hub serves; `secret` is that
-    /// hub's code key file (see [`InProcessHub::secret`]).
-    pub fn start_on(pg_url: &str, secret: &std::path::Path) -> InProcessHub {
+    /// A second hub process over this one's PostgreSQL database, code key
+    /// and photo directory (as two processes of one machine run). This hub
+    /// must outlive it.
+    pub fn another_process(&self) -> InProcessHub {
+        let url = self.pg_url.clone().expect("a PostgreSQL hub");
+        let store = open_pg(&url, &self.secret, &self.photo_dir);
         let dir = tempfile::tempdir().unwrap();
-        let store = PgStore::open(pg_url, secret).unwrap();
         Self::serve(
-            Arc::new(store),
-            StoreKind::Postgres,
-            Some(pg_url.to_owned()),
-            Some(PgCluster::shared()),
+            store,
+            self.kind,
+            self._cluster.clone(),
+            Some(url),
+            self.photo_dir.clone(),
+            self.secret.clone(),
             dir,
-            secret.to_owned(),
         )
     }
 
     fn serve(
         store: Arc<dyn OperatorStore>,
         kind: StoreKind,
-        pg_url: Option<String>,
         cluster: Option<Arc<PgCluster>>,
+        pg_url: Option<String>,
+        photo_dir: PathBuf,
+        secret: PathBuf,
         dir: tempfile::TempDir,
-        secret: std::path::PathBuf,
     ) -> InProcessHub {
         let hub = farmlive_hub::Hub::over_store(
             store.clone(),
@@ -127,6 +131,7 @@ impl InProcessHub {
             store,
             kind,
             pg_url,
+            photo_dir,
             secret,
             stop: Some(stop),
             server: Some(server),
@@ -160,6 +165,12 @@ impl InProcessHub {
     ) -> farmlive_core::sync::BuyerClient {
         rt.block_on(crate::BuyerBuilder::new(name).sign_up(&self.url))
     }
+}
+
+/// A PostgreSQL store at `url` with its photos in the local `photos`.
+fn open_pg(url: &str, secret: &Path, photos: &Path) -> Arc<dyn OperatorStore> {
+    let photos = PhotoStorage::local(photos).unwrap();
+    Arc::new(PgStore::open(url, secret, photos).unwrap())
 }
 
 impl Drop for InProcessHub {

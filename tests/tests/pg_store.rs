@@ -1,7 +1,7 @@
 //! What only the PostgreSQL store has to show (the API suite shared with
 //! SQLite is `sync_stores.rs`): it opens only a database `farmlive hub
-//! migrate` made, areas not built on it yet (photos) answer 501 naming
-//! the area (rooms, built, answer as on SQLite),
+//! migrate` made, rooms and photos answer as on SQLite (an unknown room's
+//! order is not found, an unknown photo is not found),
 //! and concurrent pushes over several connections keep every op exactly
 //! once and every stock edit.
 
@@ -11,6 +11,7 @@ use farmlive_core::protocol::api::{Outcome, PushResponse, Role};
 use farmlive_core::protocol::ops::Op;
 use farmlive_core::protocol::{ListingId, OrderId, RoomId};
 use farmlive_hub::store::PgStore;
+use farmlive_hub::store::objects::PhotoStorage;
 use farmlive_tests::api::Api;
 use farmlive_tests::pg::{PgCluster, database_of};
 use farmlive_tests::stores::{InProcessHub, StoreKind, migrated_database};
@@ -23,8 +24,12 @@ fn the_store_opens_only_the_schema_migrate_made() {
     let pg = PgCluster::shared();
     let dir = tempfile::tempdir().unwrap();
     let secret = dir.path().join("hub.secret");
+    let photos = || PhotoStorage::local(&dir.path().join("photos")).unwrap();
     let empty = pg.create_database();
-    let err = PgStore::open(&empty, &secret).err().unwrap().to_string();
+    let err = PgStore::open(&empty, &secret, photos())
+        .err()
+        .unwrap()
+        .to_string();
     assert!(
         err.contains("schema 0") && err.contains("farmlive hub migrate"),
         "{err}"
@@ -32,13 +37,16 @@ fn the_store_opens_only_the_schema_migrate_made() {
     assert!(!secret.exists(), "a refused open makes nothing");
 
     let (_pg, url) = migrated_database();
-    PgStore::open(&url, &secret).unwrap();
+    PgStore::open(&url, &secret, photos()).unwrap();
     assert!(secret.exists(), "the code key is made on the first open");
     pg.psql(
         database_of(&url),
         "INSERT INTO schema_version (version, applied_at) VALUES (99, 0)",
     );
-    let err = PgStore::open(&url, &secret).err().unwrap().to_string();
+    let err = PgStore::open(&url, &secret, photos())
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("schema 99") && err.contains("newer"), "{err}");
 }
 
@@ -63,10 +71,10 @@ fn areas_not_built_yet_answer_501_naming_the_area() {
             .await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["rooms"], json!([]), "{body}");
+        // Photos are built: an unknown one is not found, not 501.
         let photo = format!("/v1/blobs/{}", "a".repeat(64));
         let (status, body) = api.call(Method::GET, &photo, &buyer, json!(null)).await;
-        assert_eq!(status, 501, "{body}");
-        assert!(body.to_string().contains("photos are not built"), "{body}");
+        assert_eq!(status, 404, "{body}");
     });
 }
 

@@ -245,7 +245,7 @@ fn a_farm_has_one_live_room_even_when_opening_at_once(kind: StoreKind) {
 /// Two hubs on one new PostgreSQL database, as two processes.
 fn two_hubs() -> (InProcessHub, InProcessHub) {
     let a = InProcessHub::start(StoreKind::Postgres);
-    let b = InProcessHub::start_on(a.pg_url.as_deref().unwrap(), &a.secret);
+    let b = a.another_process();
     (a, b)
 }
 

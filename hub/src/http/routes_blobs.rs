@@ -1,12 +1,12 @@
 //! Photo routes: resumable uploads by devices (`HEAD`, `PATCH`), and reads
-//! streamed from disk (`GET`), public for photos that an active listing
+//! (`GET`, streamed from disk when the photo is a file), public for photos that an active listing
 //! shows and for a farm's devices also their farm's photos.
 
 use super::caller::device;
 use super::extract::Auth;
 use super::state::{AppState, St, blocking};
 use crate::error::{HubError, Result};
-use crate::store::interface::{Principal, Reader, Uploader};
+use crate::store::interface::{PhotoBytes, PhotoSource, Principal, Reader, Uploader};
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
@@ -120,24 +120,31 @@ pub(crate) async fn get(
         Some(Principal::Device { farms, .. }) => Some(farms),
         _ => None,
     };
-    let (path, length) = blocking(move || {
+    let photo = blocking(move || {
         let reader = farms.as_ref().map_or(Reader::Public, Reader::Farms);
         s.store.open_photo(reader, &sha)
     })
     .await?;
-    jpeg_file(&path, length).await
+    jpeg_file(photo).await
 }
 
-/// A stored JPEG streamed from disk, cached only by the reader's browser.
-pub(crate) async fn jpeg_file(path: &std::path::Path, length: u64) -> Result<Response> {
-    // Collected since the check: as if it never was.
-    let file = tokio::fs::File::open(path)
-        .await
-        .map_err(|_| HubError::NotFound("no such photo"))?;
-    let mut resp = Body::from_stream(file_pieces(file)).into_response();
+/// A stored JPEG, streamed from disk when it is a file, cached only by
+/// the reader's browser.
+pub(crate) async fn jpeg_file(photo: PhotoBytes) -> Result<Response> {
+    let body = match photo.source {
+        PhotoSource::File(path) => {
+            // Collected since the check: as if it never was.
+            let file = tokio::fs::File::open(path)
+                .await
+                .map_err(|_| HubError::NotFound("no such photo"))?;
+            Body::from_stream(file_pieces(file))
+        }
+        PhotoSource::Bytes(bytes) => Body::from(bytes),
+    };
+    let mut resp = body.into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(photo.length));
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=3600"),
@@ -160,6 +167,6 @@ pub(crate) async fn delivery_photo(
         }
     }
     let id = super::extract::parse_id(&id, "no such order")?;
-    let (path, length) = blocking(move || s.store.open_delivery_photo(&p, id)).await?;
-    jpeg_file(&path, length).await
+    let photo = blocking(move || s.store.open_delivery_photo(&p, id)).await?;
+    jpeg_file(photo).await
 }

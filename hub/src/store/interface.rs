@@ -159,6 +159,34 @@ pub enum Reader<'a> {
     Farms(&'a BTreeSet<FarmId>),
 }
 
+/// A photo ready to be served: its length and where its bytes are.
+#[derive(Debug)]
+pub struct PhotoBytes {
+    /// Its length in bytes.
+    pub length: u64,
+    /// Where its bytes are.
+    pub source: PhotoSource,
+}
+
+/// Where a photo's bytes come from when served. Its `Debug` shows no
+/// bytes (a delivery photo shows a buyer's door).
+pub enum PhotoSource {
+    /// A local file, streamed from disk (it may vanish if collected).
+    File(PathBuf),
+    /// The bytes themselves (an object read from remote storage; photos
+    /// are at most `BLOB_MAX_BYTES`).
+    Bytes(Vec<u8>),
+}
+
+impl std::fmt::Debug for PhotoSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PhotoSource::File(path) => f.debug_tuple("File").field(path).finish(),
+            PhotoSource::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+        }
+    }
+}
+
 /// What one photo collection removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Collected {
@@ -306,13 +334,13 @@ pub trait PhotoStore {
         length: u64,
         chunk: &[u8],
     ) -> Result<BlobStatus>;
-    /// Where a complete photo's bytes are, and their length, if `reader`
-    /// may read it.
-    fn open_photo(&self, reader: Reader<'_>, sha: &str) -> Result<(PathBuf, u64)>;
-    /// Where an order's delivery photo is, and its length, if `who` may see
+    /// A complete photo's bytes (where they are, and their length), if
+    /// `reader` may read it.
+    fn open_photo(&self, reader: Reader<'_>, sha: &str) -> Result<PhotoBytes>;
+    /// An order's delivery photo's bytes, if `who` may see
     /// the order (its buyer, or a device of its farm). The photo shows the
     /// buyer's door: no one else gets it, whoever knows its hash.
-    fn open_delivery_photo(&self, who: &Principal, order: OrderId) -> Result<(PathBuf, u64)>;
+    fn open_delivery_photo(&self, who: &Principal, order: OrderId) -> Result<PhotoBytes>;
     /// Sets the photo bytes each farm may keep.
     fn set_photo_quota(&self, bytes: u64);
     /// Removes expired uploads and unneeded photos as of `now` (ms).

@@ -8,6 +8,7 @@
 //! crate's errors; nothing here knows HTTP.
 
 pub mod interface;
+pub mod objects;
 mod pg_migrate;
 pub mod postgres;
 pub(crate) mod rules;
@@ -18,7 +19,7 @@ pub use farmlive_sqlite::Migrated;
 pub use interface::{
     AccountStore, BlobStatus, CODE_TTL_MAX_MS, CODE_TTL_MS, Census, ChangeStore, Collected,
     EnrolCode, Following, HealthStore, HubStore, ListingStore, OperatorStore, OrderStore,
-    PhotoStore, Principal, ROOM_LIST_MAX, Reader, RoomStore, Uploader,
+    PhotoBytes, PhotoSource, PhotoStore, Principal, ROOM_LIST_MAX, Reader, RoomStore, Uploader,
 };
 pub use pg_migrate::{PG_MIGRATIONS, PG_SCHEMA_VERSION, migrate_postgres};
 pub use postgres::PgStore;
@@ -56,7 +57,8 @@ pub fn open_with(target: &DbTarget, files: &HubFiles) -> Result<Arc<dyn Operator
                     dir.display()
                 ))
             })?;
-            Ok(Arc::new(PgStore::open(url, &secret)?))
+            let photos = objects::PhotoStorage::local(&dir.join("blobs"))?;
+            Ok(Arc::new(PgStore::open(url, &secret, photos)?))
         }
     }
 }

@@ -113,9 +113,9 @@ pub async fn order_photo(State(s): St, Path(raw): Path<String>, headers: HeaderM
             .await
             .ok_or(HubError::NotFound("no such order"))?;
         let s = s.clone();
-        let (path, length) =
+        let photo =
             blocking(move || s.store.open_delivery_photo(&Principal::Buyer(buyer), id)).await?;
-        jpeg_file(&path, length).await
+        jpeg_file(photo).await
     }
     .await;
     served.unwrap_or_else(|e| error_page(&e, lang, &here))

@@ -1,16 +1,16 @@
 //! The PostgreSQL store's face: the store traits, each method one unit of
-//! work (the SQL is in the area's module). Photos, not built on PostgreSQL
-//! yet, answer [`HubError::NotBuilt`]: never a panic, never a pretend
-//! success.
+//! work (the SQL is in the area's module).
 
 use super::pool::Pool;
-use crate::error::{HubError, Result};
+use crate::error::Result;
 use crate::rooms::{Fanout, Feed, FeedItem};
 use crate::store::interface::{
     AccountStore, BlobStatus, ChangeStore, Collected, Following, HealthStore, ListingStore,
-    OrderStore, PhotoStore, Principal, Reader, RoomStore, Uploader,
+    OrderStore, PhotoBytes, PhotoStore, Principal, Reader, RoomStore, Uploader,
 };
+use crate::store::objects::PhotoStorage;
 use crate::store::rules::orders::OrderRequest;
+use crate::store::rules::photos::PHOTO_QUOTA_DEFAULT;
 use crate::store::sqlite::files::{CodeKey, load_or_create_key_at};
 use farmlive_protocol::api::{
     ChangesPage, DeviceInfo, EnrolRequest, EnrolResponse, OpResult, PlaceOrder, PublicListing,
@@ -20,12 +20,10 @@ use farmlive_protocol::ops::Op;
 use farmlive_protocol::room::{OpenRoom, PinRequest, RoomEvent, RoomOrder, RoomView, StreamKey};
 use farmlive_protocol::{BuyerContact, BuyerId, DeviceId, FarmId, OrderId, OrderState, RoomId};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-
-/// What photos answer until they are built on PostgreSQL.
-pub const PHOTOS_NOT_BUILT: &str = "photos are not built on PostgreSQL yet";
 
 /// A hub database on a PostgreSQL server.
 pub struct PgStore {
@@ -34,6 +32,10 @@ pub struct PgStore {
     /// The live rooms' feeds, viewers and presence in this process; every
     /// process's committed events reach it through `listen.rs`.
     pub(super) fanout: Arc<Fanout>,
+    /// Where photo bytes live (shared by every process of the hub).
+    pub(super) photos: PhotoStorage,
+    /// The photo bytes each farm may keep.
+    photo_quota: AtomicU64,
 }
 
 impl PgStore {
@@ -42,8 +44,10 @@ impl PgStore {
     /// older one (run `farmlive hub migrate`) and a newer one. Enrolment
     /// codes are hashed with the key in `secret` (made on first use, 0600):
     /// every process of a hub must share it, and it stays out of the
-    /// database, as `<db>.secret` does beside a SQLite file.
-    pub fn open(url: &str, secret: &Path) -> Result<PgStore> {
+    /// database, as `<db>.secret` does beside a SQLite file. Photo bytes
+    /// go to `photos`, which every process of the hub must share (e.g.
+    /// [`PhotoStorage::local`] on one directory of their machine).
+    pub fn open(url: &str, secret: &Path, photos: PhotoStorage) -> Result<PgStore> {
         let pool = Pool::open(url)?;
         super::check_schema(&pool.get()?)?;
         let code_key = load_or_create_key_at(secret)?;
@@ -52,7 +56,14 @@ impl PgStore {
             pool,
             code_key,
             fanout,
+            photos,
+            photo_quota: AtomicU64::new(PHOTO_QUOTA_DEFAULT),
         })
+    }
+
+    /// The photo bytes each farm may keep.
+    pub(super) fn photo_quota(&self) -> u64 {
+        self.photo_quota.load(Ordering::Relaxed)
     }
 }
 
@@ -226,36 +237,34 @@ impl RoomStore for PgStore {
 }
 
 impl PhotoStore for PgStore {
-    fn photo_status(&self, _: Uploader<'_>, _: &str) -> Result<Option<BlobStatus>> {
-        Err(HubError::NotBuilt(PHOTOS_NOT_BUILT))
+    fn photo_status(&self, who: Uploader<'_>, sha: &str) -> Result<Option<BlobStatus>> {
+        self.upload_status(who, sha)
     }
 
     fn append_photo(
         &self,
-        _: Uploader<'_>,
-        _: &str,
-        _: u64,
-        _: u64,
-        _: &[u8],
+        who: Uploader<'_>,
+        sha: &str,
+        offset: u64,
+        length: u64,
+        chunk: &[u8],
     ) -> Result<BlobStatus> {
-        Err(HubError::NotBuilt(PHOTOS_NOT_BUILT))
+        self.append_chunk(who, sha, offset, length, chunk)
     }
 
-    fn open_photo(&self, _: Reader<'_>, _: &str) -> Result<(PathBuf, u64)> {
-        Err(HubError::NotBuilt(PHOTOS_NOT_BUILT))
+    fn open_photo(&self, reader: Reader<'_>, sha: &str) -> Result<PhotoBytes> {
+        self.open_photo_for(reader, sha)
     }
 
-    fn open_delivery_photo(&self, _: &Principal, _: OrderId) -> Result<(PathBuf, u64)> {
-        Err(HubError::NotBuilt(PHOTOS_NOT_BUILT))
+    fn open_delivery_photo(&self, who: &Principal, order: OrderId) -> Result<PhotoBytes> {
+        self.open_delivery_photo_for(who, order)
     }
 
-    fn set_photo_quota(&self, _: u64) {
-        // Nothing to limit until photos are built here.
+    fn set_photo_quota(&self, bytes: u64) {
+        self.photo_quota.store(bytes, Ordering::Relaxed);
     }
 
-    fn collect_photos(&self, _: i64) -> Result<Collected> {
-        // Nothing stored, nothing to collect: the hub's upkeep calls this
-        // on a timer, and an error would only fill its log.
-        Ok(Collected::default())
+    fn collect_photos(&self, now: i64) -> Result<Collected> {
+        self.collect_garbage(now)
     }
 }

@@ -5,9 +5,10 @@
 //! Built so far: accounts (farms, codes, devices, buyers), pushing ops and
 //! pulling changes, public listings, buyers' orders (from the shop or a
 //! live room: place, read, cancel), live rooms and their events across
-//! processes (`listen.rs`), and what operators ask. Photos answer
-//! [`HubError::NotBuilt`] (501), and `farmlive hub --db postgres://…`
-//! refuses to serve until they exist.
+//! processes (`listen.rs`), photos (resumable uploads, reads, quota,
+//! collection; their bytes in a
+//! [`PhotoStorage`](crate::store::objects::PhotoStorage) every process
+//! shares), delivery routes, and what operators ask.
 //!
 //! **Concurrency.** SQLite's single writer made each write atomic against
 //! every other; here several connections (and processes) write at once,
@@ -39,6 +40,7 @@
 //! - `rooms`: `room_records`
 //! - `room_events`: `room_events` (its ids from `counters`)
 //! - `feed_counters`: `counters`
+//! - `blobs`, `blob_owners`, `blob_uploads`: `blobs` (locks: see there)
 //! - `routes`, `farm_origins`: `routes`
 //!
 //! **Room events across processes.** A transaction that stores room
@@ -52,6 +54,8 @@
 
 mod accounts;
 mod backend;
+mod blob_gc;
+mod blob_quota;
 mod blobs;
 mod buyers;
 mod counters;
@@ -69,7 +73,7 @@ mod room_records;
 mod rooms;
 mod routes;
 
-pub use backend::{PHOTOS_NOT_BUILT, PgStore};
+pub use backend::PgStore;
 
 use crate::error::{HubError, Result};
 use crate::store::now_ms;

@@ -1,7 +1,8 @@
 //! The store's rules, shared by every backend: what an op does
 //! ([`ops`]), how buyers order ([`orders`]), what accounts may do ([`accounts`]), what buyers see
-//! of a listing ([`listings`]), live rooms ([`rooms`]) and following them
-//! with viewers' presence ([`following`]). The backends
+//! of a listing ([`listings`]), how photos upload and read ([`photos`]),
+//! live rooms ([`rooms`]) and following them with viewers' presence
+//! ([`following`]), and delivery routes ([`routes`]). The backends
 //! (`sqlite/`, `postgres/`) hold only SQL and transaction plumbing, and
 //! call these, so each rule is written once.
 
@@ -10,7 +11,11 @@ pub(crate) mod following;
 pub(crate) mod listings;
 pub(crate) mod ops;
 pub(crate) mod orders;
+pub(crate) mod photos;
 pub(crate) mod rooms;
 pub(crate) mod routes;
 
 pub use accounts::{BUYER_TOKEN_TTL_MS, DEVICE_TOKEN_TTL_MS, OPERATOR};
+pub use photos::{
+    COLLECT_EVERY, ORPHAN_GRACE_MS, PHOTO_QUOTA_DEFAULT, PHOTO_QUOTA_ENV, UPLOAD_EXPIRY_MS,
+};

@@ -2,14 +2,15 @@
 //! ([`Store`]) and the photo bytes beside it ([`BlobStore`]). Each method
 //! hands over to the module that owns the area.
 
+use super::Store;
 use super::blobs::BlobStore;
-use super::{Store, files};
 use crate::error::{HubError, Result};
 use crate::rooms::{Fanout, Feed, FeedItem};
 use crate::store::interface::{
     AccountStore, BlobStatus, ChangeStore, Collected, Following, HealthStore, ListingStore,
-    OrderStore, PhotoStore, Principal, Reader, RoomStore, Uploader,
+    OrderStore, PhotoBytes, PhotoStore, Principal, Reader, RoomStore, Uploader,
 };
+use crate::store::objects::PhotoStorage;
 use farmlive_protocol::api::{
     ChangesPage, DeviceInfo, EnrolRequest, EnrolResponse, OpResult, PlaceOrder, PublicListing,
     Role, TokenRenewal,
@@ -35,11 +36,22 @@ impl SqliteStore {
         let store = Store::open(db)?;
         let mut blob_dir = PathBuf::from(db);
         blob_dir.set_extension("blobs");
-        // Photos of unpublished listings are the farm's: 0700, like the database.
-        files::create_private_dir(&blob_dir)?;
-        files::make_private(&blob_dir)?;
-        let blobs = BlobStore::new(blob_dir)?;
-        Ok(SqliteStore { db: store, blobs })
+        // Photos of unpublished listings are the farm's: 0700, like the
+        // database (`LocalDir::new`).
+        Ok(Self::over(store, PhotoStorage::local(&blob_dir)?))
+    }
+
+    /// Opens (creating and migrating) the database at `db`, with its
+    /// photos in `photos` rather than beside it.
+    pub fn open_with(db: &Path, photos: PhotoStorage) -> Result<SqliteStore> {
+        Ok(Self::over(Store::open(db)?, photos))
+    }
+
+    fn over(db: Store, photos: PhotoStorage) -> SqliteStore {
+        SqliteStore {
+            db,
+            blobs: BlobStore::new(photos),
+        }
     }
 
     /// The database, for operator commands (minting enrolment codes).
@@ -236,11 +248,11 @@ impl PhotoStore for SqliteStore {
         self.blobs.append(&self.db, who, sha, offset, length, chunk)
     }
 
-    fn open_photo(&self, reader: Reader<'_>, sha: &str) -> Result<(PathBuf, u64)> {
+    fn open_photo(&self, reader: Reader<'_>, sha: &str) -> Result<PhotoBytes> {
         self.blobs.open_for(&self.db, reader, sha)
     }
 
-    fn open_delivery_photo(&self, who: &Principal, order: OrderId) -> Result<(PathBuf, u64)> {
+    fn open_delivery_photo(&self, who: &Principal, order: OrderId) -> Result<PhotoBytes> {
         let order = self.db.order_for(who, order)?;
         let photo = order
             .delivery_photo

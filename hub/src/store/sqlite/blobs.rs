@@ -17,36 +17,25 @@
 //! `blob_uploads` (the collector in `blob_gc.rs` deletes through
 //! [`forget_unneeded`]).
 
-use super::blob_quota::{PHOTO_QUOTA_DEFAULT, check_quota};
+use super::blob_quota::check_quota;
 use super::{Store, now_ms};
 use crate::error::{HubError, Result};
 use crate::store::interface::{BlobStatus, Reader, Uploader};
+use crate::store::objects::{PhotoBytes, PhotoStorage};
+use crate::store::rules::photos::{
+    self, PHOTO_QUOTA_DEFAULT, Partial, PhotoRows, Written, check_sha, check_upload,
+};
 use farmlive_protocol::FarmId;
-use farmlive_protocol::api::BLOB_MAX_BYTES;
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Where blob bytes live: `<dir>/<sha256>` when complete,
-/// `<dir>/<sha256>.<device>.part` while a device uploads it.
+/// Where blob bytes live ([`PhotoStorage`]): by default `<db>.blobs/<sha256>`
+/// when complete, `<db>.blobs/<sha256>.<device>.part` while a device
+/// uploads it.
 pub struct BlobStore {
-    pub(super) dir: PathBuf,
+    pub(super) storage: PhotoStorage,
     quota: AtomicU64,
-}
-
-pub(crate) fn check_sha(sha: &str) -> Result<()> {
-    if sha.len() == 64 && sha.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        Ok(())
-    } else {
-        Err(HubError::NotFound("no such photo"))
-    }
-}
-
-fn io(e: std::io::Error) -> HubError {
-    HubError::Io(format!("blob storage: {e}"))
 }
 
 /// Length of a complete blob.
@@ -72,75 +61,92 @@ fn farms_holding(conn: &Connection, sha: &str) -> Result<BTreeSet<String>> {
     Ok(farms)
 }
 
-/// Which of `farms` hold the photo.
-fn holders_among(conn: &Connection, sha: &str, farms: &BTreeSet<FarmId>) -> Result<Vec<String>> {
-    let holding = farms_holding(conn, sha)?;
-    Ok(farms
-        .iter()
-        .map(ToString::to_string)
-        .filter(|f| holding.contains(f))
-        .collect())
+/// The photo tables over one connection, for the upload rules.
+struct Rows<'a> {
+    conn: &'a Connection,
+    quota: u64,
 }
 
-/// Records that `farms` have the photo now (renews its grace period).
-fn touch_owners(conn: &Connection, sha: &str, farms: &[String], now: i64) -> Result<()> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO blob_owners (sha256, farm_id, touched_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (sha256, farm_id) DO UPDATE SET touched_at = excluded.touched_at",
-    )?;
-    for farm in farms {
-        stmt.execute(params![sha, farm, now])?;
+impl PhotoRows for Rows<'_> {
+    fn complete_length(&self, sha: &str) -> Result<Option<u64>> {
+        complete_length(self.conn, sha)
     }
-    Ok(())
-}
 
-/// SHA-256 of a file, read in small pieces.
-fn file_sha256(path: &std::path::Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
+    fn holders_among(&self, sha: &str, farms: &BTreeSet<FarmId>) -> Result<Vec<String>> {
+        let holding = farms_holding(self.conn, sha)?;
+        Ok(farms
+            .iter()
+            .map(ToString::to_string)
+            .filter(|f| holding.contains(f))
+            .collect())
+    }
+
+    fn touch_owners(&self, sha: &str, farms: &[String], now: i64) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO blob_owners (sha256, farm_id, touched_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (sha256, farm_id) DO UPDATE SET touched_at = excluded.touched_at",
+        )?;
+        for farm in farms {
+            stmt.execute(params![sha, farm, now])?;
         }
-        hasher.update(&buf[..n]);
+        Ok(())
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
-}
 
-struct Partial {
-    received: u64,
-    length: u64,
-}
+    fn drop_upload(&self, sha: &str, device: &str) -> Result<bool> {
+        let dropped = self
+            .conn
+            .prepare_cached("DELETE FROM blob_uploads WHERE sha256 = ?1 AND device_id = ?2")?
+            .execute([sha, device])?;
+        Ok(dropped > 0)
+    }
 
-fn load_partial(conn: &Connection, sha: &str, device: &str) -> Result<Option<Partial>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT received, length FROM blob_uploads WHERE sha256 = ?1 AND device_id = ?2",
-        )?
-        .query_row([sha, device], |r| {
-            Ok(Partial {
-                received: r.get(0)?,
-                length: r.get(1)?,
+    fn partial(&self, sha: &str, device: &str) -> Result<Option<Partial>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT received, length FROM blob_uploads WHERE sha256 = ?1 AND device_id = ?2",
+            )?
+            .query_row([sha, device], |r| {
+                Ok(Partial {
+                    received: r.get(0)?,
+                    length: r.get(1)?,
+                })
             })
-        })
-        .optional()?)
+            .optional()?)
+    }
+
+    fn check_quota(&self, who: Uploader<'_>, more: u64, less: u64) -> Result<()> {
+        check_quota(self.conn, self.quota, who, more, less)
+    }
+
+    fn start_upload(&self, sha: &str, device: &str, length: u64, now: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO blob_uploads (sha256, device_id, length, received, updated_at)
+             VALUES (?1, ?2, ?3, 0, ?4)
+             ON CONFLICT (sha256, device_id)
+             DO UPDATE SET length = excluded.length, received = 0, updated_at = excluded.updated_at",
+            params![sha, device, length, now],
+        )?;
+        Ok(())
+    }
+
+    fn record_received(&self, sha: &str, device: &str, received: u64, now: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE blob_uploads SET received = ?1, updated_at = ?2
+             WHERE sha256 = ?3 AND device_id = ?4",
+            params![received, now, sha, device],
+        )?;
+        Ok(())
+    }
 }
 
 impl BlobStore {
-    /// Blobs kept in `dir`, with the default quota per farm.
-    pub fn new(dir: PathBuf) -> Result<BlobStore> {
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| HubError::Io(format!("cannot create {}: {e}", dir.display())))?;
-        Ok(BlobStore {
-            dir,
+    /// Blobs kept in `storage`, with the default quota per farm.
+    pub fn new(storage: PhotoStorage) -> BlobStore {
+        BlobStore {
+            storage,
             quota: AtomicU64::new(PHOTO_QUOTA_DEFAULT),
-        })
+        }
     }
 
     /// Sets the photo bytes each farm may keep.
@@ -158,19 +164,18 @@ impl BlobStore {
         super::blob_quota::usage(&store.reader(), &farm.to_string())
     }
 
-    pub(super) fn path(&self, sha: &str) -> PathBuf {
-        self.dir.join(sha)
-    }
-
-    pub(super) fn part_path(&self, sha: &str, device: &str) -> PathBuf {
-        self.dir.join(format!("{sha}.{device}.part"))
-    }
-
     /// True if `farm` may attach the photo to a listing: it is complete and
     /// the farm uploaded it or already shows it.
     pub(crate) fn is_attachable(conn: &Connection, sha: &str, farm: FarmId) -> Result<bool> {
         Ok(complete_length(conn, sha)?.is_some()
             && farms_holding(conn, sha)?.contains(&farm.to_string()))
+    }
+
+    fn rows<'a>(&self, conn: &'a Connection) -> Rows<'a> {
+        Rows {
+            conn,
+            quota: self.quota(),
+        }
     }
 
     /// Upload progress of a photo for this device: complete if its farms
@@ -183,44 +188,14 @@ impl BlobStore {
     ) -> Result<Option<BlobStatus>> {
         check_sha(sha)?;
         let conn = store.writer();
-        if let Some(done) = self.confirm(&conn, who, sha)? {
+        let rows = self.rows(&conn);
+        if let Some((done, dropped)) = photos::confirm(&rows, who, sha, now_ms())? {
+            if dropped {
+                self.storage.parts.remove(sha, who.device);
+            }
             return Ok(Some(done));
         }
-        Ok(load_partial(&conn, sha, who.device)?.map(|p| BlobStatus {
-            received: p.received,
-            length: p.length,
-            complete: false,
-        }))
-    }
-
-    /// If the photo is complete and one of the device's farms has it,
-    /// renews it for them and reports it complete.
-    fn confirm(
-        &self,
-        conn: &Connection,
-        who: Uploader<'_>,
-        sha: &str,
-    ) -> Result<Option<BlobStatus>> {
-        let Some(length) = complete_length(conn, sha)? else {
-            return Ok(None);
-        };
-        let holders = holders_among(conn, sha, who.farms)?;
-        if holders.is_empty() {
-            return Ok(None);
-        }
-        touch_owners(conn, sha, &holders, now_ms())?;
-        // This device's own upload of it, if any, is no longer needed.
-        let dropped = conn
-            .prepare_cached("DELETE FROM blob_uploads WHERE sha256 = ?1 AND device_id = ?2")?
-            .execute([sha, who.device])?;
-        if dropped > 0 {
-            let _ = std::fs::remove_file(self.part_path(sha, who.device));
-        }
-        Ok(Some(BlobStatus {
-            received: length,
-            length,
-            complete: true,
-        }))
+        Ok(rows.partial(sha, who.device)?.map(Partial::status))
     }
 
     /// Appends `chunk` at `offset` of this device's upload of a photo of
@@ -235,116 +210,44 @@ impl BlobStore {
         chunk: &[u8],
     ) -> Result<BlobStatus> {
         check_sha(sha)?;
-        if length == 0 || length > BLOB_MAX_BYTES {
-            return Err(HubError::bad_request(
-                "too_large",
-                format!("a photo may be at most {BLOB_MAX_BYTES} bytes"),
-            ));
-        }
-        if who.farms.is_empty() {
-            return Err(HubError::Forbidden("this device acts for no farm"));
-        }
+        check_upload(who, length)?;
         let mut conn = store.writer(); // serialises uploads and the collector
-        if let Some(done) = self.confirm(&conn, who, sha)? {
-            return Ok(done);
-        }
         let now = now_ms();
-        let part = self.part_path(sha, who.device);
-        let received = match load_partial(&conn, sha, who.device)? {
-            Some(p) if offset == 0 && (p.received > 0 || p.length != length) => {
-                // The owner starts again, perhaps with another length.
-                check_quota(&conn, self.quota(), who, length, p.length)?;
-                conn.execute(
-                    "UPDATE blob_uploads SET length = ?1, received = 0, updated_at = ?2
-                     WHERE sha256 = ?3 AND device_id = ?4",
-                    params![length, now, sha, who.device],
-                )?;
-                0
-            }
-            Some(p) if p.length == length => p.received,
-            Some(p) => {
-                return Err(HubError::Conflict(
-                    "length_mismatch",
-                    format!(
-                        "this upload is {} bytes long; to change its length start again at offset 0",
-                        p.length
-                    ),
-                ));
-            }
-            None if offset == 0 => {
-                check_quota(&conn, self.quota(), who, length, 0)?;
-                conn.execute(
-                    "INSERT INTO blob_uploads (sha256, device_id, length, received, updated_at)
-                     VALUES (?1, ?2, ?3, 0, ?4)",
-                    params![sha, who.device, length, now],
-                )?;
-                0
-            }
-            None => 0,
-        };
-        if offset != received {
-            return Err(HubError::Conflict(
-                "offset_mismatch",
-                format!("expected offset {received}"),
-            ));
-        }
-        if offset + chunk.len() as u64 > length {
-            return Err(HubError::bad_request(
-                "too_long",
-                "the chunk goes past the declared length",
-            ));
-        }
-        let fresh = offset == 0;
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&part)
-            .map_err(io)?;
-        if fresh {
-            // A new `.part` file's directory entry is durable before the
-            // hub acknowledges its first chunk.
-            sync_dir(&self.dir).map_err(io)?;
-        }
-        // A previous chunk may have been written but not recorded (crash): cut back.
-        file.set_len(offset).map_err(io)?;
-        file.write_all(chunk).map_err(io)?;
-        file.sync_data().map_err(io)?;
-        drop(file);
-        let received = offset + chunk.len() as u64;
-        if received < length {
-            conn.execute(
-                "UPDATE blob_uploads SET received = ?1, updated_at = ?2
-                 WHERE sha256 = ?3 AND device_id = ?4",
-                params![received, now, sha, who.device],
-            )?;
-            return Ok(BlobStatus {
-                received,
-                length,
-                complete: false,
-            });
-        }
-        let matches = file_sha256(&part).map_err(io)? == sha;
-        let tx = conn.transaction()?;
-        tx.execute(
-            "DELETE FROM blob_uploads WHERE sha256 = ?1 AND device_id = ?2",
-            params![sha, who.device],
+        let parts = &self.storage.parts;
+        let written = photos::write_chunk(
+            &self.rows(&conn),
+            who,
+            sha,
+            offset..length,
+            chunk,
+            now,
+            || parts.write_at(sha, who.device, offset, chunk),
         )?;
+        match written {
+            Written::Held(done, dropped) => {
+                if dropped {
+                    parts.remove(sha, who.device);
+                }
+                return Ok(done);
+            }
+            Written::Partial(status) => return Ok(status),
+            Written::Last => {}
+        }
+        let matches = parts.sha256(sha, who.device)? == sha;
+        let tx = conn.transaction()?;
+        self.rows(&tx).drop_upload(sha, who.device)?;
         if !matches {
             tx.commit()?;
-            let _ = std::fs::remove_file(&part);
-            return Err(HubError::bad_request(
-                "hash_mismatch",
-                "the uploaded bytes do not match their SHA-256; upload again",
-            ));
+            parts.remove(sha, who.device);
+            return Err(photos::hash_mismatch());
         }
         if complete_length(&tx, sha)?.is_some() {
             // Another farm stored the same bytes: keep one copy.
-            std::fs::remove_file(&part).map_err(io)?;
+            parts.remove(sha, who.device);
         } else {
-            std::fs::rename(&part, self.path(sha)).map_err(io)?;
-            // The rename must survive a power cut before the row that says
-            // "complete" commits, or the hub would promise a missing file.
-            sync_dir(&self.dir).map_err(io)?;
+            // Durable before the row that says "complete" commits.
+            let part = parts.path(sha, who.device);
+            self.storage.objects.put_file(sha, &part)?;
             tx.execute(
                 "INSERT INTO blobs (sha256, length, received, complete, created_at)
                  VALUES (?1, ?2, ?2, 1, ?3)",
@@ -352,19 +255,15 @@ impl BlobStore {
             )?;
         }
         let farms: Vec<String> = who.farms.iter().map(ToString::to_string).collect();
-        touch_owners(&tx, sha, &farms, now)?;
+        self.rows(&tx).touch_owners(sha, &farms, now)?;
         tx.commit()?;
-        Ok(BlobStatus {
-            received,
-            length,
-            complete: true,
-        })
+        Ok(photos::complete(length))
     }
 
-    /// Where a complete photo's bytes are, and their length, if `reader`
-    /// may read it: anyone a photo an active listing shows, a device also
-    /// its farms' photos. Anything else is not found.
-    pub fn open_for(&self, store: &Store, reader: Reader<'_>, sha: &str) -> Result<(PathBuf, u64)> {
+    /// A complete photo's bytes, if `reader` may read it: anyone a photo an
+    /// active listing shows, a device also its farms' photos. Anything
+    /// else is not found.
+    pub fn open_for(&self, store: &Store, reader: Reader<'_>, sha: &str) -> Result<PhotoBytes> {
         check_sha(sha)?;
         let conn = store.reader();
         let Some(length) = complete_length(&conn, sha)? else {
@@ -376,33 +275,21 @@ impl BlobStore {
                                 WHERE lb.sha256 = ?1 AND l.status = 'active')",
             )?
             .query_row([sha], |r| r.get(0))?;
-        let allowed = public
-            || match reader {
-                Reader::Public => false,
-                Reader::Farms(farms) => !holders_among(&conn, sha, farms)?.is_empty(),
-            };
-        if !allowed {
-            return Err(HubError::NotFound("no such photo"));
-        }
-        Ok((self.path(sha), length))
+        photos::may_read(reader, public, |farms| {
+            Ok(!self.rows(&conn).holders_among(sha, farms)?.is_empty())
+        })?;
+        self.storage.objects.serve(sha, length)
     }
-}
 
-impl BlobStore {
-    /// Where a complete photo's bytes are, and their length, for a reader
-    /// the caller has already let in (the buyer of the order a delivery
-    /// photo belongs to). Not found if the hub does not hold it.
-    pub(crate) fn open_checked(&self, store: &Store, sha: &str) -> Result<(PathBuf, u64)> {
+    /// A complete photo's bytes, for a reader the caller has already let
+    /// in (the buyer of the order a delivery photo belongs to). Not found
+    /// if the hub does not hold it.
+    pub(crate) fn open_checked(&self, store: &Store, sha: &str) -> Result<PhotoBytes> {
         check_sha(sha)?;
         let length = complete_length(&store.reader(), sha)?;
         let length = length.ok_or(HubError::NotFound("no such photo"))?;
-        Ok((self.path(sha), length))
+        self.storage.objects.serve(sha, length)
     }
-}
-
-/// Flushes a directory's entries (file creations and renames) to disk.
-fn sync_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    std::fs::File::open(dir)?.sync_all()
 }
 
 /// What [`forget_unneeded`] removed: uploads (photo, device), and photos.

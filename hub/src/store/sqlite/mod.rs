@@ -34,10 +34,11 @@ mod room_records;
 mod rooms;
 mod routes;
 
-pub use crate::store::rules::{BUYER_TOKEN_TTL_MS, DEVICE_TOKEN_TTL_MS, OPERATOR};
+pub use crate::store::rules::{
+    BUYER_TOKEN_TTL_MS, COLLECT_EVERY, DEVICE_TOKEN_TTL_MS, OPERATOR, ORPHAN_GRACE_MS,
+    PHOTO_QUOTA_DEFAULT, PHOTO_QUOTA_ENV, UPLOAD_EXPIRY_MS,
+};
 pub use backend::SqliteStore;
-pub use blob_gc::{COLLECT_EVERY, ORPHAN_GRACE_MS, PHOTO_QUOTA_ENV, UPLOAD_EXPIRY_MS};
-pub use blob_quota::PHOTO_QUOTA_DEFAULT;
 pub use blobs::BlobStore;
 pub use files::secret_path;
 

@@ -54,6 +54,9 @@ const BACKENDS: &[Backend] = &[
         sql: "sql-pg",
         writers: &[
             ("applied_ops", "ops.rs"),
+            ("blob_owners", "blobs.rs"),
+            ("blob_uploads", "blobs.rs"),
+            ("blobs", "blobs.rs"),
             ("buyers", "buyers.rs"),
             ("changes", "records.rs"),
             ("device_farms", "devices.rs"),
@@ -71,8 +74,7 @@ const BACKENDS: &[Backend] = &[
             ("farm_origins", "routes.rs"),
         ],
         internal: &[],
-        // Photos: not built on PostgreSQL yet (`postgres/backend.rs`).
-        unbuilt: &["blob_owners", "blob_uploads", "blobs"],
+        unbuilt: &[],
     },
 ];
 
