@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
+use farmlive_hub::store::objects::PhotoStorage;
 use farmlive_hub::store::{BlobStore, Principal, SCHEMA_VERSION};
 use farmlive_hub::{Hub, HubError, Store};
 use farmlive_protocol::api::{PlaceOrder, Role};
@@ -100,10 +101,7 @@ fn a_hub_database_from_each_older_schema_is_upgraded_with_its_data_working() {
             scalar(&raw, "SELECT count(*) FROM blobs WHERE complete = 0"),
             0
         );
-        let blobs = BlobStore::new(
-            farmlive_hub::store::objects::PhotoStorage::local(&dir.path().join("hub.blobs"))
-                .unwrap(),
-        );
+        let blobs = BlobStore::new(PhotoStorage::local(&dir.path().join("hub.blobs")).unwrap());
         // The two photos, and from schema 3 on the device's upload in
         // progress (its declared length is reserved against the quota).
         let uploading = if version >= 3 { 40960 } else { 0 };
@@ -159,7 +157,6 @@ fn a_hub_database_from_each_older_schema_is_upgraded_with_its_data_working() {
                     quantity: 1,
                     delivery: Delivery::default(),
                     idempotency_key: "after-upgrade".into(),
-                    destination: None,
                 },
             )
             .unwrap();

@@ -359,7 +359,7 @@ fn an_upload_begun_through_one_process_finishes_through_another() {
         assert_eq!(api_a.blob_get(Some(&t), &sha).await, (200, bytes.clone()));
         assert_eq!(api_b.blob_get(Some(&t), &sha).await, (200, bytes.clone()));
     });
-    assert_eq!(files(&a.photo_dir), [sha.clone()]);
+    assert_eq!(files(&a.photo_dir), std::slice::from_ref(&sha));
     let later = now_ms() + ORPHAN_GRACE_MS + 60_000;
     let (ca, cb) = std::thread::scope(|s| {
         let ca = s.spawn(|| a.store.collect_photos(later).unwrap());
