@@ -157,6 +157,7 @@ fn a_hub_database_from_each_older_schema_is_upgraded_with_its_data_working() {
                     quantity: 1,
                     delivery: Delivery::default(),
                     idempotency_key: "after-upgrade".into(),
+                    destination: None,
                 },
             )
             .unwrap();
