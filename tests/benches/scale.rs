@@ -80,7 +80,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// A PostgreSQL database's counters: commits, rows written, rows read.
 fn pg_counters(pg: &PgCluster, db: &str) -> (f64, f64, f64) {
-    // The statistics collector reports with a delay; make it current.
+    // Each server process flushes its counters at most once a second when
+    // idle: wait for the hub's connections to flush, then read.
+    std::thread::sleep(Duration::from_millis(1_500));
     let sql = format!(
         "SELECT pg_stat_force_next_flush(); SELECT xact_commit, \
          tup_inserted + tup_updated + tup_deleted, tup_fetched \
@@ -140,7 +142,7 @@ fn measure(hubs: &[HubProcess], pg: Option<(&PgCluster, &str)>, load: &Load) -> 
 
     // Devices of one farm, each with its share of listings made offline.
     let devices: Vec<Device> = (0..load.devices)
-        .map(|i| hubs[i % hubs.len()].device(&rt, &["Bench farm"], Role::Agent, &format!("d{i}")))
+        .map(|i| hubs[i % hubs.len()].device(&rt, &["Bench farm"], Role::Farmer, &format!("d{i}")))
         .collect();
     let farm = devices[0].farm("Bench farm");
     let mut work = Vec::new();
