@@ -281,7 +281,7 @@ fn the_demo_runs_and_prints_its_summary() {
         "{text}"
     );
     assert!(
-        text.contains("refused: \"the hub refused: only 684 jin left\""),
+        text.contains("refused: \"the hub refused: only 682 jin left\""),
         "{text}"
     );
     // On air: mangoes pinned at the live price, orders and comments seen
@@ -292,17 +292,29 @@ fn the_demo_runs_and_prints_its_summary() {
         "💬 Amina: Do you ship to Nairobi?",
         "🛒 陈伟 ordered 2 jin 海南贵妃芒果 at 9.50 CNY = 19.00 CNY",
         "■ the live session ended",
-        "4 orders worth 203.80 CNY while on air (4 on the phone before the stream ended), 2 comments, 2 watching at most",
+        "4 orders worth 203.80 CNY while on air (5 on the phone before the stream ended), 2 comments, 2 watching at most",
     ] {
         assert!(text.contains(line), "{line}\n{text}");
     }
-    assert!(text.contains("4 placed, 4 shipped"), "{text}");
+    assert!(text.contains("5 placed, 5 shipped"), "{text}");
+    // The programme's promises: a route-aware order, an unserved city
+    // answered with the nearest served ones, the manifest, the sales.
+    for line in [
+        "Beijing: 海南冷链 Hainan Cold Chain in 3 days, arrives by",
+        "Tianjin refused: this farm does not deliver to Tianjin yet; it delivers to Beijing, Shanghai, Guangzhou",
+        "5 orders to ship by route: - (4), beijing (1)",
+        "today 5 orders, ¥222.80, 12.5 公斤 sold (4 on air)",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    let labels = std::fs::read_to_string(demo.join("labels.html")).unwrap();
+    assert_eq!(labels.matches("<svg").count(), 5, "one label per order");
     assert!(std::fs::metadata(demo.join("live.flv")).unwrap().len() > 100_000);
     // What the demo left behind are real stores the CLI can read.
     let list = ok_json(&demo.join("agent"), &["listing", "list"]);
     assert_eq!(list.as_array().unwrap().len(), 5);
     let orders = ok_json(&demo.join("farmer"), &["orders", "list"]);
-    assert_eq!(orders.as_array().unwrap().len(), 4);
+    assert_eq!(orders.as_array().unwrap().len(), 5);
     assert!(
         orders
             .as_array()
