@@ -194,9 +194,10 @@ fn the_served_demo_sells_in_the_browser_and_the_farmer_sees_the_order() {
         "🛒 Wang ordered 3 jin 海南贵妃芒果 at 8.50 CNY (live price) = 25.50 CNY",
         Duration::from_secs(20),
     );
-    // The order took stock on the farmer's device: 682 jin after the day, 679 now.
+    // The order took stock on the farmer's device: 680 jin after the day
+    // (the Beijing buyer's 2 jin included), 677 now.
     out.wait_for(
-        "⇅ the farmer's phone synced: 5 order(s) on it; 海南贵妃芒果 679 jin left",
+        "⇅ the farmer's phone synced: 6 order(s) on it; 海南贵妃芒果 677 jin left",
         Duration::from_secs(30),
     );
 
@@ -217,7 +218,7 @@ fn the_served_demo_sells_in_the_browser_and_the_farmer_sees_the_order() {
         Duration::from_secs(20),
     );
     out.wait_for(
-        "⇅ the farmer's phone synced: 6 order(s) on it; 海南贵妃芒果 677 jin left",
+        "⇅ the farmer's phone synced: 7 order(s) on it; 海南贵妃芒果 675 jin left",
         Duration::from_secs(30),
     );
 
