@@ -184,7 +184,7 @@ impl Hub {
                 ),
                 media,
                 secure_cookies,
-                health: http::health::Health::default(),
+                health: http::Health::default(),
             }),
             operator,
             hls_root,

@@ -10,25 +10,6 @@
 use super::state::{St, blocking};
 use axum::extract::State;
 use axum::http::StatusCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-/// Whether this process is shutting down.
-#[derive(Debug, Default)]
-pub struct Health {
-    draining: AtomicBool,
-}
-
-impl Health {
-    /// From now on the process reports not ready.
-    pub fn start_draining(&self) {
-        self.draining.store(true, Ordering::SeqCst);
-    }
-
-    /// True once the process is shutting down.
-    pub fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::SeqCst)
-    }
-}
 
 /// `GET /livez`: the process serves.
 pub(super) async fn live() -> &'static str {

@@ -6,7 +6,7 @@
 mod caller;
 mod extract;
 mod hangup;
-pub mod health;
+mod health;
 mod routes;
 mod routes_blobs;
 mod routes_devices;
@@ -21,5 +21,5 @@ pub(crate) use hangup::Hangup;
 pub use routes::router;
 pub(crate) use routes_blobs::jpeg_file;
 pub(crate) use routes_hls::router as hls_router;
-pub use state::AppState;
 pub(crate) use state::blocking;
+pub use state::{AppState, Health};

@@ -6,6 +6,7 @@ use crate::media::Media;
 use crate::rooms::CommentLimiter;
 use crate::store::interface::HubStore;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What the handlers share.
 pub struct AppState {
@@ -22,7 +23,7 @@ pub struct AppState {
     /// its cookies are `Secure`.
     pub secure_cookies: bool,
     /// Whether this process is shutting down (readiness).
-    pub health: super::health::Health,
+    pub health: Health,
 }
 
 /// The state handlers extract.
@@ -35,4 +36,22 @@ pub(crate) async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| HubError::Internal(format!("worker failed: {e}")))?
+}
+
+/// Whether this process is shutting down.
+#[derive(Debug, Default)]
+pub struct Health {
+    draining: AtomicBool,
+}
+
+impl Health {
+    /// From now on the process reports not ready.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+    }
+
+    /// True once the process is shutting down.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
 }
