@@ -25,3 +25,30 @@ pub(super) fn record(conn: &Conn<'_>, state: &ListingState) -> Result<()> {
     }
     Ok(())
 }
+
+/// [`record`] for many listings at once (a push's), in two statements.
+pub(super) fn record_all(conn: &Conn<'_>, states: &[ListingState]) -> Result<()> {
+    let ids: Vec<String> = states.iter().map(|s| s.id.to_string()).collect();
+    conn.execute(
+        "DELETE FROM listing_blobs WHERE listing_id = ANY($1)",
+        &[&ids],
+    )?;
+    let (mut shas, mut owners) = (Vec::new(), Vec::new());
+    for (state, id) in states.iter().zip(&ids) {
+        for e in &state.photos {
+            for sha in [e.photo.sha256.as_str(), e.photo.thumb_sha256.as_str()] {
+                shas.push(sha);
+                owners.push(id.as_str());
+            }
+        }
+    }
+    if !shas.is_empty() {
+        conn.execute(
+            "INSERT INTO listing_blobs (sha256, listing_id)
+             SELECT DISTINCT s, l FROM UNNEST($1::text[], $2::text[]) AS t (s, l)
+             ON CONFLICT DO NOTHING",
+            &[&shas, &owners],
+        )?;
+    }
+    Ok(())
+}

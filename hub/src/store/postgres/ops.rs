@@ -3,25 +3,29 @@
 //! shared rules (`store/rules/ops.rs`); this file holds the SQL.
 
 use super::backend::PgStore;
+use super::pool::Conn;
 use super::records::PgRecords;
 use super::{from_json, now_ms, to_json};
-use crate::error::Result;
+use crate::error::{HubError, Result};
 use crate::store::rules::ops::{
     apply_op, changes_page, empty_page, feed_start, page_fetch, repeat_outcome,
 };
 use farmlive_protocol::FarmId;
 use farmlive_protocol::api::{Change, ChangesPage, OpResult, Outcome, Role};
 use farmlive_protocol::ops::Op;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 impl PgStore {
     /// Applies a batch of a device's ops in order, in one transaction; each
     /// op id at most once, whichever process or connection it reaches.
     ///
-    /// Each op id is claimed first: the insert of its `applied_ops` row
-    /// waits for a concurrent transaction holding the same id, and then
-    /// either finds its committed outcome (a repeat) or claims it (the
-    /// other rolled back).
+    /// The batch's op ids are claimed first, together: the insert of an
+    /// `applied_ops` row waits for a concurrent transaction holding the
+    /// same id, and then either finds its committed outcome (a repeat) or
+    /// claims it (the other rolled back). Then the listings the claimed
+    /// ops name are locked together, the ops applied in order, and what
+    /// they saved written together (see [`PgRecords`]): a round trip per
+    /// batch for each step rather than several per op.
     pub(super) fn push_ops(
         &self,
         farms: &BTreeSet<FarmId>,
@@ -32,32 +36,40 @@ impl PgStore {
         let conn = self.pool.get()?;
         conn.transaction("BEGIN", |tx| {
             let now = now_ms();
-            let mut records = PgRecords::new(tx);
+            let mut claimed = claim(tx, device, ops, now)?;
+            let mut earlier = outcomes_of(tx, ops, &claimed)?;
+            let mut records = PgRecords::batched(tx);
+            records.lock_listings(
+                ops.iter()
+                    .filter(|op| claimed.contains(&op.id.to_string()))
+                    .filter_map(|op| op.body.listing()),
+            )?;
             let mut results = Vec::with_capacity(ops.len());
+            let (mut ids, mut stored) = (Vec::new(), Vec::new());
             for op in ops {
                 let id = op.id.to_string();
-                let claimed = tx
-                    .query_opt(
-                        "INSERT INTO applied_ops (op_id, device_id, outcome, applied_at)
-                         VALUES ($1, $2, '', $3) ON CONFLICT (op_id) DO NOTHING RETURNING 1",
-                        &[&id, &device, &now],
-                    )?
-                    .is_some();
-                let outcome = if claimed {
+                let outcome = if claimed.remove(&id) {
                     let outcome = apply_op(&mut records, farms, role, op, now)?;
-                    tx.execute(
-                        "UPDATE applied_ops SET outcome = $2 WHERE op_id = $1",
-                        &[&id, &to_json(&outcome)?],
-                    )?;
+                    ids.push(id.clone());
+                    stored.push(to_json(&outcome)?);
+                    earlier.insert(id, outcome.clone());
                     outcome
                 } else {
-                    let first: String = tx
-                        .query_one("SELECT outcome FROM applied_ops WHERE op_id = $1", &[&id])?
-                        .get(0);
-                    repeat_outcome(from_json::<Outcome>(&first)?)
+                    // Applied before: by another transaction, or earlier in
+                    // this batch (the same op sent twice).
+                    let first = earlier.get(&id).cloned().ok_or_else(|| {
+                        HubError::Internal(format!("op {id} is claimed but has no outcome"))
+                    })?;
+                    repeat_outcome(first)
                 };
                 results.push(OpResult { op: op.id, outcome });
             }
+            tx.execute(
+                "UPDATE applied_ops SET outcome = u.outcome
+                 FROM UNNEST($1::text[], $2::text[]) AS u (op_id, outcome)
+                 WHERE applied_ops.op_id = u.op_id",
+                &[&ids, &stored],
+            )?;
             records.finish()?;
             Ok(results)
         })
@@ -105,4 +117,44 @@ impl PgStore {
             })?;
         changes_page(after, limit, orders, changes, || Ok(newest), now_ms())
     }
+}
+
+/// Claims the op ids of `ops` for this transaction, in id order (so that
+/// two pushes sharing ids wait for each other instead of deadlocking):
+/// the ids it claimed. The others were claimed before, by a transaction
+/// now committed.
+fn claim(tx: &Conn<'_>, device: &str, ops: &[Op], now: i64) -> Result<HashSet<String>> {
+    let ids: BTreeSet<String> = ops.iter().map(|op| op.id.to_string()).collect();
+    let ids: Vec<String> = ids.into_iter().collect();
+    let rows = tx.query(
+        "INSERT INTO applied_ops (op_id, device_id, outcome, applied_at)
+         SELECT id, $2, '', $3 FROM UNNEST($1::text[]) AS id ORDER BY id
+         ON CONFLICT (op_id) DO NOTHING RETURNING op_id",
+        &[&ids, &device, &now],
+    )?;
+    Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+}
+
+/// The stored outcomes of the ops of `ops` that this transaction did not
+/// claim.
+fn outcomes_of(
+    tx: &Conn<'_>,
+    ops: &[Op],
+    claimed: &HashSet<String>,
+) -> Result<HashMap<String, Outcome>> {
+    let repeats: Vec<String> = ops
+        .iter()
+        .map(|op| op.id.to_string())
+        .filter(|id| !claimed.contains(id))
+        .collect();
+    if repeats.is_empty() {
+        return Ok(HashMap::new());
+    }
+    tx.query(
+        "SELECT op_id, outcome FROM applied_ops WHERE op_id = ANY($1)",
+        &[&repeats],
+    )?
+    .iter()
+    .map(|r| Ok((r.get::<_, String>(0), from_json(&r.get::<_, String>(1))?)))
+    .collect()
 }
