@@ -17,7 +17,7 @@
 //! every stored event after its high water before it goes on (presence
 //! events sent meanwhile are lost; the next one carries the count).
 
-use super::room_events::event_of_row;
+use super::event_wire::{CHANNEL, Note, event_of_row};
 use crate::error::{HubError, Result};
 use crate::rooms::{Fanout, FeedItem};
 use farmlive_protocol::RoomId;
@@ -27,44 +27,12 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls};
 
-/// The channel every hub process listens on.
-pub(super) const CHANNEL: &str = "farmlive_events";
-
 /// Rows read per query when catching up.
 const PAGE: i64 = 500;
 /// The first wait before connecting again; it doubles up to [`RETRY_MAX`].
 const RETRY_FIRST: Duration = Duration::from_millis(100);
 /// The longest wait between two attempts to connect again.
 const RETRY_MAX: Duration = Duration::from_secs(5);
-
-/// The notification of a transaction that stored events up to `last`.
-pub(super) fn stored_payload(last: i64) -> String {
-    last.to_string()
-}
-
-/// The notification of a presence event (not stored): the event itself.
-pub(super) fn unstored_payload(event: &RoomEvent) -> Result<String> {
-    super::to_json(event)
-}
-
-/// What a notification says.
-#[derive(Debug, PartialEq)]
-enum Note {
-    /// Events are stored up to this id.
-    Stored(u64),
-    /// An event that is not stored.
-    Unstored(RoomEvent),
-}
-
-impl Note {
-    fn parse(payload: &str) -> Option<Note> {
-        if payload.starts_with('{') {
-            serde_json::from_str(payload).ok().map(Note::Unstored)
-        } else {
-            payload.parse().ok().map(Note::Stored)
-        }
-    }
-}
 
 /// An open listening connection: its client (to read rows) and the
 /// notifications its connection task forwards. The receiver ends when
@@ -199,24 +167,4 @@ pub(super) fn start(pool: &super::pool::Pool) -> Result<Arc<Fanout>> {
     let fanout = Arc::new(Fanout::new(high_water));
     pool.spawn(run(config, fanout.clone(), link, high_water));
     Ok(fanout)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use farmlive_protocol::room::RoomEventBody;
-
-    #[test]
-    fn notifications_say_what_to_publish() {
-        assert_eq!(Note::parse(&stored_payload(42)), Some(Note::Stored(42)));
-        let event = RoomEvent {
-            id: 7,
-            room: RoomId::new(),
-            at: 1,
-            body: RoomEventBody::Ended,
-        };
-        let payload = unstored_payload(&event).unwrap_or_default();
-        assert_eq!(Note::parse(&payload), Some(Note::Unstored(event)));
-        assert_eq!(Note::parse("nonsense"), None);
-    }
 }

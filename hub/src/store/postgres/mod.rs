@@ -60,6 +60,7 @@ mod blobs;
 mod buyers;
 mod counters;
 mod devices;
+mod event_wire;
 mod listen;
 mod listing_blobs;
 mod listings;

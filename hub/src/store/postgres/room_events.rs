@@ -10,9 +10,10 @@
 //! never stored, carries itself.
 
 use super::backend::PgStore;
+use super::event_wire::{self, event_of_row};
 use super::pool::Conn;
 use super::room_records::{RoomLock, load_room};
-use super::{counters, from_json, listen, now_ms, to_json};
+use super::{counters, now_ms, to_json};
 use crate::error::{HubError, Result};
 use crate::rooms::{Fanout, FeedItem};
 use crate::store::interface::{Following, Principal};
@@ -22,7 +23,6 @@ use farmlive_protocol::room::{RoomEvent, RoomEventBody, RoomStatus};
 use farmlive_protocol::{BuyerContact, BuyerId, RoomId};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_postgres::Row;
 
 /// An event appended in a transaction, numbered when it commits.
 pub(super) type Pending = (RoomId, i64, RoomEventBody);
@@ -56,25 +56,16 @@ pub(super) fn insert(conn: &Conn<'_>, pending: Vec<Pending>) -> Result<Vec<RoomE
          SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[])",
         &[&ids, &rooms, &ats, &bodies],
     )?;
-    notify(conn, &listen::stored_payload(last))?;
+    notify(conn, &event_wire::stored_payload(last))?;
     Ok(events)
 }
 
 fn notify(conn: &Conn<'_>, payload: &str) -> Result<()> {
-    conn.execute("SELECT pg_notify($1, $2)", &[&listen::CHANNEL, &payload])?;
+    conn.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&event_wire::CHANNEL, &payload],
+    )?;
     Ok(())
-}
-
-/// A stored event from a row of (id, room_id, at, body).
-pub(super) fn event_of_row(row: &Row) -> Result<RoomEvent> {
-    let bad_id = |_| HubError::Internal("a stored event id is not an id".into());
-    Ok(RoomEvent {
-        id: u64::try_from(row.get::<_, i64>(0))
-            .map_err(|_| HubError::Internal("negative event id".into()))?,
-        room: row.get::<_, String>(1).parse().map_err(bad_id)?,
-        at: row.get(2),
-        body: from_json(&row.get::<_, String>(3))?,
-    })
 }
 
 /// The id of the room's latest stored event (0 if none).
@@ -136,7 +127,7 @@ impl LiveRoom for PgLive<'_> {
                 at: now_ms(),
                 body: body.clone(),
             };
-            notify(tx, &listen::unstored_payload(&event)?)?;
+            notify(tx, &event_wire::unstored_payload(&event)?)?;
             Ok(true)
         })
     }
