@@ -68,6 +68,13 @@ pub struct HubArgs {
     /// cookie Secure (then plain-HTTP visits cannot keep a guest).
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
+    /// This process's own address as viewers reach it directly, when
+    /// several processes serve one hub: rooms whose phone publishes to this
+    /// process are recorded with it, and the other processes send their
+    /// HTTP-FLV viewers here. Default: the --listen address, unless it is
+    /// 0.0.0.0 (then name it: e.g. http://10.0.0.2:8080).
+    #[arg(long, value_name = "URL")]
+    pub node_url: Option<String>,
 }
 
 /// A hub's database and where its files go: `--db`, `--hub-data`,

@@ -79,6 +79,13 @@ pub struct HubOptions {
     /// Where photos, live media and the code key go when the database is
     /// on PostgreSQL (see [`store::HubFiles`]).
     pub files: store::HubFiles,
+    /// This process's own HTTP address as viewers reach it directly
+    /// (`http://10.0.0.2:8080`), when several processes serve one hub: a
+    /// room whose publisher connects to this process's ingest is recorded
+    /// with it, and the other processes redirect the room's HTTP-FLV
+    /// viewers here. By default [`run`] takes the address it listens on,
+    /// unless that is a wildcard (`0.0.0.0`).
+    pub node_url: Option<String>,
 }
 
 impl Default for HubOptions {
@@ -94,6 +101,7 @@ impl Default for HubOptions {
             relay: RelayLimits::default(),
             public_url: None,
             files: store::HubFiles::default(),
+            node_url: None,
         }
     }
 }
@@ -168,6 +176,12 @@ impl Hub {
     ) -> Result<Hub> {
         let store: Arc<dyn HubStore> = operator.clone().into_hub_store();
         let media = Arc::new(Media::new(options.relay, options.rtmp_public));
+        if let Some(url) = &options.node_url {
+            public_url_is_https(url).ok_or_else(|| {
+                HubError::Internal(format!("the node URL {url:?} is not http(s)://HOST:PORT"))
+            })?;
+            media.set_node_url(url);
+        }
         // Every room on air is served as HLS and recorded.
         media.set_sink_factory(Arc::new(media::recording::HlsRecorder::new(
             hls_root.clone(),
@@ -342,6 +356,11 @@ pub async fn run(
     let addr = listener
         .local_addr()
         .map_err(|e| HubError::Io(e.to_string()))?;
+    // Viewers of a room whose ingest is here are sent to this address
+    // (unless the operator named another, or it is a wildcard).
+    if !addr.ip().is_unspecified() {
+        hub.state.media.set_node_url(&format!("http://{addr}"));
+    }
     // From the address asked for: an ephemeral HTTP port means an ephemeral RTMP port.
     let rtmp = match rtmp_listen.resolve(listen) {
         Some(at) => {

@@ -11,15 +11,28 @@
 //! is unknown or has no publisher on air. Public, like the room itself:
 //! players (mpegts.js, ffplay, a CDN) send no token. Never compressed
 //! (the router's compression skips `video/`).
+//!
+//! With several hub processes, a room's publisher is connected to one of
+//! them, and only that one relays it. A viewer who reaches another process
+//! is redirected (307) to the process the room records as holding its
+//! ingest ([`RoomStore::ingest_node`]); the redirect carries [`SENT_ON`],
+//! and a request carrying it is never sent on again, so two processes
+//! cannot bounce a player between them. Redirecting rather than pulling
+//! the stream from the ingest's process keeps one relay per room and adds
+//! one round trip, once; a CDN in front is sent to the ingest's process
+//! the same way. HLS needs neither: every process reads it from the shared
+//! data folder.
+//!
+//! [`RoomStore::ingest_node`]: crate::store::interface::RoomStore::ingest_node
 
 use super::hangup::Hangup;
 use super::sse::schedule_presence;
-use super::state::{AppState, St};
+use super::state::{AppState, St, blocking};
 use crate::error::{HubError, Result};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Extension, Path, State};
-use axum::http::{HeaderValue, header};
+use axum::extract::{Extension, Path, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use farmlive_protocol::RoomId;
@@ -52,16 +65,20 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new().route(media::LIVE_FLV.path, get(live_flv))
 }
 
+/// The query a viewer redirected by another process of the hub carries.
+pub const SENT_ON: &str = "sent=1";
+
 async fn live_flv(
     State(s): St,
     hangup: Option<Extension<Hangup>>,
     Path(file): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response> {
     let room = media::flv_room(&file).ok_or(HubError::NotFound("no such live stream"))?;
-    let feed = s
-        .media
-        .watch(room)
-        .ok_or(HubError::NotFound("this room is not on air"))?;
+    let Some(feed) = s.media.watch(room) else {
+        let sent = query.is_some_and(|q| q.split('&').any(|p| p == SENT_ON));
+        return elsewhere(&s, room, sent).await;
+    };
     // Absent only when the router is served without `crate::serve`.
     if let Some(Extension(hangup)) = hangup {
         // The relay's bounded queue, not the kernel's send buffer, decides
@@ -86,6 +103,35 @@ async fn live_flv(
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     // Players on other origins (a storefront behind a CDN) may read it.
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    Ok(resp)
+}
+
+/// A viewer of a room not on air in this process: redirected to the
+/// process that holds the room's ingest, if another one does and the
+/// viewer was not sent here already; else 404.
+async fn elsewhere(s: &Arc<AppState>, room: RoomId, sent: bool) -> Result<Response> {
+    let not_here = HubError::NotFound("this room is not on air");
+    if sent {
+        return Err(not_here);
+    }
+    let store = s.store.clone();
+    let node = blocking(move || store.ingest_node(room)).await?;
+    let Some(node) = node.filter(|n| Some(n.as_str()) != s.media.node_url()) else {
+        return Err(not_here);
+    };
+    let to = format!("{node}{}?{SENT_ON}", media::live_flv_path(room));
+    let location = HeaderValue::from_str(&to)
+        .map_err(|_| HubError::Internal(format!("the ingest's address {node:?} is not a URL")))?;
+    let mut resp = Response::new(Body::empty());
+    *resp.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+    let h = resp.headers_mut();
+    h.insert(header::LOCATION, location);
+    // Where a room is on air changes when its phone reconnects.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),

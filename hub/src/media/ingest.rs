@@ -211,9 +211,9 @@ async fn connection(
                     }
                 }
                 Step::Authorize { request_id, key } => {
-                    let store = store.clone();
+                    let checking = store.clone();
                     let found =
-                        tokio::task::spawn_blocking(move || store.publishing_room(&key)).await;
+                        tokio::task::spawn_blocking(move || checking.publishing_room(&key)).await;
                     let found = match found {
                         Ok(Ok(found)) => found,
                         Ok(Err(e)) => return format!("cannot check the key: {e}"),
@@ -221,6 +221,7 @@ async fn connection(
                     };
                     let ok = found.is_some();
                     if let Some((room, feed)) = found {
+                        claim_ingest(&store, &media, room).await;
                         let publisher = media.publish(room);
                         tracing::info!(target: "farmlive::media", %room, "publisher on air");
                         let mut a = OnAir {
@@ -249,6 +250,26 @@ async fn connection(
                     return why.into();
                 }
             }
+        }
+    }
+}
+
+/// Records this process as the room's ingest, so the hub's other
+/// processes send its HTTP-FLV viewers here. Done before the room goes on
+/// air here, so a viewer sent here finds it. A failure is logged, not
+/// fatal: the show still goes out, to viewers who reach this process.
+async fn claim_ingest(store: &Arc<dyn HubStore>, media: &Media, room: farmlive_protocol::RoomId) {
+    let Some(node) = media.node_url().map(str::to_owned) else {
+        return;
+    };
+    let store = store.clone();
+    match tokio::task::spawn_blocking(move || store.claim_ingest(room, &node)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(target: "farmlive::media", %room, "cannot record the ingest's process: {e}")
+        }
+        Err(e) => {
+            tracing::warn!(target: "farmlive::media", %room, "cannot record the ingest's process: {e}")
         }
     }
 }

@@ -84,6 +84,10 @@ pub struct Media {
     ingest_addr: OnceLock<SocketAddr>,
     /// `rtmp://HOST:PORT/live` as publishers reach it, if the operator set it.
     ingest_public: Option<String>,
+    /// This process's own HTTP address as viewers reach it directly, when
+    /// known: recorded with each room whose publisher connects here, so
+    /// that the hub's other processes send the room's viewers here.
+    node_url: OnceLock<String>,
     /// How long viewers wait for a publisher that left.
     pub publisher_grace: Duration,
 }
@@ -115,8 +119,22 @@ impl Media {
             next_publisher: Mutex::new(0),
             ingest_addr: OnceLock::new(),
             ingest_public: ingest_public.map(|s| s.trim_end_matches('/').to_owned()),
+            node_url: OnceLock::new(),
             publisher_grace: PUBLISHER_GRACE,
         }
+    }
+
+    /// This process is reached directly at `url` (`http://10.0.0.2:8080`;
+    /// set once, the first call wins).
+    pub fn set_node_url(&self, url: &str) {
+        let _ = self
+            .node_url
+            .set(url.trim().trim_end_matches('/').to_owned());
+    }
+
+    /// This process's own HTTP address, if known (see [`Media::set_node_url`]).
+    pub fn node_url(&self) -> Option<&str> {
+        self.node_url.get().map(String::as_str)
     }
 
     /// The RTMP ingest listens on `addr` (set once, when it starts).

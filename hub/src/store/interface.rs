@@ -258,6 +258,9 @@ pub trait ListingStore {
         listing: ListingId,
         city: &str,
     ) -> Result<farmlive_protocol::api::DeliveryQuote>;
+    /// What ordering from `farm` now promises to each city it serves,
+    /// soonest first; empty when it serves none (no origin or no routes).
+    fn delivery_options(&self, farm: FarmId) -> Result<Vec<farmlive_protocol::api::DeliveryQuote>>;
 }
 
 /// Buyers' orders.
@@ -292,6 +295,15 @@ pub trait RoomStore {
     /// The live room a stream key publishes to, with its feed (to hear of
     /// its end); `None` for a wrong or revoked key.
     fn publishing_room(&self, key: &StreamKey) -> Result<Option<(RoomId, Arc<Feed>)>>;
+    /// Records that the hub process reached at `node` (its own HTTP
+    /// address, `http://10.0.0.2:8080`) holds live room `id`'s RTMP
+    /// ingest, so that the other processes of the hub send the room's
+    /// HTTP-FLV viewers there ([`RoomStore::ingest_node`]).
+    fn claim_ingest(&self, id: RoomId, node: &str) -> Result<()>;
+    /// The HTTP address of the process holding live room `id`'s ingest;
+    /// `None` if none is recorded (the room is not live, no publisher
+    /// came yet, or the store serves one process only).
+    fn ingest_node(&self, id: RoomId) -> Result<Option<String>>;
     /// Pins a listing of the shelf.
     fn pin(&self, farms: &BTreeSet<FarmId>, id: RoomId, req: &PinRequest) -> Result<RoomView>;
     /// Unpins the pinned listing, if any.

@@ -20,6 +20,10 @@ pub const PG_MIGRATIONS: &[Migration] = &[
         "002_routes.sql",
         include_str!("../../sql-pg/002_routes.sql"),
     ),
+    Migration::new(
+        "003_ingest_nodes.sql",
+        include_str!("../../sql-pg/003_ingest_nodes.sql"),
+    ),
 ];
 
 /// The PostgreSQL schema version this hub writes.

@@ -144,6 +144,16 @@ impl ListingStore for PgStore {
         )
     }
 
+    fn delivery_options(
+        &self,
+        farm: farmlive_protocol::FarmId,
+    ) -> Result<Vec<farmlive_protocol::api::DeliveryQuote>> {
+        Ok(crate::store::rules::routes::quotes(
+            &self.routes_of_farm(farm)?,
+            crate::store::now_ms(),
+        ))
+    }
+
     fn public_listings(&self, limit: u32) -> Result<Vec<PublicListing>> {
         self.active_listings(limit)
     }
@@ -191,6 +201,14 @@ impl RoomStore for PgStore {
 
     fn publishing_room(&self, key: &StreamKey) -> Result<Option<(RoomId, Arc<Feed>)>> {
         self.room_of_stream_key(key)
+    }
+
+    fn claim_ingest(&self, id: RoomId, node: &str) -> Result<()> {
+        self.claim_room_ingest(id, node)
+    }
+
+    fn ingest_node(&self, id: RoomId) -> Result<Option<String>> {
+        self.room_ingest_node(id)
     }
 
     fn pin(&self, farms: &BTreeSet<FarmId>, id: RoomId, req: &PinRequest) -> Result<RoomView> {

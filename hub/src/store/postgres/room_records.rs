@@ -118,3 +118,26 @@ pub(super) fn live_room_by_stream_key(conn: &Conn<'_>, key_hash: &str) -> Result
     })
     .transpose()
 }
+
+/// Records that the process reached at `node` holds live room `id`'s
+/// ingest (its publisher is connected there). The last publisher's
+/// process wins: a phone that reconnects through another process moves
+/// its room there.
+pub(super) fn set_ingest_node(conn: &Conn<'_>, id: RoomId, node: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE rooms SET ingest_node = $2 WHERE id = $1 AND status = 'live'",
+        &[&id.to_string(), &node],
+    )?;
+    Ok(())
+}
+
+/// The process holding live room `id`'s ingest, if the room is live and
+/// a publisher has connected.
+pub(super) fn ingest_node(conn: &Conn<'_>, id: RoomId) -> Result<Option<String>> {
+    Ok(conn
+        .query_opt(
+            "SELECT ingest_node FROM rooms WHERE id = $1 AND status = 'live'",
+            &[&id.to_string()],
+        )?
+        .and_then(|r| r.get::<_, Option<String>>(0)))
+}

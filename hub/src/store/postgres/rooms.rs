@@ -186,6 +186,16 @@ impl PgStore {
         Ok((live == Some(room)).then_some((room, feed)))
     }
 
+    /// Records `node` as the process holding live room `id`'s ingest.
+    pub(super) fn claim_room_ingest(&self, id: RoomId, node: &str) -> Result<()> {
+        room_records::set_ingest_node(&self.pool.get()?, id, node)
+    }
+
+    /// The process holding live room `id`'s ingest, if recorded.
+    pub(super) fn room_ingest_node(&self, id: RoomId) -> Result<Option<String>> {
+        room_records::ingest_node(&self.pool.get()?, id)
+    }
+
     /// Pins a listing of the shelf, optionally at a live price.
     pub(super) fn pin_listing(
         &self,

@@ -140,6 +140,16 @@ impl ListingStore for SqliteStore {
         )
     }
 
+    fn delivery_options(
+        &self,
+        farm: farmlive_protocol::FarmId,
+    ) -> Result<Vec<farmlive_protocol::api::DeliveryQuote>> {
+        Ok(crate::store::rules::routes::quotes(
+            &self.db.routes_of_farm(farm)?,
+            crate::store::now_ms(),
+        ))
+    }
+
     fn public_listings(&self, limit: u32) -> Result<Vec<PublicListing>> {
         self.db.public_listings(limit)
     }
@@ -187,6 +197,16 @@ impl RoomStore for SqliteStore {
 
     fn publishing_room(&self, key: &StreamKey) -> Result<Option<(RoomId, Arc<Feed>)>> {
         self.db.publishing_room(key)
+    }
+
+    /// A hub on a SQLite file is one process: its ingest is the only one,
+    /// so there is nothing to record for others.
+    fn claim_ingest(&self, _id: RoomId, _node: &str) -> Result<()> {
+        Ok(())
+    }
+
+    fn ingest_node(&self, _id: RoomId) -> Result<Option<String>> {
+        Ok(None)
     }
 
     fn pin(&self, farms: &BTreeSet<FarmId>, id: RoomId, req: &PinRequest) -> Result<RoomView> {
