@@ -38,6 +38,7 @@ mod facade;
 mod live;
 mod log;
 mod manifest;
+mod reminders;
 mod remote;
 mod room;
 mod runtime;

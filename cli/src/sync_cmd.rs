@@ -66,6 +66,14 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
         }
         options.public_url = Some(url.trim().to_owned());
     }
+    if let Some(url) = &args.node_url {
+        if farmlive_hub::public_url_is_https(url).is_none() {
+            return Err(Failure::input(format!(
+                "--node-url {url:?} is not an http:// or https:// address"
+            )));
+        }
+        options.node_url = Some(url.trim().to_owned());
+    }
     if let Some(h) = &args.trusted_proxy_header {
         options.trusted_proxy_header = Some(
             h.trim()
@@ -239,6 +247,7 @@ pub fn sync(core: &Core, out: &Output, args: SyncArgs) -> CmdResult {
                         );
                     }
                 }
+                print_reminders(core, out)?;
             }
             Err(farmlive_core::Error::Cancelled) => return Ok(()),
             Err(e) if args.watch && e.is_transient() => eprintln!("offline: {e}; will retry"),
@@ -254,6 +263,19 @@ pub fn sync(core: &Core, out: &Output, args: SyncArgs) -> CmdResult {
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
     }
+}
+
+/// The ship-by reminders now due (12 h and 2 h before an order's
+/// ship-by), each once: one line each, or a JSON object each.
+fn print_reminders(core: &Core, out: &Output) -> CmdResult {
+    for r in core.ship_reminders()? {
+        if out.json {
+            println!("{}", serde_json::json!({ "ship_reminder": r }));
+            continue;
+        }
+        println!("{}", r.message().render(out.lang));
+    }
+    Ok(())
 }
 
 /// "in 2d 5h", "in 40m", "3h late".

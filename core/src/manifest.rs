@@ -9,6 +9,9 @@ use crate::error::Result;
 use crate::{Core, Order, OrderFilter};
 use farmlive_protocol::cities::city;
 use farmlive_protocol::{Delivery, Lang};
+
+/// `day` (days since 1970-01-01) as `YYYY-MM-DD` (the protocol's calendar).
+pub use farmlive_protocol::calendar::civil_date;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -159,21 +162,6 @@ impl Manifest {
         }
         out
     }
-}
-
-/// `day` (days since 1970-01-01) as `YYYY-MM-DD`.
-pub fn civil_date(day: i64) -> String {
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = day + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 fn csv_field(s: &str) -> String {

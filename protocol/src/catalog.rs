@@ -554,4 +554,9 @@ catalog! {
         en: "this farm has no delivery routes yet, so it cannot deliver to {city}",
         zh: "该农场还没有配送线路，无法配送到{city}",
     }
+    /// A ship-by reminder: an order waiting to ship with this many hours left.
+    ShipReminder = "ship_reminder" {
+        en: "⏰ {hours} h left to ship order {order}: {quantity} {title} (ship by {ship_by})",
+        zh: "⏰ 订单 {order} 还剩 {hours} 小时必须发货：{quantity} {title}（最晚发货 {ship_by}）",
+    }
 }

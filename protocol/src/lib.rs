@@ -6,6 +6,7 @@
 //! trusts a device's word for it.
 
 pub mod api;
+pub mod calendar;
 pub mod catalog;
 pub mod cities;
 pub mod delivery;

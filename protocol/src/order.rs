@@ -437,6 +437,27 @@ pub fn reminders_between(placed_at: UnixMillis, from: UnixMillis, to: UnixMillis
         .collect()
 }
 
+/// The reminder a device gives now for an order placed at `placed_at` that
+/// still waits to ship, when the reminders `given` were given before: the
+/// most urgent of the [`SHIP_REMINDER_HOURS`] whose moment has passed and
+/// that were not given (a phone that was offline through both says only
+/// "2 hours left"), and none once the ship-by has passed (the order is
+/// overdue then, and flagged so). Also every hour now due, to be marked
+/// given so that none is said twice.
+pub fn reminder_now(
+    placed_at: UnixMillis,
+    now: UnixMillis,
+    given: &[u32],
+) -> (Option<u32>, Vec<u32>) {
+    let due = ship_by(placed_at);
+    let newly: Vec<u32> = SHIP_REMINDER_HOURS
+        .into_iter()
+        .filter(|h| due - i64::from(*h) * 3_600_000 <= now && !given.contains(h))
+        .collect();
+    let say = (now < due).then(|| newly.iter().copied().min()).flatten();
+    (say, newly)
+}
+
 /// When an order placed at `placed_at` must ship by.
 pub fn ship_by(placed_at: UnixMillis) -> UnixMillis {
     placed_at.saturating_add(SHIP_WITHIN_MS)
@@ -606,6 +627,13 @@ mod tests {
     #[test]
     fn reminders_come_at_12_and_2_hours_before_the_ship_by_each_once() {
         let hour = 3_600_000;
+        // A device's reminders: the most urgent due, each once, none when late.
+        assert_eq!(reminder_now(0, 59 * hour, &[]), (None, vec![]));
+        assert_eq!(reminder_now(0, 60 * hour, &[]), (Some(12), vec![12]));
+        assert_eq!(reminder_now(0, 61 * hour, &[12]), (None, vec![]));
+        assert_eq!(reminder_now(0, 70 * hour, &[12]), (Some(2), vec![2]));
+        assert_eq!(reminder_now(0, 71 * hour, &[]), (Some(2), vec![12, 2]));
+        assert_eq!(reminder_now(0, 73 * hour, &[]), (None, vec![12, 2]));
         assert_eq!(reminders_between(0, 0, 59 * hour), Vec::<u32>::new());
         assert_eq!(reminders_between(0, 59 * hour, 60 * hour), [12]);
         assert_eq!(reminders_between(0, 60 * hour, 70 * hour), [2]);

@@ -131,3 +131,68 @@ fn an_order_waiting_past_its_ship_by_is_flagged_overdue_on_the_device() {
     let then = later.order(order.id).unwrap();
     assert!(then.overdue && then.at_risk, "{then:?}");
 }
+
+/// The ship-by reminders on the farmer's device, from an order placed
+/// through the hub and synced: nothing before 12 hours are left; then the
+/// 12-hour reminder once; then the 2-hour one once; a shipped order and an
+/// overdue one get none. A phone offline through both moments says only
+/// the more urgent one.
+#[test]
+fn the_farmer_is_reminded_12_and_2_hours_before_the_ship_by_each_once() {
+    let World {
+        rt,
+        hub,
+        phone,
+        buyer,
+        mangoes,
+        order,
+    } = ordered(2);
+    let hour = 3_600_000;
+    let core = &phone.core;
+    let at = |hours_after: i64| order.placed_at + hours_after * hour;
+    assert!(core.ship_reminders_at(at(59)).unwrap().is_empty());
+    let twelve = core.ship_reminders_at(at(61)).unwrap();
+    assert_eq!(twelve.len(), 1, "{twelve:?}");
+    let r = &twelve[0];
+    assert_eq!((r.order, r.hours_left, r.quantity), (order.id, 12, 2));
+    assert_eq!(r.ship_by, order.placed_at + 72 * hour);
+    let text = r.message().render(farmlive_core::protocol::Lang::Zh);
+    assert!(
+        text.contains("12 小时") && text.contains("Mangoes"),
+        "{text}"
+    );
+    assert!(core.ship_reminders_at(at(62)).unwrap().is_empty(), "once");
+    let two = core.ship_reminders_at(at(70)).unwrap();
+    assert_eq!(two.iter().map(|r| r.hours_left).collect::<Vec<_>>(), [2]);
+    assert!(core.ship_reminders_at(at(71)).unwrap().is_empty(), "once");
+    assert!(
+        core.ship_reminders_at(at(80)).unwrap().is_empty(),
+        "late: overdue, not reminded"
+    );
+
+    // A second order, the phone offline through both moments: one reminder,
+    // the urgent one. A third, shipped: none.
+    let second = rt
+        .block_on(buyer.order(mangoes, 1, Delivery::Standard, "k2"))
+        .unwrap();
+    let third = rt
+        .block_on(buyer.order(mangoes, 1, Delivery::Standard, "k3"))
+        .unwrap();
+    phone.sync(&rt);
+    for action in [
+        OrderAction::Accept,
+        OrderAction::Pack,
+        OrderAction::Ship {
+            carrier: "SF Express".into(),
+            tracking: "SF123".into(),
+        },
+    ] {
+        core.act_on_order(third.id, action).unwrap();
+    }
+    let late = core
+        .ship_reminders_at(second.placed_at + 71 * hour)
+        .unwrap();
+    let ids: Vec<_> = late.iter().map(|r| (r.order, r.hours_left)).collect();
+    assert_eq!(ids, [(second.id, 2)], "{late:?}");
+    drop(hub);
+}

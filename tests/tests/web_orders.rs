@@ -9,7 +9,7 @@
 mod web_support;
 
 use farmlive_core::protocol::{OrderAction, OrderId};
-use farmlive_tests::rt;
+use farmlive_tests::{now_ms, rt};
 use serde_json::Value;
 use web_support::{Browser, CONTACT, order_form, placed, world};
 
@@ -431,4 +431,96 @@ fn behind_an_https_public_url_the_storefronts_cookies_are_secure() {
             "{cleared}"
         );
     });
+}
+
+/// The date (`YYYY-MM-DD`, Beijing time) a label shows after `prefix`.
+fn date_after<'a>(body: &'a str, prefix: &str) -> &'a str {
+    let at = body
+        .find(prefix)
+        .unwrap_or_else(|| panic!("{prefix:?} in {body}"))
+        + prefix.len();
+    &body[at..at + 10]
+}
+
+/// A farm that ships over routes: its room's order form offers the cities
+/// it serves, soonest first, each with the day an order placed now would
+/// arrive (ship-by plus transit); an order to one carries its route, and
+/// its page shows the city and the day; a city it does not serve (a forged
+/// form) is refused with a page naming the nearest served city.
+#[test]
+fn a_room_page_offers_the_farms_cities_with_the_day_an_order_arrives() {
+    use farmlive_core::protocol::calendar::china_date;
+    use farmlive_core::protocol::routes::parse_csv;
+    let rt = rt();
+    let w = world(&rt, &[]);
+    let routes = parse_csv(
+        "origin,destination,carrier,transit_days\n\
+         haikou,beijing,Hainan Cold Chain,3\n\
+         haikou,shanghai,Hainan Cold Chain,2\n",
+    )
+    .unwrap();
+    let store = w.hub.store();
+    store.import_routes(&routes).unwrap();
+    store.set_farm_origin("Farm A", "haikou").unwrap();
+    let (id, promised) = rt.block_on(async {
+        let room = w.room().await;
+        let before = farmlive_core::protocol::order::ship_by(now_ms());
+        let mut zh = Browser::new(&w.hub.url, "zh-CN");
+        let page = zh.get(&format!("/r/{room}")).await;
+        let after = farmlive_core::protocol::order::ship_by(now_ms());
+        let body = &page.body;
+        assert!(body.contains("<select name=\"city\""), "{body}");
+        let (shanghai, beijing) = ("上海 · 预计送达 ", "北京 · 预计送达 ");
+        assert!(
+            body.find(shanghai).unwrap() < body.find(beijing).unwrap(),
+            "soonest first: {body}"
+        );
+        let day = 86_400_000;
+        let arrives = date_after(body, beijing);
+        assert!(
+            [china_date(before + 3 * day), china_date(after + 3 * day)]
+                .contains(&arrives.to_owned()),
+            "{arrives}"
+        );
+        assert!(
+            [china_date(before + 2 * day), china_date(after + 2 * day)]
+                .contains(&date_after(body, shanghai).to_owned())
+        );
+        let mut en = Browser::new(&w.hub.url, "en");
+        let english = en.get(&format!("/r/{room}")).await.body;
+        assert!(english.contains("Beijing · arrives by "), "{english}");
+
+        // An order to Beijing carries the route; its page says where and when.
+        let mango = w.mango.to_string();
+        let order_path = format!("/r/{room}/order");
+        let mut fields = order_form(&mango, "1", "city-1");
+        fields.extend(CONTACT);
+        fields.push(("city", "beijing"));
+        let id = placed(&zh.post(&order_path, &fields).await);
+        let order_page = zh.get(&format!("/o/{id}")).await.body;
+        assert!(
+            order_page.contains("<dd class=\"city\">北京</dd>"),
+            "{order_page}"
+        );
+        let promised = date_after(&order_page, "<dd class=\"promised\">");
+        assert_eq!(promised, arrives, "the page promised what the form said");
+
+        // A forged form naming a city the farm does not serve.
+        let mut fields = order_form(&mango, "1", "city-2");
+        fields.push(("city", "tianjin"));
+        let refused = zh.post(&order_path, &fields).await;
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        assert!(
+            refused.body.contains("天津") && refused.body.contains("北京"),
+            "names the nearest served city: {}",
+            refused.body
+        );
+        (id, promised.to_owned())
+    });
+    // The farmer's phone gets the order with its route.
+    w.farmer.sync(&rt);
+    let order = w.farmer.core.order(id.parse().unwrap()).unwrap();
+    let route = order.state.route.expect("ordered with a route");
+    assert_eq!(route.city, "beijing");
+    assert_eq!(china_date(route.promised_by), promised);
 }

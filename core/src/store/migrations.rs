@@ -11,6 +11,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration::new("001_init.sql", include_str!("../../sql/001_init.sql")),
     Migration::new("002_sync.sql", include_str!("../../sql/002_sync.sql")),
     Migration::new("003_rooms.sql", include_str!("../../sql/003_rooms.sql")),
+    Migration::new(
+        "004_reminders.sql",
+        include_str!("../../sql/004_reminders.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -56,6 +56,14 @@ impl Lang {
         self.strings().units[i]
     }
 
+    /// This language as the protocol's message catalog names it.
+    pub fn protocol(self) -> farmlive_protocol::Lang {
+        match self {
+            Lang::Zh => farmlive_protocol::Lang::Zh,
+            Lang::En => farmlive_protocol::Lang::En,
+        }
+    }
+
     /// The words of this language.
     pub fn strings(self) -> &'static Strings {
         match self {
@@ -164,6 +172,10 @@ pub struct Strings {
     pub phone: &'static str,
     /// Delivery address.
     pub address: &'static str,
+    /// The destination city picker's label.
+    pub deliver_to: &'static str,
+    /// Before a promised delivery date.
+    pub arrives_by: &'static str,
     /// The non-contact delivery option.
     pub non_contact: &'static str,
     /// Delivery label on the order page.
@@ -266,6 +278,8 @@ static EN: Strings = Strings {
     name: "Name",
     phone: "Phone",
     address: "Delivery address",
+    deliver_to: "City",
+    arrives_by: "arrives by",
     non_contact: "Non-contact delivery (left at the door)",
     delivery: "Delivery",
     place_order: "Place order",
@@ -340,6 +354,8 @@ static ZH: Strings = Strings {
     name: "姓名",
     phone: "电话",
     address: "收货地址",
+    deliver_to: "送达城市",
+    arrives_by: "预计送达",
     non_contact: "无接触配送（放在门口）",
     delivery: "配送方式",
     place_order: "提交订单",

@@ -7,7 +7,8 @@ use super::i18n::Lang;
 use super::media;
 use super::respond::{error_page, explain, html, see_other};
 use super::views::{
-    self, Chrome, CommentLine, OrderFormValues, PinnedCard, RoomPage, ShelfItem, TickerLine,
+    self, Chrome, CityChoice, CommentLine, OrderFormValues, PinnedCard, RoomPage, ShelfItem,
+    TickerLine,
 };
 use crate::error::{HubError, Result};
 use crate::http::{AppState, blocking, sse};
@@ -16,7 +17,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use farmlive_protocol::api::{pages, rooms};
+use farmlive_protocol::api::{DeliveryQuote, pages, rooms};
 use farmlive_protocol::room::{
     RoomEvent, RoomEventBody, RoomOrder, RoomStatus, RoomView, validate_comment,
 };
@@ -69,8 +70,21 @@ async fn recent(s: &Arc<AppState>, view: &RoomView) -> (Vec<CommentLine>, Vec<Ti
     (comments, ticker)
 }
 
+/// The cities the room's farm delivers to, with what each promises if
+/// ordered now (none when it has no routes, or the store cannot say: the
+/// form then takes an address alone, as the API does without a city).
+async fn delivery_options(s: &Arc<AppState>, view: &RoomView) -> Vec<DeliveryQuote> {
+    let (st, farm) = (s.clone(), view.farm.id);
+    blocking(move || st.store.delivery_options(farm))
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(target: "farmlive::hub", "delivery options of {farm}: {e}");
+            Vec::new()
+        })
+}
+
 /// A room page for `view`, as `lang` speaks, with the form's values and a
-/// message about the last post.
+/// message about the last post; `cities` from [`delivery_options`].
 fn page(
     view: &RoomView,
     lang: Lang,
@@ -78,6 +92,7 @@ fn page(
     error: Option<String>,
     form: OrderFormValues,
     chosen: Option<ListingId>,
+    cities: &[DeliveryQuote],
 ) -> RoomPage {
     let id = view.id;
     let pinned = view.pinned().map(|(l, now)| PinnedCard {
@@ -131,6 +146,7 @@ fn page(
         comments: Vec::new(),
         ticker: Vec::new(),
         last_event: view.last_event,
+        cities: CityChoice::all(cities, lang, &form.city),
         form: OrderFormValues {
             quantity: form.quantity.max(1),
             ..form
@@ -190,7 +206,9 @@ pub async fn show(State(s): St, Path(raw): Path<String>, headers: HeaderMap) -> 
     match view {
         Ok(view) => {
             let guest = guest::current(&s, &headers).await.is_some();
-            let mut p = page(&view, lang, guest, None, OrderFormValues::default(), None);
+            let cities = delivery_options(&s, &view).await;
+            let form = OrderFormValues::default();
+            let mut p = page(&view, lang, guest, None, form, None, &cities);
             (p.comments, p.ticker) = recent(&s, &view).await;
             respond(StatusCode::OK, &view, &p)
         }
@@ -213,6 +231,8 @@ pub struct OrderForm {
     address: String,
     #[serde(default)]
     non_contact: Option<String>,
+    #[serde(default)]
+    city: String,
     #[serde(default)]
     idempotency_key: String,
 }
@@ -250,10 +270,12 @@ pub async fn order(
         phone: f.phone.clone(),
         address: f.address.clone(),
         non_contact: f.non_contact.is_some(),
+        city: f.city.trim().to_owned(),
     };
+    let cities = delivery_options(&s, &view).await;
     let t = lang.strings();
     let fail = |e: String, status: StatusCode, guest: bool, cookie: Option<HeaderValue>| {
-        let p = page(&view, lang, guest, Some(e), values.clone(), chosen);
+        let p = page(&view, lang, guest, Some(e), values.clone(), chosen, &cities);
         let mut resp = respond(status, &view, &p);
         if let Some(c) = cookie {
             resp.headers_mut().append(header::SET_COOKIE, c);
@@ -294,7 +316,7 @@ pub async fn order(
             Delivery::Standard
         },
         idempotency_key: f.idempotency_key.trim().to_owned(),
-        destination: None,
+        destination: (!values.city.is_empty()).then(|| values.city.clone()),
     };
     let (st, room) = (s.clone(), view.id);
     match blocking(move || st.store.place_room_order(buyer, room, &req)).await {
@@ -306,7 +328,16 @@ pub async fn order(
             let (status, msg) = explain(&e, t);
             // The view again, so the page shows the stock and pin as they are now.
             let view_now = load(&s, view.id).await.unwrap_or(view.clone());
-            let mut p = page(&view_now, lang, true, Some(msg), values.clone(), chosen);
+            let cities = delivery_options(&s, &view_now).await;
+            let mut p = page(
+                &view_now,
+                lang,
+                true,
+                Some(msg),
+                values.clone(),
+                chosen,
+                &cities,
+            );
             (p.comments, p.ticker) = recent(&s, &view_now).await;
             let mut resp = respond(status, &view_now, &p);
             if let Some(c) = cookie {

@@ -179,6 +179,50 @@ pub struct OrderFormValues {
     pub address: String,
     /// Non-contact delivery.
     pub non_contact: bool,
+    /// The destination city's id, when the farm delivers over routes.
+    pub city: String,
+}
+
+/// A destination city the room's farm serves, as the order form offers it.
+pub struct CityChoice {
+    /// The city's id.
+    pub id: String,
+    /// `北京 · 预计送达 2026-12-06` / `Beijing · arrives by 2026-12-06`.
+    pub label: String,
+    /// Chosen in the form.
+    pub selected: bool,
+}
+
+impl CityChoice {
+    /// The choices of `quotes` in `lang`, `chosen` selected (else the first).
+    pub fn all(
+        quotes: &[farmlive_protocol::api::DeliveryQuote],
+        lang: Lang,
+        chosen: &str,
+    ) -> Vec<CityChoice> {
+        let t = lang.strings();
+        let chosen = if quotes.iter().any(|q| q.city == chosen) {
+            chosen
+        } else {
+            quotes.first().map_or("", |q| q.city.as_str())
+        };
+        quotes
+            .iter()
+            .filter_map(|q| {
+                let city = farmlive_protocol::cities::city(&q.city)?;
+                Some(CityChoice {
+                    id: q.city.clone(),
+                    label: format!(
+                        "{} · {} {}",
+                        city.name(lang.protocol()),
+                        t.arrives_by,
+                        beijing_day(q.promised_by)
+                    ),
+                    selected: q.city == chosen,
+                })
+            })
+            .collect()
+    }
 }
 
 /// A comment as the room page lists it.
@@ -256,6 +300,8 @@ pub struct RoomPage {
     pub last_event: u64,
     /// The form's values.
     pub form: OrderFormValues,
+    /// The cities the farm delivers to (none: an address alone).
+    pub cities: Vec<CityChoice>,
 }
 
 /// `/o/{order}`.
@@ -292,6 +338,9 @@ pub struct OrderPage {
     pub ship_by_utc: String,
     /// Ship-by, ISO 8601.
     pub ship_by_iso: String,
+    /// The destination city and the promised delivery day (Beijing time),
+    /// when ordered to a city over a route.
+    pub route: Option<(&'static str, String)>,
     /// Carrier and tracking number, once shipped.
     pub shipment: Option<(String, String)>,
     /// Why it was cancelled.
@@ -344,6 +393,10 @@ impl OrderPage {
             ship_by: beijing_minutes(o.ship_by(), t.zone),
             ship_by_utc: utc_minutes(o.ship_by()),
             ship_by_iso: iso(o.ship_by()),
+            route: o.route.as_ref().and_then(|r| {
+                let city = farmlive_protocol::cities::city(&r.city)?;
+                Some((city.name(lang.protocol()), beijing_day(r.promised_by)))
+            }),
             shipment: o
                 .shipment
                 .as_ref()
@@ -370,23 +423,9 @@ pub struct ErrorPage {
     pub message: String,
 }
 
-/// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's
-/// civil-from-days), so the hub needs no date crate for one line.
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 fn parts(ms: UnixMillis) -> (i64, u32, u32, i64, i64) {
     let secs = ms.div_euclid(1000);
-    let (y, m, d) = civil(secs.div_euclid(86_400));
+    let (y, m, d) = farmlive_protocol::calendar::civil(secs.div_euclid(86_400));
     let sod = secs.rem_euclid(86_400);
     (y, m, d, sod / 3600, sod % 3600 / 60)
 }
@@ -397,15 +436,15 @@ pub fn utc_minutes(ms: UnixMillis) -> String {
     format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02} UTC")
 }
 
-/// Beijing time's offset from UTC. Buyers are in China, which keeps one
-/// zone all year (no daylight saving), so a constant is exact.
-const BEIJING_OFFSET_MS: i64 = 8 * 3_600_000;
-
 /// `2026-12-04 19:40 北京时间`: the minute in Beijing time, then `zone`,
 /// the zone's name in the page's language.
 pub fn beijing_minutes(ms: UnixMillis, zone: &str) -> String {
-    let (y, m, d, h, min) = parts(ms.saturating_add(BEIJING_OFFSET_MS));
-    format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02} {zone}")
+    format!("{} {zone}", farmlive_protocol::calendar::china_minutes(ms))
+}
+
+/// `2026-12-04`: the day in Beijing time.
+pub fn beijing_day(ms: UnixMillis) -> String {
+    farmlive_protocol::calendar::china_date(ms)
 }
 
 /// `2026-12-04T11:40Z`.

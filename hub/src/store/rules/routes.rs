@@ -103,3 +103,17 @@ pub(crate) fn quote(
         promised_by: route.promised_by,
     })
 }
+
+/// What ordering now from a farm with `farm`'s routes promises to each
+/// city it serves, soonest first (then by city id): the choices a buyer
+/// picks a destination from.
+pub(crate) fn quotes(farm: &FarmRoutes, now: UnixMillis) -> Vec<DeliveryQuote> {
+    let mut quotes: Vec<DeliveryQuote> = farm
+        .routes
+        .iter()
+        .filter(|r| Some(r.origin) == farm.origin)
+        .filter_map(|r| quote(farm, city(r.destination)?, now).ok())
+        .collect();
+    quotes.sort_by(|a, b| (a.promised_by, &a.city).cmp(&(b.promised_by, &b.city)));
+    quotes
+}
