@@ -131,7 +131,10 @@ impl Weed {
             .args(["-s3.port.iceberg=0", "-s3.port.lance=0"])
             .args(["-master.telemetry=false", "-master.volumeSizeLimitMB=64"])
             .arg("-volume.max=0")
-            .arg(format!("-s3.config={}", self.dir.path().join("s3.json").display()))
+            .arg(format!(
+                "-s3.config={}",
+                self.dir.path().join("s3.json").display()
+            ))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log file"))
             .stderr(log)
@@ -167,8 +170,10 @@ impl Weed {
 
     /// A client of the bucket, for the harness (no retries: it polls).
     fn client(&self) -> object_store::aws::AmazonS3 {
-        let mut retry = object_store::RetryConfig::default();
-        retry.max_retries = 0;
+        let retry = object_store::RetryConfig {
+            max_retries: 0,
+            ..Default::default()
+        };
         object_store::aws::AmazonS3Builder::new()
             .with_endpoint(self.endpoint())
             .with_bucket_name(BUCKET)

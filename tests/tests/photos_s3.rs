@@ -115,15 +115,24 @@ fn an_upload_begun_through_process_a_is_resumed_through_process_b() {
             .blob_patch(&token, &sha, 300_000, photo.len(), &photo[300_000..])
             .await;
         assert_eq!(rest, (204, None));
-        assert_eq!(api_a.blob_get(Some(&token), &sha).await, (200, photo.clone()));
-        assert_eq!(api_b.blob_get(Some(&token), &sha).await, (200, photo.clone()));
+        assert_eq!(
+            api_a.blob_get(Some(&token), &sha).await,
+            (200, photo.clone())
+        );
+        assert_eq!(
+            api_b.blob_get(Some(&token), &sha).await,
+            (200, photo.clone())
+        );
     });
     let photo_bytes: Vec<String> = [dir.path().join("a"), dir.path().join("b")]
         .iter()
         .flat_map(|d| files_under(d))
         .filter(|f| f.contains(&sha))
         .collect();
-    assert!(photo_bytes.is_empty(), "photo bytes on disk: {photo_bytes:?}");
+    assert!(
+        photo_bytes.is_empty(),
+        "photo bytes on disk: {photo_bytes:?}"
+    );
     let stored = PhotoStorage::s3(&location, &weed.env()).unwrap();
     assert_eq!(stored.objects.list().unwrap(), [sha]);
     assert!(stored.parts.names().unwrap().is_empty(), "no upload left");
@@ -199,7 +208,10 @@ fn a_bucket_out_of_reach_stops_the_hub_at_start_saying_why() {
     env[0].1 = format!("http://127.0.0.1:{closed_port}");
     let refused = PhotoStorage::s3(&location, &env).unwrap_err().to_string();
     assert!(refused.contains(&location.to_string()), "{refused}");
-    assert!(refused.contains(&format!("127.0.0.1:{closed_port}")), "{refused}");
+    assert!(
+        refused.contains(&format!("127.0.0.1:{closed_port}")),
+        "{refused}"
+    );
     assert!(refused.contains("AWS_ENDPOINT_URL"), "{refused}");
     // The right server, a wrong secret: refused, the secret never shown.
     let mut env = weed.env();
@@ -207,10 +219,15 @@ fn a_bucket_out_of_reach_stops_the_hub_at_start_saying_why() {
     env[3].1 = wrong.into();
     let refused = PhotoStorage::s3(&location, &env).unwrap_err().to_string();
     assert!(refused.contains("cannot be read"), "{refused}");
-    assert!(!refused.contains(wrong) && !refused.contains(SECRET_KEY), "{refused}");
+    assert!(
+        !refused.contains(wrong) && !refused.contains(SECRET_KEY),
+        "{refused}"
+    );
     // A bucket that does not exist.
     let missing: S3Location = "s3://no-such-bucket".parse().unwrap();
-    let refused = PhotoStorage::s3(&missing, &weed.env()).unwrap_err().to_string();
+    let refused = PhotoStorage::s3(&missing, &weed.env())
+        .unwrap_err()
+        .to_string();
     assert!(refused.contains("s3://no-such-bucket"), "{refused}");
     // A working storage shows no secret either.
     let storage = PhotoStorage::s3(&location, &weed.env()).unwrap();

@@ -124,11 +124,7 @@ fn an_upload_cut_off_resumes_where_the_hub_says(kind: StoreKind) {
         assert_eq!(api.blob_get(Some(&t), &sha).await, (200, bytes.clone()));
     });
     assert!(hub.store.photo_complete(&sha).unwrap());
-    assert_eq!(
-        hub.photo_files(),
-        [sha],
-        "the photo alone, no upload left"
-    );
+    assert_eq!(hub.photo_files(), [sha], "the photo alone, no upload left");
 }
 
 both_stores!(
@@ -161,11 +157,7 @@ fn bytes_that_are_not_their_hash_are_refused(kind: StoreKind) {
         assert_eq!(api.blob_get(Some(&t), &claimed).await.0, 404);
     });
     assert!(!hub.store.photo_complete(&claimed).unwrap());
-    assert!(
-        hub.photo_files().is_empty(),
-        "{:?}",
-        hub.photo_files()
-    );
+    assert!(hub.photo_files().is_empty(), "{:?}", hub.photo_files());
 }
 
 both_stores!(
@@ -291,12 +283,7 @@ fn an_orphan_photo_is_collected_after_its_grace(kind: StoreKind) {
         );
         (api.upload(&t, &orphan).await, half_sha)
     });
-    assert_eq!(
-        hub.photo_files().len(),
-        2,
-        "{:?}",
-        hub.photo_files()
-    );
+    assert_eq!(hub.photo_files().len(), 2, "{:?}", hub.photo_files());
     assert_eq!(
         hub.store.collect_photos(now_ms()).unwrap(),
         Collected::default(),
@@ -307,11 +294,7 @@ fn an_orphan_photo_is_collected_after_its_grace(kind: StoreKind) {
         .collect_photos(now_ms() + ORPHAN_GRACE_MS + 60_000)
         .unwrap();
     assert_eq!((later.uploads, later.blobs), (1, 1), "{later:?}");
-    assert!(
-        hub.photo_files().is_empty(),
-        "{:?}",
-        hub.photo_files()
-    );
+    assert!(hub.photo_files().is_empty(), "{:?}", hub.photo_files());
     rt.block_on(async {
         assert_eq!(api.blob_get(Some(&t), &orphan_sha).await.0, 404);
         assert_eq!(api.blob_head(&t, &half_sha).await.0, 404);

@@ -38,9 +38,11 @@ fn go() -> Result<PathBuf, String> {
             return Ok(candidate);
         }
     }
-    Err("building SeaweedFS (the S3 tests' server) needs Go 1.24 or newer: install it \
+    Err(
+        "building SeaweedFS (the S3 tests' server) needs Go 1.24 or newer: install it \
          (https://go.dev/dl), or point FARMLIVE_WEED at a weed binary"
-        .into())
+            .into(),
+    )
 }
 
 /// Builds `weed` unless the one at [`binary`] is from [`VERSION`] (or
@@ -51,7 +53,10 @@ pub fn ensure() -> Result<(), String> {
         return if bin.exists() {
             Ok(())
         } else {
-            Err(format!("FARMLIVE_WEED names {}, which is missing", bin.display()))
+            Err(format!(
+                "FARMLIVE_WEED names {}, which is missing",
+                bin.display()
+            ))
         };
     }
     let stamp = cache_dir().join("weed.version");

@@ -130,9 +130,11 @@ impl S3Client {
             .unwrap_or_default();
         let allow_http = is_loopback(&endpoint)
             || var("AWS_ALLOW_HTTP").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let mut retry = RetryConfig::default();
-        retry.max_retries = RETRIES;
-        retry.retry_timeout = RETRY_FOR;
+        let retry = RetryConfig {
+            max_retries: RETRIES,
+            retry_timeout: RETRY_FOR,
+            ..RetryConfig::default()
+        };
         let mut builder = AmazonS3Builder::from_env();
         for (name, value) in env {
             // Unknown names are refused by name only: a value may be a key.
@@ -290,7 +292,11 @@ impl ObjectStore for S3Objects {
         // Only the objects right under the prefix: uploads are a level down.
         let listed = self
             .client
-            .block_on(self.client.store.list_with_delimiter(Some(&self.client.root())))
+            .block_on(
+                self.client
+                    .store
+                    .list_with_delimiter(Some(&self.client.root())),
+            )
             .map_err(|e| self.client.error("listing photos", e))?;
         Ok(listed
             .objects
@@ -309,7 +315,10 @@ mod tests {
     #[test]
     fn a_location_is_a_bucket_and_a_prefix() {
         let plain: S3Location = "s3://photos".parse().expect("bucket");
-        assert_eq!((plain.bucket.as_str(), plain.prefix.as_str()), ("photos", ""));
+        assert_eq!(
+            (plain.bucket.as_str(), plain.prefix.as_str()),
+            ("photos", "")
+        );
         let deep: S3Location = "s3://farm-photos/hub/one/".parse().expect("prefix");
         assert_eq!(deep.prefix, "hub/one");
         assert_eq!(deep.to_string(), "s3://farm-photos/hub/one");

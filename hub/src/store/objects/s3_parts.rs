@@ -63,7 +63,10 @@ impl S3Parts {
 
     fn delete_all(&self, chunks: Vec<ObjectMeta>) -> Result<()> {
         for chunk in chunks {
-            match self.client.block_on(self.client.store.delete(&chunk.location)) {
+            match self
+                .client
+                .block_on(self.client.store.delete(&chunk.location))
+            {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
                 Err(e) => return Err(self.client.error("deleting an upload's chunk", e)),
             }
