@@ -137,7 +137,27 @@ impl UploadParts for PartDir {
         Ok(entries
             .flatten()
             .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|name| name.len() > 64 && split_name(name).is_some())
+            .filter(|name| is_part_file(name))
             .collect())
     }
+
+    /// By file name: also `.part` files no device name fits (an older
+    /// hub's, a crash's), which the default could not split.
+    fn sweep(&self, keep: &dyn Fn(&str) -> bool) -> u64 {
+        let mut removed = 0;
+        for name in self.names().unwrap_or_default() {
+            if !keep(&name) && std::fs::remove_file(self.dir.join(&name)).is_ok() {
+                removed += 1;
+            }
+        }
+        removed
+    }
+}
+
+/// An upload's file: `<sha>` then anything, then `.part`.
+fn is_part_file(name: &str) -> bool {
+    name.len() > 64
+        && name.ends_with(".part")
+        && name.is_char_boundary(64)
+        && check_sha(&name[..64]).is_ok()
 }
