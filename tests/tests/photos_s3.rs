@@ -5,7 +5,8 @@
 //! folder), and served by either; the S3 server stopped mid-upload gives
 //! an error and loses nothing, and the retry once it is back succeeds; an
 //! unreachable bucket or refused keys stop a hub at start, saying so,
-//! never showing the secret. The photo suite itself runs on S3 too
+//! never showing the secret; and the upload seam's crash cut-back on S3.
+//! The photo suite itself runs on S3 too
 //! (`photos_stores.rs`, `postgres_s3`). Skipped without a `weed` binary
 //! unless `FARMLIVE_REQUIRE_S3` is set.
 
@@ -249,4 +250,43 @@ fn a_sqlite_hub_refuses_s3() {
         .unwrap()
         .to_string();
     assert!(refused.contains("--objects"), "{refused}");
+}
+
+/// The upload seam on S3 directly: a chunk written whose transaction then
+/// failed (an object past the recorded offset) is cut off by the next
+/// write at that offset, as a file's `set_len` does; restarting at 0
+/// drops every chunk; uploads are not photos; deleting twice is fine.
+#[test]
+fn a_chunk_past_the_recorded_offset_is_cut_off_on_s3() {
+    let Some(weed) = Weed::shared() else { return };
+    let storage = PhotoStorage::s3(&weed.location(), &weed.env()).unwrap();
+    let parts = &storage.parts;
+    let photo = bytes(4, 3000);
+    let sha = sha_hex(&photo);
+    parts.write_at(&sha, "dev", 0, &photo[..1000]).unwrap();
+    parts.write_at(&sha, "dev", 1000, &[0xee; 1500]).unwrap();
+    parts
+        .write_at(&sha, "dev", 1000, &photo[1000..2000])
+        .unwrap();
+    assert_eq!(parts.read(&sha, "dev").unwrap(), &photo[..2000]);
+    parts.write_at(&sha, "dev", 2000, &photo[2000..]).unwrap();
+    assert_eq!(parts.sha256(&sha, "dev").unwrap(), sha);
+    assert_eq!(parts.names().unwrap(), [format!("{sha}.dev.part")]);
+    assert!(
+        storage.objects.list().unwrap().is_empty(),
+        "not a photo yet"
+    );
+    parts.write_at(&sha, "dev", 0, &photo[..10]).unwrap();
+    assert_eq!(parts.read(&sha, "dev").unwrap(), &photo[..10]);
+    parts.write_at(&sha, "dev", 10, &photo[10..]).unwrap();
+    parts.move_into(&sha, "dev", &*storage.objects).unwrap();
+    assert_eq!(storage.objects.list().unwrap(), [sha.clone()]);
+    assert_eq!(
+        storage.objects.get_range(&sha, 2990..4000).unwrap(),
+        &photo[2990..]
+    );
+    assert!(parts.names().unwrap().is_empty(), "moved, not copied");
+    storage.objects.delete(&sha).unwrap();
+    storage.objects.delete(&sha).unwrap();
+    assert!(storage.objects.list().unwrap().is_empty());
 }
