@@ -280,7 +280,7 @@ fn a_chunk_past_the_recorded_offset_is_cut_off_on_s3() {
     assert_eq!(parts.read(&sha, "dev").unwrap(), &photo[..10]);
     parts.write_at(&sha, "dev", 10, &photo[10..]).unwrap();
     parts.move_into(&sha, "dev", &*storage.objects).unwrap();
-    assert_eq!(storage.objects.list().unwrap(), [sha.clone()]);
+    assert_eq!(storage.objects.list().unwrap(), std::slice::from_ref(&sha));
     assert_eq!(
         storage.objects.get_range(&sha, 2990..4000).unwrap(),
         &photo[2990..]
