@@ -33,7 +33,9 @@ pub enum Command {
     #[command(subcommand)]
     Listing(ListingCommand),
     /// Run the hub server, or mint enrolment codes.
-    Hub(crate::args_sync::HubArgs),
+    // Boxed: the hub's flags are the largest variant by far (clippy's
+    // large_enum_variant).
+    Hub(Box<crate::args_sync::HubArgs>),
     /// Connect this device to a hub with a one-time code.
     Enrol(crate::args_sync::EnrolArgs),
     /// Push local changes and pull the hub's, with progress.

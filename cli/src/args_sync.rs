@@ -95,6 +95,13 @@ pub struct HubDb {
     /// the same key, or codes minted by one are refused by another.
     #[arg(long, value_name = "FILE")]
     pub secret_file: Option<PathBuf>,
+    /// For a hub on PostgreSQL: keep photos (and uploads in progress) in
+    /// S3-compatible object storage, s3://BUCKET[/PREFIX], instead of
+    /// DIR/blobs, so processes on several machines share no folder. The
+    /// endpoint, region and keys come from AWS_ENDPOINT_URL, AWS_REGION,
+    /// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+    #[arg(long, value_name = "s3://BUCKET[/PREFIX]")]
+    pub objects: Option<farmlive_hub::store::objects::S3Location>,
 }
 
 impl HubDb {
@@ -103,6 +110,7 @@ impl HubDb {
         farmlive_hub::HubFiles {
             data_dir: self.hub_data.clone(),
             secret_file: self.secret_file.clone(),
+            objects: self.objects.clone(),
         }
     }
 }

@@ -146,7 +146,7 @@ fn run(cli: Cli) -> CmdResult {
             return room_cmd::run(&data_dir(cli.data_dir)?, args, cli.json);
         }
         Command::Live(args) => return live_cmd::run(args, cli.json),
-        Command::Hub(args) => return sync_cmd::hub(args, cli.json),
+        Command::Hub(args) => return sync_cmd::hub(*args, cli.json),
         Command::Buyer(args) => {
             return buyer_cmd::run(
                 &data_dir(cli.data_dir)?,

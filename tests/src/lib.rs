@@ -23,6 +23,7 @@ pub mod rtmp_play;
 pub mod stamp;
 pub mod stores;
 pub mod swarm;
+pub mod weed;
 
 pub use builders::{BuyerBuilder, ListingBuilder, OrderBuilder, RoomBuilder, order};
 pub use stamp::{now_ms, stamp_now};
@@ -89,7 +90,7 @@ impl HubProcess {
             stores::StoreKind::Sqlite => {
                 Self::spawn(&dir.path().join("hub.db"), "127.0.0.1:0", env, flags)
             }
-            stores::StoreKind::Postgres => {
+            stores::StoreKind::Postgres | stores::StoreKind::PostgresS3 => {
                 let (cluster, url) = stores::migrated_database();
                 let target = farmlive_hub::DbTarget::Postgres(url);
                 let files = farmlive_hub::HubFiles::in_dir(dir.path().join("data"));

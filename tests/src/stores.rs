@@ -6,12 +6,15 @@
 //! `farmlive hub --db postgres://…` still refuses to serve (rooms are not
 //! built on PostgreSQL yet), so the PostgreSQL hub is built here over an
 //! open [`farmlive_hub::PgStore`] with `Hub::over_store`, its photos in a
-//! local directory. Tests written with [`both_stores!`] run the same body
-//! once per store; [`InProcessHub::another_process`] starts a second hub
-//! over the same PostgreSQL database and photo directory.
+//! local directory, or in S3 (a SeaweedFS server, [`crate::weed`]).
+//! Tests written with [`both_stores!`] run the same body once per store
+//! (and, with `with_s3`, once more on PostgreSQL with photos in S3);
+//! [`InProcessHub::another_process`] starts a second hub over the same
+//! PostgreSQL database and photo directory (or bucket prefix).
 
 use crate::pg::PgCluster;
-use farmlive_hub::store::objects::PhotoStorage;
+use crate::weed::Weed;
+use farmlive_hub::store::objects::{PhotoStorage, S3Location};
 use farmlive_hub::store::{DbTarget, OperatorStore, PgStore};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,6 +26,26 @@ pub enum StoreKind {
     Sqlite,
     /// A PostgreSQL database.
     Postgres,
+    /// A PostgreSQL database, photos and uploads in S3 (SeaweedFS).
+    PostgresS3,
+}
+
+/// Where a PostgreSQL hub's photos go.
+#[derive(Clone)]
+enum Photos {
+    /// A local directory its processes share.
+    Dir(PathBuf),
+    /// A bucket prefix on a test server (each process its own client).
+    S3(Arc<Weed>, S3Location),
+}
+
+impl Photos {
+    fn open(&self) -> PhotoStorage {
+        match self {
+            Photos::Dir(dir) => PhotoStorage::local(dir).unwrap(),
+            Photos::S3(weed, location) => PhotoStorage::s3(location, &weed.env()).unwrap(),
+        }
+    }
 }
 
 /// A hub served in this process on a free loopback port.
@@ -35,8 +58,13 @@ pub struct InProcessHub {
     pub kind: StoreKind,
     /// The PostgreSQL database's URL, if it runs on one.
     pub pg_url: Option<String>,
-    /// The folder of its photo bytes (`hub.blobs` beside a SQLite file).
-    pub photo_dir: PathBuf,
+    /// Its photo bytes (`hub.blobs` beside a SQLite file; a folder or an
+    /// S3 prefix on PostgreSQL), as the store reaches them.
+    pub photos: PhotoStorage,
+    /// The S3 server, if its photos are in one.
+    pub weed: Option<Arc<Weed>>,
+    /// Where a PostgreSQL hub's photos are, for another process.
+    photo_place: Option<Photos>,
     /// Its code key file (PostgreSQL; every process of a hub shares it).
     secret: PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -59,7 +87,9 @@ pub fn migrated_database() -> (Arc<PgCluster>, String) {
 }
 
 impl InProcessHub {
-    /// Starts a hub over a new, empty store of `kind`.
+    /// Starts a hub over a new, empty store of `kind`. On
+    /// [`StoreKind::PostgresS3`] without a `weed` binary it panics: test
+    /// bodies are started by [`both_stores!`], which skips them first.
     pub fn start(kind: StoreKind) -> InProcessHub {
         let dir = tempfile::tempdir().unwrap();
         let secret = dir.path().join("hub.secret");
@@ -67,34 +97,51 @@ impl InProcessHub {
             StoreKind::Sqlite => {
                 let target = DbTarget::Sqlite(dir.path().join("hub.db"));
                 let store = farmlive_hub::store::open(&target).unwrap();
-                let photos = dir.path().join("hub.blobs");
-                Self::serve(store, kind, None, None, photos, secret, dir)
+                let photos = PhotoStorage::local(&dir.path().join("hub.blobs")).unwrap();
+                Self::serve(store, kind, None, None, (photos, None), secret, dir)
             }
-            StoreKind::Postgres => {
+            StoreKind::Postgres | StoreKind::PostgresS3 => {
                 let (cluster, url) = migrated_database();
-                let photos = dir.path().join("photos");
-                let store = open_pg(&url, &secret, &photos);
+                let place = if kind == StoreKind::Postgres {
+                    Photos::Dir(dir.path().join("photos"))
+                } else {
+                    let weed = Weed::shared().expect("an S3 server (weed)");
+                    let location = weed.location();
+                    Photos::S3(weed, location)
+                };
+                let (store, photos) = open_pg(&url, &secret, &place);
+                let photos = (photos, Some(place));
                 Self::serve(store, kind, Some(cluster), Some(url), photos, secret, dir)
             }
         }
     }
 
     /// A second hub process over this one's PostgreSQL database, code key
-    /// and photo directory (as two processes of one machine run). This hub
-    /// must outlive it.
+    /// and photos (as two processes of one machine run; with photos in
+    /// S3, it shares no folder with this one). This hub must outlive it.
     pub fn another_process(&self) -> InProcessHub {
         let url = self.pg_url.clone().expect("a PostgreSQL hub");
-        let store = open_pg(&url, &self.secret, &self.photo_dir);
+        let place = self.photo_place.clone().expect("a PostgreSQL hub");
+        let (store, photos) = open_pg(&url, &self.secret, &place);
         let dir = tempfile::tempdir().unwrap();
         Self::serve(
             store,
             self.kind,
             self._cluster.clone(),
             Some(url),
-            self.photo_dir.clone(),
+            (photos, Some(place)),
             self.secret.clone(),
             dir,
         )
+    }
+
+    /// The names of its photo bytes, sorted: complete photos (`<sha>`) and
+    /// uploads in progress (`<sha>.<device>.part`), wherever they are.
+    pub fn photo_files(&self) -> Vec<String> {
+        let mut names = self.photos.objects.list().unwrap();
+        names.extend(self.photos.parts.names().unwrap());
+        names.sort();
+        names
     }
 
     fn serve(
@@ -102,7 +149,7 @@ impl InProcessHub {
         kind: StoreKind,
         cluster: Option<Arc<PgCluster>>,
         pg_url: Option<String>,
-        photo_dir: PathBuf,
+        (photos, photo_place): (PhotoStorage, Option<Photos>),
         secret: PathBuf,
         dir: tempfile::TempDir,
     ) -> InProcessHub {
@@ -131,7 +178,12 @@ impl InProcessHub {
             store,
             kind,
             pg_url,
-            photo_dir,
+            weed: match &photo_place {
+                Some(Photos::S3(weed, _)) => Some(weed.clone()),
+                _ => None,
+            },
+            photos,
+            photo_place,
             secret,
             stop: Some(stop),
             server: Some(server),
@@ -167,10 +219,12 @@ impl InProcessHub {
     }
 }
 
-/// A PostgreSQL store at `url` with its photos in the local `photos`.
-fn open_pg(url: &str, secret: &Path, photos: &Path) -> Arc<dyn OperatorStore> {
-    let photos = PhotoStorage::local(photos).unwrap();
-    Arc::new(PgStore::open(url, secret, photos).unwrap())
+/// A PostgreSQL store at `url` with its photos at `place`; the store,
+/// and the photo storage it writes (another handle on the same bytes).
+fn open_pg(url: &str, secret: &Path, place: &Photos) -> (Arc<dyn OperatorStore>, PhotoStorage) {
+    let photos = place.open();
+    let store = PgStore::open(url, secret, photos.clone()).unwrap();
+    (Arc::new(store), photos)
 }
 
 impl Drop for InProcessHub {
@@ -185,7 +239,9 @@ impl Drop for InProcessHub {
 }
 
 /// `both_stores!(name, body)`: a module `name` with one test per store,
-/// `name::sqlite` and `name::postgres`, each calling `body(StoreKind)`.
+/// `name::sqlite` and `name::postgres`, each calling `body(StoreKind)`;
+/// `both_stores!(name, body, with_s3)` adds `name::postgres_s3`, photos
+/// in S3.
 #[macro_export]
 macro_rules! both_stores {
     ($name:ident, $body:path) => {
@@ -198,6 +254,28 @@ macro_rules! both_stores {
             #[test]
             fn postgres() {
                 $body($crate::stores::StoreKind::Postgres);
+            }
+        }
+    };
+    ($name:ident, $body:path, with_s3) => {
+        mod $name {
+            #[test]
+            fn sqlite() {
+                $body($crate::stores::StoreKind::Sqlite);
+            }
+
+            #[test]
+            fn postgres() {
+                $body($crate::stores::StoreKind::Postgres);
+            }
+
+            /// Skipped, saying so, without a `weed` binary (unless
+            /// `FARMLIVE_REQUIRE_S3` is set).
+            #[test]
+            fn postgres_s3() {
+                if $crate::weed::binary().is_some() {
+                    $body($crate::stores::StoreKind::PostgresS3);
+                }
             }
         }
     };

@@ -1,10 +1,12 @@
 //! Photos through the real HTTP hub on loopback, with the same assertions
-//! over each store (SQLite, PostgreSQL): a resumable upload cut off
-//! mid-chunk and resumed where the hub says, bytes that are not their
-//! hash refused, the quota, a listing's photo read by a buyer after the
-//! farmer's phone syncs it, and an orphan collected. On PostgreSQL alone:
-//! two hub processes over one database and one photo directory, an upload
-//! begun through one finished through the other, and one collector.
+//! over each store (SQLite, PostgreSQL, and PostgreSQL with photos in S3
+//! on a SeaweedFS server): a resumable upload cut off mid-chunk and
+//! resumed where the hub says, bytes that are not their hash refused, the
+//! quota, a listing's photo read by a buyer after the farmer's phone syncs
+//! it, and an orphan collected. On PostgreSQL alone: two hub processes
+//! over one database and one photo directory (or one bucket, then sharing
+//! no folder), an upload begun through one finished through the other,
+//! and one collector.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
@@ -56,19 +58,10 @@ async fn cut_off_patch(
     drop(tcp);
 }
 
-/// The files of a photo directory, sorted.
-fn files(dir: &std::path::Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    names.sort();
-    names
-}
-
 both_stores!(
     resumable,
-    super::an_upload_cut_off_resumes_where_the_hub_says
+    super::an_upload_cut_off_resumes_where_the_hub_says,
+    with_s3
 );
 fn an_upload_cut_off_resumes_where_the_hub_says(kind: StoreKind) {
     let rt = rt();
@@ -131,16 +124,13 @@ fn an_upload_cut_off_resumes_where_the_hub_says(kind: StoreKind) {
         assert_eq!(api.blob_get(Some(&t), &sha).await, (200, bytes.clone()));
     });
     assert!(hub.store.photo_complete(&sha).unwrap());
-    assert_eq!(
-        files(&hub.photo_dir),
-        [sha],
-        "the photo alone, no upload left"
-    );
+    assert_eq!(hub.photo_files(), [sha], "the photo alone, no upload left");
 }
 
 both_stores!(
     hash_mismatch,
-    super::bytes_that_are_not_their_hash_are_refused
+    super::bytes_that_are_not_their_hash_are_refused,
+    with_s3
 );
 fn bytes_that_are_not_their_hash_are_refused(kind: StoreKind) {
     let rt = rt();
@@ -167,14 +157,14 @@ fn bytes_that_are_not_their_hash_are_refused(kind: StoreKind) {
         assert_eq!(api.blob_get(Some(&t), &claimed).await.0, 404);
     });
     assert!(!hub.store.photo_complete(&claimed).unwrap());
-    assert!(
-        files(&hub.photo_dir).is_empty(),
-        "{:?}",
-        files(&hub.photo_dir)
-    );
+    assert!(hub.photo_files().is_empty(), "{:?}", hub.photo_files());
 }
 
-both_stores!(quota, super::each_farm_keeps_photos_up_to_its_quota);
+both_stores!(
+    quota,
+    super::each_farm_keeps_photos_up_to_its_quota,
+    with_s3
+);
 fn each_farm_keeps_photos_up_to_its_quota(kind: StoreKind) {
     const KIB: usize = 1024;
     let rt = rt();
@@ -234,7 +224,8 @@ fn each_farm_keeps_photos_up_to_its_quota(kind: StoreKind) {
 
 both_stores!(
     listing_photo,
-    super::a_buyer_sees_a_listing_photo_once_the_phone_syncs
+    super::a_buyer_sees_a_listing_photo_once_the_phone_syncs,
+    with_s3
 );
 fn a_buyer_sees_a_listing_photo_once_the_phone_syncs(kind: StoreKind) {
     let rt = rt();
@@ -271,7 +262,11 @@ fn a_buyer_sees_a_listing_photo_once_the_phone_syncs(kind: StoreKind) {
     });
 }
 
-both_stores!(collect, super::an_orphan_photo_is_collected_after_its_grace);
+both_stores!(
+    collect,
+    super::an_orphan_photo_is_collected_after_its_grace,
+    with_s3
+);
 fn an_orphan_photo_is_collected_after_its_grace(kind: StoreKind) {
     let rt = rt();
     let hub = InProcessHub::start(kind);
@@ -288,12 +283,7 @@ fn an_orphan_photo_is_collected_after_its_grace(kind: StoreKind) {
         );
         (api.upload(&t, &orphan).await, half_sha)
     });
-    assert_eq!(
-        files(&hub.photo_dir).len(),
-        2,
-        "{:?}",
-        files(&hub.photo_dir)
-    );
+    assert_eq!(hub.photo_files().len(), 2, "{:?}", hub.photo_files());
     assert_eq!(
         hub.store.collect_photos(now_ms()).unwrap(),
         Collected::default(),
@@ -304,11 +294,7 @@ fn an_orphan_photo_is_collected_after_its_grace(kind: StoreKind) {
         .collect_photos(now_ms() + ORPHAN_GRACE_MS + 60_000)
         .unwrap();
     assert_eq!((later.uploads, later.blobs), (1, 1), "{later:?}");
-    assert!(
-        files(&hub.photo_dir).is_empty(),
-        "{:?}",
-        files(&hub.photo_dir)
-    );
+    assert!(hub.photo_files().is_empty(), "{:?}", hub.photo_files());
     rt.block_on(async {
         assert_eq!(api.blob_get(Some(&t), &orphan_sha).await.0, 404);
         assert_eq!(api.blob_head(&t, &half_sha).await.0, 404);
@@ -320,20 +306,32 @@ fn an_orphan_photo_is_collected_after_its_grace(kind: StoreKind) {
         );
     });
     // Bytes nothing records (a crash) are swept.
-    std::fs::write(hub.photo_dir.join("cd".repeat(32)), b"stray").unwrap();
+    hub.photos.objects.put(&"cd".repeat(32), b"stray").unwrap();
     let swept = hub.store.collect_photos(now_ms()).unwrap();
     assert_eq!(swept.strays, 1, "{swept:?}");
-    assert_eq!(files(&hub.photo_dir), [orphan_sha]);
+    assert_eq!(hub.photo_files(), [orphan_sha]);
 }
 
-/// Two hub processes over one PostgreSQL database and one photo directory:
-/// an upload begun through A is finished through B (at the offset B
-/// reports), both serve it, and of two collectors racing only one
-/// removes the orphan.
+/// Two hub processes over one PostgreSQL database and one photo directory
+/// (or one bucket prefix: then they share no folder): an upload begun
+/// through A is finished through B (at the offset B reports), both serve
+/// it, and of two collectors racing only one removes the orphan.
 #[test]
 fn an_upload_begun_through_one_process_finishes_through_another() {
+    across_processes(StoreKind::Postgres);
+}
+
+/// The same with photos and uploads in S3 (skipped without `weed`).
+#[test]
+fn an_upload_begun_through_one_process_finishes_through_another_on_s3() {
+    if farmlive_tests::weed::binary().is_some() {
+        across_processes(StoreKind::PostgresS3);
+    }
+}
+
+fn across_processes(kind: StoreKind) {
     let rt = rt();
-    let a = InProcessHub::start(StoreKind::Postgres);
+    let a = InProcessHub::start(kind);
     let b = a.another_process();
     let (api_a, api_b) = (Api::new(&a.url), Api::new(&b.url));
     let t = a.device(&rt, &["Li farm"], Role::Farmer, "phone").token();
@@ -359,7 +357,7 @@ fn an_upload_begun_through_one_process_finishes_through_another() {
         assert_eq!(api_a.blob_get(Some(&t), &sha).await, (200, bytes.clone()));
         assert_eq!(api_b.blob_get(Some(&t), &sha).await, (200, bytes.clone()));
     });
-    assert_eq!(files(&a.photo_dir), std::slice::from_ref(&sha));
+    assert_eq!(a.photo_files(), std::slice::from_ref(&sha));
     let later = now_ms() + ORPHAN_GRACE_MS + 60_000;
     let (ca, cb) = std::thread::scope(|s| {
         let ca = s.spawn(|| a.store.collect_photos(later).unwrap());
@@ -367,7 +365,7 @@ fn an_upload_begun_through_one_process_finishes_through_another() {
         (ca.join().unwrap(), cb.join().unwrap())
     });
     assert_eq!(ca.blobs + cb.blobs, 1, "{ca:?} {cb:?}");
-    assert!(files(&a.photo_dir).is_empty());
+    assert!(a.photo_files().is_empty());
     rt.block_on(async {
         assert_eq!(api_b.blob_get(Some(&t), &sha).await.0, 404);
     });

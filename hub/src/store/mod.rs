@@ -57,7 +57,10 @@ pub fn open_with(target: &DbTarget, files: &HubFiles) -> Result<Arc<dyn Operator
                     dir.display()
                 ))
             })?;
-            let photos = objects::PhotoStorage::local(&dir.join("blobs"))?;
+            let photos = match &files.objects {
+                Some(location) => objects::PhotoStorage::s3(location, &[])?,
+                None => objects::PhotoStorage::local(&dir.join("blobs"))?,
+            };
             Ok(Arc::new(PgStore::open(url, &secret, photos)?))
         }
     }

@@ -20,6 +20,10 @@ pub struct HubFiles {
     /// The code key's file, when not in the data folder: e.g. one copied
     /// to each machine of a hub whose photos are in shared object storage.
     pub secret_file: Option<PathBuf>,
+    /// Photos (and their uploads in progress) in S3 rather than in the
+    /// data folder (`--objects s3://BUCKET[/PREFIX]`): then the hub's
+    /// processes need share no folder, only PostgreSQL and the bucket.
+    pub objects: Option<crate::store::objects::S3Location>,
 }
 
 /// Why a hub on PostgreSQL cannot open without a data folder.
@@ -32,6 +36,7 @@ impl HubFiles {
         HubFiles {
             data_dir: Some(dir.into()),
             secret_file: None,
+            objects: None,
         }
     }
 
@@ -39,6 +44,13 @@ impl HubFiles {
     /// beside its database and takes neither folder nor key file (refused
     /// rather than ignored, so nobody believes photos went elsewhere).
     pub fn check_for(&self, target: &DbTarget) -> crate::error::Result<()> {
+        if matches!(target, DbTarget::Sqlite(_)) && self.objects.is_some() {
+            return Err(crate::error::HubError::Setup(
+                "a hub on a SQLite file is one process and keeps its photos beside the file; \
+                 --objects s3://… is for the processes of a hub on PostgreSQL"
+                    .into(),
+            ));
+        }
         if matches!(target, DbTarget::Sqlite(_))
             && (self.data_dir.is_some() || self.secret_file.is_some())
         {

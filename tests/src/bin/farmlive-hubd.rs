@@ -3,7 +3,8 @@
 //!
 //! Usage: `farmlive-hubd DB [LISTEN] [--trusted-proxy-header H]
 //! [--signup-burst N] [--rtmp-listen ADDR|off] [--public-url URL]
-//! [--node-url URL] [--hub-data DIR] [--secret-file FILE]`; prints `listening
+//! [--node-url URL] [--hub-data DIR] [--secret-file FILE]
+//! [--objects s3://BUCKET[/PREFIX]]`; prints `listening
 //! http://ADDR`, `code CODE` (a farmer code for "Test farm") and `rtmp
 //! ADDR` (or `rtmp off`), then serves until killed. The RTMP ingest listens
 //! on an ephemeral port of LISTEN's address unless told otherwise (never
@@ -78,6 +79,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--node-url" => options.node_url = Some(value),
             "--hub-data" => options.files.data_dir = Some(value.into()),
             "--secret-file" => options.files.secret_file = Some(value.into()),
+            "--objects" => options.files.objects = Some(value.parse()?),
             other => return Err(format!("unknown flag {other}").into()),
         }
     }

@@ -1,19 +1,24 @@
 //! Where photo bytes live, behind a small seam both stores use: an
-//! [`ObjectStore`] holds complete photos by key (their SHA-256), and a
-//! [`PartDir`] holds uploads in progress as `<sha>.<device>.part` files.
-//! The default is one local directory for both ([`PhotoStorage::local`]):
-//! `<db>.blobs/` beside a SQLite file, byte for byte the layout hubs have
-//! always written, or a directory the processes of one machine share for
-//! PostgreSQL.
+//! [`ObjectStore`] holds complete photos by key (their SHA-256), and
+//! [`UploadParts`] holds uploads in progress. The default is one local
+//! directory for both ([`PhotoStorage::local`], uploads as
+//! `<sha>.<device>.part` files): `<db>.blobs/` beside a SQLite file, byte
+//! for byte the layout hubs have always written, or a directory the
+//! processes of one machine share for PostgreSQL. Processes on several
+//! machines keep both in S3 ([`PhotoStorage::s3`]).
 //!
 //! The seam is synchronous, like the store traits: store calls run on
 //! blocking threads.
 
 mod local;
 mod parts;
+mod s3;
+mod s3_parts;
 
 pub use local::LocalDir;
-pub use parts::PartDir;
+pub use parts::{PartDir, UploadParts};
+pub use s3::{S3Location, S3Objects};
+pub use s3_parts::S3Parts;
 
 use crate::error::Result;
 pub use crate::store::interface::{PhotoBytes, PhotoSource};
@@ -59,7 +64,7 @@ pub struct PhotoStorage {
     /// Complete photos, by SHA-256.
     pub objects: Arc<dyn ObjectStore>,
     /// Uploads in progress.
-    pub parts: PartDir,
+    pub parts: Arc<dyn UploadParts>,
 }
 
 impl PhotoStorage {
@@ -69,7 +74,22 @@ impl PhotoStorage {
         let objects = LocalDir::new(dir)?;
         Ok(PhotoStorage {
             objects: Arc::new(objects),
-            parts: PartDir::new(dir)?,
+            parts: Arc::new(PartDir::new(dir)?),
+        })
+    }
+
+    /// Both in S3 at `location` (photos as `<prefix>/<sha>`, uploads as
+    /// chunk objects under `<prefix>/uploads/`), with the endpoint and
+    /// credentials of the AWS environment. Fails, saying why, if the
+    /// bucket cannot be listed. `env` holds `AWS_…` variables that take
+    /// precedence over the process's (none for a hub; a test's server).
+    pub fn s3(location: &S3Location, env: &[(String, String)]) -> Result<PhotoStorage> {
+        let client = Arc::new(s3::S3Client::connect(location, env)?);
+        Ok(PhotoStorage {
+            objects: Arc::new(S3Objects {
+                client: client.clone(),
+            }),
+            parts: Arc::new(S3Parts { client }),
         })
     }
 
@@ -85,7 +105,7 @@ impl PhotoStorage {
                 removed += 1;
             }
         }
-        removed + self.parts.sweep(|name| uploading.contains(name))
+        removed + self.parts.sweep(&|name| uploading.contains(name))
     }
 }
 

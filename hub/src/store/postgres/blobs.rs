@@ -5,15 +5,17 @@
 //! `blobs`, `blob_owners` and `blob_uploads` (the collector in
 //! `blob_gc.rs` deletes through [`forget_unneeded`]).
 //!
-//! **Where chunks go.** An upload in progress is a `<sha>.<device>.part`
-//! file in the photo directory ([`PartDir`]), the file SQLite writes, not
-//! rows of a `blob_chunks` table. Why: the chunk writing, its crash
-//! cut-back and the final hash are then one implementation for both
-//! stores; photos up to 8 MiB do not go through PostgreSQL's WAL (and
-//! vacuum) twice; and the schema needs no migration. The cost: every hub
-//! process must see the same directory (one machine, or a shared mount).
-//! Processes on several machines need chunks in the database, a
-//! `blob_chunks` migration, when photos go to S3.
+//! **Where chunks go.** An upload in progress is kept by the photo
+//! storage's [`UploadParts`](crate::store::objects::UploadParts): by
+//! default a `<sha>.<device>.part` file in the photo directory, the file
+//! SQLite writes (one implementation of chunk writing, crash cut-back and
+//! final hash for both stores, and photo bytes kept out of PostgreSQL's
+//! WAL), which every hub process must then see (one machine, or a shared
+//! mount). With photos in S3 (`--objects s3://…`) the chunks are objects
+//! in the same bucket (`objects/s3_parts.rs` says why not a `blob_chunks`
+//! table), so processes on several machines share nothing but PostgreSQL
+//! and the bucket. Either way `blob_uploads.received` is the one record
+//! of how far an upload got.
 //!
 //! **Locks.** SQLite's single writer made an upload's row and file change
 //! together; here each change is one transaction that takes
@@ -266,8 +268,7 @@ impl PgStore {
         now: i64,
     ) -> Result<Appended> {
         rows.drop_upload(sha, who.device)?;
-        let bytes = std::fs::read(self.storage().parts.path(sha, who.device))
-            .map_err(|e| HubError::Io(format!("blob storage: {e}")))?;
+        let bytes = self.storage().parts.read(sha, who.device)?;
         let mut hasher = Sha256::new();
         hasher.update(&bytes);
         if sha256_hex(hasher) != sha {

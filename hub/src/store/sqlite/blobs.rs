@@ -246,8 +246,7 @@ impl BlobStore {
             parts.remove(sha, who.device);
         } else {
             // Durable before the row that says "complete" commits.
-            let part = parts.path(sha, who.device);
-            self.storage.objects.put_file(sha, &part)?;
+            parts.move_into(sha, who.device, &*self.storage.objects)?;
             tx.execute(
                 "INSERT INTO blobs (sha256, length, received, complete, created_at)
                  VALUES (?1, ?2, ?2, 1, ?3)",
