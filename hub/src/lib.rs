@@ -216,7 +216,10 @@ impl Hub {
     /// request id on every request (see [`logs`]).
     pub fn router(&self) -> axum::Router {
         http::router()
-            .merge(http::hls_router(self.hls_root.clone()))
+            .merge(http::hls_router(
+                self.hls_root.clone(),
+                Some(self.state.clone()),
+            ))
             .merge(web::router())
             .layer(DefaultBodyLimit::max(BODY_MAX_BYTES))
             .layer(RequestDecompressionLayer::new())

@@ -2,8 +2,9 @@
 //! a room's publisher connects to one process's RTMP ingest, and only that
 //! process relays it. The room records that process; a viewer who reaches
 //! another one is redirected to it (307), never bounced back; HLS is read
-//! by every process from the shared data folder; and when the phone
-//! reconnects through the other process, the room moves with it.
+//! by every process from a shared data folder, and a process without it
+//! redirects HLS players too; and when the phone reconnects through the
+//! other process, the room moves with it.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
@@ -63,6 +64,9 @@ fn viewers_reaching_another_process_are_sent_to_the_one_holding_the_ingest() {
     let data = tempfile::tempdir().unwrap();
     let a = HubProcess::start_on_postgres(&url, data.path(), "127.0.0.1:0");
     let b = HubProcess::start_on_postgres(&url, data.path(), "127.0.0.1:0");
+    // A process sharing no folder with them (photos in S3, say).
+    let apart = tempfile::tempdir().unwrap();
+    let c = HubProcess::start_on_postgres(&url, apart.path(), "127.0.0.1:0");
     let rt = rt();
     let http = no_follow();
     // Opened through A; the phone's RTMP connection lands on B.
@@ -118,6 +122,33 @@ fn viewers_reaching_another_process_are_sent_to_the_one_holding_the_ingest() {
         }
     });
     assert!(from_a.starts_with("#EXTM3U"), "{from_a}");
+    // C has none of it: it sends the player to B, for the playlist and
+    // for a segment, and B's playlist is the one it gets.
+    let (status, location) = rt.block_on(head_of(&http, &format!("{}{playlist}", c.url)));
+    assert_eq!(status, 307);
+    assert_eq!(
+        location.as_deref(),
+        Some(&*format!("{}{playlist}?sent=1", b.url))
+    );
+    let segment = format!("/live/{}/seg000000.ts", room.id);
+    let (status, location) = rt.block_on(head_of(&http, &format!("{}{segment}", c.url)));
+    assert_eq!(status, 307);
+    assert_eq!(
+        location.as_deref(),
+        Some(&*format!("{}{segment}?sent=1", b.url))
+    );
+    let followed = rt.block_on(async {
+        reqwest::get(format!("{}{playlist}", c.url))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    assert!(followed.starts_with("#EXTM3U"), "{followed}");
+    // Not sent on twice.
+    let sent = format!("{}{playlist}?sent=1", c.url);
+    assert_eq!(rt.block_on(head_of(&http, &sent)).0, 404);
 
     // The phone's connection drops and comes back through A: the room
     // moves to A. B keeps its viewers waiting for the publisher's grace

@@ -10,11 +10,13 @@
 //!
 //! [`HlsWriter`]: crate::media::hls_writer::HlsWriter
 
+use super::routes_media::{to_ingest, was_sent};
+use super::state::AppState;
 use crate::error::{HubError, Result};
 use crate::media::hls_writer::{LIVE_PLAYLIST, REPLAY_PLAYLIST, room_dir};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -31,18 +33,30 @@ const REPLAY_CACHE: &str = "public, max-age=60";
 const SEGMENT_CACHE: &str = "public, max-age=31536000, immutable";
 
 /// Where the rooms' HLS folders are (`<db>.live`, see
-/// [`crate::media::hls_writer::live_root`]).
-#[derive(Debug, Clone)]
-struct HlsRoot(Arc<PathBuf>);
+/// [`crate::media::hls_writer::live_root`]), and the hub, to send a
+/// player of a room on air elsewhere to the process that has its HLS.
+#[derive(Clone)]
+struct HlsRoot {
+    dir: Arc<PathBuf>,
+    hub: Option<Arc<AppState>>,
+}
 
 /// The HLS routes, serving the folders under `root`; merge them into the
-/// hub's router (they carry their own state, so any `S` fits).
-pub fn router<S: Clone + Send + Sync + 'static>(root: PathBuf) -> Router<S> {
+/// hub's router (they carry their own state, so any `S` fits). With `hub`,
+/// a live playlist or segment this process does not have is redirected to
+/// the process holding the room's ingest (see `routes_media`).
+pub fn router<S: Clone + Send + Sync + 'static>(
+    root: PathBuf,
+    hub: Option<Arc<AppState>>,
+) -> Router<S> {
     Router::new()
         .route(media::HLS_LIVE.path, get(live))
         .route(media::HLS_REPLAY.path, get(replay))
         .route(media::HLS_SEGMENT, get(segment))
-        .with_state(HlsRoot(Arc::new(root)))
+        .with_state(HlsRoot {
+            dir: Arc::new(root),
+            hub,
+        })
 }
 
 /// The room a path names, in the id's canonical form only: one URL per
@@ -54,8 +68,20 @@ fn room(raw: &str) -> Result<RoomId> {
         .ok_or(HubError::NotFound("no such room"))
 }
 
-async fn live(State(root): State<HlsRoot>, Path(id): Path<String>) -> Result<Response> {
-    serve(&root, room(&id)?, LIVE_PLAYLIST, PLAYLIST_TYPE, LIVE_CACHE).await
+async fn live(
+    State(root): State<HlsRoot>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response> {
+    let room = room(&id)?;
+    or_elsewhere(
+        &root,
+        room,
+        LIVE_PLAYLIST,
+        query,
+        serve(&root, room, LIVE_PLAYLIST, PLAYLIST_TYPE, LIVE_CACHE).await,
+    )
+    .await
 }
 
 async fn replay(State(root): State<HlsRoot>, Path(id): Path<String>) -> Result<Response> {
@@ -72,10 +98,33 @@ async fn replay(State(root): State<HlsRoot>, Path(id): Path<String>) -> Result<R
 async fn segment(
     State(root): State<HlsRoot>,
     Path((id, name)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response> {
     let room = room(&id)?;
     parse_segment_name(&name).ok_or(HubError::NotFound("no such segment"))?;
-    serve(&root, room, &name, SEGMENT_TYPE, SEGMENT_CACHE).await
+    let here = serve(&root, room, &name, SEGMENT_TYPE, SEGMENT_CACHE).await;
+    or_elsewhere(&root, room, &name, query, here).await
+}
+
+/// `here` if this process had the file; else, for a room on air through
+/// another process, a redirect there (see `routes_media::to_ingest`).
+async fn or_elsewhere(
+    root: &HlsRoot,
+    room: RoomId,
+    name: &str,
+    query: Option<String>,
+    here: Result<Response>,
+) -> Result<Response> {
+    match (here, &root.hub) {
+        (Err(HubError::NotFound(why)), Some(hub)) => {
+            let path = media::hls_segment(room, name);
+            let sent = was_sent(query.as_deref());
+            to_ingest(hub, room, &path, sent)
+                .await
+                .map_err(|_| HubError::NotFound(why))
+        }
+        (here, _) => here,
+    }
 }
 
 /// Streams `room`'s file `name` (checked by the caller) from disk.
@@ -86,7 +135,7 @@ async fn serve(
     content_type: &'static str,
     cache: &'static str,
 ) -> Result<Response> {
-    let path = room_dir(&root.0, room).join(name);
+    let path = room_dir(&root.dir, room).join(name);
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|_| HubError::NotFound("no such video"))?;

@@ -20,8 +20,8 @@
 //! cannot bounce a player between them. Redirecting rather than pulling
 //! the stream from the ingest's process keeps one relay per room and adds
 //! one round trip, once; a CDN in front is sent to the ingest's process
-//! the same way. HLS needs neither: every process reads it from the shared
-//! data folder.
+//! the same way. The live HLS of a room is sent there too when this
+//! process has none of it (processes that share no folder: photos in S3).
 //!
 //! [`RoomStore::ingest_node`]: crate::store::interface::RoomStore::ingest_node
 
@@ -76,8 +76,7 @@ async fn live_flv(
 ) -> Result<Response> {
     let room = media::flv_room(&file).ok_or(HubError::NotFound("no such live stream"))?;
     let Some(feed) = s.media.watch(room) else {
-        let sent = query.is_some_and(|q| q.split('&').any(|p| p == SENT_ON));
-        return elsewhere(&s, room, sent).await;
+        return elsewhere(&s, room, was_sent(query.as_deref())).await;
     };
     // Absent only when the router is served without `crate::serve`.
     if let Some(Extension(hangup)) = hangup {
@@ -114,6 +113,24 @@ async fn live_flv(
 /// process that holds the room's ingest, if another one does and the
 /// viewer was not sent here already; else 404.
 async fn elsewhere(s: &Arc<AppState>, room: RoomId, sent: bool) -> Result<Response> {
+    to_ingest(s, room, &media::live_flv_path(room), sent).await
+}
+
+/// True when a request's query says another process sent it here.
+pub(super) fn was_sent(query: Option<&str>) -> bool {
+    query.is_some_and(|q| q.split('&').any(|p| p == SENT_ON))
+}
+
+/// A request for `path` (of live room `room`) that this process cannot
+/// serve: a 307 to the process holding the room's ingest, marked
+/// [`SENT_ON`], unless the request was sent here already or no other
+/// process holds it (404 then).
+pub(super) async fn to_ingest(
+    s: &Arc<AppState>,
+    room: RoomId,
+    path: &str,
+    sent: bool,
+) -> Result<Response> {
     let not_here = HubError::NotFound("this room is not on air");
     if sent {
         return Err(not_here);
@@ -123,7 +140,7 @@ async fn elsewhere(s: &Arc<AppState>, room: RoomId, sent: bool) -> Result<Respon
     let Some(node) = node.filter(|n| Some(n.as_str()) != s.media.node_url()) else {
         return Err(not_here);
     };
-    let to = format!("{node}{}?{SENT_ON}", media::live_flv_path(room));
+    let to = format!("{node}{path}?{SENT_ON}");
     let location = HeaderValue::from_str(&to)
         .map_err(|_| HubError::Internal(format!("the ingest's address {node:?} is not a URL")))?;
     let mut resp = Response::new(Body::empty());
