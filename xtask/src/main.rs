@@ -123,6 +123,7 @@ const POSTGRES_SUITE: &[&str] = &[
     "live_selling",
     "deliver_photo",
     "storefront_public_events",
+    "web_orders",
 ];
 
 fn test(extra: &[String]) -> Result<(), String> {
