@@ -23,8 +23,11 @@
 //!
 //! uniffi 0.32 also offers `&[u8]` arguments (a borrowed `ForeignBytes`, no
 //! `RustBuffer`), but in Kotlin they become a `java.nio.ByteBuffer` that must
-//! be direct, which would change the Kotlin API the shells use; in Rust the
-//! core would then have to copy the borrowed bytes anyway to queue them.
+//! be direct, and the core has to copy the borrowed bytes anyway to queue
+//! them. That suits the camera's own planes, which are direct buffers and
+//! need their strides undone anyway: `LiveSession::push_video_planes` takes
+//! them that way (copying once, into I420); bytes the shell already holds
+//! as a `ByteArray` or `Data` come here.
 
 use crate::error::FarmLiveError;
 use farmlive_live::frame::FrameData;

@@ -271,6 +271,55 @@ impl LiveSession {
             })
     }
 
+    /// Hands over one camera frame as the camera gives it: the Y, U and V
+    /// planes of a 4:2:0 image (Android's `YUV_420_888` `image.planes`, each
+    /// plane's `buffer`, which must be direct; on iOS the bi-planar buffer's
+    /// luma, and its CbCr plane twice, from its first and its second byte,
+    /// with pixel stride 2). `y_row_stride` is the luma's row stride (its
+    /// pixel stride is 1); U and V share `uv_row_stride` and
+    /// `uv_pixel_stride`, as Camera2 guarantees. The planes are checked (a
+    /// plane too short for its strides is `BadInput`) and copied once,
+    /// straight into the encoder's layout; no `ByteArray` is packed first.
+    /// Rotation, letterboxing and dropping as `push_video_frame`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_video_planes(
+        &self,
+        y: &[u8],
+        y_row_stride: u32,
+        u: &[u8],
+        v: &[u8],
+        uv_row_stride: u32,
+        uv_pixel_stride: u32,
+        width: u32,
+        height: u32,
+        rotation_degrees: u32,
+        timestamp_us: u64,
+    ) -> Result<()> {
+        let rotation = rotation(rotation_degrees)?;
+        let chroma = |data| live::planes::Plane {
+            data,
+            row_stride: uv_row_stride as usize,
+            pixel_stride: uv_pixel_stride as usize,
+        };
+        let planes = live::planes::YuvPlanes {
+            width,
+            height,
+            y: live::planes::Plane {
+                data: y,
+                row_stride: y_row_stride as usize,
+                pixel_stride: 1,
+            },
+            u: chroma(u),
+            v: chroma(v),
+        };
+        self.video
+            .push_planes(&planes, rotation, timestamp_us)
+            .map_err(|e| match e {
+                live::LiveError::Stopped => stopped(),
+                other => other.into(),
+            })
+    }
+
     /// Hands over interleaved signed 16-bit little-endian PCM bytes, as
     /// AudioRecord and AVAudioEngine give them (`channels` 1 or 2).
     pub fn push_audio(&self, pcm: ShellBytes, sample_rate: u32, channels: u8) -> Result<()> {

@@ -371,6 +371,20 @@ fn live_sessions_refuse_hostile_options_frames_and_pcm() {
     bad_input(s.push_video_frame(frame.clone().into(), 64, 64, PixelFormat::Nv12, 45, 0));
     bad_input(s.push_video_frame(frame.clone().into(), 64, 64, PixelFormat::Nv12, u32::MAX, 0));
     bad_input(s.push_video_frame(frame.clone().into(), 64, 64, PixelFormat::Nv12, 450, 0));
+    // Camera planes: Y, and U/V interleaved with pixel stride 2 (Camera2's layout).
+    let (luma, chroma) = frame.split_at(64 * 64);
+    let (u, v) = (&chroma[..chroma.len() - 1], &chroma[1..]);
+    s.push_video_planes(luma, 64, u, v, 64, 2, 64, 64, 90, 1)
+        .expect("valid planes");
+    bad_input(s.push_video_planes(&luma[..64 * 63], 64, u, v, 64, 2, 64, 64, 0, 2));
+    bad_input(s.push_video_planes(luma, 63, u, v, 64, 2, 64, 64, 0, 2));
+    bad_input(s.push_video_planes(luma, 64, u, v, 64, 0, 64, 64, 0, 2));
+    bad_input(s.push_video_planes(luma, 64, u, v, u32::MAX, 2, 64, 64, 0, 2));
+    bad_input(s.push_video_planes(luma, 64, u, v, 64, u32::MAX, 64, 64, 0, 2));
+    bad_input(s.push_video_planes(luma, 64, &[], v, 64, 2, 64, 64, 0, 2));
+    bad_input(s.push_video_planes(luma, 64, u, v, 64, 2, 63, 64, 0, 2));
+    bad_input(s.push_video_planes(luma, 64, u, v, 64, 2, u32::MAX, u32::MAX, 0, 2));
+    bad_input(s.push_video_planes(luma, 64, u, v, 64, 2, 64, 64, 45, 2));
     // Another size than the session's is scaled or refused, never a crash.
     let _ = s.push_video_frame(
         vec![7u8; 128 * 96 * 4].into(),

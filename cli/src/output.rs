@@ -224,7 +224,14 @@ impl Output {
         let waiting = Message::new(MsgCode::CliOpsWaiting).arg("count", total);
         println!("{}", waiting.render(self.lang));
         if !rows.is_empty() {
-            println!("{}", table(&["SEQ", "KIND", "LISTING", "STAMP"], &rows));
+            let header = [
+                MsgCode::HeaderSeq,
+                MsgCode::HeaderKind,
+                MsgCode::HeaderAbout,
+                MsgCode::HeaderStamp,
+            ]
+            .map(|code| self.lang.text(code));
+            println!("{}", table(&header, &rows));
         }
     }
 }

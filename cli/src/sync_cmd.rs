@@ -312,7 +312,7 @@ fn print_orders(out: &Output, orders: &[Order]) {
         return;
     }
     if orders.is_empty() {
-        println!("No orders.");
+        println!("{}", out.lang.text(MsgCode::CliNoOrders));
         return;
     }
     let now = now_ms();
@@ -345,15 +345,20 @@ fn print_orders(out: &Output, orders: &[Order]) {
             ]
         })
         .collect();
-    println!(
-        "{}",
-        table(
-            &[
-                "REF", "STATUS", "ITEM", "QTY", "TOTAL", "DELIVERY", "SHIP BY", ""
-            ],
-            &rows
-        )
-    );
+    let header = [
+        MsgCode::HeaderRef,
+        MsgCode::HeaderStatus,
+        MsgCode::HeaderItem,
+        MsgCode::HeaderQty,
+        MsgCode::HeaderTotal,
+        MsgCode::HeaderDelivery,
+        MsgCode::HeaderShipBy,
+    ]
+    .map(|code| out.lang.text(code));
+    let mut header = header.to_vec();
+    // The last column (unsynced orders) needs no title.
+    header.push("");
+    println!("{}", table(&header, &rows));
 }
 
 /// The mark before an order's status: overdue, at risk, or none.

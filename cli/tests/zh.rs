@@ -219,3 +219,62 @@ fn lc_all_and_lc_messages_come_before_lang_and_json_errors_carry_the_code() {
     assert_eq!(body["error"]["localized"], "请给商品起个标题", "{body}");
     assert_eq!(body["error"]["lang"], "zh-CN", "{body}");
 }
+
+/// The outbox's and the orders' tables (and "no orders") have Chinese column
+/// headers under `LANG=zh_CN.UTF-8`, and the English ones otherwise.
+#[test]
+fn outbox_and_order_tables_have_chinese_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Hub::start(&dir.path().join("hub.db"));
+    let farmer = hub.farmer_with_mangoes(dir.path());
+    let none = stdout(&zh(&farmer, &["orders", "list"]));
+    assert_eq!(none.trim(), "没有订单。");
+    common::ListingArgs::new("Peaches", "8").add(&farmer);
+    let outbox = stdout(&zh(&farmer, &["outbox"]));
+    let header = outbox.lines().nth(1).unwrap_or_default();
+    for word in ["序号", "类型", "对象", "时间戳"] {
+        assert!(header.contains(word), "{outbox}");
+    }
+    assert!(!header.chars().any(|c| c.is_ascii_alphabetic()), "{outbox}");
+    let english = common::ok(&farmer, &["outbox"]);
+    assert!(
+        english.contains("SEQ") && english.contains("STAMP"),
+        "{english}"
+    );
+
+    // The synced one (Peaches waits in the outbox, unknown to the hub).
+    let listings = common::ok_json(&farmer, &["listing", "list"]);
+    let mangoes = listings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["title"] == "Mangoes")
+        .unwrap();
+    let listing = mangoes["id"].as_str().unwrap().to_owned();
+    let buyer = dir.path().join("buyer");
+    common::ok(
+        &buyer,
+        &[
+            "buyer",
+            "--hub",
+            &hub.url,
+            "order",
+            "--listing",
+            &listing,
+            "--qty",
+            "1",
+        ],
+    );
+    common::ok(&farmer, &["sync"]);
+    let orders = stdout(&zh(&farmer, &["orders", "list"]));
+    let header = orders.lines().next().unwrap_or_default();
+    for word in ["编号", "状态", "商品", "数量", "总价", "配送", "发货期限"] {
+        assert!(header.contains(word), "{orders}");
+    }
+    assert!(!header.chars().any(|c| c.is_ascii_alphabetic()), "{orders}");
+    let english = common::ok(&farmer, &["orders", "list"]);
+    assert!(
+        english.starts_with("REF") && english.contains("SHIP BY"),
+        "{english}"
+    );
+}

@@ -475,6 +475,8 @@ catalog! {
         en: "{count} operation(s) waiting to sync",
         zh: "{count} 项操作等待同步",
     }
+    /// `orders list` with nothing to show.
+    CliNoOrders = "cli_no_orders" { en: "No orders.", zh: "没有订单。", }
     /// `conflicts list` with nothing to show.
     CliNoConflicts = "cli_no_conflicts" { en: "No conflicts.", zh: "没有冲突。", }
     /// A conflict dismissed.
@@ -511,6 +513,20 @@ catalog! {
     StatusPaused = "status_paused" { en: "paused", zh: "暂停", }
     /// An archived listing.
     StatusArchived = "status_archived" { en: "archived", zh: "已归档", }
+    /// Outbox table header: the operation's sequence number.
+    HeaderSeq = "header_seq" { en: "SEQ", zh: "序号", }
+    /// Outbox table header: the operation's hybrid-clock stamp.
+    HeaderStamp = "header_stamp" { en: "STAMP", zh: "时间戳", }
+    /// Order table header: what was ordered.
+    HeaderItem = "header_item" { en: "ITEM", zh: "商品", }
+    /// Order table header: the quantity.
+    HeaderQty = "header_qty" { en: "QTY", zh: "数量", }
+    /// Order table header: the total.
+    HeaderTotal = "header_total" { en: "TOTAL", zh: "总价", }
+    /// Order table header: standard or non-contact delivery.
+    HeaderDelivery = "header_delivery" { en: "DELIVERY", zh: "配送", }
+    /// Order table header: the ship-by countdown.
+    HeaderShipBy = "header_ship_by" { en: "SHIP BY", zh: "发货期限", }
 
     // The farm's sales (`farmlive stats`, the apps' sales screen).
     /// No sale among the synced orders.

@@ -2,7 +2,12 @@
 //!
 //! - the cost per call of pushing a 1280x720 NV12 frame through the FFI, from
 //!   Kotlin on the JVM and from Swift, against the release library;
+//! - the same frame as the camera gives it, pushed as its planes
+//!   (`push_video_planes`: direct buffers in Kotlin, borrowed `Data` in Swift,
+//!   no RustBuffer), beside packing it in the shell and pushing the packed bytes;
 //! - the cost of a listing query returning 100 listings, from both;
+//! - the view models' cold start to the first listings list (200 listings),
+//!   from both (Kotlin's in a JVM of its own);
 //! - the stripped size of the release library for x86_64 Linux (and for the
 //!   Android ABIs when cargo-ndk and an NDK are installed).
 

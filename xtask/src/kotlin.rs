@@ -317,13 +317,22 @@ fn robo_test(lib_dir: &Path, hub: &HubFor) -> Result<(), String> {
     run(robo.arg("test")).map_err(|e| format!("the app's Robolectric tests failed: {e}"))
 }
 
-/// Runs the Kotlin FFI benchmark (prints figures, asserts none).
+/// Runs the Kotlin FFI benchmark, then the view models' cold start to the
+/// first listings list (prints figures, asserts none). Two Maven runs: the
+/// cold start needs a JVM of its own (Surefire keeps one per run), so that
+/// its first figure includes loading the bindings and the native library.
 pub fn bench(lib_dir: &Path) -> Result<(), String> {
-    run(maven("jvm-tests", lib_dir)?.args([
-        "test",
-        "-Dfarmlive.bench=true",
-        "-Dtest=FfiBench",
-        "-Dsurefire.failIfNoSpecifiedTests=false",
-    ]))
-    .map_err(|e| format!("Kotlin benchmark failed: {e}"))
+    for (class, what) in [
+        ("FfiBench", "Kotlin benchmark"),
+        ("ColdStartBench", "Kotlin view models' cold start"),
+    ] {
+        run(maven("jvm-tests", lib_dir)?.args([
+            "test",
+            "-Dfarmlive.bench=true",
+            &format!("-Dtest={class}"),
+            "-Dsurefire.failIfNoSpecifiedTests=false",
+        ]))
+        .map_err(|e| format!("{what} failed: {e}"))?;
+    }
+    Ok(())
 }

@@ -124,7 +124,7 @@ impl std::fmt::Debug for I420Frame {
     }
 }
 
-fn check_size(width: u32, height: u32) -> Result<(), LiveError> {
+pub(crate) fn check_size(width: u32, height: u32) -> Result<(), LiveError> {
     if width < 2 || height < 2 || width % 2 != 0 || height % 2 != 0 || width > 7680 || height > 4320
     {
         return Err(LiveError::BadInput(format!(

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! VideoSource  test pattern | Y4M file | frames pushed by a shell | camera (feature `camera`)
-//!   → I420 (from NV12, NV21, YUYV, BGRA) → rotate upright → fit (letterbox or crop, never stretch)
+//!   → I420 (from NV12, NV21, YUYV, BGRA, or Y/U/V planes with strides) → rotate upright → fit (letterbox or crop, never stretch)
 //!   → VideoEncoder  openh264 | one the shell provides
 //! AudioSource  PCM pushed by a shell | tone | WAV → resampled to 44.1 kHz stereo
 //!   → AudioEncoder  fdk-aac | one the shell provides
@@ -32,6 +32,7 @@ pub mod fit;
 pub mod flv;
 pub mod frame;
 mod network;
+pub mod planes;
 pub mod queue;
 pub mod rtmp;
 mod session;

@@ -3,6 +3,7 @@
 
 use crate::error::LiveError;
 use crate::frame::{FrameData, I420Frame, PixelFormat, Rotation, check_frame};
+use crate::planes::YuvPlanes;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::Arc;
@@ -406,6 +407,27 @@ impl VideoPusher {
             }
             Err(mpsc::TrySendError::Disconnected(_)) => Err(LiveError::Stopped),
         }
+    }
+
+    /// Hands over one camera frame given as Y, U and V planes with strides
+    /// (Android's `YUV_420_888`): the planes are checked and copied straight
+    /// into I420 (see [`YuvPlanes::to_i420`]), the one copy the queue needs.
+    /// Otherwise as [`VideoPusher::push`].
+    pub fn push_planes(
+        &self,
+        planes: &YuvPlanes<'_>,
+        rotation: Rotation,
+        timestamp_us: u64,
+    ) -> Result<(), LiveError> {
+        let data = planes.to_i420()?;
+        self.push_owned(
+            data,
+            planes.width,
+            planes.height,
+            PixelFormat::I420,
+            rotation,
+            timestamp_us,
+        )
     }
 
     /// Frames dropped because the pipeline was behind.

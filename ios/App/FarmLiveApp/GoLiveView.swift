@@ -3,8 +3,8 @@ import FarmLiveKit
 import SwiftUI
 import UIKit
 
-/// Go live and sell: AVFoundation camera frames (NV12 CVPixelBuffers) and
-/// microphone PCM pushed into the core. With a title, the farm's active
+/// Go live and sell: AVFoundation camera frames (NV12 CVPixelBuffers, their
+/// planes pushed where they lie) and microphone PCM pushed into the core. With a title, the farm's active
 /// listings go on a room's shelf: buyers watch, comment and order; the farmer
 /// pins one (at a live price, if typed) and sees orders and comments as they
 /// arrive, newest first.
@@ -309,12 +309,12 @@ final class LiveCapture: NSObject, AVCaptureVideoDataOutputSampleBufferDelegate,
         let yRow = CVPixelBufferGetBytesPerRowOfPlane(pixels, 0)
         let uvRow = CVPixelBufferGetBytesPerRowOfPlane(pixels, 1)
         let pts = CMSampleBufferGetPresentationTimeStamp(sample)
-        let frame = CameraFrame.nv12(
+        // The planes go to the core where they lie (no NV12 packed here).
+        try? live.push(
             width: w, height: h,
             y: UnsafeRawBufferPointer(start: y, count: yRow * h), yBytesPerRow: yRow,
             uv: UnsafeRawBufferPointer(start: uv, count: uvRow * h / 2), uvBytesPerRow: uvRow,
             rotationDegrees: currentRotation(), timestampUs: UInt64(max(0, CMTimeGetSeconds(pts)) * 1_000_000))
-        if let frame { try? live.push(frame: frame) }
     }
 
     private func currentRotation() -> UInt32 {

@@ -161,6 +161,31 @@ public final class LiveBroadcast: @unchecked Sendable {
             rotationDegrees: frame.rotationDegrees, timestampUs: frame.timestampUs)
     }
 
+    /// Pushes one bi-planar 4:2:0 frame where it lies (a locked CVPixelBuffer
+    /// of kCVPixelFormatType_420YpCbCr8BiPlanar…: the luma plane and the
+    /// interleaved CbCr plane, each with its bytes per row). Nothing is packed
+    /// or copied here: the planes go to the core as borrowed bytes, which it
+    /// checks against the size (a plane too short for its rows is `BadInput`)
+    /// and copies once, straight into the encoder's layout. The pointers need
+    /// only stay valid for the call.
+    public func push(
+        width: Int, height: Int,
+        y: UnsafeRawBufferPointer, yBytesPerRow: Int,
+        uv: UnsafeRawBufferPointer, uvBytesPerRow: Int,
+        rotationDegrees: UInt32 = 0, timestampUs: UInt64
+    ) throws {
+        let luma = borrowed(y)
+        let chroma = borrowed(uv)
+        // Cb is every other byte from the first, Cr from the second (pixel stride 2).
+        // Out-of-range numbers are clamped, and the core then refuses them.
+        try session.pushVideoPlanes(
+            y: luma, yRowStride: UInt32(clamping: yBytesPerRow),
+            u: chroma, v: chroma.dropFirst(),
+            uvRowStride: UInt32(clamping: uvBytesPerRow), uvPixelStride: 2,
+            width: UInt32(clamping: width), height: UInt32(clamping: height),
+            rotationDegrees: rotationDegrees, timestampUs: timestampUs)
+    }
+
     /// Pushes interleaved 16-bit little-endian PCM.
     public func push(pcm: Data, sampleRate: UInt32, channels: UInt8) throws {
         try session.pushAudio(pcm: pcm, sampleRate: sampleRate, channels: channels)
@@ -183,6 +208,12 @@ public final class LiveBroadcast: @unchecked Sendable {
         defer { continuation.finish() }
         return try await session.stop()
     }
+}
+
+/// The bytes at `p` as a `Data` that does not own or copy them (valid while `p` is).
+private func borrowed(_ p: UnsafeRawBufferPointer) -> Data {
+    guard let base = p.baseAddress, p.count > 0 else { return Data() }
+    return Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: p.count, deallocator: .none)
 }
 
 /// A frame for the live stream: tight bytes in a pixel format the core takes.

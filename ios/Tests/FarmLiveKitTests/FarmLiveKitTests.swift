@@ -162,6 +162,42 @@ final class FarmLiveKitTests: XCTestCase {
         XCTAssertGreaterThan(bytes.count, 5_000)
     }
 
+    /// A CVPixelBuffer-like frame pushed as its planes (rows padded, CbCr
+    /// interleaved) is taken; planes too short for their rows are refused.
+    func testCameraPlanesArePushedWhereTheyLieAndCheckedInTheCore() async throws {
+        let fl = try open()
+        let live = try await LiveBroadcast.start(core: fl, options: LiveOptions(
+            width: 64, height: 48, fps: 15, ingestUrl: nil,
+            recordPath: dir.appendingPathComponent("planes.flv").path, videoBitrateBps: 200_000, audio: false))
+        let (w, h, row) = (64, 48, 80)
+        let y = [UInt8](repeating: 16, count: row * h)
+        let uv = [UInt8](repeating: 128, count: row * h / 2)
+        try y.withUnsafeBytes { yb in
+            try uv.withUnsafeBytes { uvb in
+                try live.push(width: w, height: h, y: yb, yBytesPerRow: row, uv: uvb, uvBytesPerRow: row,
+                              rotationDegrees: 90, timestampUs: 1)
+                let short = UnsafeRawBufferPointer(rebasing: yb[0..<(row * (h - 1))])
+                XCTAssertThrowsError(try live.push(width: w, height: h, y: short, yBytesPerRow: row,
+                                                   uv: uvb, uvBytesPerRow: row, timestampUs: 2)) { error in
+                    guard let e = error as? FarmLiveError, case let .BadInput(reason) = e else {
+                        return XCTFail("expected FarmLiveError.BadInput, got \(error)")
+                    }
+                    XCTAssertTrue(reason.contains("Y plane"), reason)
+                }
+                XCTAssertThrowsError(try live.push(width: w, height: h, y: yb, yBytesPerRow: w - 1,
+                                                   uv: uvb, uvBytesPerRow: row, timestampUs: 2))
+                XCTAssertThrowsError(try live.push(width: w, height: h, y: yb, yBytesPerRow: -1,
+                                                   uv: uvb, uvBytesPerRow: row, timestampUs: 2))
+                XCTAssertThrowsError(try live.push(width: w, height: h, y: yb, yBytesPerRow: row,
+                                                   uv: UnsafeRawBufferPointer(start: nil, count: 0),
+                                                   uvBytesPerRow: row, timestampUs: 2))
+                XCTAssertThrowsError(try live.push(width: w + 1, height: h, y: yb, yBytesPerRow: row,
+                                                   uv: uvb, uvBytesPerRow: row, timestampUs: 2))
+            }
+        }
+        _ = try await live.stop()
+    }
+
     func testHostileFramesAreRefusedNotCrashedOn() async throws {
         let fl = try open()
         let session = try await fl.startLive(options: LiveOptions(

@@ -40,6 +40,39 @@ final class FfiBench: XCTestCase {
         report("push_video_frame 1280x720 NV12", times)
         print("FFI-BENCH swift      frames encoded \(stats.framesEncoded), dropped \(stats.droppedVideo)")
 
+        // The camera's path: a 1280x720 bi-planar frame (CVPixelBuffer-like,
+        // luma and interleaved CbCr planes) pushed where it lies, and, for
+        // comparison, packed into NV12 first and pushed as Data (the path before).
+        let luma = [UInt8]((0..<(1280 * 720)).map { UInt8($0 & 0xff) })
+        let chroma = [UInt8]((0..<(1280 * 360)).map { UInt8($0 & 0xff) })
+        for packed in [false, true] {
+            let live = try await LiveBroadcast.start(core: fl, options: LiveOptions(
+                width: 1280, height: 720, fps: 30, ingestUrl: nil,
+                recordPath: dir.appendingPathComponent("planes.flv").path, videoBitrateBps: 2_000_000, audio: false))
+            times = []
+            for i in 0..<300 {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                try luma.withUnsafeBytes { y in
+                    try chroma.withUnsafeBytes { uv in
+                        if packed {
+                            let frame = CameraFrame.nv12(width: 1280, height: 720, y: y, yBytesPerRow: 1280,
+                                                         uv: uv, uvBytesPerRow: 1280, timestampUs: UInt64(i) * 33_333)
+                            try live.push(frame: frame!)
+                        } else {
+                            try live.push(width: 1280, height: 720, y: y, yBytesPerRow: 1280,
+                                          uv: uv, uvBytesPerRow: 1280, timestampUs: UInt64(i) * 33_333)
+                        }
+                    }
+                }
+                let t = DispatchTime.now().uptimeNanoseconds - t0
+                if i >= 30 { times.append(t) }
+                try await Task.sleep(nanoseconds: 33_000_000)
+            }
+            let planeStats = try await live.stop().stream
+            report(packed ? "pack NV12 in Swift + push_video_frame" : "push_video_planes 1280x720 camera", times)
+            print("FFI-BENCH swift      frames encoded \(planeStats.framesEncoded), dropped \(planeStats.droppedVideo)")
+        }
+
         for i in 0..<100 {
             _ = try fl.createListing(draft: ListingDraft(
                 farm: nil, title: "Mangoes lot \(i)", description: "Fresh from the orchard, lot \(i)",

@@ -1,7 +1,9 @@
-// Camera frames for the live stream: packs ImageProxy / android.media.Image
-// style Y, U, V planes (any row and pixel strides) into tight NV12 or I420
-// bytes, the layouts the core takes. Plain JVM Kotlin over ByteBuffers, so it
-// is unit-tested on the host; the Android shell wraps `image.planes` in [Plane].
+// Camera frames for the live stream. The camera's direct Y, U, V planes go to
+// the core as they are ([LiveBroadcast.pushPlanes], checked by [CameraPlanes]);
+// [CameraFrame] packs planes (any row and pixel strides, heap buffers too)
+// into tight NV12 or I420 bytes for [LiveBroadcast.pushFrame]. Plain JVM
+// Kotlin over ByteBuffers, so it is unit-tested on the host; the Android
+// shell wraps `image.planes` in [Plane].
 package org.farmlive
 
 import java.nio.ByteBuffer
@@ -9,6 +11,30 @@ import org.farmlive.ffi.PixelFormat
 
 /** One plane of a YUV_420_888 image, as CameraX and Camera2 give it. */
 class Plane(val buffer: ByteBuffer, val rowStride: Int, val pixelStride: Int)
+
+/**
+ * The planes' buffers as the core's plane push takes them. uniffi hands the
+ * core a direct buffer's native address (JNA's `getDirectBufferPointer`,
+ * which ignores the position) with `remaining()` bytes, so a buffer not at
+ * position 0 is sliced to start there.
+ */
+internal class CameraPlanes private constructor(val y: ByteBuffer, val u: ByteBuffer, val v: ByteBuffer) {
+    companion object {
+        fun check(y: Plane, u: Plane, v: Plane): CameraPlanes {
+            require(y.pixelStride == 1) { "the Y plane's pixel stride must be 1, not ${y.pixelStride}" }
+            require(u.rowStride == v.rowStride && u.pixelStride == v.pixelStride) {
+                "the U and V planes must share their strides (U ${u.rowStride}/${u.pixelStride}, V ${v.rowStride}/${v.pixelStride})"
+            }
+            for ((name, p) in listOf("Y" to y, "U" to u, "V" to v)) {
+                require(p.buffer.isDirect) { "the $name plane's buffer must be direct (Camera2's are); pack heap buffers with CameraFrame" }
+                require(p.rowStride >= 0 && p.pixelStride >= 0) { "the $name plane's strides must not be negative" }
+            }
+            return CameraPlanes(atStart(y.buffer), atStart(u.buffer), atStart(v.buffer))
+        }
+
+        private fun atStart(b: ByteBuffer): ByteBuffer = if (b.position() == 0) b else b.slice()
+    }
+}
 
 /** A frame ready for [LiveBroadcast.pushFrame]. */
 class CameraFrame(

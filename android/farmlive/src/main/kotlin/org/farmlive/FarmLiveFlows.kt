@@ -152,6 +152,29 @@ class LiveBroadcast private constructor(
             frame.rotationDegrees.toUInt(), frame.timestampUs.toULong())
     }
 
+    /**
+     * Pushes one YUV_420_888 frame as the camera gives it (Camera2's
+     * `image.planes`, each wrapped in a [Plane]): no `ByteArray` is packed on
+     * the JVM and no RustBuffer is allocated; the core reads the planes where
+     * they are and copies them once, straight into the encoder's layout.
+     * The buffers must be direct (Camera2's and CameraX's are); Y's pixel
+     * stride must be 1 and U and V must share their strides (both guaranteed
+     * for YUV_420_888). A plane too short for its strides is refused by the
+     * core (`FarmLiveException.BadInput`); a heap buffer or mismatched strides
+     * throw [IllegalArgumentException] here. Never blocks, as [pushFrame].
+     */
+    fun pushPlanes(
+        width: Int, height: Int, y: Plane, u: Plane, v: Plane,
+        rotationDegrees: Int, timestampNs: Long,
+    ) {
+        val planes = CameraPlanes.check(y, u, v)
+        session.pushVideoPlanes(
+            planes.y, y.rowStride.toUInt(), planes.u, planes.v,
+            u.rowStride.toUInt(), u.pixelStride.toUInt(),
+            width.toUInt(), height.toUInt(), rotationDegrees.toUInt(), (timestampNs / 1000).toULong(),
+        )
+    }
+
     /** Pushes interleaved 16-bit little-endian PCM bytes from AudioRecord (ENCODING_PCM_16BIT). */
     fun pushPcm(pcm: ByteArray, sampleRate: Int, channels: Int) {
         session.pushAudio(pcm, sampleRate.toUInt(), channels.toUByte())

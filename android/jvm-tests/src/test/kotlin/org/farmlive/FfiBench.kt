@@ -1,6 +1,7 @@
 package org.farmlive
 
 import java.io.File
+import java.nio.ByteBuffer
 import kotlinx.coroutines.runBlocking
 import org.farmlive.ffi.FarmLive
 import org.farmlive.ffi.ListingDraft
@@ -47,6 +48,48 @@ class FfiBench {
             println("FFI-BENCH kotlin-jvm frames encoded ${stats.framesEncoded}, dropped ${stats.droppedVideo}")
         }
     }
+
+    /**
+     * The camera's path: a 1280x720 YUV_420_888 frame as Camera2 gives it
+     * (direct planes, U and V interleaved with pixel stride 2), pushed as
+     * planes (the shell's path now), and, for comparison, packed into NV12 on
+     * the JVM and pushed as a ByteArray (the shell's path before).
+     */
+    @Test
+    fun `push 1280x720 camera planes`() = runBlocking {
+        FarmLive.open(File(dir, "data").path).use { fl ->
+            val (w, h) = 1280 to 720
+            val y = ByteBuffer.allocateDirect(w * h)
+            for (i in 0 until w * h) y.put(i, (i and 0xff).toByte())
+            val uv = ByteBuffer.allocateDirect(w * h / 2)
+            for (i in 0 until w * h / 2) uv.put(i, (i and 0xff).toByte())
+            val yp = Plane(y, w, 1)
+            val u = Plane(uv.duplicate().limit(w * h / 2 - 1) as ByteBuffer, w, 2)
+            val v = Plane(uv.duplicate().position(1) as ByteBuffer, w, 2)
+            for ((what, push) in listOf<Pair<String, (LiveBroadcast, Int) -> Unit>>(
+                "push_video_planes 1280x720 camera" to { live, i -> live.pushPlanes(w, h, yp, u, v, 0, i * 33_333_333L) },
+                "pack NV12 on the JVM + push_video_frame" to { live, i ->
+                    live.pushFrame(CameraFrame.nv12FromPlanes(w, h, yp, u, v, 0, i * 33_333_333L, packed))
+                },
+            )) {
+                val live = LiveBroadcast.start(fl, LiveOptions(1280u, 720u, 30u, null, File(dir, "planes.flv").path, 2_000_000u, false))
+                val times = ArrayList<Long>()
+                for (i in 0 until 300) {
+                    val t0 = System.nanoTime()
+                    push(live, i)
+                    val t = System.nanoTime() - t0
+                    if (i >= 30) times.add(t)
+                    Thread.sleep(33)
+                }
+                val stats = live.stop().stream
+                report(what, times)
+                println("FFI-BENCH kotlin-jvm frames encoded ${stats.framesEncoded}, dropped ${stats.droppedVideo}")
+            }
+        }
+    }
+
+    /** The packed frame reused between pushes, as the shell did. */
+    private val packed = ByteArray(1280 * 720 * 3 / 2)
 
     @Test
     fun `query 100 listings`() {

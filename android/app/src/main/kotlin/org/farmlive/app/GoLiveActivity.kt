@@ -33,7 +33,6 @@ import android.widget.TextView
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
-import org.farmlive.CameraFrame
 import org.farmlive.LiveBroadcast
 import org.farmlive.Plane
 import org.farmlive.ffi.Delivery
@@ -48,8 +47,8 @@ import org.farmlive.ffi.ShowEvent
 import org.farmlive.ffi.uprightRotationDegrees
 
 /**
- * Go live and sell: Camera2 frames (YUV_420_888 through an ImageReader) and
- * AudioRecord PCM are pushed into the core, which encodes and publishes. With a
+ * Go live and sell: Camera2 frames (YUV_420_888 through an ImageReader, their
+ * planes pushed as they come) and AudioRecord PCM are pushed into the core, which encodes and publishes. With a
  * title, the farm's active listings go on a room's shelf: buyers watch,
  * comment and order; the farmer pins one (at a live price, if typed) and sees
  * orders and comments as they arrive, newest first.
@@ -88,7 +87,6 @@ class GoLiveActivity : ScopedActivity() {
     private var audio: AudioRecord? = null
     private var audioThread: Thread? = null
     private val cameraThread = HandlerThread("camera").apply { start() }
-    private var frameBuffer: ByteArray? = null
     @Volatile private var session: CameraCaptureSession? = null
     /** The Surface over the preview's texture that the running session draws into (released when replaced). */
     @Volatile private var previewSurface: Surface? = null
@@ -297,16 +295,16 @@ class GoLiveActivity : ScopedActivity() {
                     rotation = frameRotation(sensor, front)
                     display = now
                 }
+                // The planes go to the core as the camera left them (direct
+                // buffers): no packing on the JVM, one copy in the core.
                 val p = image.planes
-                val frame = CameraFrame.nv12FromPlanes(
+                broadcast.pushPlanes(
                     image.width, image.height,
                     Plane(p[0].buffer, p[0].rowStride, p[0].pixelStride),
                     Plane(p[1].buffer, p[1].rowStride, p[1].pixelStride),
                     Plane(p[2].buffer, p[2].rowStride, p[2].pixelStride),
-                    rotation, image.timestamp, frameBuffer,
+                    rotation, image.timestamp,
                 )
-                frameBuffer = frame.bytes
-                broadcast.pushFrame(frame)
             } catch (e: Exception) {
                 runOnUiThread { show(e) }
             } finally {

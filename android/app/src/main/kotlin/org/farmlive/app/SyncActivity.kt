@@ -3,10 +3,9 @@ package org.farmlive.app
 import android.app.AlertDialog
 import android.content.Intent
 import android.os.Bundle
-import android.widget.ArrayAdapter
+import android.util.TypedValue
 import android.widget.Button
 import android.widget.LinearLayout
-import android.widget.ListView
 import android.widget.TextView
 import kotlinx.coroutines.launch
 import org.farmlive.ffi.Conflict
@@ -15,7 +14,10 @@ import org.farmlive.viewmodel.SyncViewModel
 
 /**
  * What waits to sync, the last sync (or the failed attempt since), progress,
- * and conflicts to retry or dismiss ([SyncViewModel]).
+ * and conflicts to retry or dismiss ([SyncViewModel]). The whole screen
+ * scrolls as one column (large text, a long failure, many conflicts): the
+ * conflicts are rows of that column (tagged `sync.conflict.N`), not a list
+ * of their own, which inside a scrolling column would show one row.
  */
 class SyncActivity : ScopedActivity() {
     private lateinit var pending: TextView
@@ -24,9 +26,8 @@ class SyncActivity : ScopedActivity() {
     private lateinit var progress: TextView
     private lateinit var syncNow: Button
     private lateinit var conflictsNone: TextView
-    private lateinit var conflicts: ListView
+    private lateinit var conflicts: LinearLayout
     private var vm: SyncViewModel? = null
-    private var shown: List<Conflict> = emptyList()
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -36,12 +37,8 @@ class SyncActivity : ScopedActivity() {
         progress = TextView(this).apply { tag = "sync.progress" }
         syncNow = Button(this).apply { setText(R.string.sync_now); tag = "sync.now"; setOnClickListener { sync() } }
         conflictsNone = TextView(this).apply { tag = "sync.conflicts.none" }
-        conflicts = ListView(this).apply { tag = "sync.conflicts" }
-        conflicts.setOnItemClickListener { _, _, position, _ -> choose(shown[position]) }
-        setContentView(LinearLayout(this).apply {
-            orientation = LinearLayout.VERTICAL
-            listOf(pending, last, failure, syncNow, progress, conflictsNone, conflicts).forEach { addView(it) }
-        })
+        conflicts = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL; tag = "sync.conflicts" }
+        setContentView(scrollingColumn(pending, last, failure, syncNow, progress, conflictsNone, conflicts))
         withCore { core ->
             val model = SyncViewModel(core).also { vm = it }
             scope.launch { model.refresh() }
@@ -81,9 +78,19 @@ class SyncActivity : ScopedActivity() {
             s.lastReport != null -> getString(R.string.sync_done, s.lastReport.progress.opsPushed.toLong(), s.lastReport.progress.changesPulled.toLong())
             else -> ""
         }
-        shown = s.conflicts
         conflictsNone.text = if (s.conflicts.isEmpty()) getString(R.string.sync_conflicts_none) else ""
-        conflicts.adapter = ArrayAdapter(this, android.R.layout.simple_list_item_1,
-            s.conflicts.map { c -> getString(R.string.conflict_row, vm?.describe(c) ?: c.message) })
+        conflicts.removeAllViews()
+        s.conflicts.forEachIndexed { i, c -> conflicts.addView(conflictRow(i, c)) }
+    }
+
+    /** One conflict as a row that can be tapped (to retry or dismiss it), like a list's row. */
+    private fun conflictRow(index: Int, c: Conflict): TextView = TextView(this).apply {
+        tag = "sync.conflict.$index"
+        text = getString(R.string.conflict_row, vm?.describe(c) ?: c.message)
+        val pad = (12 * resources.displayMetrics.density).toInt()
+        setPadding(pad, pad, pad, pad)
+        val ripple = TypedValue()
+        if (theme.resolveAttribute(android.R.attr.selectableItemBackground, ripple, true)) setBackgroundResource(ripple.resourceId)
+        setOnClickListener { choose(c) }
     }
 }

@@ -14,17 +14,17 @@ import android.view.WindowManager
 import android.widget.EditText
 import android.widget.ListView
 import java.io.File
+import java.nio.ByteBuffer
 import java.net.HttpURLConnection
 import java.net.URL
 import java.security.MessageDigest
 import java.util.concurrent.TimeUnit
-import org.farmlive.CameraFrame
+import org.farmlive.Plane
 import org.farmlive.ffi.Delivery
 import org.farmlive.ffi.FarmLive
 import org.farmlive.ffi.FarmLiveException
 import org.farmlive.ffi.ListingQuery
 import org.farmlive.ffi.OrderStatus
-import org.farmlive.ffi.PixelFormat
 import org.farmlive.ffi.decodeEnrolQr
 import org.farmlive.testsupport.JpegExif
 import org.farmlive.testsupport.TerminalQr
@@ -308,12 +308,20 @@ abstract class AppFlows : RoboScreens() {
             live.window.attributes.flags and WindowManager.LayoutParams.FLAG_KEEP_SCREEN_ON != 0)
         val rotation = live.frameRotation(sensorDegrees = 90, front = false)
         assertEquals("a 90° sensor in portrait", 90, rotation)
-        // A landscape camera frame (1280x720 NV12): a bright band down its left side.
+        // A landscape camera frame (1280x720) as Camera2 hands it to the screen's
+        // ImageReader callback: direct Y, U, V planes, rows padded to 1344 bytes,
+        // U and V interleaved (pixel stride 2); a bright band down its left side.
         val (w, h) = 1280 to 720
-        val frame = ByteArray(CameraFrame.frameSize(w, h)) { i -> if (i < w * h) (if (i % w < w / 4) 235 else 16).toByte() else 128.toByte() }
+        val stride = 1344
+        val luma = ByteBuffer.allocateDirect(stride * (h - 1) + w)
+        for (i in 0 until luma.capacity()) luma.put(i, (if (i % stride < w / 4) 235 else 16).toByte())
+        val chroma = ByteBuffer.allocateDirect(stride * (h / 2 - 1) + w)
+        for (i in 0 until chroma.capacity()) chroma.put(i, 128.toByte())
+        val u = Plane(chroma.duplicate().limit(chroma.capacity() - 1) as ByteBuffer, stride, 2)
+        val v = Plane(chroma.duplicate().position(1) as ByteBuffer, stride, 2)
         val broadcast = live.broadcast!!
         for (i in 0 until 30) {
-            broadcast.pushFrame(CameraFrame(frame, w, h, PixelFormat.NV12, rotation, i * 33_333L))
+            broadcast.pushPlanes(w, h, Plane(luma, stride, 1), u, v, rotation, i * 33_333_333L)
             shadowOf(Looper.getMainLooper()).idle()
             Thread.sleep(33)
         }
