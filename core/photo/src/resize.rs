@@ -70,8 +70,8 @@ pub(crate) fn resize(
         .map_err(PhotoError::internal)?;
     let len = width as usize * height as usize * 3;
     let mut data = vec![0u8; len];
-    let mut dst = TypedImage::<U8x3>::from_buffer(width, height, &mut data)
-        .map_err(PhotoError::internal)?;
+    let mut dst =
+        TypedImage::<U8x3>::from_buffer(width, height, &mut data).map_err(PhotoError::internal)?;
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FILTER));
     resizer
         .resize_typed(&src_view, &mut dst, &options)
