@@ -119,9 +119,14 @@ async fn or_elsewhere(
         (Err(HubError::NotFound(why)), Some(hub)) => {
             let path = media::hls_segment(room, name);
             let sent = was_sent(query.as_deref());
+            // Nobody else has it: this file's own 404. A database that
+            // cannot say where the room is stays a 500, not a 404.
             to_ingest(hub, room, &path, sent)
                 .await
-                .map_err(|_| HubError::NotFound(why))
+                .map_err(|e| match e {
+                    HubError::NotFound(_) => HubError::NotFound(why),
+                    other => other,
+                })
         }
         (here, _) => here,
     }
