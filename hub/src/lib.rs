@@ -135,6 +135,8 @@ pub struct Hub {
     operator: Arc<dyn OperatorStore>,
     /// Where rooms' HLS and recordings live (`<db>.live`).
     hls_root: std::path::PathBuf,
+    /// Where recordings are copied, with `--objects` (see [`media::archive`]).
+    recordings: Option<Arc<dyn store::objects::RecordingStore>>,
 }
 
 impl Hub {
@@ -153,7 +155,16 @@ impl Hub {
             DbTarget::Sqlite(file) => media::hls_writer::live_root(file),
             DbTarget::Postgres(_) => options.files.for_postgres()?.0.join("live"),
         };
-        Hub::with_store(operator, hls_root, options, secure_cookies)
+        // Recordings go where the photos go: beside them in S3, or stay in
+        // the live folder.
+        let recordings = match (db, &options.files.objects) {
+            (DbTarget::Postgres(_), Some(location)) => {
+                let s3 = store::objects::S3Recordings::connect(location, &[])?;
+                Some(Arc::new(s3) as Arc<dyn store::objects::RecordingStore>)
+            }
+            _ => None,
+        };
+        Hub::with_store(operator, hls_root, recordings, options, secure_cookies)
     }
 
     /// A hub over an open store (any backend), its rooms' HLS and
@@ -165,12 +176,13 @@ impl Hub {
         options: HubOptions,
     ) -> Result<Hub> {
         let secure_cookies = secure_cookies(&options)?;
-        Hub::with_store(operator, hls_root, options, secure_cookies)
+        Hub::with_store(operator, hls_root, None, options, secure_cookies)
     }
 
     fn with_store(
         operator: Arc<dyn OperatorStore>,
         hls_root: std::path::PathBuf,
+        recordings: Option<Arc<dyn store::objects::RecordingStore>>,
         options: HubOptions,
         secure_cookies: bool,
     ) -> Result<Hub> {
@@ -183,10 +195,14 @@ impl Hub {
             media.set_node_url(url);
         }
         // Every room on air is served as HLS and recorded.
-        media.set_sink_factory(Arc::new(media::recording::HlsRecorder::new(
-            hls_root.clone(),
-            media::hls_writer::HlsOptions::default(),
-        )));
+        let hls = media::hls_writer::HlsOptions::default();
+        let mut recorder = media::recording::HlsRecorder::new(hls_root.clone(), hls);
+        if let Some(store) = &recordings {
+            let archive =
+                media::archive::Archive::start(store.clone(), &hls_root, hls.segments.target_ms);
+            recorder = recorder.with_archive(archive);
+        }
+        media.set_sink_factory(Arc::new(recorder));
         Ok(Hub {
             state: Arc::new(AppState {
                 store,
@@ -202,6 +218,7 @@ impl Hub {
             }),
             operator,
             hls_root,
+            recordings,
         })
     }
 
@@ -219,6 +236,7 @@ impl Hub {
             .merge(http::hls_router(
                 self.hls_root.clone(),
                 Some(self.state.clone()),
+                self.recordings.clone(),
             ))
             .merge(web::router())
             .layer(DefaultBodyLimit::max(BODY_MAX_BYTES))

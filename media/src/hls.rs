@@ -15,7 +15,8 @@
 pub mod playlist;
 
 pub use playlist::{
-    LiveWindow, SegmentEntry, live_playlist, parse_segment_name, segment_name, vod_playlist,
+    LiveWindow, SegmentEntry, live_playlist, merge_recordings, parse_playlist, parse_segment_name,
+    segment_name, vod_playlist,
 };
 
 use crate::aac::{self, AacConfig, AudioPacket};

@@ -6,7 +6,8 @@
 //! exactly `segNNNNNN.ts`, so no request reaches another path. Caching fits
 //! a CDN in front: the live playlist changes every segment (`no-cache`),
 //! the replay is written once at the end (a minute), segments never change
-//! (a year, immutable).
+//! (a year, immutable). A hub with shared storage (`--objects`) also
+//! serves the replays other processes recorded, from there.
 //!
 //! [`HlsWriter`]: crate::media::hls_writer::HlsWriter
 
@@ -14,6 +15,7 @@ use super::routes_media::{to_ingest, was_sent};
 use super::state::AppState;
 use crate::error::{HubError, Result};
 use crate::media::hls_writer::{LIVE_PLAYLIST, REPLAY_PLAYLIST, room_dir};
+use crate::store::objects::RecordingStore;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
@@ -39,15 +41,20 @@ const SEGMENT_CACHE: &str = "public, max-age=31536000, immutable";
 struct HlsRoot {
     dir: Arc<PathBuf>,
     hub: Option<Arc<AppState>>,
+    recordings: Option<Arc<dyn RecordingStore>>,
 }
 
 /// The HLS routes, serving the folders under `root`; merge them into the
 /// hub's router (they carry their own state, so any `S` fits). With `hub`,
 /// a live playlist or segment this process does not have is redirected to
-/// the process holding the room's ingest (see `routes_media`).
+/// the process holding the room's ingest (see `routes_media`). With
+/// `recordings`, a replay playlist or segment this process does not have
+/// is read from there (a show recorded by another process, see
+/// `media::archive`).
 pub fn router<S: Clone + Send + Sync + 'static>(
     root: PathBuf,
     hub: Option<Arc<AppState>>,
+    recordings: Option<Arc<dyn RecordingStore>>,
 ) -> Router<S> {
     Router::new()
         .route(media::HLS_LIVE.path, get(live))
@@ -56,6 +63,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(
         .with_state(HlsRoot {
             dir: Arc::new(root),
             hub,
+            recordings,
         })
 }
 
@@ -85,14 +93,9 @@ async fn live(
 }
 
 async fn replay(State(root): State<HlsRoot>, Path(id): Path<String>) -> Result<Response> {
-    serve(
-        &root,
-        room(&id)?,
-        REPLAY_PLAYLIST,
-        PLAYLIST_TYPE,
-        REPLAY_CACHE,
-    )
-    .await
+    let room = room(&id)?;
+    let here = serve(&root, room, REPLAY_PLAYLIST, PLAYLIST_TYPE, REPLAY_CACHE).await;
+    or_stored(&root, room, REPLAY_PLAYLIST, PLAYLIST_TYPE, REPLAY_CACHE, here).await
 }
 
 async fn segment(
@@ -103,7 +106,34 @@ async fn segment(
     let room = room(&id)?;
     parse_segment_name(&name).ok_or(HubError::NotFound("no such segment"))?;
     let here = serve(&root, room, &name, SEGMENT_TYPE, SEGMENT_CACHE).await;
+    let here = or_stored(&root, room, &name, SEGMENT_TYPE, SEGMENT_CACHE, here).await;
     or_elsewhere(&root, room, &name, query, here).await
+}
+
+/// `here` if this process had the file; else the recording's copy in
+/// shared storage, if the hub has some and it holds the file.
+async fn or_stored(
+    root: &HlsRoot,
+    room: RoomId,
+    name: &str,
+    content_type: &'static str,
+    cache: &'static str,
+    here: Result<Response>,
+) -> Result<Response> {
+    let (why, store) = match (here, &root.recordings) {
+        (Err(HubError::NotFound(why)), Some(store)) => (why, store.clone()),
+        (here, _) => return here,
+    };
+    let owned = name.to_owned();
+    let got = tokio::task::spawn_blocking(move || store.get(room, &owned))
+        .await
+        .map_err(|e| HubError::Internal(format!("reading a recording: {e}")))?;
+    match got {
+        Ok(bytes) => Ok(with_headers(Body::from(bytes), None, content_type, cache)),
+        // Not there either: this file's own 404.
+        Err(HubError::NotFound(_)) => Err(HubError::NotFound(why)),
+        Err(e) => Err(e),
+    }
 }
 
 /// `here` if this process had the file; else, for a room on air through
@@ -149,17 +179,30 @@ async fn serve(
         .await
         .map_err(|_| HubError::NotFound("no such video"))?
         .len();
-    let mut resp = Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    Ok(with_headers(body, Some(length), content_type, cache))
+}
+
+/// A response of `body` with HLS's headers.
+fn with_headers(
+    body: Body,
+    length: Option<u64>,
+    content_type: &'static str,
+    cache: &'static str,
+) -> Response {
+    let mut resp = body.into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    if let Some(length) = length {
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     // Public media: a player on another origin (a CDN'd page) may read it.
     h.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
     );
-    Ok(resp)
+    resp
 }
 
 #[cfg(test)]

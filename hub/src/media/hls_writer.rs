@@ -21,6 +21,7 @@
 //! its own thread behind a bounded queue, so the publisher's task never
 //! waits for the disk.
 
+use super::archive::Archive;
 use crate::error::{HubError, Result};
 use farmlive_media::flv::{FlvTag, TagKind};
 use farmlive_media::hls::{
@@ -122,12 +123,26 @@ pub struct HlsWriter {
     /// a window later, so that a player with an older playlist still gets them.
     expired: VecDeque<u64>,
     media_errors: u64,
+    /// Where recorded segments and the replay are copied, if anywhere.
+    archive: Option<Archive>,
 }
 
 impl HlsWriter {
     /// Opens `room`'s folder under `root` (creating it), resuming the
     /// recording if one is there.
     pub fn open(root: &Path, room: RoomId, options: HlsOptions) -> Result<HlsWriter> {
+        HlsWriter::open_with(root, room, options, None)
+    }
+
+    /// [`HlsWriter::open`], copying what is recorded into `archive`. A
+    /// recording begun here on an empty folder numbers its segments past
+    /// what the archive holds of the room ([`Archive::first_sequence`]).
+    pub fn open_with(
+        root: &Path,
+        room: RoomId,
+        options: HlsOptions,
+        archive: Option<Archive>,
+    ) -> Result<HlsWriter> {
         let dir = room_dir(root, room);
         create_private_dir(&dir)?;
         let index_path = dir.join(INDEX);
@@ -149,7 +164,9 @@ impl HlsWriter {
             .into_iter()
             .chain(recorded.last().map(|(s, _)| s.sequence))
             .max()
-            .map_or(0, |n| n + 1);
+            .map(|n| n + 1)
+            .or_else(|| archive.as_ref().map(|a| a.first_sequence(room)))
+            .unwrap_or(0);
         let recorded_bytes = recorded.iter().map(|(_, b)| b).sum();
         let recorded: Vec<SegmentEntry> = recorded.into_iter().map(|(s, _)| s).collect();
         let recorded_ms: u64 = recorded.iter().map(|s| s.duration_ms).sum();
@@ -173,6 +190,7 @@ impl HlsWriter {
             index,
             expired: VecDeque::new(),
             media_errors: 0,
+            archive,
         })
     }
 
@@ -240,6 +258,9 @@ impl HlsWriter {
         if !self.recorded.is_empty() {
             let replay = vod_playlist(&self.recorded, target);
             write_private(&self.dir.join(REPLAY_PLAYLIST), replay.as_bytes(), false)?;
+            if let Some(archive) = &self.archive {
+                archive.replay(self.room, &self.dir);
+            }
         }
         if !self.window.segments().is_empty() {
             let live = self.window.playlist(target, true);
@@ -282,6 +303,9 @@ impl HlsWriter {
                 .write_all(line.as_bytes())
                 .map_err(|e| io("append to", &self.dir.join(INDEX), e))?;
             self.recorded.push(entry);
+            if let Some(archive) = &self.archive {
+                archive.segment(self.room, &self.dir, entry.sequence);
+            }
             self.recorded_bytes += bytes;
             self.recorded_ms += entry.duration_ms;
         }
@@ -363,7 +387,7 @@ fn create_private_dir(dir: &Path) -> Result<()> {
 /// Writes `bytes` to `path` as a 0600 file: into a temporary file beside it,
 /// then renamed over it, so readers see the old file or the new, never
 /// half. `durable`: synced to disk first (recorded segments).
-fn write_private(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let temp = path.with_file_name(format!(".{name}.tmp"));
     let mut opts = std::fs::OpenOptions::new();

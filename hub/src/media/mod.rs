@@ -9,11 +9,14 @@
 //!   viewers read from; `wake` decides which pushes wake the viewers.
 //! - [`hls_writer`]: a room's HLS (segments, live and replay playlists) and
 //!   its recording, on disk, fed as one of a relay's sinks.
+//! - [`archive`]: recordings copied into shared storage (S3) on a thread
+//!   of their own, so a replay plays from every process.
 //! - [`recording`]: the sink factory that gives every room on air its
 //!   HLS feed.
 //! - [`ingest`]: the RTMP listener. It checks stream keys through the
 //!   store interface, so it sits beside `http`, at the top.
 
+pub mod archive;
 pub mod hls_writer;
 pub mod ingest;
 pub mod live;

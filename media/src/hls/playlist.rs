@@ -51,7 +51,15 @@ fn header(out: &mut String, segments: &[SegmentEntry], target_ms: u64) {
 }
 
 fn entries(out: &mut String, segments: &[SegmentEntry]) {
+    let mut previous: Option<u64> = None;
     for s in segments {
+        // Numbers run on within one recording; a jump is where a show
+        // moved to another writer (another hub process), whose timestamps
+        // start afresh: players must be told (RFC 8216 4.3.2.3).
+        if previous.is_some_and(|p| p.checked_add(1) != Some(s.sequence)) {
+            out.push_str("#EXT-X-DISCONTINUITY\n");
+        }
+        previous = Some(s.sequence);
         out.push_str(&format!(
             "#EXTINF:{}.{:03},\n{}\n",
             s.duration_ms / 1_000,
@@ -81,6 +89,49 @@ pub fn vod_playlist(segments: &[SegmentEntry], target_ms: u64) -> String {
     entries(&mut out, segments);
     out.push_str("#EXT-X-ENDLIST\n");
     out
+}
+
+/// The segments of a playlist [`vod_playlist`] or [`live_playlist`] wrote,
+/// in its order: each segment line with the `#EXTINF` duration before it.
+/// `None` if `text` is not such a playlist (no `#EXTM3U` first, a segment
+/// without its duration, or a line naming anything but a segment).
+pub fn parse_playlist(text: &str) -> Option<Vec<SegmentEntry>> {
+    let mut lines = text.lines();
+    if lines.next()? != "#EXTM3U" {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut duration_ms = None;
+    for line in lines.map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(extinf) = line.strip_prefix("#EXTINF:") {
+            let seconds = extinf.split(',').next()?;
+            let (whole, fraction) = seconds.split_once('.').unwrap_or((seconds, "0"));
+            let fraction = format!("{fraction:0<3}");
+            let ms = whole
+                .parse::<u64>()
+                .ok()?
+                .checked_mul(1_000)?
+                .checked_add(fraction.get(..3)?.parse::<u64>().ok()?)?;
+            duration_ms = Some(ms);
+        } else if !line.starts_with('#') {
+            out.push(SegmentEntry {
+                sequence: parse_segment_name(line)?,
+                duration_ms: duration_ms.take()?,
+            });
+        }
+    }
+    Some(out)
+}
+
+/// The recording of a show written in parts (by several writers): every
+/// segment of `a` and of `b`, once each, in sequence order. Where both
+/// list a sequence, `a`'s entry stays.
+pub fn merge_recordings(a: &[SegmentEntry], b: &[SegmentEntry]) -> Vec<SegmentEntry> {
+    let mut by_sequence = std::collections::BTreeMap::new();
+    for s in b.iter().chain(a) {
+        by_sequence.insert(s.sequence, *s);
+    }
+    by_sequence.into_values().collect()
 }
 
 /// The live playlist's sliding window: the newest `size` segments.
@@ -127,6 +178,38 @@ mod tests {
             sequence,
             duration_ms,
         }
+    }
+
+    #[test]
+    fn a_written_playlist_parses_back_and_parts_merge_with_a_discontinuity() {
+        let first = [seg(0, 1_000), seg(1, 2_040)];
+        let text = vod_playlist(&first, 1_000);
+        assert_eq!(parse_playlist(&text), Some(first.to_vec()));
+        // The show went on through another writer, numbered past a gap.
+        let second = [seg(1_003, 1_500), seg(1_004, 999)];
+        let merged = merge_recordings(&second, &first);
+        assert_eq!(merged, [first.to_vec(), second.to_vec()].concat());
+        let text = vod_playlist(&merged, 1_000);
+        assert_eq!(text.matches("#EXT-X-DISCONTINUITY").count(), 1, "{text}");
+        assert!(
+            text.contains("seg000001.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:1.500,\nseg001003.ts"),
+            "{text}"
+        );
+        assert_eq!(parse_playlist(&text), Some(merged));
+        // What a writer did not make is refused, not half read.
+        for bad in [
+            "",
+            "#EXTINF:1.0,\nseg000000.ts\n",
+            "#EXTM3U\nseg000000.ts\n",
+            "#EXTM3U\n#EXTINF:1.0,\n../etc/passwd\n",
+            "#EXTM3U\n#EXTINF:x,\nseg000000.ts\n",
+        ] {
+            assert_eq!(parse_playlist(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            parse_playlist("#EXTM3U\n#EXTINF:2.5,\nseg000009.ts\n"),
+            Some(vec![seg(9, 2_500)])
+        );
     }
 
     #[test]

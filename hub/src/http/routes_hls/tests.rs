@@ -31,7 +31,7 @@ impl Server {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                axum::serve(listener, router::<()>(root, None))
+                axum::serve(listener, router::<()>(root, None, None))
                     .with_graceful_shutdown(async {
                         let _ = stopped.await;
                     })

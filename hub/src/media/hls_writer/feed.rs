@@ -4,6 +4,7 @@
 //! and the writer starts again at the next keyframe.
 
 use super::{HlsOptions, HlsWriter};
+use crate::media::archive::Archive;
 use crate::error::{HubError, Result};
 use farmlive_media::flv::{FlvTag, TagKind};
 use farmlive_protocol::RoomId;
@@ -46,13 +47,24 @@ impl HlsFeed {
     /// on a thread of its own. Opening errors come back from
     /// [`HlsFeed::finish`] (and are logged); tags pushed meanwhile are dropped.
     pub fn start(root: &Path, room: RoomId, options: HlsOptions) -> Result<HlsFeed> {
+        HlsFeed::start_with(root, room, options, None)
+    }
+
+    /// [`HlsFeed::start`], copying the recording into `archive` (see
+    /// [`HlsWriter::open_with`]).
+    pub fn start_with(
+        root: &Path,
+        room: RoomId,
+        options: HlsOptions,
+        archive: Option<Archive>,
+    ) -> Result<HlsFeed> {
         let (tx, rx) = sync_channel(options.queue_tags);
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let root = root.to_owned();
         std::thread::Builder::new()
             .name("hls-writer".into())
             .spawn(move || {
-                let result = run(&root, room, options, rx);
+                let result = run(&root, room, options, archive, rx);
                 if let Err(e) = &result {
                     tracing::error!(target: "farmlive::hub", "HLS of room {room} failed: {e}");
                 }
@@ -136,8 +148,14 @@ impl HlsFeed {
 }
 
 /// The writer thread: every message in order until the feed ends, then finish.
-fn run(root: &Path, room: RoomId, options: HlsOptions, rx: Receiver<Msg>) -> Result<()> {
-    let mut writer = HlsWriter::open(root, room, options)?;
+fn run(
+    root: &Path,
+    room: RoomId,
+    options: HlsOptions,
+    archive: Option<Archive>,
+    rx: Receiver<Msg>,
+) -> Result<()> {
+    let mut writer = HlsWriter::open_with(root, room, options, archive)?;
     let mut failures = 0u64;
     for msg in rx {
         let written = match msg {

@@ -7,18 +7,26 @@
 //! processes of one machine share for PostgreSQL. Processes on several
 //! machines keep both in S3 ([`PhotoStorage::s3`]).
 //!
+//! Show recordings go through a seam of their own, [`RecordingStore`]
+//! ([`S3Recordings`] beside the photos in S3; none for a local directory,
+//! where the recording stays in the live folder it was written to).
+//!
 //! The seam is synchronous, like the store traits: store calls run on
 //! blocking threads.
 
 mod local;
 mod parts;
+pub mod recordings;
 mod s3;
 mod s3_parts;
+mod s3_recordings;
 
 pub use local::LocalDir;
 pub use parts::{PartDir, UploadParts};
 pub use s3::{S3Location, S3Objects};
+pub use recordings::RecordingStore;
 pub use s3_parts::S3Parts;
+pub use s3_recordings::S3Recordings;
 
 use crate::error::Result;
 pub use crate::store::interface::{PhotoBytes, PhotoSource};
