@@ -172,8 +172,8 @@ fn a_show_recorded_in_two_parts_replays_whole_from_either() {
     let a_root = tempfile::tempdir().unwrap();
     let a = Archive::start(store.clone(), a_root.path(), 1_000);
     let first = record(a_root.path(), room, &a, 0, 4);
-    eventually("A's part is stored", || {
-        store.file(room, REPLAY_PLAYLIST).is_some()
+    eventually("A's part is stored and marked", || {
+        room_dir(a_root.path(), room).join(ARCHIVED).exists()
     });
     // The phone reconnects through B, whose folder is empty: B numbers
     // past A's part, leaving room for A's last segments.
@@ -183,17 +183,16 @@ fn a_show_recorded_in_two_parts_replays_whole_from_either() {
     assert_eq!(b.first_sequence(room), top + 1 + PART_GAP);
     let second = record(b_root.path(), room, &b, 0, 3);
     assert_eq!(second[0], top + 1 + PART_GAP);
-    eventually("B's part is merged in", || {
-        store
-            .file(room, REPLAY_PLAYLIST)
-            .is_some_and(|r| replay_of(&r).len() == first.len() + second.len())
+    let b_dir = room_dir(b_root.path(), room);
+    eventually("B's part is merged in and marked", || {
+        b_dir.join(ARCHIVED).exists()
     });
     let stored = store.file(room, REPLAY_PLAYLIST).unwrap();
     assert_eq!(replay_of(&stored), [first, second].concat());
     let text = String::from_utf8(stored.clone()).unwrap();
     assert_eq!(text.matches("#EXT-X-DISCONTINUITY").count(), 1, "{text}");
     // B serves the whole show itself too.
-    let b_replay = std::fs::read(room_dir(b_root.path(), room).join(REPLAY_PLAYLIST)).unwrap();
+    let b_replay = std::fs::read(b_dir.join(REPLAY_PLAYLIST)).unwrap();
     assert_eq!(b_replay, stored);
     // A room the store has nothing of starts at 0.
     assert_eq!(b.first_sequence(RoomId::new()), 0);
@@ -212,8 +211,8 @@ fn a_restarted_process_copies_the_replays_not_marked_copied() {
     let recorded = segments_in(&room_dir(root.path(), room));
     let store = Arc::new(Memory::default());
     let _archive = Archive::start(store.clone(), root.path(), 1_000);
-    eventually("the old replay is stored", || {
-        store.file(room, REPLAY_PLAYLIST).is_some()
+    eventually("the old replay is stored and marked", || {
+        room_dir(root.path(), room).join(ARCHIVED).exists()
     });
     assert_eq!(replay_of(&store.file(room, REPLAY_PLAYLIST).unwrap()), recorded);
     // Marked: the next start leaves it alone.
