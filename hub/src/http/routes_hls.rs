@@ -94,8 +94,19 @@ async fn live(
 
 async fn replay(State(root): State<HlsRoot>, Path(id): Path<String>) -> Result<Response> {
     let room = room(&id)?;
-    let here = serve(&root, room, REPLAY_PLAYLIST, PLAYLIST_TYPE, REPLAY_CACHE).await;
-    or_stored(&root, room, REPLAY_PLAYLIST, PLAYLIST_TYPE, REPLAY_CACHE, here).await
+    // With shared storage, the stored replay is the whole show: a show
+    // that moved between processes was merged there after this process
+    // wrote its part. This process's own copy is for when it is not
+    // stored yet (or storage is out).
+    let stored = from_store(&root, room, REPLAY_PLAYLIST, PLAYLIST_TYPE, REPLAY_CACHE).await;
+    match stored {
+        Some(Ok(found)) => Ok(found),
+        Some(Err(e)) if !matches!(e, HubError::NotFound(_)) => {
+            tracing::warn!(target: "farmlive::hub", "room {room}: stored replay unreadable ({e}); serving this process's copy");
+            serve(&root, room, REPLAY_PLAYLIST, PLAYLIST_TYPE, REPLAY_CACHE).await
+        }
+        _ => serve(&root, room, REPLAY_PLAYLIST, PLAYLIST_TYPE, REPLAY_CACHE).await,
+    }
 }
 
 async fn segment(
@@ -120,20 +131,33 @@ async fn or_stored(
     cache: &'static str,
     here: Result<Response>,
 ) -> Result<Response> {
-    let (why, store) = match (here, &root.recordings) {
-        (Err(HubError::NotFound(why)), Some(store)) => (why, store.clone()),
-        (here, _) => return here,
+    let Err(HubError::NotFound(why)) = here else {
+        return here;
     };
-    let owned = name.to_owned();
-    let got = tokio::task::spawn_blocking(move || store.get(room, &owned))
-        .await
-        .map_err(|e| HubError::Internal(format!("reading a recording: {e}")))?;
-    match got {
-        Ok(bytes) => Ok(with_headers(Body::from(bytes), None, content_type, cache)),
+    match from_store(root, room, name, content_type, cache).await {
+        Some(Ok(found)) => Ok(found),
         // Not there either: this file's own 404.
-        Err(HubError::NotFound(_)) => Err(HubError::NotFound(why)),
-        Err(e) => Err(e),
+        Some(Err(HubError::NotFound(_))) | None => Err(HubError::NotFound(why)),
+        Some(Err(e)) => Err(e),
     }
+}
+
+/// `room`'s file `name` from shared storage; `None` without any.
+async fn from_store(
+    root: &HlsRoot,
+    room: RoomId,
+    name: &str,
+    content_type: &'static str,
+    cache: &'static str,
+) -> Option<Result<Response>> {
+    let store = root.recordings.clone()?;
+    let owned = name.to_owned();
+    let got = tokio::task::spawn_blocking(move || store.get(room, &owned)).await;
+    Some(match got {
+        Ok(Ok(bytes)) => Ok(with_headers(Body::from(bytes), None, content_type, cache)),
+        Ok(Err(e)) => Err(e),
+        Err(e) => Err(HubError::Internal(format!("reading a recording: {e}"))),
+    })
 }
 
 /// `here` if this process had the file; else, for a room on air through

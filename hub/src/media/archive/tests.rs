@@ -56,7 +56,8 @@ impl RecordingStore for Memory {
 
     fn get(&self, room: RoomId, name: &str) -> Result<Vec<u8>> {
         self.check()?;
-        self.file(room, name).ok_or(HubError::NotFound("no such video"))
+        self.file(room, name)
+            .ok_or(HubError::NotFound("no such video"))
     }
 
     fn names(&self, room: RoomId) -> Result<Vec<String>> {
@@ -160,7 +161,10 @@ fn an_outage_loses_nothing_the_copies_are_tried_again() {
     eventually("the replay is stored once storage is back", || {
         store.file(room, REPLAY_PLAYLIST).is_some()
     });
-    assert_eq!(replay_of(&store.file(room, REPLAY_PLAYLIST).unwrap()), recorded);
+    assert_eq!(
+        replay_of(&store.file(room, REPLAY_PLAYLIST).unwrap()),
+        recorded
+    );
     assert_eq!(store.count(room), recorded.len() + 1);
 }
 
@@ -214,7 +218,10 @@ fn a_restarted_process_copies_the_replays_not_marked_copied() {
     eventually("the old replay is stored and marked", || {
         room_dir(root.path(), room).join(ARCHIVED).exists()
     });
-    assert_eq!(replay_of(&store.file(room, REPLAY_PLAYLIST).unwrap()), recorded);
+    assert_eq!(
+        replay_of(&store.file(room, REPLAY_PLAYLIST).unwrap()),
+        recorded
+    );
     // Marked: the next start leaves it alone.
     assert!(unarchived(root.path()).is_empty());
 }

@@ -4,8 +4,8 @@
 //! and the writer starts again at the next keyframe.
 
 use super::{HlsOptions, HlsWriter};
-use crate::media::archive::Archive;
 use crate::error::{HubError, Result};
+use crate::media::archive::Archive;
 use farmlive_media::flv::{FlvTag, TagKind};
 use farmlive_protocol::RoomId;
 use std::path::Path;

@@ -23,8 +23,8 @@ mod s3_recordings;
 
 pub use local::LocalDir;
 pub use parts::{PartDir, UploadParts};
-pub use s3::{S3Location, S3Objects};
 pub use recordings::RecordingStore;
+pub use s3::{S3Location, S3Objects};
 pub use s3_parts::S3Parts;
 pub use s3_recordings::S3Recordings;
 

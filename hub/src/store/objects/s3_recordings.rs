@@ -49,9 +49,9 @@ impl RecordingStore for S3Recordings {
 
     fn get(&self, room: RoomId, name: &str) -> Result<Vec<u8>> {
         let path = self.path(room, name)?;
-        let got = self.client.block_on(async {
-            self.client.store.get(&path).await?.bytes().await
-        });
+        let got = self
+            .client
+            .block_on(async { self.client.store.get(&path).await?.bytes().await });
         match got {
             Ok(bytes) => Ok(bytes.to_vec()),
             Err(object_store::Error::NotFound { .. }) => Err(HubError::NotFound("no such video")),
