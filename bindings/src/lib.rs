@@ -35,6 +35,7 @@ mod bytes;
 mod enrol_qr;
 mod error;
 mod facade;
+mod guides;
 mod live;
 mod log;
 mod manifest;

@@ -59,6 +59,12 @@ pub enum Command {
     /// The farm's sales from the synced orders: today, the last 7 days,
     /// the season, on air and off air, a sparkline per week, best sellers.
     Stats(StatsArgs),
+    /// The programme's guides (live hosting, packing, pricing), synced
+    /// from the hub and read offline; with an id, one guide to read.
+    Guides {
+        /// A guide's id (from the list).
+        id: Option<String>,
+    },
     /// Operations waiting to be synced.
     Outbox {
         /// Show at most this many.

@@ -153,6 +153,10 @@ pub enum HubCommand {
     /// origin, or list the cities FarmLive knows.
     #[command(subcommand)]
     Routes(RoutesCommand),
+    /// Guides (the programme's courses): publish them from Markdown files,
+    /// list them. Devices sync them and read them offline.
+    #[command(subcommand)]
+    Guides(GuidesCommand),
     /// Bring the hub's database to this hub's schema (a no-op when it is
     /// there; a hub on SQLite also does it when it starts). Refuses a
     /// database from a newer hub.
@@ -196,6 +200,30 @@ pub enum RoutesCommand {
     },
     /// The cities routes may name: id, Chinese, pinyin, province.
     Cities,
+}
+
+/// `farmlive hub guides ...`
+#[derive(Debug, Subcommand)]
+pub enum GuidesCommand {
+    /// Publish guides from Markdown files named `<id>.<lang>.md` (lang en
+    /// or zh), each starting with `# Title`; a folder stands for the
+    /// guides in it. A guide already published with the same texts is
+    /// left alone; new texts raise its revision, and devices get it at
+    /// their next sync. Nothing is published unless every file is good.
+    Import {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The hub's database (and, on PostgreSQL, its data folder).
+        #[command(flatten)]
+        store: HubDb,
+    },
+    /// Every guide: id, revision, languages and titles.
+    List {
+        /// The hub's database (and, on PostgreSQL, its data folder).
+        #[command(flatten)]
+        store: HubDb,
+    },
 }
 
 /// `farmlive hub devices ...`

@@ -24,6 +24,7 @@ mod demo_live;
 mod demo_promise;
 mod demo_serve;
 mod demo_sync;
+mod guides_cmd;
 mod hub_cmd;
 mod lang;
 mod listing_cmd;
@@ -165,6 +166,7 @@ fn run(cli: Cli) -> CmdResult {
         Command::Sync(args) => sync_cmd::sync(&core, &out, args),
         Command::Orders(cmd) => sync_cmd::orders(&core, &out, cmd),
         Command::Stats(args) => stats_cmd::run(&core, &out, args),
+        Command::Guides { id } => guides_cmd::run_device(&core, &out, id),
         Command::Conflicts(cmd) => sync_cmd::conflicts(&core, &out, cmd),
         Command::Farm(FarmCommand::Add { name }) => {
             let farm = core.add_farm(&name)?;

@@ -36,6 +36,9 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
         Some(HubCommand::Routes(cmd)) => {
             return crate::routes_cmd::run(cmd, &crate::output::Output::new(json));
         }
+        Some(HubCommand::Guides(cmd)) => {
+            return crate::guides_cmd::run_hub(cmd, &crate::output::Output::new(json));
+        }
         None => {}
     }
     let db_shown = args.store.db.to_string();

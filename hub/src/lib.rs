@@ -186,6 +186,12 @@ impl Hub {
         options: HubOptions,
         secure_cookies: bool,
     ) -> Result<Hub> {
+        // Every hub offers the programme's guides from its first start; an
+        // operator's or expert's edition of one is never replaced.
+        let offered = operator.publish_guides(&store::rules::built_in_guides(), true);
+        if let Err(e) = offered {
+            tracing::warn!(target: "farmlive::hub", "the built-in guides were not offered: {e}");
+        }
         let store: Arc<dyn HubStore> = operator.clone().into_hub_store();
         let media = Arc::new(Media::new(options.relay, options.rtmp_public));
         if let Some(url) = &options.node_url {

@@ -477,6 +477,21 @@ catalog! {
     }
     /// `orders list` with nothing to show.
     CliNoOrders = "cli_no_orders" { en: "No orders.", zh: "没有订单。", }
+    /// `guides` before any guide was synced.
+    CliNoGuides = "cli_no_guides" {
+        en: "No guides on this device yet: they come with the next sync.",
+        zh: "本机还没有指南：下次同步后就有。",
+    }
+    /// `guides ID` naming a guide this device does not have.
+    CliNoSuchGuide = "cli_no_such_guide" {
+        en: "no guide {id} on this device; `farmlive guides` lists them",
+        zh: "本机没有指南 {id}；用 `farmlive guides` 查看全部",
+    }
+    /// A guide's revision published.
+    CliGuideRevision = "cli_guide_revision" {
+        en: "revision {revision}, published {date}",
+        zh: "第 {revision} 版，发布于 {date}",
+    }
     /// `conflicts list` with nothing to show.
     CliNoConflicts = "cli_no_conflicts" { en: "No conflicts.", zh: "没有冲突。", }
     /// A conflict dismissed.
@@ -499,6 +514,10 @@ catalog! {
     HeaderRef = "header_ref" { en: "REF", zh: "编号", }
     /// Listing table header: the title.
     HeaderTitle = "header_title" { en: "TITLE", zh: "标题", }
+    /// Column: a guide's id.
+    HeaderGuide = "header_guide" { en: "GUIDE", zh: "指南", }
+    /// Column: a guide's revision.
+    HeaderRevision = "header_revision" { en: "REV", zh: "版本", }
     /// Listing table header: the price.
     HeaderPrice = "header_price" { en: "PRICE", zh: "价格", }
     /// Listing table header: the stock.

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod cities;
 pub mod delivery;
 pub mod enrol_link;
+pub mod guides;
 pub mod hlc;
 pub mod id;
 pub mod listing;

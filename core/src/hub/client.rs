@@ -7,6 +7,7 @@ use farmlive_protocol::api::{
     Method, PushRequest, PushResponse, TOKEN_EXPIRES, TokenRenewal, UPLOAD_LENGTH, UPLOAD_OFFSET,
     blobs, devices, sync,
 };
+use farmlive_protocol::guides::GuidesPage;
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -185,6 +186,23 @@ impl HubClient {
             .and_then(|v| v.parse().ok())
             .filter(|v: &i64| *v > 0);
         Ok((json_reply(resp).await?, expires))
+    }
+
+    /// A page of guides published after `after`; an empty last page from
+    /// a hub older than guides (404), so that syncing with it still works.
+    pub(crate) async fn guides(&self, after: u64, limit: u32) -> Result<GuidesPage> {
+        let call = farmlive_protocol::api::guides::LIST
+            .call()
+            .with_query(&format!("after={after}&limit={limit}"));
+        match send(self.request(&call)).await {
+            Ok(resp) => json_reply(resp).await,
+            Err(Error::Hub { status: 404, .. }) => Ok(GuidesPage {
+                guides: Vec::new(),
+                next: after,
+                more: false,
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     /// A fresh token for this device (the current one works until it is used).

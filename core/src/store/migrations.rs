@@ -15,6 +15,7 @@ const MIGRATIONS: &[Migration] = &[
         "004_reminders.sql",
         include_str!("../../sql/004_reminders.sql"),
     ),
+    Migration::new("005_guides.sql", include_str!("../../sql/005_guides.sql")),
 ];
 
 /// The schema version this build writes.

@@ -306,6 +306,31 @@ impl Run<'_> {
         }
     }
 
+    /// Pulls the guides published since the last sync (few and small: a
+    /// page of up to 50 at a time).
+    async fn pull_guides(&mut self) -> Result<()> {
+        loop {
+            self.tell(SyncPhase::Pulling);
+            let after = self.core.guides_cursor()?;
+            let client = &self.client;
+            let page = retry(
+                &self.options.backoff,
+                self.cancel,
+                &mut self.report.retries,
+                || client.guides(after, farmlive_protocol::guides::GUIDES_PAGE_MAX),
+            )
+            .await?;
+            if page.next < after || page.guides.iter().any(|g| g.seq <= after) {
+                return Err(Error::bad_reply(200, "the hub's guides went backwards"));
+            }
+            self.core
+                .write_tx(|tx| crate::guides::apply_page(tx, &page))?;
+            if !page.more {
+                return Ok(());
+            }
+        }
+    }
+
     /// Renews the device token when it has under 30 days left (or its
     /// expiry is unknown), storing the new one in one transaction. A failed
     /// renewal is not a failed sync: the next sync tries again.
@@ -445,6 +470,7 @@ impl Core {
         run.tell(SyncPhase::Starting);
         run.push().await?;
         run.pull().await?;
+        run.pull_guides().await?;
         run.renew_if_due().await?;
         run.download_photos().await?;
         run.tell(SyncPhase::Done);

@@ -10,6 +10,7 @@ mod health;
 mod routes;
 mod routes_blobs;
 mod routes_devices;
+mod routes_guides;
 mod routes_hls;
 mod routes_media;
 mod routes_rooms;

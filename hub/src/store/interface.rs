@@ -29,10 +29,12 @@
 
 use crate::error::Result;
 use crate::rooms::{Fanout, Feed, FeedItem};
+pub use crate::store::rules::guides::Published;
 use farmlive_protocol::api::{
     ChangesPage, DeviceInfo, EnrolRequest, EnrolResponse, FarmInfo, OpResult, PlaceOrder,
     PublicListing, Role, TokenRenewal,
 };
+use farmlive_protocol::guides::{GuideDraft, GuidesPage};
 use farmlive_protocol::ops::Op;
 use farmlive_protocol::room::{OpenRoom, PinRequest, RoomEvent, RoomOrder, RoomView, StreamKey};
 use farmlive_protocol::{
@@ -247,6 +249,18 @@ pub trait ChangeStore {
     ) -> Result<ChangesPage>;
 }
 
+/// Guides: published by operators (and experts), pulled by every device.
+pub trait GuideStore {
+    /// Guides published after `after` in the guide sequence, at most
+    /// `limit`, in sequence order.
+    fn guides_after(&self, after: u64, limit: u32) -> Result<GuidesPage>;
+    /// Publishes `drafts` (checked) in one transaction: a new guide at
+    /// revision 1, new texts for an existing one at its next revision,
+    /// the same texts again not at all. With `only_new`, existing guides
+    /// are left as they are (how the built-in guides are offered).
+    fn publish_guides(&self, drafts: &[GuideDraft], only_new: bool) -> Result<Vec<Published>>;
+}
+
 /// Listings as buyers browse them.
 pub trait ListingStore {
     /// Active listings, newest first, at most `limit`.
@@ -423,6 +437,7 @@ pub trait HealthStore {
 pub trait HubStore:
     AccountStore
     + ChangeStore
+    + GuideStore
     + ListingStore
     + OrderStore
     + RoomStore
@@ -437,6 +452,7 @@ impl<T> HubStore for T where
     T: AccountStore
         + HealthStore
         + ChangeStore
+        + GuideStore
         + ListingStore
         + OrderStore
         + RoomStore

@@ -100,6 +100,20 @@ pub mod blobs {
         Endpoint::new(Method::Get, "/v1/blobs/{sha}", &[E::Invalid, E::NotFound]);
 }
 
+/// Guides: every device syncs the programme's courses to read offline.
+pub mod guides {
+    use super::*;
+    use crate::guides::GuidesPage;
+
+    /// Guides published after a sequence number (query `after`, `limit`
+    /// up to [`crate::guides::GUIDES_PAGE_MAX`]); any enrolled device.
+    pub const LIST: Endpoint<(), GuidesPage> = Endpoint::new(
+        Method::Get,
+        "/v1/guides",
+        &[E::Invalid, E::TokenExpired, E::DeviceRevoked],
+    );
+}
+
 /// Buyers: sign up, browse, order, cancel.
 pub mod buyers {
     use super::*;

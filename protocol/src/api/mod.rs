@@ -10,7 +10,9 @@ pub mod pages;
 mod public_events;
 
 pub use endpoint::{Call, Empty, Endpoint, Method, NoParam};
-pub use endpoints::{HEALTH, LIVE, READY, blobs, buyers, devices, media, orders, rooms, sync};
+pub use endpoints::{
+    HEALTH, LIVE, READY, blobs, buyers, devices, guides, media, orders, rooms, sync,
+};
 pub use error::{ApiError, ApiErrorBody, ErrorCode};
 pub use public_events::{PublicEventBody, PublicRoomEvent};
 // Declared beside the rooms that show them too; re-exported where the

@@ -5,8 +5,9 @@ use super::pool::Pool;
 use crate::error::Result;
 use crate::rooms::{Fanout, Feed, FeedItem};
 use crate::store::interface::{
-    AccountStore, BlobStatus, ChangeStore, Collected, Following, HealthStore, ListingStore,
-    OrderStore, PhotoBytes, PhotoStore, Principal, Reader, RoomStore, Uploader,
+    AccountStore, BlobStatus, ChangeStore, Collected, Following, GuideStore, HealthStore,
+    ListingStore, OrderStore, PhotoBytes, PhotoStore, Principal, Published, Reader, RoomStore,
+    Uploader,
 };
 use crate::store::objects::PhotoStorage;
 use crate::store::rules::orders::OrderRequest;
@@ -16,6 +17,7 @@ use farmlive_protocol::api::{
     ChangesPage, DeviceInfo, EnrolRequest, EnrolResponse, OpResult, PlaceOrder, PublicListing,
     Role, TokenRenewal,
 };
+use farmlive_protocol::guides::{GuideDraft, GuidesPage};
 use farmlive_protocol::ops::Op;
 use farmlive_protocol::room::{OpenRoom, PinRequest, RoomEvent, RoomOrder, RoomView, StreamKey};
 use farmlive_protocol::{BuyerContact, BuyerId, DeviceId, FarmId, OrderId, OrderState, RoomId};
@@ -121,6 +123,16 @@ impl ChangeStore for PgStore {
         orders: bool,
     ) -> Result<ChangesPage> {
         self.changes_after(farms, after, limit, orders)
+    }
+}
+
+impl GuideStore for PgStore {
+    fn guides_after(&self, after: u64, limit: u32) -> Result<GuidesPage> {
+        self.guides_page(after, limit)
+    }
+
+    fn publish_guides(&self, drafts: &[GuideDraft], only_new: bool) -> Result<Vec<Published>> {
+        self.publish_guide_drafts(drafts, only_new)
     }
 }
 

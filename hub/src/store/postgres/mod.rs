@@ -61,6 +61,7 @@ mod buyers;
 mod counters;
 mod devices;
 mod event_wire;
+mod guides;
 mod listen;
 mod listing_blobs;
 mod listings;

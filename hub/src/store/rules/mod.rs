@@ -2,12 +2,13 @@
 //! ([`ops`]), how buyers order ([`orders`]), what accounts may do ([`accounts`]), what buyers see
 //! of a listing ([`listings`]), how photos upload and read ([`photos`]),
 //! live rooms ([`rooms`]) and following them with viewers' presence
-//! ([`following`]), and delivery routes ([`routes`]). The backends
+//! ([`following`]), delivery routes ([`routes`]) and guides ([`guides`]). The backends
 //! (`sqlite/`, `postgres/`) hold only SQL and transaction plumbing, and
 //! call these, so each rule is written once.
 
 pub(crate) mod accounts;
 pub(crate) mod following;
+pub(crate) mod guides;
 pub(crate) mod listings;
 pub(crate) mod ops;
 pub(crate) mod orders;
@@ -16,6 +17,7 @@ pub(crate) mod rooms;
 pub(crate) mod routes;
 
 pub use accounts::{BUYER_TOKEN_TTL_MS, DEVICE_TOKEN_TTL_MS, OPERATOR};
+pub use guides::built_in as built_in_guides;
 pub use photos::{
     COLLECT_EVERY, ORPHAN_GRACE_MS, PHOTO_QUOTA_DEFAULT, PHOTO_QUOTA_ENV, UPLOAD_EXPIRY_MS,
 };

@@ -7,14 +7,16 @@ use super::blobs::BlobStore;
 use crate::error::{HubError, Result};
 use crate::rooms::{Fanout, Feed, FeedItem};
 use crate::store::interface::{
-    AccountStore, BlobStatus, ChangeStore, Collected, Following, HealthStore, ListingStore,
-    OrderStore, PhotoBytes, PhotoStore, Principal, Reader, RoomStore, Uploader,
+    AccountStore, BlobStatus, ChangeStore, Collected, Following, GuideStore, HealthStore,
+    ListingStore, OrderStore, PhotoBytes, PhotoStore, Principal, Published, Reader, RoomStore,
+    Uploader,
 };
 use crate::store::objects::PhotoStorage;
 use farmlive_protocol::api::{
     ChangesPage, DeviceInfo, EnrolRequest, EnrolResponse, OpResult, PlaceOrder, PublicListing,
     Role, TokenRenewal,
 };
+use farmlive_protocol::guides::{GuideDraft, GuidesPage};
 use farmlive_protocol::ops::Op;
 use farmlive_protocol::room::{OpenRoom, PinRequest, RoomEvent, RoomOrder, RoomView, StreamKey};
 use farmlive_protocol::{BuyerContact, BuyerId, DeviceId, FarmId, OrderId, OrderState, RoomId};
@@ -114,6 +116,16 @@ impl ChangeStore for SqliteStore {
         orders: bool,
     ) -> Result<ChangesPage> {
         self.db.changes(farms, after, limit, orders)
+    }
+}
+
+impl GuideStore for SqliteStore {
+    fn guides_after(&self, after: u64, limit: u32) -> Result<GuidesPage> {
+        self.db.guides_after(after, limit)
+    }
+
+    fn publish_guides(&self, drafts: &[GuideDraft], only_new: bool) -> Result<Vec<Published>> {
+        self.db.publish_guides(drafts, only_new)
     }
 }
 

@@ -21,6 +21,7 @@ mod blobs;
 mod buyers;
 mod devices;
 pub(crate) mod files;
+mod guides;
 mod listing_blobs;
 mod listings;
 #[cfg(test)]
@@ -70,6 +71,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration::new(
         "007_routes.sql",
         include_str!("../../../sql/007_routes.sql"),
+    ),
+    Migration::new(
+        "008_guides.sql",
+        include_str!("../../../sql/008_guides.sql"),
     ),
 ];
 

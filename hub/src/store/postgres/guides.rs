@@ -1,0 +1,85 @@
+//! Guides (the one writer of `guides`); the rules in `store/rules/guides.rs`.
+
+use super::backend::PgStore;
+use super::now_ms;
+use crate::error::Result;
+use crate::store::rules::guides::{Published, next_revision, texts_json, texts_of};
+use farmlive_protocol::guides::{Guide, GuideDraft, GuidesPage};
+
+impl PgStore {
+    /// See [`crate::store::GuideStore::guides_after`].
+    pub(super) fn guides_page(&self, after: u64, limit: u32) -> Result<GuidesPage> {
+        let after_i = i64::try_from(after).unwrap_or(i64::MAX);
+        let rows = self.pool.get()?.query(
+            "SELECT id, seq, revision, texts, published_at FROM guides
+             WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&after_i, &(i64::from(limit) + 1)],
+        )?;
+        let mut guides: Vec<Guide> = rows
+            .iter()
+            .map(|r| Guide {
+                id: r.get(0),
+                seq: r.get::<_, i64>(1).max(0) as u64,
+                revision: r.get::<_, i64>(2).max(1) as u64,
+                texts: texts_of(r.get(3)),
+                published_at: r.get(4),
+            })
+            .collect();
+        let more = guides.len() > limit as usize;
+        guides.truncate(limit as usize);
+        let next = guides.last().map_or(after, |g| g.seq);
+        Ok(GuidesPage { guides, next, more })
+    }
+
+    /// See [`crate::store::GuideStore::publish_guides`].
+    pub(super) fn publish_guide_drafts(
+        &self,
+        drafts: &[GuideDraft],
+        only_new: bool,
+    ) -> Result<Vec<Published>> {
+        let now = now_ms();
+        self.pool.get()?.transaction("BEGIN", |conn| {
+            // Publishes take turns (reads go on): a number is given and
+            // committed before the next is, so a device that has seen N
+            // never misses a guide numbered below it.
+            conn.execute("LOCK TABLE guides IN EXCLUSIVE MODE", &[])?;
+            let mut out = Vec::with_capacity(drafts.len());
+            for draft in drafts {
+                let stored = conn
+                    .query_opt(
+                        "SELECT revision, texts FROM guides WHERE id = $1",
+                        &[&draft.id],
+                    )?
+                    .map(|r| (r.get::<_, i64>(0).max(1) as u64, texts_of(r.get(1))));
+                let current = stored.as_ref().map_or(0, |(rev, _)| *rev);
+                let Some(revision) = next_revision(stored, draft, only_new) else {
+                    out.push(Published {
+                        id: draft.id.clone(),
+                        revision: current,
+                        changed: false,
+                    });
+                    continue;
+                };
+                conn.execute(
+                    "INSERT INTO guides (id, seq, revision, texts, published_at)
+                     VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM guides), $2, $3, $4)
+                     ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq,
+                         revision = EXCLUDED.revision, texts = EXCLUDED.texts,
+                         published_at = EXCLUDED.published_at",
+                    &[
+                        &draft.id,
+                        &i64::try_from(revision).unwrap_or(i64::MAX),
+                        &texts_json(&draft.texts),
+                        &now,
+                    ],
+                )?;
+                out.push(Published {
+                    id: draft.id.clone(),
+                    revision,
+                    changed: true,
+                });
+            }
+            Ok(out)
+        })
+    }
+}

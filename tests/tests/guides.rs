@@ -1,0 +1,209 @@
+//! Guides end to end (issue 15), over a real hub process (SQLite, or
+//! PostgreSQL in the PostgreSQL pass): a fresh hub offers the three
+//! built-in guides; a device gets them at its first sync, in Chinese and
+//! English; the operator publishes a new guide and a new revision of a
+//! built-in one with `farmlive hub guides import` beside the running hub
+//! (the same files again change nothing; a bad file publishes nothing);
+//! the next sync brings both, and with the hub gone the device reads them
+//! all offline, through the core and `farmlive guides`. Only enrolled
+//! devices read guides over the API.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use farmlive_core::protocol::Lang;
+use farmlive_core::protocol::api::Role;
+use farmlive_tests::api::Api;
+use farmlive_tests::{HubProcess, bin, rt};
+use reqwest::Method;
+use std::process::{Command, Output};
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn hub_guides(hub: &HubProcess, args: &[&str]) -> Output {
+    Command::new(bin("farmlive"))
+        .args(["hub", "guides"])
+        .args(args)
+        .args(hub.db_args())
+        .output()
+        .unwrap()
+}
+
+const BUILT_IN: [&str; 3] = ["light-a-live-show", "pack-fruit-for-trucks", "price-on-air"];
+
+#[test]
+fn guides_published_on_the_hub_read_offline_on_a_device_that_synced() {
+    let rt = rt();
+    let mut hub = HubProcess::start();
+    let phone = hub.device(&rt, &["Li orchard"], Role::Farmer, "phone");
+    assert!(
+        phone.core.guides(Lang::En).unwrap().is_empty(),
+        "none before a sync"
+    );
+
+    // The first sync brings the built-in guides, in both languages.
+    phone.sync(&rt);
+    let mut ids: Vec<String> = phone
+        .core
+        .guides(Lang::En)
+        .unwrap()
+        .into_iter()
+        .map(|g| g.id)
+        .collect();
+    ids.sort();
+    assert_eq!(ids, BUILT_IN);
+    let packing = phone
+        .core
+        .guide("pack-fruit-for-trucks", Lang::Zh)
+        .unwrap()
+        .unwrap();
+    assert_eq!(packing.lang, "zh");
+    assert_eq!(packing.title, "三天的货车，水果怎么装箱");
+    assert!(packing.body.contains("72 小时"), "{}", packing.body);
+    let packing_en = phone
+        .core
+        .guide("pack-fruit-for-trucks", Lang::En)
+        .unwrap()
+        .unwrap();
+    assert_eq!(packing_en.title, "Pack fruit for a three-day truck");
+    assert_eq!(packing_en.revision, 1);
+
+    // The operator publishes a new guide (English only) and new texts
+    // for a built-in one, beside the running hub.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("store-mangoes.en.md"),
+        "# Store mangoes before they ship\n\nKeep them at 13 °C, never in a fridge.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("price-on-air.en.md"),
+        "# Price on air\n\nKnow your floor first.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("price-on-air.zh.md"),
+        "# 直播中怎么定价\n\n先算清底价。\n",
+    )
+    .unwrap();
+    let folder = dir.path().display().to_string();
+    let out = hub_guides(&hub, &["import", &folder]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("price-on-air: revision 2 (published)"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("store-mangoes: revision 1 (published)"),
+        "{}",
+        text(&out)
+    );
+    // The same files again change nothing.
+    let again = hub_guides(&hub, &["import", &folder]);
+    assert!(
+        text(&again).contains("price-on-air: revision 2 (unchanged)"),
+        "{}",
+        text(&again)
+    );
+    // A bad file among good ones publishes nothing, naming it.
+    let bad = tempfile::tempdir().unwrap();
+    std::fs::write(bad.path().join("good-one.en.md"), "# Good\n\nText.\n").unwrap();
+    std::fs::write(bad.path().join("bad-one.fr.md"), "# Mauvais\n\nTexte.\n").unwrap();
+    let refused = hub_guides(&hub, &["import", &bad.path().display().to_string()]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("bad-one.fr.md"),
+        "{}",
+        text(&refused)
+    );
+    assert!(
+        text(&refused).contains("nothing published"),
+        "{}",
+        text(&refused)
+    );
+    let listed = hub_guides(&hub, &["list"]);
+    assert!(listed.status.success(), "{}", text(&listed));
+    assert!(!text(&listed).contains("good-one"), "{}", text(&listed));
+    assert_eq!(
+        text(&listed).matches("store-mangoes").count(),
+        1,
+        "{}",
+        text(&listed)
+    );
+
+    // Only enrolled devices read guides over the API.
+    let api = Api::new(&hub.url);
+    let (status, page, _) = rt.block_on(api.send(
+        Method::GET,
+        "/v1/guides?after=0",
+        Some(&phone.token()),
+        None,
+        &[],
+    ));
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["guides"].as_array().unwrap().len(), 4, "{page}");
+    let buyer = rt.block_on(api.buyer("Wang"));
+    let (status, _, _) = rt.block_on(api.send(Method::GET, "/v1/guides", Some(&buyer), None, &[]));
+    assert_eq!(status, 403);
+    let (status, _, _) = rt.block_on(api.send(Method::GET, "/v1/guides", None, None, &[]));
+    assert_eq!(status, 401);
+
+    // The next sync brings both; then the hub is gone and the phone reads
+    // them offline.
+    phone.sync(&rt);
+    hub.stop();
+    assert!(
+        phone.try_sync(&rt, &Default::default()).is_err(),
+        "the hub is gone"
+    );
+    let price = phone.core.guide("price-on-air", Lang::Zh).unwrap().unwrap();
+    assert_eq!((price.revision, price.body.as_str()), (2, "先算清底价。"));
+    let mangoes = phone
+        .core
+        .guide("store-mangoes", Lang::Zh)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        mangoes.lang, "en",
+        "a guide not written in Chinese comes in English"
+    );
+    assert_eq!(phone.core.guides(Lang::Zh).unwrap().len(), 4);
+    let cli = |args: &[&str], lang: &str| {
+        Command::new(bin("farmlive"))
+            .args(args)
+            .env("FARMLIVE_DATA_DIR", phone.dir.path())
+            .env("LANG", lang)
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .output()
+            .unwrap()
+    };
+    let list = cli(&["guides"], "zh_CN.UTF-8");
+    assert!(list.status.success(), "{}", text(&list));
+    assert!(
+        text(&list).contains("指南") && text(&list).contains("三天的货车，水果怎么装箱"),
+        "{}",
+        text(&list)
+    );
+    let read = cli(&["guides", "pack-fruit-for-trucks"], "en_US.UTF-8");
+    assert!(read.status.success(), "{}", text(&read));
+    assert!(text(&read).contains("Pick for the road"), "{}", text(&read));
+    assert!(
+        text(&read).contains("revision 1, published"),
+        "{}",
+        text(&read)
+    );
+    let missing = cli(&["guides", "no-such-guide"], "en_US.UTF-8");
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing).contains("no guide no-such-guide on this device"),
+        "{}",
+        text(&missing)
+    );
+}
