@@ -43,6 +43,7 @@ const BACKENDS: &[Backend] = &[
             ("rooms", "room_records.rs"),
             ("routes", "routes.rs"),
             ("farm_origins", "routes.rs"),
+            ("guides", "guides.rs"),
             // SQLite's own table, holding the id sequence of `room_events`.
             ("sqlite_sequence", "room_events.rs"),
         ],
@@ -72,6 +73,7 @@ const BACKENDS: &[Backend] = &[
             ("rooms", "room_records.rs"),
             ("routes", "routes.rs"),
             ("farm_origins", "routes.rs"),
+            ("guides", "guides.rs"),
         ],
         internal: &[],
         unbuilt: &[],
