@@ -174,6 +174,26 @@ pub enum ShowEvent {
         /// Changes pulled (orders, listings with new stock).
         changes: u64,
     },
+    /// An order must ship soon: 12 or 2 hours before its ship-by, each
+    /// once (the same reminders as [`crate::FarmLive::ship_reminders`],
+    /// which then does not give it again). The shell words it in its
+    /// own language from these fields.
+    ShipReminder {
+        /// The order's id.
+        order_id: String,
+        /// What was ordered.
+        title: String,
+        /// How much, in `unit`.
+        quantity: i64,
+        /// The unit of `quantity`.
+        unit: SellingUnit,
+        /// Hours left when it fell due (12 or 2).
+        hours_left: u32,
+        /// When it must ship by (UTC ms).
+        ship_by_ms: i64,
+        /// The destination city's id, when ordered over a route.
+        city: Option<String>,
+    },
     /// Something failed in the background (following the room, syncing);
     /// the stream goes on. The message is for people.
     Problem {
@@ -258,6 +278,15 @@ impl From<farmlive_core::ShowEvent> for ShowEvent {
             farmlive_core::ShowEvent::OrdersSynced { changes } => {
                 ShowEvent::OrdersSynced { changes }
             }
+            farmlive_core::ShowEvent::ShipReminder(r) => ShowEvent::ShipReminder {
+                order_id: r.order.to_string(),
+                title: r.title,
+                quantity: r.quantity,
+                unit: r.unit,
+                hours_left: r.hours_left,
+                ship_by_ms: r.ship_by,
+                city: r.city,
+            },
             farmlive_core::ShowEvent::Problem(message) => ShowEvent::Problem {
                 message: bounded(message),
             },

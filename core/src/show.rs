@@ -37,10 +37,18 @@ pub enum ShowEvent {
         /// Changes pulled (orders and listings with new stock).
         changes: u64,
     },
+    /// An order must ship soon: 12 hours or 2 hours before its ship-by,
+    /// each once, as [`Core::ship_reminders`] gives them (checked when the
+    /// show starts, every minute on air and after each sync of new
+    /// orders), so a farmer on air hears it without leaving the show.
+    ShipReminder(crate::ShipReminder),
     /// Something failed in the background (following the room, syncing);
     /// the stream goes on. The message is safe to show.
     Problem(String),
 }
+
+/// How often a show on air checks for ship-by reminders due.
+pub const REMIND_EVERY: Duration = Duration::from_secs(60);
 
 /// Receives [`ShowEvent`]s, from background threads.
 pub type ShowListener = Arc<dyn Fn(ShowEvent) + Send + Sync>;
@@ -127,6 +135,7 @@ pub struct Show {
     cancel: CancelToken,
     follower: Option<JoinHandle<Result<FollowEnd>>>,
     puller: Option<JoinHandle<()>>,
+    reminder: Option<JoinHandle<()>>,
     stats: Option<std::thread::JoinHandle<()>>,
     tally: Arc<Tally>,
     /// The runtime the show started on: a show dropped without `stop` (an
@@ -201,17 +210,26 @@ impl Show {
             cancel: CancelToken::new(),
             follower: None,
             puller: None,
+            reminder: None,
             stats: Some(stats),
             tally: Arc::new(Tally::default()),
             runtime: tokio::runtime::Handle::current(),
             room_closed: false,
             to_hub,
         };
+        let synced = Arc::new(Notify::new());
+        show.reminder = Some(tokio::spawn(remind(
+            show.core.clone(),
+            synced.clone(),
+            show.cancel.clone(),
+            listener.clone(),
+        )));
         if let Some(room) = room {
             let orders = Arc::new(Notify::new());
             show.puller = Some(tokio::spawn(pull_orders(
                 show.core.clone(),
                 orders.clone(),
+                synced,
                 show.cancel.clone(),
                 listener.clone(),
             )));
@@ -336,6 +354,9 @@ impl Show {
         if let Some(puller) = self.puller.take() {
             let _ = puller.await;
         }
+        if let Some(reminder) = self.reminder.take() {
+            let _ = reminder.await;
+        }
         if room.is_some() {
             // The orders placed in the last moments, so packing can start.
             let _ = self
@@ -429,6 +450,7 @@ async fn follow(
 async fn pull_orders(
     core: Arc<Core>,
     orders: Arc<Notify>,
+    synced: Arc<Notify>,
     cancel: CancelToken,
     listener: ShowListener,
 ) {
@@ -438,13 +460,40 @@ async fn pull_orders(
             _ = cancel.cancelled() => return,
         }
         match core.sync(&SyncOptions::default(), &cancel, &|_| {}).await {
-            Ok(report) => listener(ShowEvent::OrdersSynced {
-                changes: report.progress.changes_pulled,
-            }),
+            Ok(report) => {
+                listener(ShowEvent::OrdersSynced {
+                    changes: report.progress.changes_pulled,
+                });
+                synced.notify_one();
+            }
             Err(Error::Cancelled) => return,
             Err(e) => listener(ShowEvent::Problem(format!(
                 "could not sync the new orders: {e}"
             ))),
+        }
+    }
+}
+
+/// Gives the ship-by reminders due while the show is on: at once, every
+/// [`REMIND_EVERY`], and after each sync of new orders. Each is given once
+/// ([`Core::ship_reminders`] records it), so the app's own check after a
+/// sync does not repeat one heard on air.
+async fn remind(core: Arc<Core>, synced: Arc<Notify>, cancel: CancelToken, listener: ShowListener) {
+    loop {
+        match core.ship_reminders() {
+            Ok(due) => {
+                for reminder in due {
+                    listener(ShowEvent::ShipReminder(reminder));
+                }
+            }
+            Err(e) => listener(ShowEvent::Problem(format!(
+                "could not check the ship-by reminders: {e}"
+            ))),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(REMIND_EVERY) => {}
+            _ = synced.notified() => {}
+            _ = cancel.cancelled() => return,
         }
     }
 }

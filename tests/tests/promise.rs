@@ -196,3 +196,72 @@ fn the_farmer_is_reminded_12_and_2_hours_before_the_ship_by_each_once() {
     assert_eq!(ids, [(second.id, 2)], "{late:?}");
     drop(hub);
 }
+
+/// A farmer on air hears the ship-by reminder in the show's events, once:
+/// the phone (its clock 61 hours after the order) goes live, recording a
+/// test pattern; the 12-hour reminder arrives as a show event, is not
+/// given again by the app's own check after, nor by a second show.
+#[test]
+fn a_farmer_on_air_hears_the_ship_by_reminder_among_the_shows_events_once() {
+    use farmlive_core::{Show, ShowConfig, ShowEvent};
+    use farmlive_live::{AudioInput, LiveConfig, VideoInput};
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+
+    let World {
+        rt, phone, order, ..
+    } = ordered(3);
+    let later = Arc::new(
+        Core::open_with(
+            phone.dir.path(),
+            CoreOptions {
+                clock: Arc::new(Ahead(61 * 3_600_000)),
+                ..CoreOptions::default()
+            },
+        )
+        .unwrap(),
+    );
+    let go_live = |file: &str| {
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let h = heard.clone();
+        let listener = Arc::new(move |e: ShowEvent| {
+            if let ShowEvent::ShipReminder(r) = e {
+                h.lock().unwrap().push(r);
+            }
+        });
+        let mut live = LiveConfig::new(320, 240);
+        live.video = VideoInput::TestPattern;
+        live.audio = AudioInput::Tone(440.0);
+        live.record = Some(phone.dir.path().join(file));
+        let config = ShowConfig {
+            live,
+            room: None,
+            follow: Default::default(),
+        };
+        let show = rt
+            .block_on(Show::start(later.clone(), config, listener))
+            .unwrap();
+        (show, heard)
+    };
+    let (show, heard) = go_live("first.flv");
+    let until = Instant::now() + Duration::from_secs(10);
+    while heard.lock().unwrap().is_empty() {
+        assert!(Instant::now() < until, "no reminder while on air");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    rt.block_on(show.stop()).unwrap();
+    let heard = heard.lock().unwrap().clone();
+    assert_eq!(heard.len(), 1, "{heard:?}");
+    assert_eq!(
+        (heard[0].order, heard[0].hours_left, heard[0].quantity),
+        (order.id, 12, 3)
+    );
+    assert!(later.ship_reminders().unwrap().is_empty(), "given once");
+    let (again, heard_again) = go_live("second.flv");
+    std::thread::sleep(Duration::from_millis(500));
+    rt.block_on(again.stop()).unwrap();
+    assert!(
+        heard_again.lock().unwrap().is_empty(),
+        "not on a second show"
+    );
+}

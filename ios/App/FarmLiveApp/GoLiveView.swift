@@ -156,6 +156,8 @@ struct GoLiveView: View {
             status = texts.string("live_reconnecting")
         case .ordersSynced:
             note(texts.string("live_orders_synced"))
+        case let .shipReminder(_, title, quantity, _, hoursLeft, _, _):
+            note(texts.format("live_ship_reminder", title, "\(quantity)", "\(hoursLeft)"))
         case let .problem(message):
             note(texts.format("live_problem", message))
         }

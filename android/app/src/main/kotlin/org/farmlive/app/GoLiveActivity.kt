@@ -224,6 +224,7 @@ class GoLiveActivity : ScopedActivity() {
             is ShowEvent.LinkConnected -> {}
             is ShowEvent.LinkReconnecting -> status.text = getString(R.string.live_reconnecting)
             is ShowEvent.OrdersSynced -> note(getString(R.string.live_orders_synced))
+            is ShowEvent.ShipReminder -> note(getString(R.string.live_ship_reminder, event.title, event.quantity, event.hoursLeft.toInt()))
             // The core's own words (for logs); shown as they are.
             is ShowEvent.Problem -> note(getString(R.string.live_problem, event.message))
         }
