@@ -3,7 +3,7 @@
 use super::backend::PgStore;
 use super::now_ms;
 use crate::error::Result;
-use crate::store::rules::guides::{Published, next_revision, texts_json, texts_of};
+use crate::store::rules::guides::{Published, publish_each, texts_json, texts_of};
 use farmlive_protocol::guides::{Guide, GuideDraft, GuidesPage};
 
 impl PgStore {
@@ -43,43 +43,31 @@ impl PgStore {
             // committed before the next is, so a device that has seen N
             // never misses a guide numbered below it.
             conn.execute("LOCK TABLE guides IN EXCLUSIVE MODE", &[])?;
-            let mut out = Vec::with_capacity(drafts.len());
-            for draft in drafts {
-                let stored = conn
-                    .query_opt(
-                        "SELECT revision, texts FROM guides WHERE id = $1",
-                        &[&draft.id],
-                    )?
-                    .map(|r| (r.get::<_, i64>(0).max(1) as u64, texts_of(r.get(1))));
-                let current = stored.as_ref().map_or(0, |(rev, _)| *rev);
-                let Some(revision) = next_revision(stored, draft, only_new) else {
-                    out.push(Published {
-                        id: draft.id.clone(),
-                        revision: current,
-                        changed: false,
-                    });
-                    continue;
-                };
-                conn.execute(
-                    "INSERT INTO guides (id, seq, revision, texts, published_at)
-                     VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM guides), $2, $3, $4)
-                     ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq,
-                         revision = EXCLUDED.revision, texts = EXCLUDED.texts,
-                         published_at = EXCLUDED.published_at",
-                    &[
-                        &draft.id,
-                        &i64::try_from(revision).unwrap_or(i64::MAX),
-                        &texts_json(&draft.texts),
-                        &now,
-                    ],
-                )?;
-                out.push(Published {
-                    id: draft.id.clone(),
-                    revision,
-                    changed: true,
-                });
-            }
-            Ok(out)
+            publish_each(
+                drafts,
+                only_new,
+                |id| {
+                    Ok(conn
+                        .query_opt("SELECT revision, texts FROM guides WHERE id = $1", &[&id])?
+                        .map(|r| (r.get::<_, i64>(0).max(1) as u64, texts_of(r.get(1)))))
+                },
+                |draft, revision| {
+                    conn.execute(
+                        "INSERT INTO guides (id, seq, revision, texts, published_at)
+                         VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM guides), $2, $3, $4)
+                         ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq,
+                             revision = EXCLUDED.revision, texts = EXCLUDED.texts,
+                             published_at = EXCLUDED.published_at",
+                        &[
+                            &draft.id,
+                            &i64::try_from(revision).unwrap_or(i64::MAX),
+                            &texts_json(&draft.texts),
+                            &now,
+                        ],
+                    )?;
+                    Ok(())
+                },
+            )
         })
     }
 }

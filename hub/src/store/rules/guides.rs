@@ -33,6 +33,39 @@ pub(crate) fn next_revision(
     }
 }
 
+/// Publishes `drafts` over a store: `stored` reads a guide's revision and
+/// texts, `write` writes a draft at a revision (in the caller's
+/// transaction). What each publish did, in the drafts' order.
+pub(crate) fn publish_each(
+    drafts: &[GuideDraft],
+    only_new: bool,
+    mut stored: impl FnMut(&str) -> crate::error::Result<Option<(u64, Vec<GuideText>)>>,
+    mut write: impl FnMut(&GuideDraft, u64) -> crate::error::Result<()>,
+) -> crate::error::Result<Vec<Published>> {
+    let mut out = Vec::with_capacity(drafts.len());
+    for draft in drafts {
+        let existing = stored(&draft.id)?;
+        let current = existing.as_ref().map_or(0, |(revision, _)| *revision);
+        let published = match next_revision(existing, draft, only_new) {
+            Some(revision) => {
+                write(draft, revision)?;
+                Published {
+                    id: draft.id.clone(),
+                    revision,
+                    changed: true,
+                }
+            }
+            None => Published {
+                id: draft.id.clone(),
+                revision: current,
+                changed: false,
+            },
+        };
+        out.push(published);
+    }
+    Ok(out)
+}
+
 /// The stored form of a guide's texts.
 pub(crate) fn texts_json(texts: &[GuideText]) -> String {
     serde_json::to_string(texts).unwrap_or_else(|_| "[]".into())

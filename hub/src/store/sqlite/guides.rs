@@ -2,7 +2,7 @@
 
 use super::{Store, now_ms};
 use crate::error::Result;
-use crate::store::rules::guides::{Published, next_revision, texts_json, texts_of};
+use crate::store::rules::guides::{Published, publish_each, texts_json, texts_of};
 use farmlive_protocol::guides::{Guide, GuideDraft, GuidesPage};
 use rusqlite::{OptionalExtension, params};
 
@@ -38,41 +38,33 @@ impl Store {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
         let now = now_ms();
-        let mut out = Vec::with_capacity(drafts.len());
-        for draft in drafts {
-            let stored: Option<(i64, String)> = tx
-                .prepare_cached("SELECT revision, texts FROM guides WHERE id = ?1")?
-                .query_row([&draft.id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            let stored = stored.map(|(rev, texts)| (rev.max(1) as u64, texts_of(&texts)));
-            let current = stored.as_ref().map_or(0, |(rev, _)| *rev);
-            let Some(revision) = next_revision(stored, draft, only_new) else {
-                out.push(Published {
-                    id: draft.id.clone(),
-                    revision: current,
-                    changed: false,
-                });
-                continue;
-            };
-            tx.execute(
-                "INSERT INTO guides (id, seq, revision, texts, published_at)
-                 VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM guides), ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, revision = excluded.revision,
-                     texts = excluded.texts, published_at = excluded.published_at",
-                params![
-                    draft.id,
-                    i64::try_from(revision).unwrap_or(i64::MAX),
-                    texts_json(&draft.texts),
-                    now
-                ],
-            )?;
-            out.push(Published {
-                id: draft.id.clone(),
-                revision,
-                changed: true,
-            });
-        }
+        let published = publish_each(
+            drafts,
+            only_new,
+            |id| {
+                let row: Option<(i64, String)> = tx
+                    .prepare_cached("SELECT revision, texts FROM guides WHERE id = ?1")?
+                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                Ok(row.map(|(rev, texts)| (rev.max(1) as u64, texts_of(&texts))))
+            },
+            |draft, revision| {
+                tx.execute(
+                    "INSERT INTO guides (id, seq, revision, texts, published_at)
+                     VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM guides), ?2, ?3, ?4)
+                     ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, revision = excluded.revision,
+                         texts = excluded.texts, published_at = excluded.published_at",
+                    params![
+                        draft.id,
+                        i64::try_from(revision).unwrap_or(i64::MAX),
+                        texts_json(&draft.texts),
+                        now
+                    ],
+                )?;
+                Ok(())
+            },
+        )?;
         tx.commit()?;
-        Ok(out)
+        Ok(published)
     }
 }
