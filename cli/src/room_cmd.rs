@@ -327,6 +327,9 @@ impl Board {
                     "⇅ synced: {changes} change(s) pulled; orders are on this phone"
                 ));
             }
+            ShowEvent::ShipReminder(r) => {
+                self.note(&format!("⏰ {}", crate::lang::say(&r.message())));
+            }
             ShowEvent::Problem(p) => self.note(&format!("! {p}")),
         }
     }
@@ -424,6 +427,11 @@ pub fn event_json(event: &ShowEvent) -> serde_json::Value {
         ShowEvent::OrdersSynced { changes } => {
             serde_json::json!({ "type": "synced", "changes": changes })
         }
+        ShowEvent::ShipReminder(r) => serde_json::json!({
+            "type": "ship_reminder", "order": r.order, "title": r.title,
+            "quantity": r.quantity, "hours_left": r.hours_left, "ship_by": r.ship_by,
+            "city": r.city,
+        }),
         ShowEvent::Problem(p) => serde_json::json!({ "type": "problem", "message": p }),
     }
 }
