@@ -25,7 +25,7 @@
 //! one, so that the part of the other process, which may still be
 //! finishing its last segment, is never overwritten.
 
-use super::hls_writer::{REPLAY_PLAYLIST, write_private};
+use super::hls_files::{REPLAY_PLAYLIST, write_private};
 use crate::store::objects::RecordingStore;
 use farmlive_media::hls::{
     merge_recordings, parse_playlist, parse_segment_name, segment_name, vod_playlist,

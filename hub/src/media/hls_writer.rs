@@ -22,7 +22,7 @@
 //! waits for the disk.
 
 use super::archive::Archive;
-use crate::error::{HubError, Result};
+use crate::error::Result;
 use farmlive_media::flv::{FlvTag, TagKind};
 use farmlive_media::hls::{
     LiveWindow, Segment, SegmentEntry, Segmenter, SegmenterOptions, parse_segment_name,
@@ -37,29 +37,14 @@ mod feed;
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub use super::hls_files::{LIVE_PLAYLIST, REPLAY_PLAYLIST, live_root, room_dir};
+use super::hls_files::{create_private_dir, io, write_private};
 pub use feed::HlsFeed;
 
-/// The live playlist's file name.
-pub const LIVE_PLAYLIST: &str = "live.m3u8";
-/// The replay playlist's file name.
-pub const REPLAY_PLAYLIST: &str = "replay.m3u8";
 /// The recorded segments, one line each.
 const INDEX: &str = "segments.idx";
 /// The index's last line once the recording reached its cap.
 const CAPPED: &str = "capped\n";
-
-/// `<db>.live`: where the rooms' HLS folders live, beside the database.
-pub fn live_root(db: &Path) -> PathBuf {
-    let mut p = db.as_os_str().to_owned();
-    p.push(".live");
-    PathBuf::from(p)
-}
-
-/// The folder of `room`'s playlists and segments under `root`. The name is
-/// the room id as the hub writes it, so no request can name another path.
-pub fn room_dir(root: &Path, room: RoomId) -> PathBuf {
-    root.join(room.to_string())
-}
 
 /// How much of a show is recorded, at most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -369,42 +354,4 @@ fn highest_segment(dir: &Path) -> Option<u64> {
         .filter_map(|e| e.ok())
         .filter_map(|e| parse_segment_name(e.file_name().to_str()?))
         .max()
-}
-
-fn io(what: &str, path: &Path, e: std::io::Error) -> HubError {
-    HubError::Io(format!("cannot {what} {}: {e}", path.display()))
-}
-
-/// Creates `dir` and missing parents as 0700 folders.
-fn create_private_dir(dir: &Path) -> Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|e| io("create", dir, e))
-}
-
-/// Writes `bytes` to `path` as a 0600 file: into a temporary file beside it,
-/// then renamed over it, so readers see the old file or the new, never
-/// half. `durable`: synced to disk first (recorded segments).
-pub(crate) fn write_private(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let temp = path.with_file_name(format!(".{name}.tmp"));
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let written = opts.open(&temp).and_then(|mut f| {
-        f.write_all(bytes)?;
-        if durable {
-            f.sync_data()?;
-        }
-        Ok(())
-    });
-    written
-        .and_then(|()| std::fs::rename(&temp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&temp);
-            io("write", path, e)
-        })
 }

@@ -17,6 +17,7 @@
 //!   store interface, so it sits beside `http`, at the top.
 
 pub mod archive;
+mod hls_files;
 pub mod hls_writer;
 pub mod ingest;
 pub mod live;

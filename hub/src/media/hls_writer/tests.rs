@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
+use crate::error::HubError;
 use axum::body::Bytes;
 use std::process::Command;
 
