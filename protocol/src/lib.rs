@@ -22,6 +22,7 @@ pub mod order;
 pub mod order_place;
 pub mod photo_ref;
 pub mod public;
+pub mod questions;
 pub mod rejection;
 pub mod roles;
 pub mod room;
@@ -33,7 +34,7 @@ pub mod unit;
 
 pub use enrol_link::{EnrolLink, EnrolLinkError};
 pub use hlc::Hlc;
-pub use id::{BuyerId, DeviceId, FarmId, ListingId, OpId, OrderId, RoomId};
+pub use id::{BuyerId, DeviceId, FarmId, ListingId, OpId, OrderId, QuestionId, RoomId};
 pub use listing::{ListingDraft, ListingFields, ListingPatch, ListingStatus, ValidationError};
 pub use listing_state::ListingState;
 pub use messages::{Lang, Message, MsgCode};

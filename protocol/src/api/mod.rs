@@ -10,7 +10,9 @@ pub mod pages;
 mod public_events;
 
 pub use endpoint::{Call, Empty, Endpoint, Method, NoParam};
-pub use endpoints::{HEALTH, LIVE, READY, blobs, buyers, devices, media, orders, rooms, sync};
+pub use endpoints::{
+    HEALTH, LIVE, READY, blobs, buyers, devices, experts, media, orders, rooms, sync,
+};
 pub use error::{ApiError, ApiErrorBody, ErrorCode};
 pub use public_events::{PublicEventBody, PublicRoomEvent};
 // Declared beside the rooms that show them too; re-exported where the
@@ -58,6 +60,9 @@ pub enum Role {
     Farmer,
     /// A field agent's device: the farms it is assigned.
     Agent,
+    /// An agricultural expert's device: no farm; it reads the open
+    /// questions of every farm (without the farm) and answers them.
+    Expert,
 }
 
 impl Role {
@@ -66,7 +71,23 @@ impl Role {
         match self {
             Role::Farmer => "farmer",
             Role::Agent => "agent",
+            Role::Expert => "expert",
         }
+    }
+
+    /// The role with this wire name.
+    pub fn parse(wire: &str) -> Option<Role> {
+        match wire {
+            "farmer" => Some(Role::Farmer),
+            "agent" => Some(Role::Agent),
+            "expert" => Some(Role::Expert),
+            _ => None,
+        }
+    }
+
+    /// True if the role's devices act for farms (an expert's does not).
+    pub fn has_farms(self) -> bool {
+        self != Role::Expert
     }
 }
 
@@ -193,6 +214,9 @@ pub enum ChangeBody {
     Listing(Box<ListingState>),
     /// An order's full new state.
     Order(Box<OrderState>),
+    /// A question's full new state: asked, answered, followed up or
+    /// resolved.
+    Question(Box<crate::questions::QuestionState>),
 }
 
 /// One entry of the change feed.
