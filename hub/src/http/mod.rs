@@ -12,6 +12,7 @@ mod routes_blobs;
 mod routes_devices;
 mod routes_hls;
 mod routes_media;
+mod routes_questions;
 mod routes_rooms;
 pub mod signup;
 pub(crate) mod sse;

@@ -4,7 +4,7 @@
 use super::caller::{any_device, buyer};
 use super::extract::{Auth, JsonBody, QueryParams, parse_id};
 use super::state::{AppState, St, blocking};
-use super::{routes_blobs, routes_devices, routes_media, routes_rooms};
+use super::{routes_blobs, routes_devices, routes_media, routes_questions, routes_rooms};
 use crate::error::{HubError, Result};
 use crate::store::interface::Principal;
 use axum::extract::{Path, State};
@@ -53,6 +53,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .merge(routes_rooms::router())
         .merge(routes_devices::router())
         .merge(routes_media::router())
+        .merge(routes_questions::router())
         .fallback(|| async { HubError::NotFound("no such address") })
         .method_not_allowed_fallback(|| async { HubError::MethodNotAllowed })
 }

@@ -34,9 +34,11 @@ use farmlive_protocol::api::{
     PublicListing, Role, TokenRenewal,
 };
 use farmlive_protocol::ops::Op;
+use farmlive_protocol::questions::{AnswerRequest, ExpertQuestion, QuestionQueue, QueueQuery};
 use farmlive_protocol::room::{OpenRoom, PinRequest, RoomEvent, RoomOrder, RoomView, StreamKey};
 use farmlive_protocol::{
-    BuyerContact, BuyerId, DeviceId, FarmId, ListingId, ListingState, OrderId, OrderState, RoomId,
+    BuyerContact, BuyerId, DeviceId, FarmId, ListingId, ListingState, OrderId, OrderState,
+    QuestionId, RoomId,
 };
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -412,6 +414,25 @@ pub trait OperatorStore: HubStore {
     fn expire_buyer(&self, buyer: BuyerId, at_ms: i64) -> Result<()>;
 }
 
+/// Questions to the experts, as an expert's device reads and answers them
+/// (farms ask, follow up and resolve through [`ChangeStore::push`]). What
+/// comes back never names the farm.
+pub trait QuestionStore {
+    /// One page of the experts' queue: unresolved questions matching the
+    /// filter, waiting ones first, oldest first.
+    fn question_queue(&self, query: &QueueQuery) -> Result<QuestionQueue>;
+    /// One question and its thread.
+    fn expert_question(&self, id: QuestionId) -> Result<ExpertQuestion>;
+    /// The expert's device `expert` answers `id` (its photos uploaded
+    /// first); the answer joins the farm's change feed.
+    fn answer_question(
+        &self,
+        expert: DeviceId,
+        id: QuestionId,
+        req: &AnswerRequest,
+    ) -> Result<ExpertQuestion>;
+}
+
 /// Whether the database answers, for the readiness probe.
 pub trait HealthStore {
     /// One round trip to the database (a reader, or a pooled connection);
@@ -427,6 +448,7 @@ pub trait HubStore:
     + OrderStore
     + RoomStore
     + PhotoStore
+    + QuestionStore
     + HealthStore
     + Send
     + Sync
@@ -441,6 +463,7 @@ impl<T> HubStore for T where
         + OrderStore
         + RoomStore
         + PhotoStore
+        + QuestionStore
         + Send
         + Sync
 {

@@ -19,7 +19,8 @@ pub use farmlive_sqlite::Migrated;
 pub use interface::{
     AccountStore, BlobStatus, CODE_TTL_MAX_MS, CODE_TTL_MS, Census, ChangeStore, Collected,
     EnrolCode, Following, HealthStore, HubStore, ListingStore, OperatorStore, OrderStore,
-    PhotoBytes, PhotoSource, PhotoStore, Principal, ROOM_LIST_MAX, Reader, RoomStore, Uploader,
+    PhotoBytes, PhotoSource, PhotoStore, Principal, QuestionStore, ROOM_LIST_MAX, Reader,
+    RoomStore, Uploader,
 };
 pub use pg_migrate::{PG_MIGRATIONS, PG_SCHEMA_VERSION, migrate_postgres};
 pub use postgres::PgStore;

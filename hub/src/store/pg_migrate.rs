@@ -24,6 +24,10 @@ pub const PG_MIGRATIONS: &[Migration] = &[
         "003_ingest_nodes.sql",
         include_str!("../../sql-pg/003_ingest_nodes.sql"),
     ),
+    Migration::new(
+        "004_questions.sql",
+        include_str!("../../sql-pg/004_questions.sql"),
+    ),
 ];
 
 /// The PostgreSQL schema version this hub writes.

@@ -2,7 +2,8 @@
 //! ([`ops`]), how buyers order ([`orders`]), what accounts may do ([`accounts`]), what buyers see
 //! of a listing ([`listings`]), how photos upload and read ([`photos`]),
 //! live rooms ([`rooms`]) and following them with viewers' presence
-//! ([`following`]), and delivery routes ([`routes`]). The backends
+//! ([`following`]), delivery routes ([`routes`]) and questions to the
+//! experts ([`questions`]). The backends
 //! (`sqlite/`, `postgres/`) hold only SQL and transaction plumbing, and
 //! call these, so each rule is written once.
 
@@ -12,6 +13,7 @@ pub(crate) mod listings;
 pub(crate) mod ops;
 pub(crate) mod orders;
 pub(crate) mod photos;
+pub(crate) mod questions;
 pub(crate) mod rooms;
 pub(crate) mod routes;
 

@@ -8,14 +8,16 @@ use crate::error::{HubError, Result};
 use crate::rooms::{Fanout, Feed, FeedItem};
 use crate::store::interface::{
     AccountStore, BlobStatus, ChangeStore, Collected, Following, HealthStore, ListingStore,
-    OrderStore, PhotoBytes, PhotoStore, Principal, Reader, RoomStore, Uploader,
+    OrderStore, PhotoBytes, PhotoStore, Principal, QuestionStore, Reader, RoomStore, Uploader,
 };
 use crate::store::objects::PhotoStorage;
+use farmlive_protocol::QuestionId;
 use farmlive_protocol::api::{
     ChangesPage, DeviceInfo, EnrolRequest, EnrolResponse, OpResult, PlaceOrder, PublicListing,
     Role, TokenRenewal,
 };
 use farmlive_protocol::ops::Op;
+use farmlive_protocol::questions::{AnswerRequest, ExpertQuestion, QuestionQueue, QueueQuery};
 use farmlive_protocol::room::{OpenRoom, PinRequest, RoomEvent, RoomOrder, RoomView, StreamKey};
 use farmlive_protocol::{BuyerContact, BuyerId, DeviceId, FarmId, OrderId, OrderState, RoomId};
 use std::collections::BTreeSet;
@@ -114,6 +116,25 @@ impl ChangeStore for SqliteStore {
         orders: bool,
     ) -> Result<ChangesPage> {
         self.db.changes(farms, after, limit, orders)
+    }
+}
+
+impl QuestionStore for SqliteStore {
+    fn question_queue(&self, query: &QueueQuery) -> Result<QuestionQueue> {
+        self.db.question_queue(query)
+    }
+
+    fn expert_question(&self, id: QuestionId) -> Result<ExpertQuestion> {
+        self.db.expert_question(id)
+    }
+
+    fn answer_question(
+        &self,
+        expert: DeviceId,
+        id: QuestionId,
+        req: &AnswerRequest,
+    ) -> Result<ExpertQuestion> {
+        self.db.answer_question(expert, id, req)
     }
 }
 

@@ -12,6 +12,7 @@
 //! - `rooms` (with each live room's stream key): `room_records`
 //! - `room_events` (and its `sqlite_sequence` row): `room_events`
 //! - `blobs`, `blob_owners`, `blob_uploads`: `blobs`
+//! - `questions`, `question_blobs`: `questions` (called by `records`)
 
 mod accounts;
 mod backend;
@@ -28,6 +29,7 @@ mod one_writer;
 mod operator;
 mod ops;
 mod orders;
+mod questions;
 mod records;
 mod room_events;
 mod room_records;
@@ -70,6 +72,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration::new(
         "007_routes.sql",
         include_str!("../../../sql/007_routes.sql"),
+    ),
+    Migration::new(
+        "008_questions.sql",
+        include_str!("../../../sql/008_questions.sql"),
     ),
 ];
 
