@@ -150,15 +150,22 @@ fn field(input: &str, what: &str, max: usize, multiline: bool) -> Result<String,
     }
 }
 
-/// Checks the photos of a question or an answer: at most [`PHOTOS_MAX`],
-/// each named by two SHA-256 hashes, none twice.
-pub fn check_photos(photos: &[PhotoRef]) -> Result<(), Rejection> {
-    if photos.len() > PHOTOS_MAX {
+/// Refuses more than [`PHOTOS_MAX`] photos on a question or an answer
+/// (checked on a device before the photos go through the pipeline).
+pub fn check_photo_count(count: usize) -> Result<(), Rejection> {
+    if count > PHOTOS_MAX {
         return Err(Rejection::new(
             "too_many_photos",
             format!("at most {PHOTOS_MAX} photos may go with a question or an answer"),
         ));
     }
+    Ok(())
+}
+
+/// Checks the photos of a question or an answer: at most [`PHOTOS_MAX`],
+/// each named by two SHA-256 hashes, none twice.
+pub fn check_photos(photos: &[PhotoRef]) -> Result<(), Rejection> {
+    check_photo_count(photos.len())?;
     let hex = |s: &str| s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     for (i, p) in photos.iter().enumerate() {
         if !hex(&p.sha256) || !hex(&p.thumb_sha256) {

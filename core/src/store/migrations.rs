@@ -15,6 +15,10 @@ const MIGRATIONS: &[Migration] = &[
         "004_reminders.sql",
         include_str!("../../sql/004_reminders.sql"),
     ),
+    Migration::new(
+        "005_questions.sql",
+        include_str!("../../sql/005_questions.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

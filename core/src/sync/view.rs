@@ -6,7 +6,7 @@
 
 use crate::error::Result;
 use crate::listing_rows::{self, Touch};
-use crate::{blobs, conflicts, order_rows, outbox};
+use crate::{blobs, conflicts, order_rows, outbox, questions};
 use farmlive_protocol::api::{ChangeBody, ChangesPage, OpResult, Outcome};
 use farmlive_protocol::listing_state::apply_listing_op;
 use farmlive_protocol::ops::{Op, OpBody};
@@ -112,6 +112,7 @@ pub(crate) fn apply_page(conn: &Connection, page: &ChangesPage, now: i64) -> Res
                 order_rows::write_base(conn, o)?;
                 rebuild_order(conn, o.id)?;
             }
+            ChangeBody::Question(q) => questions::write_base(conn, q, now)?,
         }
     }
     set_meta(conn, CURSOR_KEY, &page.next.to_string())?;
@@ -150,6 +151,9 @@ pub(crate) fn apply_push_results(
                     other => {
                         if let Some(listing) = other.listing() {
                             rebuild_listing(conn, listing, now)?;
+                        }
+                        if let Some(question) = other.question() {
+                            questions::rebuild(conn, question)?;
                         }
                     }
                 }
