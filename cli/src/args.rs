@@ -59,6 +59,17 @@ pub enum Command {
     /// The farm's sales from the synced orders: today, the last 7 days,
     /// the season, on air and off air, a sparkline per week, best sellers.
     Stats(StatsArgs),
+    /// Ask the experts a question (saved offline, sent at the next sync).
+    Ask(crate::args_experts::AskArgs),
+    /// This device's farms' questions to the experts, with the answers.
+    Questions {
+        /// What to do (default: list them).
+        #[command(subcommand)]
+        cmd: Option<crate::args_experts::QuestionsCommand>,
+    },
+    /// An expert's device: the queue of open questions, and answering.
+    #[command(subcommand)]
+    Expert(crate::args_experts::ExpertCommand),
     /// Operations waiting to be synced.
     Outbox {
         /// Show at most this many.

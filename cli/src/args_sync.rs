@@ -128,10 +128,11 @@ pub enum HubCommand {
         /// The hub's database (and, on PostgreSQL, its data folder).
         #[command(flatten)]
         store: HubDb,
-        /// Farm(s) the device will list for (repeat for an agent).
-        #[arg(long = "farm", required = true)]
+        /// Farm(s) the device will list for (repeat for an agent; none
+        /// for an expert, who serves every farm).
+        #[arg(long = "farm")]
         farms: Vec<String>,
-        /// farmer (one farm) or agent (one or more).
+        /// farmer (one farm), agent (one or more) or expert (none).
         #[arg(long, default_value = "farmer")]
         role: String,
         /// Hours until the code stops working (1 to 168).

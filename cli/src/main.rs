@@ -17,6 +17,7 @@ macro_rules! println {
 }
 
 mod args;
+mod args_experts;
 mod args_sync;
 mod buyer_cmd;
 mod demo;
@@ -24,6 +25,7 @@ mod demo_live;
 mod demo_promise;
 mod demo_serve;
 mod demo_sync;
+mod experts_cmd;
 mod hub_cmd;
 mod lang;
 mod listing_cmd;
@@ -176,6 +178,9 @@ fn run(cli: Cli) -> CmdResult {
             Ok(())
         }
         Command::Listing(cmd) => listing_cmd::run(&core, &out, cmd),
+        Command::Ask(args) => experts_cmd::ask(&core, &out, args),
+        Command::Questions { cmd } => experts_cmd::questions(&core, &out, cmd),
+        Command::Expert(cmd) => experts_cmd::expert(&core, &out, cmd),
         Command::Outbox { limit } => {
             let ops = core.pending_ops(limit)?;
             out.outbox(&ops, core.pending_count()?);

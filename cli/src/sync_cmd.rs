@@ -159,7 +159,14 @@ pub fn enrol(core: &Core, out: &Output, args: EnrolArgs) -> CmdResult {
         let enrolled = Message::new(MsgCode::CliEnrolled)
             .arg("hub", &e.hub_url)
             .word("role", crate::hub_cmd::role_word(e.role))
-            .arg("farms", names.join(", "));
+            .arg(
+                "farms",
+                if names.is_empty() {
+                    "—".to_owned()
+                } else {
+                    names.join(", ")
+                },
+            );
         println!("{}", say(&enrolled));
         if waiting > 0 {
             let kept = Message::new(MsgCode::CliUnsyncedKept).arg("count", waiting);

@@ -249,6 +249,11 @@ impl Core {
             .collect()
     }
 
+    /// The question whose id is `key` or ends with it (as lists show it).
+    pub fn find_question_id(&self, key: &str) -> Result<QuestionId> {
+        crate::store::find_id(&self.store.reader(), "questions", "question", key)
+    }
+
     /// One question with its thread.
     pub fn question(&self, id: QuestionId) -> Result<Question> {
         self.questions()?

@@ -10,10 +10,10 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
+use farmlive_core::protocol::Delivery;
 use farmlive_core::protocol::QuestionId;
 use farmlive_core::protocol::api::Role;
 use farmlive_core::protocol::questions::{PostAuthor, QuestionStatus, QueueQuery};
-use farmlive_core::protocol::Delivery;
 use farmlive_core::{Core, Error, QuestionDraft};
 use farmlive_tests::api::Api;
 use farmlive_tests::{BuyerBuilder, Device, HubProcess, ListingBuilder, photo, rt};
@@ -59,10 +59,7 @@ fn a_question_with_photos_asked_offline_gets_an_experts_answer_after_sync() {
         .core
         .ask_question(
             &draft,
-            &[
-                photo("leaf-2560x1600.jpg"),
-                photo("forest-2560x1600.jpg"),
-            ],
+            &[photo("leaf-2560x1600.jpg"), photo("forest-2560x1600.jpg")],
         )
         .unwrap();
     let id = asked.state.id;
@@ -72,10 +69,16 @@ fn a_question_with_photos_asked_offline_gets_an_experts_answer_after_sync() {
     assert!(ids(&rt, &expert.core, &QueueQuery::default()).is_empty());
     let report = phone.sync(&rt);
     assert_eq!(report.rejected, 0);
-    assert_eq!(report.progress.photos_uploaded, 4, "two images, two thumbnails");
+    assert_eq!(
+        report.progress.photos_uploaded, 4,
+        "two images, two thumbnails"
+    );
 
     // The expert's queue, filtered.
-    assert_eq!(ids(&rt, &expert.core, &query("mango", Some("HAINAN"))), [id]);
+    assert_eq!(
+        ids(&rt, &expert.core, &query("mango", Some("HAINAN"))),
+        [id]
+    );
     assert!(ids(&rt, &expert.core, &query("lychee", None)).is_empty());
     assert!(ids(&rt, &expert.core, &query("mango", Some("Guangxi"))).is_empty());
     let seen = rt.block_on(expert.core.expert_question(id)).unwrap();
@@ -93,21 +96,43 @@ fn a_question_with_photos_asked_offline_gets_an_experts_answer_after_sync() {
     let token = expert.token();
     let raw = rt.block_on(api.expect(Method::GET, "/v1/questions", &token, Value::Null, "200"));
     let text = raw.to_string();
-    assert!(!text.contains(&draft.farm.to_string()) && !text.contains("Li orchard"), "{text}");
+    assert!(
+        !text.contains(&draft.farm.to_string()) && !text.contains("Li orchard"),
+        "{text}"
+    );
     let order_path = format!("/v1/orders/{}", order.id);
-    rt.block_on(api.expect(Method::GET, &order_path, &token, Value::Null, "403 forbidden"));
-    rt.block_on(api.expect(Method::GET, "/v1/devices", &token, Value::Null, "403 forbidden"));
+    rt.block_on(api.expect(
+        Method::GET,
+        &order_path,
+        &token,
+        Value::Null,
+        "403 forbidden",
+    ));
+    rt.block_on(api.expect(
+        Method::GET,
+        "/v1/devices",
+        &token,
+        Value::Null,
+        "403 forbidden",
+    ));
     let feed = rt.block_on(api.expect(Method::GET, "/v1/changes", &token, Value::Null, "200"));
     assert_eq!(feed["changes"], json!([]), "{feed}");
     // Nor may it ask.
     let ask = expert.core.ask_question(&draft, &[] as &[&str]);
-    assert!(matches!(&ask, Err(Error::Rule(r)) if r.code == "not_allowed"), "{ask:?}");
+    assert!(
+        matches!(&ask, Err(Error::Rule(r)) if r.code == "not_allowed"),
+        "{ask:?}"
+    );
     // And a farm's device may not read the experts' queue or answer.
     let farmer_token = phone.token();
-    rt.block_on(api.expect(Method::GET, "/v1/questions", &farmer_token, Value::Null, "403 forbidden"));
-    let refused = phone
-        .core
-        .answer_question(id, "I know", &[] as &[&str]);
+    rt.block_on(api.expect(
+        Method::GET,
+        "/v1/questions",
+        &farmer_token,
+        Value::Null,
+        "403 forbidden",
+    ));
+    let refused = phone.core.answer_question(id, "I know", &[] as &[&str]);
     assert!(matches!(rt.block_on(refused), Err(Error::Rule(r)) if r.code == "not_allowed"));
 
     // The answer, with a photo, reaches the phone at its next sync.
@@ -168,7 +193,10 @@ fn a_question_with_photos_asked_offline_gets_an_experts_answer_after_sync() {
     // Resolved: out of the queue, and an answer is refused.
     phone.core.resolve_question(id).unwrap();
     phone.sync(&rt);
-    assert_eq!(ids(&rt, &expert.core, &query("mango", None)), [later.state.id]);
+    assert_eq!(
+        ids(&rt, &expert.core, &query("mango", None)),
+        [later.state.id]
+    );
     let late = rt.block_on(expert.core.answer_question(id, "Also…", &[] as &[&str]));
     assert!(
         matches!(&late, Err(Error::Hub { status: 409, .. })),
