@@ -191,6 +191,12 @@ impl FarmLive {
         Ok(self.question_out(self.core.follow_up(id, &text)?))
     }
 
+    /// The experts' hotline the hub's operator set, for the app to show
+    /// beside the questions (`None`: none set, or not synced yet).
+    pub fn hotline(&self) -> Result<Option<String>> {
+        Ok(self.core.hotline()?)
+    }
+
     /// Marks a question resolved: the experts no longer see it.
     pub fn resolve_question(&self, question_id: String) -> Result<Question> {
         let id = parse_id(&question_id, "question")?;

@@ -50,9 +50,11 @@ fn a_question_asked_in_the_app_shows_the_expert_s_answer_after_sync() {
         .code;
     block_on(expert.enrol(&hub.url, &code, "Dr Chen")).expect("enrol");
     let id = asked.id.parse().expect("id");
-    block_on(expert.answer_question(id, "炭疽病：剪掉病枝，喷铜制剂。", &[photo(
-        "cups-2560x1600.jpg",
-    )]))
+    block_on(expert.answer_question(
+        id,
+        "炭疽病：剪掉病枝，喷铜制剂。",
+        &[photo("cups-2560x1600.jpg")],
+    ))
     .expect("answer");
 
     block_on(fl.sync(None)).expect("sync");

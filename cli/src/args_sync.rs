@@ -75,6 +75,10 @@ pub struct HubArgs {
     /// 0.0.0.0 (then name it: e.g. http://10.0.0.2:8080).
     #[arg(long, value_name = "URL")]
     pub node_url: Option<String>,
+    /// The experts' hotline (a phone number, e.g. "400-820-8820"), sent to
+    /// every device at sync and shown beside the questions to the experts.
+    #[arg(long, value_name = "NUMBER")]
+    pub hotline: Option<String>,
 }
 
 /// A hub's database and where its files go: `--db`, `--hub-data`,

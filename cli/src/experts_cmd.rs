@@ -65,7 +65,16 @@ pub fn questions(core: &Core, out: &Output, cmd: Option<QuestionsCommand>) -> Cm
     match cmd.unwrap_or(QuestionsCommand::List) {
         QuestionsCommand::List => {
             let all = core.questions()?;
-            if all.is_empty() && !out.json {
+            if out.json {
+                let body = serde_json::json!({ "questions": all, "hotline": core.hotline()? });
+                out.print_json(&body);
+                return Ok(());
+            }
+            if let Some(number) = core.hotline()? {
+                let line = Message::new(MsgCode::CliHotline).arg("number", number);
+                println!("{}", line.render(out.lang));
+            }
+            if all.is_empty() {
                 println!("{}", out.lang.text(MsgCode::CliNoQuestions));
                 return Ok(());
             }

@@ -74,6 +74,11 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
         }
         options.node_url = Some(url.trim().to_owned());
     }
+    if let Some(number) = &args.hotline {
+        let checked = farmlive_core::protocol::questions::check_hotline(number)
+            .map_err(|r| Failure::input(format!("--hotline {number:?}: {}", r.message)))?;
+        options.hotline = Some(checked);
+    }
     if let Some(h) = &args.trusted_proxy_header {
         options.trusted_proxy_header = Some(
             h.trim()

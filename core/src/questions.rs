@@ -249,6 +249,12 @@ impl Core {
             .collect()
     }
 
+    /// The experts' hotline the hub's operator set, as the last sync
+    /// brought it (`None`: none set, or not synced yet).
+    pub fn hotline(&self) -> Result<Option<String>> {
+        self.read_meta(crate::sync::view::HOTLINE_KEY)
+    }
+
     /// The question whose id is `key` or ends with it (as lists show it).
     pub fn find_question_id(&self, key: &str) -> Result<QuestionId> {
         crate::store::find_id(&self.store.reader(), "questions", "question", key)

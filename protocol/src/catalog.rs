@@ -614,6 +614,11 @@ catalog! {
     QuestionExpertSaid = "question_expert_said" { en: "expert {name}", zh: "专家 {name}", }
     /// The farm's follow-up in a thread.
     QuestionFarmSaid = "question_farm_said" { en: "farm", zh: "农户", }
+    /// The experts' hotline the hub set.
+    CliHotline = "cli_hotline" {
+        en: "experts' hotline: {number}",
+        zh: "专家热线：{number}",
+    }
     /// More questions wait in the queue.
     CliQueueMore = "cli_queue_more" {
         en: "more: --offset {offset}",

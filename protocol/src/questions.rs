@@ -27,6 +27,8 @@ pub const PHOTOS_MAX: usize = 4;
 pub const POSTS_MAX: usize = 100;
 /// Most questions in one page of the experts' queue.
 pub const QUEUE_PAGE_MAX: u32 = 100;
+/// Longest experts' hotline number, in characters.
+pub const HOTLINE_MAX: usize = 32;
 
 /// Where a question stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -184,6 +186,24 @@ pub fn check_photos(photos: &[PhotoRef]) -> Result<(), Rejection> {
 /// The text of an answer or a follow-up, cleaned and checked.
 pub fn check_post_text(text: &str) -> Result<String, Rejection> {
     field(text, "text", TEXT_MAX, true)
+}
+
+/// The experts' hotline as the hub's operator gives it (`--hotline`),
+/// checked: a phone number of digits, spaces, `+`, `-` and parentheses,
+/// with at least three digits, at most [`HOTLINE_MAX`] characters.
+pub fn check_hotline(typed: &str) -> Result<String, Rejection> {
+    let number = typed.trim();
+    let allowed = |c: char| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')');
+    let digits = number.chars().filter(char::is_ascii_digit).count();
+    if number.chars().count() > HOTLINE_MAX || !number.chars().all(allowed) || digits < 3 {
+        return Err(Rejection::new(
+            "invalid",
+            format!(
+                "the hotline must be a phone number (digits, spaces, + - and parentheses, at most {HOTLINE_MAX} characters)"
+            ),
+        ));
+    }
+    Ok(number.to_owned())
 }
 
 /// A crop or region as typed, in the form filters compare: cleaned and
@@ -524,6 +544,24 @@ mod tests {
             q.queue_key() < answered.queue_key(),
             "waiting questions come first"
         );
+    }
+
+    #[test]
+    fn a_hotline_is_a_phone_number() {
+        assert_eq!(check_hotline(" 400-820-8820 ").unwrap(), "400-820-8820");
+        assert_eq!(
+            check_hotline("+86 (898) 1234 5678").unwrap(),
+            "+86 (898) 1234 5678"
+        );
+        for bad in [
+            "",
+            "12",
+            "call us",
+            "400\n820",
+            &"1".repeat(HOTLINE_MAX + 1),
+        ] {
+            assert!(check_hotline(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

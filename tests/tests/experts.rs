@@ -36,8 +36,9 @@ fn ids(rt: &tokio::runtime::Runtime, expert: &Core, q: &QueueQuery) -> Vec<Quest
 #[test]
 fn a_question_with_photos_asked_offline_gets_an_experts_answer_after_sync() {
     let rt = rt();
-    let hub = HubProcess::start();
+    let hub = HubProcess::start_with(&["--hotline", "400-820-8820"]);
     let phone = hub.device(&rt, &["Li orchard"], Role::Farmer, "Li's phone");
+    assert_eq!(phone.core.hotline().unwrap(), None, "not synced yet");
     // An order on the farm, so that there is buyer data to keep from experts.
     let mangoes = phone
         .list("Li orchard", &ListingBuilder::new("Mangoes").stock(20))
@@ -69,6 +70,10 @@ fn a_question_with_photos_asked_offline_gets_an_experts_answer_after_sync() {
     assert!(ids(&rt, &expert.core, &QueueQuery::default()).is_empty());
     let report = phone.sync(&rt);
     assert_eq!(report.rejected, 0);
+    assert_eq!(
+        phone.core.hotline().unwrap().as_deref(),
+        Some("400-820-8820")
+    );
     assert_eq!(
         report.progress.photos_uploaded, 4,
         "two images, two thumbnails"

@@ -116,6 +116,11 @@ pub(crate) fn apply_page(conn: &Connection, page: &ChangesPage, now: i64) -> Res
         }
     }
     set_meta(conn, CURSOR_KEY, &page.next.to_string())?;
+    // The hub says its experts' hotline on every page: none means none now.
+    match &page.hotline {
+        Some(number) => set_meta(conn, HOTLINE_KEY, number)?,
+        None => delete_meta(conn, HOTLINE_KEY)?,
+    }
     Ok(newest)
 }
 
@@ -165,6 +170,8 @@ pub(crate) fn apply_push_results(
 
 /// The meta key of the pull cursor.
 pub(crate) const CURSOR_KEY: &str = "pull_cursor";
+/// The meta key of the experts' hotline, as the hub last said it.
+pub(crate) const HOTLINE_KEY: &str = "experts_hotline";
 
 // The meta table's writer lives in `crate::meta`; sync reaches it here.
 pub(crate) use crate::meta::{delete_meta, get_meta, set_meta};
@@ -269,6 +276,7 @@ mod tests {
             next: 1,
             more: false,
             hub_time_ms: None,
+            hotline: None,
         };
         core.write_tx(|tx| apply_page(tx, &page, 0)).unwrap();
 
@@ -307,6 +315,7 @@ mod tests {
             next: 1,
             more: false,
             hub_time_ms,
+            hotline: None,
         };
         let newest = core
             .write_tx(|tx| apply_page(tx, &page(Some(hub_now)), hub_now))
@@ -359,6 +368,7 @@ mod tests {
             next: 1,
             more: false,
             hub_time_ms: None,
+            hotline: None,
         };
         core.write_tx(|tx| {
             apply_page(tx, &page, 0)?;

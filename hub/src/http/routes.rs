@@ -119,7 +119,9 @@ async fn changes(
     let limit = q.limit.unwrap_or(500).clamp(1, PULL_LIMIT_MAX);
     // Orders carry the buyer's contact: only roles that may see it get them.
     let orders = roles::allows(role, Capability::SeeBuyerContact);
-    let page = blocking(move || s.store.changes(&farms, q.after, limit, orders)).await?;
+    let hotline = s.hotline.clone();
+    let mut page = blocking(move || s.store.changes(&farms, q.after, limit, orders)).await?;
+    page.hotline = hotline;
     // When the token expires, so that a device renews in time.
     Ok(([(TOKEN_EXPIRES, expires.to_string())], Json(page)))
 }

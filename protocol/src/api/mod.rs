@@ -243,6 +243,11 @@ pub struct ChangesPage {
     /// from hubs older than this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hub_time_ms: Option<crate::UnixMillis>,
+    /// The experts' hotline the hub's operator set (a phone number, see
+    /// [`crate::questions::check_hotline`]), for the apps to show; absent
+    /// when none is set (and from older hubs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hotline: Option<String>,
 }
 
 /// `POST /v1/buyers`: a buyer signs up.

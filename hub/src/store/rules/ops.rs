@@ -35,6 +35,7 @@ pub(crate) fn empty_page(after: u64, hub_time_ms: i64) -> ChangesPage {
         next: after,
         more: false,
         hub_time_ms: Some(hub_time_ms),
+        hotline: None,
     }
 }
 
@@ -67,6 +68,7 @@ pub(crate) fn changes_page(
         next,
         more,
         hub_time_ms: Some(hub_time_ms),
+        hotline: None,
     })
 }
 
