@@ -2,7 +2,7 @@
 
 use crate::error::{HubError, Result};
 use crate::store::interface::Principal;
-use crate::store::rules::questions::photo_farms;
+use crate::store::interface::photo_farms;
 use farmlive_protocol::api::Role;
 use farmlive_protocol::roles::{self, Capability};
 use farmlive_protocol::{BuyerId, DeviceId, FarmId};

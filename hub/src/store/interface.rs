@@ -97,6 +97,22 @@ pub struct Census {
     pub unused_codes: u64,
 }
 
+/// The pseudo-farm of all experts (the nil id, which no farm has): what
+/// their photo uploads are charged to and what holds every photo a
+/// question's thread shows (`store/rules/questions.rs`).
+pub const EXPERTS: FarmId = FarmId(uuid::Uuid::nil());
+
+/// The farms a device of `role` acting for `farms` uploads and reads
+/// photos as ([`Uploader`], [`Reader`]): its own, or for an expert's
+/// device (which has none) [`EXPERTS`].
+pub fn photo_farms(role: Role, farms: BTreeSet<FarmId>) -> BTreeSet<FarmId> {
+    if role.has_farms() {
+        farms
+    } else {
+        BTreeSet::from([EXPERTS])
+    }
+}
+
 /// Who is calling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {

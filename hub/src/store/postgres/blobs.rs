@@ -36,12 +36,12 @@ use super::backend::PgStore;
 use super::now_ms;
 use super::pool::Conn;
 use crate::error::{HubError, Result};
+use crate::store::interface::EXPERTS;
 use crate::store::interface::{BlobStatus, PhotoBytes, Principal, Reader, Uploader};
 use crate::store::objects::PhotoStorage;
 use crate::store::rules::photos::{
     self, Partial, PhotoRows, Written, check_sha, check_upload, sha256_hex,
 };
-use crate::store::rules::questions::EXPERTS;
 use farmlive_protocol::{FarmId, OrderId};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;

@@ -6,35 +6,21 @@
 //! **Experts' photos.** An expert's device acts for no farm, yet it uploads
 //! the photos of its answers and reads those of the questions. The photo
 //! rules charge and let read by farm, so experts share one pseudo-farm,
-//! [`EXPERTS`]: their uploads are charged to it (within the same quota as
-//! a farm), and it holds every photo any question's thread shows. A farm
-//! holds the photos of its own questions' threads (the answers' too), so
-//! the farmer's device downloads them at sync like a listing's.
+//! [`EXPERTS`] (see [`crate::store::interface::photo_farms`]): their uploads are charged to it
+//! (within the same quota as a farm), and it holds every photo any
+//! question's thread shows. A farm holds the photos of its own questions'
+//! threads (the answers' too), so the farmer's device downloads them at
+//! sync like a listing's.
 
 use crate::error::{HubError, Result};
+use crate::store::interface::EXPERTS;
 use crate::store::rules::ops::{OpRecords, forbidden};
-use farmlive_protocol::api::Role;
 use farmlive_protocol::ops::OpBody;
 use farmlive_protocol::questions::{
     self, AnswerRequest, ExpertQuestion, QuestionQueue, QuestionState, QueueQuery,
 };
 use farmlive_protocol::{FarmId, QuestionId, Rejection};
 use std::collections::BTreeSet;
-use uuid::Uuid;
-
-/// The pseudo-farm of all experts (the nil id, which no farm has): what
-/// their uploads are charged to and what holds every question's photos.
-pub const EXPERTS: FarmId = FarmId(Uuid::nil());
-
-/// The farms a device of `role` acts for when it uploads or reads photos:
-/// its own, or for an expert [`EXPERTS`].
-pub(crate) fn photo_farms(role: Role, farms: BTreeSet<FarmId>) -> BTreeSet<FarmId> {
-    if role.has_farms() {
-        farms
-    } else {
-        BTreeSet::from([EXPERTS])
-    }
-}
 
 /// Applies a question op the device's role may do, for a device acting for
 /// `farms`, at hub time `now`: the outer error is a database failure, the
@@ -154,6 +140,8 @@ pub(crate) fn query_keys(q: &QueueQuery) -> (Option<String>, Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::interface::photo_farms;
+    use farmlive_protocol::api::Role;
 
     fn asked(crop: &str, at: i64) -> QuestionState {
         QuestionState::ask(

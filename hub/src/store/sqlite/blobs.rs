@@ -20,12 +20,12 @@
 use super::blob_quota::check_quota;
 use super::{Store, now_ms};
 use crate::error::{HubError, Result};
+use crate::store::interface::EXPERTS;
 use crate::store::interface::{BlobStatus, Reader, Uploader};
 use crate::store::objects::{PhotoBytes, PhotoStorage};
 use crate::store::rules::photos::{
     self, PHOTO_QUOTA_DEFAULT, Partial, PhotoRows, Written, check_sha, check_upload,
 };
-use crate::store::rules::questions::EXPERTS;
 use farmlive_protocol::FarmId;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::BTreeSet;
