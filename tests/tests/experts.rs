@@ -211,6 +211,30 @@ fn a_question_with_photos_asked_offline_gets_an_experts_answer_after_sync() {
         phone.core.question(id).unwrap().state.status,
         QuestionStatus::Resolved
     );
+
+    // The photo collector keeps what a thread shows, long after; the
+    // photos stay the farm's and the experts', never public.
+    let thread = phone.core.question(id).unwrap().state;
+    let later = farmlive_tests::now_ms() + 3 * 24 * 3_600_000;
+    hub.store().collect_photos(later).unwrap();
+    let shas: Vec<String> = thread
+        .photos
+        .iter()
+        .chain(thread.posts.iter().flat_map(|p| &p.photos))
+        .flat_map(|p| [p.sha256.clone(), p.thumb_sha256.clone()])
+        .collect();
+    assert_eq!(shas.len(), 6);
+    rt.block_on(async {
+        for sha in &shas {
+            let path = format!("/v1/blobs/{sha}");
+            for who in [&token, &farmer_token] {
+                let (status, _, _) = api.send(Method::GET, &path, Some(who), None, &[]).await;
+                assert_eq!(status, 200, "{path} after collection");
+            }
+            let (public, _, _) = api.send(Method::GET, &path, None, None, &[]).await;
+            assert_eq!(public, 404, "{path} is not public");
+        }
+    });
 }
 
 #[test]
