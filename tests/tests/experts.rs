@@ -170,12 +170,8 @@ fn a_question_with_photos_asked_offline_gets_an_experts_answer_after_sync() {
         assert!(path.exists(), "the answer's photo was downloaded at sync");
     }
 
-    // A follow-up puts it back at the top of the queue; a newer question
-    // waits behind it (oldest first).
-    phone
-        .core
-        .follow_up(id, "Every 10 days even in the rain?")
-        .unwrap();
+    // A newer question waiting for an answer comes before an answered
+    // one; a follow-up puts the older one back in front (oldest first).
     let later = phone
         .core
         .ask_question(
@@ -185,6 +181,24 @@ fn a_question_with_photos_asked_offline_gets_an_experts_answer_after_sync() {
             },
             &[] as &[&str],
         )
+        .unwrap();
+    phone.sync(&rt);
+    assert_eq!(
+        ids(&rt, &expert.core, &query("mango", None)),
+        [later.state.id, id]
+    );
+    let first = QueueQuery {
+        limit: Some(1),
+        ..Default::default()
+    };
+    let page = rt.block_on(expert.core.expert_queue(&first)).unwrap();
+    assert_eq!(page.next_offset, Some(1));
+    let second = QueueQuery { offset: 1, ..first };
+    let page = rt.block_on(expert.core.expert_queue(&second)).unwrap();
+    assert_eq!((page.questions[0].id, page.next_offset), (id, None));
+    phone
+        .core
+        .follow_up(id, "Every 10 days even in the rain?")
         .unwrap();
     phone.sync(&rt);
     assert_eq!(

@@ -10,7 +10,7 @@ use super::pool::Conn;
 use super::records::PgRecords;
 use super::{from_json, to_json};
 use crate::error::{HubError, Result};
-use crate::store::rules::questions::{answer, filter_keys, query_keys, queue_page};
+use crate::store::rules::questions::{answer, filter_keys, query_keys, queue_fetch, queue_page};
 use farmlive_protocol::questions::{
     AnswerRequest, ExpertQuestion, QuestionQueue, QuestionState, QueueQuery,
 };
@@ -59,10 +59,18 @@ impl PgStore {
     pub(super) fn queue(&self, query: &QueueQuery) -> Result<QuestionQueue> {
         let (crop, region) = query_keys(query);
         let conn = self.pool.get()?;
+        // The queue's order (see `queue_fetch`); ids compare as text in
+        // the C collation's byte order, as UUIDs do.
         let rows = conn.query(
             "SELECT state FROM questions WHERE status <> 'resolved'
-               AND ($1::text IS NULL OR crop = $1) AND ($2::text IS NULL OR region = $2)",
-            &[&crop, &region],
+               AND ($1::text IS NULL OR crop = $1) AND ($2::text IS NULL OR region = $2)
+             ORDER BY status <> 'open', asked_at, id COLLATE \"C\" LIMIT $3 OFFSET $4",
+            &[
+                &crop,
+                &region,
+                &queue_fetch(query),
+                &i64::from(query.offset),
+            ],
         )?;
         let states = rows
             .iter()

@@ -1,7 +1,7 @@
 //! Questions to the experts, whichever database holds them: what a pushed
 //! question op does ([`apply_question_op`], called from the op rules),
 //! what an expert's answer does ([`answer`]), how the queue is read
-//! ([`queue_page`]), and whose photos are whose.
+//! ([`queue_fetch`], [`queue_page`]), and whose photos are whose.
 //!
 //! **Experts' photos.** An expert's device acts for no farm, yet it uploads
 //! the photos of its answers and reads those of the questions. The photo
@@ -102,26 +102,33 @@ fn refusal(r: Rejection) -> HubError {
     }
 }
 
-/// The queue's page from every unresolved question matching the filter
-/// (in any order; `rows` already filtered by the database where it can):
-/// waiting questions first, oldest first, from `query.offset`.
-pub(crate) fn queue_page(mut rows: Vec<QuestionState>, query: &QueueQuery) -> QuestionQueue {
-    rows.retain(|q| q.status.in_queue() && q.matches(query));
-    rows.sort_by_key(QuestionState::queue_key);
+/// How many rows a store reads for a page of the queue: one more than
+/// the page, to know whether more follow. The store reads them from
+/// `query.offset` on, unresolved and matching the filter keys
+/// ([`query_keys`]), in the queue's order: waiting questions first, then
+/// oldest first ([`QuestionState::queue_key`], which each store's `ORDER
+/// BY status <> 'open', asked_at, id` spells in SQL, so the database pages
+/// and no request reads the whole queue).
+pub(crate) fn queue_fetch(query: &QueueQuery) -> i64 {
+    i64::from(query.page_size()) + 1
+}
+
+/// The page from the rows a store read (see [`queue_fetch`]).
+pub(crate) fn queue_page(rows: Vec<QuestionState>, query: &QueueQuery) -> QuestionQueue {
     let size = query.page_size() as usize;
-    let start = (query.offset as usize).min(rows.len());
-    let end = (start + size).min(rows.len());
+    let more = rows.len() > size;
     QuestionQueue {
-        questions: rows[start..end]
+        questions: rows
             .iter()
+            .take(size)
             .map(QuestionState::for_expert)
             .collect(),
-        next_offset: (end < rows.len()).then_some(end as u32),
+        next_offset: more.then(|| query.offset.saturating_add(query.page_size())),
     }
 }
 
 /// The filter keys stored beside a question (crop, region), so the
-/// database narrows the queue before [`queue_page`] orders it.
+/// database filters the queue by them.
 pub(crate) fn filter_keys(q: &QuestionState) -> (String, String) {
     (
         questions::filter_key(&q.crop),
@@ -155,32 +162,31 @@ mod tests {
     }
 
     #[test]
-    fn the_queue_puts_waiting_questions_first_and_pages() {
-        let old_answered = asked("mango", 1).answer("Dr Chen", "a", &[], 5).unwrap();
-        let newer = asked("Mango", 3);
-        let oldest = asked("mango", 2);
-        let resolved = asked("mango", 0).resolve();
-        let lychee = asked("lychee", 0);
-        let rows = vec![
-            old_answered.clone(),
-            newer.clone(),
-            oldest.clone(),
-            resolved,
-            lychee,
-        ];
+    fn a_page_reads_one_more_to_know_whether_more_follow() {
         let query = QueueQuery {
-            crop: Some("MANGO".into()),
+            offset: 20,
             limit: Some(2),
             ..Default::default()
         };
+        assert_eq!(queue_fetch(&query), 3);
+        let rows: Vec<_> = (0..3).map(|i| asked("mango", i)).collect();
         let page = queue_page(rows.clone(), &query);
-        let ids: Vec<_> = page.questions.iter().map(|q| q.id).collect();
-        assert_eq!(ids, [oldest.id, newer.id]);
-        assert_eq!(page.next_offset, Some(2));
-        let next = queue_page(rows, &QueueQuery { offset: 2, ..query });
-        assert_eq!(next.questions.len(), 1);
-        assert_eq!(next.questions[0].id, old_answered.id);
-        assert_eq!(next.next_offset, None);
+        assert_eq!(page.questions.len(), 2);
+        assert_eq!(page.questions[0].id, rows[0].id);
+        assert_eq!(page.next_offset, Some(22));
+        let last = queue_page(rows[..2].to_vec(), &query);
+        assert_eq!(last.next_offset, None);
+    }
+
+    #[test]
+    fn the_queue_order_puts_waiting_questions_first_then_oldest() {
+        let old_answered = asked("mango", 1).answer("Dr Chen", "a", &[], 5).unwrap();
+        let newer = asked("mango", 3);
+        let oldest = asked("mango", 2);
+        let mut rows = vec![old_answered.clone(), newer.clone(), oldest.clone()];
+        rows.sort_by_key(QuestionState::queue_key);
+        let ids: Vec<_> = rows.iter().map(|q| q.id).collect();
+        assert_eq!(ids, [oldest.id, newer.id, old_answered.id]);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use super::records::{SqliteRecords, append_change};
 use super::{Store, from_json, now_ms, to_json};
 use crate::error::{HubError, Result};
-use crate::store::rules::questions::{answer, filter_keys, query_keys, queue_page};
+use crate::store::rules::questions::{answer, filter_keys, query_keys, queue_fetch, queue_page};
 use farmlive_protocol::api::ChangeBody;
 use farmlive_protocol::questions::{
     AnswerRequest, ExpertQuestion, QuestionQueue, QuestionState, QueueQuery,
@@ -61,12 +61,17 @@ impl Store {
     pub fn question_queue(&self, query: &QueueQuery) -> Result<QuestionQueue> {
         let (crop, region) = query_keys(query);
         let conn = self.reader();
+        // The queue's order (see `queue_fetch`).
         let mut stmt = conn.prepare_cached(
             "SELECT state FROM questions WHERE status <> 'resolved'
-               AND (?1 IS NULL OR crop = ?1) AND (?2 IS NULL OR region = ?2)",
+               AND (?1 IS NULL OR crop = ?1) AND (?2 IS NULL OR region = ?2)
+             ORDER BY status <> 'open', asked_at, id LIMIT ?3 OFFSET ?4",
         )?;
         let rows = stmt
-            .query_map(params![crop, region], |r| r.get::<_, String>(0))?
+            .query_map(
+                params![crop, region, queue_fetch(query), i64::from(query.offset)],
+                |r| r.get::<_, String>(0),
+            )?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let states = rows
             .iter()
