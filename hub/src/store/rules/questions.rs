@@ -183,7 +183,7 @@ mod tests {
         let old_answered = asked("mango", 1).answer("Dr Chen", "a", &[], 5).unwrap();
         let newer = asked("mango", 3);
         let oldest = asked("mango", 2);
-        let mut rows = vec![old_answered.clone(), newer.clone(), oldest.clone()];
+        let mut rows = [old_answered.clone(), newer.clone(), oldest.clone()];
         rows.sort_by_key(QuestionState::queue_key);
         let ids: Vec<_> = rows.iter().map(|q| q.id).collect();
         assert_eq!(ids, [oldest.id, newer.id, old_answered.id]);
