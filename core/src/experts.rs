@@ -88,11 +88,18 @@ impl Core {
                 refs.push(photo.photo_ref());
             }
         }
+        // One id for the answer and its retries: a reply lost on a weak
+        // link is asked again and the hub keeps the answer once.
         let req = AnswerRequest {
+            id: Some(farmlive_protocol::OpId::new().0),
             text: text.to_owned(),
             photos: refs,
         };
-        client.call(experts::ANSWER.call_for(id), &req).await
+        let (backoff, cancel, mut retries) = (Backoff::default(), CancelToken::new(), 0);
+        retry(&backoff, &cancel, &mut retries, || {
+            client.call(experts::ANSWER.call_for(id), &req)
+        })
+        .await
     }
 }
 

@@ -86,6 +86,10 @@ pub struct Post {
     /// When the hub took it (UTC ms); on a device, before sync, when it
     /// was written there.
     pub at: UnixMillis,
+    /// The id the expert's device gave its answer ([`AnswerRequest::id`]),
+    /// so that a retried answer is kept once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<uuid::Uuid>,
 }
 
 /// A question and its thread, as the hub stores it and the farm's devices
@@ -267,6 +271,7 @@ impl QuestionState {
             text: check_post_text(text)?,
             photos: vec![],
             at,
+            id: None,
         };
         self.with_post(post, QuestionStatus::Open)
     }
@@ -287,8 +292,28 @@ impl QuestionState {
             text: check_post_text(text)?,
             photos: photos.to_vec(),
             at,
+            id: None,
         };
         self.with_post(post, QuestionStatus::Answered)
+    }
+
+    /// An expert's answer as its device sent it, at `at`: the thread with
+    /// it, or `None` if an answer with the same [`AnswerRequest::id`] is in
+    /// the thread already (the device retried after a lost reply).
+    pub fn answer_request(
+        &self,
+        expert: &str,
+        req: &AnswerRequest,
+        at: UnixMillis,
+    ) -> Result<Option<QuestionState>, Rejection> {
+        if req.id.is_some() && self.posts.iter().any(|p| p.id == req.id) {
+            return Ok(None);
+        }
+        let mut next = self.answer(expert, &req.text, &req.photos, at)?;
+        if let Some(post) = next.posts.last_mut() {
+            post.id = req.id;
+        }
+        Ok(Some(next))
     }
 
     /// The farm marks it resolved (again is no change).
@@ -400,6 +425,10 @@ pub struct QuestionQueue {
 /// `POST /v1/questions/{id}/answers`: an expert's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnswerRequest {
+    /// Made by the expert's device once per answer: a retry with the same
+    /// id (after a lost reply) adds nothing. Optional on the wire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<uuid::Uuid>,
     /// The answer (at most [`TEXT_MAX`] characters).
     pub text: String,
     /// Photos, uploaded first through `/v1/blobs` (at most [`PHOTOS_MAX`]).
@@ -544,6 +573,29 @@ mod tests {
             q.queue_key() < answered.queue_key(),
             "waiting questions come first"
         );
+    }
+
+    #[test]
+    fn a_retried_answer_is_kept_once() {
+        let q = asked();
+        let req = AnswerRequest {
+            id: Some(uuid::Uuid::now_v7()),
+            text: "Spray copper".into(),
+            photos: vec![],
+        };
+        let once = q.answer_request("Dr Chen", &req, 1).unwrap().unwrap();
+        assert_eq!(once.posts[0].id, req.id);
+        assert_eq!(once.answer_request("Dr Chen", &req, 2).unwrap(), None);
+        let other = AnswerRequest {
+            id: Some(uuid::Uuid::now_v7()),
+            ..req.clone()
+        };
+        let twice = once.answer_request("Dr Chen", &other, 3).unwrap().unwrap();
+        assert_eq!(twice.posts.len(), 2);
+        // Without an id, every request is an answer of its own.
+        let anon = AnswerRequest { id: None, ..req };
+        let a = twice.answer_request("Dr Chen", &anon, 4).unwrap().unwrap();
+        assert!(a.answer_request("Dr Chen", &anon, 5).unwrap().is_some());
     }
 
     #[test]

@@ -150,6 +150,14 @@ fn a_question_with_photos_asked_offline_gets_an_experts_answer_after_sync() {
         .unwrap();
     assert_eq!(answered.status, QuestionStatus::Answered);
     assert_eq!(answered.posts.len(), 1);
+    // An answer sent again with its id (a reply lost on the way) is kept once.
+    let path = format!("/v1/questions/{id}/answers");
+    let more = json!({ "id": "0190f5a4-7b1c-7d2e-8f00-112233445566",
+                       "text": "Also thin the canopy after harvest." });
+    let first = rt.block_on(api.expect(Method::POST, &path, &token, more.clone(), "200"));
+    let again = rt.block_on(api.expect(Method::POST, &path, &token, more, "200"));
+    assert_eq!(first, again);
+    assert_eq!(first["posts"].as_array().unwrap().len(), 2, "{first}");
     // Answered questions come after waiting ones but stay in the queue.
     assert_eq!(ids(&rt, &expert.core, &query("mango", None)), [id]);
     phone.sync(&rt);
@@ -207,7 +215,7 @@ fn a_question_with_photos_asked_offline_gets_an_experts_answer_after_sync() {
     );
     let seen = rt.block_on(expert.core.expert_question(id)).unwrap();
     assert_eq!(seen.status, QuestionStatus::Open);
-    assert_eq!(seen.posts[1].author, PostAuthor::Farm);
+    assert_eq!(seen.posts.last().unwrap().author, PostAuthor::Farm);
 
     // Resolved: out of the queue, and an answer is refused.
     phone.core.resolve_question(id).unwrap();

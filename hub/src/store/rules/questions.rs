@@ -85,11 +85,14 @@ pub(crate) fn answer(
             }
         }
     }
-    let next = current
-        .answer(expert, &req.text, &req.photos, now)
-        .map_err(refusal)?;
-    records.save_question(&next)?;
-    Ok(next.for_expert())
+    match current.answer_request(expert, req, now).map_err(refusal)? {
+        Some(next) => {
+            records.save_question(&next)?;
+            Ok(next.for_expert())
+        }
+        // A retry of an answer the thread holds: its first reply again.
+        None => Ok(current.for_expert()),
+    }
 }
 
 /// A rejection of the question rules as the API's error: a resolved
