@@ -21,6 +21,7 @@ mod args_experts;
 mod args_sync;
 mod buyer_cmd;
 mod demo;
+mod demo_experts;
 mod demo_live;
 mod demo_promise;
 mod demo_serve;
