@@ -71,9 +71,9 @@ pub struct AnswerRequest {
     /// id (after a lost reply) adds nothing. Optional on the wire.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<uuid::Uuid>,
-    /// The answer (at most [`TEXT_MAX`] characters).
+    /// The answer (at most [`super::TEXT_MAX`] characters).
     pub text: String,
-    /// Photos, uploaded first through `/v1/blobs` (at most [`PHOTOS_MAX`]).
+    /// Photos, uploaded first through `/v1/blobs` (at most [`super::PHOTOS_MAX`]).
     #[serde(default)]
     pub photos: Vec<PhotoRef>,
 }
