@@ -65,6 +65,19 @@ pub struct QuestionPost {
     pub at_ms: i64,
 }
 
+/// An expert's answer to tell the farmer of (see [`FarmLive::new_answers`]).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AnswerNotice {
+    /// The question answered.
+    pub question_id: String,
+    /// The expert's name.
+    pub expert: String,
+    /// When the hub took the answer (UTC ms).
+    pub at_ms: i64,
+    /// The notification's text, in the language asked for.
+    pub text: String,
+}
+
 /// A question and its thread, as this device shows it.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Question {
@@ -189,6 +202,25 @@ impl FarmLive {
         check_text("follow-up", &text)?;
         let id = parse_id(&question_id, "question")?;
         Ok(self.question_out(self.core.follow_up(id, &text)?))
+    }
+
+    /// The experts' answers that arrived since the app was last told,
+    /// oldest first, each once, as notification texts in `lang` (`zh-CN`
+    /// or `en`): call it after a sync.
+    pub fn new_answers(&self, lang: String) -> Result<Vec<AnswerNotice>> {
+        check_text("language", &lang)?;
+        let lang = farmlive_core::protocol::Lang::from_tag(&lang);
+        Ok(self
+            .core
+            .new_answers()?
+            .into_iter()
+            .map(|a| AnswerNotice {
+                text: a.message().render(lang),
+                question_id: a.question.to_string(),
+                expert: a.expert,
+                at_ms: a.at,
+            })
+            .collect())
     }
 
     /// The experts' hotline the hub's operator set, for the app to show

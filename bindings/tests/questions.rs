@@ -58,6 +58,14 @@ fn a_question_asked_in_the_app_shows_the_expert_s_answer_after_sync() {
     .expect("answer");
 
     block_on(fl.sync(None)).expect("sync");
+    let notices = fl.new_answers("zh-CN".into()).expect("notices");
+    assert_eq!(notices.len(), 1);
+    assert!(
+        notices[0].text.contains("Dr Chen") && notices[0].text.contains("芒果"),
+        "{}",
+        notices[0].text
+    );
+    assert!(fl.new_answers("zh-CN".into()).expect("notices").is_empty());
     let shown = fl.question(asked.id.clone()).expect("question");
     assert_eq!(shown.status, QuestionStatus::Answered);
     assert!(!shown.pending_sync);

@@ -278,7 +278,8 @@ pub fn sync(core: &Core, out: &Output, args: SyncArgs) -> CmdResult {
 }
 
 /// The ship-by reminders now due (12 h and 2 h before an order's
-/// ship-by), each once: one line each, or a JSON object each.
+/// ship-by), and the experts' answers that arrived, each once: one line
+/// each, or a JSON object each.
 fn print_reminders(core: &Core, out: &Output) -> CmdResult {
     for r in core.ship_reminders()? {
         if out.json {
@@ -286,6 +287,13 @@ fn print_reminders(core: &Core, out: &Output) -> CmdResult {
             continue;
         }
         println!("{}", r.message().render(out.lang));
+    }
+    for a in core.new_answers()? {
+        if out.json {
+            println!("{}", serde_json::json!({ "new_answer": a }));
+            continue;
+        }
+        println!("{}", a.message().render(out.lang));
     }
     Ok(())
 }

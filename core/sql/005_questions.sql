@@ -17,3 +17,12 @@ CREATE TABLE questions (
     state    TEXT NOT NULL                -- JSON QuestionState
 ) WITHOUT ROWID;
 CREATE INDEX questions_by_asked ON questions (asked_at);
+
+-- Experts' answers this device has told the farmer about, each once (the
+-- answer's position in its thread). Written by src/questions.rs.
+CREATE TABLE answers_told (
+    question_id TEXT NOT NULL,
+    post        INTEGER NOT NULL,
+    told_at     INTEGER NOT NULL,
+    PRIMARY KEY (question_id, post)
+) WITHOUT ROWID;

@@ -48,7 +48,7 @@ pub use hub::{BuyerClient, CancelToken};
 pub use listings::{Listing, ListingFilter, ListingPhoto};
 pub use orders::{Conflict, Order, OrderFilter};
 pub use outbox::PendingOp;
-pub use questions::{Question, QuestionDraft};
+pub use questions::{NewAnswer, Question, QuestionDraft};
 pub use reminders::ShipReminder;
 pub use room::{FollowEnd, FollowOptions, RoomLink, RoomRecord, RoomSetup};
 pub use show::{Show, ShowConfig, ShowEvent, ShowListener, ShowSummary};

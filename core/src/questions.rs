@@ -3,17 +3,20 @@
 //! followed up and resolved; the answers arrive with the next sync.
 //!
 //! The one writer of `questions_base` (the thread as the hub last sent
-//! it) and `questions` (what the device shows: the base with this device's
+//! it), `questions` (what the device shows: the base with this device's
 //! unsynced question ops folded on by the protocol's rules, so what shows
-//! offline is what the hub will keep).
+//! offline is what the hub will keep) and `answers_told` (the experts'
+//! answers the farmer was told of, each once: [`Core::new_answers`]).
 
 use crate::action::Action;
 use crate::error::{Error, Result};
 use crate::{Core, blobs};
 use farmlive_protocol::ops::{Op, OpBody};
-use farmlive_protocol::questions::{QuestionState, apply_question_op, check_photo_count};
+use farmlive_protocol::questions::{
+    PostAuthor, QuestionState, apply_question_op, check_photo_count,
+};
 use farmlive_protocol::roles::Capability;
-use farmlive_protocol::{FarmId, QuestionId};
+use farmlive_protocol::{FarmId, Message, MsgCode, QuestionId};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use std::path::Path;
@@ -26,6 +29,40 @@ pub struct Question {
     pub state: QuestionState,
     /// Has local changes (the ask, a follow-up, the resolution) not yet synced.
     pub pending_sync: bool,
+}
+
+/// An expert's answer this device has not told the farmer of before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewAnswer {
+    /// The question.
+    pub question: QuestionId,
+    /// Its crop.
+    pub crop: String,
+    /// The expert's name.
+    pub expert: String,
+    /// The answer.
+    pub text: String,
+    /// How many photos came with it.
+    pub photos: usize,
+    /// When the hub took it (UTC ms).
+    pub at: i64,
+}
+
+impl NewAnswer {
+    /// What to tell the farmer, in the catalog's words (one line; the
+    /// answer cut to 60 characters).
+    pub fn message(&self) -> Message {
+        let id = self.question.to_string();
+        let mut text: String = self.text.chars().take(60).collect();
+        if text.len() < self.text.len() {
+            text.push('…');
+        }
+        Message::new(MsgCode::AnswerArrived)
+            .arg("expert", &self.expert)
+            .arg("crop", &self.crop)
+            .arg("question", &id[id.len().saturating_sub(8)..])
+            .arg("text", text.replace('\n', " "))
+    }
 }
 
 /// What a farmer or agent asks.
@@ -247,6 +284,49 @@ impl Core {
                 })
             })
             .collect()
+    }
+
+    /// The experts' answers that arrived since the farmer was last told,
+    /// oldest first; each is told once (marked here). Call it after a
+    /// sync: the hub has no stream to a farm's devices outside live rooms,
+    /// so this is how an app notifies of an answer.
+    pub fn new_answers(&self) -> Result<Vec<NewAnswer>> {
+        let now = self.now_ms();
+        let mut conn = self.store.writer();
+        let tx = conn.transaction()?;
+        let bases: Vec<String> = tx
+            .prepare_cached("SELECT state FROM questions_base")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::new();
+        for base in bases {
+            let q: QuestionState = json(&base)?;
+            let id = q.id.to_string();
+            for (post, p) in q.posts.iter().enumerate() {
+                let PostAuthor::Expert { name } = &p.author else {
+                    continue;
+                };
+                let told = tx
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO answers_told (question_id, post, told_at)
+                         VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![id, post as i64, now])?;
+                if told == 1 {
+                    out.push(NewAnswer {
+                        question: q.id,
+                        crop: q.crop.clone(),
+                        expert: name.clone(),
+                        text: p.text.clone(),
+                        photos: p.photos.len(),
+                        at: p.at,
+                    });
+                }
+            }
+        }
+        tx.commit()?;
+        out.sort_by_key(|a| (a.at, a.question));
+        Ok(out)
     }
 
     /// The experts' hotline the hub's operator set, as the last sync

@@ -619,6 +619,11 @@ catalog! {
         en: "experts' hotline: {number}",
         zh: "专家热线：{number}",
     }
+    /// An expert's answer arrived (told once, after a sync).
+    AnswerArrived = "answer_arrived" {
+        en: "💬 {expert} answered your {crop} question {question}: {text}",
+        zh: "💬 {expert} 回答了您关于{crop}的问题 {question}：{text}",
+    }
     /// More questions wait in the queue.
     CliQueueMore = "cli_queue_more" {
         en: "more: --offset {offset}",

@@ -160,7 +160,14 @@ fn a_question_with_photos_asked_offline_gets_an_experts_answer_after_sync() {
     assert_eq!(first["posts"].as_array().unwrap().len(), 2, "{first}");
     // Answered questions come after waiting ones but stay in the queue.
     assert_eq!(ids(&rt, &expert.core, &query("mango", None)), [id]);
+    assert!(phone.core.new_answers().unwrap().is_empty());
     phone.sync(&rt);
+    // The farmer is told of each answer once, after the sync that brings it.
+    let told = phone.core.new_answers().unwrap();
+    assert_eq!(told.len(), 2, "the answer and the retried-once one");
+    assert_eq!((told[0].question, told[0].expert.as_str()), (id, "Dr Chen"));
+    assert_eq!(told[0].photos, 1);
+    assert!(phone.core.new_answers().unwrap().is_empty(), "told once");
     let thread = phone.core.question(id).unwrap();
     assert!(!thread.pending_sync);
     assert_eq!(thread.state.status, QuestionStatus::Answered);
