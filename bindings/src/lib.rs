@@ -8,6 +8,9 @@
 //!   camera frames and microphone PCM pushed by the shell and, when started
 //!   with a room, sells: buyers watch, comment and order, the farmer pins a
 //!   listing at a live price (`pin`, `unpin`), and `stop` sums it up.
+//! - Questions to the experts: `ask_question` (offline, with photos),
+//!   `questions`, `follow_up`, `resolve_question`; answers arrive by `sync`
+//!   (`new_answers` for notifications, `hotline`).
 //! - Listeners are foreign traits: [`SyncListener`], [`ShowListener`] (one
 //!   stream of [`ShowEvent`]s per live session: stream figures and room
 //!   events), [`LogListener`] (the core's `tracing` output, see
@@ -39,6 +42,7 @@ mod guides;
 mod live;
 mod log;
 mod manifest;
+mod questions;
 mod reminders;
 mod remote;
 mod room;
@@ -54,6 +58,9 @@ pub use error::{FarmLiveError, Result};
 pub use facade::FarmLive;
 pub use live::{LiveOptions, LiveSession, upright_rotation_degrees};
 pub use log::{LogLevel, LogListener, set_log_listener};
+pub use questions::{
+    AnswerNotice, Question, QuestionDraft, QuestionPhoto, QuestionPost, QuestionStatus,
+};
 pub use remote::*;
 pub use room::{LiveRoom, LiveSummary, RoomOptions, RoomPin, ShelfListing};
 pub use show::{RoomComment, RoomOrder, RoomViewer, ShowEvent, ShowListener};

@@ -323,7 +323,7 @@ impl From<farmlive_core::PendingOp> for PendingOp {
 pub struct Enrolment {
     /// The hub.
     pub hub_url: String,
-    /// "farmer" or "agent".
+    /// "farmer", "agent" or "expert".
     pub role: String,
     /// The farms this device lists for.
     pub farms: Vec<Farm>,

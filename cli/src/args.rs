@@ -65,6 +65,17 @@ pub enum Command {
         /// A guide's id (from the list).
         id: Option<String>,
     },
+    /// Ask the experts a question (saved offline, sent at the next sync).
+    Ask(crate::args_experts::AskArgs),
+    /// This device's farms' questions to the experts, with the answers.
+    Questions {
+        /// What to do (default: list them).
+        #[command(subcommand)]
+        cmd: Option<crate::args_experts::QuestionsCommand>,
+    },
+    /// An expert's device: the queue of open questions, and answering.
+    #[command(subcommand)]
+    Expert(crate::args_experts::ExpertCommand),
     /// Operations waiting to be synced.
     Outbox {
         /// Show at most this many.

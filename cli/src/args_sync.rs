@@ -75,6 +75,10 @@ pub struct HubArgs {
     /// 0.0.0.0 (then name it: e.g. http://10.0.0.2:8080).
     #[arg(long, value_name = "URL")]
     pub node_url: Option<String>,
+    /// The experts' hotline (a phone number, e.g. "400-820-8820"), sent to
+    /// every device at sync and shown beside the questions to the experts.
+    #[arg(long, value_name = "NUMBER")]
+    pub hotline: Option<String>,
 }
 
 /// A hub's database and where its files go: `--db`, `--hub-data`,
@@ -128,10 +132,11 @@ pub enum HubCommand {
         /// The hub's database (and, on PostgreSQL, its data folder).
         #[command(flatten)]
         store: HubDb,
-        /// Farm(s) the device will list for (repeat for an agent).
-        #[arg(long = "farm", required = true)]
+        /// Farm(s) the device will list for (repeat for an agent; none
+        /// for an expert, who serves every farm).
+        #[arg(long = "farm")]
         farms: Vec<String>,
-        /// farmer (one farm) or agent (one or more).
+        /// farmer (one farm), agent (one or more) or expert (none).
         #[arg(long, default_value = "farmer")]
         role: String,
         /// Hours until the code stops working (1 to 168).

@@ -265,6 +265,10 @@ pub fn run(args: &DemoArgs) -> CmdResult {
     t.step("the farm's sales", || {
         Ok(((), crate::demo_promise::sales(&farmer)?))
     })?;
+    t.step("a question to the experts, with a photo", || {
+        let line = crate::demo_experts::question(&rt, &hub, &farmer, &dir, LEAF, CUPS)?;
+        Ok(((), line))
+    })?;
     println!();
     Output::new(false).listings(&farmer.listings(&ListingFilter::default())?);
     println!();

@@ -22,6 +22,8 @@ pub struct DemoHub {
     pub agent_code: String,
     /// One-time code for the farmer (李家果园).
     pub farmer_code: String,
+    /// One-time code for an agricultural expert (no farm).
+    pub expert_code: String,
     /// Where its RTMP ingest listens.
     pub rtmp: std::net::SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -116,6 +118,11 @@ pub fn start_hub(
         .mint_enrol_code(&both[..1], Role::Farmer)
         .map_err(hub_failure)?
         .code;
+    let expert_code = hub
+        .store()
+        .mint_enrol_code(&[], Role::Expert)
+        .map_err(hub_failure)?
+        .code;
     // The programme's trucks from Hainan (issue 15): the farm ships from
     // Haikou to three cities; others are refused naming these.
     let routes = farmlive_core::protocol::routes::parse_csv(DEMO_ROUTES).map_err(|e| {
@@ -158,6 +165,7 @@ pub fn start_hub(
         url: format!("http://{addr}"),
         agent_code,
         farmer_code,
+        expert_code,
         rtmp,
         stop: Some(stop),
     })

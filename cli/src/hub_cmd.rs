@@ -36,7 +36,8 @@ pub fn date(ms: i64) -> String {
 pub fn role_word(role: Role) -> MsgCode {
     match role {
         Role::Agent => MsgCode::RoleAgent,
-        _ => MsgCode::RoleFarmer,
+        Role::Expert => MsgCode::RoleExpert,
+        Role::Farmer => MsgCode::RoleFarmer,
     }
 }
 
@@ -49,14 +50,10 @@ pub fn enrol_code(
     valid_hours: u16,
     qr_hub: Option<&str>,
 ) -> CmdResult {
-    let role = match role {
-        "farmer" => Role::Farmer,
-        "agent" => Role::Agent,
-        other => {
-            return Err(Failure::input_msg(
-                Message::new(MsgCode::CliUnknownRole).arg("role", other),
-            ));
-        }
+    let Some(role) = Role::parse(role) else {
+        return Err(Failure::input_msg(
+            Message::new(MsgCode::CliUnknownRole).arg("role", role),
+        ));
     };
     // Checked before a code is minted: a QR code of a link the app would
     // refuse helps nobody.
@@ -77,7 +74,14 @@ pub fn enrol_code(
     println!("{}", code.code);
     let minted = Message::new(MsgCode::CliCodeMinted)
         .word("role", role_word(role))
-        .arg("farms", names.join(", "))
+        .arg(
+            "farms",
+            if names.is_empty() {
+                "—".to_owned()
+            } else {
+                names.join(", ")
+            },
+        )
         .arg("hours", valid_hours);
     eprintln!("{}", say(&minted));
     if let Some(link) = link {

@@ -17,13 +17,16 @@ macro_rules! println {
 }
 
 mod args;
+mod args_experts;
 mod args_sync;
 mod buyer_cmd;
 mod demo;
+mod demo_experts;
 mod demo_live;
 mod demo_promise;
 mod demo_serve;
 mod demo_sync;
+mod experts_cmd;
 mod guides_cmd;
 mod hub_cmd;
 mod lang;
@@ -178,6 +181,9 @@ fn run(cli: Cli) -> CmdResult {
             Ok(())
         }
         Command::Listing(cmd) => listing_cmd::run(&core, &out, cmd),
+        Command::Ask(args) => experts_cmd::ask(&core, &out, args),
+        Command::Questions { cmd } => experts_cmd::questions(&core, &out, cmd),
+        Command::Expert(cmd) => experts_cmd::expert(&core, &out, cmd),
         Command::Outbox { limit } => {
             let ops = core.pending_ops(limit)?;
             out.outbox(&ops, core.pending_count()?);

@@ -77,6 +77,11 @@ pub fn hub(args: HubArgs, json: bool) -> CmdResult {
         }
         options.node_url = Some(url.trim().to_owned());
     }
+    if let Some(number) = &args.hotline {
+        let checked = farmlive_core::protocol::questions::check_hotline(number)
+            .map_err(|r| Failure::input(format!("--hotline {number:?}: {}", r.message)))?;
+        options.hotline = Some(checked);
+    }
     if let Some(h) = &args.trusted_proxy_header {
         options.trusted_proxy_header = Some(
             h.trim()
@@ -162,7 +167,14 @@ pub fn enrol(core: &Core, out: &Output, args: EnrolArgs) -> CmdResult {
         let enrolled = Message::new(MsgCode::CliEnrolled)
             .arg("hub", &e.hub_url)
             .word("role", crate::hub_cmd::role_word(e.role))
-            .arg("farms", names.join(", "));
+            .arg(
+                "farms",
+                if names.is_empty() {
+                    "—".to_owned()
+                } else {
+                    names.join(", ")
+                },
+            );
         println!("{}", say(&enrolled));
         if waiting > 0 {
             let kept = Message::new(MsgCode::CliUnsyncedKept).arg("count", waiting);
@@ -269,7 +281,8 @@ pub fn sync(core: &Core, out: &Output, args: SyncArgs) -> CmdResult {
 }
 
 /// The ship-by reminders now due (12 h and 2 h before an order's
-/// ship-by), each once: one line each, or a JSON object each.
+/// ship-by), and the experts' answers that arrived, each once: one line
+/// each, or a JSON object each.
 fn print_reminders(core: &Core, out: &Output) -> CmdResult {
     for r in core.ship_reminders()? {
         if out.json {
@@ -277,6 +290,13 @@ fn print_reminders(core: &Core, out: &Output) -> CmdResult {
             continue;
         }
         println!("{}", r.message().render(out.lang));
+    }
+    for a in core.new_answers()? {
+        if out.json {
+            println!("{}", serde_json::json!({ "new_answer": a }));
+            continue;
+        }
+        println!("{}", a.message().render(out.lang));
     }
     Ok(())
 }

@@ -102,13 +102,22 @@ impl Core {
         bytes: &[u8],
         use_it: impl FnOnce(&mut Action<'_>, &NewPhoto) -> Result<T>,
     ) -> Result<T> {
-        let new = NewPhoto(farmlive_photo::process(bytes, &self.photo_options)?);
-        let mut written = Vec::new();
-        for blob in new.blobs() {
-            if self.blobs.put(&blob.sha256, &blob.jpeg)? {
-                written.push(blob.sha256.clone());
-            }
-        }
+        self.with_new_photos(&[bytes], |a, new| match new {
+            [one] => use_it(a, one),
+            _ => Err(Error::InvalidArgument("expected one photo".into())),
+        })
+    }
+
+    /// [`Core::with_new_photo`] for several photos at once (a question's):
+    /// all go through the pipeline before the one action runs; if any is
+    /// refused, nothing is written.
+    pub(crate) fn with_new_photos<T>(
+        &self,
+        photos: &[&[u8]],
+        use_it: impl FnOnce(&mut Action<'_>, &[NewPhoto]) -> Result<T>,
+    ) -> Result<T> {
+        let new = self.process_photos(photos)?;
+        let written = self.store_photos(&new)?;
         let result = self.act(|a| use_it(a, &new));
         if result.is_err() {
             // The action rolled back: files written only for it go too.
@@ -117,6 +126,26 @@ impl Core {
             }
         }
         result
+    }
+
+    /// Runs each photo through the pipeline (nothing is stored yet).
+    pub(crate) fn process_photos(&self, photos: &[&[u8]]) -> Result<Vec<NewPhoto>> {
+        photos
+            .iter()
+            .map(|b| Ok(NewPhoto(farmlive_photo::process(b, &self.photo_options)?)))
+            .collect()
+    }
+
+    /// Writes the photos' files to the blob store; the hashes of those
+    /// written now (not there before), to delete if their use fails.
+    pub(crate) fn store_photos(&self, new: &[NewPhoto]) -> Result<Vec<String>> {
+        let mut written = Vec::new();
+        for blob in new.iter().flat_map(NewPhoto::blobs) {
+            if self.blobs.put(&blob.sha256, &blob.jpeg)? {
+                written.push(blob.sha256.clone());
+            }
+        }
+        Ok(written)
     }
 
     /// Removes a photo from a listing; the photos after it move up.
@@ -154,15 +183,17 @@ impl Core {
     }
 
     /// Deletes a blob that nothing references any more: no listing shows it,
-    /// no order was delivered with it and no pending op still needs to
-    /// upload it.
+    /// no order was delivered with it, no question's thread shows it and no
+    /// pending op still needs to upload it.
     pub(crate) fn collect_blob(&self, sha256: &str) -> Result<()> {
         let conn = self.store.writer();
         let referenced: bool = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM listing_photos WHERE sha256 = ?1 OR thumb_sha256 = ?1)
-                 OR EXISTS (SELECT 1 FROM outbox WHERE kind IN ('photo_attach', 'order_action')
+                 OR EXISTS (SELECT 1 FROM outbox WHERE kind IN ('photo_attach', 'order_action', 'question_ask')
                                                    AND instr(body, ?1) > 0)
-                 OR EXISTS (SELECT 1 FROM orders WHERE instr(state, ?1) > 0 OR instr(base, ?1) > 0)",
+                 OR EXISTS (SELECT 1 FROM orders WHERE instr(state, ?1) > 0 OR instr(base, ?1) > 0)
+                 OR EXISTS (SELECT 1 FROM questions WHERE instr(state, ?1) > 0)
+                 OR EXISTS (SELECT 1 FROM questions_base WHERE instr(state, ?1) > 0)",
             [sha256],
             |r| r.get(0),
         )?;
@@ -179,7 +210,7 @@ impl Core {
 pub(crate) struct NewPhoto(ProcessedPhoto);
 
 impl NewPhoto {
-    fn blobs(&self) -> [&EncodedImage; 2] {
+    pub(crate) fn blobs(&self) -> [&EncodedImage; 2] {
         [&self.0.listing, &self.0.thumbnail]
     }
 

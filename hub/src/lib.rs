@@ -86,6 +86,10 @@ pub struct HubOptions {
     /// viewers here. By default [`run`] takes the address it listens on,
     /// unless that is a wildcard (`0.0.0.0`).
     pub node_url: Option<String>,
+    /// The experts' hotline (a phone number, checked by
+    /// [`farmlive_protocol::questions::check_hotline`]), sent to every
+    /// device with its change-feed pages for the apps to show.
+    pub hotline: Option<String>,
 }
 
 impl Default for HubOptions {
@@ -102,6 +106,7 @@ impl Default for HubOptions {
             public_url: None,
             files: store::HubFiles::default(),
             node_url: None,
+            hotline: None,
         }
     }
 }
@@ -200,6 +205,12 @@ impl Hub {
             })?;
             media.set_node_url(url);
         }
+        let hotline = options
+            .hotline
+            .as_deref()
+            .map(farmlive_protocol::questions::check_hotline)
+            .transpose()
+            .map_err(|r| HubError::Setup(format!("--hotline: {}", r.message)))?;
         // Every room on air is served as HLS and recorded.
         let hls = media::hls_writer::HlsOptions::default();
         let mut recorder = media::recording::HlsRecorder::new(hls_root.clone(), hls);
@@ -221,6 +232,7 @@ impl Hub {
                 media,
                 secure_cookies,
                 health: http::Health::default(),
+                hotline,
             }),
             operator,
             hls_root,

@@ -426,8 +426,8 @@ catalog! {
     }
     /// An unknown role.
     CliUnknownRole = "cli_unknown_role" {
-        en: "unknown role {role:?}; use farmer or agent",
-        zh: "不认识的角色 {role:?}；请用 farmer（农户）或 agent（代理）",
+        en: "unknown role {role:?}; use farmer, agent or expert",
+        zh: "不认识的角色 {role:?}；请用 farmer（农户）、agent（代理）或 expert（农技专家）",
     }
     /// `enrol` needs a code.
     CliEnrolNeedsCode = "cli_enrol_needs_code" {
@@ -593,5 +593,59 @@ catalog! {
     ShipReminder = "ship_reminder" {
         en: "⏰ {hours} h left to ship order {order}: {quantity} {title} (ship by {ship_by})",
         zh: "⏰ 订单 {order} 还剩 {hours} 小时必须发货：{quantity} {title}（最晚发货 {ship_by}）",
+    }
+
+    // Questions to the experts.
+    /// The expert role.
+    RoleExpert = "role_expert" { en: "expert", zh: "农技专家", }
+    /// A question waiting for an expert.
+    QuestionOpen = "question_open" { en: "waiting", zh: "待解答", }
+    /// A question an expert answered last.
+    QuestionAnswered = "question_answered" { en: "answered", zh: "已解答", }
+    /// A question the farm marked resolved.
+    QuestionResolved = "question_resolved" { en: "resolved", zh: "已解决", }
+    /// Question table header: the crop.
+    HeaderCrop = "header_crop" { en: "CROP", zh: "作物", }
+    /// Question table header: the region.
+    HeaderRegion = "header_region" { en: "REGION", zh: "地区", }
+    /// Question table header: the question.
+    HeaderQuestion = "header_question" { en: "QUESTION", zh: "问题", }
+    /// Question table header: answers and follow-ups.
+    HeaderReplies = "header_replies" { en: "REPLIES", zh: "回复", }
+    /// Question table header: when it was asked.
+    HeaderAsked = "header_asked" { en: "ASKED", zh: "提问时间", }
+    /// `questions` with nothing to show.
+    CliNoQuestions = "cli_no_questions" {
+        en: "No questions. Ask the experts with `farmlive ask`.",
+        zh: "还没有问题。用 `farmlive ask` 向专家提问。",
+    }
+    /// The experts' queue with nothing to show.
+    CliQueueEmpty = "cli_queue_empty" {
+        en: "No open questions.",
+        zh: "没有待解答的问题。",
+    }
+    /// A question was queued offline.
+    CliQuestionQueued = "cli_question_queued" {
+        en: "question {id} saved with {photos} photo(s); it reaches the experts at the next `farmlive sync`",
+        zh: "问题 {id} 已保存（{photos} 张照片）；下次 `farmlive sync` 时发给专家",
+    }
+    /// An expert's answer in a thread.
+    QuestionExpertSaid = "question_expert_said" { en: "expert {name}", zh: "专家 {name}", }
+    /// The farm's follow-up in a thread.
+    QuestionFarmSaid = "question_farm_said" { en: "farm", zh: "农户", }
+    /// The experts' hotline the hub set.
+    CliHotline = "cli_hotline" {
+        en: "experts' hotline: {number}",
+        zh: "专家热线：{number}",
+    }
+    /// An expert's answer arrived (told once, after a sync).
+    AnswerArrived = "answer_arrived" {
+        en: "💬 {expert} answered your {crop} question {question}: {text}",
+        zh: "💬 {expert} 回答了您关于{crop}的问题 {question}：{text}",
+    }
+    /// More questions wait in the queue.
+    CliQueueMore = "cli_queue_more" {
+        en: "more: --offset {offset}",
+        zh: "更多：--offset {offset}",
     }
 }

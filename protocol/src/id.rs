@@ -85,6 +85,10 @@ id_type!(
     /// A live room: one of a farm's live-selling sessions.
     RoomId
 );
+id_type!(
+    /// A question a farmer or agent asked the experts; made on the device.
+    QuestionId
+);
 
 #[cfg(test)]
 mod tests {

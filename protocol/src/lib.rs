@@ -23,6 +23,7 @@ pub mod order;
 pub mod order_place;
 pub mod photo_ref;
 pub mod public;
+pub mod questions;
 pub mod rejection;
 pub mod roles;
 pub mod room;
@@ -34,7 +35,7 @@ pub mod unit;
 
 pub use enrol_link::{EnrolLink, EnrolLinkError};
 pub use hlc::Hlc;
-pub use id::{BuyerId, DeviceId, FarmId, ListingId, OpId, OrderId, RoomId};
+pub use id::{BuyerId, DeviceId, FarmId, ListingId, OpId, OrderId, QuestionId, RoomId};
 pub use listing::{ListingDraft, ListingFields, ListingPatch, ListingStatus, ValidationError};
 pub use listing_state::ListingState;
 pub use messages::{Lang, Message, MsgCode};

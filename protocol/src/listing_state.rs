@@ -173,7 +173,10 @@ pub fn apply_listing_op(state: Option<&ListingState>, op: &Op) -> Result<Listing
             }
         }
         OpBody::PhotoRemove { sha256, .. } => s.photos.retain(|p| &p.photo.sha256 != sha256),
-        OpBody::OrderAction { .. } => {
+        OpBody::OrderAction { .. }
+        | OpBody::QuestionAsk { .. }
+        | OpBody::QuestionFollowUp { .. }
+        | OpBody::QuestionResolve { .. } => {
             return Err(Rejection::new("invalid", "not a listing operation"));
         }
     }

@@ -7,7 +7,7 @@
 use crate::listing::{ListingFields, ListingPatch, ListingStatus};
 use crate::order::OrderAction;
 pub use crate::photo_ref::PhotoRef;
-use crate::{FarmId, Hlc, ListingId, OpId, OrderId};
+use crate::{FarmId, Hlc, ListingId, OpId, OrderId, QuestionId};
 use serde::{Deserialize, Serialize};
 
 /// One operation, as recorded in the outbox and sent to the hub.
@@ -87,6 +87,35 @@ pub enum OpBody {
         #[serde(flatten)]
         action: OrderAction,
     },
+    /// A farmer or agent asks the experts (see [`crate::questions`]).
+    QuestionAsk {
+        /// The question, id made on the device.
+        question: QuestionId,
+        /// The farm it is asked for (never shown to experts).
+        farm: FarmId,
+        /// The question.
+        text: String,
+        /// The crop it is about.
+        crop: String,
+        /// Where the farm is.
+        region: String,
+        /// Photos, uploaded before the op is pushed (at most
+        /// [`crate::questions::PHOTOS_MAX`]).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        photos: Vec<PhotoRef>,
+    },
+    /// The farm asks more about its question.
+    QuestionFollowUp {
+        /// The question.
+        question: QuestionId,
+        /// What it asks.
+        text: String,
+    },
+    /// The farm marks its question resolved.
+    QuestionResolve {
+        /// The question.
+        question: QuestionId,
+    },
 }
 
 impl OpBody {
@@ -101,6 +130,9 @@ impl OpBody {
             OpBody::PhotoAttach { .. } => "photo_attach",
             OpBody::PhotoRemove { .. } => "photo_remove",
             OpBody::OrderAction { .. } => "order_action",
+            OpBody::QuestionAsk { .. } => "question_ask",
+            OpBody::QuestionFollowUp { .. } => "question_follow_up",
+            OpBody::QuestionResolve { .. } => "question_resolve",
         }
     }
 
@@ -114,32 +146,54 @@ impl OpBody {
             | OpBody::ListingStatus { listing, .. }
             | OpBody::PhotoAttach { listing, .. }
             | OpBody::PhotoRemove { listing, .. } => Some(*listing),
-            OpBody::OrderAction { .. } => None,
+            _ => None,
+        }
+    }
+
+    /// The photos the op refers to: a listing photo, a delivery photo, or
+    /// a question's photos.
+    pub fn photos(&self) -> &[PhotoRef] {
+        match self {
+            OpBody::PhotoAttach { photo, .. } => std::slice::from_ref(photo),
+            OpBody::OrderAction {
+                action: OrderAction::Deliver { photo: Some(photo) },
+                ..
+            } => std::slice::from_ref(photo),
+            OpBody::QuestionAsk { photos, .. } => photos,
+            _ => &[],
         }
     }
 
     /// The photo blobs (SHA-256) the op refers to, which the hub must hold
-    /// before it takes the op: a listing photo's image and thumbnail, or a
-    /// delivery photo's. A device uploads these before it pushes the op.
+    /// before it takes the op: each photo's image and thumbnail. A device
+    /// uploads these before it pushes the op.
     pub fn photo_blobs(&self) -> Vec<&str> {
-        let photo = match self {
-            OpBody::PhotoAttach { photo, .. } => Some(photo),
-            OpBody::OrderAction {
-                action: OrderAction::Deliver { photo },
-                ..
-            } => photo.as_ref(),
-            _ => None,
-        };
-        photo
-            .map(|p| vec![p.sha256.as_str(), p.thumb_sha256.as_str()])
-            .unwrap_or_default()
+        self.photos()
+            .iter()
+            .flat_map(|p| [p.sha256.as_str(), p.thumb_sha256.as_str()])
+            .collect()
     }
 
-    /// The id of the thing the op is about (a listing or an order).
+    /// The question the op is about, for question ops.
+    pub fn question(&self) -> Option<QuestionId> {
+        match self {
+            OpBody::QuestionAsk { question, .. }
+            | OpBody::QuestionFollowUp { question, .. }
+            | OpBody::QuestionResolve { question } => Some(*question),
+            _ => None,
+        }
+    }
+
+    /// The id of the thing the op is about (a listing, an order or a
+    /// question).
     pub fn entity(&self) -> uuid::Uuid {
         match self {
             OpBody::OrderAction { order, .. } => order.0,
-            _ => self.listing().map(|l| l.0).unwrap_or_default(),
+            _ => self
+                .listing()
+                .map(|l| l.0)
+                .or(self.question().map(|q| q.0))
+                .unwrap_or_default(),
         }
     }
 }

@@ -6,6 +6,9 @@
 //! A farmer owns the farm: listings, prices, rooms (and prices during a
 //! show), orders, buyers' contact details and the farm's devices. An agent
 //! lists produce for its farms — listings, photos, stock — and nothing more.
+//! Both may ask the experts. An expert belongs to no farm: it reads the
+//! open questions of every farm and answers them, and nothing else — no
+//! farm's listings feed, orders, buyers' contacts, farm names or devices.
 //! Buyers are not a device role: they see public listings and rooms and only
 //! their own orders (the hub checks that per order).
 
@@ -35,11 +38,16 @@ pub enum Capability {
     SeeBuyerContact,
     /// List and revoke the farm's devices.
     ManageDevices,
+    /// Ask the experts a question, follow it up, resolve it.
+    AskExperts,
+    /// Read the open questions of every farm (without the farm) and
+    /// answer them, with photos.
+    AnswerQuestions,
 }
 
 impl Capability {
     /// Every capability, in matrix order.
-    pub const ALL: [Capability; 8] = [
+    pub const ALL: [Capability; 10] = [
         Capability::ListProduce,
         Capability::UploadPhotos,
         Capability::SetStock,
@@ -48,6 +56,8 @@ impl Capability {
         Capability::ActOnOrders,
         Capability::SeeBuyerContact,
         Capability::ManageDevices,
+        Capability::AskExperts,
+        Capability::AnswerQuestions,
     ];
 
     /// Short words for people and tables.
@@ -61,6 +71,8 @@ impl Capability {
             Capability::ActOnOrders => "accept, pack, ship or cancel orders",
             Capability::SeeBuyerContact => "see orders and buyers' contact details",
             Capability::ManageDevices => "list and revoke the farm's devices",
+            Capability::AskExperts => "ask the experts, follow up, resolve",
+            Capability::AnswerQuestions => "read the experts' queue and answer",
         }
     }
 
@@ -84,6 +96,10 @@ impl Capability {
                 "only the farmer's phone sees orders and buyers' contact details"
             }
             Capability::ManageDevices => "only the farmer's phone can manage the farm's devices",
+            Capability::AskExperts => "only a farm's devices can ask the experts",
+            Capability::AnswerQuestions => {
+                "only an expert's device can read the experts' queue and answer questions"
+            }
         }
     }
 }
@@ -92,8 +108,12 @@ impl Capability {
 pub fn allows(role: Role, capability: Capability) -> bool {
     use Capability::*;
     match role {
-        Role::Farmer => true,
-        Role::Agent => matches!(capability, ListProduce | UploadPhotos | SetStock),
+        Role::Farmer => capability != AnswerQuestions,
+        Role::Agent => matches!(
+            capability,
+            ListProduce | UploadPhotos | SetStock | AskExperts
+        ),
+        Role::Expert => capability == AnswerQuestions,
     }
 }
 
@@ -116,12 +136,15 @@ pub fn needed_for(op: &OpBody) -> Capability {
         OpBody::StockSet { .. } | OpBody::StockAdjust { .. } => Capability::SetStock,
         OpBody::PhotoAttach { .. } | OpBody::PhotoRemove { .. } => Capability::UploadPhotos,
         OpBody::OrderAction { .. } => Capability::ActOnOrders,
+        OpBody::QuestionAsk { .. }
+        | OpBody::QuestionFollowUp { .. }
+        | OpBody::QuestionResolve { .. } => Capability::AskExperts,
     }
 }
 
 /// The matrix as a Markdown table (capabilities down, roles across).
 pub fn matrix_markdown() -> String {
-    let roles = [Role::Farmer, Role::Agent];
+    let roles = [Role::Farmer, Role::Agent, Role::Expert];
     let mut out = String::from("| capability |");
     for r in roles {
         out.push_str(&format!(" {} |", r.as_str()));
@@ -160,13 +183,19 @@ mod tests {
             [
                 Capability::ListProduce,
                 Capability::UploadPhotos,
-                Capability::SetStock
+                Capability::SetStock,
+                Capability::AskExperts,
             ],
-            "an agent lists produce and nothing more"
+            "an agent lists produce and asks the experts, nothing more"
         );
-        assert!(Capability::ALL.into_iter().all(|c| allows(Role::Farmer, c)));
+        assert!(
+            Capability::ALL
+                .into_iter()
+                .filter(|c| *c != Capability::AnswerQuestions)
+                .all(|c| allows(Role::Farmer, c))
+        );
         assert_eq!(table.lines().count(), 2 + Capability::ALL.len());
-        assert!(table.contains("| pin listings at a live price | yes | no |"));
+        assert!(table.contains("| pin listings at a live price | yes | no | no |"));
     }
 
     #[test]
@@ -195,5 +224,40 @@ mod tests {
             sha256: "00".into(),
         };
         assert!(check(Role::Agent, needed_for(&photo)).is_ok());
+    }
+
+    #[test]
+    fn an_expert_answers_and_sees_nothing_of_a_farm() {
+        let expert: Vec<_> = Capability::ALL
+            .into_iter()
+            .filter(|c| allows(Role::Expert, *c))
+            .collect();
+        assert_eq!(expert, [Capability::AnswerQuestions]);
+        for private in [
+            Capability::SeeBuyerContact,
+            Capability::ManageDevices,
+            Capability::ActOnOrders,
+            Capability::ListProduce,
+        ] {
+            assert!(check(Role::Expert, private).is_err(), "{private:?}");
+        }
+        // Farmers and agents ask; neither answers.
+        let ask = OpBody::QuestionAsk {
+            question: crate::QuestionId::new(),
+            farm: crate::FarmId::new(),
+            text: "why?".into(),
+            crop: "mango".into(),
+            region: "Hainan".into(),
+            photos: vec![],
+        };
+        assert_eq!(needed_for(&ask), Capability::AskExperts);
+        assert!(check(Role::Farmer, needed_for(&ask)).is_ok());
+        assert!(check(Role::Agent, needed_for(&ask)).is_ok());
+        let refused = check(Role::Expert, needed_for(&ask)).unwrap_err();
+        assert_eq!(refused.code, "not_allowed");
+        assert!(!allows(Role::Farmer, Capability::AnswerQuestions));
+        assert!(!allows(Role::Agent, Capability::AnswerQuestions));
+        assert_eq!(Role::parse("expert"), Some(Role::Expert));
+        assert!(!Role::Expert.has_farms());
     }
 }

@@ -75,6 +75,8 @@ fn migrate_makes_the_schema_once_and_a_second_run_is_a_no_op() {
         "listing_blobs",
         "listings",
         "orders",
+        "question_blobs",
+        "questions",
         "room_events",
         "rooms",
         "routes",

@@ -124,6 +124,7 @@ const POSTGRES_SUITE: &[&str] = &[
     "deliver_photo",
     "storefront_public_events",
     "web_orders",
+    "experts",
     "guides",
 ];
 

@@ -15,7 +15,11 @@ const MIGRATIONS: &[Migration] = &[
         "004_reminders.sql",
         include_str!("../../sql/004_reminders.sql"),
     ),
-    Migration::new("005_guides.sql", include_str!("../../sql/005_guides.sql")),
+    Migration::new(
+        "005_questions.sql",
+        include_str!("../../sql/005_questions.sql"),
+    ),
+    Migration::new("006_guides.sql", include_str!("../../sql/006_guides.sql")),
 ];
 
 /// The schema version this build writes.

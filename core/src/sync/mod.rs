@@ -363,7 +363,7 @@ impl Run<'_> {
 
 /// Sends the next chunk of a photo from where the hub's count stands;
 /// returns the hub's new count (all of it if the hub already has it).
-async fn next_chunk(client: &HubClient, sha: &str, bytes: &[u8]) -> Result<u64> {
+pub(crate) async fn next_chunk(client: &HubClient, sha: &str, bytes: &[u8]) -> Result<u64> {
     let length = bytes.len() as u64;
     let at = client.blob_offset(sha).await?;
     if at >= length {
@@ -377,11 +377,9 @@ async fn next_chunk(client: &HubClient, sha: &str, bytes: &[u8]) -> Result<u64> 
 
 /// The role the hub gave this device when it enrolled (`None` before).
 pub(crate) fn stored_role(conn: &rusqlite::Connection) -> Result<Option<Role>> {
-    Ok(match view::get_meta(conn, ROLE_KEY)?.as_deref() {
-        Some("farmer") => Some(Role::Farmer),
-        Some("agent") => Some(Role::Agent),
-        _ => None,
-    })
+    Ok(view::get_meta(conn, ROLE_KEY)?
+        .as_deref()
+        .and_then(Role::parse))
 }
 
 /// Refuses what a device of `role` may not do (see
@@ -396,7 +394,7 @@ pub(crate) fn require(role: Option<Role>, capability: Capability) -> Result<()> 
 
 impl Core {
     /// What this device may do, from its enrolment (`None` before it
-    /// enrolled): a farmer's phone, or an agent's device.
+    /// enrolled): a farmer's phone, an agent's device, or an expert's.
     pub fn role(&self) -> Result<Option<Role>> {
         stored_role(&self.store.reader())
     }

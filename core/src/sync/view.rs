@@ -6,7 +6,7 @@
 
 use crate::error::Result;
 use crate::listing_rows::{self, Touch};
-use crate::{blobs, conflicts, order_rows, outbox};
+use crate::{blobs, conflicts, order_rows, outbox, questions};
 use farmlive_protocol::api::{ChangeBody, ChangesPage, OpResult, Outcome};
 use farmlive_protocol::listing_state::apply_listing_op;
 use farmlive_protocol::ops::{Op, OpBody};
@@ -112,9 +112,15 @@ pub(crate) fn apply_page(conn: &Connection, page: &ChangesPage, now: i64) -> Res
                 order_rows::write_base(conn, o)?;
                 rebuild_order(conn, o.id)?;
             }
+            ChangeBody::Question(q) => questions::write_base(conn, q, now)?,
         }
     }
     set_meta(conn, CURSOR_KEY, &page.next.to_string())?;
+    // The hub says its experts' hotline on every page: none means none now.
+    match &page.hotline {
+        Some(number) => set_meta(conn, HOTLINE_KEY, number)?,
+        None => delete_meta(conn, HOTLINE_KEY)?,
+    }
     Ok(newest)
 }
 
@@ -151,6 +157,9 @@ pub(crate) fn apply_push_results(
                         if let Some(listing) = other.listing() {
                             rebuild_listing(conn, listing, now)?;
                         }
+                        if let Some(question) = other.question() {
+                            questions::rebuild(conn, question)?;
+                        }
                     }
                 }
             }
@@ -161,6 +170,8 @@ pub(crate) fn apply_push_results(
 
 /// The meta key of the pull cursor.
 pub(crate) const CURSOR_KEY: &str = "pull_cursor";
+/// The meta key of the experts' hotline, as the hub last said it.
+pub(crate) const HOTLINE_KEY: &str = "experts_hotline";
 
 // The meta table's writer lives in `crate::meta`; sync reaches it here.
 pub(crate) use crate::meta::{delete_meta, get_meta, set_meta};
@@ -265,6 +276,7 @@ mod tests {
             next: 1,
             more: false,
             hub_time_ms: None,
+            hotline: None,
         };
         core.write_tx(|tx| apply_page(tx, &page, 0)).unwrap();
 
@@ -303,6 +315,7 @@ mod tests {
             next: 1,
             more: false,
             hub_time_ms,
+            hotline: None,
         };
         let newest = core
             .write_tx(|tx| apply_page(tx, &page(Some(hub_now)), hub_now))
@@ -355,6 +368,7 @@ mod tests {
             next: 1,
             more: false,
             hub_time_ms: None,
+            hotline: None,
         };
         core.write_tx(|tx| {
             apply_page(tx, &page, 0)?;

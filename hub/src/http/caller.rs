@@ -2,6 +2,7 @@
 
 use crate::error::{HubError, Result};
 use crate::store::interface::Principal;
+use crate::store::interface::photo_farms;
 use farmlive_protocol::api::Role;
 use farmlive_protocol::roles::{self, Capability};
 use farmlive_protocol::{BuyerId, DeviceId, FarmId};
@@ -25,6 +26,19 @@ pub(super) fn device(p: Principal, needs: Capability) -> Result<(String, BTreeSe
         return Err(HubError::Forbidden(needs.refusal()));
     }
     Ok((id, farms))
+}
+
+/// A device that uploads photos: one that lists produce, for its farms,
+/// or an expert's (for its answers), for the experts' pseudo-farm (see
+/// `store/rules/questions.rs`). Its id and the farms charged.
+pub(super) fn uploader(p: Principal) -> Result<(String, BTreeSet<FarmId>)> {
+    let (id, role, farms) = any_device(p)?;
+    let may = roles::allows(role, Capability::UploadPhotos)
+        || roles::allows(role, Capability::AnswerQuestions);
+    if !may {
+        return Err(HubError::Forbidden(Capability::UploadPhotos.refusal()));
+    }
+    Ok((id, photo_farms(role, farms)))
 }
 
 /// A signed-up buyer.

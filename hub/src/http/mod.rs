@@ -13,6 +13,7 @@ mod routes_devices;
 mod routes_guides;
 mod routes_hls;
 mod routes_media;
+mod routes_questions;
 mod routes_rooms;
 pub mod signup;
 pub(crate) mod sse;

@@ -4,7 +4,9 @@
 use super::caller::{any_device, buyer};
 use super::extract::{Auth, JsonBody, QueryParams, parse_id};
 use super::state::{AppState, St, blocking};
-use super::{routes_blobs, routes_devices, routes_guides, routes_media, routes_rooms};
+use super::{
+    routes_blobs, routes_devices, routes_guides, routes_media, routes_questions, routes_rooms,
+};
 use crate::error::{HubError, Result};
 use crate::store::interface::Principal;
 use axum::extract::{Path, State};
@@ -54,6 +56,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .merge(routes_devices::router())
         .merge(routes_guides::router())
         .merge(routes_media::router())
+        .merge(routes_questions::router())
         .fallback(|| async { HubError::NotFound("no such address") })
         .method_not_allowed_fallback(|| async { HubError::MethodNotAllowed })
 }
@@ -119,7 +122,9 @@ async fn changes(
     let limit = q.limit.unwrap_or(500).clamp(1, PULL_LIMIT_MAX);
     // Orders carry the buyer's contact: only roles that may see it get them.
     let orders = roles::allows(role, Capability::SeeBuyerContact);
-    let page = blocking(move || s.store.changes(&farms, q.after, limit, orders)).await?;
+    let hotline = s.hotline.clone();
+    let mut page = blocking(move || s.store.changes(&farms, q.after, limit, orders)).await?;
+    page.hotline = hotline;
     // When the token expires, so that a device renews in time.
     Ok(([(TOKEN_EXPIRES, expires.to_string())], Json(page)))
 }

@@ -24,6 +24,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Whether this process is shutting down (readiness).
     pub health: Health,
+    /// The experts' hotline, sent to devices with every change-feed page.
+    pub hotline: Option<String>,
 }
 
 /// The state handlers extract.

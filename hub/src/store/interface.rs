@@ -36,9 +36,11 @@ use farmlive_protocol::api::{
 };
 use farmlive_protocol::guides::{GuideDraft, GuidesPage};
 use farmlive_protocol::ops::Op;
+use farmlive_protocol::questions::{AnswerRequest, ExpertQuestion, QuestionQueue, QueueQuery};
 use farmlive_protocol::room::{OpenRoom, PinRequest, RoomEvent, RoomOrder, RoomView, StreamKey};
 use farmlive_protocol::{
-    BuyerContact, BuyerId, DeviceId, FarmId, ListingId, ListingState, OrderId, OrderState, RoomId,
+    BuyerContact, BuyerId, DeviceId, FarmId, ListingId, ListingState, OrderId, OrderState,
+    QuestionId, RoomId,
 };
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -95,6 +97,22 @@ pub struct Census {
     pub uploads: u64,
     /// Enrolment codes never used (expired ones included).
     pub unused_codes: u64,
+}
+
+/// The pseudo-farm of all experts (the nil id, which no farm has): what
+/// their photo uploads are charged to and what holds every photo a
+/// question's thread shows (`store/rules/questions.rs`).
+pub const EXPERTS: FarmId = FarmId(uuid::Uuid::nil());
+
+/// The farms a device of `role` acting for `farms` uploads and reads
+/// photos as ([`Uploader`], [`Reader`]): its own, or for an expert's
+/// device (which has none) [`EXPERTS`].
+pub fn photo_farms(role: Role, farms: BTreeSet<FarmId>) -> BTreeSet<FarmId> {
+    if role.has_farms() {
+        farms
+    } else {
+        BTreeSet::from([EXPERTS])
+    }
 }
 
 /// Who is calling.
@@ -426,6 +444,25 @@ pub trait OperatorStore: HubStore {
     fn expire_buyer(&self, buyer: BuyerId, at_ms: i64) -> Result<()>;
 }
 
+/// Questions to the experts, as an expert's device reads and answers them
+/// (farms ask, follow up and resolve through [`ChangeStore::push`]). What
+/// comes back never names the farm.
+pub trait QuestionStore {
+    /// One page of the experts' queue: unresolved questions matching the
+    /// filter, waiting ones first, oldest first.
+    fn question_queue(&self, query: &QueueQuery) -> Result<QuestionQueue>;
+    /// One question and its thread.
+    fn expert_question(&self, id: QuestionId) -> Result<ExpertQuestion>;
+    /// The expert's device `expert` answers `id` (its photos uploaded
+    /// first); the answer joins the farm's change feed.
+    fn answer_question(
+        &self,
+        expert: DeviceId,
+        id: QuestionId,
+        req: &AnswerRequest,
+    ) -> Result<ExpertQuestion>;
+}
+
 /// Whether the database answers, for the readiness probe.
 pub trait HealthStore {
     /// One round trip to the database (a reader, or a pooled connection);
@@ -442,6 +479,7 @@ pub trait HubStore:
     + OrderStore
     + RoomStore
     + PhotoStore
+    + QuestionStore
     + HealthStore
     + Send
     + Sync
@@ -457,6 +495,7 @@ impl<T> HubStore for T where
         + OrderStore
         + RoomStore
         + PhotoStore
+        + QuestionStore
         + Send
         + Sync
 {

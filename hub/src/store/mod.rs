@@ -19,8 +19,8 @@ pub use farmlive_sqlite::Migrated;
 pub use interface::{
     AccountStore, BlobStatus, CODE_TTL_MAX_MS, CODE_TTL_MS, Census, ChangeStore, Collected,
     EnrolCode, Following, GuideStore, HealthStore, HubStore, ListingStore, OperatorStore,
-    OrderStore, PhotoBytes, PhotoSource, PhotoStore, Principal, Published, ROOM_LIST_MAX, Reader,
-    RoomStore, Uploader,
+    OrderStore, PhotoBytes, PhotoSource, PhotoStore, Principal, Published, QuestionStore,
+    ROOM_LIST_MAX, Reader, RoomStore, Uploader,
 };
 pub use pg_migrate::{PG_MIGRATIONS, PG_SCHEMA_VERSION, migrate_postgres};
 pub use postgres::PgStore;

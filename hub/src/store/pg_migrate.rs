@@ -25,8 +25,12 @@ pub const PG_MIGRATIONS: &[Migration] = &[
         include_str!("../../sql-pg/003_ingest_nodes.sql"),
     ),
     Migration::new(
-        "004_guides.sql",
-        include_str!("../../sql-pg/004_guides.sql"),
+        "004_questions.sql",
+        include_str!("../../sql-pg/004_questions.sql"),
+    ),
+    Migration::new(
+        "005_guides.sql",
+        include_str!("../../sql-pg/005_guides.sql"),
     ),
 ];
 

@@ -176,6 +176,41 @@ pub mod orders {
     );
 }
 
+/// Questions to the experts: an expert device reads the queue of open
+/// questions (every farm's, without the farm) and answers. Farms ask,
+/// follow up and resolve through their outbox (`/v1/ops`) and get the
+/// answers in the change feed.
+pub mod experts {
+    use super::*;
+    use crate::QuestionId;
+    use crate::questions::{AnswerRequest, ExpertQuestion, QuestionQueue};
+
+    /// Unresolved questions, waiting ones first, oldest first (query:
+    /// [`crate::questions::QueueQuery`]: crop, region, offset, limit).
+    pub const QUEUE: Endpoint<(), QuestionQueue> =
+        Endpoint::new(Method::Get, "/v1/questions", &[E::Invalid, E::Forbidden]);
+    /// One question and its thread.
+    pub const SHOW: Endpoint<(), ExpertQuestion, QuestionId> = Endpoint::new(
+        Method::Get,
+        "/v1/questions/{id}",
+        &[E::Invalid, E::NotFound, E::Forbidden],
+    );
+    /// Answers a question, with text and photos uploaded first through
+    /// [`super::blobs::PATCH`]; 409 `transition` once it is resolved.
+    pub const ANSWER: Endpoint<AnswerRequest, ExpertQuestion, QuestionId> = Endpoint::new(
+        Method::Post,
+        "/v1/questions/{id}/answers",
+        &[
+            E::Invalid,
+            E::TooLong,
+            E::NotFound,
+            E::Forbidden,
+            E::Transition,
+            E::BlobMissing,
+        ],
+    );
+}
+
 /// Live rooms: the farmer opens, pins, ends; buyers watch, comment, order.
 pub mod rooms {
     use super::*;

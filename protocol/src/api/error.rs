@@ -95,8 +95,11 @@ error_codes! {
     QuotaExceeded = "quota_exceeded",
     /// 409: the live room has ended.
     RoomEnded = "room_ended",
-    /// 409: an order action not allowed in the order's state.
+    /// 409: an order action not allowed in the order's state, or an
+    /// answer to a question that was resolved.
     Transition = "transition",
+    /// 409: a photo named in the request has not finished uploading.
+    BlobMissing = "blob_missing",
     /// 429: too many requests; see `Retry-After`.
     RateLimited = "rate_limited",
     /// 503: the hub serves as many connections as it can; see `Retry-After`.

@@ -11,7 +11,7 @@ mod public_events;
 
 pub use endpoint::{Call, Empty, Endpoint, Method, NoParam};
 pub use endpoints::{
-    HEALTH, LIVE, READY, blobs, buyers, devices, guides, media, orders, rooms, sync,
+    HEALTH, LIVE, READY, blobs, buyers, devices, experts, guides, media, orders, rooms, sync,
 };
 pub use error::{ApiError, ApiErrorBody, ErrorCode};
 pub use public_events::{PublicEventBody, PublicRoomEvent};
@@ -60,6 +60,9 @@ pub enum Role {
     Farmer,
     /// A field agent's device: the farms it is assigned.
     Agent,
+    /// An agricultural expert's device: no farm; it reads the open
+    /// questions of every farm (without the farm) and answers them.
+    Expert,
 }
 
 impl Role {
@@ -68,7 +71,23 @@ impl Role {
         match self {
             Role::Farmer => "farmer",
             Role::Agent => "agent",
+            Role::Expert => "expert",
         }
+    }
+
+    /// The role with this wire name.
+    pub fn parse(wire: &str) -> Option<Role> {
+        match wire {
+            "farmer" => Some(Role::Farmer),
+            "agent" => Some(Role::Agent),
+            "expert" => Some(Role::Expert),
+            _ => None,
+        }
+    }
+
+    /// True if the role's devices act for farms (an expert's does not).
+    pub fn has_farms(self) -> bool {
+        self != Role::Expert
     }
 }
 
@@ -195,6 +214,9 @@ pub enum ChangeBody {
     Listing(Box<ListingState>),
     /// An order's full new state.
     Order(Box<OrderState>),
+    /// A question's full new state: asked, answered, followed up or
+    /// resolved.
+    Question(Box<crate::questions::QuestionState>),
 }
 
 /// One entry of the change feed.
@@ -221,6 +243,11 @@ pub struct ChangesPage {
     /// from hubs older than this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hub_time_ms: Option<crate::UnixMillis>,
+    /// The experts' hotline the hub's operator set (a phone number, see
+    /// [`crate::questions::check_hotline`]), for the apps to show; absent
+    /// when none is set (and from older hubs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hotline: Option<String>,
 }
 
 /// `POST /v1/buyers`: a buyer signs up.

@@ -77,6 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--rtmp-listen" => options.rtmp_listen = value.parse()?,
             "--public-url" => options.public_url = Some(value),
             "--node-url" => options.node_url = Some(value),
+            "--hotline" => options.hotline = Some(value),
             "--hub-data" => options.files.data_dir = Some(value.into()),
             "--secret-file" => options.files.secret_file = Some(value.into()),
             "--objects" => options.files.objects = Some(value.parse()?),

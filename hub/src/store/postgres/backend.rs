@@ -6,19 +6,21 @@ use crate::error::Result;
 use crate::rooms::{Fanout, Feed, FeedItem};
 use crate::store::interface::{
     AccountStore, BlobStatus, ChangeStore, Collected, Following, GuideStore, HealthStore,
-    ListingStore, OrderStore, PhotoBytes, PhotoStore, Principal, Published, Reader, RoomStore,
-    Uploader,
+    ListingStore, OrderStore, PhotoBytes, PhotoStore, Principal, Published, QuestionStore, Reader,
+    RoomStore, Uploader,
 };
 use crate::store::objects::PhotoStorage;
 use crate::store::rules::orders::OrderRequest;
 use crate::store::rules::photos::PHOTO_QUOTA_DEFAULT;
 use crate::store::sqlite::files::{CodeKey, load_or_create_key_at};
+use farmlive_protocol::QuestionId;
 use farmlive_protocol::api::{
     ChangesPage, DeviceInfo, EnrolRequest, EnrolResponse, OpResult, PlaceOrder, PublicListing,
     Role, TokenRenewal,
 };
 use farmlive_protocol::guides::{GuideDraft, GuidesPage};
 use farmlive_protocol::ops::Op;
+use farmlive_protocol::questions::{AnswerRequest, ExpertQuestion, QuestionQueue, QueueQuery};
 use farmlive_protocol::room::{OpenRoom, PinRequest, RoomEvent, RoomOrder, RoomView, StreamKey};
 use farmlive_protocol::{BuyerContact, BuyerId, DeviceId, FarmId, OrderId, OrderState, RoomId};
 use std::collections::BTreeSet;
@@ -133,6 +135,25 @@ impl GuideStore for PgStore {
 
     fn publish_guides(&self, drafts: &[GuideDraft], only_new: bool) -> Result<Vec<Published>> {
         self.publish_guide_drafts(drafts, only_new)
+    }
+}
+
+impl QuestionStore for PgStore {
+    fn question_queue(&self, query: &QueueQuery) -> Result<QuestionQueue> {
+        self.queue(query)
+    }
+
+    fn expert_question(&self, id: QuestionId) -> Result<ExpertQuestion> {
+        self.question_for_expert(id)
+    }
+
+    fn answer_question(
+        &self,
+        expert: DeviceId,
+        id: QuestionId,
+        req: &AnswerRequest,
+    ) -> Result<ExpertQuestion> {
+        self.answer_as(expert, id, req)
     }
 }
 

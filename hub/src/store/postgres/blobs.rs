@@ -36,6 +36,7 @@ use super::backend::PgStore;
 use super::now_ms;
 use super::pool::Conn;
 use crate::error::{HubError, Result};
+use crate::store::interface::EXPERTS;
 use crate::store::interface::{BlobStatus, PhotoBytes, Principal, Reader, Uploader};
 use crate::store::objects::PhotoStorage;
 use crate::store::rules::photos::{
@@ -50,16 +51,20 @@ use std::collections::BTreeSet;
 pub(super) const PHOTO_WRITES: i64 = 0x464C_7068_6F74;
 
 /// True if the photo `sha` is complete and `farm` holds it: uploaded it,
-/// shows it on a listing, or was delivered with it (as in SQLite's
-/// `blobs.rs`).
+/// shows it on a listing, was delivered with it, or its questions' threads
+/// show it (and the experts' pseudo-farm holds every question's photos),
+/// as in SQLite's `blobs.rs`.
 pub(super) fn is_attachable(conn: &Conn<'_>, sha: &str, farm: FarmId) -> Result<bool> {
     let row = conn.query_one(
         "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = $1 AND complete = 1)
             AND $2 IN (SELECT farm_id FROM blob_owners WHERE sha256 = $1
                  UNION SELECT l.farm_id FROM listing_blobs lb JOIN listings l ON l.id = lb.listing_id
                        WHERE lb.sha256 = $1
-                 UNION SELECT farm_id FROM orders WHERE delivery_photo = $1 OR delivery_thumb = $1)",
-        &[&sha, &farm.to_string()],
+                 UNION SELECT farm_id FROM orders WHERE delivery_photo = $1 OR delivery_thumb = $1
+                 UNION SELECT q.farm_id FROM question_blobs qb JOIN questions q ON q.id = qb.question_id
+                       WHERE qb.sha256 = $1
+                 UNION SELECT $3::text FROM question_blobs WHERE sha256 = $1)",
+        &[&sha, &farm.to_string(), &EXPERTS.to_string()],
     )?;
     Ok(row.get(0))
 }
@@ -100,9 +105,12 @@ impl PhotoRows for Rows<'_, '_> {
                  SELECT farm_id FROM blob_owners WHERE sha256 = $1
                  UNION SELECT l.farm_id FROM listing_blobs lb JOIN listings l ON l.id = lb.listing_id
                        WHERE lb.sha256 = $1
-                 UNION SELECT farm_id FROM orders WHERE delivery_photo = $1 OR delivery_thumb = $1)
+                 UNION SELECT farm_id FROM orders WHERE delivery_photo = $1 OR delivery_thumb = $1
+                 UNION SELECT q.farm_id FROM question_blobs qb JOIN questions q ON q.id = qb.question_id
+                       WHERE qb.sha256 = $1
+                 UNION SELECT $3::text FROM question_blobs WHERE sha256 = $1)
              ORDER BY f",
-            &[&sha, &farms],
+            &[&sha, &farms, &EXPERTS.to_string()],
         )?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
@@ -350,7 +358,9 @@ pub(super) fn forget_unneeded(
              WHERE lb.sha256 = blob_owners.sha256 AND l.farm_id = blob_owners.farm_id)
            AND NOT EXISTS (
              SELECT 1 FROM orders o WHERE o.farm_id = blob_owners.farm_id
-               AND (o.delivery_photo = blob_owners.sha256 OR o.delivery_thumb = blob_owners.sha256))",
+               AND (o.delivery_photo = blob_owners.sha256 OR o.delivery_thumb = blob_owners.sha256))
+           AND NOT EXISTS (
+             SELECT 1 FROM question_blobs qb WHERE qb.sha256 = blob_owners.sha256)",
         &[&claims_before],
     )?;
     let orphans = conn
@@ -358,6 +368,7 @@ pub(super) fn forget_unneeded(
             "DELETE FROM blobs WHERE created_at < $1
                AND NOT EXISTS (SELECT 1 FROM blob_owners o WHERE o.sha256 = blobs.sha256)
                AND NOT EXISTS (SELECT 1 FROM listing_blobs lb WHERE lb.sha256 = blobs.sha256)
+               AND NOT EXISTS (SELECT 1 FROM question_blobs qb WHERE qb.sha256 = blobs.sha256)
                AND NOT EXISTS (SELECT 1 FROM orders o
                                WHERE o.delivery_photo = blobs.sha256 OR o.delivery_thumb = blobs.sha256)
              RETURNING sha256",

@@ -8,7 +8,8 @@
 //! processes (`listen.rs`), photos (resumable uploads, reads, quota,
 //! collection; their bytes in a
 //! [`PhotoStorage`](crate::store::objects::PhotoStorage) every process
-//! shares), delivery routes, and what operators ask.
+//! shares), delivery routes, questions to the experts, and what
+//! operators ask.
 //!
 //! **Concurrency.** SQLite's single writer made each write atomic against
 //! every other; here several connections (and processes) write at once,
@@ -42,6 +43,7 @@
 //! - `feed_counters`: `counters`
 //! - `blobs`, `blob_owners`, `blob_uploads`: `blobs` (locks: see there)
 //! - `routes`, `farm_origins`: `routes`
+//! - `questions`, `question_blobs`: `questions` (their feed entries: `records`)
 //!
 //! **Room events across processes.** A transaction that stores room
 //! events takes their ids last (after the change feed's), from the
@@ -69,6 +71,7 @@ mod operator;
 mod ops;
 mod orders;
 mod pool;
+mod questions;
 mod records;
 mod room_events;
 mod room_records;

@@ -10,8 +10,9 @@ use crate::store::rules::ops::OpRecords;
 use crate::store::rules::orders::OrderRecords;
 use crate::store::rules::routes::FarmRoutes;
 use farmlive_protocol::api::ChangeBody;
+use farmlive_protocol::questions::QuestionState;
 use farmlive_protocol::{
-    BuyerContact, BuyerId, FarmId, ListingId, ListingState, OrderId, OrderState,
+    BuyerContact, BuyerId, FarmId, ListingId, ListingState, OrderId, OrderState, QuestionId,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -292,6 +293,20 @@ impl OpRecords for PgRecords<'_, '_> {
         // It reads which listings show the photo: the saves first.
         self.write_listings()?;
         blobs::is_attachable(self.conn, sha, farm)
+    }
+
+    fn load_question(&mut self, id: QuestionId) -> Result<Option<QuestionState>> {
+        super::questions::load_question(self.conn, id)
+    }
+
+    fn save_question(&mut self, state: &QuestionState) -> Result<()> {
+        super::questions::write_question(self.conn, state)?;
+        self.change(
+            state.farm,
+            "question",
+            state.id.to_string(),
+            &ChangeBody::Question(Box::new(state.clone())),
+        )
     }
 }
 

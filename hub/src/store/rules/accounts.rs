@@ -58,23 +58,26 @@ pub(crate) fn normalise_code(code: &str) -> String {
         .collect()
 }
 
-/// A stored role.
+/// A stored role (a row the schema's check let in; anything else reads
+/// as the narrowest farm role, an agent, never as more).
 pub(crate) fn role_from(s: &str) -> Role {
-    if s == "agent" {
-        Role::Agent
-    } else {
-        Role::Farmer
-    }
+    Role::parse(s).unwrap_or(Role::Agent)
 }
 
 /// Checks what an operator asks a code for: a farmer code names one farm,
-/// an agent code one or more; it lasts from a minute to
+/// an agent code one or more, an expert code none (experts serve every
+/// farm and belong to none); it lasts from a minute to
 /// [`CODE_TTL_MAX_MS`].
 pub(crate) fn check_code_request(farm_names: &[String], role: Role, ttl_ms: i64) -> Result<()> {
-    if farm_names.is_empty() || (role == Role::Farmer && farm_names.len() != 1) {
+    let fits = match role {
+        Role::Farmer => farm_names.len() == 1,
+        Role::Agent => !farm_names.is_empty(),
+        Role::Expert => farm_names.is_empty(),
+    };
+    if !fits {
         return Err(HubError::bad_request(
             "invalid",
-            "a farmer code names one farm; an agent code one or more",
+            "a farmer code names one farm; an agent code one or more; an expert code none",
         ));
     }
     if !(60_000..=CODE_TTL_MAX_MS).contains(&ttl_ms) {
@@ -295,6 +298,18 @@ mod tests {
         assert_eq!(raw.len(), 10);
         assert_eq!(pretty.replace('-', ""), raw);
         assert_eq!(normalise_code(&pretty), raw);
+    }
+
+    #[test]
+    fn an_expert_code_names_no_farm() {
+        let day = 24 * 3_600_000;
+        assert!(check_code_request(&[], Role::Expert, day).is_ok());
+        assert!(check_code_request(&["A".into()], Role::Expert, day).is_err());
+        assert!(check_code_request(&[], Role::Agent, day).is_err());
+        assert!(check_code_request(&["A".into(), "B".into()], Role::Farmer, day).is_err());
+        assert_eq!(role_from("expert"), Role::Expert);
+        assert_eq!(role_from("farmer"), Role::Farmer);
+        assert_eq!(role_from("???"), Role::Agent);
     }
 
     #[test]

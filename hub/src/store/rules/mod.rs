@@ -2,7 +2,8 @@
 //! ([`ops`]), how buyers order ([`orders`]), what accounts may do ([`accounts`]), what buyers see
 //! of a listing ([`listings`]), how photos upload and read ([`photos`]),
 //! live rooms ([`rooms`]) and following them with viewers' presence
-//! ([`following`]), delivery routes ([`routes`]) and guides ([`guides`]). The backends
+//! ([`following`]), delivery routes ([`routes`]), questions to the
+//! experts ([`questions`]) and guides ([`guides`]). The backends
 //! (`sqlite/`, `postgres/`) hold only SQL and transaction plumbing, and
 //! call these, so each rule is written once.
 
@@ -13,6 +14,7 @@ pub(crate) mod listings;
 pub(crate) mod ops;
 pub(crate) mod orders;
 pub(crate) mod photos;
+pub(crate) mod questions;
 pub(crate) mod rooms;
 pub(crate) mod routes;
 

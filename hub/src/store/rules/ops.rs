@@ -1,7 +1,8 @@
 //! What a pushed op does, whichever database holds the records: the role
 //! check, the clock-ahead check, the farm check, the listing fold
 //! ([`apply_listing_op`]) and the order state machine
-//! ([`OrderState::apply`]), and what a repeated op id is answered.
+//! ([`OrderState::apply`]), questions to the experts
+//! ([`super::questions`]), and what a repeated op id is answered.
 //!
 //! A backend gives [`apply_op`] its transaction as an [`OpRecords`] (load
 //! and save of listings and orders, and whether a photo may be attached),
@@ -11,10 +12,11 @@ use crate::error::Result;
 use farmlive_protocol::api::{Change, ChangesPage, Outcome, Role};
 use farmlive_protocol::listing_state::apply_listing_op;
 use farmlive_protocol::ops::{Op, OpBody};
+use farmlive_protocol::questions::QuestionState;
 use farmlive_protocol::roles;
 use farmlive_protocol::{
     CancelledBy, FarmId, ListingId, ListingState, OrderAction, OrderId, OrderState, OrderStatus,
-    Rejection,
+    QuestionId, Rejection,
 };
 use std::collections::BTreeSet;
 
@@ -33,6 +35,7 @@ pub(crate) fn empty_page(after: u64, hub_time_ms: i64) -> ChangesPage {
         next: after,
         more: false,
         hub_time_ms: Some(hub_time_ms),
+        hotline: None,
     }
 }
 
@@ -65,6 +68,7 @@ pub(crate) fn changes_page(
         next,
         more,
         hub_time_ms: Some(hub_time_ms),
+        hotline: None,
     })
 }
 
@@ -83,6 +87,11 @@ pub(crate) trait OpRecords {
     fn save_order(&mut self, state: &OrderState) -> Result<()>;
     /// True if the photo `sha` is complete and `farm` holds it.
     fn is_attachable(&mut self, sha: &str, farm: FarmId) -> Result<bool>;
+    /// A question as stored now (locked likewise).
+    fn load_question(&mut self, id: QuestionId) -> Result<Option<QuestionState>>;
+    /// Saves a question (inserted or updated), with the photos its thread
+    /// shows, and appends it to its farm's change feed.
+    fn save_question(&mut self, state: &QuestionState) -> Result<()>;
 }
 
 /// The rejection of an op on another farm's listing or order.
@@ -147,6 +156,11 @@ fn apply_allowed(
 ) -> Result<Result<(), Rejection>> {
     if let OpBody::OrderAction { order, action } = &op.body {
         return apply_order_action(records, farms, *order, action, now);
+    }
+    if let Some(question) = op.body.question() {
+        // Timed by the hub's clock: the queue's order must not follow a
+        // phone's wrong date.
+        return super::questions::apply_question_op(records, farms, question, &op.body, now);
     }
     let Some(listing_id) = op.body.listing() else {
         return Ok(Err(Rejection::new("invalid", "unknown operation")));

@@ -8,16 +8,18 @@ use crate::error::{HubError, Result};
 use crate::rooms::{Fanout, Feed, FeedItem};
 use crate::store::interface::{
     AccountStore, BlobStatus, ChangeStore, Collected, Following, GuideStore, HealthStore,
-    ListingStore, OrderStore, PhotoBytes, PhotoStore, Principal, Published, Reader, RoomStore,
-    Uploader,
+    ListingStore, OrderStore, PhotoBytes, PhotoStore, Principal, Published, QuestionStore, Reader,
+    RoomStore, Uploader,
 };
 use crate::store::objects::PhotoStorage;
+use farmlive_protocol::QuestionId;
 use farmlive_protocol::api::{
     ChangesPage, DeviceInfo, EnrolRequest, EnrolResponse, OpResult, PlaceOrder, PublicListing,
     Role, TokenRenewal,
 };
 use farmlive_protocol::guides::{GuideDraft, GuidesPage};
 use farmlive_protocol::ops::Op;
+use farmlive_protocol::questions::{AnswerRequest, ExpertQuestion, QuestionQueue, QueueQuery};
 use farmlive_protocol::room::{OpenRoom, PinRequest, RoomEvent, RoomOrder, RoomView, StreamKey};
 use farmlive_protocol::{BuyerContact, BuyerId, DeviceId, FarmId, OrderId, OrderState, RoomId};
 use std::collections::BTreeSet;
@@ -126,6 +128,25 @@ impl GuideStore for SqliteStore {
 
     fn publish_guides(&self, drafts: &[GuideDraft], only_new: bool) -> Result<Vec<Published>> {
         self.db.publish_guides(drafts, only_new)
+    }
+}
+
+impl QuestionStore for SqliteStore {
+    fn question_queue(&self, query: &QueueQuery) -> Result<QuestionQueue> {
+        self.db.question_queue(query)
+    }
+
+    fn expert_question(&self, id: QuestionId) -> Result<ExpertQuestion> {
+        self.db.expert_question(id)
+    }
+
+    fn answer_question(
+        &self,
+        expert: DeviceId,
+        id: QuestionId,
+        req: &AnswerRequest,
+    ) -> Result<ExpertQuestion> {
+        self.db.answer_question(expert, id, req)
     }
 }
 

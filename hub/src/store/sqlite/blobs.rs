@@ -20,6 +20,7 @@
 use super::blob_quota::check_quota;
 use super::{Store, now_ms};
 use crate::error::{HubError, Result};
+use crate::store::interface::EXPERTS;
 use crate::store::interface::{BlobStatus, Reader, Uploader};
 use crate::store::objects::{PhotoBytes, PhotoStorage};
 use crate::store::rules::photos::{
@@ -47,16 +48,21 @@ fn complete_length(conn: &Connection, sha: &str) -> Result<Option<u64>> {
 }
 
 /// The farms known to have a photo: those that uploaded it, those whose
-/// listings show it and those whose orders were delivered with it.
+/// listings show it, those whose orders were delivered with it, those
+/// whose questions' threads show it, and then the experts' pseudo-farm
+/// (see `store/rules/questions.rs`).
 fn farms_holding(conn: &Connection, sha: &str) -> Result<BTreeSet<String>> {
     let mut stmt = conn.prepare_cached(
         "SELECT farm_id FROM blob_owners WHERE sha256 = ?1
          UNION SELECT l.farm_id FROM listing_blobs lb JOIN listings l ON l.id = lb.listing_id
                WHERE lb.sha256 = ?1
-         UNION SELECT farm_id FROM orders WHERE delivery_photo = ?1 OR delivery_thumb = ?1",
+         UNION SELECT farm_id FROM orders WHERE delivery_photo = ?1 OR delivery_thumb = ?1
+         UNION SELECT q.farm_id FROM question_blobs qb JOIN questions q ON q.id = qb.question_id
+               WHERE qb.sha256 = ?1
+         UNION SELECT ?2 FROM question_blobs WHERE sha256 = ?1",
     )?;
     let farms = stmt
-        .query_map([sha], |r| r.get(0))?
+        .query_map(params![sha, EXPERTS.to_string()], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(farms)
 }
@@ -309,14 +315,17 @@ pub(super) fn forget_unneeded(
         .query_map([uploads_before], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     // A farm's claim lapses unless one of its listings shows the photo or
-    // one of its orders was delivered with it.
+    // one of its orders was delivered with it; a question's thread keeps
+    // every claim on its photos (questions are never deleted).
     conn.execute(
         "DELETE FROM blob_owners WHERE touched_at < ?1 AND NOT EXISTS (
              SELECT 1 FROM listing_blobs lb JOIN listings l ON l.id = lb.listing_id
              WHERE lb.sha256 = blob_owners.sha256 AND l.farm_id = blob_owners.farm_id)
            AND NOT EXISTS (
              SELECT 1 FROM orders o WHERE o.farm_id = blob_owners.farm_id
-               AND (o.delivery_photo = blob_owners.sha256 OR o.delivery_thumb = blob_owners.sha256))",
+               AND (o.delivery_photo = blob_owners.sha256 OR o.delivery_thumb = blob_owners.sha256))
+           AND NOT EXISTS (
+             SELECT 1 FROM question_blobs qb WHERE qb.sha256 = blob_owners.sha256)",
         [claims_before],
     )?;
     let orphans: Vec<String> = conn
@@ -324,6 +333,7 @@ pub(super) fn forget_unneeded(
             "DELETE FROM blobs WHERE created_at < ?1
                AND NOT EXISTS (SELECT 1 FROM blob_owners o WHERE o.sha256 = blobs.sha256)
                AND NOT EXISTS (SELECT 1 FROM listing_blobs lb WHERE lb.sha256 = blobs.sha256)
+               AND NOT EXISTS (SELECT 1 FROM question_blobs qb WHERE qb.sha256 = blobs.sha256)
                AND NOT EXISTS (SELECT 1 FROM orders o
                                WHERE o.delivery_photo = blobs.sha256 OR o.delivery_thumb = blobs.sha256)
              RETURNING sha256",

@@ -12,6 +12,7 @@
 //! - `rooms` (with each live room's stream key): `room_records`
 //! - `room_events` (and its `sqlite_sequence` row): `room_events`
 //! - `blobs`, `blob_owners`, `blob_uploads`: `blobs`
+//! - `questions`, `question_blobs`: `questions` (called by `records`)
 
 mod accounts;
 mod backend;
@@ -29,6 +30,7 @@ mod one_writer;
 mod operator;
 mod ops;
 mod orders;
+mod questions;
 mod records;
 mod room_events;
 mod room_records;
@@ -73,8 +75,12 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../../../sql/007_routes.sql"),
     ),
     Migration::new(
-        "008_guides.sql",
-        include_str!("../../../sql/008_guides.sql"),
+        "008_questions.sql",
+        include_str!("../../../sql/008_questions.sql"),
+    ),
+    Migration::new(
+        "009_guides.sql",
+        include_str!("../../../sql/009_guides.sql"),
     ),
 ];
 

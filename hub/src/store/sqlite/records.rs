@@ -9,8 +9,9 @@ use crate::store::rules::ops::OpRecords;
 use crate::store::rules::orders::OrderRecords;
 use crate::store::rules::routes::FarmRoutes;
 use farmlive_protocol::api::ChangeBody;
+use farmlive_protocol::questions::QuestionState;
 use farmlive_protocol::{
-    BuyerContact, BuyerId, FarmId, ListingId, ListingState, OrderId, OrderState,
+    BuyerContact, BuyerId, FarmId, ListingId, ListingState, OrderId, OrderState, QuestionId,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -111,6 +112,14 @@ impl OpRecords for SqliteRecords<'_> {
 
     fn is_attachable(&mut self, sha: &str, farm: FarmId) -> Result<bool> {
         super::blobs::BlobStore::is_attachable(self.0, sha, farm)
+    }
+
+    fn load_question(&mut self, id: QuestionId) -> Result<Option<QuestionState>> {
+        super::questions::load_question(self.0, id)
+    }
+
+    fn save_question(&mut self, state: &QuestionState) -> Result<()> {
+        super::questions::save_question(self.0, state)
     }
 }
 

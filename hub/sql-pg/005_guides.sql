@@ -1,4 +1,4 @@
--- Guides (issue 15), as hub/sql/008_guides.sql for SQLite: the courses,
+-- Guides (issue 15), as hub/sql/009_guides.sql for SQLite: the courses,
 -- their texts (JSON), revision and place in the guide sequence. Written by
 -- store/postgres/guides.rs, which takes the table's lock to number a
 -- publish, so readers never see a later number before an earlier one.
@@ -12,4 +12,4 @@ CREATE TABLE guides (
 );
 
 INSERT INTO schema_version (version, applied_at)
-    VALUES (4, (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT);
+    VALUES (5, (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT);
