@@ -80,4 +80,13 @@ pub enum ExpertCommand {
         #[arg(long = "photo", value_name = "FILE")]
         photos: Vec<PathBuf>,
     },
+    /// Publish guides from Markdown files `<id>.<lang>.md` (lang en or
+    /// zh) starting with `# Title`, or the folders holding them; every
+    /// farm's devices get them at their next sync. All are checked before
+    /// any is sent.
+    PublishGuides {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }

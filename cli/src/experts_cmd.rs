@@ -253,5 +253,8 @@ pub fn expert(core: &Core, out: &Output, cmd: ExpertCommand) -> CmdResult {
             }
             Ok(())
         }
+        ExpertCommand::PublishGuides { paths } => {
+            crate::guides_cmd::publish(core, &rt, out, &paths)
+        }
     }
 }

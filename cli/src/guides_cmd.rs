@@ -7,7 +7,7 @@ use crate::hub_cmd::{date, fail};
 use crate::output::{Output, table};
 use crate::{CmdResult, Failure};
 use farmlive_core::Core;
-use farmlive_core::protocol::guides::drafts_from_files;
+use farmlive_core::protocol::guides::{GuideDraft, drafts_from_files};
 use farmlive_core::protocol::{Message, MsgCode};
 use std::path::{Path, PathBuf};
 
@@ -44,16 +44,41 @@ fn guide_files(paths: &[PathBuf]) -> Result<Vec<(String, String)>, Failure> {
     Ok(files)
 }
 
+/// The checked drafts of the guide files `paths` name; nothing if any is bad.
+fn drafts_of(paths: &[PathBuf]) -> Result<Vec<GuideDraft>, Failure> {
+    let files = guide_files(paths)?;
+    if files.is_empty() {
+        return Err(Failure::input("no guide files (<id>.<lang>.md) there"));
+    }
+    drafts_from_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        .map_err(|(what, e)| Failure::input(format!("{what}: {e}; nothing published")))
+}
+
+/// `farmlive expert publish-guides PATH…`: from an expert's device, online.
+pub fn publish(
+    core: &Core,
+    rt: &tokio::runtime::Runtime,
+    out: &Output,
+    paths: &[PathBuf],
+) -> CmdResult {
+    let drafts = drafts_of(paths)?;
+    let published = rt.block_on(core.publish_guides(&drafts))?;
+    if out.json {
+        out.print_json(&published);
+        return Ok(());
+    }
+    for p in &published {
+        let what = if p.changed { "published" } else { "unchanged" };
+        println!("{}: revision {} ({what})", p.id, p.revision);
+    }
+    Ok(())
+}
+
 /// `farmlive hub guides …`
 pub fn run_hub(cmd: GuidesCommand, out: &Output) -> CmdResult {
     match cmd {
         GuidesCommand::Import { paths, store } => {
-            let files = guide_files(&paths)?;
-            if files.is_empty() {
-                return Err(Failure::input("no guide files (<id>.<lang>.md) there"));
-            }
-            let drafts = drafts_from_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-                .map_err(|(what, e)| Failure::input(format!("{what}: {e}; nothing published")))?;
+            let drafts = drafts_of(&paths)?;
             let db = crate::hub_cmd::open(&store)?;
             let published = db.publish_guides(&drafts, false).map_err(fail)?;
             for p in &published {

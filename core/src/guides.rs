@@ -6,7 +6,8 @@ use crate::Core;
 use crate::error::{Error, Result};
 use crate::meta::set_meta;
 use farmlive_protocol::Lang;
-use farmlive_protocol::guides::{Guide, GuidesPage};
+use farmlive_protocol::guides::{Guide, GuideDraft, GuidePublished, GuidesPage, PublishGuide};
+use farmlive_protocol::roles::Capability;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Where the guide cursor is kept in `meta`.
@@ -77,6 +78,29 @@ fn guide_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Guide> {
 }
 
 impl Core {
+    /// Publishes `drafts` (checked first, all of them) from an expert's
+    /// device, online, one guide a request; what each publish did. The
+    /// devices of every farm get them at their next sync, this one too.
+    pub async fn publish_guides(&self, drafts: &[GuideDraft]) -> Result<Vec<GuidePublished>> {
+        self.require(Capability::PublishGuides)?;
+        let drafts = drafts
+            .iter()
+            .map(|d| {
+                d.clone()
+                    .checked()
+                    .map_err(|e| Error::InvalidArgument(e.to_string()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let client = self.hub_client(std::time::Duration::from_secs(30))?;
+        let mut out = Vec::with_capacity(drafts.len());
+        for draft in drafts {
+            let call = farmlive_protocol::api::guides::PUBLISH.call_for(draft.id.as_str());
+            let body = PublishGuide { texts: draft.texts };
+            out.push(client.call(call, &body).await?);
+        }
+        Ok(out)
+    }
+
     /// The guides this device has synced, in `lang` (else English), by
     /// title; readable offline.
     pub fn guides(&self, lang: Lang) -> Result<Vec<GuideView>> {

@@ -67,6 +67,24 @@ pub struct GuidesPage {
     pub more: bool,
 }
 
+/// `PUT /v1/guides/{id}`: a guide's texts, one per language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishGuide {
+    /// At least one; `en` and/or `zh`.
+    pub texts: Vec<GuideText>,
+}
+
+/// The reply to a publish: the guide's revision now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuidePublished {
+    /// The guide.
+    pub id: String,
+    /// Its revision now.
+    pub revision: u64,
+    /// False if it was already published with these texts.
+    pub changed: bool,
+}
+
 /// Why a guide cannot be published.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GuideError {

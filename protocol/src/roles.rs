@@ -43,11 +43,13 @@ pub enum Capability {
     /// Read the open questions of every farm (without the farm) and
     /// answer them, with photos.
     AnswerQuestions,
+    /// Publish guides (the programme's courses) every device reads.
+    PublishGuides,
 }
 
 impl Capability {
     /// Every capability, in matrix order.
-    pub const ALL: [Capability; 10] = [
+    pub const ALL: [Capability; 11] = [
         Capability::ListProduce,
         Capability::UploadPhotos,
         Capability::SetStock,
@@ -58,6 +60,7 @@ impl Capability {
         Capability::ManageDevices,
         Capability::AskExperts,
         Capability::AnswerQuestions,
+        Capability::PublishGuides,
     ];
 
     /// Short words for people and tables.
@@ -73,6 +76,7 @@ impl Capability {
             Capability::ManageDevices => "list and revoke the farm's devices",
             Capability::AskExperts => "ask the experts, follow up, resolve",
             Capability::AnswerQuestions => "read the experts' queue and answer",
+            Capability::PublishGuides => "publish guides",
         }
     }
 
@@ -100,6 +104,9 @@ impl Capability {
             Capability::AnswerQuestions => {
                 "only an expert's device can read the experts' queue and answer questions"
             }
+            Capability::PublishGuides => {
+                "only an expert's device (or the hub's operator) can publish guides"
+            }
         }
     }
 }
@@ -108,12 +115,12 @@ impl Capability {
 pub fn allows(role: Role, capability: Capability) -> bool {
     use Capability::*;
     match role {
-        Role::Farmer => capability != AnswerQuestions,
+        Role::Farmer => !matches!(capability, AnswerQuestions | PublishGuides),
         Role::Agent => matches!(
             capability,
             ListProduce | UploadPhotos | SetStock | AskExperts
         ),
-        Role::Expert => capability == AnswerQuestions,
+        Role::Expert => matches!(capability, AnswerQuestions | PublishGuides),
     }
 }
 
@@ -191,11 +198,12 @@ mod tests {
         assert!(
             Capability::ALL
                 .into_iter()
-                .filter(|c| *c != Capability::AnswerQuestions)
+                .filter(|c| !matches!(c, Capability::AnswerQuestions | Capability::PublishGuides))
                 .all(|c| allows(Role::Farmer, c))
         );
         assert_eq!(table.lines().count(), 2 + Capability::ALL.len());
         assert!(table.contains("| pin listings at a live price | yes | no | no |"));
+        assert!(table.contains("| publish guides | no | no | yes |"));
     }
 
     #[test]
@@ -232,7 +240,10 @@ mod tests {
             .into_iter()
             .filter(|c| allows(Role::Expert, *c))
             .collect();
-        assert_eq!(expert, [Capability::AnswerQuestions]);
+        assert_eq!(
+            expert,
+            [Capability::AnswerQuestions, Capability::PublishGuides]
+        );
         for private in [
             Capability::SeeBuyerContact,
             Capability::ManageDevices,

@@ -5,8 +5,9 @@
 //! built-in one with `farmlive hub guides import` beside the running hub
 //! (the same files again change nothing; a bad file publishes nothing);
 //! the next sync brings both, and with the hub gone the device reads them
-//! all offline, through the core and `farmlive guides`. Only enrolled
-//! devices read guides over the API.
+//! all offline, through the core and `farmlive guides`. An expert's device
+//! publishes one too (`farmlive expert publish-guides`); a farmer's may
+//! not. Only enrolled devices read guides over the API.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
@@ -154,8 +155,47 @@ fn guides_published_on_the_hub_read_offline_on_a_device_that_synced() {
     let (status, _, _) = rt.block_on(api.send(Method::GET, "/v1/guides", None, None, &[]));
     assert_eq!(status, 401);
 
-    // The next sync brings both; then the hub is gone and the phone reads
-    // them offline.
+    // An expert publishes a guide from their device; a farmer's device
+    // may not (refused on the device at once, and by the hub).
+    let expert = hub.device(&rt, &[], Role::Expert, "Dr Chen");
+    let by_expert = tempfile::tempdir().unwrap();
+    std::fs::write(
+        by_expert.path().join("leaf-curl.zh.md"),
+        "# 芒果叶片卷曲怎么办\n\n先看叶背有没有蚜虫。\n",
+    )
+    .unwrap();
+    let as_device = |device: &farmlive_tests::Device, args: &[&str]| {
+        Command::new(bin("farmlive"))
+            .args(args)
+            .env("FARMLIVE_DATA_DIR", device.dir.path())
+            .output()
+            .unwrap()
+    };
+    let expert_dir = by_expert.path().display().to_string();
+    let sent = as_device(&expert, &["expert", "publish-guides", &expert_dir]);
+    assert!(sent.status.success(), "{}", text(&sent));
+    assert!(
+        text(&sent).contains("leaf-curl: revision 1 (published)"),
+        "{}",
+        text(&sent)
+    );
+    let farmer_try = as_device(&phone, &["expert", "publish-guides", &expert_dir]);
+    assert!(!farmer_try.status.success(), "{}", text(&farmer_try));
+    assert!(
+        text(&farmer_try).contains("publish guides"),
+        "{}",
+        text(&farmer_try)
+    );
+    let body = serde_json::json!({ "texts": [{ "lang": "en", "title": "Mine", "body": "x" }] });
+    let (status, _) = rt.block_on(api.call(Method::PUT, "/v1/guides/mine", &phone.token(), body));
+    assert_eq!(status, 403, "a farmer's device may not publish");
+    let bad = serde_json::json!({ "texts": [{ "lang": "fr", "title": "Mine", "body": "x" }] });
+    let (status, reply) =
+        rt.block_on(api.call(Method::PUT, "/v1/guides/mine", &expert.token(), bad));
+    assert_eq!(status, 400, "{reply}");
+
+    // The next sync brings all three; then the hub is gone and the phone
+    // reads them offline.
     phone.sync(&rt);
     hub.stop();
     assert!(
@@ -173,7 +213,13 @@ fn guides_published_on_the_hub_read_offline_on_a_device_that_synced() {
         mangoes.lang, "en",
         "a guide not written in Chinese comes in English"
     );
-    assert_eq!(phone.core.guides(Lang::Zh).unwrap().len(), 4);
+    assert_eq!(phone.core.guides(Lang::Zh).unwrap().len(), 5);
+    let leaf = phone.core.guide("leaf-curl", Lang::En).unwrap().unwrap();
+    assert_eq!(
+        (leaf.lang.as_str(), leaf.title.as_str()),
+        ("zh", "芒果叶片卷曲怎么办"),
+        "a guide only in Chinese is read in Chinese"
+    );
     let cli = |args: &[&str], lang: &str| {
         Command::new(bin("farmlive"))
             .args(args)

@@ -103,7 +103,7 @@ pub mod blobs {
 /// Guides: every device syncs the programme's courses to read offline.
 pub mod guides {
     use super::*;
-    use crate::guides::GuidesPage;
+    use crate::guides::{GuidePublished, GuidesPage, PublishGuide};
 
     /// Guides published after a sequence number (query `after`, `limit`
     /// up to [`crate::guides::GUIDES_PAGE_MAX`]); any enrolled device.
@@ -111,6 +111,13 @@ pub mod guides {
         Method::Get,
         "/v1/guides",
         &[E::Invalid, E::TokenExpired, E::DeviceRevoked],
+    );
+    /// Publishes the guide `{id}` (new, or new texts raising its
+    /// revision; the same texts again change nothing); an expert's device.
+    pub const PUBLISH: Endpoint<PublishGuide, GuidePublished, str> = Endpoint::new(
+        Method::Put,
+        "/v1/guides/{id}",
+        &[E::Invalid, E::Forbidden, E::TokenExpired, E::DeviceRevoked],
     );
 }
 
