@@ -269,6 +269,9 @@ pub fn run(args: &DemoArgs) -> CmdResult {
         let line = crate::demo_experts::question(&rt, &hub, &farmer, &dir, LEAF, CUPS)?;
         Ok(((), line))
     })?;
+    t.step("the programme's guides, offline", || {
+        Ok(((), crate::demo_experts::guides(&farmer)?))
+    })?;
     println!();
     Output::new(false).listings(&farmer.listings(&ListingFilter::default())?);
     println!();

@@ -60,3 +60,15 @@ pub fn question(
         None => "the answer did not reach the phone".into(),
     })
 }
+
+/// The guides the farmer's phone synced (every hub ships three), read
+/// from its own database: their titles in Chinese.
+pub fn guides(farmer: &Core) -> Result<String, Failure> {
+    let guides = farmer.guides(farmlive_core::protocol::Lang::Zh)?;
+    let titles: Vec<String> = guides.iter().map(|g| format!("《{}》", g.title)).collect();
+    Ok(format!(
+        "{} guides on the phone, readable offline: {}",
+        guides.len(),
+        titles.join(" ")
+    ))
+}
