@@ -423,20 +423,6 @@ pub fn is_overdue(status: OrderStatus, placed_at: UnixMillis, now: UnixMillis) -
 /// still waiting to ship.
 pub const SHIP_REMINDER_HOURS: [u32; 2] = [12, 2];
 
-/// The reminders ([`SHIP_REMINDER_HOURS`]) whose moment falls after `from`
-/// and at or before `to`, for an order placed at `placed_at`: what a timer
-/// that last looked at `from` and looks now at `to` must send, each once.
-pub fn reminders_between(placed_at: UnixMillis, from: UnixMillis, to: UnixMillis) -> Vec<u32> {
-    let due = ship_by(placed_at);
-    SHIP_REMINDER_HOURS
-        .into_iter()
-        .filter(|h| {
-            let at = due - i64::from(*h) * 3_600_000;
-            from < at && at <= to
-        })
-        .collect()
-}
-
 /// The reminder a device gives now for an order placed at `placed_at` that
 /// still waits to ship, when the reminders `given` were given before: the
 /// most urgent of the [`SHIP_REMINDER_HOURS`] whose moment has passed and
@@ -634,18 +620,6 @@ mod tests {
         assert_eq!(reminder_now(0, 70 * hour, &[12]), (Some(2), vec![2]));
         assert_eq!(reminder_now(0, 71 * hour, &[]), (Some(2), vec![12, 2]));
         assert_eq!(reminder_now(0, 73 * hour, &[]), (None, vec![12, 2]));
-        assert_eq!(reminders_between(0, 0, 59 * hour), Vec::<u32>::new());
-        assert_eq!(reminders_between(0, 59 * hour, 60 * hour), [12]);
-        assert_eq!(reminders_between(0, 60 * hour, 70 * hour), [2]);
-        assert_eq!(
-            reminders_between(0, 0, 80 * hour),
-            [12, 2],
-            "a device away all along"
-        );
-        assert_eq!(
-            reminders_between(0, 70 * hour, 80 * hour),
-            Vec::<u32>::new()
-        );
     }
 
     fn non_contact_order() -> OrderState {
