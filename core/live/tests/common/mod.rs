@@ -214,5 +214,15 @@ pub fn decodes(file: &Path) -> bool {
         .args(["-f", "null", "-"])
         .output()
         .unwrap();
-    out.status.success() && out.stderr.is_empty()
+    let clean = out.status.success() && out.stderr.is_empty();
+    if !clean {
+        // What ffmpeg objected to, so that a failure says why.
+        eprintln!(
+            "ffmpeg decoding {}: {}\n{}",
+            file.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    clean
 }
