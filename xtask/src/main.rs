@@ -199,7 +199,12 @@ fn shells_over(
                     .map(|h| h.code)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        swift::test(&lib_dir, &hub.for_farm("Swift test farm")?, &model_codes)?;
+        swift::test(
+            &lib_dir,
+            &hub.for_farm("Swift test farm")?,
+            &model_codes,
+            &hub.expert_code()?,
+        )?;
     }
     Ok(())
 }

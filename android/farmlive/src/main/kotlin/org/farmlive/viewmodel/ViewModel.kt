@@ -43,10 +43,12 @@ data class UiError(val reason: String, val key: String? = null, val hubCode: Str
 object ErrorKeys {
     /** The stock field is not a whole number. */
     const val STOCK_NOT_A_NUMBER = "error_stock_not_a_number"
-    /** A required field (carrier, tracking, cancel reason, code) is empty. */
+    /** A required field (carrier, tracking, cancel reason, code, a question's text, crop or region) is empty. */
     const val REQUIRED = "error_required"
     /** An action the order's status does not allow. */
     const val NOT_NOW = "error_not_now"
+    /** Something (a guide, a question) this phone has not synced yet. */
+    const val NOT_SYNCED = "error_not_synced"
 }
 
 /**
