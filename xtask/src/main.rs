@@ -199,11 +199,14 @@ fn shells_over(
                     .map(|h| h.code)
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let expert_codes = (0..swift::MODEL_EXPERTS)
+            .map(|_| hub.expert_code())
+            .collect::<Result<Vec<_>, _>>()?;
         swift::test(
             &lib_dir,
             &hub.for_farm("Swift test farm")?,
             &model_codes,
-            &hub.expert_code()?,
+            &expert_codes,
         )?;
     }
     Ok(())
