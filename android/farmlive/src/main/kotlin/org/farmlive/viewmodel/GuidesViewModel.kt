@@ -60,7 +60,7 @@ class GuidesViewModel(
     /** Reads the list again, and the open guide (a sync may have brought a new revision of it). */
     suspend fun refresh() {
         val openId = mutable.value.open?.id
-        val read = core.call(io, ::fail) { guides(language) to openId?.let { guide(it, language) } }
+        val read = core.call(io, ::fail, language) { guides(language) to openId?.let { guide(it, language) } }
         if (read == null) return mutable.update { it.copy(loading = false) }
         val (guides, open) = read
         mutable.update {
@@ -76,7 +76,7 @@ class GuidesViewModel(
      */
     suspend fun open(id: String): Guide? {
         mutable.update { it.copy(error = null) }
-        val guide = core.call(io, ::fail) { guide(id, language) } ?: run {
+        val guide = core.call(io, ::fail, language) { guide(id, language) } ?: run {
             if (mutable.value.error == null) {
                 fail(UiError.input(ErrorKeys.NOT_SYNCED, "this guide is not on this phone yet: sync first"))
             }

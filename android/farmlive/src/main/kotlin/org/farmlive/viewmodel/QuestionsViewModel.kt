@@ -83,7 +83,7 @@ class QuestionsViewModel(
 
     /** Reads the questions, the open one's thread and the hotline again. */
     suspend fun refresh() {
-        val read = core.call(io, ::fail) { questions() to hotline() }
+        val read = core.call(io, ::fail, language) { questions() to hotline() }
         if (read == null) return mutable.update { it.copy(loading = false) }
         val (questions, hotline) = read
         mutable.update { now ->
@@ -107,7 +107,7 @@ class QuestionsViewModel(
         val draft = QuestionDraft(form.farm?.trim()?.ifEmpty { null }, form.text.trim(), form.crop.trim(),
             form.region.trim(), form.photoPaths)
         val asked = try {
-            core.call(io, ::fail) { askQuestion(draft) }
+            core.call(io, ::fail, language) { askQuestion(draft) }
         } finally {
             mutable.update { it.copy(asking = false) }
         }
@@ -117,7 +117,7 @@ class QuestionsViewModel(
     /** Opens question [id] with its thread. */
     suspend fun open(id: String): Question? {
         mutable.update { it.copy(error = null) }
-        val question = core.call(io, ::fail) { question(id) } ?: return null
+        val question = core.call(io, ::fail, language) { question(id) } ?: return null
         mutable.update { it.copy(open = question) }
         return question
     }
@@ -143,7 +143,7 @@ class QuestionsViewModel(
      * Returns the new ones.
      */
     suspend fun checkAnswers(): List<AnswerNotice> {
-        val fresh = core.call(io, ::fail) { newAnswers(language) }.orEmpty()
+        val fresh = core.call(io, ::fail, language) { newAnswers(language) }.orEmpty()
         if (fresh.isNotEmpty()) mutable.update { it.copy(notices = it.notices + fresh) }
         refresh()
         return fresh
@@ -165,7 +165,7 @@ class QuestionsViewModel(
 
     private suspend fun act(block: suspend FarmLive.() -> Question): Question? {
         mutable.update { it.copy(error = null) }
-        val question = core.call(io, ::fail, block) ?: return null
+        val question = core.call(io, ::fail, language, block) ?: return null
         mutable.update { if (it.open?.id == question.id) it.copy(open = question) else it }
         refresh()
         return question

@@ -53,17 +53,19 @@ object ErrorKeys {
 
 /**
  * Runs [block] on [io] (blocking SQLite and file work stays off the caller's
- * thread) and turns a [FarmLiveException] into a [UiError] for [onError].
+ * thread) and turns a [FarmLiveException] into a [UiError] in [language]
+ * (the default locale's unless given) for [onError].
  * Returns the value, or `null` after an error.
  */
 internal suspend fun <T> FarmLive.call(
     io: CoroutineDispatcher,
     onError: (UiError) -> Unit,
+    language: String = Locale.getDefault().toLanguageTag(),
     block: suspend FarmLive.() -> T,
 ): T? = try {
     withContext(io) { block() }
 } catch (e: FarmLiveException) {
-    onError(UiError.of(e))
+    onError(UiError.of(e, language))
     null
 }
 
