@@ -76,14 +76,14 @@ class GuidesViewModel(
      */
     suspend fun open(id: String): Guide? {
         mutable.update { it.copy(error = null) }
-        val guide = core.call(io, ::fail, language) { guide(id, language) } ?: run {
+        val found = core.call(io, ::fail, language) { guide(id, language) } ?: run {
             if (mutable.value.error == null) {
                 fail(UiError.input(ErrorKeys.NOT_SYNCED, "this guide is not on this phone yet: sync first"))
             }
             return null
         }
-        mutable.update { it.copy(open = guide, blocks = blocks(guide.body)) }
-        return guide
+        mutable.update { it.copy(open = found, blocks = blocks(found.body)) }
+        return found
     }
 
     /** Back to the list. */

@@ -117,9 +117,9 @@ class QuestionsViewModel(
     /** Opens question [id] with its thread. */
     suspend fun open(id: String): Question? {
         mutable.update { it.copy(error = null) }
-        val question = core.call(io, ::fail, language) { question(id) } ?: return null
-        mutable.update { it.copy(open = question) }
-        return question
+        val found = core.call(io, ::fail, language) { question(id) } ?: return null
+        mutable.update { it.copy(open = found) }
+        return found
     }
 
     /** Back to the list. */
