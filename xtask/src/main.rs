@@ -199,7 +199,15 @@ fn shells_over(
                     .map(|h| h.code)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        swift::test(&lib_dir, &hub.for_farm("Swift test farm")?, &model_codes)?;
+        let expert_codes = (0..swift::MODEL_EXPERTS)
+            .map(|_| hub.expert_code())
+            .collect::<Result<Vec<_>, _>>()?;
+        swift::test(
+            &lib_dir,
+            &hub.for_farm("Swift test farm")?,
+            &model_codes,
+            &expert_codes,
+        )?;
     }
     Ok(())
 }

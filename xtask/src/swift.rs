@@ -228,19 +228,29 @@ fn swift(lib_dir: &Path, args: &str, env: &str) -> Result<(), String> {
 
 /// How many farmer codes (one farm each) the view-model tests need
 /// (`ModelHub.Code` in Tests/FarmLiveKitTests/ModelTestSupport.swift).
-pub const MODEL_FARMS: usize = 5;
+pub const MODEL_FARMS: usize = 7;
+
+/// How many expert codes the view-model tests need (`ModelHub.ExpertCode`).
+pub const MODEL_EXPERTS: usize = 2;
 
 /// Runs the XCTest tests against the library in `lib_dir`, with the hub in
 /// `hub` and `model_codes` (more one-time farmer codes, in
-/// FARMLIVE_MODEL_CODES) for the view-model tests. Fails (never skips) when
+/// FARMLIVE_MODEL_CODES) and one-time expert codes (FARMLIVE_EXPERT_CODES) for
+/// the view-model tests. Fails (never skips) when
 /// the Swift toolchain cannot be set up.
-pub fn test(lib_dir: &Path, hub: &HubFor, model_codes: &[String]) -> Result<(), String> {
+pub fn test(
+    lib_dir: &Path,
+    hub: &HubFor,
+    model_codes: &[String],
+    expert_codes: &[String],
+) -> Result<(), String> {
     let chroot = ensure_chroot().map_err(|e| {
         format!("cannot set up Swift (a debootstrap chroot of Debian trixie with swiftlang): {e}")
     })?;
     stage_bin(&chroot, &hub.bin)?;
     let mut vars = hub.vars(CHROOT_BIN).to_vec();
     vars.push(("FARMLIVE_MODEL_CODES", model_codes.join(" ")));
+    vars.push(("FARMLIVE_EXPERT_CODES", expert_codes.join(" ")));
     let env = shell_env(&vars)?;
     swift(lib_dir, "test", &env).map_err(|e| format!("Swift tests failed: {e}"))
 }

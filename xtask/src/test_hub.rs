@@ -13,6 +13,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+/// The experts' hotline the test hub is started with, for the apps'
+/// questions screens to show (FARMLIVE_HUB_HOTLINE).
+pub const HOTLINE: &str = "400-820-8820";
+
 /// A hub process serving on loopback.
 pub struct TestHub {
     child: Child,
@@ -39,11 +43,12 @@ pub struct HubFor {
 impl HubFor {
     /// The variables the tests read, with the binary at `bin` (where the
     /// tests see it: the host path, or its path inside the Swift chroot).
-    pub fn vars(&self, bin: &str) -> [(&'static str, String); 3] {
+    pub fn vars(&self, bin: &str) -> [(&'static str, String); 4] {
         [
             ("FARMLIVE_HUB_URL", self.url.clone()),
             ("FARMLIVE_HUB_CODE", self.code.clone()),
             ("FARMLIVE_BIN", bin.to_owned()),
+            ("FARMLIVE_HUB_HOTLINE", HOTLINE.to_owned()),
         ]
     }
 }
@@ -65,6 +70,7 @@ impl TestHub {
         let db = dir.join("hub.db");
         let mut child = Command::new(&bin)
             .args(["hub", "--listen", "127.0.0.1:0", "--farm", "xtask"])
+            .args(["--hotline", HOTLINE])
             .arg("--db")
             .arg(&db)
             .stdout(Stdio::piped())
@@ -109,8 +115,25 @@ impl TestHub {
 
     /// A fresh farmer enrolment code for `farm`, for one language's tests.
     pub fn for_farm(&self, farm: &str) -> Result<HubFor, String> {
+        Ok(HubFor {
+            url: self.url.clone(),
+            code: self.mint(&["--farm", farm, "--role", "farmer"])?,
+            bin: self.bin.clone(),
+            db: self.db.clone(),
+        })
+    }
+
+    /// A fresh expert enrolment code (an expert serves every farm), for the
+    /// Swift questions test, which cannot reach the hub's database.
+    pub fn expert_code(&self) -> Result<String, String> {
+        self.mint(&["--role", "expert"])
+    }
+
+    /// `farmlive hub enrol-code ARGS` on the hub's database: the code.
+    fn mint(&self, args: &[&str]) -> Result<String, String> {
         let out = Command::new(&self.bin)
-            .args(["hub", "enrol-code", "--farm", farm, "--role", "farmer"])
+            .args(["hub", "enrol-code"])
+            .args(args)
             .arg("--db")
             .arg(&self.db)
             .stderr(Stdio::inherit())
@@ -120,12 +143,7 @@ impl TestHub {
         if !out.status.success() || code.is_empty() {
             return Err(format!("minting an enrolment code failed ({})", out.status));
         }
-        Ok(HubFor {
-            url: self.url.clone(),
-            code,
-            bin: self.bin.clone(),
-            db: self.db.clone(),
-        })
+        Ok(code)
     }
 }
 

@@ -1,5 +1,5 @@
 // The thin SwiftUI app shell. Every screen is a view over a FarmLiveKit view
-// model (EnrolModel, ListingsModel, SyncModel, OrdersModel), which holds the
+// model (EnrolModel, ListingsModel, SyncModel, OrdersModel, GuidesModel), which holds the
 // state and the logic and is tested on Linux against the real core; these
 // SwiftUI files are NOT compiled or tested here (SwiftUI exists only on Apple
 // platforms), so they stay bindings with no logic of their own. Words come
@@ -41,8 +41,8 @@ struct RootView: View {
 
     var body: some View {
         if let enrol = model.enrol, let listings = model.listings, let sync = model.sync,
-           let orders = model.orders {
-            MainView(enrol: enrol, listings: listings, sync: sync, orders: orders, texts: model.texts)
+           let orders = model.orders, let guides = model.guides {
+            MainView(enrol: enrol, listings: listings, sync: sync, orders: orders, guides: guides, texts: model.texts)
         } else if let error = model.error {
             Text(error).padding()
         } else {
@@ -59,6 +59,7 @@ struct MainView: View {
     let listings: ListingsModel
     @ObservedObject var sync: SyncModel
     let orders: OrdersModel
+    let guides: GuidesModel
     let texts: Texts
 
     var body: some View {
@@ -74,6 +75,8 @@ struct MainView: View {
                     .tabItem { Label(texts.string("tab_orders"), systemImage: "shippingbox") }
                 SyncView(model: sync, texts: texts)
                     .tabItem { Label(texts.string("tab_sync"), systemImage: "arrow.triangle.2.circlepath") }
+                LearnView(model: guides, texts: texts)
+                    .tabItem { Label(texts.string("tab_learn"), systemImage: "book") }
             }
         }
     }
@@ -88,6 +91,7 @@ final class AppModel: ObservableObject {
     @Published var listings: ListingsModel?
     @Published var sync: SyncModel?
     @Published var orders: OrdersModel?
+    @Published var guides: GuidesModel?
     let texts = Texts.current
     private var pathMonitor: NWPathMonitor?
 
@@ -103,6 +107,9 @@ final class AppModel: ObservableObject {
             listings = ListingsModel(core: core, texts: texts)
             sync = SyncModel(core: core, texts: texts)
             orders = OrdersModel(core: core, texts: texts)
+            let guides = GuidesModel(core: core, texts: texts)
+            if let sync { guides.follow(sync) }
+            self.guides = guides
             Task.detached {
                 for await line in try logLines(minLevel: .info) {
                     print("FarmLive \(line.target): \(line.message)")
@@ -143,6 +150,7 @@ final class AppModel: ObservableObject {
 
     /// After a background sync: the screens read what it changed.
     func afterBackgroundSync() async {
+        await guides?.refresh()
         await listings?.refresh()
         await orders?.refresh()
         await sync?.refresh()

@@ -32,7 +32,9 @@ final class LocalizationTests: ModelTestCase {
         }
         // Every key a model asks for exists in both tables (no key shown raw).
         for key in ["unit_jin", "money_cny", "countdown_hours", "order_step_ship", "sync_progress",
-                    ErrorKeys.required, ErrorKeys.stockNotANumber, "error_enrol_again"] {
+                    ErrorKeys.required, ErrorKeys.stockNotANumber, "error_enrol_again", ErrorKeys.notSynced,
+                    "question_status_open", "question_status_answered", "question_status_resolved",
+                    "tab_learn", "learn_empty"] {
             XCTAssertNotNil(enTable[key], key)
             XCTAssertNotNil(zhTable[key], key)
         }

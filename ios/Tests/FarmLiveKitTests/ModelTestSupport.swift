@@ -6,15 +6,24 @@ import FarmLiveKit
 /// The hub `cargo xtask shells` starts on loopback, as the view-model tests
 /// see it: its URL, the `farmlive` binary (to play buyers) and one-time
 /// farmer codes, each for a farm of its own (FARMLIVE_MODEL_CODES, separated
-/// by spaces), so no two tests' orders meet.
+/// by spaces), so no two tests' orders meet, and one-time expert codes
+/// (FARMLIVE_EXPERT_CODES) for the tests that play an expert's device.
 struct ModelHub {
     let url: String
     let bin: String
     let codes: [String]
+    let expertCodes: [String]
+    /// The experts' hotline the hub was started with.
+    let hotline: String
 
     /// Indexes into `codes`: one per test that enrols.
     enum Code: Int {
-        case enrol = 0, sync, flow, conflict, background
+        case enrol = 0, sync, flow, conflict, background, guides, questions
+    }
+
+    /// Indexes into `expertCodes`: one per test that enrols an expert.
+    enum ExpertCode: Int {
+        case guides = 0, questions
     }
 
     /// The hub, or a failure saying how to run the tests.
@@ -26,7 +35,25 @@ struct ModelHub {
                 + "through `cargo xtask shells swift`, which starts a hub on loopback")
             throw CancellationError()
         }
-        return ModelHub(url: url, bin: bin, codes: codes.split(separator: " ").map(String.init))
+        return ModelHub(url: url, bin: bin, codes: codes.split(separator: " ").map(String.init),
+                        expertCodes: (env["FARMLIVE_EXPERT_CODES"] ?? "").split(separator: " ").map(String.init),
+                        hotline: env["FARMLIVE_HUB_HOTLINE"] ?? "")
+    }
+
+    /// An expert's device with its data in `dir`, enrolled with expert code
+    /// `which` as "Dr Chen"; run `expert(dir, ...)` as it afterwards.
+    func enrolExpert(_ dir: URL, _ which: ExpertCode) throws {
+        guard expertCodes.indices.contains(which.rawValue) else {
+            XCTFail("FARMLIVE_EXPERT_CODES has no code #\(which.rawValue)")
+            throw CancellationError()
+        }
+        try expert(dir, "enrol", "--hub", url, "--code", expertCodes[which.rawValue], "--name", "Dr Chen")
+    }
+
+    /// Runs `farmlive ...` as the expert's device with its data in `dir`.
+    @discardableResult
+    func expert(_ dir: URL, _ args: String...) throws -> String {
+        try farmlive(["--data-dir", dir.appendingPathComponent("expert").path] + args)
     }
 
     func code(_ which: Code) throws -> String {
@@ -40,16 +67,22 @@ struct ModelHub {
     /// Runs `farmlive buyer ...` with the buyer's data in `dir`; returns its output.
     @discardableResult
     func buyer(_ dir: URL, _ args: String...) throws -> String {
+        try farmlive(["--data-dir", dir.appendingPathComponent("buyer").path, "buyer", "--hub", url] + args)
+    }
+
+    /// Runs the `farmlive` binary; returns its output (a failure if it fails).
+    @discardableResult
+    func farmlive(_ args: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: bin)
-        process.arguments = ["--data-dir", dir.appendingPathComponent("buyer").path, "buyer", "--hub", url] + args
+        process.arguments = args
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
         let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "farmlive buyer \(args.joined(separator: " ")): \(out)")
+        XCTAssertEqual(process.terminationStatus, 0, "farmlive \(args.joined(separator: " ")): \(out)")
         return out
     }
 

@@ -56,8 +56,11 @@ public struct UiError: Equatable, Sendable {
 public enum ErrorKeys {
     /// The stock field is not a whole number.
     public static let stockNotANumber = "error_stock_not_a_number"
-    /// A required field (carrier, tracking, cancel reason, code) is empty.
+    /// A required field (carrier, tracking, cancel reason, code, a
+    /// question's text, crop or region) is empty.
     public static let required = "error_required"
+    /// Something (a guide, a question) this phone has not synced yet.
+    public static let notSynced = "error_not_synced"
 }
 
 /// What every model shares: change notification. Subclasses keep their

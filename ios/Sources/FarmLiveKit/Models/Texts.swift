@@ -76,6 +76,15 @@ public struct Texts: @unchecked Sendable {
         }
     }
 
+    /// "Waiting for an expert", "专家已回复", …
+    public func status(_ status: QuestionStatus) -> String {
+        switch status {
+        case .open: return string("question_status_open")
+        case .answered: return string("question_status_answered")
+        case .resolved: return string("question_status_resolved")
+        }
+    }
+
     /// The button for a step: "Accept", "接单", …
     public func step(_ step: OrderStep) -> String {
         string("order_step_\(step.rawValue)")

@@ -4,7 +4,7 @@ import android.content.Intent
 import android.os.Bundle
 import android.widget.Button
 
-/** Home: enrol, listings, a new listing, sync, orders, go live. */
+/** Home: enrol, listings, a new listing, sync, orders, go live, learn. */
 class MainActivity : ScopedActivity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -16,6 +16,7 @@ class MainActivity : ScopedActivity() {
             R.string.home_sync to SyncActivity::class.java,
             R.string.home_orders to OrdersActivity::class.java,
             R.string.home_go_live to GoLiveActivity::class.java,
+            R.string.home_learn to LearnActivity::class.java,
         )) {
             buttons.add(Button(this).apply {
                 setText(label)

@@ -108,6 +108,7 @@ abstract class ScopedActivity : Activity() {
         ErrorKeys.STOCK_NOT_A_NUMBER -> getString(R.string.error_stock_not_a_number)
         ErrorKeys.REQUIRED -> getString(R.string.error_required)
         ErrorKeys.NOT_NOW -> getString(R.string.error_not_now)
+        ErrorKeys.NOT_SYNCED -> getString(R.string.error_not_synced)
         else -> error.reason
     }
 

@@ -139,7 +139,7 @@ class ListingsViewModel(
 
     private suspend fun change(block: suspend FarmLive.() -> Listing): Listing? {
         mutable.update { it.copy(error = null) }
-        return core.call(io, ::fail, block)?.also { refresh() }
+        return core.call(io, ::fail, block = block)?.also { refresh() }
     }
 
     private fun fail(e: UiError) = mutable.update { it.copy(error = e) }

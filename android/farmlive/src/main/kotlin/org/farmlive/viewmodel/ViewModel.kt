@@ -43,25 +43,29 @@ data class UiError(val reason: String, val key: String? = null, val hubCode: Str
 object ErrorKeys {
     /** The stock field is not a whole number. */
     const val STOCK_NOT_A_NUMBER = "error_stock_not_a_number"
-    /** A required field (carrier, tracking, cancel reason, code) is empty. */
+    /** A required field (carrier, tracking, cancel reason, code, a question's text, crop or region) is empty. */
     const val REQUIRED = "error_required"
     /** An action the order's status does not allow. */
     const val NOT_NOW = "error_not_now"
+    /** Something (a guide, a question) this phone has not synced yet. */
+    const val NOT_SYNCED = "error_not_synced"
 }
 
 /**
  * Runs [block] on [io] (blocking SQLite and file work stays off the caller's
- * thread) and turns a [FarmLiveException] into a [UiError] for [onError].
+ * thread) and turns a [FarmLiveException] into a [UiError] in [language]
+ * (the default locale's unless given) for [onError].
  * Returns the value, or `null` after an error.
  */
 internal suspend fun <T> FarmLive.call(
     io: CoroutineDispatcher,
     onError: (UiError) -> Unit,
+    language: String = Locale.getDefault().toLanguageTag(),
     block: suspend FarmLive.() -> T,
 ): T? = try {
     withContext(io) { block() }
 } catch (e: FarmLiveException) {
-    onError(UiError.of(e))
+    onError(UiError.of(e, language))
     null
 }
 

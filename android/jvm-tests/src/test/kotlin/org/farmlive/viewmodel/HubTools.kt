@@ -35,6 +35,19 @@ class HubTools(private val dir: File) {
     fun code(farm: String): String =
         farmlive("hub", "enrol-code", "--farm", farm, "--role", "farmer", "--db", env("FARMLIVE_HUB_DB")).trim()
 
+    /** The experts' hotline the hub was started with (`cargo xtask shells` passes `--hotline`). */
+    val hotline: String get() = env("FARMLIVE_HUB_HOTLINE")
+
+    /** A fresh one-time expert code (an expert serves every farm, so no farm is named). */
+    fun expertCode(): String =
+        farmlive("hub", "enrol-code", "--role", "expert", "--db", env("FARMLIVE_HUB_DB")).trim()
+
+    /**
+     * Runs `farmlive ...` as an expert's device with its own data folder
+     * (enrol it first: `expert("enrol", "--hub", url, "--code", expertCode(), "--name", "Dr Chen")`).
+     */
+    fun expert(vararg args: String): String = farmlive("--data-dir", File(dir, "expert").path, *args)
+
     /** Removes a device as the hub's operator would. */
     fun revoke(deviceId: String) {
         farmlive("hub", "devices", "revoke", deviceId, "--db", env("FARMLIVE_HUB_DB"))
@@ -43,4 +56,18 @@ class HubTools(private val dir: File) {
     /** Runs `farmlive buyer ...` as a buyer with their own data folder. */
     fun buyer(vararg args: String): String =
         farmlive("--data-dir", File(dir, "buyer").path, "buyer", "--hub", url, *args)
+}
+
+/**
+ * Polls [read] until it gives a value, for at most 30 s: a view model's
+ * watcher (`refreshAfterSyncs`) runs on the test's own thread between its
+ * suspensions, so the test yields while it waits.
+ */
+suspend fun <T : Any> waitFor(what: String, read: () -> T?): T {
+    val deadline = System.currentTimeMillis() + 30_000
+    while (System.currentTimeMillis() < deadline) {
+        read()?.let { return it }
+        kotlinx.coroutines.delay(50)
+    }
+    throw AssertionError("$what did not come within 30 s")
 }

@@ -12,7 +12,9 @@ import android.view.TextureView
 import android.view.View
 import android.view.WindowManager
 import android.widget.EditText
+import android.widget.LinearLayout
 import android.widget.ListView
+import android.widget.TextView
 import java.io.File
 import java.nio.ByteBuffer
 import java.net.HttpURLConnection
@@ -133,6 +135,23 @@ abstract class AppFlows : RoboScreens() {
         until("synced") { sync.text("sync.pending") == sync.getString(R.string.sync_pending, 0L) && sync.tagged<View>("sync.now").isEnabled }
         assertTrue(sync.text("sync.last"), sync.text("sync.last") != sync.getString(R.string.sync_never))
         checkChinese(zh, sync, "PM", "AM")
+
+        // The hub's guides came with the sync: the Learn screen lists them and opens one.
+        val learn = open(LearnActivity::class.java)
+        val guides = learn.tagged<ListView>("learn.list")
+        until("the guides", { rowsOf(guides).joinToString(" | ") }) { (guides.adapter?.count ?: 0) >= 3 }
+        val priceTitle = if (zh) "直播中怎么定价" else "Price on air"
+        val at = rowsOf(guides).indexOf(priceTitle)
+        assertTrue(rowsOf(guides).joinToString(" | "), at >= 0)
+        guides.performItemClick(null, at, 0)
+        // The reader replaces the list once the guide is read: look its views up without failing before.
+        val shownNow = { tag: String -> learn.window.decorView.findViewWithTag<View>(tag) }
+        until("the guide opens") {
+            (shownNow("learn.title") as? TextView)?.text?.toString() == priceTitle &&
+                ((shownNow("learn.reader") as? LinearLayout)?.childCount ?: 0) > 5
+        }
+        learn.tagged<View>("learn.back").performClick()
+        until("back to the list") { guides.rootView === learn.window.decorView }
 
         goLive(zh, title)
 

@@ -1,0 +1,79 @@
+package org.farmlive.app
+
+import android.graphics.Typeface
+import android.os.Bundle
+import android.widget.ArrayAdapter
+import android.widget.Button
+import android.widget.LinearLayout
+import android.widget.ListView
+import android.widget.ScrollView
+import android.widget.TextView
+import kotlinx.coroutines.launch
+import org.farmlive.ffi.Guide
+import org.farmlive.viewmodel.GuideBlock
+import org.farmlive.viewmodel.GuidesState
+import org.farmlive.viewmodel.GuidesViewModel
+
+/**
+ * "Learn": the programme's guides, synced from the hub and read offline
+ * ([GuidesViewModel]). Tap a guide to read it; "Back" returns to the list. The
+ * list reads again on resume, so a sync made on the sync screen (or in the
+ * background) shows here.
+ */
+class LearnActivity : ScopedActivity() {
+    private lateinit var empty: TextView
+    private lateinit var list: ListView
+    private lateinit var listScreen: LinearLayout
+    private lateinit var reader: LinearLayout
+    private lateinit var readerScreen: ScrollView
+    private var vm: GuidesViewModel? = null
+    private var guides: List<Guide> = emptyList()
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        empty = TextView(this).apply { tag = "learn.empty" }
+        list = ListView(this).apply { tag = "learn.list" }
+        list.setOnItemClickListener { _, _, position, _ -> vm?.let { m -> scope.launch { m.open(guides[position].id) } } }
+        listScreen = headerOverList(list, empty)
+        reader = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL; tag = "learn.reader" }
+        val back = Button(this).apply { setText(R.string.back); tag = "learn.back"; setOnClickListener { vm?.close() } }
+        readerScreen = scrollingColumn(back, reader)
+        setContentView(listScreen)
+        withCore { core ->
+            val model = GuidesViewModel(core).also { vm = it }
+            model.state.collect { render(it) }
+        }
+    }
+
+    override fun onResume() {
+        super.onResume()
+        vm?.let { scope.launch { it.refresh() } }
+    }
+
+    private fun render(s: GuidesState) {
+        if (vm != null && s.loading) scope.launch { vm?.refresh() }
+        guides = s.guides
+        empty.text = if (!s.loading && s.guides.isEmpty()) getString(R.string.learn_empty) else ""
+        list.adapter = ArrayAdapter(this, android.R.layout.simple_list_item_1, s.guides.map { it.title })
+        val open = s.open
+        if (open == null) {
+            if (readerScreen.parent != null || listScreen.parent == null) setContentView(listScreen)
+        } else {
+            reader.removeAllViews()
+            reader.addView(TextView(this).apply { text = open.title; tag = "learn.title"; setTypeface(typeface, Typeface.BOLD); textSize = 22f })
+            for (block in s.blocks) {
+                reader.addView(TextView(this).apply {
+                    text = when (block) {
+                        is GuideBlock.Heading -> block.text.also { setTypeface(typeface, Typeface.BOLD); textSize = 18f }
+                        is GuideBlock.Paragraph -> block.text
+                        // A bullet reads the same in both languages.
+                        is GuideBlock.Item -> "• ${block.text}"
+                    }
+                    setPadding(0, 8, 0, 8)
+                })
+            }
+            if (readerScreen.parent == null) setContentView(readerScreen)
+        }
+        s.error?.let { show(it); vm?.dismissError() }
+    }
+}

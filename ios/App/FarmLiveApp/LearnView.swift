@@ -1,0 +1,51 @@
+import FarmLiveKit
+import SwiftUI
+
+/// "Learn": the programme's guides, synced from the hub and read offline;
+/// a binding to GuidesModel (which refreshes after each sync it follows).
+struct LearnView: View {
+    @ObservedObject var model: GuidesModel
+    let texts: Texts
+
+    var body: some View {
+        NavigationView {
+            List(model.state.guides, id: \.id) { guide in
+                NavigationLink(guide.title) {
+                    GuideView(model: model)
+                        .task { await model.open(guide.id) }
+                        .onDisappear { model.close() }
+                }
+            }
+            .overlay {
+                if !model.state.loading && model.state.guides.isEmpty {
+                    Text(texts.string("learn_empty")).foregroundColor(.secondary).padding()
+                }
+            }
+            .navigationTitle(texts.string("tab_learn"))
+            .task { await model.refresh() }
+        }
+    }
+}
+
+/// The open guide, block by block.
+struct GuideView: View {
+    @ObservedObject var model: GuidesModel
+
+    var body: some View {
+        ScrollView {
+            VStack(alignment: .leading, spacing: 8) {
+                if let guide = model.state.open {
+                    Text(guide.title).font(.title2).bold()
+                }
+                ForEach(Array(model.state.blocks.enumerated()), id: \.offset) { _, block in
+                    switch block {
+                    case .heading(let text): Text(text).font(.headline).padding(.top, 8)
+                    case .paragraph(let text): Text(text)
+                    case .item(let text): Text("• \(text)")
+                    }
+                }
+            }
+            .padding()
+        }
+    }
+}
