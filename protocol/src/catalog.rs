@@ -358,10 +358,10 @@ catalog! {
         en: "{detail}",
         zh: "库存不够，不能减这么多",
     }
-    /// Too many photos on one listing.
+    /// Too many photos on one listing, question or answer.
     RefusedTooManyPhotos = "refused_too_many_photos" {
         en: "{detail}",
-        zh: "这个商品的照片太多了",
+        zh: "照片太多了，超过了上限",
     }
     /// The order's status does not allow this action now.
     RefusedTransition = "refused_transition" {
