@@ -11,6 +11,7 @@ pub(crate) mod accounts;
 pub(crate) mod following;
 pub(crate) mod guides;
 pub(crate) mod listings;
+pub(crate) mod op_records;
 pub(crate) mod ops;
 pub(crate) mod orders;
 pub(crate) mod photos;

@@ -8,15 +8,14 @@
 //! and save of listings and orders, and whether a photo may be attached),
 //! and keeps only the SQL and the exactly-once bookkeeping itself.
 
+pub(crate) use super::op_records::{OpRecords, forbidden};
 use crate::error::Result;
 use farmlive_protocol::api::{Change, ChangesPage, Outcome, Role};
 use farmlive_protocol::listing_state::apply_listing_op;
 use farmlive_protocol::ops::{Op, OpBody};
-use farmlive_protocol::questions::QuestionState;
 use farmlive_protocol::roles;
 use farmlive_protocol::{
-    CancelledBy, FarmId, ListingId, ListingState, OrderAction, OrderId, OrderState, OrderStatus,
-    QuestionId, Rejection,
+    CancelledBy, FarmId, OrderAction, OrderId, OrderState, OrderStatus, Rejection,
 };
 use std::collections::BTreeSet;
 
@@ -70,36 +69,6 @@ pub(crate) fn changes_page(
         hub_time_ms: Some(hub_time_ms),
         hotline: None,
     })
-}
-
-/// The records one push transaction reads and writes, as a backend keeps
-/// them. Every save also appends the record to the change feed (in the
-/// same transaction).
-pub(crate) trait OpRecords {
-    /// A listing as stored now (locked for this transaction where the
-    /// database needs it).
-    fn load_listing(&mut self, id: ListingId) -> Result<Option<ListingState>>;
-    /// Saves a listing and appends it to the change feed.
-    fn save_listing(&mut self, state: &ListingState) -> Result<()>;
-    /// An order as stored now (locked likewise).
-    fn load_order(&mut self, id: OrderId) -> Result<Option<OrderState>>;
-    /// Saves an order (already inserted) and appends it to the change feed.
-    fn save_order(&mut self, state: &OrderState) -> Result<()>;
-    /// True if the photo `sha` is complete and `farm` holds it.
-    fn is_attachable(&mut self, sha: &str, farm: FarmId) -> Result<bool>;
-    /// A question as stored now (locked likewise).
-    fn load_question(&mut self, id: QuestionId) -> Result<Option<QuestionState>>;
-    /// Saves a question (inserted or updated), with the photos its thread
-    /// shows, and appends it to its farm's change feed.
-    fn save_question(&mut self, state: &QuestionState) -> Result<()>;
-}
-
-/// The rejection of an op on another farm's listing or order.
-pub(crate) fn forbidden() -> Rejection {
-    Rejection::new(
-        "forbidden",
-        "this device may not change another farm's listings or orders",
-    )
 }
 
 /// An op stamped too far in the future: applying it would make every later

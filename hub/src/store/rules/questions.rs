@@ -14,7 +14,7 @@
 
 use crate::error::{HubError, Result};
 use crate::store::interface::EXPERTS;
-use crate::store::rules::ops::{OpRecords, forbidden};
+use crate::store::rules::op_records::{OpRecords, forbidden};
 use farmlive_protocol::ops::OpBody;
 use farmlive_protocol::questions::{
     self, AnswerRequest, ExpertQuestion, QuestionQueue, QuestionState, QueueQuery,
