@@ -72,6 +72,8 @@ pub struct FarmLive {
     pub(crate) core: Arc<Core>,
     /// The running sync's cancel token, if any.
     pub(crate) sync_cancel: Mutex<Option<farmlive_core::CancelToken>>,
+    /// The running watch's cancel token, if any.
+    pub(crate) watch_cancel: Mutex<Option<farmlive_core::CancelToken>>,
 }
 
 impl std::fmt::Debug for FarmLive {
@@ -96,6 +98,7 @@ impl FarmLive {
         Ok(Arc::new(FarmLive {
             core: Arc::new(core),
             sync_cancel: Mutex::new(None),
+            watch_cancel: Mutex::new(None),
         }))
     }
 

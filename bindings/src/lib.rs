@@ -10,7 +10,8 @@
 //!   listing at a live price (`pin`, `unpin`), and `stop` sums it up.
 //! - Questions to the experts: `ask_question` (offline, with photos),
 //!   `questions`, `follow_up`, `resolve_question`; answers arrive by `sync`
-//!   (`new_answers` for notifications, `hotline`).
+//!   (`new_answers` for notifications, `hotline`), or within seconds while
+//!   the app holds `watch` open ([`WatchListener`], [`WatchEvent`]).
 //! - Listeners are foreign traits: [`SyncListener`], [`ShowListener`] (one
 //!   stream of [`ShowEvent`]s per live session: stream figures and room
 //!   events), [`LogListener`] (the core's `tracing` output, see
@@ -51,6 +52,7 @@ mod sales;
 mod show;
 mod sync;
 mod types;
+mod watch;
 
 pub use bytes::ShellBytes;
 pub use enrol_qr::{EnrolLink, decode_enrol_qr, decode_enrol_qr_photo, parse_enrol_link};
@@ -66,5 +68,6 @@ pub use room::{LiveRoom, LiveSummary, RoomOptions, RoomPin, ShelfListing};
 pub use show::{RoomComment, RoomOrder, RoomViewer, ShowEvent, ShowListener};
 pub use sync::SyncListener;
 pub use types::*;
+pub use watch::{WatchEvent, WatchListener};
 
 uniffi::setup_scaffolding!();

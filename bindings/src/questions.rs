@@ -7,6 +7,7 @@
 use crate::error::Result;
 use crate::facade::{FarmLive, check_path, check_text};
 use crate::types::parse_id;
+use farmlive_core::protocol::Lang;
 use farmlive_core::protocol::questions as q;
 
 /// Where a question stands.
@@ -76,6 +77,18 @@ pub struct AnswerNotice {
     pub at_ms: i64,
     /// The notification's text, in the language asked for.
     pub text: String,
+}
+
+impl AnswerNotice {
+    /// The core's new answer, with its text in `lang`.
+    pub(crate) fn new(a: farmlive_core::NewAnswer, lang: Lang) -> AnswerNotice {
+        AnswerNotice {
+            text: a.message().render(lang),
+            question_id: a.question.to_string(),
+            expert: a.expert,
+            at_ms: a.at,
+        }
+    }
 }
 
 /// A question and its thread, as this device shows it.
@@ -209,17 +222,12 @@ impl FarmLive {
     /// or `en`): call it after a sync.
     pub fn new_answers(&self, lang: String) -> Result<Vec<AnswerNotice>> {
         check_text("language", &lang)?;
-        let lang = farmlive_core::protocol::Lang::from_tag(&lang);
+        let lang = Lang::from_tag(&lang);
         Ok(self
             .core
             .new_answers()?
             .into_iter()
-            .map(|a| AnswerNotice {
-                text: a.message().render(lang),
-                question_id: a.question.to_string(),
-                expert: a.expert,
-                at_ms: a.at,
-            })
+            .map(|a| AnswerNotice::new(a, lang))
             .collect())
     }
 

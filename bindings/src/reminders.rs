@@ -28,6 +28,22 @@ pub struct ShipReminder {
     pub text: String,
 }
 
+impl ShipReminder {
+    /// The core's reminder, with its text in `lang`.
+    pub(crate) fn new(r: farmlive_core::ShipReminder, lang: Lang) -> ShipReminder {
+        ShipReminder {
+            text: r.message().render(lang),
+            order_id: r.order.to_string(),
+            title: r.title,
+            quantity: r.quantity,
+            unit: r.unit,
+            hours_left: r.hours_left,
+            ship_by_ms: r.ship_by,
+            city: r.city,
+        }
+    }
+}
+
 #[uniffi::export]
 impl FarmLive {
     /// The ship-by reminders now due that were not given before, most
@@ -42,16 +58,7 @@ impl FarmLive {
             .core
             .ship_reminders()?
             .into_iter()
-            .map(|r| ShipReminder {
-                text: r.message().render(lang),
-                order_id: r.order.to_string(),
-                title: r.title,
-                quantity: r.quantity,
-                unit: r.unit,
-                hours_left: r.hours_left,
-                ship_by_ms: r.ship_by,
-                city: r.city,
-            })
+            .map(|r| ShipReminder::new(r, lang))
             .collect())
     }
 }

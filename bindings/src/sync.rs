@@ -56,7 +56,7 @@ pub trait SyncListener: Send + Sync {
 }
 
 /// Cancels the sync when the awaiting future is dropped.
-struct CancelOnDrop(Option<CancelToken>);
+pub(crate) struct CancelOnDrop(pub(crate) Option<CancelToken>);
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {

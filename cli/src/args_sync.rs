@@ -281,12 +281,16 @@ pub struct EnrolArgs {
 /// `farmlive sync`
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// Keep syncing every --every seconds until interrupted.
+    /// Stay in touch until interrupted: sync now, then again as soon as
+    /// the hub has something new for this device's farms (an expert's
+    /// answer, an order), printing answers and ship-by reminders as they
+    /// come. One held request at a time; offline, it tries again later.
     #[arg(long)]
     pub watch: bool,
-    /// Seconds between syncs with --watch.
-    #[arg(long, default_value_t = 30)]
-    pub every: u64,
+    /// With --watch: seconds the hub holds each request when nothing is
+    /// new (1–25).
+    #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..=25))]
+    pub wait: u64,
 }
 
 /// `farmlive orders ...`

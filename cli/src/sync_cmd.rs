@@ -7,7 +7,10 @@ use crate::runtime::runtime;
 use crate::{CmdResult, Failure};
 use farmlive_core::protocol::{Delivery, OrderAction, OrderStatus};
 use farmlive_core::protocol::{Message, MsgCode};
-use farmlive_core::{CancelToken, Core, Order, OrderFilter, SyncOptions, SyncPhase, SyncProgress};
+use farmlive_core::{
+    CancelToken, Core, Order, OrderFilter, SyncOptions, SyncPhase, SyncProgress, SyncReport,
+    WatchEvent, WatchOptions,
+};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
@@ -220,63 +223,98 @@ pub fn sync(core: &Core, out: &Output, args: SyncArgs) -> CmdResult {
         let _ = tokio::signal::ctrl_c().await;
         on_ctrl_c.cancel();
     });
+    if args.watch {
+        return watch(core, out, &rt, &cancel, args.wait);
+    }
     let tty = std::io::stderr().is_terminal() && !out.json;
     let show = move |p: &SyncProgress| {
         if tty {
             eprint!("\r{}\x1b[K", progress_line(p));
         }
     };
-    loop {
-        let started = std::time::Instant::now();
-        let report = rt.block_on(core.sync(&SyncOptions::default(), &cancel, &show));
-        if tty {
-            eprintln!();
+    let started = std::time::Instant::now();
+    let report = rt.block_on(core.sync(&SyncOptions::default(), &cancel, &show));
+    if tty {
+        eprintln!();
+    }
+    match report {
+        Ok(r) => {
+            print_report(out, &r, Some(started.elapsed()));
+            print_reminders(core, out)
         }
-        match report {
-            Ok(r) => {
-                if out.json {
-                    println!(
-                        "{}",
-                        serde_json::json!({
-                            "ops_pushed": r.progress.ops_pushed, "rejected": r.rejected,
-                            "photos_uploaded": r.progress.photos_uploaded, "photo_bytes": r.progress.photo_bytes,
-                            "photos_downloaded": r.progress.photos_downloaded,
-                            "changes_pulled": r.progress.changes_pulled, "retries": r.retries,
-                            "push_bytes": r.progress.push_bytes, "ms": started.elapsed().as_millis() as u64
-                        })
-                    );
-                } else {
-                    println!(
-                        "synced in {:.1} s: pushed {} ops ({} refused), uploaded {} photo files, pulled {} changes, downloaded {} photo files",
-                        started.elapsed().as_secs_f64(),
-                        r.progress.ops_pushed,
-                        r.rejected,
-                        r.progress.photos_uploaded,
-                        r.progress.changes_pulled,
-                        r.progress.photos_downloaded
-                    );
-                    if r.rejected > 0 {
-                        println!(
-                            "the hub refused {} change(s); see `farmlive conflicts list`",
-                            r.rejected
-                        );
-                    }
-                }
-                print_reminders(core, out)?;
-            }
-            Err(farmlive_core::Error::Cancelled) => return Ok(()),
-            Err(e) if args.watch && e.is_transient() => eprintln!("offline: {e}; will retry"),
-            Err(e) => return Err(e.into()),
+        Err(farmlive_core::Error::Cancelled) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `farmlive sync --watch`: [`Core::watch`] until Ctrl-C, a line (or a
+/// JSON object) per event.
+fn watch(
+    core: &Core,
+    out: &Output,
+    rt: &tokio::runtime::Runtime,
+    cancel: &CancelToken,
+    wait: u64,
+) -> CmdResult {
+    let options = WatchOptions {
+        wait: std::time::Duration::from_secs(wait),
+        ..WatchOptions::default()
+    };
+    let (json, lang) = (out.json, out.lang);
+    let tell = move |event: WatchEvent| match event {
+        WatchEvent::Synced(r) => print_report(out, &r, None),
+        WatchEvent::AnswerArrived(a) if json => {
+            println!("{}", serde_json::json!({ "new_answer": a }));
         }
-        if !args.watch {
-            return Ok(());
+        WatchEvent::AnswerArrived(a) => println!("{}", a.message().render(lang)),
+        WatchEvent::ShipReminder(r) if json => {
+            println!("{}", serde_json::json!({ "ship_reminder": r }));
         }
-        for _ in 0..args.every * 10 {
-            if cancel.is_cancelled() {
-                return Ok(());
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
+        WatchEvent::ShipReminder(r) => println!("{}", r.message().render(lang)),
+        WatchEvent::Offline { reason, retry_in } if json => println!(
+            "{}",
+            serde_json::json!({ "offline": { "reason": reason, "retry_in_ms": retry_in.as_millis() as u64 } })
+        ),
+        WatchEvent::Offline { reason, retry_in } => eprintln!(
+            "offline: {reason}; trying again in {} s",
+            retry_in.as_secs().max(1)
+        ),
+    };
+    rt.block_on(core.watch(&options, cancel, &tell))?;
+    Ok(())
+}
+
+/// What a finished sync did (and how long it took, when timed): one
+/// line, or a JSON object.
+fn print_report(out: &Output, r: &SyncReport, elapsed: Option<std::time::Duration>) {
+    if out.json {
+        let mut report = serde_json::json!({
+            "ops_pushed": r.progress.ops_pushed, "rejected": r.rejected,
+            "photos_uploaded": r.progress.photos_uploaded, "photo_bytes": r.progress.photo_bytes,
+            "photos_downloaded": r.progress.photos_downloaded,
+            "changes_pulled": r.progress.changes_pulled, "retries": r.retries,
+            "push_bytes": r.progress.push_bytes,
+        });
+        if let Some(elapsed) = elapsed {
+            report["ms"] = (elapsed.as_millis() as u64).into();
         }
+        println!("{report}");
+        return;
+    }
+    let took = elapsed.map_or(String::new(), |e| format!(" in {:.1} s", e.as_secs_f64()));
+    println!(
+        "synced{took}: pushed {} ops ({} refused), uploaded {} photo files, pulled {} changes, downloaded {} photo files",
+        r.progress.ops_pushed,
+        r.rejected,
+        r.progress.photos_uploaded,
+        r.progress.changes_pulled,
+        r.progress.photos_downloaded
+    );
+    if r.rejected > 0 {
+        println!(
+            "the hub refused {} change(s); see `farmlive conflicts list`",
+            r.rejected
+        );
     }
 }
 

@@ -40,6 +40,7 @@ mod search;
 pub mod show;
 mod store;
 pub mod sync;
+pub mod watch;
 
 pub use clock::{Clock, SystemClock};
 pub use enrol_qr::{QrError, decode_enrol_qr, decode_enrol_qr_photo};
@@ -58,6 +59,7 @@ pub use store::{DB_FILE, LATEST_VERSION as SCHEMA_VERSION, OpenReport};
 pub use sync::{
     Enrolment, SyncFailure, SyncOptions, SyncPhase, SyncProgress, SyncReport, SyncStatus,
 };
+pub use watch::{WatchEvent, WatchOptions};
 
 pub use farmlive_photo::{PhotoError, PipelineOptions};
 pub use farmlive_protocol as protocol;

@@ -288,8 +288,7 @@ impl Core {
 
     /// The experts' answers that arrived since the farmer was last told,
     /// oldest first; each is told once (marked here). Call it after a
-    /// sync: the hub has no stream to a farm's devices outside live rooms,
-    /// so this is how an app notifies of an answer.
+    /// sync; [`Core::watch`] calls it after each of its syncs.
     pub fn new_answers(&self) -> Result<Vec<NewAnswer>> {
         let now = self.now_ms();
         let mut conn = self.store.writer();

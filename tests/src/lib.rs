@@ -209,6 +209,18 @@ impl HubProcess {
         }
     }
 
+    /// Stops this hub and starts it again on the same database, files
+    /// and address (without the flags it was first started with): a hub
+    /// restarted, or a link that comes back.
+    pub fn restart(&mut self) {
+        self.stop();
+        let listen = self.url.trim_start_matches("http://").to_owned();
+        let mut next = Self::spawn_on(self.target.clone(), self.files.clone(), &listen, &[], &[]);
+        next._dir = self._dir.take();
+        next._cluster = self._cluster.take();
+        *self = next;
+    }
+
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()

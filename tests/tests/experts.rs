@@ -6,7 +6,9 @@
 //! its photos, may not see orders, buyers' contacts or devices, and
 //! answers with text and a photo; the phone syncs and shows the answer
 //! and its photo; a follow-up puts the question back at the top of the
-//! queue; resolving takes it out.
+//! queue; resolving takes it out. A farmer whose app holds `watch` open
+//! hears an answer and an off-air order at once, and catches up after an
+//! outage.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
@@ -14,11 +16,13 @@ use farmlive_core::protocol::Delivery;
 use farmlive_core::protocol::QuestionId;
 use farmlive_core::protocol::api::Role;
 use farmlive_core::protocol::questions::{PostAuthor, QuestionStatus, QueueQuery};
-use farmlive_core::{Core, Error, QuestionDraft};
+use farmlive_core::sync::Backoff;
+use farmlive_core::{CancelToken, Core, Error, QuestionDraft, WatchEvent, WatchOptions};
 use farmlive_tests::api::Api;
 use farmlive_tests::{BuyerBuilder, Device, HubProcess, ListingBuilder, photo, rt};
 use reqwest::Method;
 use serde_json::{Value, json};
+use std::time::Duration;
 
 fn query(crop: &str, region: Option<&str>) -> QueueQuery {
     QueueQuery {
@@ -295,4 +299,147 @@ fn an_expert_code_names_no_farm_and_a_farm_code_cannot_answer() {
         json!({ "text": "hello" }),
         "403 forbidden",
     ));
+}
+
+/// Waits up to `within` for the first event `pick` accepts, skipping
+/// others; panics with what came instead.
+fn next_event<T>(
+    events: &std::sync::mpsc::Receiver<WatchEvent>,
+    within: Duration,
+    what: &str,
+    pick: impl Fn(&WatchEvent) -> Option<T>,
+) -> T {
+    let until = std::time::Instant::now() + within;
+    let mut seen = Vec::new();
+    while let Some(left) = until.checked_duration_since(std::time::Instant::now()) {
+        match events.recv_timeout(left) {
+            Ok(event) => match pick(&event) {
+                Some(found) => return found,
+                None => seen.push(event),
+            },
+            Err(_) => break,
+        }
+    }
+    panic!("no {what} within {within:?}; saw {seen:?}");
+}
+
+/// The hub holds each poll 25 s, and each wait below is shorter: an event
+/// that came only when a poll ran out would fail it, so passing shows the
+/// hub answered the held poll when the farm's feed moved (on PostgreSQL,
+/// through NOTIFY).
+#[test]
+fn a_farmer_watching_hears_the_experts_answer_and_an_order_at_once_and_catches_up_after_an_outage()
+{
+    let rt = rt();
+    let mut hub = HubProcess::start();
+    let phone = hub.device(&rt, &["Li orchard"], Role::Farmer, "Li's phone");
+    let expert = hub.device(&rt, &[], Role::Expert, "Dr Chen");
+    let mangoes = phone
+        .list("Li orchard", &ListingBuilder::new("Mangoes").stock(20))
+        .id;
+    let draft = QuestionDraft {
+        farm: phone.farm("Li orchard"),
+        text: "Black spots on the fruit skin".into(),
+        crop: "Mango".into(),
+        region: "Hainan".into(),
+    };
+    let id = phone
+        .core
+        .ask_question(&draft, &[] as &[&str])
+        .unwrap()
+        .state
+        .id;
+
+    let (tx, events) = std::sync::mpsc::channel();
+    let cancel = CancelToken::new();
+    let options = WatchOptions {
+        wait: Duration::from_secs(25),
+        offline_backoff: Backoff {
+            base: Duration::from_millis(200),
+            max: Duration::from_secs(1),
+            attempts: u32::MAX,
+        },
+        ..WatchOptions::default()
+    };
+    let (core, stop) = (phone.core.clone(), cancel.clone());
+    let watcher = rt.spawn(async move {
+        let tell = move |e: WatchEvent| {
+            let _ = tx.send(e);
+        };
+        core.watch(&options, &stop, &tell).await
+    });
+    let short = Duration::from_secs(15);
+    // The first sync pushes the question asked offline.
+    let first = next_event(&events, short, "first sync", |e| match e {
+        WatchEvent::Synced(r) => Some(r.progress.ops_pushed),
+        _ => None,
+    });
+    assert_eq!(first, 2, "the listing and the question");
+    assert_eq!(ids(&rt, &expert.core, &query("mango", None)), [id]);
+
+    // The expert answers: the farmer hears it while the poll is held.
+    rt.block_on(
+        expert
+            .core
+            .answer_question(id, "Anthracnose: spray copper", &[] as &[&str]),
+    )
+    .unwrap();
+    let heard = next_event(&events, short, "answer", |e| match e {
+        WatchEvent::AnswerArrived(a) => Some(a.clone()),
+        _ => None,
+    });
+    assert_eq!((heard.question, heard.expert.as_str()), (id, "Dr Chen"));
+    assert!(phone.core.new_answers().unwrap().is_empty(), "told once");
+
+    // A buyer orders off air: the order reaches the phone at once too.
+    let buyer = rt.block_on(BuyerBuilder::new("Wang").sign_up(&hub.url));
+    let order = rt
+        .block_on(buyer.order(mangoes, 2, Delivery::Standard, "watch"))
+        .unwrap();
+    next_event(&events, short, "the order's sync", |e| match e {
+        WatchEvent::Synced(r) if r.progress.changes_pulled > 0 => Some(()),
+        _ => None,
+    });
+    assert!(
+        phone.core.order(order.id).is_ok(),
+        "the order is on the phone"
+    );
+
+    // The hub goes away: the watcher says so, and the farmer follows up
+    // offline meanwhile.
+    hub.stop();
+    next_event(&events, short, "offline", |e| match e {
+        WatchEvent::Offline { reason, .. } => Some(reason.clone()),
+        _ => None,
+    });
+    phone.core.follow_up(id, "And after the rain?").unwrap();
+    hub.restart();
+    // Back: the follow-up is pushed by the watcher's own sync.
+    next_event(
+        &events,
+        Duration::from_secs(30),
+        "the sync after the outage",
+        |e| match e {
+            WatchEvent::Synced(r) if r.progress.ops_pushed == 1 => Some(()),
+            _ => None,
+        },
+    );
+    let seen = rt.block_on(expert.core.expert_question(id)).unwrap();
+    assert_eq!(seen.status, QuestionStatus::Open, "followed up");
+    rt.block_on(
+        expert
+            .core
+            .answer_question(id, "Yes, again after rain", &[] as &[&str]),
+    )
+    .unwrap();
+    let again = next_event(&events, short, "the second answer", |e| match e {
+        WatchEvent::AnswerArrived(a) => Some(a.text.clone()),
+        _ => None,
+    });
+    assert_eq!(again, "Yes, again after rain");
+
+    // Cancelled: it returns, normally.
+    cancel.cancel();
+    let ended = rt.block_on(async { tokio::time::timeout(short, watcher).await });
+    assert!(matches!(ended, Ok(Ok(Ok(())))), "{ended:?}");
 }

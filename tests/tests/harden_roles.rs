@@ -1,8 +1,9 @@
 //! Issue 10, findings 6 and 7, against a real hub process: an agent lists
 //! produce and nothing more (no rooms, no pins, no order actions, no buyer
 //! contact anywhere); viewer presence is coalesced and never stored; a
-//! device holds a few event streams at most; sign-ups are limited per
-//! client address, through a trusted proxy header only when configured.
+//! device holds a few event streams (and held polls of its change feed)
+//! at most; sign-ups are limited per client address, through a trusted
+//! proxy header only when configured.
 
 #![allow(clippy::unwrap_used)]
 
@@ -420,6 +421,19 @@ fn a_device_holds_at_most_a_few_event_streams() {
         assert_eq!(fifth.headers()["retry-after"], "15");
         let v: Value = fifth.json().await.unwrap();
         assert_eq!(v["error"]["code"], "rate_limited", "{v}");
+        // A held long poll of the change feed is one of those streams; a
+        // poll that holds nothing is not.
+        let feed = |query: &str| {
+            api.http
+                .get(format!("{}/v1/changes?{query}", api.url))
+                .bearer_auth(&tf)
+                .send()
+        };
+        let held = feed("after=0&wait=5").await.unwrap();
+        assert_eq!(held.status().as_u16(), 429, "a held poll counts");
+        assert_eq!(feed("after=0").await.unwrap().status().as_u16(), 200);
+        let bad = feed("after=0&wait=soon").await.unwrap();
+        assert_eq!(bad.status().as_u16(), 400, "an unreadable wait");
         // A closed stream frees a place.
         drop(open.pop());
         let deadline = Instant::now() + Duration::from_secs(20);

@@ -167,15 +167,19 @@ impl HubClient {
         Ok((json_reply(resp).await?, sent))
     }
 
-    /// A page of changes, and when this device's token expires if the hub said.
+    /// A page of the change feed after `after`, and when the token
+    /// expires; with `wait` (seconds), a long poll the hub holds until
+    /// something is new (the client's timeout must outlast it).
     pub(crate) async fn changes(
         &self,
         after: u64,
         limit: u32,
+        wait: Option<u32>,
     ) -> Result<(ChangesPage, Option<i64>)> {
         let query = ChangesQuery {
             after,
             limit: Some(limit),
+            wait,
         };
         let call = sync::CHANGES.call().with_query(&query.to_query());
         let resp = send(self.request(&call)).await?;

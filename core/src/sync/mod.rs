@@ -281,7 +281,7 @@ impl Run<'_> {
                 &self.options.backoff,
                 self.cancel,
                 &mut self.report.retries,
-                || client.changes(cursor, limit),
+                || client.changes(cursor, limit, None),
             )
             .await?;
             self.token_expires = expires.or(self.token_expires);

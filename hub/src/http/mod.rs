@@ -9,6 +9,7 @@ mod hangup;
 mod health;
 mod routes;
 mod routes_blobs;
+mod routes_changes;
 mod routes_devices;
 mod routes_guides;
 mod routes_hls;

@@ -5,7 +5,8 @@ use super::caller::{any_device, buyer};
 use super::extract::{Auth, JsonBody, QueryParams, parse_id};
 use super::state::{AppState, St, blocking};
 use super::{
-    routes_blobs, routes_devices, routes_guides, routes_media, routes_questions, routes_rooms,
+    routes_blobs, routes_changes, routes_devices, routes_guides, routes_media, routes_questions,
+    routes_rooms,
 };
 use crate::error::{HubError, Result};
 use crate::store::interface::Principal;
@@ -16,9 +17,8 @@ use axum::{Json, Router};
 use farmlive_protocol::OrderState;
 use farmlive_protocol::api;
 use farmlive_protocol::api::{
-    BuyerOrder, BuyerSignup, BuyerToken, CancelOrder, ChangesPage, EnrolRequest, EnrolResponse,
-    PULL_LIMIT_MAX, PUSH_BATCH_MAX, PlaceOrder, PublicListing, PushRequest, PushResponse,
-    TOKEN_EXPIRES,
+    BuyerOrder, BuyerSignup, BuyerToken, CancelOrder, EnrolRequest, EnrolResponse, PUSH_BATCH_MAX,
+    PlaceOrder, PublicListing, PushRequest, PushResponse,
 };
 use farmlive_protocol::roles::{self, Capability};
 use serde::Deserialize;
@@ -35,7 +35,6 @@ pub fn router() -> Router<Arc<AppState>> {
             post(enrol).get(routes_devices::list),
         )
         .route(api::sync::PUSH.path, post(push))
-        .route(api::sync::CHANGES.path, get(changes))
         .route(
             api::blobs::GET.path,
             get(routes_blobs::get)
@@ -54,6 +53,7 @@ pub fn router() -> Router<Arc<AppState>> {
         )
         .merge(routes_rooms::router())
         .merge(routes_devices::router())
+        .merge(routes_changes::router())
         .merge(routes_guides::router())
         .merge(routes_media::router())
         .merge(routes_questions::router())
@@ -98,35 +98,6 @@ async fn push(
     }
     let results = blocking(move || s.store.push(&farms, role, &device, &req.ops)).await?;
     Ok(Json(PushResponse { results }))
-}
-
-#[derive(Deserialize)]
-struct ChangesQuery {
-    #[serde(default)]
-    after: u64,
-    limit: Option<u32>,
-}
-
-async fn changes(
-    State(s): St,
-    Auth(p): Auth,
-    QueryParams(q): QueryParams<ChangesQuery>,
-) -> Result<([(&'static str, String); 1], Json<ChangesPage>)> {
-    let expires = match &p {
-        Principal::Device {
-            token_expires_at, ..
-        } => *token_expires_at,
-        Principal::Buyer(_) => 0,
-    };
-    let (_, role, farms) = any_device(p)?;
-    let limit = q.limit.unwrap_or(500).clamp(1, PULL_LIMIT_MAX);
-    // Orders carry the buyer's contact: only roles that may see it get them.
-    let orders = roles::allows(role, Capability::SeeBuyerContact);
-    let hotline = s.hotline.clone();
-    let mut page = blocking(move || s.store.changes(&farms, q.after, limit, orders)).await?;
-    page.hotline = hotline;
-    // When the token expires, so that a device renews in time.
-    Ok(([(TOKEN_EXPIRES, expires.to_string())], Json(page)))
 }
 
 /// Limited per client address (see [`super::signup`]) before the body is read.

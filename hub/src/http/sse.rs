@@ -47,7 +47,7 @@ impl Drop for ViewerGuard {
 }
 
 /// Counts one of a device's event streams while it lives.
-struct DeviceStreamGuard {
+pub(super) struct DeviceStreamGuard {
     state: Arc<AppState>,
     device: DeviceId,
 }
@@ -60,6 +60,24 @@ impl Drop for DeviceStreamGuard {
             .viewers()
             .device_close(self.device);
     }
+}
+
+/// Counts one more event stream (or held long poll) of `device`; past
+/// [`crate::rooms::STREAMS_PER_DEVICE`] it is told to retry after the
+/// next keep-alive, when a half-open old stream has been noticed.
+pub(super) fn device_stream(state: &Arc<AppState>, device: DeviceId) -> Result<DeviceStreamGuard> {
+    state
+        .store
+        .fanout()
+        .viewers()
+        .device_open(device)
+        .map_err(|_| HubError::RateLimited {
+            retry_after_secs: KEEP_ALIVE.as_secs(),
+        })?;
+    Ok(DeviceStreamGuard {
+        state: state.clone(),
+        device,
+    })
 }
 
 /// Counts an anonymous public stream against its client address while
@@ -144,20 +162,7 @@ pub(crate) fn subscribe(
     who: &Principal,
 ) -> Result<Subscription> {
     let device = match who {
-        Principal::Device { id, .. } => {
-            state
-                .store
-                .fanout()
-                .viewers()
-                .device_open(*id)
-                .map_err(|_| HubError::RateLimited {
-                    retry_after_secs: KEEP_ALIVE.as_secs(),
-                })?;
-            Some(DeviceStreamGuard {
-                state: state.clone(),
-                device: *id,
-            })
-        }
+        Principal::Device { id, .. } => Some(device_stream(&state, *id)?),
         Principal::Buyer(_) => None,
     };
     let following = state.store.follow(room, who)?;

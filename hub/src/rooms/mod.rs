@@ -1,5 +1,7 @@
-//! Live rooms in memory: event fan-out, viewers and the comment limit.
-//! The lowest layer of the hub: it knows neither the store nor HTTP.
+//! Live rooms in memory: event fan-out, viewers and the comment limit;
+//! beside them the farms' bell ([`bell`]), which wakes devices' long polls
+//! of the change feed. The lowest layer of the hub: it knows neither the
+//! store nor HTTP.
 //!
 //! How an event reaches 100 followers:
 //! - It is appended to `room_events` (SQLite assigns its hub-wide id) in the
@@ -23,11 +25,13 @@
 //! same sequence as stored events, so cursors stay in order, but they live
 //! only in the feed's ring, never in `room_events`.
 
+pub mod bell;
 mod feed;
 pub mod limit;
 pub mod presence;
 mod viewers;
 
+pub use bell::{BellListener, FarmBell};
 pub use feed::{ENDED_FEED_TTL, Feed, FeedItem, Feeds, RING_CAPACITY, Read};
 pub use limit::{RateLimiter, SharedLimiter};
 pub use presence::{PRESENCE_EVERY, Presence};
@@ -60,6 +64,8 @@ pub struct Fanout {
     presence: Mutex<Presence>,
     /// Set when the hub shuts down: open event streams close.
     closing: watch::Sender<bool>,
+    /// Rung when a farm's change feed moves.
+    pub bell: FarmBell,
 }
 
 impl Fanout {
@@ -70,6 +76,7 @@ impl Fanout {
             viewers: Mutex::new(Viewers::default()),
             presence: Mutex::new(Presence::default()),
             closing: watch::Sender::new(false),
+            bell: FarmBell::default(),
         }
     }
 

@@ -66,11 +66,20 @@ pub mod sync {
         ],
     );
     /// A page of changes after a cursor (query: [`crate::api::ChangesQuery`]);
-    /// the reply carries [`crate::api::TOKEN_EXPIRES`].
+    /// the reply carries [`crate::api::TOKEN_EXPIRES`]. With `wait`, a long
+    /// poll: an empty page is held until the farm's feed moves (an
+    /// expert's answer, a buyer's order) or the wait ends. A held poll is
+    /// one of the device's event streams (429 past the cap).
     pub const CHANGES: Endpoint<(), ChangesPage> = Endpoint::new(
         Method::Get,
         "/v1/changes",
-        &[E::Invalid, E::TokenExpired, E::DeviceRevoked, E::Forbidden],
+        &[
+            E::Invalid,
+            E::TokenExpired,
+            E::DeviceRevoked,
+            E::Forbidden,
+            E::RateLimited,
+        ],
     );
 }
 

@@ -360,23 +360,43 @@ pub struct CancelOrder {
     pub reason: String,
 }
 
-/// The query of [`sync::CHANGES`]: `?after=CURSOR&limit=N`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The query of [`sync::CHANGES`]: `?after=CURSOR&limit=N&wait=S`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangesQuery {
     /// The cursor: changes after this sequence number.
     #[serde(default)]
     pub after: u64,
     /// Most changes in the page (the hub caps it at [`PULL_LIMIT_MAX`]).
     pub limit: Option<u32>,
+    /// A long poll: when nothing is after the cursor, the hub holds the
+    /// request up to this many seconds (at most [`CHANGES_WAIT_MAX_S`]) and
+    /// answers as soon as the farm's feed moves. 0 or absent: at once.
+    #[serde(default)]
+    pub wait: Option<u32>,
 }
+
+/// The longest long poll of the change feed, in seconds: under the usual
+/// 30 s idle timeouts of carrier NATs and proxies, so a held request is not
+/// cut on a phone's link before the hub answers it.
+pub const CHANGES_WAIT_MAX_S: u32 = 25;
 
 impl ChangesQuery {
     /// The query string, without `?`.
     pub fn to_query(&self) -> String {
-        match self.limit {
-            Some(limit) => format!("after={}&limit={limit}", self.after),
-            None => format!("after={}", self.after),
+        let mut q = format!("after={}", self.after);
+        if let Some(limit) = self.limit {
+            q.push_str(&format!("&limit={limit}"));
         }
+        if let Some(wait) = self.wait.filter(|w| *w > 0) {
+            q.push_str(&format!("&wait={wait}"));
+        }
+        q
+    }
+
+    /// How long the hub holds this request when nothing is new: `wait`,
+    /// capped at [`CHANGES_WAIT_MAX_S`].
+    pub fn hold(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.wait.unwrap_or(0).min(CHANGES_WAIT_MAX_S)))
     }
 }
 
@@ -395,11 +415,27 @@ mod tests {
         let q = ChangesQuery {
             after: 7,
             limit: Some(20),
+            wait: None,
         };
         assert_eq!(
             sync::CHANGES.call().with_query(&q.to_query()).path,
             "/v1/changes?after=7&limit=20"
         );
+    }
+
+    #[test]
+    fn a_long_poll_says_its_wait_and_the_hub_caps_it() {
+        let q = ChangesQuery {
+            after: 3,
+            limit: Some(1),
+            wait: Some(600),
+        };
+        assert_eq!(q.to_query(), "after=3&limit=1&wait=600");
+        assert_eq!(q.hold().as_secs(), u64::from(CHANGES_WAIT_MAX_S));
+        let now = ChangesQuery { wait: Some(0), ..q };
+        assert_eq!(now.to_query(), "after=3&limit=1");
+        assert!(now.hold().is_zero());
+        assert!(ChangesQuery::default().hold().is_zero());
     }
 
     #[test]

@@ -1,15 +1,47 @@
-//! How room events travel between the hub's processes, below both ends:
-//! the `NOTIFY` channel and what a notification says (written by
-//! `room_events.rs` at commit, read by `listen.rs` in every process), and
-//! a stored event read back from its row.
+//! How room events and the farms' bell travel between the hub's
+//! processes, below both ends: the `NOTIFY` channels and what a
+//! notification says (written by `room_events.rs` and `records.rs` at
+//! commit, read by `listen.rs` in every process), and a stored event read
+//! back from its row.
 
 use super::from_json;
 use crate::error::{HubError, Result};
+use farmlive_protocol::FarmId;
 use farmlive_protocol::room::RoomEvent;
 use tokio_postgres::Row;
 
 /// The channel every hub process listens on.
 pub(super) const CHANNEL: &str = "farmlive_events";
+
+/// The channel that names the farms whose change feed a commit moved
+/// (see `crate::rooms::bell`).
+pub(super) const FARMS_CHANNEL: &str = "farmlive_farms";
+
+/// A notification's payload must stay under PostgreSQL's 8,000 bytes; a
+/// commit that moved more farms than fit says "all" instead.
+const FARMS_PAYLOAD_MAX: usize = 7_000;
+
+/// What a commit that moved these farms' feeds notifies: their ids,
+/// comma-separated, or `*` for too many to name.
+pub(super) fn farms_payload<'a>(farms: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for farm in farms {
+        if out.len() + farm.len() + 1 > FARMS_PAYLOAD_MAX {
+            return "*".into();
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(farm);
+    }
+    out
+}
+
+/// The farms a farms' notification names; `None` for "all" (or a payload
+/// this process cannot read, which it takes as "all", to be safe).
+pub(super) fn farms_of(payload: &str) -> Option<Vec<FarmId>> {
+    payload.split(',').map(|f| f.parse().ok()).collect()
+}
 
 /// The notification of a transaction that stored events up to `last`.
 pub(super) fn stored_payload(last: i64) -> String {
@@ -70,5 +102,17 @@ mod tests {
         let payload = unstored_payload(&event).unwrap_or_default();
         assert_eq!(Note::parse(&payload), Some(Note::Unstored(event)));
         assert_eq!(Note::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn a_farms_notification_names_them_or_all_when_too_many() {
+        let farms: Vec<FarmId> = (0..3).map(|_| FarmId::new()).collect();
+        let ids: Vec<String> = farms.iter().map(|f| f.to_string()).collect();
+        let payload = farms_payload(ids.iter().map(String::as_str));
+        assert_eq!(farms_of(&payload), Some(farms));
+        let many: Vec<String> = (0..400).map(|_| FarmId::new().to_string()).collect();
+        let payload = farms_payload(many.iter().map(String::as_str));
+        assert_eq!(payload, "*");
+        assert_eq!(farms_of(&payload), None);
     }
 }

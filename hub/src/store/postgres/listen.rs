@@ -1,7 +1,9 @@
 //! Room events across processes: one dedicated connection per hub process
 //! runs `LISTEN farmlive_events`, and a task on the pool's runtime
 //! publishes into this process's [`Fanout`] every event any process
-//! commits, its own included, in id order.
+//! commits, its own included, in id order. The same connection listens on
+//! `farmlive_farms` and rings the farms' bell for every farm whose change
+//! feed any process moved (after a lost connection it rings them all).
 //!
 //! Why that order holds: event ids come from the `room_events` counter,
 //! whose row lock is held to the commit, so transactions commit in id
@@ -17,7 +19,7 @@
 //! every stored event after its high water before it goes on (presence
 //! events sent meanwhile are lost; the next one carries the count).
 
-use super::event_wire::{CHANNEL, Note, event_of_row};
+use super::event_wire::{CHANNEL, FARMS_CHANNEL, Note, event_of_row, farms_of};
 use crate::error::{HubError, Result};
 use crate::rooms::{Fanout, FeedItem};
 use farmlive_protocol::RoomId;
@@ -39,7 +41,15 @@ const RETRY_MAX: Duration = Duration::from_secs(5);
 /// the connection does.
 pub(super) struct Link {
     client: Client,
-    notes: mpsc::UnboundedReceiver<String>,
+    notes: mpsc::UnboundedReceiver<Heard>,
+}
+
+/// A notification on one of the two channels.
+enum Heard {
+    /// On [`CHANNEL`]: room events.
+    Events(String),
+    /// On [`FARMS_CHANNEL`]: farms whose feed moved.
+    Farms(String),
 }
 
 /// Connects and listens. Returns once `LISTEN` is in force: every commit
@@ -51,13 +61,21 @@ pub(super) async fn connect(config: &Config) -> std::result::Result<Link, tokio_
         // Drives the socket; ends (dropping `tx`) when the link is lost.
         while let Some(Ok(message)) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
             if let AsyncMessage::Notification(n) = message {
-                if n.channel() == CHANNEL && tx.send(n.payload().to_owned()).is_err() {
+                let payload = n.payload().to_owned();
+                let heard = match n.channel() {
+                    CHANNEL => Heard::Events(payload),
+                    FARMS_CHANNEL => Heard::Farms(payload),
+                    _ => continue,
+                };
+                if tx.send(heard).is_err() {
                     break;
                 }
             }
         }
     });
-    client.batch_execute("LISTEN farmlive_events").await?;
+    client
+        .batch_execute(&format!("LISTEN {CHANNEL}; LISTEN {FARMS_CHANNEL}"))
+        .await?;
     Ok(Link { client, notes })
 }
 
@@ -67,9 +85,19 @@ pub(super) async fn connect(config: &Config) -> std::result::Result<Link, tokio_
 pub(super) async fn run(config: Config, fanout: Arc<Fanout>, mut link: Link, high_water: u64) {
     let mut high = high_water;
     loop {
-        let Some(payload) = link.notes.recv().await else {
-            link = reconnect(&config, &fanout, &mut high).await;
-            continue;
+        let payload = match link.notes.recv().await {
+            Some(Heard::Events(payload)) => payload,
+            Some(Heard::Farms(payload)) => {
+                match farms_of(&payload) {
+                    Some(farms) => farms.into_iter().for_each(|f| fanout.bell.ring(f)),
+                    None => fanout.bell.ring_all(),
+                }
+                continue;
+            }
+            None => {
+                link = reconnect(&config, &fanout, &mut high).await;
+                continue;
+            }
         };
         let done = match Note::parse(&payload) {
             Some(Note::Stored(last)) if last > high => {
@@ -108,7 +136,11 @@ async fn reconnect(config: &Config, fanout: &Fanout, high: &mut u64) -> Link {
             }
         };
         match catch_up(&link.client, fanout, high, u64::MAX).await {
-            Ok(()) => return link,
+            Ok(()) => {
+                // Farms' notifications sent while away are lost.
+                fanout.bell.ring_all();
+                return link;
+            }
             Err(e) => tracing::warn!(target: "farmlive::hub", "room events: {e}"),
         }
     }

@@ -3,6 +3,7 @@
 //! order appends it to the change feed in the same transaction; the
 //! feed's rows are written last, with numbers from `counters.rs`.
 
+use super::event_wire::{FARMS_CHANNEL, farms_payload};
 use super::pool::Conn;
 use super::{blobs, counters, from_json, to_json};
 use crate::error::Result;
@@ -196,6 +197,13 @@ impl<'c, 'p> PgRecords<'c, 'p> {
             "INSERT INTO changes (seq, farm_id, kind, entity_id, state)
              SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])",
             &[&seqs, &farms, &kinds, &entities, &bodies],
+        )?;
+        // Delivered at commit, to every process: wakes the long polls of
+        // these farms' devices (see `crate::rooms::bell`).
+        let moved: BTreeSet<&str> = farms.iter().map(String::as_str).collect();
+        self.conn.execute(
+            "SELECT pg_notify($1, $2)",
+            &[&FARMS_CHANNEL, &farms_payload(moved)],
         )?;
         Ok(())
     }

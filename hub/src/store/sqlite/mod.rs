@@ -50,6 +50,7 @@ use crate::rooms::Fanout;
 use farmlive_sqlite::{Migration, Synchronous};
 use rusqlite::Connection;
 use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -91,6 +92,9 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 /// (published to after each commit that appends room events).
 pub struct Store {
     writer: Mutex<Connection>,
+    /// The last change-feed row the farms' bell was rung for; read and
+    /// written only while holding `writer`.
+    feed_rung: AtomicI64,
     reader: Mutex<Connection>,
     fanout: Fanout,
     code_key: files::CodeKey,
@@ -128,9 +132,14 @@ impl Store {
             writer.query_row("SELECT COALESCE(MAX(id), 0) FROM room_events", [], |r| {
                 r.get(0)
             })?;
+        let feed_rung: i64 =
+            writer.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| {
+                r.get(0)
+            })?;
         let reader = connect(path)?;
         Ok(Store {
             writer: Mutex::new(writer),
+            feed_rung: AtomicI64::new(feed_rung),
             reader: Mutex::new(reader),
             fanout: Fanout::new(u64::try_from(high_water).unwrap_or(0)),
             code_key,
@@ -148,12 +157,62 @@ impl Store {
         &self.fanout
     }
 
-    pub(crate) fn writer(&self) -> MutexGuard<'_, Connection> {
-        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    /// The one writing connection, until the guard drops; then the farms
+    /// whose change feed moved meanwhile are rung (see [`Writer`]).
+    pub(crate) fn writer(&self) -> Writer<'_> {
+        Writer {
+            conn: self.writer.lock().unwrap_or_else(|p| p.into_inner()),
+            store: self,
+        }
     }
 
     pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
         self.reader.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The writing connection, held. When it is let go, every farm with
+/// change-feed rows committed since the last let-go is rung on the bell
+/// (`crate::rooms::bell`), in one indexed read that finds nothing for
+/// writes that append no change. Here rather than at each writer of the
+/// feed: every transaction on this hub ends before its guard drops, so no
+/// commit is missed and none rings twice.
+pub(crate) struct Writer<'a> {
+    conn: MutexGuard<'a, Connection>,
+    store: &'a Store,
+}
+
+impl std::ops::Deref for Writer<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Writer<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        if !self.conn.is_autocommit() {
+            return; // a transaction still open (a panic unwinding): nothing committed
+        }
+        let after = self.store.feed_rung.load(Ordering::Relaxed);
+        match ops::farms_moved_after(&self.conn, after) {
+            Ok((last, farms)) => {
+                self.store.feed_rung.store(last, Ordering::Relaxed);
+                for farm in farms {
+                    self.store.fanout.bell.ring(farm);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(target: "farmlive::hub", "ringing the farms' bell: {e}");
+                self.store.fanout.bell.ring_all();
+            }
+        }
     }
 }
 
@@ -234,7 +293,8 @@ mod durability_tests {
         // under which SQLite syncs the WAL before a commit returns.
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(&dir.path().join("hub.db")).expect("open");
-        for conn in [store.writer(), store.reader()] {
+        let (writer, reader) = (store.writer(), store.reader());
+        for conn in [&*writer, &*reader] {
             let sync: i64 = conn
                 .pragma_query_value(None, "synchronous", |r| r.get(0))
                 .expect("synchronous");

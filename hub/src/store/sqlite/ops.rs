@@ -105,6 +105,27 @@ impl Store {
     }
 }
 
+/// The farms with change-feed rows after `after`, and the newest row's
+/// seq (`after` if none): what the farms' bell is rung for after a commit.
+pub(super) fn farms_moved_after(
+    conn: &rusqlite::Connection,
+    after: i64,
+) -> Result<(i64, BTreeSet<FarmId>)> {
+    let mut stmt =
+        conn.prepare_cached("SELECT seq, farm_id FROM changes WHERE seq > ?1 ORDER BY seq")?;
+    let mut rows = stmt.query([after])?;
+    let (mut last, mut farms) = (after, BTreeSet::new());
+    while let Some(row) = rows.next()? {
+        last = row.get(0)?;
+        let farm: String = row.get(1)?;
+        farms.insert(
+            farm.parse()
+                .map_err(|_| HubError::Internal("a change names no farm".into()))?,
+        );
+    }
+    Ok((last, farms))
+}
+
 impl From<rusqlite::Error> for HubError {
     fn from(e: rusqlite::Error) -> Self {
         HubError::Internal(format!("database: {e}"))

@@ -11,7 +11,7 @@ use crate::store::rules::following::{self, LiveRoom};
 use farmlive_protocol::room::{RoomEvent, RoomEventBody, RoomStatus};
 use farmlive_protocol::{BuyerContact, BuyerId, RoomId};
 use rusqlite::{Connection, Transaction, TransactionBehavior, params};
-use std::sync::{Arc, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Events appended in a transaction, to publish once it commits.
@@ -58,7 +58,7 @@ fn sql_id(id: u64) -> i64 {
 /// needed and held to the end of the call, orders them against commits.
 struct SqliteLive<'s> {
     store: &'s Store,
-    writer: Option<MutexGuard<'s, Connection>>,
+    writer: Option<super::Writer<'s>>,
 }
 
 impl<'s> SqliteLive<'s> {
