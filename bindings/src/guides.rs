@@ -18,20 +18,54 @@ pub struct Guide {
     /// Its title.
     pub title: String,
     /// Its body: paragraphs separated by blank lines, lines starting
-    /// `- ` are list items and `## ` a heading.
+    /// `- ` are list items, `## ` a heading, and `![caption](photo:N)` the
+    /// N-th of `photos`.
     pub body: String,
+    /// Its photos, in order (`photo:1` is the first).
+    pub photos: Vec<GuidePhoto>,
     /// When this revision was published (UTC ms).
     pub published_at_ms: i64,
 }
 
-impl From<farmlive_core::GuideView> for Guide {
-    fn from(g: farmlive_core::GuideView) -> Guide {
+/// A guide's photo.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct GuidePhoto {
+    /// Its number in the guide's photo lines (from 1).
+    pub number: u32,
+    /// SHA-256 of the image; its id.
+    pub sha256: String,
+    /// Image width, pixels.
+    pub width: u32,
+    /// Image height, pixels.
+    pub height: u32,
+    /// The image file on this device; `None` until a sync fetches it.
+    pub path: Option<String>,
+}
+
+impl Guide {
+    fn new(g: farmlive_core::GuideView, core: &farmlive_core::Core) -> Guide {
+        let photos = g
+            .photos
+            .iter()
+            .zip(1u32..)
+            .map(|(p, number)| GuidePhoto {
+                number,
+                sha256: p.sha256.clone(),
+                width: p.width,
+                height: p.height,
+                path: core
+                    .photo_path(&p.sha256)
+                    .ok()
+                    .map(|path| path.display().to_string()),
+            })
+            .collect();
         Guide {
             id: g.id,
             revision: g.revision,
             lang: g.lang,
             title: g.title,
             body: g.body,
+            photos,
             published_at_ms: g.published_at,
         }
     }
@@ -49,7 +83,7 @@ impl FarmLive {
             .core
             .guides(lang)?
             .into_iter()
-            .map(Guide::from)
+            .map(|g| Guide::new(g, &self.core))
             .collect())
     }
 
@@ -58,6 +92,9 @@ impl FarmLive {
         check_text("guide id", &id)?;
         check_text("language", &lang)?;
         let lang = Lang::from_tag(&lang);
-        Ok(self.core.guide(&id, lang)?.map(Guide::from))
+        Ok(self
+            .core
+            .guide(&id, lang)?
+            .map(|g| Guide::new(g, &self.core)))
     }
 }

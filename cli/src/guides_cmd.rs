@@ -7,12 +7,16 @@ use crate::hub_cmd::{date, fail};
 use crate::output::{Output, table};
 use crate::{CmdResult, Failure};
 use farmlive_core::Core;
-use farmlive_core::protocol::guides::{GuideDraft, drafts_from_files};
+use farmlive_core::protocol::guides::{
+    GuideDraft, drafts_from_files, photo_line, photo_number, rewrite_photo_files,
+    sources_from_files,
+};
 use farmlive_core::protocol::{Message, MsgCode};
 use std::path::{Path, PathBuf};
 
 /// The `.md` files `paths` name: files as given, folders' `*.md` files in
-/// name order.
+/// name order. A photo line's file (`![A full box](box.jpg)`) is read
+/// from beside its guide's file: its path is made whole here.
 fn guide_files(paths: &[PathBuf]) -> Result<Vec<(String, String)>, Failure> {
     let read = |path: &Path| {
         let name = path
@@ -22,6 +26,15 @@ fn guide_files(paths: &[PathBuf]) -> Result<Vec<(String, String)>, Failure> {
             .to_owned();
         let text = std::fs::read_to_string(path)
             .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let text = rewrite_photo_files(&text, |file| {
+            Some(if Path::new(file).is_absolute() {
+                file.to_owned()
+            } else {
+                dir.join(file).display().to_string()
+            })
+        })
+        .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
         Ok::<_, Failure>((name, text))
     };
     let mut files = Vec::new();
@@ -44,14 +57,21 @@ fn guide_files(paths: &[PathBuf]) -> Result<Vec<(String, String)>, Failure> {
     Ok(files)
 }
 
-/// The checked drafts of the guide files `paths` name; nothing if any is bad.
-fn drafts_of(paths: &[PathBuf]) -> Result<Vec<GuideDraft>, Failure> {
+/// The checked drafts of the guide files `paths` name; nothing if any is
+/// bad. With `photo_files` (an expert's publish) photo lines may name
+/// photo files, which the core uploads ([`sources_from_files`]).
+fn drafts_of(paths: &[PathBuf], photo_files: bool) -> Result<Vec<GuideDraft>, Failure> {
     let files = guide_files(paths)?;
     if files.is_empty() {
         return Err(Failure::input("no guide files (<id>.<lang>.md) there"));
     }
-    drafts_from_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-        .map_err(|(what, e)| Failure::input(format!("{what}: {e}; nothing published")))
+    let named = files.iter().map(|(n, t)| (n.as_str(), t.as_str()));
+    let drafts = if photo_files {
+        sources_from_files(named)
+    } else {
+        drafts_from_files(named)
+    };
+    drafts.map_err(|(what, e)| Failure::input(format!("{what}: {e}; nothing published")))
 }
 
 /// `farmlive expert publish-guides PATH…`: from an expert's device, online.
@@ -61,7 +81,7 @@ pub fn publish(
     out: &Output,
     paths: &[PathBuf],
 ) -> CmdResult {
-    let drafts = drafts_of(paths)?;
+    let drafts = drafts_of(paths, true)?;
     let published = rt.block_on(core.publish_guides(&drafts))?;
     if out.json {
         out.print_json(&published);
@@ -78,7 +98,7 @@ pub fn publish(
 pub fn run_hub(cmd: GuidesCommand, out: &Output) -> CmdResult {
     match cmd {
         GuidesCommand::Import { paths, store } => {
-            let drafts = drafts_of(&paths)?;
+            let drafts = drafts_of(&paths, false)?;
             let db = crate::hub_cmd::open(&store)?;
             let published = db.publish_guides(&drafts, false).map_err(fail)?;
             for p in &published {
@@ -157,15 +177,35 @@ pub fn run_device(core: &Core, out: &Output, id: Option<String>) -> CmdResult {
     let guide = core.guide(&id, out.lang)?.ok_or_else(|| {
         Failure::input_msg(Message::new(MsgCode::CliNoSuchGuide).arg("id", id.as_str()))
     })?;
+    // A photo's file, once a sync has fetched it.
+    let photo_file = |n: usize| {
+        let photo = guide.photos.get(n.checked_sub(1)?)?;
+        core.photo_path(&photo.sha256).ok()
+    };
     if out.json {
+        let photos: Vec<_> = (1..=guide.photos.len())
+            .map(|n| serde_json::json!({ "number": n, "sha256": guide.photos[n - 1].sha256, "path": photo_file(n) }))
+            .collect();
         out.print_json(&serde_json::json!({
             "id": guide.id, "revision": guide.revision, "lang": guide.lang,
             "title": guide.title, "body": guide.body, "published_at": guide.published_at,
+            "photos": photos,
         }));
         return Ok(());
     }
     println!("{}\n", guide.title);
-    println!("{}\n", guide.body);
+    for line in guide.body.lines() {
+        // A photo line shows its caption and the photo's file here.
+        match photo_line(line).and_then(|(caption, target)| Some((caption, photo_number(target)?)))
+        {
+            Some((caption, n)) => match photo_file(n) {
+                Some(path) => println!("[📷 {caption}] {}", path.display()),
+                None => println!("[📷 {caption}] …"),
+            },
+            None => println!("{line}"),
+        }
+    }
+    println!();
     let revision = Message::new(MsgCode::CliGuideRevision)
         .arg("revision", guide.revision.to_string())
         .arg("date", date(guide.published_at));

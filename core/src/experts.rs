@@ -105,7 +105,7 @@ impl Core {
 
 /// Uploads one blob, resuming from the hub's count after each chunk, with
 /// the usual retries per chunk.
-async fn upload(client: &HubClient, sha: &str, bytes: &[u8]) -> Result<()> {
+pub(crate) async fn upload(client: &HubClient, sha: &str, bytes: &[u8]) -> Result<()> {
     let (backoff, cancel, mut retries) = (Backoff::default(), CancelToken::new(), 0);
     loop {
         let at = retry(&backoff, &cancel, &mut retries, || {

@@ -183,8 +183,8 @@ impl Core {
     }
 
     /// Deletes a blob that nothing references any more: no listing shows it,
-    /// no order was delivered with it, no question's thread shows it and no
-    /// pending op still needs to upload it.
+    /// no order was delivered with it, no question's thread or guide shows
+    /// it and no pending op still needs to upload it.
     pub(crate) fn collect_blob(&self, sha256: &str) -> Result<()> {
         let conn = self.store.writer();
         let referenced: bool = conn.query_row(
@@ -193,7 +193,8 @@ impl Core {
                                                    AND instr(body, ?1) > 0)
                  OR EXISTS (SELECT 1 FROM orders WHERE instr(state, ?1) > 0 OR instr(base, ?1) > 0)
                  OR EXISTS (SELECT 1 FROM questions WHERE instr(state, ?1) > 0)
-                 OR EXISTS (SELECT 1 FROM questions_base WHERE instr(state, ?1) > 0)",
+                 OR EXISTS (SELECT 1 FROM questions_base WHERE instr(state, ?1) > 0)
+                 OR EXISTS (SELECT 1 FROM guides WHERE instr(photos, ?1) > 0)",
             [sha256],
             |r| r.get(0),
         )?;

@@ -6,15 +6,17 @@
 //! (the same files again change nothing; a bad file publishes nothing);
 //! the next sync brings both, and with the hub gone the device reads them
 //! all offline, through the core and `farmlive guides`. An expert's device
-//! publishes one too (`farmlive expert publish-guides`); a farmer's may
-//! not. Only enrolled devices read guides over the API.
+//! publishes one with a photo (`farmlive expert publish-guides`), which
+//! every enrolled device may read and the collector keeps; a farmer's may
+//! not publish, nor an operator's import carry photos. Only enrolled
+//! devices read guides over the API.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use farmlive_core::protocol::Lang;
 use farmlive_core::protocol::api::Role;
 use farmlive_tests::api::Api;
-use farmlive_tests::{HubProcess, bin, rt};
+use farmlive_tests::{HubProcess, bin, photo, rt};
 use reqwest::Method;
 use std::process::{Command, Output};
 
@@ -161,7 +163,12 @@ fn guides_published_on_the_hub_read_offline_on_a_device_that_synced() {
     let by_expert = tempfile::tempdir().unwrap();
     std::fs::write(
         by_expert.path().join("leaf-curl.zh.md"),
-        "# 芒果叶片卷曲怎么办\n\n先看叶背有没有蚜虫。\n",
+        "# 芒果叶片卷曲怎么办\n\n先看叶背有没有蚜虫。\n\n![卷曲的嫩叶](leaf.jpg)\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        photo("leaf-2560x1600.jpg"),
+        by_expert.path().join("leaf.jpg"),
     )
     .unwrap();
     let as_device = |device: &farmlive_tests::Device, args: &[&str]| {
@@ -193,6 +200,55 @@ fn guides_published_on_the_hub_read_offline_on_a_device_that_synced() {
     let (status, reply) =
         rt.block_on(api.call(Method::PUT, "/v1/guides/mine", &expert.token(), bad));
     assert_eq!(status, 400, "{reply}");
+    // A photo the hub does not hold publishes nothing.
+    let unsent = serde_json::json!({
+        "texts": [{ "lang": "en", "title": "Mine", "body": "![x](photo:1)" }],
+        "photos": [{ "sha256": "a".repeat(64), "thumb_sha256": "b".repeat(64),
+                     "width": 10, "height": 10, "bytes": 100 }],
+    });
+    let (status, reply) =
+        rt.block_on(api.call(Method::PUT, "/v1/guides/mine", &expert.token(), unsent));
+    assert_eq!(
+        (status, reply["error"]["code"].as_str()),
+        (409, Some("blob_missing")),
+        "{reply}"
+    );
+    // The expert's photo: every enrolled device may read it (a guide is
+    // for every farm), no one else; the collector keeps it.
+    let leaf_photo = &hub
+        .store()
+        .guides_after(0, 50)
+        .unwrap()
+        .guides
+        .into_iter()
+        .find(|g| g.id == "leaf-curl")
+        .unwrap()
+        .photos[0];
+    let blob = format!("/v1/blobs/{}", leaf_photo.sha256);
+    let later = farmlive_tests::now_ms() + 3 * 24 * 3_600_000;
+    hub.store().collect_photos(later).unwrap();
+    let other_farm = hub.device(&rt, &["Wu farm"], Role::Agent, "tablet");
+    let (status, _, _) =
+        rt.block_on(api.send(Method::GET, &blob, Some(&other_farm.token()), None, &[]));
+    assert_eq!(status, 200, "another farm's device reads a guide's photo");
+    let (status, _, _) = rt.block_on(api.send(Method::GET, &blob, Some(&buyer), None, &[]));
+    assert_eq!(status, 404, "not a buyer");
+    let (status, _, _) = rt.block_on(api.send(Method::GET, &blob, None, None, &[]));
+    assert_eq!(status, 404, "not the public");
+    // An operator's import cannot carry photos (the expert's device uploads them).
+    let with_photo = tempfile::tempdir().unwrap();
+    std::fs::write(
+        with_photo.path().join("boxes.en.md"),
+        "# Boxes\n\nText\n\n![A box](box.jpg)\n",
+    )
+    .unwrap();
+    let refused = hub_guides(&hub, &["import", &with_photo.path().display().to_string()]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("published from an expert's device"),
+        "{}",
+        text(&refused)
+    );
 
     // The next sync brings all three; then the hub is gone and the phone
     // reads them offline.
@@ -220,6 +276,16 @@ fn guides_published_on_the_hub_read_offline_on_a_device_that_synced() {
         ("zh", "芒果叶片卷曲怎么办"),
         "a guide only in Chinese is read in Chinese"
     );
+    // Its photo came with the sync and shows offline.
+    assert!(
+        leaf.body.ends_with("![卷曲的嫩叶](photo:1)"),
+        "{}",
+        leaf.body
+    );
+    assert_eq!(leaf.photos.len(), 1);
+    assert_eq!(leaf.photos[0].width, 1280, "through the photo pipeline");
+    let leaf_file = phone.core.photo_path(&leaf.photos[0].sha256).unwrap();
+    assert!(std::fs::metadata(&leaf_file).unwrap().len() > 10_000);
     let cli = |args: &[&str], lang: &str| {
         Command::new(bin("farmlive"))
             .args(args)
@@ -242,6 +308,12 @@ fn guides_published_on_the_hub_read_offline_on_a_device_that_synced() {
     assert!(text(&read).contains("Pick for the road"), "{}", text(&read));
     assert!(
         text(&read).contains("revision 1, published"),
+        "{}",
+        text(&read)
+    );
+    let read = cli(&["guides", "leaf-curl"], "zh_CN.UTF-8");
+    assert!(
+        text(&read).contains(&format!("[📷 卷曲的嫩叶] {}", leaf_file.display())),
         "{}",
         text(&read)
     );

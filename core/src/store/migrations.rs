@@ -20,6 +20,10 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../../sql/005_questions.sql"),
     ),
     Migration::new("006_guides.sql", include_str!("../../sql/006_guides.sql")),
+    Migration::new(
+        "007_guide_photos.sql",
+        include_str!("../../sql/007_guide_photos.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

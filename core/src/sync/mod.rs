@@ -323,8 +323,9 @@ impl Run<'_> {
             if page.next < after || page.guides.iter().any(|g| g.seq <= after) {
                 return Err(Error::bad_reply(200, "the hub's guides went backwards"));
             }
+            let now = self.core.now_ms();
             self.core
-                .write_tx(|tx| crate::guides::apply_page(tx, &page))?;
+                .write_tx(|tx| crate::guides::apply_page(tx, &page, now))?;
             if !page.more {
                 return Ok(());
             }
@@ -468,6 +469,7 @@ impl Core {
         run.tell(SyncPhase::Starting);
         run.push().await?;
         run.pull().await?;
+        // Before the photos: a guide's photos come with the rest.
         run.pull_guides().await?;
         run.renew_if_due().await?;
         run.download_photos().await?;

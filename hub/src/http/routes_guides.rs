@@ -1,6 +1,7 @@
 //! Guides over HTTP: every enrolled device pulls them after a sequence
 //! number, as it pulls changes (`GET /v1/guides?after=SEQ&limit=N`), and
-//! an expert's device publishes them (`PUT /v1/guides/{id}`).
+//! an expert's device publishes them (`PUT /v1/guides/{id}`), their photos
+//! uploaded first (any enrolled device may then read those).
 
 use super::caller::{any_device, device};
 use super::extract::{Auth, JsonBody, QueryParams};
@@ -54,6 +55,7 @@ async fn publish(
     let draft = GuideDraft {
         id,
         texts: req.texts,
+        photos: req.photos,
     }
     .checked()
     .map_err(|e| HubError::bad_request("invalid", e))?;

@@ -32,6 +32,10 @@ pub const PG_MIGRATIONS: &[Migration] = &[
         "005_guides.sql",
         include_str!("../../sql-pg/005_guides.sql"),
     ),
+    Migration::new(
+        "006_guide_photos.sql",
+        include_str!("../../sql-pg/006_guide_photos.sql"),
+    ),
 ];
 
 /// The PostgreSQL schema version this hub writes.

@@ -121,12 +121,19 @@ pub mod guides {
         "/v1/guides",
         &[E::Invalid, E::TokenExpired, E::DeviceRevoked],
     );
-    /// Publishes the guide `{id}` (new, or new texts raising its
-    /// revision; the same texts again change nothing); an expert's device.
+    /// Publishes the guide `{id}` (new, or new texts or photos raising its
+    /// revision; the same again changes nothing); an expert's device,
+    /// which uploads the photos first (409 `blob_missing` if not).
     pub const PUBLISH: Endpoint<PublishGuide, GuidePublished, str> = Endpoint::new(
         Method::Put,
         "/v1/guides/{id}",
-        &[E::Invalid, E::Forbidden, E::TokenExpired, E::DeviceRevoked],
+        &[
+            E::Invalid,
+            E::Forbidden,
+            E::TokenExpired,
+            E::DeviceRevoked,
+            E::BlobMissing,
+        ],
     );
 }
 

@@ -63,7 +63,8 @@ pub(super) fn is_attachable(conn: &Conn<'_>, sha: &str, farm: FarmId) -> Result<
                  UNION SELECT farm_id FROM orders WHERE delivery_photo = $1 OR delivery_thumb = $1
                  UNION SELECT q.farm_id FROM question_blobs qb JOIN questions q ON q.id = qb.question_id
                        WHERE qb.sha256 = $1
-                 UNION SELECT $3::text FROM question_blobs WHERE sha256 = $1)",
+                 UNION SELECT $3::text FROM question_blobs WHERE sha256 = $1
+                 UNION SELECT $3::text FROM guide_blobs WHERE sha256 = $1)",
         &[&sha, &farm.to_string(), &EXPERTS.to_string()],
     )?;
     Ok(row.get(0))
@@ -108,7 +109,8 @@ impl PhotoRows for Rows<'_, '_> {
                  UNION SELECT farm_id FROM orders WHERE delivery_photo = $1 OR delivery_thumb = $1
                  UNION SELECT q.farm_id FROM question_blobs qb JOIN questions q ON q.id = qb.question_id
                        WHERE qb.sha256 = $1
-                 UNION SELECT $3::text FROM question_blobs WHERE sha256 = $1)
+                 UNION SELECT $3::text FROM question_blobs WHERE sha256 = $1
+                 UNION SELECT $3::text FROM guide_blobs WHERE sha256 = $1)
              ORDER BY f",
             &[&sha, &farms, &EXPERTS.to_string()],
         )?;
@@ -301,14 +303,13 @@ impl PgStore {
         check_sha(sha)?;
         let conn = self.pool.get()?;
         let length = complete_length(&conn, sha)?.ok_or(HubError::NotFound("no such photo"))?;
-        let public: bool = conn
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM listing_blobs lb JOIN listings l ON l.id = lb.listing_id
-                                WHERE lb.sha256 = $1 AND l.status = 'active')",
-                &[&sha],
-            )?
-            .get(0);
-        photos::may_read(reader, public, |farms| {
+        let shown = conn.query_one(
+            "SELECT EXISTS (SELECT 1 FROM listing_blobs lb JOIN listings l ON l.id = lb.listing_id
+                            WHERE lb.sha256 = $1 AND l.status = 'active'),
+                    EXISTS (SELECT 1 FROM guide_blobs WHERE sha256 = $1)",
+            &[&sha],
+        )?;
+        photos::may_read(reader, shown.get(0), shown.get(1), |farms| {
             Ok(!self.rows(&conn).holders_among(sha, farms)?.is_empty())
         })?;
         self.storage().objects.serve(sha, length)
@@ -369,6 +370,7 @@ pub(super) fn forget_unneeded(
                AND NOT EXISTS (SELECT 1 FROM blob_owners o WHERE o.sha256 = blobs.sha256)
                AND NOT EXISTS (SELECT 1 FROM listing_blobs lb WHERE lb.sha256 = blobs.sha256)
                AND NOT EXISTS (SELECT 1 FROM question_blobs qb WHERE qb.sha256 = blobs.sha256)
+               AND NOT EXISTS (SELECT 1 FROM guide_blobs gb WHERE gb.sha256 = blobs.sha256)
                AND NOT EXISTS (SELECT 1 FROM orders o
                                WHERE o.delivery_photo = blobs.sha256 OR o.delivery_thumb = blobs.sha256)
              RETURNING sha256",

@@ -268,16 +268,19 @@ pub(crate) fn check_quota(used: u64, less: u64, more: u64, quota: u64) -> Result
 }
 
 /// True if `reader` may read a complete photo: anyone one an active
-/// listing shows (`public`), a device also one its farms hold
+/// listing shows (`public`), any enrolled device one a guide shows
+/// (`guide`: guides are for every farm), a device also one its farms hold
 /// (`holds(farms)`). Anything else is not found, never forbidden.
 pub(crate) fn may_read(
     reader: Reader<'_>,
     public: bool,
+    guide: bool,
     holds: impl FnOnce(&BTreeSet<FarmId>) -> Result<bool>,
 ) -> Result<()> {
     let allowed = public
         || match reader {
             Reader::Public => false,
+            Reader::Farms(_) if guide => true,
             Reader::Farms(farms) => holds(farms)?,
         };
     if allowed {

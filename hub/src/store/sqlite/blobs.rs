@@ -50,7 +50,7 @@ fn complete_length(conn: &Connection, sha: &str) -> Result<Option<u64>> {
 /// The farms known to have a photo: those that uploaded it, those whose
 /// listings show it, those whose orders were delivered with it, those
 /// whose questions' threads show it, and then the experts' pseudo-farm
-/// (see `store/rules/questions.rs`).
+/// for a photo a question or a guide shows (see `store/rules/questions.rs`).
 fn farms_holding(conn: &Connection, sha: &str) -> Result<BTreeSet<String>> {
     let mut stmt = conn.prepare_cached(
         "SELECT farm_id FROM blob_owners WHERE sha256 = ?1
@@ -59,7 +59,8 @@ fn farms_holding(conn: &Connection, sha: &str) -> Result<BTreeSet<String>> {
          UNION SELECT farm_id FROM orders WHERE delivery_photo = ?1 OR delivery_thumb = ?1
          UNION SELECT q.farm_id FROM question_blobs qb JOIN questions q ON q.id = qb.question_id
                WHERE qb.sha256 = ?1
-         UNION SELECT ?2 FROM question_blobs WHERE sha256 = ?1",
+         UNION SELECT ?2 FROM question_blobs WHERE sha256 = ?1
+         UNION SELECT ?2 FROM guide_blobs WHERE sha256 = ?1",
     )?;
     let farms = stmt
         .query_map(params![sha, EXPERTS.to_string()], |r| r.get(0))?
@@ -274,13 +275,14 @@ impl BlobStore {
         let Some(length) = complete_length(&conn, sha)? else {
             return Err(HubError::NotFound("no such photo"));
         };
-        let public: bool = conn
+        let (public, guide): (bool, bool) = conn
             .prepare_cached(
                 "SELECT EXISTS (SELECT 1 FROM listing_blobs lb JOIN listings l ON l.id = lb.listing_id
-                                WHERE lb.sha256 = ?1 AND l.status = 'active')",
+                                WHERE lb.sha256 = ?1 AND l.status = 'active'),
+                        EXISTS (SELECT 1 FROM guide_blobs WHERE sha256 = ?1)",
             )?
-            .query_row([sha], |r| r.get(0))?;
-        photos::may_read(reader, public, |farms| {
+            .query_row([sha], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        photos::may_read(reader, public, guide, |farms| {
             Ok(!self.rows(&conn).holders_among(sha, farms)?.is_empty())
         })?;
         self.storage.objects.serve(sha, length)
@@ -334,6 +336,7 @@ pub(super) fn forget_unneeded(
                AND NOT EXISTS (SELECT 1 FROM blob_owners o WHERE o.sha256 = blobs.sha256)
                AND NOT EXISTS (SELECT 1 FROM listing_blobs lb WHERE lb.sha256 = blobs.sha256)
                AND NOT EXISTS (SELECT 1 FROM question_blobs qb WHERE qb.sha256 = blobs.sha256)
+               AND NOT EXISTS (SELECT 1 FROM guide_blobs gb WHERE gb.sha256 = blobs.sha256)
                AND NOT EXISTS (SELECT 1 FROM orders o
                                WHERE o.delivery_photo = blobs.sha256 OR o.delivery_thumb = blobs.sha256)
              RETURNING sha256",

@@ -83,6 +83,10 @@ const MIGRATIONS: &[Migration] = &[
         "009_guides.sql",
         include_str!("../../../sql/009_guides.sql"),
     ),
+    Migration::new(
+        "010_guide_photos.sql",
+        include_str!("../../../sql/010_guide_photos.sql"),
+    ),
 ];
 
 /// The schema version this hub writes.

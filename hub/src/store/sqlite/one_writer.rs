@@ -44,6 +44,7 @@ const BACKENDS: &[Backend] = &[
             ("routes", "routes.rs"),
             ("farm_origins", "routes.rs"),
             ("guides", "guides.rs"),
+            ("guide_blobs", "guides.rs"),
             ("questions", "questions.rs"),
             ("question_blobs", "questions.rs"),
             // SQLite's own table, holding the id sequence of `room_events`.
@@ -76,6 +77,7 @@ const BACKENDS: &[Backend] = &[
             ("routes", "routes.rs"),
             ("farm_origins", "routes.rs"),
             ("guides", "guides.rs"),
+            ("guide_blobs", "guides.rs"),
             ("questions", "questions.rs"),
             ("question_blobs", "questions.rs"),
         ],

@@ -7,9 +7,16 @@
 //! A guide's source is one Markdown file per language, `<id>.<lang>.md`,
 //! its first line `# Title` and the body after: what operators import
 //! (`farmlive hub guides import DIR`) and what the hub ships built in.
+//! Photos ([`photos`]) come with guides published from an expert's device.
 
 use crate::Lang;
+use crate::photo_ref::PhotoRef;
 use serde::{Deserialize, Serialize};
+
+mod photos;
+pub use photos::{
+    GUIDE_PHOTOS_MAX, numbered, photo_files, photo_line, photo_number, rewrite_photo_files,
+};
 
 /// Most guides in one page of `GET /v1/guides`.
 pub const GUIDES_PAGE_MAX: u32 = 50;
@@ -26,8 +33,8 @@ pub struct GuideText {
     /// One line.
     pub title: String,
     /// Paragraphs separated by blank lines; lines starting `- ` are list
-    /// items and `## ` a heading (what the apps render; anything else is
-    /// plain text).
+    /// items, `## ` a heading, and `![caption](photo:N)` the guide's N-th
+    /// photo (what the apps render; anything else is plain text).
     pub body: String,
 }
 
@@ -38,6 +45,9 @@ pub struct GuideDraft {
     pub id: String,
     /// One text per language, at least one.
     pub texts: Vec<GuideText>,
+    /// The photos its texts show (`photo:1` is the first), uploaded first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<PhotoRef>,
 }
 
 /// A guide as the hub holds and devices sync it.
@@ -49,6 +59,9 @@ pub struct Guide {
     pub revision: u64,
     /// Its texts.
     pub texts: Vec<GuideText>,
+    /// The photos its texts show.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<PhotoRef>,
     /// When this revision was published.
     pub published_at: crate::UnixMillis,
     /// Its place in the hub's guide sequence: a device asks for guides
@@ -72,6 +85,10 @@ pub struct GuidesPage {
 pub struct PublishGuide {
     /// At least one; `en` and/or `zh`.
     pub texts: Vec<GuideText>,
+    /// The photos the texts show, each uploaded by an expert's device
+    /// before the publish.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<PhotoRef>,
 }
 
 /// The reply to a publish: the guide's revision now.
@@ -108,6 +125,21 @@ pub enum GuideError {
     /// A source file without its `# Title` line.
     #[error("a guide's file starts with its title as '# Title'")]
     NoTitle,
+    /// More photos than [`GUIDE_PHOTOS_MAX`].
+    #[error("a guide shows at most {GUIDE_PHOTOS_MAX} photos")]
+    TooManyPhotos,
+    /// A photo line that names a number the guide has no photo for.
+    #[error("a photo line shows photo {0}, which the guide does not have")]
+    NoSuchPhoto(usize),
+    /// A photo no text shows.
+    #[error("photo {0} of the guide is shown by none of its texts")]
+    PhotoUnused(usize),
+    /// A photo line naming a file: photos are published from an expert's
+    /// device (`farmlive expert publish-guides`), which uploads them.
+    #[error(
+        "the photo line for {0:?} names a file; guides with photos are published from an expert's device (farmlive expert publish-guides), which uploads them"
+    )]
+    PhotoFile(String),
     /// A source file name that is not `<id>.<lang>.md`.
     #[error("{0:?} is not a guide's file name: <id>.<lang>.md, e.g. pack-for-trucks.zh.md")]
     BadFileName(String),
@@ -138,8 +170,17 @@ pub fn is_guide_id(id: &str) -> bool {
 
 impl GuideDraft {
     /// Checks the draft and returns it tidied: titles and bodies trimmed,
-    /// texts in language order.
-    pub fn checked(mut self) -> Result<GuideDraft, GuideError> {
+    /// texts in language order, every photo line naming one of its photos
+    /// and every photo shown.
+    pub fn checked(self) -> Result<GuideDraft, GuideError> {
+        let draft = self.checked_but_photos()?;
+        photos::check_photo_lines(&draft.texts, draft.photos.len())?;
+        Ok(draft)
+    }
+
+    /// [`GuideDraft::checked`] but for the photo lines, which may still
+    /// name files: an expert's source before its photos are uploaded.
+    pub fn checked_but_photos(mut self) -> Result<GuideDraft, GuideError> {
         if !is_guide_id(&self.id) {
             return Err(GuideError::BadId(self.id));
         }
@@ -204,9 +245,25 @@ pub fn parse_guide_file(name: &str, source: &str) -> Result<(String, GuideText),
 
 /// Groups source files (`(name, contents)`) into checked drafts, by id in
 /// id order. Files that are not guides' (`README.md`, say) are an error,
-/// named, rather than skipped unseen.
+/// named, rather than skipped unseen. A photo line naming a file is an
+/// error here (see [`sources_from_files`]).
 pub fn drafts_from_files<'a>(
     files: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Vec<GuideDraft>, (String, GuideError)> {
+    group_files(files, GuideDraft::checked)
+}
+
+/// [`drafts_from_files`] for an expert's sources, whose photo lines may
+/// name photo files: publishing uploads them and checks each draft whole.
+pub fn sources_from_files<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Vec<GuideDraft>, (String, GuideError)> {
+    group_files(files, GuideDraft::checked_but_photos)
+}
+
+fn group_files<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    check: fn(GuideDraft) -> Result<GuideDraft, GuideError>,
 ) -> Result<Vec<GuideDraft>, (String, GuideError)> {
     let mut by_id: std::collections::BTreeMap<String, Vec<GuideText>> = Default::default();
     for (name, source) in files {
@@ -216,11 +273,11 @@ pub fn drafts_from_files<'a>(
     by_id
         .into_iter()
         .map(|(id, texts)| {
-            GuideDraft {
+            check(GuideDraft {
                 id: id.clone(),
                 texts,
-            }
-            .checked()
+                photos: Vec::new(),
+            })
             .map_err(|e| (id, e))
         })
         .collect()
@@ -270,6 +327,7 @@ mod tests {
         let draft = GuideDraft {
             id: "abc".into(),
             texts: vec![text("en", "a", "b"), text("en", "c", "d")],
+            photos: vec![],
         };
         assert_eq!(draft.checked(), Err(GuideError::Texts));
         for bad in ["-abc", "abc-", "ab", "a_b", "ABC", "a/b"] {
@@ -283,6 +341,7 @@ mod tests {
             id: "abc".into(),
             revision: 1,
             texts: vec![text("en", "E", "e"), text("zh", "中", "文")],
+            photos: vec![],
             published_at: 0,
             seq: 1,
         };
