@@ -23,6 +23,8 @@ pub struct Guide {
     pub body: String,
     /// Its photos, in order (`photo:1` is the first).
     pub photos: Vec<GuidePhoto>,
+    /// Its body laid out for reading: what a screen shows, in order.
+    pub blocks: Vec<GuideBlock>,
     /// When this revision was published (UTC ms).
     pub published_at_ms: i64,
 }
@@ -42,9 +44,36 @@ pub struct GuidePhoto {
     pub path: Option<String>,
 }
 
+/// One block of a guide's body (see `Guide::blocks`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum GuideBlock {
+    /// A section heading.
+    Heading {
+        /// Its text.
+        text: String,
+    },
+    /// A paragraph; its lines joined by `\n`.
+    Paragraph {
+        /// Its text.
+        text: String,
+    },
+    /// One item of a list.
+    Item {
+        /// Its text.
+        text: String,
+    },
+    /// One of the guide's photos, with its caption.
+    Photo {
+        /// Its caption (may be empty).
+        caption: String,
+        /// The photo.
+        photo: GuidePhoto,
+    },
+}
+
 impl Guide {
     fn new(g: farmlive_core::GuideView, core: &farmlive_core::Core) -> Guide {
-        let photos = g
+        let photos: Vec<GuidePhoto> = g
             .photos
             .iter()
             .zip(1u32..)
@@ -59,7 +88,25 @@ impl Guide {
                     .map(|path| path.display().to_string()),
             })
             .collect();
+        let blocks = farmlive_core::protocol::guides::blocks(&g.body)
+            .into_iter()
+            .filter_map(|b| {
+                use farmlive_core::protocol::guides::GuideBlock as B;
+                Some(match b {
+                    B::Heading(text) => GuideBlock::Heading { text },
+                    B::Paragraph(text) => GuideBlock::Paragraph { text },
+                    B::Item(text) => GuideBlock::Item { text },
+                    // A number the guide has no photo for (a hub that
+                    // checked nothing) shows nothing.
+                    B::Photo { number, caption } => GuideBlock::Photo {
+                        caption,
+                        photo: photos.get(number.checked_sub(1)?)?.clone(),
+                    },
+                })
+            })
+            .collect();
         Guide {
+            blocks,
             id: g.id,
             revision: g.revision,
             lang: g.lang,

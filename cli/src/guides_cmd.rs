@@ -8,8 +8,7 @@ use crate::output::{Output, table};
 use crate::{CmdResult, Failure};
 use farmlive_core::Core;
 use farmlive_core::protocol::guides::{
-    GuideDraft, drafts_from_files, photo_line, photo_number, rewrite_photo_files,
-    sources_from_files,
+    GuideBlock, GuideDraft, blocks, drafts_from_files, rewrite_photo_files, sources_from_files,
 };
 use farmlive_core::protocol::{Message, MsgCode};
 use std::path::{Path, PathBuf};
@@ -194,18 +193,20 @@ pub fn run_device(core: &Core, out: &Output, id: Option<String>) -> CmdResult {
         return Ok(());
     }
     println!("{}\n", guide.title);
-    for line in guide.body.lines() {
-        // A photo line shows its caption and the photo's file here.
-        match photo_line(line).and_then(|(caption, target)| Some((caption, photo_number(target)?)))
-        {
-            Some((caption, n)) => match photo_file(n) {
-                Some(path) => println!("[📷 {caption}] {}", path.display()),
-                None => println!("[📷 {caption}] …"),
+    for block in blocks(&guide.body) {
+        match block {
+            GuideBlock::Heading(text) => {
+                println!("{text}\n{}", "─".repeat(text.chars().count().min(40)))
+            }
+            GuideBlock::Paragraph(text) => println!("{text}\n"),
+            GuideBlock::Item(text) => println!("  • {text}"),
+            // The photo's file here, once a sync has fetched it.
+            GuideBlock::Photo { number, caption } => match photo_file(number) {
+                Some(path) => println!("[📷 {caption}] {}\n", path.display()),
+                None => println!("[📷 {caption}] …\n"),
             },
-            None => println!("{line}"),
         }
     }
-    println!();
     let revision = Message::new(MsgCode::CliGuideRevision)
         .arg("revision", guide.revision.to_string())
         .arg("date", date(guide.published_at));

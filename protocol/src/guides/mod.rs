@@ -13,7 +13,9 @@ use crate::Lang;
 use crate::photo_ref::PhotoRef;
 use serde::{Deserialize, Serialize};
 
+mod blocks;
 mod photos;
+pub use blocks::{GuideBlock, blocks};
 pub use photos::{
     GUIDE_PHOTOS_MAX, numbered, photo_files, photo_line, photo_number, rewrite_photo_files,
 };
