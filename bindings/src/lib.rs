@@ -11,7 +11,9 @@
 //! - Questions to the experts: `ask_question` (offline, with photos),
 //!   `questions`, `follow_up`, `resolve_question`; answers arrive by `sync`
 //!   (`new_answers` for notifications, `hotline`), or within seconds while
-//!   the app holds `watch` open ([`WatchListener`], [`WatchEvent`]).
+//!   the app holds `watch` open ([`WatchListener`], [`WatchEvent`]). An
+//!   expert's device reads the queue and answers (`expert_queue`,
+//!   `expert_question`, `question_photo`, `answer_question`).
 //! - Listeners are foreign traits: [`SyncListener`], [`ShowListener`] (one
 //!   stream of [`ShowEvent`]s per live session: stream figures and room
 //!   events), [`LogListener`] (the core's `tracing` output, see
@@ -38,6 +40,7 @@
 mod bytes;
 mod enrol_qr;
 mod error;
+mod experts;
 mod facade;
 mod guides;
 mod live;
@@ -57,6 +60,7 @@ mod watch;
 pub use bytes::ShellBytes;
 pub use enrol_qr::{EnrolLink, decode_enrol_qr, decode_enrol_qr_photo, parse_enrol_link};
 pub use error::{FarmLiveError, Result};
+pub use experts::{ExpertQuestion, ExpertQueue, ExpertQueueQuery};
 pub use facade::FarmLive;
 pub use live::{LiveOptions, LiveSession, upright_rotation_degrees};
 pub use log::{LogLevel, LogListener, set_log_listener};

@@ -117,7 +117,19 @@ pub struct Question {
 }
 
 impl FarmLive {
-    fn photo_out(&self, p: &farmlive_core::protocol::ops::PhotoRef) -> QuestionPhoto {
+    pub(crate) fn post_out(&self, post: &q::Post) -> QuestionPost {
+        QuestionPost {
+            expert: match &post.author {
+                q::PostAuthor::Expert { name } => Some(name.clone()),
+                q::PostAuthor::Farm => None,
+            },
+            text: post.text.clone(),
+            photos: post.photos.iter().map(|p| self.photo_out(p)).collect(),
+            at_ms: post.at,
+        }
+    }
+
+    pub(crate) fn photo_out(&self, p: &farmlive_core::protocol::ops::PhotoRef) -> QuestionPhoto {
         let path = |sha: &str| {
             self.core
                 .photo_path(sha)
@@ -138,19 +150,7 @@ impl FarmLive {
             id: s.id.to_string(),
             farm_id: s.farm.to_string(),
             photos: s.photos.iter().map(|p| self.photo_out(p)).collect(),
-            posts: s
-                .posts
-                .iter()
-                .map(|post| QuestionPost {
-                    expert: match &post.author {
-                        q::PostAuthor::Expert { name } => Some(name.clone()),
-                        q::PostAuthor::Farm => None,
-                    },
-                    text: post.text.clone(),
-                    photos: post.photos.iter().map(|p| self.photo_out(p)).collect(),
-                    at_ms: post.at,
-                })
-                .collect(),
+            posts: s.posts.iter().map(|post| self.post_out(post)).collect(),
             crop: s.crop,
             region: s.region,
             text: s.text,

@@ -2,13 +2,25 @@
 //! photo, an expert (a core enrolled with an expert code on the same real
 //! hub) answers with a photo, and after a sync the app shows the answer
 //! with the photo's file; follow-up and resolve; bad input is refused
-//! before anything is queued.
+//! before anything is queued. The expert works through the bindings too
+//! (queue, photo, answer), and the farmer's app, watching, hears the
+//! answer without a sync of its own.
 
 mod common;
 
 use common::{block_on, hub, open};
 use farmlive_core::protocol::api::Role;
 use farmlive_ffi::*;
+use std::sync::{Arc, Mutex, mpsc};
+
+/// Sends what a watch tells to a channel.
+struct Collect(Mutex<mpsc::Sender<WatchEvent>>);
+
+impl WatchListener for Collect {
+    fn on_event(&self, event: WatchEvent) {
+        let _ = self.0.lock().map(|tx| tx.send(event));
+    }
+}
 
 fn photo(name: &str) -> String {
     format!("{}/../testdata/photos/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -41,31 +53,80 @@ fn a_question_asked_in_the_app_shows_the_expert_s_answer_after_sync() {
     assert_eq!(fl.pending_count().expect("count"), 1);
     block_on(fl.sync(None)).expect("sync");
 
-    let expert_dir = tempfile::tempdir().expect("tempdir");
-    let expert = farmlive_core::Core::open(expert_dir.path()).expect("core");
+    // The farmer's app watches while it is open.
+    let (tx, events) = std::sync::mpsc::channel();
+    let watching = {
+        let (fl, listener) = (fl.clone(), Arc::new(Collect(Mutex::new(tx))));
+        std::thread::spawn(move || block_on(fl.watch("zh-CN".into(), listener)))
+    };
+
+    // The expert's app: enrolled with an expert code, it reads the queue
+    // (filtered), the question's photo, and answers with a photo.
+    let (_e, expert) = open();
     let code = hub
         .store
         .mint_enrol_code(&[], Role::Expert)
         .expect("code")
         .code;
-    block_on(expert.enrol(&hub.url, &code, "Dr Chen")).expect("enrol");
-    let id = asked.id.parse().expect("id");
-    block_on(expert.answer_question(
-        id,
-        "炭疽病：剪掉病枝，喷铜制剂。",
-        &[photo("cups-2560x1600.jpg")],
+    block_on(expert.enrol(hub.url.clone(), code, "Dr Chen".into())).expect("enrol");
+    let mango = ExpertQueueQuery {
+        crop: Some("芒果".into()),
+        ..Default::default()
+    };
+    let queue = block_on(expert.expert_queue(mango)).expect("queue");
+    assert_eq!(queue.questions.len(), 1);
+    assert_eq!(queue.questions[0].id, asked.id);
+    let lychee = ExpertQueueQuery {
+        crop: Some("荔枝".into()),
+        ..Default::default()
+    };
+    assert!(
+        block_on(expert.expert_queue(lychee))
+            .expect("queue")
+            .questions
+            .is_empty()
+    );
+    let leaf = block_on(expert.question_photo(queue.questions[0].photos[0].sha256.clone()))
+        .expect("the question's photo");
+    assert!(std::fs::metadata(&leaf).expect("file").len() > 10_000);
+    assert!(
+        block_on(fl.expert_queue(ExpertQueueQuery::default())).is_err(),
+        "a farmer's app reads no queue"
+    );
+    assert!(
+        block_on(expert.answer_question("nope".into(), "x".into(), vec![])).is_err(),
+        "an unknown id"
+    );
+    let answered = block_on(expert.answer_question(
+        asked.id.clone(),
+        "炭疽病：剪掉病枝，喷铜制剂。".into(),
+        vec![photo("cups-2560x1600.jpg")],
     ))
     .expect("answer");
+    assert_eq!(answered.status, QuestionStatus::Answered);
+    assert_eq!(answered.posts[0].photos.len(), 1);
 
-    block_on(fl.sync(None)).expect("sync");
-    let notices = fl.new_answers("zh-CN".into()).expect("notices");
-    assert_eq!(notices.len(), 1);
+    // The watching app hears it (its own sync brought it), in Chinese.
+    let heard = loop {
+        match events.recv_timeout(std::time::Duration::from_secs(20)) {
+            Ok(WatchEvent::AnswerArrived { notice }) => break notice,
+            Ok(_) => continue,
+            Err(e) => panic!("no answer heard: {e}"),
+        }
+    };
+    assert_eq!(heard.question_id, asked.id);
     assert!(
-        notices[0].text.contains("Dr Chen") && notices[0].text.contains("芒果"),
+        heard.text.contains("Dr Chen") && heard.text.contains("芒果"),
         "{}",
-        notices[0].text
+        heard.text
     );
-    assert!(fl.new_answers("zh-CN".into()).expect("notices").is_empty());
+    fl.cancel_watch();
+    let ended = watching.join().expect("the watch thread");
+    assert!(ended.is_ok(), "{ended:?}");
+    assert!(
+        fl.new_answers("zh-CN".into()).expect("notices").is_empty(),
+        "told once"
+    );
     let shown = fl.question(asked.id.clone()).expect("question");
     assert_eq!(shown.status, QuestionStatus::Answered);
     assert!(!shown.pending_sync);
