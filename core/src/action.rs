@@ -48,8 +48,8 @@ impl Action<'_> {
     /// An op this device's role may not do is refused here, so nothing of
     /// the action is kept.
     pub(crate) fn record(&mut self, body: OpBody) -> Result<Op> {
-        let role = crate::sync::stored_role(&self.tx)?;
-        crate::sync::require(role, roles::needed_for(&body))?;
+        let role = crate::role::stored_role(&self.tx)?;
+        crate::role::require(role, roles::needed_for(&body))?;
         let op = Op {
             id: OpId::new(),
             at: self.stamp(),

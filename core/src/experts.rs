@@ -82,7 +82,7 @@ impl Core {
         let mut refs: Vec<farmlive_protocol::ops::PhotoRef> = Vec::new();
         for photo in &new {
             for blob in photo.blobs() {
-                upload(&client, &blob.sha256, &blob.jpeg).await?;
+                crate::hub::upload(&client, &blob.sha256, &blob.jpeg).await?;
             }
             if !refs.iter().any(|r| r.sha256 == photo.sha256()) {
                 refs.push(photo.photo_ref());
@@ -100,20 +100,5 @@ impl Core {
             client.call(experts::ANSWER.call_for(id), &req)
         })
         .await
-    }
-}
-
-/// Uploads one blob, resuming from the hub's count after each chunk, with
-/// the usual retries per chunk.
-pub(crate) async fn upload(client: &HubClient, sha: &str, bytes: &[u8]) -> Result<()> {
-    let (backoff, cancel, mut retries) = (Backoff::default(), CancelToken::new(), 0);
-    loop {
-        let at = retry(&backoff, &cancel, &mut retries, || {
-            crate::sync::next_chunk(client, sha, bytes)
-        })
-        .await?;
-        if at >= bytes.len() as u64 {
-            return Ok(());
-        }
     }
 }

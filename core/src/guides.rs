@@ -127,7 +127,7 @@ impl Core {
         for (draft, new) in ready {
             for photo in &new {
                 for blob in photo.blobs() {
-                    crate::experts::upload(&client, &blob.sha256, &blob.jpeg).await?;
+                    crate::hub::upload(&client, &blob.sha256, &blob.jpeg).await?;
                 }
             }
             let call = farmlive_protocol::api::guides::PUBLISH.call_for(draft.id.as_str());

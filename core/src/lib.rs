@@ -34,6 +34,7 @@ pub mod photos;
 mod private;
 pub mod questions;
 pub mod reminders;
+mod role;
 pub mod room;
 mod sales;
 mod search;

@@ -21,6 +21,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use std::path::Path;
 
+/// The meta key of the experts' hotline, as the hub last said it.
+pub(crate) const HOTLINE_KEY: &str = "experts_hotline";
+
 /// A question and its thread, as this device shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Question {
@@ -331,7 +334,7 @@ impl Core {
     /// The experts' hotline the hub's operator set, as the last sync
     /// brought it (`None`: none set, or not synced yet).
     pub fn hotline(&self) -> Result<Option<String>> {
-        self.read_meta(crate::sync::view::HOTLINE_KEY)
+        self.read_meta(HOTLINE_KEY)
     }
 
     /// The question whose id is `key` or ends with it (as lists show it).

@@ -2,9 +2,10 @@
 //! token, and adopting the hub's farms.
 
 use super::view::{get_meta, set_meta};
-use super::{HUB_URL_KEY, ROLE_KEY, TOKEN_EXPIRES_KEY, TOKEN_KEY, TOKEN_REFUSED_KEY};
+use super::{HUB_URL_KEY, TOKEN_EXPIRES_KEY, TOKEN_KEY, TOKEN_REFUSED_KEY};
 use crate::error::{Error, Result};
 use crate::hub::{HubClient, client};
+use crate::role::ROLE_KEY;
 use crate::{Core, farms, listing_rows, outbox};
 use farmlive_protocol::FarmId;
 use farmlive_protocol::api::{EnrolRequest, FarmInfo, Role};

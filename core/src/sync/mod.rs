@@ -17,27 +17,20 @@ pub use enrol::Enrolment;
 pub use status::{SyncFailure, SyncStatus};
 
 use crate::error::{Error, Result};
-use crate::hub::{HubClient, client, retry};
+use crate::hub::{HubClient, client, next_chunk, retry};
 use crate::{Core, blobs};
-use farmlive_protocol::api::{
-    PULL_LIMIT_MAX, PUSH_BATCH_MAX, PushRequest, Role, TOKEN_RENEW_WITHIN_MS,
-};
+use farmlive_protocol::api::{PULL_LIMIT_MAX, PUSH_BATCH_MAX, PushRequest, TOKEN_RENEW_WITHIN_MS};
 use farmlive_protocol::ops::Op;
-use farmlive_protocol::roles::{self, Capability};
 use rusqlite::TransactionBehavior;
 use std::time::Duration;
 
 const HUB_URL_KEY: &str = "hub_url";
 const TOKEN_KEY: &str = "device_token";
-const ROLE_KEY: &str = "device_role";
 /// When the device token expires (UTC ms), as the hub last said.
 const TOKEN_EXPIRES_KEY: &str = "device_token_expires_at";
 /// Set (to the hub's error code) once the hub refused the token: the device
 /// must enrol again, and `enrol` then allows it.
 const TOKEN_REFUSED_KEY: &str = "device_token_refused";
-/// Photo bytes per upload request: small enough to finish on a weak 3G link
-/// within the request timeout, so a drop costs at most one chunk.
-const CHUNK_BYTES: usize = 128 * 1024;
 
 /// How to sync.
 #[derive(Debug, Clone)]
@@ -362,50 +355,7 @@ impl Run<'_> {
     }
 }
 
-/// Sends the next chunk of a photo from where the hub's count stands;
-/// returns the hub's new count (all of it if the hub already has it).
-pub(crate) async fn next_chunk(client: &HubClient, sha: &str, bytes: &[u8]) -> Result<u64> {
-    let length = bytes.len() as u64;
-    let at = client.blob_offset(sha).await?;
-    if at >= length {
-        return Ok(at);
-    }
-    let end = (at as usize + CHUNK_BYTES).min(bytes.len());
-    client
-        .blob_patch(sha, at, length, bytes[at as usize..end].to_vec())
-        .await
-}
-
-/// The role the hub gave this device when it enrolled (`None` before).
-pub(crate) fn stored_role(conn: &rusqlite::Connection) -> Result<Option<Role>> {
-    Ok(view::get_meta(conn, ROLE_KEY)?
-        .as_deref()
-        .and_then(Role::parse))
-}
-
-/// Refuses what a device of `role` may not do (see
-/// [`farmlive_protocol::roles`]), as the hub would, in the same words.
-pub(crate) fn require(role: Option<Role>, capability: Capability) -> Result<()> {
-    match role {
-        Some(role) => roles::check(role, capability).map_err(Error::Rule),
-        // Not enrolled: nothing of the hub's to protect yet.
-        None => Ok(()),
-    }
-}
-
 impl Core {
-    /// What this device may do, from its enrolment (`None` before it
-    /// enrolled): a farmer's phone, an agent's device, or an expert's.
-    pub fn role(&self) -> Result<Option<Role>> {
-        stored_role(&self.store.reader())
-    }
-
-    /// Refuses, before anything is queued or sent, what this device's
-    /// role may not do.
-    pub(crate) fn require(&self, capability: Capability) -> Result<()> {
-        require(self.role()?, capability)
-    }
-
     pub(crate) fn hub_client(&self, timeout: Duration) -> Result<HubClient> {
         self.hub_client_over(client::http_client(timeout)?)
     }

@@ -6,6 +6,7 @@
 
 use crate::error::Result;
 use crate::listing_rows::{self, Touch};
+use crate::questions::HOTLINE_KEY;
 use crate::{blobs, conflicts, order_rows, outbox, questions};
 use farmlive_protocol::api::{ChangeBody, ChangesPage, OpResult, Outcome};
 use farmlive_protocol::listing_state::apply_listing_op;
@@ -170,8 +171,6 @@ pub(crate) fn apply_push_results(
 
 /// The meta key of the pull cursor.
 pub(crate) const CURSOR_KEY: &str = "pull_cursor";
-/// The meta key of the experts' hotline, as the hub last said it.
-pub(crate) const HOTLINE_KEY: &str = "experts_hotline";
 
 // The meta table's writer lives in `crate::meta`; sync reaches it here.
 pub(crate) use crate::meta::{delete_meta, get_meta, set_meta};
@@ -372,7 +371,7 @@ mod tests {
         };
         core.write_tx(|tx| {
             apply_page(tx, &page, 0)?;
-            set_meta(tx, super::super::ROLE_KEY, "agent")
+            set_meta(tx, crate::role::ROLE_KEY, "agent")
         })
         .unwrap();
         assert_eq!(
@@ -417,7 +416,7 @@ mod tests {
             OrderStatus::Placed
         );
         // The farmer's phone may.
-        core.write_tx(|tx| set_meta(tx, super::super::ROLE_KEY, "farmer"))
+        core.write_tx(|tx| set_meta(tx, crate::role::ROLE_KEY, "farmer"))
             .unwrap();
         core.act_on_order(order.id, OrderAction::Accept).unwrap();
         assert_eq!(core.pending_count().unwrap(), 1);

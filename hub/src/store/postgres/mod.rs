@@ -63,6 +63,7 @@ mod buyers;
 mod counters;
 mod devices;
 mod event_wire;
+mod experts;
 mod guides;
 mod listen;
 mod listing_blobs;

@@ -21,6 +21,7 @@ mod blob_quota;
 mod blobs;
 mod buyers;
 mod devices;
+mod experts;
 pub(crate) mod files;
 mod guides;
 mod listing_blobs;

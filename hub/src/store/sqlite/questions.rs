@@ -1,18 +1,14 @@
-//! Questions to the experts (the one writer of `questions` and
-//! `question_blobs`): saved with the photos their threads show and
-//! appended to the farm's change feed; the experts' queue and answers. The
-//! rules are in `store/rules/questions.rs`.
+//! Questions' rows (the one writer of `questions` and `question_blobs`):
+//! saved with the photos their threads show (`records.rs` appends each to
+//! its farm's change feed). The experts' side is `experts.rs`; the rules
+//! are in `store/rules/questions.rs`.
 
-use super::records::{SqliteRecords, append_change};
-use super::{Store, from_json, now_ms, to_json};
-use crate::error::{HubError, Result};
-use crate::store::rules::questions::{answer, filter_keys, query_keys, queue_fetch, queue_page};
-use farmlive_protocol::api::ChangeBody;
-use farmlive_protocol::questions::{
-    AnswerRequest, ExpertQuestion, QuestionQueue, QuestionState, QueueQuery,
-};
-use farmlive_protocol::{DeviceId, QuestionId};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use super::{from_json, to_json};
+use crate::error::Result;
+use crate::store::rules::questions::filter_keys;
+use farmlive_protocol::QuestionId;
+use farmlive_protocol::questions::QuestionState;
+use rusqlite::{Connection, OptionalExtension, params};
 
 pub(super) fn load_question(conn: &Connection, id: QuestionId) -> Result<Option<QuestionState>> {
     let state: Option<String> = conn
@@ -22,8 +18,8 @@ pub(super) fn load_question(conn: &Connection, id: QuestionId) -> Result<Option<
     state.as_deref().map(from_json).transpose()
 }
 
-/// Saves a question with its photos and appends it to its farm's feed.
-pub(super) fn save_question(conn: &Connection, q: &QuestionState) -> Result<()> {
+/// Writes a question's row and its photos (not the change feed).
+pub(super) fn write_question(conn: &Connection, q: &QuestionState) -> Result<()> {
     let (crop, region) = filter_keys(q);
     let id = q.id.to_string();
     conn.prepare_cached(
@@ -46,59 +42,5 @@ pub(super) fn save_question(conn: &Connection, q: &QuestionState) -> Result<()> 
     for sha in q.photo_blobs() {
         stmt.execute(params![sha, id])?;
     }
-    append_change(
-        conn,
-        q.farm,
-        "question",
-        &id,
-        &ChangeBody::Question(Box::new(q.clone())),
-    )
-}
-
-impl Store {
-    /// The experts' queue: unresolved questions matching the filter,
-    /// waiting ones first, oldest first, one page.
-    pub fn question_queue(&self, query: &QueueQuery) -> Result<QuestionQueue> {
-        let (crop, region) = query_keys(query);
-        let conn = self.reader();
-        // The queue's order (see `queue_fetch`).
-        let mut stmt = conn.prepare_cached(
-            "SELECT state FROM questions WHERE status <> 'resolved'
-               AND (?1 IS NULL OR crop = ?1) AND (?2 IS NULL OR region = ?2)
-             ORDER BY status <> 'open', asked_at, id LIMIT ?3 OFFSET ?4",
-        )?;
-        let rows = stmt
-            .query_map(
-                params![crop, region, queue_fetch(query), i64::from(query.offset)],
-                |r| r.get::<_, String>(0),
-            )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let states = rows
-            .iter()
-            .map(|s| from_json(s))
-            .collect::<Result<Vec<QuestionState>>>()?;
-        Ok(queue_page(states, query))
-    }
-
-    /// One question as an expert sees it.
-    pub fn expert_question(&self, id: QuestionId) -> Result<ExpertQuestion> {
-        load_question(&self.reader(), id)?
-            .map(|q| q.for_expert())
-            .ok_or(HubError::NotFound("no such question"))
-    }
-
-    /// The expert's device `expert` answers `id`.
-    pub fn answer_question(
-        &self,
-        expert: DeviceId,
-        id: QuestionId,
-        req: &AnswerRequest,
-    ) -> Result<ExpertQuestion> {
-        let name = self.device_name(expert)?;
-        let mut conn = self.writer();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let answered = answer(&mut SqliteRecords(&tx), id, &name, req, now_ms())?;
-        tx.commit()?;
-        Ok(answered)
-    }
+    Ok(())
 }

@@ -119,7 +119,14 @@ impl OpRecords for SqliteRecords<'_> {
     }
 
     fn save_question(&mut self, state: &QuestionState) -> Result<()> {
-        super::questions::save_question(self.0, state)
+        super::questions::write_question(self.0, state)?;
+        append_change(
+            self.0,
+            state.farm,
+            "question",
+            &state.id.to_string(),
+            &ChangeBody::Question(Box::new(state.clone())),
+        )
     }
 }
 
