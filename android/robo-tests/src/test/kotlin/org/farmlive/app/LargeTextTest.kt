@@ -114,6 +114,7 @@ abstract class LargeText : RoboScreens() {
             check(ListingFormActivity::class.java, whole = true) +
             check(SyncActivity::class.java, whole = true) { it.text("sync.pending").isNotEmpty() } +
             check(OrdersActivity::class.java, whole = false) { it.text("orders.empty").isNotEmpty() } +
+            check(QuestionsActivity::class.java, whole = false) { it.text("questions.empty").isNotEmpty() } +
             check(GoLiveActivity::class.java, whole = true)
         assertTrue("at font scale 2 (${if (zh) "zh-CN" else "en"}):\n" + found.joinToString("\n"), found.isEmpty())
     }
