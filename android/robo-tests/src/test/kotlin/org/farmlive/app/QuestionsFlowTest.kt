@@ -73,6 +73,8 @@ abstract class QuestionsFlows : RoboScreens() {
 
             val controller = Robolectric.buildActivity(QuestionsActivity::class.java).setup()
             val screen = controller.get()
+            // The list's view, kept: the screen swaps it out while the form or a thread shows.
+            val list = screen.tagged<ListView>("questions.list")
             val hotlineText = screen.getString(R.string.questions_hotline, hotline)
             until("the hotline and the empty list", { shown(screen.window.decorView).joinToString(" | ") }) {
                 screen.shownText("questions.hotline") == hotlineText &&
@@ -97,7 +99,6 @@ abstract class QuestionsFlows : RoboScreens() {
             answerCamera(screen)
             until("the photo is ready") { screen.shownText("ask.note") == screen.getString(R.string.questions_photos_ready, 1) }
             screen.tagged<View>("ask.send").performClick()
-            val list = screen.tagged<ListView>("questions.list")
             val waiting = screen.getString(R.string.questions_pending)
             until("the question waits in the list", { rowsOf(list).joinToString(" | ") }) {
                 list.rootView === screen.window.decorView && rowsOf(list).singleOrNull()?.let { it.contains(asked) && it.contains(waiting) } == true
@@ -110,7 +111,7 @@ abstract class QuestionsFlows : RoboScreens() {
 
             // "Sync now" without the network: still waiting.
             screen.tagged<View>("questions.sync").performClick()
-            until("the failed sync ends") { screen.tagged<View>("questions.sync").isEnabled }
+            until("the failed sync ends") { core.syncStatus("en").lastFailure != null && screen.tagged<View>("questions.sync").isEnabled }
             assertTrue(core.question(question.id).pendingSync)
 
             // The network back: sent.
