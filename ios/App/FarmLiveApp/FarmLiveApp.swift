@@ -1,6 +1,7 @@
 // The thin SwiftUI app shell. Every screen is a view over a FarmLiveKit view
-// model (EnrolModel, ListingsModel, SyncModel, OrdersModel, GuidesModel), which holds the
-// state and the logic and is tested on Linux against the real core; these
+// model (EnrolModel, ListingsModel, SyncModel, OrdersModel, GuidesModel,
+// QuestionsModel), which holds the state and the logic and is tested on
+// Linux against the real core; these
 // SwiftUI files are NOT compiled or tested here (SwiftUI exists only on Apple
 // platforms), so they stay bindings with no logic of their own. Words come
 // from FarmLiveKit's Localizable.strings (en, zh-Hans) through `Texts`.
@@ -41,8 +42,9 @@ struct RootView: View {
 
     var body: some View {
         if let enrol = model.enrol, let listings = model.listings, let sync = model.sync,
-           let orders = model.orders, let guides = model.guides {
-            MainView(enrol: enrol, listings: listings, sync: sync, orders: orders, guides: guides, texts: model.texts)
+           let orders = model.orders, let guides = model.guides, let questions = model.questions {
+            MainView(enrol: enrol, listings: listings, sync: sync, orders: orders, guides: guides,
+                     questions: questions, texts: model.texts)
         } else if let error = model.error {
             Text(error).padding()
         } else {
@@ -60,6 +62,7 @@ struct MainView: View {
     @ObservedObject var sync: SyncModel
     let orders: OrdersModel
     let guides: GuidesModel
+    let questions: QuestionsModel
     let texts: Texts
 
     var body: some View {
@@ -75,7 +78,7 @@ struct MainView: View {
                     .tabItem { Label(texts.string("tab_orders"), systemImage: "shippingbox") }
                 SyncView(model: sync, texts: texts)
                     .tabItem { Label(texts.string("tab_sync"), systemImage: "arrow.triangle.2.circlepath") }
-                LearnView(model: guides, texts: texts)
+                LearnView(model: guides, questions: questions, texts: texts)
                     .tabItem { Label(texts.string("tab_learn"), systemImage: "book") }
             }
         }
@@ -92,6 +95,7 @@ final class AppModel: ObservableObject {
     @Published var sync: SyncModel?
     @Published var orders: OrdersModel?
     @Published var guides: GuidesModel?
+    @Published var questions: QuestionsModel?
     let texts = Texts.current
     private var pathMonitor: NWPathMonitor?
 
@@ -110,6 +114,10 @@ final class AppModel: ObservableObject {
             let guides = GuidesModel(core: core, texts: texts)
             if let sync { guides.follow(sync) }
             self.guides = guides
+            // The answers a sync brings are told once, whichever screen synced.
+            let questions = QuestionsModel(core: core, texts: texts)
+            if let sync { questions.follow(sync) }
+            self.questions = questions
             Task.detached {
                 for await line in try logLines(minLevel: .info) {
                     print("FarmLive \(line.target): \(line.message)")
@@ -151,6 +159,7 @@ final class AppModel: ObservableObject {
     /// After a background sync: the screens read what it changed.
     func afterBackgroundSync() async {
         await guides?.refresh()
+        await questions?.checkAnswers()
         await listings?.refresh()
         await orders?.refresh()
         await sync?.refresh()

@@ -3,17 +3,22 @@ import SwiftUI
 
 /// "Learn": the programme's guides, synced from the hub and read offline;
 /// a binding to GuidesModel (which refreshes after each sync it follows).
+/// "Ask an expert" (QuestionsView) heads the list.
 struct LearnView: View {
     @ObservedObject var model: GuidesModel
+    let questions: QuestionsModel
     let texts: Texts
 
     var body: some View {
         NavigationView {
-            List(model.state.guides, id: \.id) { guide in
-                NavigationLink(guide.title) {
-                    GuideView(model: model)
-                        .task { await model.open(guide.id) }
-                        .onDisappear { model.close() }
+            List {
+                NavigationLink(texts.string("questions_title")) { QuestionsView(model: questions, texts: texts) }
+                ForEach(model.state.guides, id: \.id) { guide in
+                    NavigationLink(guide.title) {
+                        GuideView(model: model)
+                            .task { await model.open(guide.id) }
+                            .onDisappear { model.close() }
+                    }
                 }
             }
             .overlay {

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 
+import FarmLiveKit
+
 /// The iOS app's files that Linux can check though it cannot build the app
 /// (SwiftUI): the Info.plist's permission texts and background-sync id, and
 /// their zh-Hans translations. The SwiftUI views themselves are not compiled
@@ -47,5 +49,30 @@ final class AppShellFilesTests: XCTestCase {
             let text = try XCTUnwrap(zh[key], key)
             XCTAssertNil(text.range(of: "[A-Za-z]{2,}", options: .regularExpression), "untranslated: \(text)")
         }
+    }
+
+    /// The SwiftUI views are not compiled here, so a key they ask `Texts` for
+    /// could be missing unnoticed (the screen would show the raw key): every
+    /// `texts.string("…")` and `texts.format("…"` in the app's files is in
+    /// both tables.
+    func testEveryKeyTheViewsAskForIsInBothTables() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: app.path).filter { $0.hasSuffix(".swift") }
+        XCTAssertTrue(files.contains("QuestionsView.swift"), "\(files)")
+        let regex = try NSRegularExpression(pattern: #"texts\.(?:string|format)\("([a-z0-9_]+)""#)
+        var keys = Set<String>()
+        for file in files {
+            let source = try String(contentsOf: app.appendingPathComponent(file), encoding: .utf8)
+            for match in regex.matches(in: source, range: NSRange(source.startIndex..., in: source)) {
+                if let range = Range(match.range(at: 1), in: source) { keys.insert(String(source[range])) }
+            }
+        }
+        XCTAssertTrue(keys.contains("questions_title"), "the scan found the questions screen's keys: \(keys.sorted())")
+        for language in ["en", "zh-Hans"] {
+            let table = Texts(language: language).table()
+            XCTAssertEqual(keys.subtracting(table.keys).sorted(), [], "keys the views use, missing in \(language)")
+        }
+        // The Learn tab leads to the questions screen.
+        let learn = try String(contentsOf: app.appendingPathComponent("LearnView.swift"), encoding: .utf8)
+        XCTAssertTrue(learn.contains("QuestionsView(model: questions"))
     }
 }

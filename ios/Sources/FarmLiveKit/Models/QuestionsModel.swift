@@ -132,6 +132,34 @@ public final class QuestionsModel: FarmModel {
         return asked
     }
 
+    /// Asks with photos the camera or the library handed over as bytes
+    /// (the pickers give `Data`, the core takes files): each is written to
+    /// a folder of its own under `scratch`, asked with, and the folder is
+    /// removed whatever the outcome (the core keeps its own copies, EXIF
+    /// stripped). Otherwise `ask(_:)` exactly: nil with the state's error set.
+    @discardableResult
+    public func ask(_ form: QuestionForm, images: [Data],
+                    scratch: URL = FileManager.default.temporaryDirectory) async -> Question? {
+        let folder = scratch.appendingPathComponent("farmlive-question-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var withPhotos = form
+        do {
+            if !images.isEmpty {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            }
+            for (i, image) in images.enumerated() {
+                let file = folder.appendingPathComponent("photo-\(i).jpg")
+                try image.write(to: file)
+                withPhotos.photoPaths.append(file.path)
+            }
+        } catch {
+            // The phone's storage failed, not the farmer's input; the screen shows its own words for it.
+            fail(.input(Self.photoFailed, "the photo could not be kept for sending: \(error.localizedDescription)"))
+            return nil
+        }
+        return await ask(withPhotos)
+    }
+
     /// Opens question `id` with its thread.
     @discardableResult
     public func open(_ id: String) async -> Question? {
@@ -210,6 +238,9 @@ public final class QuestionsModel: FarmModel {
         return QuestionRow(question: question, steps: Self.steps(question.status), answers: answers.count,
                            lastAnswer: answers.last, statusText: texts.status(question.status))
     }
+
+    /// The error key when a picked photo could not be written for the core.
+    public nonisolated static let photoFailed = "questions_photo_failed"
 
     /// What the farmer can do to a question in `status`.
     public nonisolated static func steps(_ status: QuestionStatus) -> [QuestionStep] {

@@ -1,5 +1,6 @@
 package org.farmlive.app
 
+import android.content.Intent
 import android.graphics.Typeface
 import android.os.Bundle
 import android.widget.ArrayAdapter
@@ -18,7 +19,7 @@ import org.farmlive.viewmodel.GuidesViewModel
  * "Learn": the programme's guides, synced from the hub and read offline
  * ([GuidesViewModel]). Tap a guide to read it; "Back" returns to the list. The
  * list reads again on resume, so a sync made on the sync screen (or in the
- * background) shows here.
+ * background) shows here. "Ask an expert" opens [QuestionsActivity].
  */
 class LearnActivity : ScopedActivity() {
     private lateinit var empty: TextView
@@ -34,7 +35,12 @@ class LearnActivity : ScopedActivity() {
         empty = TextView(this).apply { tag = "learn.empty" }
         list = ListView(this).apply { tag = "learn.list" }
         list.setOnItemClickListener { _, _, position, _ -> vm?.let { m -> scope.launch { m.open(guides[position].id) } } }
-        listScreen = headerOverList(list, empty)
+        // The experts are one tap from the guides (the home screen has them too).
+        val ask = Button(this).apply {
+            setText(R.string.home_questions); tag = "learn.questions"
+            setOnClickListener { startActivity(Intent(this@LearnActivity, QuestionsActivity::class.java)) }
+        }
+        listScreen = headerOverList(list, ask, empty)
         reader = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL; tag = "learn.reader" }
         val back = Button(this).apply { setText(R.string.back); tag = "learn.back"; setOnClickListener { vm?.close() } }
         readerScreen = scrollingColumn(back, reader)

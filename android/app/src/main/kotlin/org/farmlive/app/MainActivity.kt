@@ -4,7 +4,7 @@ import android.content.Intent
 import android.os.Bundle
 import android.widget.Button
 
-/** Home: enrol, listings, a new listing, sync, orders, go live, learn. */
+/** Home: enrol, listings, a new listing, sync, orders, go live, learn, ask an expert. */
 class MainActivity : ScopedActivity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -17,6 +17,7 @@ class MainActivity : ScopedActivity() {
             R.string.home_orders to OrdersActivity::class.java,
             R.string.home_go_live to GoLiveActivity::class.java,
             R.string.home_learn to LearnActivity::class.java,
+            R.string.home_questions to QuestionsActivity::class.java,
         )) {
             buttons.add(Button(this).apply {
                 setText(label)

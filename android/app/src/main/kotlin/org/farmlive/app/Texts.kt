@@ -1,5 +1,5 @@
 // Words and numbers the local way, from the app's resources (values and
-// values-zh-rCN): units, statuses, money (¥), times.
+// values-zh-rCN): units, statuses (listings, orders, questions), money (¥), times.
 package org.farmlive.app
 
 import android.content.Context
@@ -8,6 +8,7 @@ import java.util.Date
 import org.farmlive.ffi.ListingStatus
 import org.farmlive.ffi.Money
 import org.farmlive.ffi.OrderStatus
+import org.farmlive.ffi.QuestionStatus
 import org.farmlive.ffi.SellingUnit
 
 /** The translated name of a selling unit. */
@@ -36,6 +37,13 @@ fun Context.orderStatusText(status: OrderStatus): String = getString(when (statu
     OrderStatus.SHIPPED -> R.string.order_shipped
     OrderStatus.DELIVERED -> R.string.order_delivered
     OrderStatus.CANCELLED -> R.string.order_cancelled
+})
+
+/** The translated name of a question's status. */
+fun Context.questionStatusText(status: QuestionStatus): String = getString(when (status) {
+    QuestionStatus.OPEN -> R.string.question_open
+    QuestionStatus.ANSWERED -> R.string.question_answered
+    QuestionStatus.RESOLVED -> R.string.question_resolved
 })
 
 /** Money as shown: ¥12.50 for yuan; other currencies as amount and code. */

@@ -180,6 +180,13 @@ class QuestionsViewModel(
             QuestionStatus.RESOLVED -> emptyList()
         }
 
+        /**
+         * The hotline as a dialler takes it (`tel:` URI body): digits and
+         * `+ * # ,` only, so an operator's "400-123 4567" dials and nothing
+         * else can ride along in the URI.
+         */
+        fun dialable(hotline: String): String = hotline.filter { it.isDigit() || it in "+*#," }
+
         /** A question's row. */
         fun row(question: Question): QuestionRow {
             val answers = question.posts.filter { it.expert != null }

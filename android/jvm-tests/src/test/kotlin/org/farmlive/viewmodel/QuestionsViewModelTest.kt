@@ -128,4 +128,11 @@ class QuestionsViewModelTest {
             watching.cancel()
         }
     }
+
+    @Test
+    fun `the hotline dials as digits, whatever the operator typed between them`() {
+        assertEquals("4008208820", QuestionsViewModel.dialable("400-820-8820"))
+        assertEquals("+8675512345678", QuestionsViewModel.dialable("+86 (755) 1234 5678"))
+        assertEquals("12345", QuestionsViewModel.dialable("123;?x=45"), "nothing but the number rides in the tel: URI")
+    }
 }

@@ -13,6 +13,8 @@ import android.text.Layout
 import kotlinx.coroutines.runBlocking
 import org.farmlive.viewmodel.ListingForm
 import org.farmlive.viewmodel.ListingsViewModel
+import org.farmlive.viewmodel.QuestionForm
+import org.farmlive.viewmodel.QuestionsViewModel
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
 import org.junit.Test
@@ -99,12 +101,35 @@ abstract class LargeText : RoboScreens() {
         return problems(a) + scrolling
     }
 
+    /**
+     * The questions screen's ask form and a question's thread (each takes
+     * the whole screen and must scroll as a whole).
+     */
+    private fun questionScreens(): List<String> {
+        val a = open(QuestionsActivity::class.java)
+        val list = a.tagged<ListView>("questions.list")
+        until("the question's row") { list.adapter?.count == 1 }
+        val shownNow = { tag: String -> a.window.decorView.findViewWithTag<View>(tag) }
+        val root = { a.findViewById<ViewGroup>(android.R.id.content).getChildAt(0) }
+        a.tagged<View>("questions.ask").performClick()
+        until("the form") { shownNow("ask.text") != null }
+        val form = problems(a) + (if (root() !is ScrollView) listOf("the ask form does not scroll as a whole") else emptyList())
+        a.tagged<View>("ask.back").performClick()
+        until("the list") { list.rootView === a.window.decorView }
+        list.performItemClick(null, 0, 0)
+        until("the thread") { (shownNow("questions.open.text") as? TextView)?.text?.isNotEmpty() == true }
+        val thread = problems(a) + (if (root() !is ScrollView) listOf("the thread does not scroll as a whole") else emptyList())
+        return form + thread
+    }
+
     fun screens(zh: Boolean) {
         assertEquals(2f, app.resources.configuration.fontScale)
         val core = Shell.core(app)
         core.addFarm(if (zh) "大字农场" else "Large text farm")
         val title = if (zh) "海南树上熟的金煌芒果，今天早上现摘现发" else "Tree-ripened Hainan golden mangoes, picked this morning"
         runBlocking { ListingsViewModel(core).create(ListingForm(title = title, price = "12.5", stock = "40")) }
+        val asked = if (zh) "芒果嫩叶卷曲发黄，老树新树都有，是什么病？该怎么治？" else "The young mango leaves curl and turn yellow, on old and new trees. What is it, and what should I do?"
+        runBlocking { QuestionsViewModel(core).ask(QuestionForm(asked, if (zh) "芒果" else "Mango", if (zh) "海南三亚" else "Hainan, Sanya")) }
         // Go live asks for nothing when it opens: what it shows is its own screen.
         shadowOf(app).grantPermissions(Manifest.permission.CAMERA, Manifest.permission.RECORD_AUDIO)
         addBackCamera()
@@ -114,6 +139,8 @@ abstract class LargeText : RoboScreens() {
             check(ListingFormActivity::class.java, whole = true) +
             check(SyncActivity::class.java, whole = true) { it.text("sync.pending").isNotEmpty() } +
             check(OrdersActivity::class.java, whole = false) { it.text("orders.empty").isNotEmpty() } +
+            check(QuestionsActivity::class.java, whole = false) { it.tagged<ListView>("questions.list").adapter?.count == 1 } +
+            questionScreens() +
             check(GoLiveActivity::class.java, whole = true)
         assertTrue("at font scale 2 (${if (zh) "zh-CN" else "en"}):\n" + found.joinToString("\n"), found.isEmpty())
     }
