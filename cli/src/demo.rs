@@ -265,8 +265,16 @@ pub fn run(args: &DemoArgs) -> CmdResult {
     t.step("the farm's sales", || {
         Ok(((), crate::demo_promise::sales(&farmer)?))
     })?;
-    t.step("a question to the experts, with a photo", || {
-        let line = crate::demo_experts::question(&rt, &hub, &farmer, &dir, LEAF, CUPS)?;
+    t.step(
+        "a question to the experts, heard at once by the watching phone",
+        || {
+            let line = crate::demo_experts::question(&rt, &hub, &farmer, &dir, LEAF, CUPS)?;
+            Ok(((), line))
+        },
+    )?;
+    t.step("an expert publishes a guide with a photo", || {
+        let line = crate::demo_experts::publish_guide(&rt, &hub, &dir, CUPS)?;
+        crate::demo_sync::sync(&rt, &farmer)?;
         Ok(((), line))
     })?;
     t.step("the programme's guides, offline", || {
