@@ -46,6 +46,8 @@ object Shell {
         return synchronized(this) {
             core?.takeIf { coreDir == dir } ?: FarmLive.open(dir).also {
                 val first = core == null
+                // A screen of the old folder may still watch the hub with it.
+                core?.cancelWatch()
                 core?.close()
                 core = it
                 coreDir = dir

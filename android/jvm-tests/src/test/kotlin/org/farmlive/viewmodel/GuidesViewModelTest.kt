@@ -115,7 +115,7 @@ class GuidesViewModelTest {
     }
 
     @Test
-    fun `an expert's guide with a photo: after sync the open guide shows it from a file on the phone`() = runBlocking {
+    fun `an expert's guide with a photo shows it from a file on the phone after sync`() = runBlocking {
         val hub = HubTools(dir)
         FarmLive.open(File(dir, "phone").path).use { core ->
             val enrol = EnrolViewModel(core)
