@@ -63,6 +63,10 @@ final class WatchTests: ModelTestCase {
         XCTAssertEqual(notice.expert, "Dr Chen")
         XCTAssertTrue(notice.text.contains("Dr Chen"), notice.text)
         XCTAssertEqual(try core.newAnswers(lang: "en"), [], "told once, by the watch")
+        // The questions screen shows it as after a sync (the watch synced it in).
+        await questions.answerArrived(notice)
+        XCTAssertEqual(questions.state.notices, [notice])
+        XCTAssertEqual(questions.state.rows.first?.question.status, .answered)
 
         // Cancelled: the watch returns normally and the stream finishes (no error).
         core.cancelWatch()

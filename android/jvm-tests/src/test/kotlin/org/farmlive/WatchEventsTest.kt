@@ -8,6 +8,7 @@ import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.withTimeoutOrNull
 import org.farmlive.ffi.FarmLive
+import org.farmlive.ffi.QuestionStatus
 import org.farmlive.ffi.WatchEvent
 import org.farmlive.viewmodel.EnrolViewModel
 import org.farmlive.viewmodel.HubTools
@@ -38,7 +39,8 @@ class WatchEventsTest {
             enrol.setHubUrl(hub.url)
             enrol.setCode(hub.code("Watch farm"))
             assertTrue(enrol.submit(), "error: ${enrol.state.value.error}")
-            val asked = QuestionsViewModel(core, "en").ask(QuestionForm("Black spots on the fruit skin?", "Mango", "Hainan"))
+            val questions = QuestionsViewModel(core, "en")
+            val asked = questions.ask(QuestionForm("Black spots on the fruit skin?", "Mango", "Hainan"))
             assertNotNull(asked)
             // Enrolled before the watch starts, so the wait below is the answer's alone.
             hub.expert("enrol", "--hub", hub.url, "--code", hub.expertCode(), "--name", "Dr Chen")
@@ -72,6 +74,10 @@ class WatchEventsTest {
             assertEquals("Dr Chen", arrived.notice.expert)
             assertTrue(arrived.notice.text.contains("Dr Chen"), arrived.notice.text)
             assertEquals(emptyList<Any>(), core.newAnswers("en"), "told once, by the watch")
+            // The questions screen shows it as its banner would after a sync (the watch synced it in).
+            questions.answerArrived(arrived.notice)
+            assertEquals(listOf(arrived.notice), questions.state.value.notices)
+            assertEquals(QuestionStatus.ANSWERED, questions.state.value.rows.single().question.status)
 
             // Cancelled: the watch returns normally and the flow completes.
             core.cancelWatch()
