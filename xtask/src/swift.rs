@@ -228,10 +228,10 @@ fn swift(lib_dir: &Path, args: &str, env: &str) -> Result<(), String> {
 
 /// How many farmer codes (one farm each) the view-model tests need
 /// (`ModelHub.Code` in Tests/FarmLiveKitTests/ModelTestSupport.swift).
-pub const MODEL_FARMS: usize = 7;
+pub const MODEL_FARMS: usize = 9;
 
 /// How many expert codes the view-model tests need (`ModelHub.ExpertCode`).
-pub const MODEL_EXPERTS: usize = 2;
+pub const MODEL_EXPERTS: usize = 4;
 
 /// Runs the XCTest tests against the library in `lib_dir`, with the hub in
 /// `hub` and `model_codes` (more one-time farmer codes, in

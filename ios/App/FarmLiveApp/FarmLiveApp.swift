@@ -31,6 +31,8 @@ struct FarmLiveApp: App {
                 .task { await model.open() }
         }
         .onChange(of: phase) { phase in
+            // In touch with the hub while the scene is active (BGTaskScheduler covers the rest).
+            model.setActive(phase == .active)
             if phase == .background, model.isEnrolled { SyncTasks.schedule() }
         }
     }
@@ -45,6 +47,12 @@ struct RootView: View {
            let orders = model.orders, let guides = model.guides, let questions = model.questions {
             MainView(enrol: enrol, listings: listings, sync: sync, orders: orders, guides: guides,
                      questions: questions, texts: model.texts)
+                .overlay(alignment: .top) {
+                    // A ship-by reminder the watch told: tap to dismiss.
+                    if let banner = model.banner {
+                        Text(banner).padding().background(.yellow.opacity(0.9)).onTapGesture { model.banner = nil }
+                    }
+                }
         } else if let error = model.error {
             Text(error).padding()
         } else {
@@ -96,8 +104,12 @@ final class AppModel: ObservableObject {
     @Published var orders: OrdersModel?
     @Published var guides: GuidesModel?
     @Published var questions: QuestionsModel?
+    /// A ship-by reminder the hub watch told, until dismissed.
+    @Published var banner: String?
     let texts = Texts.current
     private var pathMonitor: NWPathMonitor?
+    private var active = false
+    private var watching: Task<Void, Never>?
 
     func open() async {
         if core != nil { return }
@@ -128,6 +140,7 @@ final class AppModel: ObservableObject {
             await orders?.refresh()
             await sync?.refresh()
             watchNetwork()
+            updateWatch()
         } catch {
             self.error = (error as? FarmLiveError)?.reason() ?? "\(error)"
         }
@@ -136,6 +149,55 @@ final class AppModel: ObservableObject {
     /// After enrolling: sync at once (work made before enrolling goes up).
     func enrolled() async {
         await syncNow()
+        updateWatch()
+    }
+
+    /// The scene became active (true) or left it: watch the hub meanwhile.
+    func setActive(_ active: Bool) {
+        self.active = active
+        updateWatch()
+    }
+
+    /// Watches the hub (FarmLiveKit's `watchEvents`) while the scene is
+    /// active, the core open and the phone enrolled; stops otherwise
+    /// (ending the stream cancels the core's watch).
+    private func updateWatch() {
+        guard active, let core, isEnrolled else {
+            watching?.cancel()
+            watching = nil
+            return
+        }
+        guard watching == nil else { return }
+        let lang = texts.language
+        watching = Task { [weak self] in
+            do {
+                for try await event in core.watchEvents(lang: lang) {
+                    await self?.heard(event)
+                }
+            } catch {
+                print("FarmLive: watching the hub stopped: \(describe(error))")
+            }
+        }
+    }
+
+    /// What the watch tells: a sync refreshes the screens; an answer goes
+    /// to the questions' notices; a reminder to the banner.
+    private func heard(_ event: WatchEvent) async {
+        switch event {
+        case .synced:
+            await guides?.refresh()
+            await questions?.refresh()
+            await listings?.refresh()
+            await orders?.refresh()
+            await sync?.refresh()
+        case .answerArrived(let notice):
+            await questions?.answerArrived(notice)
+        case .shipReminder(let reminder):
+            banner = reminder.text
+            await orders?.refresh()
+        case .offline:
+            break
+        }
     }
 
     /// Syncs and reads what changed; true when the sync went through.

@@ -15,7 +15,7 @@ struct LearnView: View {
                 NavigationLink(texts.string("questions_title")) { QuestionsView(model: questions, texts: texts) }
                 ForEach(model.state.guides, id: \.id) { guide in
                     NavigationLink(guide.title) {
-                        GuideView(model: model)
+                        GuideView(model: model, texts: texts)
                             .task { await model.open(guide.id) }
                             .onDisappear { model.close() }
                     }
@@ -32,9 +32,28 @@ struct LearnView: View {
     }
 }
 
+/// A guide's photo at the screen's width with its caption; until a sync
+/// fetches the file (`path` nil) the caption stands in a placeholder line.
+struct GuidePhotoView: View {
+    let caption: String
+    let photo: GuidePhoto
+    let texts: Texts
+
+    var body: some View {
+        if let path = photo.path, let image = UIImage(contentsOfFile: path) {
+            Image(uiImage: image).resizable().scaledToFit().frame(maxWidth: .infinity)
+                .accessibilityLabel(caption)
+            if !caption.isEmpty { Text(caption).font(.caption).foregroundColor(.secondary) }
+        } else {
+            Text(texts.format("learn_photo_missing", caption)).font(.caption).foregroundColor(.secondary)
+        }
+    }
+}
+
 /// The open guide, block by block.
 struct GuideView: View {
     @ObservedObject var model: GuidesModel
+    let texts: Texts
 
     var body: some View {
         ScrollView {
@@ -47,6 +66,7 @@ struct GuideView: View {
                     case .heading(let text): Text(text).font(.headline).padding(.top, 8)
                     case .paragraph(let text): Text(text)
                     case .item(let text): Text("• \(text)")
+                    case .photo(let caption, let photo): GuidePhotoView(caption: caption, photo: photo, texts: texts)
                     }
                 }
             }

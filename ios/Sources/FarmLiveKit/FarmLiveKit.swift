@@ -1,5 +1,6 @@
 // FarmLiveKit: the idiomatic Swift layer over the generated bindings.
-// async/await for blocking work, AsyncStream for sync progress, a live
+// async/await for blocking work, AsyncStream for sync progress, staying in
+// touch with the hub (watchEvents), a live
 // session's events (stream figures, orders, comments, viewers, pins) and log
 // lines. Everything generated (FarmLive, Listing, FarmLiveError, …)
 // is re-exported, so an app imports only FarmLiveKit.
@@ -39,6 +40,72 @@ public extension FarmLive {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+}
+
+public extension FarmLive {
+    /// Stays in touch with the hub while the stream is consumed (`watch`):
+    /// a sync at once, then one held request the hub answers as soon as it
+    /// has something new for this device's farms. Yields `.synced` after
+    /// each sync (refresh the screens), `.answerArrived` and `.shipReminder`
+    /// once each (notify) and `.offline` while the hub cannot be reached
+    /// (the core retries on its own), with texts in `lang` (`zh-CN`, `en`).
+    ///
+    /// Consume it while the app is active. Ending consumption (the task
+    /// cancelled, the loop left) cancels the watch; the stream finishes when
+    /// the watch ends by itself (`cancelWatch()`, or another `watch`
+    /// replaced it), and throws a `FarmLiveError` for what waiting cannot
+    /// mend (not enrolled, the device revoked). Nothing is dropped: an
+    /// answer is told once.
+    func watchEvents(lang: String) -> AsyncThrowingStream<WatchEvent, Error> {
+        AsyncThrowingStream(bufferingPolicy: .unbounded) { continuation in
+            let run = WatchRun()
+            let task = Task {
+                // Ended before finishing the stream: finishing calls onTermination.
+                do {
+                    try await self.watch(lang: lang, listener: StreamWatchListener(continuation))
+                    run.end()
+                    continuation.finish()
+                } catch {
+                    run.end()
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in
+                task.cancel()
+                // Swift's task cancellation does not reach the core's future:
+                // cancel the watch, unless it already ended (another `watch`
+                // may run now, and must be left alone).
+                if run.end() { self.cancelWatch() }
+            }
+        }
+    }
+}
+
+/// Whether a `watchEvents` stream's watch is still running.
+final class WatchRun: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = true
+
+    /// Marks it ended; true if it was running until now.
+    @discardableResult
+    func end() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let was = running
+        running = false
+        return was
+    }
+}
+
+final class StreamWatchListener: WatchListener, @unchecked Sendable {
+    let continuation: AsyncThrowingStream<WatchEvent, Error>.Continuation
+    init(_ continuation: AsyncThrowingStream<WatchEvent, Error>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func onEvent(event: WatchEvent) {
+        continuation.yield(event)
     }
 }
 

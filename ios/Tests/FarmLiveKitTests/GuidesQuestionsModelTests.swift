@@ -62,13 +62,14 @@ final class GuidesQuestionsModelTests: ModelTestCase {
         let zh = GuidesModel(core: core, texts: Texts(language: "zh-Hans"))
         let light = await zh.open("light-a-live-show")
         XCTAssertEqual(light?.title, "一部手机，把直播的光和画面打好")
-        XCTAssertTrue(zh.state.blocks.contains(.heading("光线")), "\(zh.state.blocks)")
+        XCTAssertTrue(zh.state.blocks.contains(.heading(text: "光线")), "\(zh.state.blocks)")
         XCTAssertGreaterThanOrEqual(zh.state.blocks.filter { if case .item = $0 { return true } else { return false } }.count, 5)
         for block in zh.state.blocks {
             switch block {
             case .heading(let text): XCTAssertFalse(text.hasPrefix("#"), text)
             case .item(let text): XCTAssertFalse(text.hasPrefix("-"), text)
             case .paragraph(let text): XCTAssertFalse(text.isEmpty)
+            case .photo: break
             }
         }
 
@@ -88,13 +89,47 @@ final class GuidesQuestionsModelTests: ModelTestCase {
         let inEnglish = await zh.open(id)
         XCTAssertEqual(inEnglish?.lang, "en", "not written in Chinese: read in English")
         await en.open(id)
-        XCTAssertEqual(en.state.blocks, [.paragraph("Cold below 10 °C kills the flowers."), .heading("Before the night"),
-                                         .item("Water the orchard in the afternoon.")])
+        XCTAssertEqual(en.state.blocks, [.paragraph(text: "Cold below 10 °C kills the flowers."), .heading(text: "Before the night"),
+                                         .item(text: "Water the orchard in the afternoon.")])
         en.close()
         XCTAssertNil(en.state.open)
         XCTAssertEqual(en.state.blocks, [])
-        XCTAssertEqual(GuidesModel.blocks("a\nb\n\n## H  \n- x\nafter\n"),
-                       [.paragraph("a\nb"), .heading("H"), .item("x"), .paragraph("after")])
+    }
+
+    /// An expert's guide with a photo (`![caption](leaf.jpg)` beside the
+    /// file): after a sync the open guide's blocks end with the photo, a
+    /// file on the phone. (How a body is laid out is the core's rule,
+    /// tested in Rust.)
+    @MainActor
+    func testAGuideWithAPhotoShowsItFromAFileAfterSync() async throws {
+        let hub = try ModelHub.required()
+        let core = try await core()
+        try await enrolled(core, try hub.code(.guidePhoto))
+        let id = "swift-leaf-\(UInt32.random(in: 0...999_999))"
+        let folder = dir.appendingPathComponent("photo-guides")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "# Curled mango leaves\n\nLook under the leaf first.\n\n![Young leaves curling](leaf.jpg)\n"
+            .write(to: folder.appendingPathComponent("\(id).en.md"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(at: testdata.appendingPathComponent("photos/leaf-2560x1600.jpg"),
+                                         to: folder.appendingPathComponent("leaf.jpg"))
+        try hub.enrolExpert(dir, .guidePhoto)
+        try hub.expert(dir, "expert", "publish-guides", folder.path)
+
+        let sync = SyncModel(core: core)
+        let report = await sync.sync()
+        XCTAssertNotNil(report, "\(String(describing: sync.state.error))")
+        let model = GuidesModel(core: core, texts: Texts(language: "en"))
+        let opened = await model.open(id)
+        let guide = try XCTUnwrap(opened, "\(String(describing: model.state.error))")
+        XCTAssertEqual(model.state.blocks.first, .paragraph(text: "Look under the leaf first."))
+        guard case .photo(let caption, let photo) = model.state.blocks.last else {
+            return XCTFail("no photo block: \(model.state.blocks)")
+        }
+        XCTAssertEqual(caption, "Young leaves curling")
+        XCTAssertEqual(guide.photos, [photo])
+        XCTAssertEqual(photo.width, 1280, "through the photo pipeline")
+        let path = try XCTUnwrap(photo.path, "fetched at sync")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path), path)
     }
 
     @MainActor

@@ -34,7 +34,7 @@ final class LocalizationTests: ModelTestCase {
         for key in ["unit_jin", "money_cny", "countdown_hours", "order_step_ship", "sync_progress",
                     ErrorKeys.required, ErrorKeys.stockNotANumber, "error_enrol_again", ErrorKeys.notSynced,
                     "question_status_open", "question_status_answered", "question_status_resolved",
-                    "tab_learn", "learn_empty", QuestionsModel.photoFailed, "questions_title", "questions_hotline",
+                    "tab_learn", "learn_empty", "learn_photo_missing", QuestionsModel.photoFailed, "questions_title", "questions_hotline",
                     "questions_empty", "questions_ask", "questions_text", "questions_crop", "questions_region",
                     "questions_photos", "questions_send", "questions_pending", "questions_row_answer",
                     "questions_post_expert", "questions_post_you", "questions_follow_up", "questions_follow_up_send",

@@ -18,12 +18,12 @@ struct ModelHub {
 
     /// Indexes into `codes`: one per test that enrols.
     enum Code: Int {
-        case enrol = 0, sync, flow, conflict, background, guides, questions
+        case enrol = 0, sync, flow, conflict, background, guides, questions, guidePhoto, watch
     }
 
     /// Indexes into `expertCodes`: one per test that enrols an expert.
     enum ExpertCode: Int {
-        case guides = 0, questions
+        case guides = 0, questions, guidePhoto, watch
     }
 
     /// The hub, or a failure saying how to run the tests.

@@ -1,15 +1,5 @@
 import Foundation
 
-/// One block of a guide's body, as the reader lays it out.
-public enum GuideBlock: Equatable, Sendable {
-    /// A section heading (a `## ` line).
-    case heading(String)
-    /// A paragraph: lines between blank lines, kept as written.
-    case paragraph(String)
-    /// One item of a list (a `- ` line).
-    case item(String)
-}
-
 /// What the "Learn" screen shows.
 public struct GuidesState: Sendable {
     /// The state before anything is read (also for previews).
@@ -21,7 +11,9 @@ public struct GuidesState: Sendable {
     public var guides: [Guide] = []
     /// The guide being read, if one is open.
     public var open: Guide?
-    /// The open guide's body, laid out (`GuidesModel.blocks`).
+    /// The open guide's body, laid out by the core (`Guide.blocks`, the
+    /// generated `GuideBlock`): headings, paragraphs, list items and photos
+    /// (a photo's `path` is nil until a sync fetches it).
     public var blocks: [GuideBlock] = []
     /// Why the last read failed.
     public var error: UiError?
@@ -59,7 +51,7 @@ public final class GuidesModel: FarmModel {
             // The reader closed or switched guides while this read ran: keep theirs.
             if next.open?.id == openId {
                 next.open = open
-                next.blocks = open.map { Self.blocks($0.body) } ?? []
+                next.blocks = open?.blocks ?? []
             }
         }
         state = next
@@ -78,7 +70,7 @@ public final class GuidesModel: FarmModel {
         }
         var next = state
         next.open = guide
-        next.blocks = Self.blocks(guide.body)
+        next.blocks = guide.blocks
         state = next
         return guide
     }
@@ -104,34 +96,6 @@ public final class GuidesModel: FarmModel {
 
     private func fail(_ e: UiError) {
         state.error = e
-    }
-
-    /// A guide's body as blocks: paragraphs are separated by blank lines, a
-    /// line starting `## ` is a heading and one starting `- ` a list item
-    /// (the format `farmlive expert publish-guides` takes).
-    public nonisolated static func blocks(_ body: String) -> [GuideBlock] {
-        var out: [GuideBlock] = []
-        var paragraph: [String] = []
-        func endParagraph() {
-            if !paragraph.isEmpty { out.append(.paragraph(paragraph.joined(separator: "\n"))) }
-            paragraph.removeAll()
-        }
-        for raw in body.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = String(raw).trimmed
-            if line.isEmpty {
-                endParagraph()
-            } else if raw.hasPrefix("## ") {
-                endParagraph()
-                out.append(.heading(String(line.dropFirst(3)).trimmed))
-            } else if raw.hasPrefix("- ") {
-                endParagraph()
-                out.append(.item(String(line.dropFirst(2)).trimmed))
-            } else {
-                paragraph.append(line)
-            }
-        }
-        endParagraph()
-        return out
     }
 }
 

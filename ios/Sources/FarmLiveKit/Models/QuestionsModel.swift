@@ -204,6 +204,14 @@ public final class QuestionsModel: FarmModel {
         return fresh
     }
 
+    /// An answer the hub watch told of (`WatchEvent.answerArrived`, told
+    /// once, so `checkAnswers()` will not bring it again): into
+    /// `state.notices`, and the questions read again.
+    public func answerArrived(_ notice: AnswerNotice) async {
+        state.notices.append(notice)
+        await refresh()
+    }
+
     /// The farmer has seen the answer notices.
     public func dismissNotices() {
         state.notices = []

@@ -1,7 +1,8 @@
 // The idiomatic Kotlin layer over the generated bindings (org.farmlive.ffi):
 // suspend functions that keep blocking work off the caller's thread, and Flows
-// for sync progress, a live session's events (stream figures, orders, comments,
-// viewers, pins) and log lines. Plain JVM Kotlin: the same file builds into the
+// for sync progress, staying in touch with the hub (watchEvents), a live
+// session's events (stream figures, orders, comments, viewers, pins) and log
+// lines. Plain JVM Kotlin: the same file builds into the
 // Android library and into the host JVM tests.
 package org.farmlive
 
@@ -36,6 +37,8 @@ import org.farmlive.ffi.ShowListener
 import org.farmlive.ffi.SyncListener
 import org.farmlive.ffi.SyncProgress
 import org.farmlive.ffi.SyncReport
+import org.farmlive.ffi.WatchEvent
+import org.farmlive.ffi.WatchListener
 import org.farmlive.ffi.setLogListener
 
 /**
@@ -93,6 +96,39 @@ fun FarmLive.syncEvents(): Flow<SyncEvent> = callbackFlow {
     }
     awaitClose { }
 }
+
+/**
+ * Stays in touch with the hub while collected ([FarmLive.watch]): a sync at
+ * once, then one held request that the hub answers as soon as it has
+ * something new for this device's farms. Emits [WatchEvent.Synced] after
+ * each sync (refresh the screens), [WatchEvent.AnswerArrived] and
+ * [WatchEvent.ShipReminder] once each (notify), and [WatchEvent.Offline]
+ * while the hub cannot be reached (the core retries on its own), with texts
+ * in [lang] (`zh-CN` or `en`).
+ *
+ * Collect it while the app is in the foreground: when collection stops the
+ * watch is cancelled (dropping the core's future cancels it), and the flow
+ * completes if the watch ends by itself (another `watch` replaced it, or
+ * [FarmLive.cancelWatch]). A failure waiting cannot mend (not enrolled, the
+ * device revoked) is thrown as [FarmLiveException].
+ */
+fun FarmLive.watchEvents(lang: String): Flow<WatchEvent> = callbackFlow {
+    val listener = object : WatchListener {
+        override fun onEvent(event: WatchEvent) {
+            // The buffer is unlimited (events are few), so this never fails
+            // while collecting and never blocks the core's thread; an answer
+            // is told once, so none may be dropped.
+            trySend(event)
+        }
+    }
+    try {
+        watch(lang, listener)
+        close()
+    } catch (e: FarmLiveException) {
+        close(e)
+    }
+    awaitClose { }
+}.buffer(Channel.UNLIMITED)
 
 /** One line of the core's log. */
 data class LogLine(val level: LogLevel, val target: String, val message: String)

@@ -4,8 +4,14 @@ import android.content.Intent
 import android.os.Bundle
 import android.widget.Button
 
-/** Home: enrol, listings, a new listing, sync, orders, go live, learn, ask an expert. */
+/**
+ * Home: enrol, listings, a new listing, sync, orders, go live, learn, ask an
+ * expert. While it shows, the app watches the hub (answers and ship-by
+ * reminders are told).
+ */
 class MainActivity : ScopedActivity() {
+    override val watchesHub = true
+
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         val buttons = mutableListOf<Button>()

@@ -11,6 +11,7 @@ import android.widget.TextView
 import android.widget.Toast
 import java.io.File
 import kotlinx.coroutines.launch
+import org.farmlive.ffi.WatchEvent
 import org.farmlive.viewmodel.OrderRow
 import org.farmlive.viewmodel.OrderStep
 import org.farmlive.viewmodel.OrdersState
@@ -21,7 +22,9 @@ import org.farmlive.viewmodel.OrdersViewModel
  * done now: accept, pack, ship (carrier and tracking), deliver, cancel (with a
  * reason). A view over [OrdersViewModel]. A non-contact order is delivered
  * with a photo of the parcel at the door, from the camera or the gallery
- * through [PhotoCapture]; the core strips its metadata, GPS included.
+ * through [PhotoCapture]; the core strips its metadata, GPS included. While
+ * the screen shows, the app watches the hub: a new order shows as the hub
+ * has it, and a ship-by reminder is told.
  */
 class OrdersActivity : ScopedActivity() {
     private lateinit var empty: TextView
@@ -45,6 +48,13 @@ class OrdersActivity : ScopedActivity() {
             scope.launch { model.refresh() }
             model.state.collect { render(it) }
         }
+    }
+
+    override val watchesHub = true
+
+    override fun onWatchEvent(event: WatchEvent) {
+        if (event is WatchEvent.Synced) vm?.let { scope.launch { it.refresh() } }
+        super.onWatchEvent(event)
     }
 
     override fun onResume() {

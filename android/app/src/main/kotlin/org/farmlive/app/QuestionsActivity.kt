@@ -20,6 +20,7 @@ import kotlinx.coroutines.launch
 import org.farmlive.ffi.Question
 import org.farmlive.ffi.QuestionPhoto
 import org.farmlive.ffi.QuestionPost
+import org.farmlive.ffi.WatchEvent
 import org.farmlive.viewmodel.QuestionForm
 import org.farmlive.viewmodel.QuestionRow
 import org.farmlive.viewmodel.QuestionStep
@@ -36,7 +37,8 @@ import org.farmlive.viewmodel.SyncViewModel
  * the question waits in the outbox. "Sync now" here syncs like the sync
  * screen, and the answers a sync brings are told once in a banner (tap to
  * dismiss); coming back to the screen (a sync made elsewhere, or in the
- * background) checks for them too.
+ * background) checks for them too. While the screen shows, the app watches
+ * the hub: an answer shows in the banner as it arrives.
  */
 class QuestionsActivity : ScopedActivity() {
     private lateinit var hotline: Button
@@ -105,6 +107,17 @@ class QuestionsActivity : ScopedActivity() {
             model.refreshAfterSyncs(syncing.state, scope)
             scope.launch { syncing.state.collect { syncNow.isEnabled = !it.syncing } }
             model.state.collect { render(it) }
+        }
+    }
+
+    override val watchesHub = true
+
+    override fun onWatchEvent(event: WatchEvent) {
+        val model = vm ?: return super.onWatchEvent(event)
+        when (event) {
+            is WatchEvent.AnswerArrived -> scope.launch { model.answerArrived(event.notice) }
+            is WatchEvent.Synced -> scope.launch { model.refresh() }
+            else -> super.onWatchEvent(event)
         }
     }
 

@@ -1,6 +1,7 @@
 // The app shell's shared pieces: one FarmLive core per process (opened in the
 // app's files dir), the core's log lines sent to Logcat, and a coroutine scope
-// per screen. Platform APIs only.
+// per screen that can stay in touch with the hub while the screen is in the
+// foreground. Platform APIs only.
 package org.farmlive.app
 
 import android.app.Activity
@@ -10,13 +11,16 @@ import android.widget.Toast
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.GlobalScope
+import kotlinx.coroutines.Job
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.launch
 import org.farmlive.ffi.FarmLive
 import org.farmlive.ffi.FarmLiveException
 import org.farmlive.ffi.LogLevel
+import org.farmlive.ffi.WatchEvent
 import org.farmlive.logLines
+import org.farmlive.watchEvents
 import org.farmlive.viewmodel.ErrorKeys
 import org.farmlive.viewmodel.UiError
 import kotlinx.coroutines.withContext
@@ -42,6 +46,8 @@ object Shell {
         return synchronized(this) {
             core?.takeIf { coreDir == dir } ?: FarmLive.open(dir).also {
                 val first = core == null
+                // A screen of the old folder may still watch the hub with it.
+                core?.cancelWatch()
                 core?.close()
                 core = it
                 coreDir = dir
@@ -79,9 +85,55 @@ object Shell {
     }
 }
 
-/** An activity with a coroutine scope that ends with it. */
+/**
+ * An activity with a coroutine scope that ends with it. A screen that sets
+ * [watchesHub] stays in touch with the hub (the core's watch) from `onStart`
+ * to `onStop`, and hears what is new in [onWatchEvent].
+ */
 abstract class ScopedActivity : Activity() {
     val scope = CoroutineScope(SupervisorJob() + Dispatchers.Main)
+
+    /**
+     * Watch the hub while this screen is in the foreground. The core runs
+     * one watch at a time: the next screen's `onStart` (which comes before
+     * this one's `onStop`) takes it over, so the app watches while any such
+     * screen shows and stops when the app leaves the foreground (the
+     * background sync covers the rest).
+     */
+    protected open val watchesHub: Boolean = false
+    private var watching: Job? = null
+
+    override fun onStart() {
+        super.onStart()
+        if (watchesHub) watching = scope.launch { watchHub() }
+    }
+
+    private suspend fun watchHub() {
+        val core = withContext(Dispatchers.IO) { Shell.core(this@ScopedActivity) }
+        // Not enrolled: nothing to watch yet (the next screen started after enrolling watches).
+        if (withContext(Dispatchers.IO) { core.hubUrl() } == null) return
+        val language = resources.configuration.locales[0].toLanguageTag()
+        try {
+            core.watchEvents(language).collect { onWatchEvent(it) }
+        } catch (e: FarmLiveException) {
+            // What waiting cannot mend (the device removed): the sync screen says it.
+            Log.w("FarmLive", "watching the hub stopped: ${e.reason()}")
+        }
+    }
+
+    /**
+     * What the watch tells, on the main thread: an expert's answer and a
+     * ship-by reminder are shown (a toast, the core's text in the phone's
+     * language); a screen overrides this to refresh on [WatchEvent.Synced]
+     * and to show notices its own way (calling super for the rest).
+     */
+    protected open fun onWatchEvent(event: WatchEvent) {
+        when (event) {
+            is WatchEvent.AnswerArrived -> Toast.makeText(this, event.notice.text, Toast.LENGTH_LONG).show()
+            is WatchEvent.ShipReminder -> Toast.makeText(this, event.reminder.text, Toast.LENGTH_LONG).show()
+            is WatchEvent.Synced, is WatchEvent.Offline -> {}
+        }
+    }
 
     override fun onDestroy() {
         scope.cancel()
@@ -90,6 +142,9 @@ abstract class ScopedActivity : Activity() {
 
     /** Leaving a screen with changes waiting: sync them in the background once the network is there. */
     override fun onStop() {
+        // Cancelling the collection cancels the core's watch (unless the next screen took it over).
+        watching?.cancel()
+        watching = null
         super.onStop()
         SyncScheduler.scheduleSoon(this)
     }

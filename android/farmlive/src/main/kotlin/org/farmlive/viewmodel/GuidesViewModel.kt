@@ -13,18 +13,7 @@ import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import org.farmlive.ffi.FarmLive
 import org.farmlive.ffi.Guide
-
-/** One block of a guide's body, as the reader lays it out. */
-sealed class GuideBlock {
-    /** A section heading (a `## ` line). */
-    data class Heading(val text: String) : GuideBlock()
-
-    /** A paragraph: lines between blank lines, kept as written (line breaks and all). */
-    data class Paragraph(val text: String) : GuideBlock()
-
-    /** One item of a list (a `- ` line). */
-    data class Item(val text: String) : GuideBlock()
-}
+import org.farmlive.ffi.GuideBlock
 
 /** What the "Learn" screen shows. */
 data class GuidesState(
@@ -34,7 +23,11 @@ data class GuidesState(
     val guides: List<Guide> = emptyList(),
     /** The guide being read, if one is open. */
     val open: Guide? = null,
-    /** The open guide's body, laid out (see [GuidesViewModel.blocks]). */
+    /**
+     * The open guide's body, laid out by the core (its `blocks`): headings,
+     * paragraphs, list items and photos (a photo's `path` is null until a
+     * sync fetches it).
+     */
     val blocks: List<GuideBlock> = emptyList(),
     /** Why the last read failed. */
     val error: UiError? = null,
@@ -66,7 +59,7 @@ class GuidesViewModel(
         mutable.update {
             // The reader closed or switched guides while this read ran: keep theirs.
             if (it.open?.id != openId) it.copy(loading = false, guides = guides)
-            else it.copy(loading = false, guides = guides, open = open, blocks = open?.let { g -> blocks(g.body) }.orEmpty())
+            else it.copy(loading = false, guides = guides, open = open, blocks = open?.blocks.orEmpty())
         }
     }
 
@@ -82,7 +75,7 @@ class GuidesViewModel(
             }
             return null
         }
-        mutable.update { it.copy(open = found, blocks = blocks(found.body)) }
+        mutable.update { it.copy(open = found, blocks = found.blocks) }
         return found
     }
 
@@ -102,31 +95,4 @@ class GuidesViewModel(
     }
 
     private fun fail(e: UiError) = mutable.update { it.copy(error = e) }
-
-    companion object {
-        /**
-         * A guide's body as blocks: paragraphs are separated by blank lines,
-         * a line starting `## ` is a heading and one starting `- ` a list
-         * item (the format `farmlive expert publish-guides` takes).
-         */
-        fun blocks(body: String): List<GuideBlock> {
-            val out = mutableListOf<GuideBlock>()
-            val paragraph = mutableListOf<String>()
-            fun endParagraph() {
-                if (paragraph.isNotEmpty()) out += GuideBlock.Paragraph(paragraph.joinToString("\n"))
-                paragraph.clear()
-            }
-            for (raw in body.lines()) {
-                val line = raw.trimEnd()
-                when {
-                    line.isBlank() -> endParagraph()
-                    line.startsWith("## ") -> { endParagraph(); out += GuideBlock.Heading(line.removePrefix("## ").trim()) }
-                    line.startsWith("- ") -> { endParagraph(); out += GuideBlock.Item(line.removePrefix("- ").trim()) }
-                    else -> paragraph += line.trim()
-                }
-            }
-            endParagraph()
-            return out
-        }
-    }
 }

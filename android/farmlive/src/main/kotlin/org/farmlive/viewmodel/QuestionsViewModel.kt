@@ -149,6 +149,16 @@ class QuestionsViewModel(
         return fresh
     }
 
+    /**
+     * An answer the hub watch told of (`WatchEvent.AnswerArrived`, told
+     * once, so [checkAnswers] will not bring it again): into
+     * [QuestionsState.notices], and the questions read again.
+     */
+    suspend fun answerArrived(notice: AnswerNotice) {
+        mutable.update { it.copy(notices = it.notices + notice) }
+        refresh()
+    }
+
     /** The farmer has seen the answer notices. */
     fun dismissNotices() = mutable.update { it.copy(notices = emptyList()) }
 

@@ -3,6 +3,7 @@ package org.farmlive.viewmodel
 import java.io.File
 import kotlinx.coroutines.runBlocking
 import org.farmlive.ffi.FarmLive
+import org.farmlive.ffi.GuideBlock
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
@@ -15,11 +16,14 @@ import org.junit.jupiter.api.io.TempDir
  * shells`: the hub's three built-in guides arrive with the first sync and
  * read in the phone's language; a guide an expert publishes (and then
  * revises) from their own device shows after the next sync without leaving
- * the screen.
+ * the screen, photos and all. (How a body is laid out in blocks is the
+ * core's one rule, tested in Rust: `protocol::guides::blocks`.)
  */
 class GuidesViewModelTest {
     @TempDir
     lateinit var dir: File
+
+    private val testdata = File(System.getProperty("farmlive.testdata") ?: "../../testdata")
 
     private val builtIn = setOf("light-a-live-show", "pack-fruit-for-trucks", "price-on-air")
 
@@ -65,6 +69,7 @@ class GuidesViewModelTest {
                     is GuideBlock.Heading -> block.text.startsWith("#")
                     is GuideBlock.Item -> block.text.startsWith("-")
                     is GuideBlock.Paragraph -> block.text.isBlank()
+                    is GuideBlock.Photo -> false
                 }
             }, "no markup is left")
 
@@ -110,13 +115,37 @@ class GuidesViewModelTest {
     }
 
     @Test
-    fun `a body is laid out as headings, list items and paragraphs`() {
-        val body = "First line\nsecond line\n\n## Heading\n- one\n- two\nafter\n\n\n## Last  \n"
-        assertEquals(
-            listOf(GuideBlock.Paragraph("First line\nsecond line"), GuideBlock.Heading("Heading"), GuideBlock.Item("one"),
-                GuideBlock.Item("two"), GuideBlock.Paragraph("after"), GuideBlock.Heading("Last")),
-            GuidesViewModel.blocks(body),
-        )
-        assertEquals(emptyList<GuideBlock>(), GuidesViewModel.blocks(""))
+    fun `an expert's guide with a photo shows it from a file on the phone after sync`() = runBlocking {
+        val hub = HubTools(dir)
+        FarmLive.open(File(dir, "phone").path).use { core ->
+            val enrol = EnrolViewModel(core)
+            enrol.setHubUrl(hub.url)
+            enrol.setCode(hub.code("VM guide photo farm"))
+            assertTrue(enrol.submit(), "error: ${enrol.state.value.error}")
+
+            // The expert writes `![caption](leaf.jpg)` with the photo beside the text.
+            val id = "kotlin-leaf-${System.nanoTime() % 1_000_000}"
+            val folder = File(dir, "photo-guides")
+            guideFile(folder, "$id.en.md", "# Curled mango leaves\n\nLook under the leaf first.\n\n![Young leaves curling](leaf.jpg)\n")
+            File(testdata, "photos/leaf-2560x1600.jpg").copyTo(File(folder, "leaf.jpg"))
+            hub.expert("enrol", "--hub", hub.url, "--code", hub.expertCode(), "--name", "Dr Chen")
+            hub.expert("expert", "publish-guides", folder.path)
+
+            val vm = GuidesViewModel(core, "en")
+            val sync = SyncViewModel(core)
+            assertNotNull(sync.sync(), "error: ${sync.state.value.error}")
+            val guide = vm.open(id)
+            assertNotNull(guide, "error: ${vm.state.value.error}")
+            val blocks = vm.state.value.blocks
+            assertEquals(GuideBlock.Paragraph("Look under the leaf first."), blocks.first(), "blocks: $blocks")
+            val photo = blocks.last() as? GuideBlock.Photo ?: throw AssertionError("no photo block: $blocks")
+            assertEquals("Young leaves curling", photo.caption)
+            assertEquals(guide!!.photos.single(), photo.photo)
+            assertEquals(1u, photo.photo.number)
+            // Through the photo pipeline: resized to at most 1280 px wide.
+            assertEquals(1280u, photo.photo.width)
+            val path = photo.photo.path ?: throw AssertionError("the photo was not fetched at sync: ${photo.photo}")
+            assertTrue(File(path).length() > 1000, "the photo is a file on the phone: $path")
+        }
     }
 }

@@ -12,6 +12,7 @@ import android.view.TextureView
 import android.view.View
 import android.view.WindowManager
 import android.widget.EditText
+import android.widget.ImageView
 import android.widget.LinearLayout
 import android.widget.ListView
 import android.widget.TextView
@@ -123,6 +124,9 @@ abstract class AppFlows : RoboScreens() {
         assertTrue(row, row.contains(title) && row.contains("¥12.50") && row.contains(listings.getString(R.string.unit_jin)))
         checkChinese(zh, listings, title)
 
+        // An expert publishes a guide with a photo: it comes with the sync below.
+        val (leafTitle, leafCaption) = publishPhotoGuide(zh)
+
         // Sync.
         val sync = open(SyncActivity::class.java)
         // The screen opens at 0 and then reads the outbox: the new listing waits in it.
@@ -152,6 +156,14 @@ abstract class AppFlows : RoboScreens() {
         }
         learn.tagged<View>("learn.back").performClick()
         until("back to the list") { guides.rootView === learn.window.decorView }
+        // The expert's guide shows its photo, from the file the sync fetched, with the caption.
+        guides.performItemClick(null, rowsOf(guides).indexOf(leafTitle), 0)
+        until("the guide's photo shows") {
+            shownNow("learn.photo") is ImageView && (shownNow("learn.photo.caption") as? TextView)?.text?.toString() == leafCaption
+        }
+        assertNull("synced: no placeholder", shownNow("learn.photo.missing"))
+        learn.tagged<View>("learn.back").performClick()
+        until("back to the list again") { guides.rootView === learn.window.decorView }
 
         goLive(zh, title)
 
@@ -189,6 +201,24 @@ abstract class AppFlows : RoboScreens() {
     }
 
     /** The row of [list] that [match] picks (rows move as orders change status). */
+    /**
+     * Publishes a guide with a photo as an expert's device (the `farmlive`
+     * binary, enrolled with an expert code): `![caption](leaf.jpg)` with the
+     * photo beside the text. Returns its title and caption in the flow's language.
+     */
+    private fun publishPhotoGuide(zh: Boolean): Pair<String, String> {
+        val (title, caption) = if (zh) "芒果叶子卷了" to "卷曲的嫩叶" else "Curled mango leaves" to "Young leaves curling"
+        val folder = File(work, "photo-guide").apply { mkdirs() }
+        val id = "robo-leaf-${System.nanoTime() % 1_000_000}"
+        File(folder, "$id.${if (zh) "zh" else "en"}.md").writeText("# $title\n\n${if (zh) "先看叶背。" else "Look under the leaf."}\n\n![$caption](leaf.jpg)\n")
+        File(testdata, "photos/leaf-2560x1600.jpg").copyTo(File(folder, "leaf.jpg"))
+        val expertCode = farmlive("hub", "enrol-code", "--role", "expert", "--db", env("FARMLIVE_HUB_DB")).lineSequence().first().trim()
+        val expertDir = File(work, "expert").path
+        farmlive("--data-dir", expertDir, "enrol", "--hub", env("FARMLIVE_HUB_URL"), "--code", expertCode, "--name", "Dr Chen")
+        farmlive("--data-dir", expertDir, "expert", "publish-guides", folder.path)
+        return title to caption
+    }
+
     private fun rowWhere(list: ListView, match: (String) -> Boolean): Int =
         rowsOf(list).indexOfFirst(match).also { assertTrue("no such row in ${rowsOf(list)}", it >= 0) }
 
