@@ -72,6 +72,7 @@ fn migrate_makes_the_schema_once_and_a_second_run_is_a_no_op() {
         "farm_origins",
         "farms",
         "feed_counters",
+        "guide_blobs",
         "guides",
         "listing_blobs",
         "listings",
