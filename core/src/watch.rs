@@ -109,13 +109,30 @@ impl Core {
             .clamp(1, CHANGES_WAIT_MAX_S);
         let mut next = Next::Sync;
         let mut failures = 0u32;
+        // One client for the polls between two syncs, so its connection is
+        // kept (a new one costs round trips on a weak link); made again
+        // after each sync, which may have renewed the token.
+        let mut poller: Option<crate::hub::HubClient> = None;
         loop {
             if cancel.is_cancelled() {
                 return Ok(());
             }
             let step = match next {
-                Next::Sync => self.watch_sync(options, cancel, on_event).await,
-                Next::Poll => self.watch_poll(wait_s, cancel).await,
+                Next::Sync => {
+                    poller = None;
+                    self.watch_sync(options, cancel, on_event).await
+                }
+                Next::Poll => {
+                    let client = match poller.take() {
+                        Some(client) => client,
+                        None => {
+                            self.hub_client(Duration::from_secs(u64::from(wait_s)) + POLL_SLACK)?
+                        }
+                    };
+                    let step = self.watch_poll(&client, wait_s, cancel).await;
+                    poller = Some(client);
+                    step
+                }
             };
             match step {
                 Ok(then) => {
@@ -163,8 +180,12 @@ impl Core {
 
     /// Holds one poll: `Sync` if the feed moved, `Poll` again if the hold
     /// ended with nothing new.
-    async fn watch_poll(&self, wait_s: u32, cancel: &CancelToken) -> Result<Next> {
-        let client = self.hub_client(Duration::from_secs(u64::from(wait_s)) + POLL_SLACK)?;
+    async fn watch_poll(
+        &self,
+        client: &crate::hub::HubClient,
+        wait_s: u32,
+        cancel: &CancelToken,
+    ) -> Result<Next> {
         let cursor: u64 = self
             .read_meta(view::CURSOR_KEY)?
             .and_then(|c| c.parse().ok())

@@ -6,8 +6,8 @@
 //! and what waiting costs on the phone's link, bytes per phone-hour up and
 //! down, counted by a TCP proxy between the phones and the hub. Each phone
 //! gets one order at a random moment. Then the hub's side of holding:
-//! memory per held poll, with 1,000 held, and how fast one farm's order
-//! wakes its poll among them.
+//! memory per held poll, with 1,000 held, and how fast a phone's push
+//! wakes its farm's held poll among them.
 //!
 //! Run: `cargo bench -p farmlive-tests --bench watch` (about 5 minutes).
 //! Without `--bench` (as `cargo test` runs it) a small smoke round checks
