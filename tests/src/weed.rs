@@ -131,6 +131,10 @@ impl Weed {
             .args(["-s3.port.iceberg=0", "-s3.port.lance=0"])
             .args(["-master.telemetry=false", "-master.volumeSizeLimitMB=64"])
             .arg("-volume.max=0")
+            // The default (1% of the disk, 2.7 GB of a 270 GB disk) made the
+            // volume server refuse every write on a CI machine whose shared
+            // disk had 0.5 GB free: the tests write a few MB.
+            .arg("-volume.minFreeSpace=64MiB")
             .arg(format!(
                 "-s3.config={}",
                 self.dir.path().join("s3.json").display()

@@ -76,16 +76,32 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
         .status()
         .map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
     // Where a CI run's minutes go (BENCHMARKS.md, "What a clean CI run costs").
+    // And its disk: CI machines share a disk, and a full one once failed a run.
     eprintln!(
-        "xtask: {:.0} s for `{}`",
+        "xtask: {:.0} s for `{}`{}",
         started.elapsed().as_secs_f64(),
-        short(&describe(cmd))
+        short(&describe(cmd)),
+        disk_free().map_or_else(String::new, |gb| format!(" ({gb:.1} GB free on disk)"))
     );
     if status.success() {
         Ok(())
     } else {
         Err(format!("`{}` failed ({status})", describe(cmd)))
     }
+}
+
+/// Free space, in GB, on the disk holding the working directory (`df`).
+fn disk_free() -> Option<f64> {
+    let out = Command::new("df").args(["-Pk", "."]).output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let kib: f64 = text
+        .lines()
+        .nth(1)?
+        .split_whitespace()
+        .nth(3)?
+        .parse()
+        .ok()?;
+    Some(kib * 1024.0 / 1e9)
 }
 
 /// A command line cut to its first 100 characters, for the timing lines.
@@ -108,11 +124,11 @@ fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
-/// The hub API test files that `test` runs a second time with every hub
-/// process on PostgreSQL (`FARMLIVE_TEST_STORE=postgres`, see
-/// `farmlive_tests::test_store`). Files that read the SQLite file itself
-/// (harden_devices, relay_hub) stay SQLite only; the *_stores files run
-/// over both stores by themselves.
+/// The modules of the end-to-end tests (`tests/tests/e2e/`) that `test`
+/// runs a second time with every hub process on PostgreSQL
+/// (`FARMLIVE_TEST_STORE=postgres`, see `farmlive_tests::test_store`).
+/// Modules that read the SQLite file itself (harden_devices, relay_hub)
+/// stay SQLite only; the *_stores modules run over both stores by themselves.
 const POSTGRES_SUITE: &[&str] = &[
     "hub_api",
     "hub_rooms",
@@ -148,11 +164,15 @@ fn test(extra: &[String]) -> Result<(), String> {
     // database: the same tests, not a copy (the binaries are built: this
     // costs only their run time).
     let mut again = cargo();
-    again.args(["test", "-p", "farmlive-tests"]);
-    for suite in POSTGRES_SUITE {
-        again.args(["--test", suite]);
+    again
+        .args(["test", "-p", "farmlive-tests", "--test", "e2e"])
+        .args(extra)
+        .arg("--");
+    for module in POSTGRES_SUITE {
+        // A test's name starts with its module's: `experts::a_farmer_…`.
+        again.arg(format!("{module}::"));
     }
-    run(again.args(extra).env("FARMLIVE_TEST_STORE", "postgres"))?;
+    run(again.env("FARMLIVE_TEST_STORE", "postgres"))?;
     // The library the test build made serves the shells, unless extra
     // arguments (another profile, features) built something else.
     let library = if extra.is_empty() {

@@ -66,9 +66,16 @@ pub fn ensure() -> Result<(), String> {
     let go = go()?;
     let scratch = cache_dir().join("weed-build");
     std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    // Go's module and build caches for SeaweedFS's dependencies take over
+    // 5 GB; they live in the scratch folder and go with it once the binary
+    // is built (`-modcacherw`: Go makes its module cache read-only).
     let in_scratch = |args: &[&str]| {
         let mut cmd = Command::new(&go);
-        cmd.current_dir(&scratch).args(args);
+        cmd.current_dir(&scratch)
+            .env("GOMODCACHE", scratch.join("mod"))
+            .env("GOCACHE", scratch.join("cache"))
+            .env("GOFLAGS", "-modcacherw")
+            .args(args);
         cmd
     };
     if !scratch.join("go.mod").exists() {
@@ -79,7 +86,8 @@ pub fn ensure() -> Result<(), String> {
     let tmp = scratch.join("weed.tmp");
     run(in_scratch(&["build", "-o"]).arg(&tmp).arg(MODULE))?;
     rename(&tmp, &bin)?;
-    std::fs::write(&stamp, VERSION).map_err(|e| format!("{}: {e}", stamp.display()))
+    std::fs::write(&stamp, VERSION).map_err(|e| format!("{}: {e}", stamp.display()))?;
+    std::fs::remove_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))
 }
 
 fn rename(from: &Path, to: &Path) -> Result<(), String> {

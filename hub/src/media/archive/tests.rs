@@ -1,7 +1,7 @@
 //! The copier against a store in memory that can be taken down: what a
 //! show's recording leaves in it, an outage, a show recorded in two parts
 //! by two processes, and a restart with a replay not yet copied. (The
-//! same against a real S3 server, with hub processes: `tests/tests/
+//! same against a real S3 server, with hub processes: `tests/tests/e2e/
 //! recordings_s3.rs`.)
 
 #![allow(clippy::unwrap_used)]

@@ -5,11 +5,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod web_support;
-
+use super::web_support::{Browser, world};
 use farmlive_tests::ListingBuilder;
 use farmlive_tests::rt;
-use web_support::{Browser, world};
 
 #[test]
 fn the_home_page_lists_active_listings_with_prices_and_photos_escaped() {

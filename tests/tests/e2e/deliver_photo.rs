@@ -7,8 +7,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod web_support;
-
+use super::web_support::Browser;
 use farmlive_core::protocol::api::Role;
 use farmlive_core::protocol::{Delivery, Lang, MsgCode, OrderAction, OrderId, OrderStatus};
 use farmlive_core::{BuyerClient, Error, PhotoError};
@@ -18,7 +17,6 @@ use reqwest::Method;
 use serde_json::json;
 use sha2::Digest;
 use std::path::PathBuf;
-use web_support::Browser;
 
 fn testdata(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "../../core/live/tests/common/mod.rs"]
+#[path = "../../../core/live/tests/common/mod.rs"]
 mod ingest;
 
 use farmlive_core::protocol::api::Role;

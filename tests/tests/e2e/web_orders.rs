@@ -6,12 +6,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod web_support;
-
+use super::web_support::{Browser, CONTACT, order_form, placed, world};
 use farmlive_core::protocol::{OrderAction, OrderId};
 use farmlive_tests::{now_ms, rt};
 use serde_json::Value;
-use web_support::{Browser, CONTACT, order_form, placed, world};
 
 #[test]
 fn a_room_page_orders_at_the_live_price_then_the_usual_and_says_when_stock_runs_out() {
