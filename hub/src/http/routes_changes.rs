@@ -45,18 +45,18 @@ async fn changes(
     // Orders carry the buyer's contact: only roles that may see it get them.
     let orders = roles::allows(role, Capability::SeeBuyerContact);
     let hold = q.hold();
+    let farm_list: Vec<FarmId> = farms.iter().copied().collect();
     // A held poll is one of the device's streams (taken before the first
     // read, like the bell's ear, so no commit falls between them).
     let mut held = match device.filter(|_| !hold.is_zero()) {
         Some(id) => Some((
             device_stream(&s, id)?,
-            s.store.fanout().bell.listen(),
+            s.store.fanout().bell.listen(&farm_list),
             s.store.fanout().closing(),
         )),
         None => None,
     };
     let deadline = Instant::now() + hold;
-    let farm_list: Vec<FarmId> = farms.iter().copied().collect();
     let mut page = loop {
         let (st, farms) = (s.clone(), farms.clone());
         let page = blocking(move || st.store.changes(&farms, q.after, limit, orders)).await?;
@@ -67,7 +67,7 @@ async fn changes(
             break page;
         }
         tokio::select! {
-            () = ear.rung(&farm_list) => {}
+            () = ear.rung() => {}
             () = tokio::time::sleep_until(deadline) => break page,
             _ = closing.changed() => break page,
         }
