@@ -15,6 +15,7 @@ mod kotlin;
 mod packages;
 mod swift;
 mod test_hub;
+mod watchdog;
 mod weed;
 
 use std::process::{Command, ExitCode};
@@ -70,11 +71,21 @@ fn main() -> ExitCode {
 
 /// Runs a command, failing with its exit status.
 pub fn run(cmd: &mut Command) -> Result<(), String> {
+    run_within(cmd, None)
+}
+
+/// [`run`], failing the step (with its test binaries' stacks) if it is not
+/// done within `limit`: see [`watchdog`].
+fn run_within(cmd: &mut Command, limit: Option<std::time::Duration>) -> Result<(), String> {
     eprintln!("$ {}", describe(cmd));
     let started = std::time::Instant::now();
-    let status = cmd
-        .status()
+    let child = cmd
+        .spawn()
         .map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
+    let status = match limit {
+        Some(limit) => watchdog::wait_within(child, &short(&describe(cmd)), limit)?,
+        None => wait(child, cmd)?,
+    };
     // Where a CI run's minutes go (BENCHMARKS.md, "What a clean CI run costs").
     // And its disk: CI machines share a disk, and a full one once failed a run.
     eprintln!(
@@ -88,6 +99,12 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
     } else {
         Err(format!("`{}` failed ({status})", describe(cmd)))
     }
+}
+
+fn wait(mut child: std::process::Child, cmd: &Command) -> Result<std::process::ExitStatus, String> {
+    child
+        .wait()
+        .map_err(|e| format!("cannot wait for {}: {e}", describe(cmd)))
 }
 
 /// Free space, in GB, on the disk holding the working directory (`df`).
@@ -144,6 +161,12 @@ const POSTGRES_SUITE: &[&str] = &[
     "guides",
 ];
 
+/// The most the workspace's tests may take, built from cold included
+/// (about 30 min on a fresh 2-core CI machine): past it one hangs.
+const ALL_TESTS_MAX: std::time::Duration = std::time::Duration::from_secs(45 * 60);
+/// The most the PostgreSQL pass may take (about 1 min).
+const POSTGRES_PASS_MAX: std::time::Duration = std::time::Duration::from_secs(12 * 60);
+
 fn test(extra: &[String]) -> Result<(), String> {
     packages::ensure(packages::TEST)?;
     // The S3 tests' server (SeaweedFS), built once into ~/.cache/farmlive.
@@ -155,24 +178,32 @@ fn test(extra: &[String]) -> Result<(), String> {
         }
         eprintln!("xtask: no S3 test server, the S3 tests will skip: {e}");
     }
-    run(cargo()
-        .args(["test", "--workspace", "--all-targets"])
-        .args(extra))?;
+    run_within(
+        cargo()
+            .args(["test", "--workspace", "--all-targets"])
+            .args(extra),
+        Some(ALL_TESTS_MAX),
+    )?;
     // Doc tests are not part of --all-targets.
     run(cargo().args(["test", "--workspace", "--doc"]))?;
     // The hub API suite again, every hub process on a fresh PostgreSQL
     // database: the same tests, not a copy (the binaries are built: this
     // costs only their run time).
+    // `--workspace`, as above: the same features, so the same binary, not
+    // a second build of the end-to-end tests.
     let mut again = cargo();
     again
-        .args(["test", "-p", "farmlive-tests", "--test", "e2e"])
+        .args(["test", "--workspace", "--test", "e2e"])
         .args(extra)
         .arg("--");
     for module in POSTGRES_SUITE {
         // A test's name starts with its module's: `experts::a_farmer_…`.
         again.arg(format!("{module}::"));
     }
-    run(again.env("FARMLIVE_TEST_STORE", "postgres"))?;
+    run_within(
+        again.env("FARMLIVE_TEST_STORE", "postgres"),
+        Some(POSTGRES_PASS_MAX),
+    )?;
     // The library the test build made serves the shells, unless extra
     // arguments (another profile, features) built something else.
     let library = if extra.is_empty() {

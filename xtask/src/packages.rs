@@ -26,14 +26,17 @@ const VIPS: &[&str] = &["libvips-tools"];
 /// small Chinese font so the screenshots show the Chinese pages.
 const BROWSER: &[&str] = &["chromium", "fonts-wqy-microhei"];
 
+/// What shows a hung test's threads (`watchdog.rs`).
+const DEBUGGER: &[&str] = &["gdb"];
+
 /// Needed to build and run every test.
-pub const TEST: &[&[&str]] = &[BUILD, LIVE_PEERS, DATABASE, MOBILE, BROWSER];
+pub const TEST: &[&[&str]] = &[BUILD, LIVE_PEERS, DATABASE, MOBILE, BROWSER, DEBUGGER];
 /// Needed to build and run the demo.
 pub const DEMO: &[&[&str]] = &[BUILD];
 /// Needed for the benchmarks and their peers.
 pub const BENCH: &[&[&str]] = &[BUILD, LIVE_PEERS, DATABASE, VIPS];
 /// Everything.
-pub const ALL: &[&[&str]] = &[BUILD, LIVE_PEERS, DATABASE, MOBILE, VIPS, BROWSER];
+pub const ALL: &[&[&str]] = &[BUILD, LIVE_PEERS, DATABASE, MOBILE, VIPS, BROWSER, DEBUGGER];
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")

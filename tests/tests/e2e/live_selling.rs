@@ -418,7 +418,9 @@ fn a_show_dropped_without_stop_ends_its_room() {
         .block_on(Show::start(farmer.core.clone(), config, listener))
         .unwrap();
     let room = show.room().unwrap().id;
-    let status = || hub.store().room(room).unwrap().status;
+    // One store for the whole wait, not one opened per look.
+    let store = hub.store();
+    let status = || store.room(room).unwrap().status;
     assert_eq!(status(), RoomStatus::Live);
     drop(show);
     wait_for("the dropped show's room to end", || {
