@@ -196,7 +196,14 @@ async fn connection(
                 return "the room ended".into();
             }
             if !a.publisher.is_current() {
-                return "a newer publisher took over".into();
+                // The stream may end before the room's feed says so (on
+                // PostgreSQL the feed hears it back through LISTEN).
+                return if a.publisher.stream_ended() {
+                    "the room's stream ended"
+                } else {
+                    "a newer publisher took over"
+                }
+                .into();
             }
         }
         let mut work: VecDeque<Step> = steps.into();

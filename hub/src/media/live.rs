@@ -330,7 +330,13 @@ impl Publisher {
     /// True while no newer publisher replaced this one and the room's
     /// stream has not ended.
     pub fn is_current(&self) -> bool {
-        *self.on_air.publisher.borrow() == self.number && !self.on_air.relay().is_closed()
+        *self.on_air.publisher.borrow() == self.number && !self.stream_ended()
+    }
+
+    /// True once the room's stream has ended (the room was ended, or its
+    /// publisher left and none came back within the grace).
+    pub fn stream_ended(&self) -> bool {
+        self.on_air.relay().is_closed()
     }
 
     /// Changes when this publisher is replaced or the room's stream ends.
