@@ -188,10 +188,8 @@ fn test(extra: &[String]) -> Result<(), String> {
     // Doc tests are not part of --all-targets.
     run(cargo().args(["test", "--workspace", "--doc"]))?;
     // The hub API suite again, every hub process on a fresh PostgreSQL
-    // database: the same tests, not a copy (the binaries are built: this
-    // costs only their run time).
-    // `--workspace`, as above: the same features, so the same binary, not
-    // a second build of the end-to-end tests.
+    // database: the same tests, not a copy. `--workspace` as above gives
+    // the same features, so the same binary: this costs only its run time.
     let mut again = cargo();
     again
         .args(["test", "--workspace", "--test", "e2e"])

@@ -123,13 +123,8 @@ mod tests {
         std::thread::sleep(Duration::from_millis(300));
         let under = descendants(shell);
         assert_eq!(under.len(), 1, "the sleep under the shell: {under:?}");
-        let started = Instant::now();
         let err = wait_within(child, "sleepy", Duration::from_secs(1)).unwrap_err();
-        assert!(
-            err.contains("`sleepy` did not finish within 0 min"),
-            "{err}"
-        );
-        assert!(started.elapsed() < Duration::from_secs(20));
+        assert!(err.contains("`sleepy` did not finish within"), "{err}");
         // Killed and reaped by init, or a zombie for a moment: not sleeping.
         std::thread::sleep(Duration::from_millis(300));
         let state = std::fs::read_to_string(format!("/proc/{}/stat", under[0]));
